@@ -1,0 +1,142 @@
+"""Django admin for users and every customer entity, with the search fields and filters a
+support engineer reaches for. CSMs see only their own accounts' rows here, as in the pages."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts import models as m
+from accounts.selectors import scope_to_user
+
+
+@admin.register(m.User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
+    list_filter = ("groups", "is_staff", "is_superuser", "is_active")
+
+
+class OwnedByAccountAdmin(admin.ModelAdmin):
+    """Rows of one account: CSMs see the rows of their own accounts only."""
+
+    account_path = "account"
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return scope_to_user(super().get_queryset(request), request.user, self.account_path)
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = m.Subscription
+    extra = 0
+    fields = ("external_id", "plan_tier", "seats", "mrr", "arr", "start_date", "end_date",
+              "churn_flag")
+    show_change_link = True
+
+
+class ContactInline(admin.TabularInline):
+    model = m.Contact
+    extra = 0
+    fields = ("external_id", "name", "email", "title", "role", "is_active", "left_date")
+
+
+@admin.register(m.Account)
+class AccountAdmin(OwnedByAccountAdmin):
+    account_path = ""
+    list_display = ("external_id", "name", "segment", "plan_tier", "seats", "ehr_system",
+                    "renewal_date", "csm", "is_trial", "churned")
+    list_filter = ("segment", "plan_tier", "ehr_system", "is_trial", "churned", "industry",
+                   "country", "csm", "outcome")
+    search_fields = ("external_id", "name", "csm__email", "csm__username")
+    list_select_related = ("csm",)
+    raw_id_fields = ("csm",)
+    date_hierarchy = "signup_date"
+    inlines = (SubscriptionInline, ContactInline)
+
+
+@admin.register(m.Subscription)
+class SubscriptionAdmin(OwnedByAccountAdmin):
+    list_display = ("external_id", "account", "plan_tier", "seats", "mrr", "arr", "start_date",
+                    "end_date", "is_trial", "downgrade_flag", "churn_flag")
+    list_filter = ("plan_tier", "billing_frequency", "is_trial", "upgrade_flag", "downgrade_flag",
+                   "churn_flag", "auto_renew")
+    search_fields = ("external_id", "account__external_id", "account__name")
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+
+
+@admin.register(m.UsageRecord)
+class UsageRecordAdmin(OwnedByAccountAdmin):
+    account_path = "subscription__account"
+    list_display = ("usage_id", "subscription", "date", "feature_name", "usage_count",
+                    "usage_duration_secs", "error_count", "is_beta")
+    list_filter = ("is_beta", "date")
+    search_fields = ("usage_id", "subscription__external_id", "feature_name",
+                     "subscription__account__external_id")
+    list_select_related = ("subscription",)
+    raw_id_fields = ("subscription",)
+
+
+@admin.register(m.SupportTicket)
+class SupportTicketAdmin(OwnedByAccountAdmin):
+    list_display = ("external_id", "account", "submitted_at", "priority", "satisfaction_score",
+                    "escalated", "subject")
+    list_filter = ("priority", "escalated", "satisfaction_score", "submitted_at")
+    search_fields = ("external_id", "account__external_id", "account__name", "subject", "body")
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+    date_hierarchy = "submitted_at"
+
+
+@admin.register(m.ChurnEvent)
+class ChurnEventAdmin(OwnedByAccountAdmin):
+    list_display = ("external_id", "account", "churn_date", "reason_code", "refund_amount",
+                    "is_reactivation")
+    list_filter = ("reason_code", "is_reactivation", "preceding_upgrade", "preceding_downgrade")
+    search_fields = ("external_id", "account__external_id", "account__name", "feedback_text")
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+
+
+@admin.register(m.Contact)
+class ContactAdmin(OwnedByAccountAdmin):
+    list_display = ("external_id", "name", "account", "email", "title", "role", "is_active",
+                    "left_date")
+    list_filter = ("role", "is_active")
+    search_fields = ("external_id", "name", "email", "account__external_id", "account__name")
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+
+
+@admin.register(m.Touchpoint)
+class TouchpointAdmin(OwnedByAccountAdmin):
+    list_display = ("external_id", "account", "occurred_at", "kind", "direction", "subject")
+    list_filter = ("kind", "direction", "occurred_at")
+    search_fields = ("external_id", "account__external_id", "account__name", "subject", "text")
+    list_select_related = ("account",)
+    raw_id_fields = ("account", "contact")
+
+
+@admin.register(m.SurveyResponse)
+class SurveyResponseAdmin(OwnedByAccountAdmin):
+    list_display = ("external_id", "account", "responded_at", "nps_score", "comment")
+    list_filter = ("nps_score", "responded_at")
+    search_fields = ("external_id", "account__external_id", "account__name", "comment")
+    list_select_related = ("account",)
+    raw_id_fields = ("account", "contact")
+
+
+@admin.register(m.Invoice)
+class InvoiceAdmin(OwnedByAccountAdmin):
+    list_display = ("external_id", "account", "due_date", "amount", "status", "paid_at")
+    list_filter = ("status", "due_date")
+    search_fields = ("external_id", "account__external_id", "account__name")
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+
+
+@admin.register(m.ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "created_at", "created_by", "source", "status", "seconds")
+    list_filter = ("status",)
+    search_fields = ("source", "created_by__username")
+    readonly_fields = [f.name for f in m.ImportRun._meta.fields]

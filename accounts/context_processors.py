@@ -1,0 +1,19 @@
+"""Navigation entries for the base layout, only those the user's role may use."""
+
+from django.urls import reverse
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("Home", reverse("home")), ("Accounts", reverse("account_list"))]
+    if user.has_perm("accounts.import_data"):
+        items.append(("Import", reverse("import_upload")))
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    current = request.path
+    return {"nav_items": [
+        {"label": label, "url": url, "active": current == url or (url != "/" and current.startswith(url))}
+        for label, url in items
+    ]}

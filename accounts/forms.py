@@ -1,0 +1,40 @@
+"""Forms of the accounts pages."""
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ImportUploadForm(forms.Form):
+    """Several CSV files or one zip; the size and the file types are checked here."""
+
+    files = forms.FileField(
+        widget=MultipleFileInput(attrs={"accept": ".csv,.zip"}),
+        help_text="The RavenStack CSV files (and optional contacts, touchpoints, surveys, "
+                  "invoices), or one .zip holding them.",
+    )
+
+    def clean_files(self):
+        uploads = self.files.getlist(self.add_prefix("files"))
+        if not uploads:
+            raise forms.ValidationError("Choose at least one file.")
+        limit = settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
+        if sum(u.size for u in uploads) > limit:
+            raise forms.ValidationError(
+                f"The upload is larger than the {settings.IMPORT_MAX_UPLOAD_MB} MB limit. "
+                "Split it or import it from the command line."
+            )
+        suffixes = {Path(u.name).suffix.lower() for u in uploads}
+        wrong = sorted(u.name for u in uploads if Path(u.name).suffix.lower() not in (".csv", ".zip"))
+        if wrong:
+            raise forms.ValidationError(
+                f"Only .csv files or one .zip file can be imported (not: {', '.join(wrong)})."
+            )
+        if ".zip" in suffixes and len(uploads) > 1:
+            raise forms.ValidationError("Upload either CSV files or a single .zip, not both.")
+        return uploads

@@ -1,0 +1,240 @@
+"""Import of customer data: validate every file completely, then write all of them in one
+transaction, or nothing at all when any problem was found."""
+
+import time
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from accounts.importing.reading import ParsedFile, Problem, decode, parse_file
+from accounts.importing.schema import TABLES, TABLES_BY_NAME, Table, table_for_filename
+from accounts.importing.writing import WriteCount, upsert
+from accounts.models import User
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class TableResult:
+    table: str
+    filename: str
+    rows: int
+    inserted: int = 0
+    updated: int = 0
+    seconds: float = 0.0
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.inserted - self.updated
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class ImportResult:
+    problems: list[Problem] = field(default_factory=list)
+    tables: list[TableResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {
+            t.table: {"rows": t.rows, "inserted": t.inserted, "updated": t.updated,
+                      "unchanged": t.unchanged}
+            for t in self.tables
+        }
+
+
+class ImportRejected(Exception):
+    """The files could not be accepted; ``problems`` says why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def read_directory(directory: Path) -> dict[str, bytes]:
+    """Every ``*.csv`` file of a directory (other files, such as a README, are ignored)."""
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())
+            if p.is_file() and p.suffix.lower() == ".csv"}
+
+
+def read_zip(name: str, raw: bytes) -> tuple[dict[str, bytes], list[Problem]]:
+    """The CSV members of a zip archive (folders inside it are flattened)."""
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        return {}, [Problem(name, None, "", "this is not a valid zip archive")]
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    with archive:
+        for info in archive.infolist():
+            base = Path(info.filename).name
+            if info.is_dir() or base.startswith(".") or "__MACOSX" in info.filename:
+                continue
+            if not base.lower().endswith(".csv"):
+                problems.append(Problem(f"{name}/{info.filename}", None, "",
+                                        "only .csv files are accepted inside the zip"))
+                continue
+            if base in files:
+                problems.append(Problem(f"{name}/{info.filename}", None, "",
+                                        "the zip holds two files with this name"))
+                continue
+            files[base] = archive.read(info)
+    return files, problems
+
+
+def validate_files(files: dict[str, bytes], progress: Progress = _no_progress
+                   ) -> tuple[dict[str, ParsedFile], list[Problem]]:
+    """Parse and check every file, then the references between them and to the database."""
+    problems: list[Problem] = []
+    parsed: dict[str, ParsedFile] = {}
+    if not files:
+        return {}, [Problem("(upload)", None, "", "no CSV files were given")]
+    claimed: dict[str, str] = {}
+    for index, (filename, raw) in enumerate(files.items()):
+        progress("Checking files", index, len(files))
+        table = table_for_filename(filename)
+        if table is None:
+            known = ", ".join(t.filename for t in TABLES)
+            problems.append(Problem(filename, None, "", f"unknown file name (expected one of: {known})"))
+            continue
+        if table.name in claimed:
+            problems.append(Problem(filename, None, "",
+                                    f"holds the same table as {claimed[table.name]}"))
+            continue
+        claimed[table.name] = filename
+        text, decode_problems = decode(filename, raw)
+        problems += decode_problems
+        if text is None:
+            continue
+        result, file_problems = parse_file(table, filename, text)
+        problems += file_problems
+        if result is not None:
+            parsed[table.name] = result
+    problems += _reference_problems(parsed)
+    return parsed, problems
+
+
+def _existing_keys(table: Table, keys: Iterable[str]) -> set[str]:
+    wanted = list({k for k in keys if k})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start:start + 5000]
+        found.update(table.model.objects.filter(external_id__in=chunk)
+                     .values_list("external_id", flat=True))
+    return found
+
+
+def _reference_problems(parsed: dict[str, ParsedFile]) -> list[Problem]:
+    """References to rows that neither the import nor the database holds (orphans)."""
+    problems: list[Problem] = []
+    for pf in parsed.values():
+        for column in pf.table.columns:
+            if column.field not in pf.frame.columns:
+                continue
+            values = pf.frame[column.field]
+            filled = values.notna() & (values != "")
+            if column.kind == "ref":
+                target = TABLES_BY_NAME[column.ref]
+                known: set[str] = set()
+                if column.ref in parsed:
+                    known = set(parsed[column.ref].frame["external_id"])
+                missing = set(values[filled]) - known
+                missing -= _existing_keys(target, missing)
+                source = parsed[column.ref].filename if column.ref in parsed else target.filename
+                bad = filled & values.isin(missing)
+                problems += [
+                    Problem(pf.filename, int(line), column.name,
+                            f"unknown {column.name} '{value}' (not in {source} nor already imported)")
+                    for line, value in values[bad].items()
+                ]
+            elif column.kind == "user_email":
+                emails = {e.lower() for e in values[filled]}
+                known = set(User.objects.annotate(e=Lower("email")).filter(e__in=emails)
+                            .values_list("e", flat=True))
+                bad = filled & ~values.str.lower().isin(known)
+                problems += [
+                    Problem(pf.filename, int(line), column.name,
+                            f"no HealthCS user has the e-mail '{value}'")
+                    for line, value in values[bad].items()
+                ]
+    return problems
+
+
+def _key_map(table: Table, keys: pd.Series) -> dict[str, int]:
+    wanted = list(set(keys.dropna()) - {""})
+    mapping: dict[str, int] = {}
+    for start in range(0, len(wanted), 5000):
+        mapping.update(table.model.objects.filter(external_id__in=wanted[start:start + 5000])
+                       .values_list("external_id", "pk"))
+    return mapping
+
+
+def _resolve_references(pf: ParsedFile) -> pd.DataFrame:
+    """The frame with external ids of references replaced by primary keys."""
+    frame = pf.frame.copy()
+    for column in pf.table.columns:
+        if column.field not in frame.columns:
+            continue
+        if column.kind == "ref":
+            mapping = _key_map(TABLES_BY_NAME[column.ref], frame[column.field])
+            frame[column.field] = frame[column.field].map(mapping).astype("Int64")
+        elif column.kind == "user_email":
+            emails = frame[column.field].str.lower()
+            mapping = dict(User.objects.annotate(e=Lower("email"))
+                           .filter(e__in=set(emails.dropna())).values_list("e", "pk"))
+            frame[column.field] = emails.map(mapping).astype("Int64")
+    return frame
+
+
+def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress) -> list[TableResult]:
+    """Upsert every parsed table in dependency order, inside the caller's transaction."""
+    results: list[TableResult] = []
+    ordered = [t for t in TABLES if t.name in parsed]
+    for index, table in enumerate(ordered):
+        pf = parsed[table.name]
+        progress(f"Writing {table.filename}", index, len(ordered))
+        started = time.perf_counter()
+        frame = _resolve_references(pf)
+        keys = {table.column(k).field for k in table.key}
+        update_columns = [c for c in frame.columns if c not in keys]
+        count: WriteCount = upsert(table, frame, update_columns)
+        results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
+                                   count.updated, time.perf_counter() - started))
+    return results
+
+
+def import_files(files: dict[str, bytes], progress: Progress = _no_progress) -> ImportResult:
+    """Validate everything, then write everything in one transaction; nothing on any problem."""
+    started = time.perf_counter()
+    parsed, problems = validate_files(files, progress)
+    if problems:
+        return ImportResult(problems=problems, seconds=time.perf_counter() - started)
+    try:
+        with transaction.atomic():
+            tables = write_files(parsed, progress)
+    except (IntegrityError, DatabaseError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return ImportResult(
+            problems=[Problem("(database)", None, "", f"the database refused the import: {message}")],
+            seconds=time.perf_counter() - started,
+        )
+    progress("Done", 1, 1)
+    return ImportResult(tables=tables, seconds=time.perf_counter() - started)

@@ -1,0 +1,369 @@
+"""Users of HealthCS and the customer data model of SPEC §1 (accounts and everything about them).
+
+Every customer-side entity is keyed by the external id its source system gave it; the database
+enforces that key, the foreign keys and the value ranges (satisfaction 1-5, NPS 0-10, money >= 0).
+"""
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    CSM = "CSM", "CSM"
+    MANAGER = "Manager", "Manager"
+    ADMIN = "Admin", "Admin"
+
+
+class User(AbstractUser):
+    """A HealthCS user; the role comes from membership of the CSM, Manager or Admin group."""
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # Imports assign accounts to CSMs by e-mail, so an address names one user at most.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
+            ),
+        ]
+
+    @cached_property
+    def role(self) -> str | None:
+        """The strongest role the user holds (superusers are admins), or None."""
+        if self.is_superuser:
+            return Role.ADMIN
+        names = set(self.groups.values_list("name", flat=True))
+        for role in (Role.ADMIN, Role.MANAGER, Role.CSM):
+            if role.value in names:
+                return role
+        return None
+
+    @property
+    def sees_all_accounts(self) -> bool:
+        """Managers and admins see the whole portfolio; CSMs see their own book only."""
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+
+class Segment(models.TextChoices):
+    SMB = "SMB", "SMB"
+    MID_MARKET = "Mid-Market", "Mid-Market"
+    ENTERPRISE = "Enterprise", "Enterprise"
+
+
+class Outcome(models.TextChoices):
+    CHURNED = "churned", "Churned"
+    EXPANDED = "expanded", "Expanded"
+    RETAINED = "retained", "Retained"
+
+
+class Account(models.Model):
+    """A customer organisation."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=64, blank=True)
+    signup_date = models.DateField(null=True, blank=True)
+    referral_source = models.CharField(max_length=64, blank=True)
+    plan_tier = models.CharField(max_length=64, blank=True)
+    seats = models.PositiveIntegerField(default=0)
+    is_trial = models.BooleanField(default=False)
+    churned = models.BooleanField(default=False)
+    segment = models.CharField(max_length=20, choices=Segment.choices, blank=True)
+    ehr_system = models.CharField("EHR system", max_length=64, blank=True)
+    renewal_date = models.DateField(null=True, blank=True)
+    csm = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts",
+        verbose_name="assigned CSM",
+    )
+    onboarding_completed_pct = models.DecimalField(
+        "onboarding completion %", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # Ground truth for evaluation data sets (the demo book records them): what was planted and
+    # what happened afterwards. Blank for ordinary customer data.
+    scenario = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(onboarding_completed_pct__isnull=True)
+                | Q(onboarding_completed_pct__gte=0, onboarding_completed_pct__lte=100),
+                name="account_onboarding_pct_0_100",
+            ),
+        ]
+        indexes = [models.Index(fields=["csm", "name"]), models.Index(fields=["renewal_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class Subscription(models.Model):
+    """One subscription (contract line) of an account."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="subscriptions")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    plan_tier = models.CharField(max_length=64, blank=True)
+    seats = models.PositiveIntegerField(default=0)
+    mrr = models.DecimalField("MRR", max_digits=14, decimal_places=2, default=0)
+    arr = models.DecimalField("ARR", max_digits=14, decimal_places=2, default=0)
+    is_trial = models.BooleanField(default=False)
+    upgrade_flag = models.BooleanField(default=False)
+    downgrade_flag = models.BooleanField(default=False)
+    churn_flag = models.BooleanField(default=False)
+    billing_frequency = models.CharField(max_length=32, blank=True)
+    auto_renew = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["account_id", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="subscription_mrr_not_negative"),
+            models.CheckConstraint(condition=Q(arr__gte=0), name="subscription_arr_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="subscription_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class UsageRecord(models.Model):
+    """Daily use of one feature by one subscription.
+
+    Identity is the pair (subscription, source usage id): RavenStack reuses 21 usage ids on
+    different subscriptions, and every one of those rows is a real, distinct record.
+    """
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="usage")
+    usage_id = models.CharField(max_length=64)
+    date = models.DateField()
+    feature_name = models.CharField(max_length=100)
+    usage_count = models.PositiveIntegerField(default=0)
+    usage_duration_secs = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    is_beta = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "usage_id"], name="usage_unique_per_subscription"
+            ),
+        ]
+        indexes = [models.Index(fields=["subscription", "date"], name="usage_sub_date")]
+
+    def __str__(self) -> str:
+        return f"{self.usage_id} {self.feature_name} {self.date}"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class SupportTicket(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
+    submitted_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    priority = models.CharField(max_length=16, choices=Priority.choices, blank=True)
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    satisfaction_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    escalated = models.BooleanField(default=False)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction_score__isnull=True)
+                | Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="ticket_satisfaction_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution_hours__isnull=True) | Q(resolution_hours__gte=0),
+                name="ticket_resolution_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "submitted_at"], name="ticket_account_date")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ChurnEvent(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="churn_events")
+    churn_date = models.DateField()
+    reason_code = models.CharField(max_length=64, blank=True)
+    refund_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    preceding_upgrade = models.BooleanField(default=False)
+    preceding_downgrade = models.BooleanField(default=False)
+    is_reactivation = models.BooleanField(default=False)
+    feedback_text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-churn_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refund_amount__gte=0), name="churn_refund_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "churn_date"], name="churn_account_date")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ContactRole(models.TextChoices):
+    CHAMPION = "champion", "Champion"
+    EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
+    ADMIN = "admin", "Admin"
+    USER = "user", "User"
+
+
+class Contact(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=32, choices=ContactRole.choices, default=ContactRole.USER)
+    is_active = models.BooleanField(default=True)
+    left_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["account", "role"], name="contact_account_role")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class TouchpointKind(models.TextChoices):
+    CALL = "call", "Call"
+    EMAIL = "email", "E-mail"
+    MEETING = "meeting", "Meeting"
+    QBR = "qbr", "QBR"
+    NOTE = "note", "Note"
+    COMMUNITY = "community", "Community"
+    DOCS = "docs", "Docs"
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", "Inbound"
+    OUTBOUND = "outbound", "Outbound"
+    INTERNAL = "internal", "Internal"
+
+
+class Touchpoint(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="touchpoints")
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=TouchpointKind.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices, blank=True)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints"
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [
+            models.Index(fields=["account", "occurred_at"], name="touchpoint_account_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class SurveyResponse(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="surveys")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="surveys"
+    )
+    responded_at = models.DateTimeField()
+    nps_score = models.PositiveSmallIntegerField("NPS score")
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-responded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nps_score__gte=0, nps_score__lte=10), name="survey_nps_0_10"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "responded_at"], name="survey_account_date")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class InvoiceStatus(models.TextChoices):
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Failed"
+    OVERDUE = "overdue", "Overdue"
+    OPEN = "open", "Open"
+
+
+class Invoice(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
+    due_date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["account", "due_date"], name="invoice_account_date")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(models.Model):
+    """One import (web upload or command line): who, when, what came in, and how it ended."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    source = models.CharField(max_length=300, help_text="Uploaded file names or the directory.")
+    upload_dir = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    counts = models.JSONField(default=dict, blank=True, help_text="Rows read per table.")
+    errors = models.JSONField(default=list, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("import_data", "Can import customer data")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.status})"

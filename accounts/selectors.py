@@ -1,0 +1,45 @@
+"""Reads of customer accounts, with the one rule of who may see what: CSMs their own book,
+managers and admins everything. Pages, fragments, exports and the API all go through here."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import Account, ImportRun, User
+
+
+def accounts_for_user(user: User) -> QuerySet[Account]:
+    """The accounts the user may see."""
+    accounts = Account.objects.select_related("csm")
+    if user.is_authenticated and user.sees_all_accounts:
+        return accounts
+    if user.is_authenticated and user.role:
+        return accounts.filter(csm=user)
+    return accounts.none()
+
+
+def scope_to_user(queryset: QuerySet, user: User, account_path: str = "account") -> QuerySet:
+    """Any queryset of account-owned rows narrowed to the accounts the user may see."""
+    if user.is_authenticated and user.sees_all_accounts:
+        return queryset
+    if user.is_authenticated and user.role:
+        return queryset.filter(**{f"{account_path}__csm": user} if account_path else {"csm": user})
+    return queryset.none()
+
+
+def get_account_for_user(user: User, external_id: str) -> Account:
+    """The account with this external id if the user may see it; 404 otherwise (also when it
+    exists but belongs to another CSM, so its existence is not revealed)."""
+    try:
+        return accounts_for_user(user).get(external_id=external_id)
+    except Account.DoesNotExist:
+        raise Http404("No such account.") from None
+
+
+def get_import_run_for_user(user: User, run_id: int) -> ImportRun:
+    """An import run; managers and admins see all, others none."""
+    if not user.has_perm("accounts.import_data"):
+        raise Http404("No such import.")
+    try:
+        return ImportRun.objects.select_related("created_by").get(pk=run_id)
+    except ImportRun.DoesNotExist:
+        raise Http404("No such import.") from None

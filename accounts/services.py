@@ -1,0 +1,82 @@
+"""Writes around customer data: recording import runs and running queued web imports."""
+
+import shutil
+from pathlib import Path
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.importing.reading import Problem
+from accounts.importing.services import ImportResult, import_files, read_directory
+from accounts.models import ImportRun, ImportStatus, User
+
+MAX_STORED_PROBLEMS = 2000
+
+
+def import_progress_key(run_id: int) -> str:
+    return f"import-progress:{run_id}"
+
+
+def import_progress(run_id: int) -> dict:
+    """The last progress a running import reported: phase, done, total, percent."""
+    return cache.get(import_progress_key(run_id)) or {"phase": "Waiting for a worker", "percent": 0}
+
+
+def _report_progress(run_id: int, phase: str, done: int, total: int) -> None:
+    percent = int(100 * done / total) if total else 0
+    cache.set(import_progress_key(run_id), {"phase": phase, "done": done, "total": total,
+                                            "percent": percent}, timeout=3600)
+
+
+def import_run_record(*, run_id: int, result: ImportResult) -> None:
+    """Store how an import ended: counts and seconds, or the problems (capped) and their number."""
+    problems = [str(p) for p in result.problems]
+    stored = problems[:MAX_STORED_PROBLEMS]
+    if len(problems) > MAX_STORED_PROBLEMS:
+        stored.append(f"… and {len(problems) - MAX_STORED_PROBLEMS} more problems")
+    ImportRun.objects.filter(pk=run_id).update(
+        status=ImportStatus.SUCCEEDED if result.ok else ImportStatus.FAILED,
+        counts=result.counts(),
+        errors=stored,
+        seconds=round(result.seconds, 3),
+        finished_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def import_run_create(*, user: User, files: dict[str, bytes], upload_root: Path) -> ImportRun:
+    """Keep the uploaded files on disk and record a queued import run for them."""
+    run = ImportRun.objects.create(created_by=user, source=", ".join(sorted(files))[:300])
+    folder = upload_root / "imports" / str(run.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, raw in files.items():
+        (folder / Path(name).name).write_bytes(raw)
+    run.upload_dir = str(folder)
+    run.save(update_fields=["upload_dir"])
+    return run
+
+
+def import_run_execute(*, run_id: int) -> None:
+    """Run a queued import once: claim it (queued -> running), import, record, clean up.
+
+    The claim is a conditional UPDATE, so a redelivered task never imports the same upload twice.
+    """
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    )
+    if not claimed:
+        return
+    run = ImportRun.objects.get(pk=run_id)
+    folder = Path(run.upload_dir)
+    try:
+        files = read_directory(folder) if folder.is_dir() else {}
+        result = import_files(
+            files, lambda phase, done, total: _report_progress(run_id, phase, done, total)
+        )
+    except OSError as exc:
+        problem = Problem("(upload)", None, "", f"the uploaded files could not be read: {exc.strerror}")
+        result = ImportResult(problems=[problem])
+    import_run_record(run_id=run_id, result=result)
+    _report_progress(run_id, "Finished", 1, 1)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,11 @@
+"""Background work of the accounts app."""
+
+from celery import shared_task
+
+from accounts.services import import_run_execute
+
+
+@shared_task(acks_late=True)
+def run_import(run_id: int) -> None:
+    """Run one queued web import (idempotent: a run is claimed once)."""
+    import_run_execute(run_id=run_id)

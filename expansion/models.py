@@ -1,0 +1,1 @@
+"""expansion: models arrive with the issue that builds this part of HealthCS."""

@@ -1,0 +1,1 @@
+"""scoring: models arrive with the issue that builds this part of HealthCS."""
