@@ -10,17 +10,29 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files and cleans each of them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
 class ImportUploadForm(forms.Form):
     """Several CSV files or one zip; the size and the file types are checked here."""
 
-    files = forms.FileField(
+    files = MultipleFileField(
         widget=MultipleFileInput(attrs={"accept": ".csv,.zip"}),
         help_text="The RavenStack CSV files (and optional contacts, touchpoints, surveys, "
                   "invoices), or one .zip holding them.",
     )
 
     def clean_files(self):
-        uploads = self.files.getlist(self.add_prefix("files"))
+        uploads = [u for u in self.cleaned_data["files"] if u]
         if not uploads:
             raise forms.ValidationError("Choose at least one file.")
         limit = settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024

@@ -217,5 +217,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-for _folder in (VAR_DIR, CELERY_FILESYSTEM_QUEUE / "out", CELERY_FILESYSTEM_QUEUE / "processed"):
+# Without collectstatic (demo, tests) WhiteNoise serves straight from the app and static folders.
+WHITENOISE_USE_FINDERS = DEBUG or env.bool("WHITENOISE_USE_FINDERS", default=False)
+
+for _folder in (VAR_DIR, Path(STATIC_ROOT), CELERY_FILESYSTEM_QUEUE / "out", CELERY_FILESYSTEM_QUEUE / "processed"):
     _folder.mkdir(parents=True, exist_ok=True)

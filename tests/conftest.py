@@ -1,0 +1,35 @@
+"""Fixtures shared by every test: role users and their books."""
+
+import pytest
+
+from tests.factories import AccountFactory, UserFactory
+
+
+@pytest.fixture
+def csm(db):
+    return UserFactory(username="casey", email="casey@example.org", role="CSM")
+
+
+@pytest.fixture
+def other_csm(db):
+    return UserFactory(username="robin", email="robin@example.org", role="CSM")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="morgan", email="morgan@example.org", role="Manager")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="ada", email="ada@example.org", role="Admin")
+
+
+@pytest.fixture
+def own_account(csm):
+    return AccountFactory(external_id="A-OWN", name="Lakeside Family Practice", csm=csm)
+
+
+@pytest.fixture
+def foreign_account(other_csm):
+    return AccountFactory(external_id="A-FOREIGN", name="Harbor Pediatrics", csm=other_csm)

@@ -1,0 +1,48 @@
+"""A web import handed to a real Celery worker through the Redis broker."""
+
+import time
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from accounts import models as m
+from accounts.services import import_run_create
+from accounts.tasks import run_import
+from healthcs.celery import app
+from tests.importing import ravenstack_files
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_a_queued_import_through_redis(manager, tmp_path):
+    assert settings.REDIS_URL, "this test needs REDIS_URL: the worker must go through a real Redis"
+    assert app.conf.broker_url.startswith("redis://")
+    run = import_run_create(user=manager, files=ravenstack_files(), upload_root=Path(tmp_path))
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        run_import.delay(run.pk)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status in (m.ImportStatus.SUCCEEDED, m.ImportStatus.FAILED):
+                break
+            time.sleep(0.2)
+
+    assert run.status == m.ImportStatus.SUCCEEDED, run.errors[:5]
+    assert run.counts["usage"] == {"rows": 25000, "inserted": 25000, "updated": 0, "unchanged": 0}
+    assert m.Account.objects.count() == 500
+    assert not Path(run.upload_dir).exists()
+
+
+@pytest.mark.django_db
+def test_a_run_is_imported_only_once(manager, tmp_path):
+    run = import_run_create(user=manager, files=ravenstack_files(), upload_root=Path(tmp_path))
+    run_import.apply(args=[run.pk])
+    finished_at = m.ImportRun.objects.get(pk=run.pk).finished_at
+
+    run_import.apply(args=[run.pk])  # a redelivered message
+
+    assert m.ImportRun.objects.get(pk=run.pk).finished_at == finished_at
+    assert m.UsageRecord.objects.count() == 25000

@@ -1,0 +1,100 @@
+"""Roles: what CSMs, managers and admins may open, in pages and in Django admin."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_requires_login(client, own_account):
+    for url in (reverse("home"), reverse("account_list"),
+                reverse("account_detail", args=[own_account.external_id]), reverse("import_upload")):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), url
+
+
+def test_a_csm_opens_their_own_account(client, csm, own_account):
+    client.force_login(csm)
+
+    response = client.get(reverse("account_detail", args=["A-OWN"]))
+
+    assert response.status_code == 200
+    assert "Lakeside Family Practice" in response.content.decode()
+
+
+def test_a_csm_cannot_open_another_csms_account(client, csm, own_account, foreign_account):
+    client.force_login(csm)
+
+    response = client.get(reverse("account_detail", args=["A-FOREIGN"]))
+
+    assert response.status_code == 404
+    assert "Harbor Pediatrics" not in response.content.decode()
+
+
+def test_the_account_list_shows_only_the_csms_book(client, csm, own_account, foreign_account):
+    client.force_login(csm)
+
+    page = client.get(reverse("account_list")).content.decode()
+
+    assert "Lakeside Family Practice" in page and "Harbor Pediatrics" not in page
+
+
+def test_a_manager_sees_every_account(client, manager, own_account, foreign_account):
+    client.force_login(manager)
+
+    page = client.get(reverse("account_list")).content.decode()
+
+    assert "Lakeside Family Practice" in page and "Harbor Pediatrics" in page
+    assert client.get(reverse("account_detail", args=["A-FOREIGN"])).status_code == 200
+
+
+def test_a_csm_cannot_open_another_csms_account_in_admin(client, csm, own_account, foreign_account):
+    client.force_login(csm)
+
+    changelist = client.get(reverse("admin:accounts_account_changelist")).content.decode()
+    foreign = client.get(reverse("admin:accounts_account_change", args=[foreign_account.pk]))
+    own = client.get(reverse("admin:accounts_account_change", args=[own_account.pk]))
+
+    assert "Lakeside Family Practice" in changelist and "Harbor Pediatrics" not in changelist
+    assert foreign.status_code == 302  # admin redirects "does not exist" to the index
+    assert own.status_code == 200
+
+
+def test_a_csm_cannot_see_another_csms_subscriptions_in_admin(client, csm, own_account, foreign_account):
+    from tests.factories import SubscriptionFactory
+
+    SubscriptionFactory(external_id="S-OWN", account=own_account)
+    SubscriptionFactory(external_id="S-FOREIGN", account=foreign_account)
+    client.force_login(csm)
+
+    page = client.get(reverse("admin:accounts_subscription_changelist")).content.decode()
+
+    assert "S-OWN" in page and "S-FOREIGN" not in page
+
+
+def test_the_navigation_shows_what_the_role_may_use(client, csm, manager):
+    client.force_login(csm)
+    csm_page = client.get(reverse("home")).content.decode()
+    client.force_login(manager)
+    manager_page = client.get(reverse("home")).content.decode()
+
+    assert 'href="/import/"' not in csm_page and 'href="/accounts/"' in csm_page
+    assert 'href="/import/"' in manager_page
+
+
+def test_roles_come_from_groups(csm, manager, admin_user, django_user_model):
+    superuser = django_user_model.objects.create_superuser("root", "root@example.org", "x")
+
+    assert [csm.role, manager.role, admin_user.role, superuser.role] == [
+        Role.CSM, Role.MANAGER, Role.ADMIN, Role.ADMIN]
+    assert (csm.sees_all_accounts, manager.sees_all_accounts) == (False, True)
+
+
+def test_a_user_without_a_role_sees_no_accounts(client, django_user_model, own_account):
+    nobody = django_user_model.objects.create_user("nobody", "nobody@example.org", "x")
+    client.force_login(nobody)
+
+    assert client.get(reverse("account_detail", args=["A-OWN"])).status_code == 404
+    assert "Lakeside Family Practice" not in client.get(reverse("account_list")).content.decode()

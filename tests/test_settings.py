@@ -1,0 +1,64 @@
+"""Settings come from the environment, with safe defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# The test settings set some of these in this process's environment; children start without them.
+OVERRIDDEN = ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
+              "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+
+
+def production_environment(**env: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if k not in OVERRIDDEN}
+    return {**clean, **env, "DJANGO_SETTINGS_MODULE": "healthcs.settings"}
+
+
+def run_settings(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    clean = production_environment(**env)
+    return subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                          cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = run_settings({}, "pass")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_the_embedded_defaults_are_sqlite_and_a_file_queue(tmp_path):
+    result = run_settings({"DEBUG": "true", "HEALTHCS_VAR_DIR": str(tmp_path)},
+                          "from django.conf import settings as s; "
+                          "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)")
+
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+
+
+def test_database_and_redis_urls_are_read_from_the_environment():
+    result = run_settings(
+        {"SECRET_KEY": "x", "DATABASE_URL": "postgres://u:p@db.internal:5433/cs",
+         "REDIS_URL": "redis://cache.internal:6379/2", "ALLOWED_HOSTS": "cs.example.org"},
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], s.CELERY_BROKER_URL, s.ALLOWED_HOSTS[0])",
+    )
+
+    assert result.stdout.split() == ["django.db.backends.postgresql", "db.internal", "5433", "cs",
+                                     "redis://cache.internal:6379/2", "cs.example.org"]
+
+
+def test_the_deploy_check_is_clean_in_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=production_environment(
+            SECRET_KEY="a-long-random-production-secret-key-for-the-deploy-check-0123456789",
+            ALLOWED_HOSTS="cs.example.org",
+        ),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
