@@ -1,6 +1,7 @@
 """Writes around customer data: recording import runs and running queued web imports."""
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.cache import cache
@@ -80,3 +81,21 @@ def import_run_execute(*, run_id: int) -> None:
     import_run_record(run_id=run_id, result=result)
     _report_progress(run_id, "Finished", 1, 1)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def import_runs_expire(*, older_than: timedelta = timedelta(hours=6)) -> int:
+    """Close imports that never finished (worker lost, upload abandoned) and delete their files."""
+    cutoff = timezone.now() - older_than
+    stale = ImportRun.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING], created_at__lt=cutoff
+    )
+    folders = list(stale.values_list("upload_dir", flat=True))
+    count = stale.update(
+        status=ImportStatus.FAILED, finished_at=timezone.now(),
+        errors=["The import did not finish in time (no worker picked it up, or it was stopped). "
+                "Nothing was written; please upload the files again."],
+    )
+    for folder in folders:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    return count

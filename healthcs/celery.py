@@ -1,11 +1,23 @@
-"""The Celery application: Redis when REDIS_URL is set, otherwise the file-system queue."""
+"""The Celery application: Redis when REDIS_URL is set, otherwise the file-system queue.
+
+The beat schedule is defined here, in one place; django-celery-beat copies it into the database
+on start, where admins can change times or switch entries off (Admin → Periodic tasks).
+"""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthcs.settings")
 
 app = Celery("healthcs")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "expire-stale-imports": {
+        "task": "accounts.tasks.expire_stale_imports",
+        "schedule": crontab(minute=15),
+    },
+}

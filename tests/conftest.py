@@ -33,3 +33,12 @@ def own_account(csm):
 @pytest.fixture
 def foreign_account(other_csm):
     return AccountFactory(external_id="A-FOREIGN", name="Harbor Pediatrics", csm=other_csm)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No test may be skipped: a skip means a part of HealthCS went untested, so the run fails."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"FAILED: {len(skipped)} test(s) were skipped; every test must run.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

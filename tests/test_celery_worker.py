@@ -46,3 +46,29 @@ def test_a_run_is_imported_only_once(manager, tmp_path):
 
     assert m.ImportRun.objects.get(pk=run.pk).finished_at == finished_at
     assert m.UsageRecord.objects.count() == 25000
+
+
+@pytest.mark.django_db
+def test_stale_imports_are_closed_and_their_files_removed(manager, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.services import import_runs_expire
+
+    stale = import_run_create(user=manager, files={"a.csv": b"x"}, upload_root=Path(tmp_path))
+    fresh = import_run_create(user=manager, files={"b.csv": b"x"}, upload_root=Path(tmp_path))
+    m.ImportRun.objects.filter(pk=stale.pk).update(created_at=timezone.now() - dt.timedelta(hours=7))
+
+    assert import_runs_expire() == 1
+
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == m.ImportStatus.FAILED and "did not finish in time" in stale.errors[0]
+    assert not Path(stale.upload_dir).exists()
+    assert fresh.status == m.ImportStatus.QUEUED and Path(fresh.upload_dir).exists()
+
+
+def test_the_beat_schedule_names_registered_tasks():
+    for entry in app.conf.beat_schedule.values():
+        assert entry["task"] in app.tasks

@@ -1,0 +1,14 @@
+# Shortcuts for dev.py, the single entry point (which needs only Python 3.11+).
+.PHONY: demo test lint bench
+
+demo:
+	python3 dev.py demo
+
+test:
+	python3 dev.py test
+
+lint:
+	.venv/bin/ruff check .
+
+bench:
+	.venv/bin/python bench/import_speed.py
