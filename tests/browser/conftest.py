@@ -1,6 +1,11 @@
-"""Browser-test harness: one headless Debian Chromium per test session, driven by Playwright's
-sync API, a fresh browser context (cookies, storage) per test, and a screenshot plus the page's
-HTML in test-results/ when a browser test fails.
+"""Browser-test harness: one headless Debian Chromium for all of tests/browser, driven by
+Playwright's sync API, a fresh browser context (cookies, storage) per test, and a screenshot plus
+the page's HTML in test-results/ when a browser test fails.
+
+Playwright and the DJANGO_ALLOW_ASYNC_UNSAFE switch live only while tests/browser runs ("package"
+scope, so one launch per test run): a running Playwright keeps an asyncio loop alive in the test
+thread, which would break ORM calls in the tests collected after this package, and the switch
+would leak into their subprocesses (`manage.py check --deploy` rejects it as async.E001).
 
 A browser test module starts with
 
@@ -13,7 +18,6 @@ and uses the `page` and `app_url` fixtures with `login_as` from tests.browser.he
         page.goto(app_url("/accounts/"))
 """
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,11 +28,6 @@ from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.helpers import url_for
-
-# Playwright's sync API keeps an asyncio event loop running in the test thread, and Django then
-# refuses every ORM call from fixtures and tests (SynchronousOnlyOperation) although they are
-# plain synchronous code.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium: Playwright cannot download its own browser here, and nothing may phone home.
@@ -45,13 +44,23 @@ ACTION_TIMEOUT_MS = 10_000
 FAILURE_ARTIFACTS_DIR = "test-results"
 
 
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
+@pytest.fixture(scope="package", autouse=True)
+def allow_sync_orm_under_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an asyncio loop running in the test thread, and Django then
+    refuses every ORM call from fixtures and tests (SynchronousOnlyOperation) although they are
+    plain synchronous code."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="package")
+def playwright(allow_sync_orm_under_playwright: None) -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     # A missing browser is a broken machine, not a reason to skip: fail every browser test.
     if not CHROMIUM.exists():

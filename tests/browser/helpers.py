@@ -30,7 +30,5 @@ def submit_login_form(page: Page, live_server: LiveServer, username: str, passwo
 def login_as(page: Page, live_server: LiveServer, username: str, password: str = DEFAULT_PASSWORD) -> None:
     """Log in through the real form and fail at once unless the user ends up logged in."""
     submit_login_form(page, live_server, username, password)
-    expect(page, f"logging in as {username!r} did not leave the login page").not_to_have_url(
-        re.compile(r"/login/")
-    )
+    expect(page, f"logging in as {username!r} did not leave the login page").not_to_have_url(re.compile(r"/login/"))
     expect(page.get_by_test_id("current-user")).to_be_visible()

@@ -22,9 +22,7 @@ def account_rows(page: Page):
     return page.locator("#account-rows tbody tr")
 
 
-def test_a_csm_sees_only_their_own_book_and_can_log_out(
-    page, live_server, app_url, csm, own_account, foreign_account
-):
+def test_a_csm_sees_only_their_own_book_and_can_log_out(page, live_server, app_url, csm, own_account, foreign_account):
     # Given casey (a CSM) owns Lakeside and robin owns Harbor
     # When casey logs in through the form
     login_as(page, live_server, "casey")
@@ -77,15 +75,11 @@ def test_a_manager_sees_every_account_and_can_open_the_import_page(
     # Then the whole portfolio counts and the nav offers Import
     expect(page.get_by_test_id("current-user")).to_have_text(f"{manager.get_full_name()} · Manager")
     expect(page.get_by_test_id("account-count")).to_have_text("2")
-    expect(main_nav_links(page)).to_have_text(
-        ["Home", "Accounts", "Import"] + (["Admin"] if manager.is_staff else [])
-    )
+    expect(main_nav_links(page)).to_have_text(["Home", "Accounts", "Import"] + (["Admin"] if manager.is_staff else []))
 
     # When morgan opens Accounts, then both accounts are listed, by name
     main_nav_links(page).get_by_text("Accounts", exact=True).click()
-    expect(account_rows(page).locator("td:first-child")).to_have_text(
-        ["Harbor Pediatrics", "Lakeside Family Practice"]
-    )
+    expect(account_rows(page).locator("td:first-child")).to_have_text(["Harbor Pediatrics", "Lakeside Family Practice"])
 
     # When morgan follows Import, then the upload page loads
     main_nav_links(page).get_by_text("Import", exact=True).click()
@@ -135,9 +129,7 @@ def test_a_wrong_password_shows_an_error_and_does_not_log_in(page, live_server, 
     expect(page).to_have_url(app_url("/login/?next=/"))
 
 
-def test_five_failures_lock_the_user_name_even_for_the_right_password(
-    page, live_server, app_url, csm, other_csm
-):
+def test_five_failures_lock_the_user_name_even_for_the_right_password(page, live_server, app_url, csm, other_csm):
     # Given casey fails four times: each shows the ordinary error
     for _ in range(4):
         submit_login_form(page, live_server, "casey", WRONG_PASSWORD)
