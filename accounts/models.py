@@ -141,7 +141,10 @@ class UsageRecord(models.Model):
     different subscriptions, and every one of those rows is a real, distinct record.
     """
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="usage")
+    # No index of its own: both composite indexes below start with the subscription.
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="usage", db_index=False
+    )
     usage_id = models.CharField(max_length=64)
     date = models.DateField()
     feature_name = models.CharField(max_length=100)

@@ -88,3 +88,19 @@ def test_the_command_prints_counts_per_table(capsys):
     run = m.ImportRun.objects.get()
     assert run.status == m.ImportStatus.SUCCEEDED
     assert run.counts["usage"]["rows"] == 25000
+
+
+def test_the_bulk_path_keeps_the_foreign_keys(monkeypatch):
+    from django.db import connection
+
+    from accounts.importing import writing
+
+    monkeypatch.setattr(writing, "BULK_ROWS", 1000)  # RavenStack's usage file takes the bulk path
+
+    result = import_files(ravenstack_files())
+
+    assert result.ok and m.UsageRecord.objects.count() == 25000
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, m.UsageRecord._meta.db_table)
+    assert [c["foreign_key"] for c in constraints.values() if c["foreign_key"]] == [
+        ("accounts_subscription", "id")]

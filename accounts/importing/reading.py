@@ -7,16 +7,21 @@ database columns (references still hold the external ids they name); each proble
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from accounts.importing.schema import Column, Table
 
 MAX_VALUE_PREVIEW = 40
-_INT_PATTERN = r"^[+-]?\d+(?:\.0*)?$"
+_INT_PATTERN = r"^[+-]?\d{1,15}(\.0*)?$"
+_INT_LIMIT = 2_147_483_647  # the database's integer columns
+_DECIMAL_LIMIT = 1e12  # money and hours have 14 digits, 2 after the point
+_DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
@@ -39,7 +44,7 @@ class ParsedFile:
 
     table: Table
     filename: str
-    frame: pd.DataFrame  # database columns; index = file line numbers
+    frame: pd.DataFrame  # database columns, Arrow-backed; index = file line numbers
     present: tuple[str, ...]  # CSV columns the file carries
 
 
@@ -85,157 +90,194 @@ def _check_header(table: Table, filename: str, header: list[str]) -> list[Proble
     return problems
 
 
-def _line_numbers(text: str, records: int) -> np.ndarray:
-    """The file line on which each data record starts (header = line 1)."""
-    if text.count("\n") - (0 if text.endswith("\n") else -1) == records + 1:
-        return np.arange(2, records + 2)
-    # Quoted values span several lines: follow the csv reader to learn where each record starts.
+def _record_lines(text: str) -> list[tuple[int, int]]:
+    """(first line, number of values) of every non-blank record, following CSV quoting."""
     reader = csv.reader(io.StringIO(text))
-    next(reader)
-    starts = []
+    next(reader, None)
+    records = []
     previous_end = reader.line_num
-    for _ in reader:
-        starts.append(previous_end + 1)
+    for row in reader:
+        if row:
+            records.append((previous_end + 1, len(row)))
         previous_end = reader.line_num
-    return np.array(starts[:records])
+    return records
+
+
+def _line_numbers(data: bytes, text: str, records: int) -> np.ndarray:
+    """The file line on which each data record starts (header = line 1)."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if b'"' not in data and lines == records + 1:
+        return np.arange(2, records + 2)
+    # Quoted values span lines, or blank lines are skipped: follow the csv reader instead.
+    return np.array([line for line, _ in _record_lines(text)][:records])
+
+
+def _read_strings(filename: str, header: list[str], text: str) -> tuple[pa.Table | None, list[Problem]]:
+    """Every value of the file as a string (the CSV parsing itself is Arrow's, multi-threaded)."""
+    data = text.encode()
+    ragged = []
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=b'"' in data,
+            invalid_row_handler=lambda row: ragged.append(row) or "skip",
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            strings_can_be_null=False, quoted_strings_can_be_null=False,
+        ),
+    )
+    if ragged:
+        expected = len(header)
+        return None, [
+            Problem(filename, line, "", f"expected {expected} values, found {count}")
+            for line, count in _record_lines(text) if count != expected
+        ]
+    return table, []
 
 
 def parse_file(table: Table, filename: str, text: str) -> tuple[ParsedFile | None, list[Problem]]:
     """Structural checks, then every value parsed and checked; all problems are returned."""
-    header_line = next(csv.reader(io.StringIO(text)), [])
-    header = [h.strip() for h in header_line]
+    header = [h.strip() for h in next(csv.reader(io.StringIO(text)), [])]
     problems = _check_header(table, filename, header)
     if problems:
         return None, problems
     try:
-        raw = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-            skipinitialspace=False, engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if match:
-            expected, line, saw = match.groups()
-            return None, [Problem(filename, int(line), "",
-                                  f"expected {expected} values, found {saw}")]
+        strings, problems = _read_strings(filename, header, text)
+    except pa.ArrowInvalid as exc:
         return None, [Problem(filename, None, "", f"the file cannot be read as CSV ({exc})")]
-    raw.columns = header
-    if raw.empty:
+    if strings is None:
+        return None, problems
+    if strings.num_rows == 0:
         return None, [Problem(filename, 2, "", "the file has a header but no data rows")]
-    raw.index = _line_numbers(text, len(raw))
-    frame = pd.DataFrame(index=raw.index)
+    lines = _line_numbers(text.encode(), text, strings.num_rows)
+    columns: dict[str, pd.Series] = {}
     for column in table.columns:
-        if column.name not in raw.columns:
+        if column.name not in header:
             continue
-        values, column_problems = parse_column(filename, column, raw[column.name])
-        frame[column.field] = values
+        values, column_problems = parse_column(filename, column, strings.column(column.name), lines)
+        columns[column.field] = values.to_pandas(types_mapper=pd.ArrowDtype).set_axis(lines)
         problems.extend(column_problems)
-    problems.extend(_duplicate_keys(table, filename, raw))
-    return ParsedFile(table, filename, frame, tuple(raw.columns)), problems
+    frame = pd.DataFrame(columns, index=lines)
+    problems.extend(_duplicate_keys(table, filename, strings, lines))
+    return ParsedFile(table, filename, frame, tuple(header)), problems
 
 
-def _duplicate_keys(table: Table, filename: str, raw: pd.DataFrame) -> list[Problem]:
-    keys = raw[list(table.key)]
-    duplicated = keys.duplicated(keep="first")
-    if not duplicated.any():
+def _duplicate_keys(table: Table, filename: str, strings: pa.Table, lines: np.ndarray) -> list[Problem]:
+    columns = [pc.utf8_trim_whitespace(strings.column(k)) for k in table.key]
+    joined = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*columns, "\x1f")
+    if pc.count_distinct(joined).as_py() == strings.num_rows:
         return []
-    first_row = keys.reset_index().groupby(list(table.key), sort=False)["index"].first()
-    problems = []
-    for line, key in zip(keys.index[duplicated], keys[duplicated].itertuples(index=False), strict=True):
-        first = first_row.loc[tuple(key) if len(table.key) > 1 else key[0]]
-        label = " + ".join(table.key)
-        shown = " / ".join(_preview(k) for k in key)
-        problems.append(Problem(filename, int(line), table.key[-1],
-                                f"duplicate {label} '{shown}' (first on row {first})"))
-    return problems
-
-
-def _bad(filename: str, column: Column, text: pd.Series, mask: pd.Series, message: str) -> list[Problem]:
-    """One problem per masked row; message may use {value}."""
+    keys = pd.Series(joined.to_numpy(zero_copy_only=False), index=lines)
+    duplicated = keys.duplicated(keep="first")
+    first_row = pd.Series(lines, index=keys.values).groupby(level=0, sort=False).first()
+    label = " + ".join(table.key)
     return [
-        Problem(filename, int(line), column.name, message.format(value=_preview(value)))
-        for line, value in text[mask].items()
+        Problem(filename, int(line), table.key[-1],
+                f"duplicate {label} '{' / '.join(_preview(k) for k in key.split(chr(31)))}' "
+                f"(first on row {first_row[key]})")
+        for line, key in keys[duplicated].items()
     ]
 
 
-def parse_column(filename: str, column: Column, text: pd.Series) -> tuple[pd.Series, list[Problem]]:
-    """Typed values of one column (None where empty) and the problems of its cells."""
-    text = text.str.strip()
-    empty = text == ""
-    problems: list[Problem] = []
-    if not column.nullable:
-        problems += _bad(filename, column, text, empty, "a value is required")
+class _Cells:
+    """One column's trimmed text and line numbers, to turn masks into problems."""
+
+    def __init__(self, filename: str, column: Column, text: pa.ChunkedArray, lines: np.ndarray):
+        self.filename, self.column, self.text, self.lines = filename, column, text, lines
+        self.problems: list[Problem] = []
+
+    def flag(self, mask: np.ndarray, message: str) -> None:
+        """One problem per row where mask is true; message may use {value}."""
+        for index in np.flatnonzero(mask):
+            value = _preview(self.text[int(index)].as_py())
+            self.problems.append(Problem(self.filename, int(self.lines[index]), self.column.name,
+                                         message.format(value=value)))
+
+
+def _mask(array) -> np.ndarray:
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def parse_column(filename: str, column: Column, raw: pa.ChunkedArray, lines: np.ndarray
+                 ) -> tuple[pa.ChunkedArray, list[Problem]]:
+    """Typed values of one column (null where empty) and the problems of its cells."""
+    text = pc.utf8_trim_whitespace(raw)
+    cells = _Cells(filename, column, text, lines)
+    empty = _mask(pc.equal(text, ""))
     filled = ~empty
+    if not column.nullable:
+        cells.flag(empty, "a value is required")
+    null_if_empty = pa.array(empty)
     kind = column.kind
 
     if kind in ("str", "ref", "user_email"):
-        values = text.where(filled, None)
         if column.max_length:
-            too_long = filled & (text.str.len() > column.max_length)
-            problems += _bad(filename, column, text, too_long,
-                             f"'{{value}}' is longer than {column.max_length} characters")
+            cells.flag(filled & _mask(pc.greater(pc.utf8_length(text), column.max_length)),
+                       f"'{{value}}' is longer than {column.max_length} characters")
         if kind == "str":
-            values = text.str.replace("\x00", "", regex=False)
-            if column.nullable:
-                values = values.where(filled, "")
-        return values, problems
+            return pc.replace_substring(text, "\x00", ""), cells.problems
+        return pc.if_else(null_if_empty, None, text), cells.problems
 
     if kind == "choice":
-        lowered = text.str.lower()
-        allowed = {c.lower(): c for c in column.choices}
-        unknown = filled & ~lowered.isin(list(allowed))
-        problems += _bad(filename, column, text, unknown,
-                         f"'{{value}}' is not one of: {', '.join(column.choices)}")
-        return lowered.map(allowed).where(filled, ""), problems
+        lowered = pc.utf8_lower(text)
+        position = pc.index_in(lowered, value_set=pa.array([c.lower() for c in column.choices]))
+        cells.flag(filled & _mask(pc.is_null(position)),
+                   f"'{{value}}' is not one of: {', '.join(column.choices)}")
+        canonical = pa.array(column.choices).take(pc.fill_null(position, 0))
+        return pc.if_else(null_if_empty, "", canonical), cells.problems
 
     if kind == "bool":
-        lowered = text.str.lower()
-        unknown = filled & ~lowered.isin(_TRUE | _FALSE)
-        problems += _bad(filename, column, text, unknown, "'{value}' is not True or False")
-        return lowered.isin(_TRUE), problems
+        lowered = pc.utf8_lower(text)
+        truthy = pc.is_in(lowered, value_set=pa.array(sorted(_TRUE)))
+        known = _mask(truthy) | _mask(pc.is_in(lowered, value_set=pa.array(sorted(_FALSE))))
+        cells.flag(filled & ~known, "'{value}' is not True or False")
+        return truthy, cells.problems
 
     if kind == "int":
-        well_formed = text.str.match(_INT_PATTERN)
-        problems += _bad(filename, column, text, filled & ~well_formed,
-                         "'{value}' is not a whole number")
-        numbers = pd.to_numeric(text.where(filled & well_formed), errors="coerce")
-        problems += _range_problems(filename, column, text, numbers)
-        return numbers.astype("Int64"), problems
+        well_formed = _mask(pc.match_substring_regex(text, _INT_PATTERN))
+        cells.flag(filled & ~well_formed, "'{value}' is not a whole number")
+        digits = pc.replace_substring_regex(pc.replace_substring_regex(text, r"\.0*$", ""), r"^\+", "")
+        numbers = pc.cast(pc.if_else(pa.array(well_formed), digits, None), pa.int64())
+        cells.flag(_mask(pc.greater(pc.abs(numbers), _INT_LIMIT)), "'{value}' is too large")
+        numbers = pc.if_else(pc.greater(pc.abs(numbers), _INT_LIMIT), None, numbers)
+        _check_range(cells, numbers)
+        return numbers, cells.problems
 
     if kind == "decimal":
-        numbers = pd.to_numeric(text.where(filled), errors="coerce")
-        not_number = filled & (numbers.isna() | ~np.isfinite(numbers.fillna(0)))
-        problems += _bad(filename, column, text, not_number, "'{value}' is not a number")
-        numbers = numbers.where(~not_number)
-        problems += _range_problems(filename, column, text, numbers)
-        return numbers.round(2), problems
+        well_formed = _mask(pc.match_substring_regex(text, _DECIMAL_PATTERN))
+        cells.flag(filled & ~well_formed, "'{value}' is not a number")
+        numbers = pc.cast(pc.if_else(pa.array(well_formed), text, None), pa.float64())
+        cells.flag(well_formed & ~_mask(pc.less(pc.abs(numbers), _DECIMAL_LIMIT)), "'{value}' is too large")
+        numbers = pc.if_else(pc.less(pc.abs(numbers), _DECIMAL_LIMIT), numbers, None)
+        _check_range(cells, numbers)
+        return pc.round(numbers, 2), cells.problems
 
     if kind == "date":
-        dates = pd.to_datetime(text.where(filled), format="%Y-%m-%d", errors="coerce")
-        problems += _bad(filename, column, text, filled & dates.isna(),
-                         "'{value}' is not a date (YYYY-MM-DD)")
-        return dates, problems
+        candidate = pc.if_else(null_if_empty, None, text)
+        stamps = pc.strptime(candidate, format="%Y-%m-%d", unit="s", error_is_null=True)
+        # strptime rolls 2024-02-30 over to March: a date is valid only if it prints back the same.
+        exact = _mask(pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), text))
+        cells.flag(filled & ~exact, "'{value}' is not a date (YYYY-MM-DD)")
+        return pc.cast(pc.if_else(pa.array(exact), stamps, None), pa.date32()), cells.problems
 
     if kind == "datetime":
-        stamps = pd.to_datetime(text.where(filled), format="ISO8601", errors="coerce", utc=True)
-        problems += _bad(filename, column, text, filled & stamps.isna(),
-                         "'{value}' is not a date and time (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
-        return stamps, problems
+        series = pd.Series(pc.if_else(null_if_empty, None, text).to_pandas())
+        stamps = pd.to_datetime(series, format="ISO8601", errors="coerce", utc=True)
+        cells.flag(filled & stamps.isna().to_numpy(),
+                   "'{value}' is not a date and time (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+        return pa.chunked_array([pa.array(stamps, type=pa.timestamp("us", tz="UTC"))]), cells.problems
 
     raise ValueError(f"unknown column kind {kind!r}")
 
 
-def _range_problems(filename: str, column: Column, text: pd.Series, numbers: pd.Series) -> list[Problem]:
-    problems: list[Problem] = []
-    low, high = column.minimum, column.maximum
+def _check_range(cells: _Cells, numbers) -> None:
+    low, high = cells.column.minimum, cells.column.maximum
     if low is not None and high is not None:
-        outside = (numbers < low) | (numbers > high)
-        problems += _bad(filename, column, text, outside.fillna(False),
-                         f"'{{value}}' must be between {low:g} and {high:g}")
+        outside = _mask(pc.or_(pc.less(numbers, low), pc.greater(numbers, high)))
+        cells.flag(outside, f"'{{value}}' must be between {low:g} and {high:g}")
     elif low == 0:
-        problems += _bad(filename, column, text, (numbers < 0).fillna(False),
-                         "'{value}' must not be negative")
+        cells.flag(_mask(pc.less(numbers, 0)), "'{value}' must not be negative")
     elif low is not None:
-        problems += _bad(filename, column, text, (numbers < low).fillna(False),
-                         f"'{{value}}' must be at least {low:g}")
-    return problems
+        cells.flag(_mask(pc.less(numbers, low)), f"'{{value}}' must be at least {low:g}")

@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 
 from accounts.importing.reading import ParsedFile, Problem, decode, parse_file
 from accounts.importing.schema import TABLES, TABLES_BY_NAME, Table, table_for_filename
-from accounts.importing.writing import WriteCount, upsert
+from accounts.importing.writing import upsert
 from accounts.models import User
 
 Progress = Callable[[str, int, int], None]
@@ -147,34 +147,27 @@ def _reference_problems(parsed: dict[str, ParsedFile]) -> list[Problem]:
     problems: list[Problem] = []
     for pf in parsed.values():
         for column in pf.table.columns:
-            if column.field not in pf.frame.columns:
+            if column.field not in pf.frame.columns or column.kind not in ("ref", "user_email"):
                 continue
-            values = pf.frame[column.field]
-            filled = values.notna() & (values != "")
+            values = pf.frame[column.field]  # empty cells are null for these kinds
+            named = set(values.dropna().unique())
             if column.kind == "ref":
                 target = TABLES_BY_NAME[column.ref]
-                known: set[str] = set()
-                if column.ref in parsed:
-                    known = set(parsed[column.ref].frame["external_id"])
-                missing = set(values[filled]) - known
+                known = set(parsed[column.ref].frame["external_id"]) if column.ref in parsed else set()
+                missing = named - known
                 missing -= _existing_keys(target, missing)
                 source = parsed[column.ref].filename if column.ref in parsed else target.filename
-                bad = filled & values.isin(missing)
-                problems += [
-                    Problem(pf.filename, int(line), column.name,
-                            f"unknown {column.name} '{value}' (not in {source} nor already imported)")
-                    for line, value in values[bad].items()
-                ]
-            elif column.kind == "user_email":
-                emails = {e.lower() for e in values[filled]}
-                known = set(User.objects.annotate(e=Lower("email")).filter(e__in=emails)
+                message = f"unknown {column.name} '{{value}}' (not in {source} nor already imported)"
+            else:
+                lowered = {e.lower() for e in named}
+                known = set(User.objects.annotate(e=Lower("email")).filter(e__in=lowered)
                             .values_list("e", flat=True))
-                bad = filled & ~values.str.lower().isin(known)
-                problems += [
-                    Problem(pf.filename, int(line), column.name,
-                            f"no HealthCS user has the e-mail '{value}'")
-                    for line, value in values[bad].items()
-                ]
+                missing = {e for e in named if e.lower() not in known}
+                message = "no HealthCS user has the e-mail '{value}'"
+            if missing:
+                bad = values[values.isin(list(missing)).fillna(False).astype(bool)]
+                problems += [Problem(pf.filename, int(line), column.name, message.format(value=value))
+                             for line, value in bad.items()]
     return problems
 
 
@@ -215,7 +208,7 @@ def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress
         frame = _resolve_references(pf)
         keys = {table.column(k).field for k in table.key}
         update_columns = [c for c in frame.columns if c not in keys]
-        count: WriteCount = upsert(table, frame, update_columns)
+        count = upsert(table, frame, update_columns)
         results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
                                    count.updated, time.perf_counter() - started))
     return results
