@@ -98,3 +98,13 @@ def test_a_user_without_a_role_sees_no_accounts(client, django_user_model, own_a
 
     assert client.get(reverse("account_detail", args=["A-OWN"])).status_code == 404
     assert "Lakeside Family Practice" not in client.get(reverse("account_list")).content.decode()
+
+
+def test_a_denied_page_keeps_the_layout_and_a_way_back(client, csm, foreign_account):
+    client.force_login(csm)
+
+    not_found = client.get(reverse("account_detail", args=["A-FOREIGN"])).content.decode()
+    forbidden = client.get(reverse("import_upload")).content.decode()
+
+    assert "not in your book" in not_found and 'nav aria-label="Main"' in not_found
+    assert "Your role does not include this page" in forbidden and 'href="/"' in forbidden

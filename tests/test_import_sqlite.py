@@ -1,0 +1,36 @@
+"""The embedded default database (SQLite, used by the demo) imports RavenStack through its own
+write path, just as PostgreSQL does."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.importing import RAVENSTACK_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def manage(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(DEBUG="true", HEALTHCS_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_ravenstack_imports_into_sqlite_and_reimports_as_unchanged(tmp_path):
+    assert manage(tmp_path, "migrate", "--no-input").returncode == 0
+
+    first = manage(tmp_path, "import_data", str(RAVENSTACK_DIR))
+    second = manage(tmp_path, "import_data", str(RAVENSTACK_DIR))
+
+    assert first.returncode == 0, first.stderr
+    assert "ravenstack_feature_usage.csv: 25000 rows (25000 new, 0 updated, 0 unchanged)" in first.stdout
+    assert "ravenstack_support_tickets.csv: 2000 rows (2000 new, 0 updated, 0 unchanged)" in first.stdout
+    assert "ravenstack_feature_usage.csv: 25000 rows (0 new, 0 updated, 25000 unchanged)" in second.stdout
+    assert "ravenstack_churn_events.csv: 600 rows (0 new, 0 updated, 600 unchanged)" in second.stdout
+    check = manage(tmp_path, "shell", "-v", "0", "-c",
+                   "from accounts.models import SupportTicket as T, Subscription as S; "
+                   "t = T.objects.get(external_id='T-0024de'); s = S.objects.get(external_id='S-8cec59'); "
+                   "print(t.closed_at.isoformat(), s.arr, s.end_date)")
+    assert check.stdout.split() == ["2023-07-28T03:00:00+00:00", "33432.00", "2024-04-12"]
