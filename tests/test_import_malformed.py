@@ -217,3 +217,23 @@ def test_the_command_imports_a_zip(tmp_path):
         zf.writestr("export/ravenstack_accounts.csv", csv_bytes(ACCOUNTS_HEADER, GOOD_ACCOUNT))
     call_command("import_data", str(archive), stdout=io.StringIO())
     assert m.Account.objects.get().name == "Cedar Valley Family Medicine"
+
+
+def test_values_with_surrounding_spaces_and_whole_floats_are_accepted():
+    row = " A-1 , Cedar Valley Family Medicine ,Primary care,US, 2024-02-01 ,partner,Pro, 25.0 , true ,FALSE"
+
+    result = import_files({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, row)})
+
+    assert result.ok, [str(p) for p in result.problems]
+    account = m.Account.objects.get(external_id="A-1")
+    assert (account.name, str(account.signup_date), account.seats, account.is_trial, account.churned) == (
+        "Cedar Valley Family Medicine", "2024-02-01", 25, True, False)
+
+
+def test_numbers_too_large_for_the_database_are_refused(stored):
+    row = GOOD_ACCOUNT.replace(",25,", ",99999999999,")
+
+    assert messages({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, row)}) == [
+        "ravenstack_accounts.csv, row 2, seats: '99999999999' is too large"
+    ]
+    assert database_fingerprint() == stored

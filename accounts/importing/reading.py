@@ -53,17 +53,23 @@ def _preview(value: str) -> str:
     return value if len(value) <= MAX_VALUE_PREVIEW else value[: MAX_VALUE_PREVIEW - 1] + "…"
 
 
-def decode(filename: str, raw: bytes) -> tuple[str | None, list[Problem]]:
-    """The file's text, or the reason it is not a readable UTF-8 CSV file."""
-    if not raw.strip():
+def check_text(filename: str, raw: bytes) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes without a byte-order mark, or the reason it is not a UTF-8 CSV file."""
+    if not raw[:4096].strip() and not raw.strip():
         return None, [Problem(filename, None, "", "the file is empty")]
     if b"\x00" in raw[:65536]:
         return None, [Problem(filename, None, "", "this is a binary file, not a CSV text file")]
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(filename, line, "", "the file is not UTF-8 text (binary content?)")]
+        if not data.isascii():
+            pa.array([data], pa.large_binary()).cast(pa.large_string())  # validates UTF-8, fast
+    except pa.ArrowInvalid:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            return None, [Problem(filename, line, "", "the file is not UTF-8 text (binary content?)")]
+    return data, []
 
 
 def _check_header(table: Table, filename: str, header: list[str]) -> list[Problem]:
@@ -103,18 +109,17 @@ def _record_lines(text: str) -> list[tuple[int, int]]:
     return records
 
 
-def _line_numbers(data: bytes, text: str, records: int) -> np.ndarray:
+def _line_numbers(data: bytes, records: int) -> np.ndarray:
     """The file line on which each data record starts (header = line 1)."""
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if b'"' not in data and lines == records + 1:
         return np.arange(2, records + 2)
     # Quoted values span lines, or blank lines are skipped: follow the csv reader instead.
-    return np.array([line for line, _ in _record_lines(text)][:records])
+    return np.array([line for line, _ in _record_lines(data.decode())][:records])
 
 
-def _read_strings(filename: str, header: list[str], text: str) -> tuple[pa.Table | None, list[Problem]]:
+def _read_strings(filename: str, header: list[str], data: bytes) -> tuple[pa.Table | None, list[Problem]]:
     """Every value of the file as a string (the CSV parsing itself is Arrow's, multi-threaded)."""
-    data = text.encode()
     ragged = []
     table = pacsv.read_csv(
         io.BytesIO(data),
@@ -132,26 +137,28 @@ def _read_strings(filename: str, header: list[str], text: str) -> tuple[pa.Table
         expected = len(header)
         return None, [
             Problem(filename, line, "", f"expected {expected} values, found {count}")
-            for line, count in _record_lines(text) if count != expected
+            for line, count in _record_lines(data.decode()) if count != expected
         ]
     return table, []
 
 
-def parse_file(table: Table, filename: str, text: str) -> tuple[ParsedFile | None, list[Problem]]:
+def parse_file(table: Table, filename: str, data: bytes) -> tuple[ParsedFile | None, list[Problem]]:
     """Structural checks, then every value parsed and checked; all problems are returned."""
-    header = [h.strip() for h in next(csv.reader(io.StringIO(text)), [])]
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode().rstrip("\r")
+    header = [h.strip() for h in next(csv.reader([first_line]), [])]
     problems = _check_header(table, filename, header)
     if problems:
         return None, problems
     try:
-        strings, problems = _read_strings(filename, header, text)
+        strings, problems = _read_strings(filename, header, data)
     except pa.ArrowInvalid as exc:
         return None, [Problem(filename, None, "", f"the file cannot be read as CSV ({exc})")]
     if strings is None:
         return None, problems
     if strings.num_rows == 0:
         return None, [Problem(filename, 2, "", "the file has a header but no data rows")]
-    lines = _line_numbers(text.encode(), text, strings.num_rows)
+    lines = _line_numbers(data, strings.num_rows)
     columns: dict[str, pd.Series] = {}
     for column in table.columns:
         if column.name not in header:
@@ -160,25 +167,42 @@ def parse_file(table: Table, filename: str, text: str) -> tuple[ParsedFile | Non
         columns[column.field] = values.to_pandas(types_mapper=pd.ArrowDtype).set_axis(lines)
         problems.extend(column_problems)
     frame = pd.DataFrame(columns, index=lines)
-    problems.extend(_duplicate_keys(table, filename, strings, lines))
+    problems.extend(_duplicate_keys(table, filename, frame))
     return ParsedFile(table, filename, frame, tuple(header)), problems
 
 
-def _duplicate_keys(table: Table, filename: str, strings: pa.Table, lines: np.ndarray) -> list[Problem]:
-    columns = [pc.utf8_trim_whitespace(strings.column(k)) for k in table.key]
-    joined = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(*columns, "\x1f")
-    if pc.count_distinct(joined).as_py() == strings.num_rows:
+def arrow_column(values: pd.Series) -> pa.ChunkedArray:
+    """The Arrow data behind a column (copied into Arrow when it is not Arrow-backed)."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return values.array._pa_array
+    return pa.chunked_array([pa.array(values.array)])
+
+
+def _key_codes(frame: pd.DataFrame, fields: list[str]) -> np.ndarray:
+    """One integer per row that is equal exactly when the rows' key values are equal."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for field in fields:
+        encoded = pc.dictionary_encode(arrow_column(frame[field])).combine_chunks()
+        size = len(encoded.dictionary) + 1
+        indices = pc.fill_null(encoded.indices, size - 1).to_numpy(zero_copy_only=False)
+        codes = codes * size + indices.astype(np.int64)
+    return codes
+
+
+def _duplicate_keys(table: Table, filename: str, frame: pd.DataFrame) -> list[Problem]:
+    fields = [table.column(k).field for k in table.key]
+    codes = pd.Series(_key_codes(frame, fields), index=frame.index)
+    duplicated = codes.duplicated(keep="first")
+    if not duplicated.any():
         return []
-    keys = pd.Series(joined.to_numpy(zero_copy_only=False), index=lines)
-    duplicated = keys.duplicated(keep="first")
-    first_row = pd.Series(lines, index=keys.values).groupby(level=0, sort=False).first()
+    first_row = pd.Series(frame.index, index=codes.values).groupby(level=0, sort=False).first()
     label = " + ".join(table.key)
-    return [
-        Problem(filename, int(line), table.key[-1],
-                f"duplicate {label} '{' / '.join(_preview(k) for k in key.split(chr(31)))}' "
-                f"(first on row {first_row[key]})")
-        for line, key in keys[duplicated].items()
-    ]
+    problems = []
+    for line, code in codes[duplicated].items():
+        shown = " / ".join(_preview(frame.at[line, f]) for f in fields)
+        problems.append(Problem(filename, int(line), table.key[-1],
+                                f"duplicate {label} '{shown}' (first on row {first_row[code]})"))
+    return problems
 
 
 class _Cells:
@@ -200,9 +224,39 @@ def _mask(array) -> np.ndarray:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+_STRICT_CASTS = {"int": pa.int64(), "decimal": pa.float64(), "date": pa.date32()}
+
+
+def _clean_cast(column: Column, raw: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The column through Arrow's strict cast when every cell is clean (no spaces, empty only
+    where allowed, in range of the database type); None when any cell needs a closer look."""
+    target = _STRICT_CASTS.get(column.kind)
+    if target is None:
+        return None
+    empty = pc.equal(raw, "")
+    if not column.nullable and pc.any(empty).as_py():
+        return None
+    try:
+        values = pc.cast(pc.if_else(empty, None, raw), target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if column.kind == "int" and pc.any(pc.greater(pc.abs(values), _INT_LIMIT)).as_py():
+        return None
+    if column.kind == "decimal":
+        if not pc.all(pc.is_finite(values)).as_py() or pc.any(pc.greater_equal(pc.abs(values), _DECIMAL_LIMIT)).as_py():
+            return None
+        values = pc.round(values, 2)
+    return values
+
+
 def parse_column(filename: str, column: Column, raw: pa.ChunkedArray, lines: np.ndarray
                  ) -> tuple[pa.ChunkedArray, list[Problem]]:
     """Typed values of one column (null where empty) and the problems of its cells."""
+    clean = _clean_cast(column, raw)
+    if clean is not None:  # the common case, fast: only the ranges remain to be checked
+        cells = _Cells(filename, column, raw, lines)
+        _check_range(cells, clean)
+        return clean, cells.problems
     text = pc.utf8_trim_whitespace(raw)
     cells = _Cells(filename, column, text, lines)
     empty = _mask(pc.equal(text, ""))

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.functions import Lower
 
-from accounts.importing.reading import ParsedFile, Problem, decode, parse_file
+from accounts.importing.reading import ParsedFile, Problem, arrow_column, check_text, parse_file
 from accounts.importing.schema import TABLES, TABLES_BY_NAME, Table, table_for_filename
 from accounts.importing.writing import upsert
 from accounts.models import User
@@ -120,11 +122,11 @@ def validate_files(files: dict[str, bytes], progress: Progress = _no_progress
                                     f"holds the same table as {claimed[table.name]}"))
             continue
         claimed[table.name] = filename
-        text, decode_problems = decode(filename, raw)
-        problems += decode_problems
-        if text is None:
+        data, text_problems = check_text(filename, raw)
+        problems += text_problems
+        if data is None:
             continue
-        result, file_problems = parse_file(table, filename, text)
+        result, file_problems = parse_file(table, filename, data)
         problems += file_problems
         if result is not None:
             parsed[table.name] = result
@@ -150,7 +152,7 @@ def _reference_problems(parsed: dict[str, ParsedFile]) -> list[Problem]:
             if column.field not in pf.frame.columns or column.kind not in ("ref", "user_email"):
                 continue
             values = pf.frame[column.field]  # empty cells are null for these kinds
-            named = set(values.dropna().unique())
+            named = set(pc.unique(arrow_column(values).drop_null()).to_pylist())
             if column.kind == "ref":
                 target = TABLES_BY_NAME[column.ref]
                 known = set(parsed[column.ref].frame["external_id"]) if column.ref in parsed else set()
@@ -171,8 +173,16 @@ def _reference_problems(parsed: dict[str, ParsedFile]) -> list[Problem]:
     return problems
 
 
+def _to_primary_keys(values: pd.Series, mapping: dict[str, int]) -> pd.Series:
+    """External ids (or e-mails) replaced by primary keys, set-based; null where unmapped."""
+    names = pa.array(list(mapping), pa.string())
+    keys = pa.array(list(mapping.values()), pa.int64())
+    positions = pc.index_in(arrow_column(values), value_set=names)
+    return pd.Series(pd.arrays.ArrowExtensionArray(keys.take(positions)), index=values.index)
+
+
 def _key_map(table: Table, keys: pd.Series) -> dict[str, int]:
-    wanted = list(set(keys.dropna()) - {""})
+    wanted = [k for k in pc.unique(arrow_column(keys).drop_null()).to_pylist() if k]
     mapping: dict[str, int] = {}
     for start in range(0, len(wanted), 5000):
         mapping.update(table.model.objects.filter(external_id__in=wanted[start:start + 5000])
@@ -188,12 +198,12 @@ def _resolve_references(pf: ParsedFile) -> pd.DataFrame:
             continue
         if column.kind == "ref":
             mapping = _key_map(TABLES_BY_NAME[column.ref], frame[column.field])
-            frame[column.field] = frame[column.field].map(mapping).astype("Int64")
+            frame[column.field] = _to_primary_keys(frame[column.field], mapping)
         elif column.kind == "user_email":
             emails = frame[column.field].str.lower()
             mapping = dict(User.objects.annotate(e=Lower("email"))
                            .filter(e__in=set(emails.dropna())).values_list("e", "pk"))
-            frame[column.field] = emails.map(mapping).astype("Int64")
+            frame[column.field] = _to_primary_keys(emails, mapping)
     return frame
 
 

@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 from django.db import connection
 from django.db.models import Field, Model
 
+from accounts.importing.reading import arrow_column
 from accounts.importing.schema import Table
 
 SQLITE_BATCH = 500
@@ -50,11 +51,7 @@ def _arrow_rows(table: Table, frame: pd.DataFrame) -> pa.Table:
     arrays, names = [], []
     for column, field in fields.items():
         if column in frame.columns:
-            array = pa.array(frame[column].array) if not isinstance(frame[column].dtype, pd.ArrowDtype) \
-                else frame[column].array._pa_array
-            if field.get_internal_type() == "ForeignKey" or pa.types.is_floating(array.type) and \
-                    field.get_internal_type() != "DecimalField":
-                array = pc.cast(array, pa.int64())
+            array = arrow_column(frame[column])
         else:
             default = field.get_default() if field.has_default() else None
             if default is None and not field.null:
