@@ -45,7 +45,6 @@ class ParsedFile:
     table: Table
     filename: str
     frame: pd.DataFrame  # database columns, Arrow-backed; index = file line numbers
-    present: tuple[str, ...]  # CSV columns the file carries
 
 
 def _preview(value: str) -> str:
@@ -168,7 +167,7 @@ def parse_file(table: Table, filename: str, data: bytes) -> tuple[ParsedFile | N
         problems.extend(column_problems)
     frame = pd.DataFrame(columns, index=lines)
     problems.extend(_duplicate_keys(table, filename, frame))
-    return ParsedFile(table, filename, frame, tuple(header)), problems
+    return ParsedFile(table, filename, frame), problems
 
 
 def arrow_column(values: pd.Series) -> pa.ChunkedArray:

@@ -1,6 +1,7 @@
 """Import of customer data: validate every file completely, then write all of them in one
 transaction, or nothing at all when any problem was found."""
 
+import io
 import time
 import zipfile
 from collections.abc import Callable, Iterable
@@ -57,14 +58,6 @@ class ImportResult:
         }
 
 
-class ImportRejected(Exception):
-    """The files could not be accepted; ``problems`` says why."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
 def _no_progress(phase: str, done: int, total: int) -> None:
     return None
 
@@ -77,8 +70,6 @@ def read_directory(directory: Path) -> dict[str, bytes]:
 
 def read_zip(name: str, raw: bytes) -> tuple[dict[str, bytes], list[Problem]]:
     """The CSV members of a zip archive (folders inside it are flattened)."""
-    import io
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
