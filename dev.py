@@ -137,6 +137,8 @@ def demo(extra: list[str]) -> int:
     if not stamp.exists():
         run(*manage, "seed_demo", env=env)
         stamp.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
+    # Stopped with SIGTERM as with Ctrl+C: unwind, so the worker and the web server stop too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     say("starting a Celery worker with an embedded beat (log in var/celery.log)")
     worker = subprocess.Popen(
         [str(VENV / "bin" / "celery"), "-A", "healthcs", "worker", "--beat", "--pool", "solo",
@@ -145,8 +147,8 @@ def demo(extra: list[str]) -> int:
     )
     try:
         say(f"HealthCS is at http://{address}/ (Ctrl+C stops it)")
-        return run(*manage, "runserver", address, env=env, check=False)
-    except KeyboardInterrupt:
+        return run(*manage, "runserver", "--noreload", address, env=env, check=False)
+    except (KeyboardInterrupt, SystemExit):
         return 0
     finally:
         worker.send_signal(signal.SIGTERM)
