@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import models as m
-from accounts.selectors import scope_to_user
+from accounts.selectors import accounts_for_user, scope_to_user
 
 
 @admin.register(m.User)
@@ -23,6 +23,16 @@ class OwnedByAccountAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope_to_user(super().get_queryset(request), request.user, self.account_path)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A CSM can only attach rows to their own accounts and those accounts' contacts.
+        if db_field.related_model is m.Account:
+            kwargs["queryset"] = accounts_for_user(request.user)
+        elif db_field.related_model is m.Contact:
+            kwargs["queryset"] = scope_to_user(m.Contact.objects.all(), request.user)
+        elif db_field.related_model is m.Subscription:
+            kwargs["queryset"] = scope_to_user(m.Subscription.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class SubscriptionInline(admin.TabularInline):

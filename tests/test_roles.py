@@ -108,3 +108,19 @@ def test_a_denied_page_keeps_the_layout_and_a_way_back(client, csm, foreign_acco
 
     assert "not in your book" in not_found and 'nav aria-label="Main"' in not_found
     assert "Your role does not include this page" in forbidden and 'href="/"' in forbidden
+
+
+def test_a_csm_cannot_attach_a_note_to_another_csms_account_in_admin(client, csm, own_account, foreign_account):
+    from accounts.models import Touchpoint
+
+    client.force_login(csm)
+    form = {"external_id": "TP-X", "account": foreign_account.pk, "occurred_at_0": "2024-12-01",
+            "occurred_at_1": "10:00:00", "kind": "note", "direction": "internal", "subject": "Call", "text": "x"}
+
+    refused = client.post(reverse("admin:accounts_touchpoint_add"), form)
+    accepted = client.post(reverse("admin:accounts_touchpoint_add"), {**form, "external_id": "TP-Y",
+                                                                       "account": own_account.pk})
+
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert list(Touchpoint.objects.values_list("external_id", flat=True)) == ["TP-Y"]

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.importing.services import import_files, read_directory, read_zip
+from accounts.management.progress import ProgressPrinter
 from accounts.models import ImportRun, ImportStatus
 from accounts.services import import_run_record
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             raise CommandError(f"nothing was imported: {len(problems)} problem(s)")
 
-        result = import_files(files)
+        result = import_files(files, ProgressPrinter(self.stdout.write, 50))
         run = ImportRun.objects.create(source=str(path.name or path), status=ImportStatus.RUNNING)
         import_run_record(run_id=run.pk, result=result)
         if not result.ok:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.demo.generator import book_to_csv_bytes, generate_book
 from accounts.demo.users import DEMO_CSMS, ensure_demo_users
 from accounts.importing.services import import_files
+from accounts.management.progress import ProgressPrinter
 from accounts.models import ImportRun, ImportStatus
 from accounts.services import import_run_record
 
@@ -25,24 +26,6 @@ def _iso_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"'{value}' is not a date (YYYY-MM-DD)") from exc
-
-
-class _ProgressPrinter:
-    """Prints each phase once and then every ``step`` percent of it."""
-
-    def __init__(self, write, step: int):
-        self.write = write
-        self.step = step
-        self.phase = ""
-        self.shown = -1
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        percent = int(100 * done / total) if total else 100
-        if phase != self.phase:
-            self.phase, self.shown = phase, -1
-        if percent // self.step > self.shown:
-            self.shown = percent // self.step
-            self.write(f"  {phase}: {percent}%")
 
 
 class Command(BaseCommand):
@@ -64,7 +47,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         as_of = as_of or timezone.localdate()
         logins = ensure_demo_users()
-        progress = _ProgressPrinter(self.stdout.write, 10 if accounts >= BIG_BOOK else 50)
+        progress = ProgressPrinter(self.stdout.write, 10 if accounts >= BIG_BOOK else 50)
 
         self.stdout.write(f"Generating {accounts} accounts (seed {seed}, as of {as_of.isoformat()})")
         frames = generate_book(
