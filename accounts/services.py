@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.importing.reading import Problem
-from accounts.importing.services import ImportResult, import_files, read_directory
+from accounts.importing.services import ImportResult, Progress, import_files, read_directory
 from accounts.models import ImportRun, ImportStatus, User
 
 MAX_STORED_PROBLEMS = 2000
@@ -99,3 +99,12 @@ def import_runs_expire(*, older_than: timedelta = timedelta(hours=6)) -> int:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
     return count
+
+
+def import_files_recorded(*, files: dict[str, bytes], source: str, progress: Progress | None = None
+                          ) -> ImportResult:
+    """Import now (command line, demo) and record the run in the import history either way."""
+    result = import_files(files, progress or (lambda *_: None))
+    run = ImportRun.objects.create(source=source[:300], status=ImportStatus.RUNNING)
+    import_run_record(run_id=run.pk, result=result)
+    return result

@@ -4,10 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.importing.services import import_files, read_directory, read_zip
-from accounts.management.progress import ProgressPrinter
-from accounts.models import ImportRun, ImportStatus
-from accounts.services import import_run_record
+from accounts.importing.services import read_directory, read_zip
+from accounts.management.progress import ProgressPrinter, refuse, report_import
+from accounts.services import import_files_recorded
 
 
 class Command(BaseCommand):
@@ -26,20 +25,9 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"{source} is neither a directory nor a .zip file")
         if problems:
-            for problem in problems:
-                self.stderr.write(str(problem))
-            raise CommandError(f"nothing was imported: {len(problems)} problem(s)")
+            refuse(self, problems, "nothing was imported")
 
-        result = import_files(files, ProgressPrinter(self.stdout.write, 50))
-        run = ImportRun.objects.create(source=str(path.name or path), status=ImportStatus.RUNNING)
-        import_run_record(run_id=run.pk, result=result)
-        if not result.ok:
-            for problem in result.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(f"nothing was imported: {len(result.problems)} problem(s)")
-        for t in result.tables:
-            self.stdout.write(
-                f"{t.filename}: {t.rows} rows ({t.inserted} new, {t.updated} updated, "
-                f"{t.unchanged} unchanged) in {t.seconds:.2f}s, {t.rows_per_second:,.0f} rows/s"
-            )
+        result = import_files_recorded(files=files, source=str(path.name or path),
+                                       progress=ProgressPrinter(self.stdout.write, 50))
+        report_import(self, result, "nothing was imported")
         self.stdout.write(self.style.SUCCESS(f"Import finished in {result.seconds:.2f}s"))

@@ -13,10 +13,8 @@ from django.utils import timezone
 
 from accounts.demo.generator import book_to_csv_bytes, generate_book
 from accounts.demo.users import DEMO_CSMS, ensure_demo_users
-from accounts.importing.services import import_files
-from accounts.management.progress import ProgressPrinter
-from accounts.models import ImportRun, ImportStatus
-from accounts.services import import_run_record
+from accounts.management.progress import ProgressPrinter, report_import
+from accounts.services import import_files_recorded
 
 BIG_BOOK = 2000  # from this many accounts on, progress is shown in finer steps
 
@@ -69,17 +67,9 @@ class Command(BaseCommand):
 
         if not no_import:
             self.stdout.write("Importing")
-            result = import_files(files, progress=progress)
-            run = ImportRun.objects.create(source=f"seed_demo --accounts {accounts} --seed {seed}",
-                                           status=ImportStatus.RUNNING)
-            import_run_record(run_id=run.pk, result=result)
-            if not result.ok:
-                for problem in result.problems:
-                    self.stderr.write(str(problem))
-                raise CommandError(f"the demo book was not imported: {len(result.problems)} problem(s)")
-            for t in result.tables:
-                self.stdout.write(f"{t.filename}: {t.rows} rows ({t.inserted} new, {t.updated} updated, "
-                                  f"{t.unchanged} unchanged) in {t.seconds:.2f}s")
+            result = import_files_recorded(files=files, source=f"seed_demo --accounts {accounts} --seed {seed}",
+                                           progress=progress)
+            report_import(self, result, "the demo book was not imported")
 
         self.stdout.write(self.style.SUCCESS(f"Demo book ready in {time.perf_counter() - started:.1f}s"))
         self.stdout.write("Demo logins (username / role / password):")
