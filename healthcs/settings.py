@@ -142,6 +142,12 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HealthCS <healthcs@localhost>")
 
+# Scoring: accounts per recompute batch (each batch is one Celery task), the address links in alert
+# e-mails and Slack messages point to, and the optional Slack incoming webhook for alerts.
+SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=2000)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
+
 # Redis is optional: it backs the Celery broker and the shared cache when REDIS_URL is set.
 REDIS_URL = env.str("REDIS_URL", default="")
 

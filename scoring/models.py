@@ -1,1 +1,191 @@
-"""scoring: models arrive with the issue that builds this part of HealthCS."""
+"""Scoring configurations, daily snapshots, recompute runs and alerts (SPEC §2).
+
+The database guards the invariants: one snapshot per account per as-of date, one active
+configuration, one open alert per account and alert type.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Account
+
+
+class ConfigStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired"
+
+
+class ScoringConfig(models.Model):
+    """One version of the scoring configuration; drafts are edited, one version is active."""
+
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=ConfigStatus.choices, default=ConfigStatus.DRAFT)
+    data = models.JSONField(help_text="Risk rules, levels, actions, health measures, tiers and alert rules.")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = "scoring configuration"
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="one_active_scoring_config"),
+        ]
+        permissions = [("activate_scoringconfig", "Can activate a scoring configuration")]
+
+    def __str__(self) -> str:
+        label = f"v{self.version} ({self.get_status_display().lower()})"
+        return f"{label} {self.name}".strip()
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class RecomputeRun(models.Model):
+    """One recompute of all snapshots for an as-of date, split into batches of accounts."""
+
+    as_of = models.DateField()
+    config = models.ForeignKey(ScoringConfig, on_delete=models.PROTECT, related_name="runs")
+    trigger = models.CharField(max_length=16, help_text="command, schedule or web")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    batches_total = models.PositiveIntegerField(default=0)
+    batches_done = models.PositiveIntegerField(default=0)
+    accounts_scored = models.PositiveIntegerField(default=0)
+    alerts_opened = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        permissions = [("recompute_scores", "Can start a recompute of all scores")]
+
+    def __str__(self) -> str:
+        return f"Recompute #{self.pk} as of {self.as_of} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == RunStatus.SUCCEEDED:
+            return 100
+        return int(100 * self.batches_done / self.batches_total) if self.batches_total else 0
+
+
+class RecomputeBatch(models.Model):
+    """One batch of a run: the accounts with primary keys first..last. Done batches are not redone."""
+
+    run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    first_account = models.BigIntegerField()
+    last_account = models.BigIntegerField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    accounts_scored = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="recompute_batch_unique")]
+
+
+class Snapshot(models.Model):
+    """An account's health and churn risk as of one date, with the full breakdown (SPEC §2)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    as_of = models.DateField()
+    config = models.ForeignKey(ScoringConfig, on_delete=models.PROTECT, related_name="snapshots")
+    run = models.ForeignKey(RecomputeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    computed_at = models.DateTimeField()
+
+    health_score = models.FloatField(null=True, blank=True, help_text="0-100; empty when no measure has data.")
+    health_tier = models.CharField(max_length=16, blank=True)
+    covered_share = models.FloatField(default=0, help_text="Share of the measures' weight that had data.")
+    health_trend = models.FloatField(null=True, blank=True, help_text="Change against the snapshot 30 days earlier.")
+    trend = models.CharField(max_length=16, blank=True)
+
+    risk_score = models.PositiveSmallIntegerField()
+    risk_level = models.CharField(max_length=8)
+    risk_subscription = models.CharField(max_length=64, blank=True,
+                                         help_text="The subscription whose rules gave the account's risk.")
+    top_reasons = models.TextField(blank=True)
+    recommended_actions = models.TextField(blank=True)
+
+    arr = models.DecimalField("ARR", max_digits=14, decimal_places=2, default=0)
+    usage_30d = models.BigIntegerField(default=0)
+    usage_prev30d = models.BigIntegerField(default=0)
+    usage_drop_pct = models.IntegerField(default=0)
+    errors_30d = models.IntegerField(default=0)
+    tickets_30d = models.IntegerField(default=0)
+    churn_intent_30d = models.IntegerField(default=0)
+
+    measures = models.JSONField(default=dict, help_text="Per measure: raw value, 0-100 score and points.")
+    fired_rules = models.JSONField(default=list, help_text="Per fired rule: points, reason and evidence.")
+
+    class Meta:
+        ordering = ["-as_of", "account_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "as_of"], name="one_snapshot_per_account_per_day"),
+            models.CheckConstraint(condition=Q(risk_score__lte=100), name="snapshot_risk_0_100"),
+            models.CheckConstraint(condition=Q(health_score__isnull=True)
+                                   | Q(health_score__gte=0, health_score__lte=100), name="snapshot_health_0_100"),
+        ]
+        indexes = [
+            models.Index(fields=["as_of", "-risk_score"], name="snapshot_day_risk"),
+            models.Index(fields=["as_of", "health_tier"], name="snapshot_day_tier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.as_of}: health {self.health_score}, risk {self.risk_score}"
+
+
+class AlertType(models.TextChoices):
+    CRITICAL_DROP = "critical_drop", "Health fell below critical"
+    USAGE_CLIFF = "usage_cliff", "Usage cliff"
+    FAILED_PAYMENT = "failed_payment", "Failed payment"
+    CORE_FEATURE_UNUSED = "core_feature_unused", "Core feature unused"
+    CHAMPION_LEFT = "champion_left", "Champion left"
+    SILENT_ACCOUNT = "silent_account", "Silent account"
+    RENEWAL_RISK = "renewal_risk", "Renewal at risk"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Alert(models.Model):
+    """Something about an account that needs attention now (SPEC §2d); one open alert per type."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=32, choices=AlertType.choices)
+    status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    as_of = models.DateField(help_text="The scoring date that raised it.")
+    message = models.CharField(max_length=300)
+    evidence = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    slack_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kind"], condition=Q(status="open"),
+                                    name="one_open_alert_per_account_and_type"),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="alert_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.account_id}"

@@ -1,0 +1,258 @@
+"""Alert rules of SPEC §2d, evaluated for a scored batch, and the notifications they send.
+
+`detect_alerts` is pure (BookData and Scores in, one row per alert out). Opening alerts relies on
+the database's "one open alert per account and type" constraint; notifying claims each alert
+(`emailed_at` / `slack_sent_at` still empty) so an alert is announced once, whoever runs it.
+"""
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from scoring.calculations import Scores
+from scoring.config import Config
+from scoring.fetch import BookData
+from scoring.models import Alert, AlertStatus
+
+logger = logging.getLogger(__name__)
+COLUMNS = ["account_id", "kind", "message", "evidence"]
+
+
+def _alerts(kind: str, rows: pd.DataFrame, message, evidence) -> pd.DataFrame:
+    if rows.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.DataFrame({
+        "account_id": rows.index.to_numpy(),
+        "kind": kind,
+        "message": [message(r) for r in rows.itertuples()],
+        "evidence": [evidence(r) for r in rows.itertuples()],
+    })
+
+
+def critical_drop(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
+    """Health below the critical line (20 by default)."""
+    acc = scores.accounts
+    rows = acc[acc["health_score"] < rule["below"]]
+    return _alerts("critical_drop", rows, lambda r: f"Health fell to {r.health_score:g} (below {rule['below']:g})",
+                   lambda r: {"health_score": r.health_score, "previous": None if pd.isna(r.health_trend)
+                              else round(r.health_score - r.health_trend, 1)})
+
+
+def usage_cliff(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
+    """Usage of the last 3 days at least 50% below the 3 days before, and below the same weekdays a
+    week earlier as well, so an ordinary weekend dip is not a cliff."""
+    usage = data.usage_by_account.reindex(scores.accounts.index).fillna(0)
+    keep = 1 - rule["drop"]
+    hit = ((usage["before_3"] > 0) & (usage["week_before_3"] > 0)
+           & (usage["last_3"] <= keep * usage["before_3"]) & (usage["last_3"] <= keep * usage["week_before_3"]))
+    rows = usage[hit]
+    return _alerts(
+        "usage_cliff", rows,
+        lambda r: f"Usage fell {round(100 * (1 - r.last_3 / r.before_3))}% over the last 3 days",
+        lambda r: {"last_3_days": int(r.last_3), "3_days_before": int(r.before_3),
+                   "same_days_a_week_earlier": int(r.week_before_3)},
+    )
+
+
+def failed_payment(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
+    """A failed or overdue invoice due in the last 30 days."""
+    inv = data.invoices.reindex(scores.accounts.index)
+    rows = inv[inv["failed_recent"].fillna(0) > 0]
+    return _alerts("failed_payment", rows,
+                   lambda r: f"{int(r.failed_recent)} failed or overdue invoice(s) since {r.first_failed_due}",
+                   lambda r: {"failed_or_overdue": int(r.failed_recent), "first_due": str(r.first_failed_due)})
+
+
+def core_feature_unused(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
+    """A core feature (listed in the rule, or one the account used on most days of the month before)
+    not used at all in the last 7 days."""
+    days = int(rule["days"])
+    usage = data.usage_by_feature.merge(data.subscriptions[["subscription_id", "account_id"]], on="subscription_id")
+    per = usage.groupby(["account_id", "feature"]).agg(last_used=("last_used", "max"),
+                                                       days_before=("days_before_quiet", "sum"))
+    per = per.reset_index()
+    if rule.get("features"):
+        core = per[per["feature"].isin(rule["features"]) & (per["days_before"] > 0)]
+    else:
+        core = per[per["days_before"].clip(upper=30) >= rule["min_active_share"] * 30]
+    quiet = core[pd.to_datetime(core["last_used"]) <= pd.Timestamp(data.window.day(days))]
+    quiet = quiet[quiet["account_id"].isin(scores.accounts.index)]
+    if quiet.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    grouped = quiet.groupby("account_id")
+    rows = pd.DataFrame({"features": grouped["feature"].apply(sorted), "last_used": grouped["last_used"].max()})
+    return _alerts("core_feature_unused", rows,
+                   lambda r: f"Core feature{'s' if len(r.features) > 1 else ''} {', '.join(r.features)} "
+                             f"unused for {days}+ days",
+                   lambda r: {"features": r.features, "last_used": str(r.last_used)})
+
+
+def champion_left(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
+    """A champion contact left in the last 30 days."""
+    c = data.contacts.reindex(scores.accounts.index)
+    rows = c[c["champions_left"].fillna(0) > 0]
+    return _alerts("champion_left", rows, lambda r: f"Champion left on {r.champion_left_on}",
+                   lambda r: {"left_on": str(r.champion_left_on), "champions_left": int(r.champions_left)})
+
+
+def silent_account(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
+    """No interaction of any kind (ticket, survey, call, meeting, inbound message) for 60 days. Only
+    for books that record touchpoints: without them every account would look silent."""
+    if not data.has_touchpoints:
+        return pd.DataFrame(columns=COLUMNS)
+    index = scores.accounts.index
+    latest = pd.concat(
+        [pd.to_datetime(data.touchpoints["last_interaction"], utc=True).reindex(index),
+         pd.to_datetime(data.last_ticket["last_ticket"], utc=True).reindex(index),
+         pd.to_datetime(data.surveys["last_survey"], utc=True).reindex(index)], axis=1,
+    ).max(axis=1)
+    cutoff = pd.Timestamp(data.window.instant(int(rule["days"]) - 1))
+    silent = latest.isna() | (latest < cutoff)
+    rows = pd.DataFrame({"last": latest[silent]})
+    return _alerts("silent_account", rows,
+                   lambda r: f"No customer interaction for {rule['days']}+ days"
+                             + ("" if pd.isna(r.last) else f" (last on {r.last.date()})"),
+                   lambda r: {"last_interaction": None if pd.isna(r.last) else str(r.last.date())})
+
+
+def renewal_risk(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
+    """Renewal within 60 days while risk is Medium or High."""
+    acc = scores.accounts
+    renewal = pd.to_datetime(acc["renewal_date"])
+    soon = (renewal >= pd.Timestamp(data.window.as_of)) & (renewal <= pd.Timestamp(data.window.day(-int(rule["days"]))))
+    rows = acc[soon & acc["risk_level"].isin(rule["levels"])]
+    return _alerts("renewal_risk", rows,
+                   lambda r: f"Renews on {r.renewal_date} with {r.risk_level} risk ({r.risk_score})",
+                   lambda r: {"renewal_date": str(r.renewal_date), "risk_level": r.risk_level,
+                              "risk_score": int(r.risk_score)})
+
+
+ALERT_RULES = {f.__name__: f for f in (critical_drop, usage_cliff, failed_payment, core_feature_unused,
+                                       champion_left, silent_account, renewal_risk)}
+
+
+def detect_alerts(data: BookData, scores: Scores, config: Config) -> pd.DataFrame:
+    """Every alert condition that holds for the batch's live accounts (not churned, with an active
+    subscription)."""
+    acc = scores.accounts
+    live_ids = set(data.subscriptions.loc[data.subscriptions["active"], "account_id"])
+    live = acc.index[~acc["churned"].to_numpy(dtype=bool) & acc.index.isin(list(live_ids))]
+    live_scores = Scores(subscriptions=scores.subscriptions, accounts=acc.loc[live])
+    parts = [ALERT_RULES[kind](data, live_scores, rule) for kind, rule in config.alerts.items() if rule["enabled"]]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def alerts_open(*, as_of, detected: pd.DataFrame) -> int:
+    """Open the detected alerts; an account's open alert of the same type stays as it is (the database
+    constraint drops the duplicate). Returns how many alerts were opened."""
+    if detected.empty:
+        return 0
+    before = Alert.objects.filter(status=AlertStatus.OPEN).count()
+    Alert.objects.bulk_create(
+        [Alert(account_id=int(r.account_id), kind=r.kind, as_of=as_of, message=r.message[:300],
+               evidence=_plain(r.evidence)) for r in detected.itertuples()],
+        ignore_conflicts=True, batch_size=2000,
+    )
+    return max(Alert.objects.filter(status=AlertStatus.OPEN).count() - before, 0)
+
+
+def alert_resolve(*, alert: Alert, user: User) -> bool:
+    """Close an open alert (a new one of the same type may open later); False when it was not open."""
+    updated = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
+        status=AlertStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=user
+    )
+    return bool(updated)
+
+
+def _claim(field: str, limit: int = 500) -> list[Alert]:
+    """Open alerts not yet announced on one channel, marked as announced in the same transaction."""
+    with transaction.atomic():
+        alerts = list(
+            Alert.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(**{f"{field}__isnull": True}, status=AlertStatus.OPEN)
+            .select_related("account", "account__csm").order_by("id")[:limit]
+        )
+        Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(**{field: timezone.now()})
+    return alerts
+
+
+def _managers() -> list[str]:
+    users = User.objects.filter(Q(groups__name="Manager") | Q(is_superuser=True), is_active=True).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def alerts_email(*, site_url: str = "") -> int:
+    """E-mail each CSM one digest of their new alerts (unassigned accounts: the managers). Returns the
+    number of alerts announced."""
+    alerts = _claim("emailed_at")
+    by_recipient: dict[tuple[str, ...], list[Alert]] = defaultdict(list)
+    managers: tuple[str, ...] | None = None
+    for alert in alerts:
+        csm = alert.account.csm
+        if csm is not None and csm.email:
+            by_recipient[(csm.email,)].append(alert)
+        else:
+            managers = managers if managers is not None else tuple(_managers())
+            if managers:
+                by_recipient[managers].append(alert)
+    for recipients, items in by_recipient.items():
+        context = {"alerts": items, "site_url": site_url.rstrip("/")}
+        send_mail(
+            subject=f"HealthCS: {len(items)} new alert{'s' if len(items) != 1 else ''}",
+            message=render_to_string("scoring/alert_email.txt", context),
+            from_email=None, recipient_list=list(recipients), fail_silently=False,
+        )
+    return len(alerts)
+
+
+def alerts_slack(*, site_url: str = "", webhook_url: str | None = None, timeout: float = 5.0) -> int:
+    """Post new alerts to the Slack incoming webhook, when one is configured. Returns the number sent;
+    alerts that could not be posted are released to be tried again on the next run."""
+    url = webhook_url if webhook_url is not None else settings.SLACK_WEBHOOK_URL
+    if not url:
+        return 0
+    alerts = _claim("slack_sent_at")
+    if not alerts:
+        return 0
+    lines = []
+    for alert in alerts:
+        link = site_url.rstrip("/") + reverse("account_detail", args=[alert.account.external_id])
+        lines.append(f"• *{alert.get_kind_display()}* — <{link}|{alert.account.name}>: {alert.message}")
+    payload = json.dumps({"text": f"HealthCS: {len(alerts)} new alert(s)\n" + "\n".join(lines)}).encode()
+    request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - admin-set https URL
+            response.read()
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        logger.warning("Slack webhook failed, will retry: %s", error)
+        Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(slack_sent_at=None)
+        return 0
+    return len(alerts)

@@ -1,0 +1,485 @@
+"""The scoring configuration (SPEC §2c): its default, its validation and its typed, parsed form.
+
+A configuration is plain JSON so that it can be stored, diffed, exported and imported as it is:
+
+    {"risk_rules": [{"id": "usage_drop", "enabled": true, "tiers": [...], "actions": [...]}, ...],
+     "risk_levels": {"high": 60, "medium": 30},
+     "action_groups": [{"rules": ["usage_drop"], "actions": [...]}, ...], "default_action": "...",
+     "health": {"measures": [...], "tiers": [...], "trend": {...}},
+     "alerts": {"critical_drop": {"enabled": true, "below": 20}, ...}}
+
+`validate_config` checks a document completely and returns every problem as a readable sentence;
+`parse_config` turns a valid document into frozen dataclasses that the engine reads.
+"""
+
+import copy
+import re
+import string
+from dataclasses import dataclass
+from typing import Any
+
+# Risk rules (SPEC §2a), in the table's order. The direction says how a tier's threshold compares
+# with the rule's measured value: "at_least" fires when value >= threshold, "at_most" when
+# value <= threshold, "flag" when the condition holds (no threshold).
+RULE_DIRECTIONS: dict[str, str] = {
+    "usage_drop": "at_least",
+    "support_load": "at_least",
+    "error_volume": "at_least",
+    "churn_intent": "flag",
+    "satisfaction": "at_most",
+    "escalation": "flag",
+    "downgrade": "flag",
+    "trial": "flag",
+}
+RULE_IDS: tuple[str, ...] = tuple(RULE_DIRECTIONS)
+# Placeholders each rule's reason text may use.
+RULE_PLACEHOLDERS: dict[str, set[str]] = {
+    "usage_drop": {"pct", "last", "prior"},
+    "support_load": {"n"},
+    "error_volume": {"n"},
+    "churn_intent": {"n"},
+    "satisfaction": {"mean", "rounded"},
+    "escalation": {"n"},
+    "downgrade": set(),
+    "trial": set(),
+}
+
+MEASURE_GROUPS: tuple[str, ...] = ("usage", "engagement", "business", "relationship")
+# Every health measure the engine knows (scoring/measures.py), with its group.
+MEASURE_IDS: dict[str, str] = {
+    "daily_active_rate": "usage",
+    "feature_adoption_depth": "usage",
+    "usage_trend_30d": "usage",
+    "plan_utilisation": "usage",
+    "support_sentiment": "engagement",
+    "feature_request_activity": "engagement",
+    "community_participation": "engagement",
+    "onboarding_completion": "engagement",
+    "documentation_engagement": "engagement",
+    "payment_health": "business",
+    "contract_trend": "business",
+    "team_adoption": "business",
+    "integration_health": "business",
+    "csm_interactions": "relationship",
+    "executive_engagement": "relationship",
+    "referral_likelihood": "relationship",
+    "case_study_participation": "relationship",
+}
+PERCENTILE_GROUPS: tuple[str, ...] = ("plan_tier", "segment")
+ALERT_TYPES: tuple[str, ...] = (
+    "critical_drop", "usage_cliff", "failed_payment", "core_feature_unused", "champion_left",
+    "silent_account", "renewal_risk",
+)
+RISK_LEVELS: tuple[str, ...] = ("High", "Medium", "Low")
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "risk_rules": [
+        {"id": "usage_drop", "enabled": True, "tiers": [
+            {"threshold": 0.60, "points": 40, "reason": "Usage dropped {pct}% (30d vs prior)"},
+            {"threshold": 0.40, "points": 28, "reason": "Usage dropped {pct}% (30d vs prior)"},
+            {"threshold": 0.20, "points": 12, "reason": "Usage dropped {pct}% (30d vs prior)"},
+        ]},
+        {"id": "support_load", "enabled": True, "tiers": [
+            {"threshold": 6, "points": 18, "reason": "High support load ({n} tickets in 30d)"},
+            {"threshold": 3, "points": 10, "reason": "High support load ({n} tickets in 30d)"},
+        ]},
+        {"id": "error_volume", "enabled": True, "tiers": [
+            {"threshold": 10, "points": 15, "reason": "High error volume ({n} errors in 30d)"},
+            {"threshold": 3, "points": 8, "reason": "High error volume ({n} errors in 30d)"},
+        ]},
+        {"id": "churn_intent", "enabled": True, "tiers": [
+            {"points": 22, "reason": "Customer language suggests cancellation risk"},
+        ]},
+        {"id": "satisfaction", "enabled": True, "tiers": [
+            {"threshold": 2, "points": 12, "reason": "Low satisfaction score (1-2/5)"},
+            {"threshold": 3, "points": 6, "reason": "Medium satisfaction score (3/5)"},
+        ]},
+        {"id": "escalation", "enabled": True, "tiers": [
+            {"points": 10, "reason": "Ticket escalation (higher risk)"},
+        ]},
+        {"id": "downgrade", "enabled": True, "tiers": [
+            {"points": 12, "reason": "Recent downgrade (value risk)"},
+        ]},
+        {"id": "trial", "enabled": True, "tiers": [
+            {"points": 8, "reason": "Trial customer (activation risk)"},
+        ]},
+    ],
+    "risk_levels": {"high": 60, "medium": 30},
+    "action_groups": [
+        {"rules": ["usage_drop"], "actions": [
+            "Schedule a check-in to reset goals", "Recommend 1-2 key features to activate this week"]},
+        {"rules": ["support_load", "escalation"], "actions": [
+            "Confirm resolution plan and close the loop", "Escalate repeat issues with a clear timeline"]},
+        {"rules": ["churn_intent"], "actions": [
+            "Offer a value review (ROI + quick wins)", "Create a 2-week success plan with milestones"]},
+        {"rules": ["trial"], "actions": [
+            "Offer guided onboarding session", "Share onboarding checklist + milestones"]},
+        {"rules": ["satisfaction"], "actions": [
+            "Follow up on dissatisfaction with a recovery plan", "Offer proactive support for the next 7 days"]},
+        {"rules": ["downgrade"], "actions": [
+            "Run a value-gap call to understand missing needs", "Offer training or enablement for key workflows"]},
+    ],
+    "default_action": "Maintain regular touchpoints and monitor health signals",
+    "health": {
+        "measures": [
+            # Usage 40
+            {"id": "daily_active_rate", "weight": 15, "normalisation": {"method": "linear", "bad": 0.3, "good": 0.9}},
+            {"id": "feature_adoption_depth", "weight": 10, "normalisation": {"method": "linear", "bad": 1, "good": 6}},
+            {"id": "usage_trend_30d", "weight": 10, "normalisation": {"method": "linear", "bad": 0.5, "good": 1.05}},
+            {"id": "plan_utilisation", "weight": 5, "normalisation": {"method": "linear", "bad": 0.3, "good": 0.85}},
+            # Engagement 30
+            {"id": "support_sentiment", "weight": 10,
+             "normalisation": {"method": "linear", "bad": 0.25, "good": 0.875}},
+            {"id": "feature_request_activity", "weight": 8,
+             "normalisation": {"method": "linear", "bad": 0, "good": 2}},
+            {"id": "community_participation", "weight": 5,
+             "normalisation": {"method": "linear", "bad": 0, "good": 2}},
+            {"id": "onboarding_completion", "weight": 4, "normalisation": {"method": "linear", "bad": 40, "good": 100}},
+            {"id": "documentation_engagement", "weight": 3,
+             "normalisation": {"method": "linear", "bad": 0, "good": 4}},
+            # Business 20
+            {"id": "payment_health", "weight": 8, "normalisation": {"method": "linear", "bad": 0.5, "good": 1.0}},
+            {"id": "contract_trend", "weight": 6, "normalisation": {"method": "linear", "bad": -1, "good": 1}},
+            {"id": "team_adoption", "weight": 4, "normalisation": {"method": "linear", "bad": 0.2, "good": 0.8}},
+            {"id": "integration_health", "weight": 2,
+             "normalisation": {"method": "linear", "bad": 0.9, "good": 0.995}},
+            # Relationship 10
+            {"id": "csm_interactions", "weight": 4, "normalisation": {"method": "linear", "bad": 0, "good": 3}},
+            {"id": "executive_engagement", "weight": 3, "normalisation": {"method": "linear", "bad": 0, "good": 1}},
+            {"id": "referral_likelihood", "weight": 2, "normalisation": {"method": "linear", "bad": 4, "good": 9}},
+            {"id": "case_study_participation", "weight": 1,
+             "normalisation": {"method": "linear", "bad": 0, "good": 1}},
+        ],
+        "tiers": [
+            {"name": "Thriving", "min": 80},
+            {"name": "Healthy", "min": 60},
+            {"name": "At risk", "min": 40},
+            {"name": "High risk", "min": 20},
+            {"name": "Critical", "min": 0},
+        ],
+        "trend": {"days": 30, "stable_band": 5},
+    },
+    "alerts": {
+        "critical_drop": {"enabled": True, "below": 20},
+        "usage_cliff": {"enabled": True, "drop": 0.5, "days": 3},
+        "failed_payment": {"enabled": True, "days": 30},
+        "core_feature_unused": {"enabled": True, "days": 7, "features": [], "min_active_share": 0.5},
+        "champion_left": {"enabled": True, "days": 30},
+        "silent_account": {"enabled": True, "days": 60},
+        "renewal_risk": {"enabled": True, "days": 60, "levels": ["High", "Medium"]},
+    },
+}
+TIER_NAMES: tuple[str, ...] = tuple(t["name"] for t in DEFAULT_CONFIG["health"]["tiers"])
+
+
+def default_config() -> dict[str, Any]:
+    """A fresh copy of the default configuration (SPEC §2a-§2d)."""
+    return copy.deepcopy(DEFAULT_CONFIG)
+
+
+@dataclass(frozen=True)
+class RuleTier:
+    threshold: float | None
+    points: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RiskRule:
+    id: str
+    enabled: bool
+    tiers: tuple[RuleTier, ...]
+
+    @property
+    def direction(self) -> str:
+        return RULE_DIRECTIONS[self.id]
+
+
+@dataclass(frozen=True)
+class ActionGroup:
+    rules: tuple[str, ...]
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    method: str  # "linear" or "percentile"
+    bad: float | None = None
+    good: float | None = None
+    within: str | None = None
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    id: str
+    group: str
+    weight: float
+    normalisation: Normalisation
+
+
+@dataclass(frozen=True)
+class HealthTier:
+    name: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated scoring configuration, ready for the engine."""
+
+    rules: tuple[RiskRule, ...]
+    high: int
+    medium: int
+    action_groups: tuple[ActionGroup, ...]
+    default_action: str
+    measures: tuple[MeasureConfig, ...]
+    tiers: tuple[HealthTier, ...]
+    trend_days: int
+    trend_stable_band: float
+    alerts: dict[str, dict[str, Any]]
+
+    def rule(self, rule_id: str) -> RiskRule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+
+class ConfigError(ValueError):
+    """A configuration document that cannot be used; `problems` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _placeholders(text: str) -> set[str] | None:
+    """The {names} a text uses, or None when it is not a valid format string."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return None
+
+
+def _check_rule(rule: Any, index: int, problems: list[str]) -> None:
+    where = f"risk_rules[{index}]"
+    if not isinstance(rule, dict):
+        problems.append(f"{where}: must be an object with 'id' and 'enabled'")
+        return
+    rule_id = rule.get("id")
+    if rule_id not in RULE_DIRECTIONS:
+        problems.append(f"{where}: unknown rule id {rule_id!r} (known: {', '.join(RULE_IDS)})")
+        return
+    where = f"risk rule '{rule_id}'"
+    if not isinstance(rule.get("enabled"), bool):
+        problems.append(f"{where}: 'enabled' must be true or false")
+    tiers = rule.get("tiers")
+    if not isinstance(tiers, list) or not tiers:
+        problems.append(f"{where}: 'tiers' must be a non-empty list")
+        return
+    direction = RULE_DIRECTIONS[rule_id]
+    if direction == "flag" and len(tiers) != 1:
+        problems.append(f"{where}: a yes/no rule has exactly one tier")
+    thresholds: list[float] = []
+    for number, tier in enumerate(tiers, 1):
+        if not isinstance(tier, dict):
+            problems.append(f"{where}, tier {number}: must be an object")
+            continue
+        points = tier.get("points")
+        if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= 100:
+            problems.append(f"{where}, tier {number}: points must be a whole number from 1 to 100")
+        reason = tier.get("reason")
+        names = _placeholders(reason) if isinstance(reason, str) and reason.strip() else None
+        if names is None:
+            problems.append(f"{where}, tier {number}: reason must be a non-empty text with valid {{placeholders}}")
+        elif names - RULE_PLACEHOLDERS[rule_id]:
+            allowed = ", ".join(f"{{{n}}}" for n in sorted(RULE_PLACEHOLDERS[rule_id])) or "none"
+            problems.append(f"{where}, tier {number}: unknown placeholder "
+                            f"{', '.join(sorted(names - RULE_PLACEHOLDERS[rule_id]))} (allowed: {allowed})")
+        if direction == "flag":
+            continue
+        threshold = tier.get("threshold")
+        if not _is_number(threshold) or threshold < 0:
+            problems.append(f"{where}, tier {number}: threshold must be a number >= 0")
+            continue
+        thresholds.append(threshold)
+    pairs = list(zip(thresholds, thresholds[1:], strict=False))
+    if direction == "at_least" and any(a <= b for a, b in pairs):
+        problems.append(f"{where}: thresholds overlap; list them from the highest to the lowest, each lower "
+                        f"than the one before (got {thresholds})")
+    if direction == "at_most" and any(a >= b for a, b in pairs):
+        problems.append(f"{where}: thresholds overlap; list them from the lowest to the highest, each higher "
+                        f"than the one before (got {thresholds})")
+
+
+def _check_measures(health: dict[str, Any], problems: list[str]) -> None:
+    measures = health.get("measures")
+    if not isinstance(measures, list) or not measures:
+        problems.append("health.measures must be a non-empty list")
+        return
+    seen: set[str] = set()
+    for index, measure in enumerate(measures):
+        if not isinstance(measure, dict) or measure.get("id") not in MEASURE_IDS:
+            known = ", ".join(MEASURE_IDS)
+            got = measure.get("id") if isinstance(measure, dict) else measure
+            problems.append(f"health.measures[{index}]: unknown measure id {got!r} (known: {known})")
+            continue
+        where = f"measure '{measure['id']}'"
+        if measure["id"] in seen:
+            problems.append(f"{where}: listed twice")
+        seen.add(measure["id"])
+        weight = measure.get("weight")
+        if not _is_number(weight) or weight <= 0:
+            problems.append(f"{where}: weight must be a positive number (got {weight!r})")
+        norm = measure.get("normalisation")
+        if not isinstance(norm, dict) or norm.get("method") not in ("linear", "percentile"):
+            problems.append(f"{where}: normalisation.method must be 'linear' or 'percentile'")
+        elif norm["method"] == "linear":
+            bad, good = norm.get("bad"), norm.get("good")
+            if not (_is_number(bad) and _is_number(good)) or bad == good:
+                problems.append(f"{where}: linear normalisation needs two different numbers 'bad' and 'good'")
+        elif norm.get("within") not in PERCENTILE_GROUPS:
+            problems.append(f"{where}: percentile normalisation needs 'within': one of {', '.join(PERCENTILE_GROUPS)}")
+
+
+def _check_tiers(health: dict[str, Any], problems: list[str]) -> None:
+    tiers = health.get("tiers")
+    if not isinstance(tiers, list) or [t.get("name") if isinstance(t, dict) else None for t in tiers] != list(
+        TIER_NAMES
+    ):
+        problems.append(f"health.tiers must list the five tiers in order: {', '.join(TIER_NAMES)}")
+        return
+    mins = [t.get("min") for t in tiers]
+    if not all(_is_number(m) and 0 <= m <= 100 for m in mins):
+        problems.append("health.tiers: every 'min' must be a number from 0 to 100")
+    elif any(a <= b for a, b in zip(mins, mins[1:], strict=False)) or mins[-1] != 0:
+        problems.append(f"health.tiers: thresholds overlap; each tier's minimum must be lower than the one "
+                        f"before and Critical's must be 0 (got {mins})")
+    trend = health.get("trend")
+    if not isinstance(trend, dict) or not isinstance(trend.get("days"), int) or trend["days"] < 1:
+        problems.append("health.trend.days must be a whole number of days >= 1")
+    elif not _is_number(trend.get("stable_band")) or trend["stable_band"] < 0:
+        problems.append("health.trend.stable_band must be a number >= 0")
+
+
+def _check_alerts(alerts: Any, problems: list[str]) -> None:
+    if not isinstance(alerts, dict):
+        problems.append("alerts must be an object keyed by alert type")
+        return
+    for kind in alerts:
+        if kind not in ALERT_TYPES:
+            problems.append(f"alerts: unknown alert type {kind!r} (known: {', '.join(ALERT_TYPES)})")
+    for kind in ALERT_TYPES:
+        rule = alerts.get(kind)
+        if not isinstance(rule, dict) or not isinstance(rule.get("enabled"), bool):
+            problems.append(f"alert '{kind}': must be an object with 'enabled' true or false")
+            continue
+        for key, value in rule.items():
+            if key in ("days", "below") and (not _is_number(value) or value <= 0):
+                problems.append(f"alert '{kind}': {key} must be a positive number")
+            if key in ("drop", "min_active_share") and (not _is_number(value) or not 0 < value <= 1):
+                problems.append(f"alert '{kind}': {key} must be a number above 0 and at most 1")
+            if key == "levels" and (not isinstance(value, list) or not set(value) <= {"High", "Medium", "Low"}):
+                problems.append(f"alert '{kind}': levels must be a list of High, Medium, Low")
+            if kind == "core_feature_unused" and key == "days" and _is_number(value) and value > 30:
+                problems.append(f"alert '{kind}': days must be at most 30")
+            if key == "features" and (not isinstance(value, list) or not all(isinstance(f, str) for f in value)):
+                problems.append(f"alert '{kind}': features must be a list of feature names")
+
+
+def validate_config(data: Any) -> list[str]:
+    """Every problem of a configuration document, as sentences; an empty list means it is valid."""
+    if not isinstance(data, dict):
+        return ["the configuration must be a JSON object"]
+    problems: list[str] = []
+    allowed = set(DEFAULT_CONFIG) | {"name", "notes"}
+    for key in data:
+        if key not in allowed:
+            problems.append(f"unknown key {key!r} (known: {', '.join(sorted(allowed))})")
+    rules = data.get("risk_rules")
+    if not isinstance(rules, list):
+        problems.append("risk_rules must be a list of rules, each with 'id' and 'enabled'")
+    else:
+        for index, rule in enumerate(rules):
+            _check_rule(rule, index, problems)
+        ids = [r.get("id") for r in rules if isinstance(r, dict)]
+        for rule_id in sorted({i for i in ids if ids.count(i) > 1 and i in RULE_DIRECTIONS}):
+            problems.append(f"risk rule '{rule_id}' is listed twice")
+        for rule_id in RULE_IDS:
+            if rule_id not in ids:
+                problems.append(f"risk rule '{rule_id}' is missing (switch it off with \"enabled\": false instead)")
+    levels = data.get("risk_levels")
+    if not isinstance(levels, dict) or not all(_is_number(levels.get(k)) for k in ("high", "medium")):
+        problems.append("risk_levels needs numbers 'high' and 'medium'")
+    elif not 0 < levels["medium"] < levels["high"] <= 100:
+        problems.append(f"risk_levels overlap: need 0 < medium < high <= 100 (got medium {levels['medium']}, "
+                        f"high {levels['high']})")
+    groups = data.get("action_groups")
+    if not isinstance(groups, list):
+        problems.append("action_groups must be a list of {rules, actions}")
+    else:
+        for index, group in enumerate(groups):
+            if not isinstance(group, dict) or not isinstance(group.get("rules"), list) or not isinstance(
+                group.get("actions"), list
+            ):
+                problems.append(f"action_groups[{index}]: needs lists 'rules' and 'actions'")
+                continue
+            for rule_id in group["rules"]:
+                if rule_id not in RULE_DIRECTIONS:
+                    problems.append(f"action_groups[{index}]: unknown rule id {rule_id!r}")
+            if not all(isinstance(a, str) and a.strip() for a in group["actions"]) or not group["actions"]:
+                problems.append(f"action_groups[{index}]: actions must be non-empty texts")
+    if not isinstance(data.get("default_action"), str) or not data["default_action"].strip():
+        problems.append("default_action must be a non-empty text")
+    health = data.get("health")
+    if not isinstance(health, dict):
+        problems.append("health must be an object with measures, tiers and trend")
+    else:
+        _check_measures(health, problems)
+        _check_tiers(health, problems)
+    _check_alerts(data.get("alerts"), problems)
+    return problems
+
+
+def parse_config(data: dict[str, Any]) -> Config:
+    """The engine's view of a configuration document; raises ConfigError listing every problem."""
+    problems = validate_config(data)
+    if problems:
+        raise ConfigError(problems)
+    by_id = {r["id"]: r for r in data["risk_rules"]}
+    rules = tuple(
+        RiskRule(
+            id=rule_id,
+            enabled=by_id[rule_id]["enabled"],
+            tiers=tuple(RuleTier(t.get("threshold"), t["points"], t["reason"]) for t in by_id[rule_id]["tiers"]),
+        )
+        for rule_id in RULE_IDS
+    )
+    health = data["health"]
+    return Config(
+        rules=rules,
+        high=data["risk_levels"]["high"],
+        medium=data["risk_levels"]["medium"],
+        action_groups=tuple(ActionGroup(tuple(g["rules"]), tuple(g["actions"])) for g in data["action_groups"]),
+        default_action=data["default_action"],
+        measures=tuple(
+            MeasureConfig(
+                id=m["id"], group=MEASURE_IDS[m["id"]], weight=float(m["weight"]),
+                normalisation=Normalisation(
+                    method=m["normalisation"]["method"], bad=m["normalisation"].get("bad"),
+                    good=m["normalisation"].get("good"), within=m["normalisation"].get("within"),
+                ),
+            )
+            for m in health["measures"]
+        ),
+        tiers=tuple(HealthTier(t["name"], float(t["min"])) for t in health["tiers"]),
+        trend_days=health["trend"]["days"],
+        trend_stable_band=float(health["trend"]["stable_band"]),
+        alerts=copy.deepcopy(data["alerts"]),
+    )
+
+
+def slug(text: str) -> str:
+    """A lower-case identifier for a tier or level name ("At risk" -> "at_risk")."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")

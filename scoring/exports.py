@@ -1,0 +1,78 @@
+"""The risk export of SPEC §2e: one row per subscription or per account, fixed columns in order.
+
+The command `export_risk` and the at-risk list's CSV download both write through `write_risk_csv`,
+which also neutralises cells a spreadsheet would run as formulas.
+"""
+
+import csv
+from typing import TextIO
+
+import pandas as pd
+
+from scoring.calculations import Scores
+
+COLUMNS: tuple[str, ...] = (
+    "customer_id", "account_id", "account_name", "plan_tier", "arr", "usage_30d", "usage_prev30d",
+    "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d", "risk_score", "risk_level", "top_reasons",
+    "recommended_actions", "health_score", "health_tier",
+)
+LEVELS = ("subscription", "account")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def risk_rows(scores: Scores, level: str) -> pd.DataFrame:
+    """The export's rows, sorted by customer id: every subscription, or every account."""
+    accounts = scores.accounts
+    if level == "subscription":
+        subs = scores.subscriptions[scores.subscriptions["sub_external_id"] != ""]
+        frame = pd.DataFrame({
+            "customer_id": subs["sub_external_id"],
+            "account_id": subs["account_id"].map(accounts["external_id"]),
+            "account_name": subs["account_id"].map(accounts["name"]),
+            "plan_tier": subs["sub_plan_tier"],
+            "arr": subs["arr"],
+            "usage_30d": subs["usage_30"], "usage_prev30d": subs["usage_prev"],
+            "usage_drop_pct": subs["usage_drop_pct"],
+            "errors_30d": subs["errors_30"], "tickets_30d": subs["tickets_30"],
+            "churn_intent_30d": subs["churn_intent_30"],
+            "risk_score": subs["risk_score"], "risk_level": subs["risk_level"], "top_reasons": subs["top_reasons"],
+            "recommended_actions": subs["recommended_actions"],
+            "health_score": subs["health_score"], "health_tier": subs["health_tier"],
+        })
+    elif level == "account":
+        frame = pd.DataFrame({
+            "customer_id": accounts["external_id"], "account_id": accounts["external_id"],
+            "account_name": accounts["name"], "plan_tier": accounts["plan_tier"], "arr": accounts["arr"],
+            "usage_30d": accounts["usage_30"], "usage_prev30d": accounts["usage_prev"],
+            "usage_drop_pct": accounts["usage_drop_pct"], "errors_30d": accounts["errors_30"],
+            "tickets_30d": accounts["tickets_30"], "churn_intent_30d": accounts["churn_intent_30"],
+            "risk_score": accounts["risk_score"], "risk_level": accounts["risk_level"],
+            "top_reasons": accounts["top_reasons"], "recommended_actions": accounts["recommended_actions"],
+            "health_score": accounts["health_score"], "health_tier": accounts["health_tier"],
+        })
+    else:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+def _money(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def neutralise(cell: str) -> str:
+    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def write_risk_csv(rows: pd.DataFrame, out: TextIO) -> int:
+    """Write the export's header and rows; returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in rows.itertuples(index=False):
+        record = r._asdict()
+        record["arr"] = _money(record["arr"])
+        health = record["health_score"]
+        record["health_score"] = "" if pd.isna(health) else f"{health:g}"
+        record["health_tier"] = record["health_tier"] or ""
+        writer.writerow([neutralise(v) if isinstance(v, str) else v for v in (record[c] for c in COLUMNS)])
+    return len(rows)

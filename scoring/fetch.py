@@ -1,0 +1,346 @@
+"""Reads everything the scoring engine needs, as of a date, as whole-table aggregates in DataFrames.
+
+Each function runs one aggregate query (GROUP BY in the database, never a query per account) for
+the accounts of one batch (a primary-key range, or all accounts) and returns a DataFrame. The same
+queries run on PostgreSQL and SQLite; `BookData` bundles them for `scoring.calculations`.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from django.db import connection
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import (
+    Account,
+    Contact,
+    Invoice,
+    Subscription,
+    SupportTicket,
+    SurveyResponse,
+    Touchpoint,
+    UsageRecord,
+)
+from scoring.text_signals import CHURN_KEYWORDS, FEATURE_REQUEST_KEYWORDS
+
+# How far back the measures look, in days before as_of (the rules use 30 and 60, SPEC §2a).
+USAGE_DAYS = 60
+EVENT_DAYS = 90
+SURVEY_DAYS = 180
+INVOICE_DAYS = 180
+CASE_STUDY_DAYS = 365
+INTEGRATION_FEATURE_HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates and instants one scoring run uses (SPEC §2: both ends of "last 30 days" included)."""
+
+    as_of: dt.date
+
+    def day(self, days_before: int) -> dt.date:
+        return self.as_of - dt.timedelta(days=days_before)
+
+    def instant(self, days_before: int) -> dt.datetime:
+        """The first instant of the day `days_before` days before as_of (negative: after)."""
+        day = self.as_of - dt.timedelta(days=days_before)
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    @property
+    def end(self) -> dt.datetime:
+        """The first instant after as_of: every event before it counts."""
+        return self.instant(-1)
+
+
+@dataclass(frozen=True)
+class AccountRange:
+    """The accounts of one batch: primary keys from `first` to `last`, both included; None = all."""
+
+    first: int | None = None
+    last: int | None = None
+
+    def q(self, path: str = "id") -> Q:
+        if self.first is None:
+            return Q()
+        return Q(**{f"{path}__gte": self.first, f"{path}__lte": self.last})
+
+
+def frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
+    """The rows of a values_list() queryset as a DataFrame, fetched by one cursor (no model instances)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+
+
+def accounts(batch: AccountRange) -> pd.DataFrame:
+    qs = Account.objects.filter(batch.q()).order_by().values_list(
+        "id", "external_id", "name", "plan_tier", "segment", "seats", "onboarding_completed_pct",
+        "renewal_date", "csm_id", "churned", "is_trial",
+    )
+    df = frame(qs, ["account_id", "external_id", "name", "plan_tier", "segment", "seats", "onboarding_pct",
+                    "renewal_date", "csm_id", "churned", "is_trial"])
+    df["onboarding_pct"] = pd.to_numeric(df["onboarding_pct"], errors="coerce").astype("float64")
+    df["churned"] = df["churned"].astype(bool)
+    return df.set_index("account_id", drop=False).rename_axis(None)
+
+
+def subscriptions(batch: AccountRange, window: Window) -> pd.DataFrame:
+    qs = Subscription.objects.filter(batch.q("account_id")).order_by().values_list(
+        "id", "external_id", "account_id", "start_date", "end_date", "plan_tier", "seats", "mrr", "arr",
+        "is_trial", "upgrade_flag", "downgrade_flag", "churn_flag",
+    )
+    df = frame(qs, ["subscription_id", "sub_external_id", "account_id", "start_date", "end_date", "sub_plan_tier",
+                    "sub_seats", "mrr", "arr", "is_trial", "upgrade_flag", "downgrade_flag", "churn_flag"])
+    for column in ("mrr", "arr"):
+        df[column] = pd.to_numeric(df[column]).astype("float64")
+    for column in ("is_trial", "upgrade_flag", "downgrade_flag", "churn_flag"):
+        df[column] = df[column].astype(bool)
+    day = pd.Timestamp(window.as_of)
+    start, end = pd.to_datetime(df["start_date"]), pd.to_datetime(df["end_date"])
+    df["active"] = (start <= day) & (end.isna() | (end >= day))
+    return df
+
+
+def usage_by_feature(batch: AccountRange, window: Window, quiet_days: int) -> pd.DataFrame:
+    """Per subscription and feature: usage and errors in the last and prior 30 days, last day used,
+    and the days it was used in the 30 days before the core-feature quiet window (7 days by default)."""
+    last30 = Q(date__gte=window.day(30))
+    qs = (
+        UsageRecord.objects.filter(batch.q("subscription__account_id"), date__gte=window.day(USAGE_DAYS),
+                                   date__lte=window.as_of)
+        .order_by()
+        .values_list("subscription_id", "feature_name")
+        .annotate(
+            usage_30=Sum("usage_count", filter=last30, default=0),
+            usage_prev=Sum("usage_count", filter=Q(date__lt=window.day(30)), default=0),
+            errors_30=Sum("error_count", filter=last30, default=0),
+            last_used=Max("date"),
+            days_before_quiet=Count("date", distinct=True, filter=Q(date__gt=window.day(quiet_days + 30),
+                                                                    date__lte=window.day(quiet_days))),
+        )
+    )
+    return frame(qs, ["subscription_id", "feature", "usage_30", "usage_prev", "errors_30", "last_used",
+                      "days_before_quiet"])
+
+
+def usage_by_account(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """Per account, over the last 30 days: active days, and the usage of the days the cliff alert
+    compares (the last 3 days, the 3 before, the same 3 weekdays a week earlier)."""
+    qs = (
+        UsageRecord.objects.filter(batch.q("subscription__account_id"), date__gte=window.day(30),
+                                   date__lte=window.as_of)
+        .order_by()
+        .values_list("subscription__account_id")
+        .annotate(
+            active_days=Count("date", distinct=True),
+            last_3=Sum("usage_count", filter=Q(date__gt=window.day(3)), default=0),
+            before_3=Sum("usage_count", filter=Q(date__gt=window.day(6), date__lte=window.day(3)), default=0),
+            week_before_3=Sum("usage_count", filter=Q(date__gt=window.day(10), date__lte=window.day(7)),
+                              default=0),
+        )
+    )
+    return frame(qs, ["account_id", "active_days", "last_3", "before_3", "week_before_3"]).set_index("account_id")
+
+
+def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """Per account: tickets, rated tickets, satisfaction and escalations in the last 30 days, and the
+    satisfaction of the last 90 days (for the support-sentiment measure)."""
+    last30 = Q(submitted_at__gte=window.instant(30))
+    rated30 = last30 & Q(satisfaction_score__isnull=False)
+    qs = (
+        SupportTicket.objects.filter(batch.q("account_id"), submitted_at__gte=window.instant(EVENT_DAYS),
+                                     submitted_at__lt=window.end)
+        .order_by()
+        .values_list("account_id")
+        .annotate(
+            tickets_30=Count("id", filter=last30),
+            rated_30=Count("id", filter=rated30),
+            satisfaction_sum_30=Sum("satisfaction_score", filter=rated30, default=0),
+            escalated_30=Count("id", filter=last30 & Q(escalated=True)),
+            tickets_90=Count("id"),
+            rated_90=Count("satisfaction_score"),
+            satisfaction_sum_90=Sum("satisfaction_score", default=0),
+            feature_requests_90=Count("id", filter=_any_phrase(("subject", "body"), FEATURE_REQUEST_KEYWORDS)),
+        )
+    )
+    return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90",
+                      "rated_90", "satisfaction_sum_90", "feature_requests_90"]).set_index("account_id")
+
+
+def _any_phrase(fields: tuple[str, ...], phrases: tuple[str, ...]) -> Q:
+    q = Q()
+    for field in fields:
+        for phrase in phrases:
+            q |= Q(**{f"{field}__icontains": phrase})
+    return q
+
+
+def intent_candidates(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """The customer's words of the last 30 days that may voice cancellation intent: tickets, and
+    touchpoints other than the CSM's own outbound e-mails, pre-filtered in the database by keyword.
+    Columns: account_id, source, item, at, text."""
+    ticket_qs = SupportTicket.objects.filter(
+        batch.q("account_id"), _any_phrase(("subject", "body"), CHURN_KEYWORDS),
+        submitted_at__gte=window.instant(30), submitted_at__lt=window.end,
+    ).order_by().values_list("account_id", "external_id", "submitted_at", "subject", "body")
+    touch_qs = Touchpoint.objects.filter(
+        batch.q("account_id"), _any_phrase(("subject", "text"), CHURN_KEYWORDS),
+        occurred_at__gte=window.instant(30), occurred_at__lt=window.end,
+    ).exclude(kind="email", direction="outbound").order_by().values_list(
+        "account_id", "external_id", "occurred_at", "subject", "text"
+    )
+    parts = []
+    for source, qs in (("ticket", ticket_qs), ("touchpoint", touch_qs)):
+        df = frame(qs, ["account_id", "item", "at", "subject", "body"])
+        df["source"] = source
+        parts.append(df)
+    df = pd.concat(parts, ignore_index=True)
+    df["text"] = df["subject"].fillna("") + "\n" + df["body"].fillna("")
+    return df[["account_id", "source", "item", "at", "text"]]
+
+
+def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """Per account: touchpoints by kind over the last 90 days, CSM interactions (last 60 days),
+    executive engagement, and the last customer interaction (silent-account alert)."""
+    recent = Q(occurred_at__gte=window.instant(EVENT_DAYS))
+    csm_kinds = Q(kind__in=("call", "meeting", "qbr")) | Q(kind="email", direction="outbound")
+    # An interaction is two-way: anything but the CSM's own e-mails and internal notes.
+    interaction = ~Q(kind="note") & ~Q(kind="email", direction="outbound")
+    qs = (
+        Touchpoint.objects.filter(batch.q("account_id"), occurred_at__lt=window.end,
+                                  occurred_at__gte=window.instant(CASE_STUDY_DAYS))
+        .order_by()
+        .values_list("account_id")
+        .annotate(
+            touchpoints_90=Count("id", filter=recent),
+            community_90=Count("id", filter=recent & Q(kind="community")),
+            docs_90=Count("id", filter=recent & Q(kind="docs")),
+            csm_60=Count("id", filter=Q(occurred_at__gte=window.instant(60)) & csm_kinds),
+            executive_90=Count("id", filter=recent & (Q(kind="qbr") | Q(contact__role="executive_sponsor"))),
+            last_interaction=Max("occurred_at", filter=interaction),
+            case_study_365=Count("id", filter=Q(subject__icontains="case study") | Q(text__icontains="case study")
+                                 | Q(subject__icontains="testimonial") | Q(subject__icontains="reference call")),
+            feature_requests_90=Count("id", filter=recent & _any_phrase(("subject", "text"), FEATURE_REQUEST_KEYWORDS)),
+        )
+    )
+    return frame(qs, ["account_id", "touchpoints_90", "community_90", "docs_90", "csm_60", "executive_90",
+                      "last_interaction", "case_study_365", "feature_requests_90"]).set_index("account_id")
+
+
+def last_ticket(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """Per account: the last ticket and last survey before the end of as_of (silent-account alert)."""
+    qs = (
+        SupportTicket.objects.filter(batch.q("account_id"), submitted_at__lt=window.end,
+                                     submitted_at__gte=window.instant(CASE_STUDY_DAYS))
+        .order_by().values_list("account_id").annotate(last_ticket=Max("submitted_at"))
+    )
+    return frame(qs, ["account_id", "last_ticket"]).set_index("account_id")
+
+
+def surveys(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """Per account: NPS responses of the last 180 days (count, sum) and the last response."""
+    qs = (
+        SurveyResponse.objects.filter(batch.q("account_id"), responded_at__gte=window.instant(SURVEY_DAYS),
+                                      responded_at__lt=window.end)
+        .order_by().values_list("account_id")
+        .annotate(responses=Count("id"), nps_sum=Sum("nps_score", default=0), last_survey=Max("responded_at"))
+    )
+    return frame(qs, ["account_id", "responses", "nps_sum", "last_survey"]).set_index("account_id")
+
+
+def invoices(batch: AccountRange, window: Window, failed_days: int) -> pd.DataFrame:
+    """Per account: invoices due in the last 180 days, those paid, and failed or overdue ones lately."""
+    qs = (
+        Invoice.objects.filter(batch.q("account_id"), due_date__gt=window.day(INVOICE_DAYS),
+                               due_date__lte=window.as_of)
+        .order_by().values_list("account_id")
+        .annotate(
+            invoices_due=Count("id"),
+            invoices_paid=Count("id", filter=Q(status="paid")),
+            failed_recent=Count("id", filter=Q(status__in=("failed", "overdue"),
+                                               due_date__gt=window.day(failed_days))),
+            first_failed_due=Min("due_date", filter=Q(status__in=("failed", "overdue"),
+                                                      due_date__gt=window.day(failed_days))),
+        )
+    )
+    return frame(qs, ["account_id", "invoices_due", "invoices_paid", "failed_recent",
+                      "first_failed_due"]).set_index("account_id")
+
+
+def contacts(batch: AccountRange, window: Window, champion_days: int) -> pd.DataFrame:
+    """Per account: contacts active on as_of, champions who left lately, and engaged active contacts."""
+    active = Q(left_date__isnull=True, is_active=True) | Q(left_date__gt=window.as_of)
+    recently_engaged = Q(touchpoints__occurred_at__gte=window.instant(EVENT_DAYS),
+                         touchpoints__occurred_at__lt=window.end)
+    qs = (
+        Contact.objects.filter(batch.q("account_id")).order_by().values_list("account_id")
+        .annotate(
+            contacts_active=Count("id", filter=active, distinct=True),
+            engaged_active=Count("id", filter=active & recently_engaged, distinct=True),
+            champions_left=Count("id", filter=Q(role="champion", left_date__gt=window.day(champion_days),
+                                                left_date__lte=window.as_of), distinct=True),
+            champion_left_on=Max("left_date", filter=Q(role="champion", left_date__gt=window.day(champion_days),
+                                                       left_date__lte=window.as_of)),
+        )
+    )
+    return frame(qs, ["account_id", "contacts_active", "engaged_active", "champions_left",
+                      "champion_left_on"]).set_index("account_id")
+
+
+def previous_health(batch: AccountRange, day: dt.date) -> pd.Series:
+    """The health score of each account's snapshot on an earlier day (trend), indexed by account id."""
+    from scoring.models import Snapshot
+
+    qs = Snapshot.objects.filter(batch.q("account_id"), as_of=day, health_score__isnull=False).order_by() \
+        .values_list("account_id", "health_score")
+    df = frame(qs, ["account_id", "health_score"])
+    return df.set_index("account_id")["health_score"].astype("float64")
+
+
+@dataclass
+class BookData:
+    """Everything one scoring run reads, for one batch of accounts."""
+
+    window: Window
+    accounts: pd.DataFrame
+    subscriptions: pd.DataFrame
+    usage_by_feature: pd.DataFrame
+    usage_by_account: pd.DataFrame
+    tickets: pd.DataFrame
+    intent_candidates: pd.DataFrame
+    touchpoints: pd.DataFrame
+    last_ticket: pd.DataFrame
+    surveys: pd.DataFrame
+    invoices: pd.DataFrame
+    contacts: pd.DataFrame
+    previous_health: pd.Series
+    # Whether the optional tables hold any data at all: a measure built on an empty table has "no data".
+    has_touchpoints: bool
+    has_contacts: bool
+
+
+def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:
+    """Run every query of one scoring batch."""
+    window = Window(as_of)
+    quiet_days = int(alerts["core_feature_unused"].get("days", 7))
+    return BookData(
+        window=window,
+        accounts=accounts(batch),
+        subscriptions=subscriptions(batch, window),
+        usage_by_feature=usage_by_feature(batch, window, quiet_days),
+        usage_by_account=usage_by_account(batch, window),
+        tickets=tickets(batch, window),
+        intent_candidates=intent_candidates(batch, window),
+        touchpoints=touchpoints(batch, window),
+        last_ticket=last_ticket(batch, window),
+        surveys=surveys(batch, window),
+        invoices=invoices(batch, window, int(alerts["failed_payment"].get("days", 30))),
+        contacts=contacts(batch, window, int(alerts["champion_left"].get("days", 30))),
+        previous_health=previous_health(batch, as_of - dt.timedelta(days=trend_days)),
+        has_touchpoints=Touchpoint.objects.exists(),
+        has_contacts=Contact.objects.exists(),
+    )

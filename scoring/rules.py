@@ -1,0 +1,127 @@
+"""The churn-risk rules of SPEC §2a, evaluated for many subscriptions at once.
+
+Input is a DataFrame of signals, one row per subscription (see SIGNAL_COLUMNS); output adds the
+risk score, level, top reasons, recommended actions and the fired rules with their evidence.
+Every rule is a small function from the signals to (points, reason, evidence) per row, and every
+threshold, point value and text comes from the configuration.
+"""
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.config import Config, RiskRule
+
+SIGNAL_COLUMNS: tuple[str, ...] = (
+    "usage_30", "usage_prev", "errors_30", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30",
+    "churn_intent_30", "downgrade_flag", "is_trial",
+)
+
+
+def half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator rounded half up to a whole number, exactly, for integer inputs."""
+    numerator = np.asarray(numerator, dtype=np.int64)
+    denominator = np.asarray(denominator, dtype=np.int64)
+    safe = np.where(denominator == 0, 1, denominator)
+    return np.floor_divide(2 * numerator + safe, 2 * safe)
+
+
+def usage_drop(signals: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """drop = (prior - last) / prior, 0 when prior is 0; and the drop in whole percent (half up)."""
+    prior = signals["usage_prev"].to_numpy(dtype=np.int64)
+    last = signals["usage_30"].to_numpy(dtype=np.int64)
+    drop = np.where(prior > 0, (prior - last) / np.where(prior > 0, prior, 1), 0.0)
+    pct = np.where(prior > 0, half_up(100 * (prior - last), prior), 0)
+    return pd.Series(drop, index=signals.index), pd.Series(pct, index=signals.index)
+
+
+def satisfaction_rounded(signals: pd.DataFrame) -> pd.Series:
+    """Mean satisfaction of rated tickets in the last 30 days, rounded half up; NaN when none rated."""
+    rated = signals["rated_30"].to_numpy(dtype=np.int64)
+    rounded = half_up(signals["satisfaction_sum_30"].to_numpy(dtype=np.int64), rated).astype("float64")
+    return pd.Series(np.where(rated > 0, rounded, np.nan), index=signals.index)
+
+
+def _tiered(rule: RiskRule, value: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Points and index of the tier that fires for each row (-1: none), first matching tier wins."""
+    conditions = []
+    for tier in rule.tiers:
+        if rule.direction == "at_least":
+            conditions.append((value >= tier.threshold).to_numpy())
+        elif rule.direction == "at_most":
+            conditions.append((value <= tier.threshold).fillna(False).to_numpy(dtype=bool))
+        else:
+            conditions.append(value.astype(bool).to_numpy())
+    points = np.select(conditions, [t.points for t in rule.tiers], 0)
+    tier_index = np.select(conditions, list(range(len(rule.tiers))), -1)
+    return points, tier_index
+
+
+def _rule_inputs(signals: pd.DataFrame) -> dict[str, tuple[pd.Series, dict[str, pd.Series]]]:
+    """For every rule: the value its tiers compare, and the evidence fields its texts may use."""
+    drop, pct = usage_drop(signals)
+    rounded = satisfaction_rounded(signals)
+    rated = signals["rated_30"].replace(0, np.nan)
+    mean = (signals["satisfaction_sum_30"] / rated).round(2)
+    return {
+        "usage_drop": (drop, {"pct": pct, "last": signals["usage_30"], "prior": signals["usage_prev"]}),
+        "support_load": (signals["tickets_30"], {"n": signals["tickets_30"]}),
+        "error_volume": (signals["errors_30"], {"n": signals["errors_30"]}),
+        "churn_intent": (signals["churn_intent_30"] > 0, {"n": signals["churn_intent_30"]}),
+        "satisfaction": (rounded, {"mean": mean, "rounded": rounded}),
+        "escalation": (signals["escalated_30"] > 0, {"n": signals["escalated_30"]}),
+        "downgrade": (signals["downgrade_flag"].astype(bool), {}),
+        "trial": (signals["is_trial"].astype(bool), {}),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar (whole floats become ints)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Risk score, level, reasons, actions and fired rules for every row of `signals`."""
+    n = len(signals)
+    total = np.zeros(n, dtype=np.int64)
+    fired: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    inputs = _rule_inputs(signals)
+    extra_evidence = signals["intent_evidence"].tolist() if "intent_evidence" in signals else [None] * n
+    for rule in config.rules:
+        if not rule.enabled:
+            continue
+        value, fields = inputs[rule.id]
+        points, tier_index = _tiered(rule, value)
+        total += points
+        field_arrays = {name: series.to_numpy() for name, series in fields.items()}
+        for row in np.flatnonzero(tier_index >= 0):
+            evidence = {name: _plain(array[row]) for name, array in field_arrays.items()}
+            reason = rule.tiers[tier_index[row]].reason.format(**evidence)
+            if rule.id == "churn_intent" and extra_evidence[row]:
+                evidence["items"] = extra_evidence[row]
+            if rule.id == "usage_drop":
+                evidence["drop"] = round(float(value.iloc[row]), 4)
+            fired[row].append({"rule": rule.id, "points": int(points[row]), "reason": reason, "evidence": evidence})
+    score = np.minimum(total, 100)
+    level = np.where(score >= config.high, "High", np.where(score >= config.medium, "Medium", "Low"))
+    reasons = ["; ".join(f["reason"] for f in rules[:3]) for rules in fired]
+    actions = [recommended_actions({f["rule"] for f in rules}, config) for rules in fired]
+    return pd.DataFrame(
+        {"risk_score": score, "risk_level": level, "top_reasons": reasons, "recommended_actions": actions,
+         "fired_rules": fired},
+        index=signals.index,
+    )
+
+
+def recommended_actions(fired_ids: set[str], config: Config) -> str:
+    """The first three actions of the fired rules' action groups, in the configured order."""
+    actions: list[str] = []
+    for group in config.action_groups:
+        if fired_ids.intersection(group.rules):
+            actions.extend(group.actions)
+    return "; ".join(actions[:3]) if actions else config.default_action

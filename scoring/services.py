@@ -1,0 +1,322 @@
+"""Writes of the scoring app: recompute runs and their batches, snapshots, configurations, previews.
+
+A recompute (SPEC §2d) is a run split into batches of accounts (primary-key ranges). Each batch
+reads its accounts' data with a handful of aggregate queries, scores them with pandas and upserts
+their snapshots in one transaction, so a batch is either wholly written or not at all, and running
+it again replaces what it wrote. The last batch to finish closes the run and raises the alerts.
+"""
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accounts.models import Account, User
+from scoring import alerts as alert_rules
+from scoring.calculations import Scores, score_book
+from scoring.config import Config, ConfigError, default_config, parse_config, validate_config
+from scoring.fetch import AccountRange, load_book
+from scoring.models import (
+    ConfigStatus,
+    RecomputeBatch,
+    RecomputeRun,
+    RunStatus,
+    ScoringConfig,
+    Snapshot,
+)
+
+logger = logging.getLogger(__name__)
+ALL_ACCOUNTS = AccountRange()
+SNAPSHOT_FIELDS = [
+    "config", "run", "computed_at", "health_score", "health_tier", "covered_share", "health_trend", "trend",
+    "risk_score", "risk_level", "risk_subscription", "top_reasons", "recommended_actions", "arr", "usage_30d",
+    "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d", "measures", "fired_rules",
+]
+
+
+# Configurations --------------------------------------------------------------------------------------
+
+def config_active() -> ScoringConfig:
+    """The active configuration; the default one becomes version 1 when there is none yet."""
+    config = ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).first()
+    if config is not None:
+        return config
+    try:
+        with transaction.atomic():
+            return ScoringConfig.objects.create(
+                version=_next_version(), name="Default (SPEC)", status=ConfigStatus.ACTIVE, data=default_config(),
+                activated_at=timezone.now(), notes="Installed automatically with the default rules and weights.",
+            )
+    except IntegrityError:  # another process installed it first
+        return ScoringConfig.objects.get(status=ConfigStatus.ACTIVE)
+
+
+def _next_version() -> int:
+    return (ScoringConfig.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+
+
+def config_draft_create(*, user: User | None, data: dict[str, Any] | None = None, name: str = "",
+                        notes: str = "") -> ScoringConfig:
+    """A new draft: the given document, or a copy of the active configuration. Invalid: ConfigError."""
+    document = data if data is not None else config_active().data
+    problems = validate_config(document)
+    if problems:
+        raise ConfigError(problems)
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                return ScoringConfig.objects.create(version=_next_version(), name=name or document.get("name", ""),
+                                                    status=ConfigStatus.DRAFT, data=document, notes=notes,
+                                                    created_by=user)
+        except IntegrityError:  # two drafts took the same version number at once; take the next one
+            continue
+    raise RuntimeError("could not allocate a configuration version")
+
+
+@transaction.atomic
+def config_activate(*, config: ScoringConfig, user: User | None) -> ScoringConfig:
+    """Make a draft the active configuration (the previous one is retired); records who and when."""
+    config = ScoringConfig.objects.select_for_update().get(pk=config.pk)
+    if config.status != ConfigStatus.DRAFT:
+        raise ConfigError([f"version {config.version} is {config.get_status_display().lower()}; only a draft "
+                           f"can be activated (make a new draft from it instead)"])
+    problems = validate_config(config.data)
+    if problems:
+        raise ConfigError(problems)
+    ScoringConfig.objects.select_for_update().filter(status=ConfigStatus.ACTIVE).update(status=ConfigStatus.RETIRED)
+    config.status = ConfigStatus.ACTIVE
+    config.activated_at = timezone.now()
+    config.activated_by = user
+    config.save(update_fields=["status", "activated_at", "activated_by"])
+    return config
+
+
+def config_export(config: ScoringConfig) -> dict[str, Any]:
+    """The configuration as a JSON document (the format `scoring_config import` reads)."""
+    return {"name": config.name or f"Version {config.version}", **{k: v for k, v in config.data.items()
+                                                                   if k not in ("name", "notes")}}
+
+
+def config_import(*, data: Any, user: User | None, activate: bool = False) -> ScoringConfig:
+    """A draft (or, with activate, the active configuration) from an exported document."""
+    with transaction.atomic():
+        config = config_draft_create(user=user, data=data, name=data.get("name", "") if isinstance(data, dict) else "")
+        if activate:
+            config = config_activate(config=config, user=user)
+    return config
+
+
+# Scoring -----------------------------------------------------------------------------------------------
+
+def score_range(*, as_of: dt.date, config: Config, batch: AccountRange = ALL_ACCOUNTS) -> tuple[Scores, Any]:
+    """Score the accounts of one range as of a date, without writing anything; also returns the data."""
+    data = load_book(as_of, batch, alerts=config.alerts, trend_days=config.trend_days)
+    return score_book(data, config), data
+
+
+def _snapshots(scores: Scores, *, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None) -> list[Snapshot]:
+    acc = scores.accounts
+    now = timezone.now()
+    health = acc["health_score"].to_numpy()
+    trend = acc["health_trend"].to_numpy()
+    rows = zip(
+        acc.index, health, acc["health_tier"], acc["covered_share"], trend, acc["trend"], acc["risk_score"],
+        acc["risk_level"], acc["risk_subscription"], acc["top_reasons"], acc["recommended_actions"],
+        acc["arr"], acc["usage_30"], acc["usage_prev"], acc["usage_drop_pct"], acc["errors_30"], acc["tickets_30"],
+        acc["churn_intent_30"], acc["measures"], acc["fired_rules"], strict=True,
+    )
+    return [
+        Snapshot(
+            account_id=int(account_id), as_of=as_of, config=config, run=run, computed_at=now,
+            health_score=None if np.isnan(h) else float(h), health_tier=tier or "", covered_share=float(covered),
+            health_trend=None if np.isnan(t) else float(t), trend=trend_label, risk_score=int(risk),
+            risk_level=level, risk_subscription=sub or "", top_reasons=reasons, recommended_actions=actions,
+            arr=Decimal(str(round(float(arr), 2))), usage_30d=int(u30), usage_prev30d=int(uprev),
+            usage_drop_pct=int(drop), errors_30d=int(errors), tickets_30d=int(tickets), churn_intent_30d=int(intent),
+            measures=measures, fired_rules=fired,
+        )
+        for (account_id, h, tier, covered, t, trend_label, risk, level, sub, reasons, actions, arr, u30, uprev, drop,
+             errors, tickets, intent, measures, fired) in rows
+    ]
+
+
+def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None = None) -> int:
+    """Insert or replace the snapshots of the scored accounts for that date (one per account per day)."""
+    objs = _snapshots(scores, as_of=as_of, config=config, run=run)
+    Snapshot.objects.bulk_create(objs, batch_size=2000, update_conflicts=True,
+                                 unique_fields=["account", "as_of"], update_fields=SNAPSHOT_FIELDS)
+    return len(objs)
+
+
+# Recompute runs ------------------------------------------------------------------------------------------
+
+def _ranges(batch_size: int) -> list[tuple[int, int]]:
+    ids = np.fromiter(Account.objects.order_by("id").values_list("id", flat=True), dtype=np.int64)
+    return [(int(chunk[0]), int(chunk[-1])) for chunk in np.array_split(ids, max(1, -(-len(ids) // batch_size)))
+            if len(chunk)]
+
+
+@transaction.atomic
+def recompute_run_create(*, as_of: dt.date, trigger: str, user: User | None = None,
+                         batch_size: int | None = None) -> RecomputeRun:
+    """A run for the date with its batches (nothing scored yet). With a percentile normalisation the
+    whole book is one batch, because a percentile needs every account of the group at once."""
+    config = config_active()
+    parsed = parse_config(config.data)
+    size = batch_size or settings.SCORING_BATCH_SIZE
+    if any(m.normalisation.method == "percentile" for m in parsed.measures):
+        size = 10**9
+    ranges = _ranges(size)
+    run = RecomputeRun.objects.create(as_of=as_of, config=config, trigger=trigger, created_by=user,
+                                      batches_total=len(ranges))
+    RecomputeBatch.objects.bulk_create(
+        RecomputeBatch(run=run, number=n, first_account=lo, last_account=hi) for n, (lo, hi) in enumerate(ranges, 1)
+    )
+    return run
+
+
+def recompute_batch(*, batch_id: int) -> bool:
+    """Score one batch and write its snapshots; finishes the run when it was the last batch. Safe to
+    run twice: a batch already done is skipped. Returns whether the run is now finished."""
+    batch = RecomputeBatch.objects.select_related("run", "run__config").get(pk=batch_id)
+    run = batch.run
+    if batch.done_at is None and run.status == RunStatus.RUNNING:
+        config = parse_config(run.config.data)
+        scores, data = score_range(as_of=run.as_of, config=config,
+                                   batch=AccountRange(batch.first_account, batch.last_account))
+        detected = alert_rules.detect_alerts(data, scores, config)
+        with transaction.atomic():
+            claimed = RecomputeBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(
+                done_at=timezone.now(), accounts_scored=len(scores.accounts))
+            if not claimed:  # another worker finished this batch meanwhile
+                return False
+            snapshots_write(scores=scores, as_of=run.as_of, config=run.config, run=run)
+            opened = alert_rules.alerts_open(as_of=run.as_of, detected=detected)
+            RecomputeRun.objects.filter(pk=run.pk).update(
+                batches_done=F("batches_done") + 1, accounts_scored=F("accounts_scored") + len(scores.accounts),
+                alerts_opened=F("alerts_opened") + opened,
+            )
+    return recompute_run_finish(run_id=run.pk)
+
+
+def recompute_run_finish(*, run_id: int) -> bool:
+    """Close the run once every batch is done (exactly once), then announce its new alerts."""
+    run = RecomputeRun.objects.get(pk=run_id)
+    if run.batches_done < run.batches_total:
+        return False
+    closed = RecomputeRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.SUCCEEDED, finished_at=timezone.now(),
+        seconds=(timezone.now() - run.started_at).total_seconds(),
+    )
+    if closed:
+        transaction.on_commit(lambda: _announce_alerts())
+    return True
+
+
+def _announce_alerts() -> None:
+    """E-mail and Slack for new alerts; a failure is logged and retried with the next run."""
+    site = settings.SITE_URL
+    try:
+        alert_rules.alerts_email(site_url=site)
+    except OSError as error:  # SMTP down: the alerts stay claimed; logged for the operator
+        logger.warning("Alert e-mail failed: %s", error)
+    alert_rules.alerts_slack(site_url=site)
+
+
+def recompute_run_fail(*, run_id: int, error: str) -> None:
+    RecomputeRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, error=error[:2000], finished_at=timezone.now())
+
+
+@dataclass
+class RecomputeReport:
+    run: RecomputeRun
+    seconds: float
+
+
+def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | None = None,
+                     batch_size: int | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> RecomputeReport:
+    """Recompute every account's snapshot for the date in this process, batch after batch."""
+    started = time.perf_counter()
+    run = recompute_run_create(as_of=as_of, trigger=trigger, user=user, batch_size=batch_size)
+    batch_ids = list(run.batches.order_by("number").values_list("id", flat=True))
+    try:
+        for number, batch_id in enumerate(batch_ids, 1):
+            recompute_batch(batch_id=batch_id)
+            if progress:
+                progress(number, len(batch_ids))
+    except Exception as error:
+        recompute_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
+        raise
+    run.refresh_from_db()
+    return RecomputeReport(run=run, seconds=time.perf_counter() - started)
+
+
+def latest_as_of() -> dt.date | None:
+    """The most recent date that has snapshots."""
+    return Snapshot.objects.aggregate(d=Max("as_of"))["d"]
+
+
+# Preview ----------------------------------------------------------------------------------------------
+
+@dataclass
+class PreviewChange:
+    account_id: int
+    external_id: str
+    name: str
+    tier_before: str
+    tier_after: str
+    level_before: str
+    level_after: str
+    health_before: float | None
+    health_after: float | None
+    risk_before: int
+    risk_after: int
+
+
+@dataclass
+class Preview:
+    as_of: dt.date
+    accounts: int
+    tier_changes: int
+    level_changes: int
+    changes: list[PreviewChange]
+
+
+def config_preview(*, config: ScoringConfig, as_of: dt.date | None = None) -> Preview:
+    """Which accounts would change health tier or risk level under `config`, against the active one, on
+    today's data as of the latest snapshot date (or today). Nothing is written."""
+    as_of = as_of or latest_as_of() or timezone.localdate()
+    active = parse_config(config_active().data)
+    candidate = parse_config(config.data)
+    before, data = score_range(as_of=as_of, config=active)
+    after = score_book(data, candidate)
+    b, a = before.accounts, after.accounts
+    tier_changed = b["health_tier"].fillna("") != a["health_tier"].fillna("")
+    level_changed = b["risk_level"] != a["risk_level"]
+    changed = b.index[tier_changed | level_changed]
+    changes = [
+        PreviewChange(
+            account_id=int(i), external_id=b.at[i, "external_id"], name=b.at[i, "name"],
+            tier_before=b.at[i, "health_tier"] or "", tier_after=a.at[i, "health_tier"] or "",
+            level_before=b.at[i, "risk_level"], level_after=a.at[i, "risk_level"],
+            health_before=None if pd.isna(b.at[i, "health_score"]) else float(b.at[i, "health_score"]),
+            health_after=None if pd.isna(a.at[i, "health_score"]) else float(a.at[i, "health_score"]),
+            risk_before=int(b.at[i, "risk_score"]), risk_after=int(a.at[i, "risk_score"]),
+        )
+        for i in changed
+    ]
+    changes.sort(key=lambda c: (c.name, c.external_id))
+    return Preview(as_of=as_of, accounts=len(b), tier_changes=int(tier_changed.sum()),
+                   level_changes=int(level_changed.sum()), changes=changes)
