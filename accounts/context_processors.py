@@ -7,7 +7,9 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("Home", reverse("home")), ("Accounts", reverse("account_list"))]
+    items = [("Home", reverse("home")), ("Accounts", reverse("account_list")), ("Alerts", reverse("alert_list"))]
+    if user.has_perm("scoring.recompute_scores"):
+        items.append(("Recompute", reverse("recompute")))
     if user.has_perm("accounts.import_data"):
         items.append(("Import", reverse("import_upload")))
     if user.is_staff:

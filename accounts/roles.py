@@ -10,11 +10,14 @@ CUSTOMER_MODELS = ("account", "subscription", "usagerecord", "supportticket", "c
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "CSM": [("accounts", f"view_{m}") for m in CUSTOMER_MODELS]
     + [("accounts", "add_touchpoint"), ("accounts", "change_touchpoint"),
-       ("accounts", "add_contact"), ("accounts", "change_contact")],
+       ("accounts", "add_contact"), ("accounts", "change_contact")]
+    + [("scoring", "view_snapshot"), ("scoring", "view_alert"), ("scoring", "change_alert")],
     "Manager": [("accounts", f"view_{m}") for m in CUSTOMER_MODELS]
     + [("accounts", "change_account"), ("accounts", "import_data"), ("accounts", "view_importrun"),
        ("accounts", "add_touchpoint"), ("accounts", "change_touchpoint"),
-       ("accounts", "add_contact"), ("accounts", "change_contact"), ("accounts", "view_user")],
+       ("accounts", "add_contact"), ("accounts", "change_contact"), ("accounts", "view_user")]
+    + [("scoring", "view_snapshot"), ("scoring", "view_alert"), ("scoring", "change_alert"),
+       ("scoring", "recompute_scores"), ("scoring", "view_recomputerun"), ("scoring", "view_scoringconfig")],
     "Admin": [("accounts", "*"), ("scoring", "*"), ("interventions", "*"), ("expansion", "*"),
               ("auth", "*"), ("django_celery_beat", "*"), ("axes", "*")],
 }

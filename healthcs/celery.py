@@ -16,6 +16,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every account's health and risk for the day, then alerts (SPEC §2d); 05:30 so CSMs start fresh.
+    "recompute-scores-daily": {
+        "task": "scoring.tasks.recompute_all",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "expire-stale-imports": {
         "task": "accounts.tasks.expire_stale_imports",
         "schedule": crontab(minute=15),

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views as account_views
+from scoring import views as scoring_views
 
 admin.site.site_header = "HealthCS administration"
 admin.site.site_title = "HealthCS admin"
@@ -15,5 +16,9 @@ urlpatterns = [
     path("accounts/<str:external_id>/", account_views.account_detail, name="account_detail"),
     path("import/", account_views.import_upload, name="import_upload"),
     path("import/<int:run_id>/", account_views.import_detail, name="import_detail"),
+    path("alerts/", scoring_views.alert_list, name="alert_list"),
+    path("alerts/<int:alert_id>/resolve/", scoring_views.alert_resolve_view, name="alert_resolve"),
+    path("scores/recompute/", scoring_views.recompute, name="recompute"),
+    path("scores/recompute/<int:run_id>/", scoring_views.recompute_detail, name="recompute_detail"),
     path("admin/", admin.site.urls),
 ]

@@ -1,1 +1,174 @@
-"""Admin registrations of the scoring app."""
+"""Admin of the scoring app: configurations (draft → preview → activate), snapshots, alerts, runs."""
+
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from accounts.admin import OwnedByAccountAdmin
+from scoring.config import ConfigError, validate_config
+from scoring.models import Alert, ConfigStatus, RecomputeBatch, RecomputeRun, ScoringConfig, Snapshot
+from scoring.services import config_activate, config_active, config_draft_create, config_preview
+
+
+class ScoringConfigForm(forms.ModelForm):
+    class Meta:
+        model = ScoringConfig
+        fields = ("name", "notes", "data")
+        widgets = {"data": forms.Textarea(attrs={"rows": 40, "cols": 100, "class": "vLargeTextField",
+                                                 "style": "font-family: monospace"})}
+
+    def clean_data(self):
+        data = self.cleaned_data["data"]
+        problems = validate_config(data)
+        if problems:
+            raise forms.ValidationError(problems)
+        return data
+
+
+@admin.register(ScoringConfig)
+class ScoringConfigAdmin(admin.ModelAdmin):
+    """Editing makes drafts; a draft is previewed, then activated. Active and retired versions are
+    read-only (copy one into a new draft to change it)."""
+
+    form = ScoringConfigForm
+    list_display = ("version", "name", "status", "created_by", "created_at", "activated_by", "activated_at", "links")
+    list_filter = ("status",)
+    readonly_fields = ("version", "status", "created_by", "created_at", "activated_by", "activated_at", "links")
+
+    def get_fields(self, request, obj=None):
+        return ("version", "status", "links", "name", "notes", "data", "created_by", "created_at", "activated_by",
+                "activated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != ConfigStatus.DRAFT:
+            return (*self.readonly_fields, "name", "notes", "data")
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Snapshots name the version that produced them; only unused drafts may go.
+        return super().has_delete_permission(request, obj) and (obj is None or (
+            obj.status == ConfigStatus.DRAFT and not obj.snapshots.exists() and not obj.runs.exists()))
+
+    def get_changeform_initial_data(self, request):
+        return {"data": config_active().data, "name": "Draft"}
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        draft = config_draft_create(user=request.user, data=obj.data, name=obj.name, notes=obj.notes)
+        obj.pk, obj.version, obj.status, obj.created_by = draft.pk, draft.version, draft.status, draft.created_by
+        obj.created_at = draft.created_at
+
+    @admin.display(description="Actions")
+    def links(self, obj):
+        if obj.pk is None:
+            return "—"
+        copy = reverse("admin:scoring_scoringconfig_copy", args=[obj.pk])
+        if obj.status != ConfigStatus.DRAFT:
+            return format_html('<a href="{}">Copy into a new draft</a>', copy)
+        preview = reverse("admin:scoring_scoringconfig_preview", args=[obj.pk])
+        return format_html('<a href="{}">Preview and activate</a> · <a href="{}">Copy into a new draft</a>',
+                           preview, copy)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view),
+                 name="scoring_scoringconfig_preview"),
+            path("<int:pk>/copy/", self.admin_site.admin_view(self.copy_view), name="scoring_scoringconfig_copy"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk: int):
+        """What would change (tiers, levels) if this draft were active; POST activates it."""
+        config = get_object_or_404(ScoringConfig, pk=pk)
+        if not self.has_view_permission(request, config):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not request.user.has_perm("scoring.activate_scoringconfig"):
+                raise PermissionDenied
+            try:
+                config_activate(config=config, user=request.user)
+            except ConfigError as error:
+                self.message_user(request, f"Not activated: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"Configuration v{config.version} is now active. Recompute the scores "
+                                           f"to apply it (it applies to the next daily run otherwise).")
+                return redirect("admin:scoring_scoringconfig_change", config.pk)
+        try:
+            preview = config_preview(config=config)
+            problem = ""
+        except ConfigError as error:
+            preview, problem = None, str(error)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": config,
+                   "title": f"Preview of configuration v{config.version}", "preview": preview, "problem": problem,
+                   "can_activate": config.status == ConfigStatus.DRAFT
+                   and request.user.has_perm("scoring.activate_scoringconfig"),
+                   "active": config_active()}
+        return TemplateResponse(request, "admin/scoring/scoringconfig/preview.html", context)
+
+    def copy_view(self, request, pk: int):
+        source = get_object_or_404(ScoringConfig, pk=pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        draft = config_draft_create(user=request.user, data=source.data, name=f"Copy of v{source.version}")
+        self.message_user(request, f"Draft v{draft.version} created from v{source.version}.")
+        return redirect("admin:scoring_scoringconfig_change", draft.pk)
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(OwnedByAccountAdmin):
+    list_display = ("account", "as_of", "health_score", "health_tier", "risk_score", "risk_level", "top_reasons",
+                    "config")
+    list_filter = ("as_of", "health_tier", "risk_level")
+    search_fields = ("account__name", "account__external_id")
+    list_select_related = ("account", "config")
+    date_hierarchy = "as_of"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(OwnedByAccountAdmin):
+    list_display = ("account", "kind", "status", "as_of", "message", "emailed_at", "slack_sent_at")
+    list_filter = ("status", "kind", "as_of")
+    search_fields = ("account__name", "account__external_id", "message")
+    list_select_related = ("account",)
+    readonly_fields = ("account", "kind", "as_of", "message", "evidence", "created_at", "emailed_at",
+                       "slack_sent_at", "resolved_at", "resolved_by")
+
+    def has_add_permission(self, request):
+        return False
+
+
+class RecomputeBatchInline(admin.TabularInline):
+    model = RecomputeBatch
+    extra = 0
+    can_delete = False
+    readonly_fields = ("number", "first_account", "last_account", "done_at", "accounts_scored")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecomputeRun)
+class RecomputeRunAdmin(admin.ModelAdmin):
+    list_display = ("pk", "as_of", "trigger", "created_by", "status", "batches_done", "batches_total",
+                    "accounts_scored", "alerts_opened", "seconds", "started_at")
+    list_filter = ("status", "trigger")
+    inlines = [RecomputeBatchInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

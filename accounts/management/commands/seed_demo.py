@@ -15,8 +15,16 @@ from accounts.demo.generator import book_to_csv_bytes, generate_book
 from accounts.demo.users import DEMO_CSMS, ensure_demo_users
 from accounts.management.progress import ProgressPrinter, report_import
 from accounts.services import import_files_recorded
+from scoring.services import recompute_scores
 
-BIG_BOOK = 2000  # from this many accounts on, progress is shown in finer steps
+BIG_BOOK = 2000
+HISTORY_WEEKS = 13  # weekly snapshots over the last 90 days, plus the day 30 days back (trend)
+
+
+def score_history_days(as_of: dt.date) -> list[dt.date]:
+    """The days the demo is scored on, oldest first: weekly for 90 days, 30 days back, and as_of."""
+    days = {as_of - dt.timedelta(weeks=w) for w in range(HISTORY_WEEKS + 1)} | {as_of - dt.timedelta(days=30)}
+    return sorted(days)  # from this many accounts on, progress is shown in finer steps
 
 
 def _iso_date(value: str) -> dt.date:
@@ -70,6 +78,14 @@ class Command(BaseCommand):
             result = import_files_recorded(files=files, source=f"seed_demo --accounts {accounts} --seed {seed}",
                                            progress=progress)
             report_import(self, result, "the demo book was not imported")
+            days = score_history_days(as_of)
+            self.stdout.write(f"Scoring the book on {len(days)} days up to {as_of} (history for trends)")
+            for number, day in enumerate(days, 1):
+                report = recompute_scores(as_of=day, trigger="seed_demo")
+                progress("scores", number, len(days))
+            run = report.run
+            self.stdout.write(f"  as of {as_of}: {run.accounts_scored} accounts scored, "
+                              f"{run.alerts_opened} open alert(s)")
 
         self.stdout.write(self.style.SUCCESS(f"Demo book ready in {time.perf_counter() - started:.1f}s"))
         self.stdout.write("Demo logins (username / role / password):")

@@ -1,0 +1,44 @@
+"""Background work of the scoring app: the daily recompute, fanned out one task per batch."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from accounts.models import User
+from scoring.models import RecomputeRun
+from scoring.services import recompute_batch, recompute_run_create, recompute_run_fail
+
+
+def recompute_start(*, as_of: dt.date, trigger: str, user: User | None = None) -> RecomputeRun:
+    """Create a run and queue one task per batch (after the run is committed). When the broker cannot
+    be reached the run is marked failed with a message saying so, and the error is raised."""
+    with transaction.atomic():
+        run = recompute_run_create(as_of=as_of, trigger=trigger, user=user)
+    try:
+        for batch_id in run.batches.order_by("number").values_list("id", flat=True):
+            recompute_one_batch.delay(batch_id, run.pk)
+    except OperationalError as error:
+        recompute_run_fail(run_id=run.pk, error=f"The task queue is unavailable ({error}); try again later.")
+        raise
+    return run
+
+
+@shared_task(acks_late=True)
+def recompute_all(as_of: str | None = None, trigger: str = "schedule", user_id: int | None = None) -> int:
+    """The daily schedule's entry: a run for the date (default: today), one task per batch."""
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    return recompute_start(as_of=day, trigger=trigger, user=user).pk
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def recompute_one_batch(batch_id: int, run_id: int) -> bool:
+    """Score one batch (idempotent: a batch already done is skipped); a failure fails the run."""
+    try:
+        return recompute_batch(batch_id=batch_id)
+    except Exception as error:  # the run must not stay "running" forever; the error is re-raised
+        recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        raise

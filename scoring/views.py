@@ -1,0 +1,72 @@
+"""Pages of the scoring app: alerts, and the manager's "recompute now" with its progress bar."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError
+
+from scoring.alerts import alert_resolve
+from scoring.models import RecomputeRun, RunStatus
+from scoring.selectors import get_alert_for_user, get_run, open_alerts_for_user
+from scoring.tasks import recompute_start
+
+PAGE_SIZE = 50
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(open_alerts_for_user(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "scoring/_alert_rows.html" if request.htmx else "scoring/alert_list.html"
+    return render(request, template, {"page": page})
+
+
+@login_required
+@require_POST
+def alert_resolve_view(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_alert_for_user(request.user, alert_id)
+    alert_resolve(alert=alert, user=request.user)
+    if request.htmx:
+        alert.refresh_from_db()
+        return render(request, "scoring/_alert_row.html", {"alert": alert})
+    messages.success(request, f"Alert resolved: {alert.get_kind_display()} for {alert.account.name}.")
+    return redirect(request.POST.get("next") or "alert_list")
+
+
+@login_required
+@permission_required("scoring.recompute_scores", raise_exception=True)
+def recompute(request: HttpRequest) -> HttpResponse:
+    """GET: the recent runs and the button; POST: start a run for the chosen date (default today)."""
+    error = ""
+    as_of_text = request.POST.get("as_of", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            as_of = dt.date.fromisoformat(as_of_text) if as_of_text else timezone.localdate()
+        except ValueError:
+            error = "Enter the date as YYYY-MM-DD, or leave it empty for today."
+        else:
+            try:
+                run = recompute_start(as_of=as_of, trigger="web", user=request.user)
+            except OperationalError:
+                error = ("The background task queue is not reachable right now, so the recompute could not "
+                         "start. Nothing was changed; please try again in a few minutes.")
+            else:
+                return redirect("recompute_detail", run_id=run.pk)
+    runs = RecomputeRun.objects.select_related("config", "created_by")[:10]
+    status = 400 if error else 200
+    return render(request, "scoring/recompute.html", {"runs": runs, "error": error, "as_of": as_of_text},
+                  status=status)
+
+
+@login_required
+@permission_required("scoring.recompute_scores", raise_exception=True)
+def recompute_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_run(run_id)
+    context = {"run": run, "finished": run.status != RunStatus.RUNNING}
+    template = "scoring/_recompute_status.html" if request.htmx else "scoring/recompute_detail.html"
+    return render(request, template, context)
