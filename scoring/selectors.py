@@ -47,6 +47,17 @@ def tier_counts(user: User, as_of: dt.date | None) -> dict[str, int]:
     return {tier: found.get(tier, 0) for tier in (*TIER_NAMES, "No data") if tier in found or tier in TIER_NAMES}
 
 
+MEASURE_LABELS = {
+    "daily_active_rate": "Daily active rate", "feature_adoption_depth": "Feature adoption depth",
+    "usage_trend_30d": "30-day usage trend", "plan_utilisation": "Plan utilisation",
+    "support_sentiment": "Support sentiment", "feature_request_activity": "Feature-request activity",
+    "community_participation": "Community participation", "onboarding_completion": "Onboarding completion",
+    "documentation_engagement": "Documentation engagement", "payment_health": "Payment health",
+    "contract_trend": "Contract utilisation trend", "team_adoption": "Team adoption",
+    "integration_health": "Integration health (EHR, API)", "csm_interactions": "CSM interactions",
+    "executive_engagement": "Executive engagement", "referral_likelihood": "Referrals (NPS)",
+    "case_study_participation": "Case-study participation",
+}
 GROUP_LABELS = {"usage": "Usage", "engagement": "Engagement", "business": "Business", "relationship": "Relationship"}
 
 
@@ -58,7 +69,7 @@ def measure_rows(snapshot: Snapshot) -> list[dict]:
     for measure in config.measures:
         values = snapshot.measures.get(measure.id, {})
         rows.append({
-            "id": measure.id, "label": measure.id.replace("_", " ").capitalize().replace("30d", "30-day"),
+            "id": measure.id, "label": MEASURE_LABELS[measure.id],
             "group": GROUP_LABELS[MEASURE_IDS[measure.id]], "weight": measure.weight,
             "raw": values.get("raw"), "score": values.get("score"), "points": values.get("points"),
         })
