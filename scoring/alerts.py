@@ -29,6 +29,7 @@ from scoring.models import Alert, AlertStatus
 
 logger = logging.getLogger(__name__)
 COLUMNS = ["account_id", "kind", "message", "evidence"]
+SLACK_ALERTS_PER_MESSAGE = 100
 
 
 def _alerts(kind: str, rows: pd.DataFrame, message, evidence) -> pd.DataFrame:
@@ -88,7 +89,8 @@ def core_feature_unused(data: BookData, scores: Scores, rule: dict) -> pd.DataFr
         core = per[per["feature"].isin(rule["features"]) & (per["days_before"] > 0)]
     else:
         core = per[per["days_before"].clip(upper=30) >= rule["min_active_share"] * 30]
-    quiet = core[pd.to_datetime(core["last_used"]) <= pd.Timestamp(data.window.day(days))]
+    # Unused in [as_of - 7d, as_of] (both ends included, like every window): last used before it.
+    quiet = core[pd.to_datetime(core["last_used"]) < pd.Timestamp(data.window.day(days))]
     quiet = quiet[quiet["account_id"].isin(scores.accounts.index)]
     if quiet.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -175,13 +177,15 @@ def alerts_open(*, as_of, detected: pd.DataFrame) -> int:
     constraint drops the duplicate). Returns how many alerts were opened."""
     if detected.empty:
         return 0
-    before = Alert.objects.filter(status=AlertStatus.OPEN).count()
+    # Counted over the batch's accounts only, so other batches committing meanwhile do not count.
+    mine = Alert.objects.filter(status=AlertStatus.OPEN, account_id__in=detected["account_id"].astype(int).tolist())
+    before = mine.count()
     Alert.objects.bulk_create(
         [Alert(account_id=int(r.account_id), kind=r.kind, as_of=as_of, message=r.message[:300],
                evidence=_plain(r.evidence)) for r in detected.itertuples()],
         ignore_conflicts=True, batch_size=2000,
     )
-    return max(Alert.objects.filter(status=AlertStatus.OPEN).count() - before, 0)
+    return max(mine.count() - before, 0)
 
 
 def alert_resolve(*, alert: Alert, user: User) -> bool:
@@ -211,8 +215,10 @@ def _managers() -> list[str]:
 
 def alerts_email(*, site_url: str = "") -> int:
     """E-mail each CSM one digest of their new alerts (unassigned accounts: the managers). Returns the
-    number of alerts announced."""
-    alerts = _claim("emailed_at")
+    number of alerts announced; a digest that cannot be sent is released to be tried on the next run."""
+    alerts: list[Alert] = []
+    while batch := _claim("emailed_at"):  # every new alert, not only the first claim's worth
+        alerts.extend(batch)
     by_recipient: dict[tuple[str, ...], list[Alert]] = defaultdict(list)
     managers: tuple[str, ...] | None = None
     for alert in alerts:
@@ -223,14 +229,21 @@ def alerts_email(*, site_url: str = "") -> int:
             managers = managers if managers is not None else tuple(_managers())
             if managers:
                 by_recipient[managers].append(alert)
+    failed: list[int] = []
     for recipients, items in by_recipient.items():
         context = {"alerts": items, "site_url": site_url.rstrip("/")}
-        send_mail(
-            subject=f"HealthCS: {len(items)} new alert{'s' if len(items) != 1 else ''}",
-            message=render_to_string("scoring/alert_email.txt", context),
-            from_email=None, recipient_list=list(recipients), fail_silently=False,
-        )
-    return len(alerts)
+        try:
+            send_mail(
+                subject=f"HealthCS: {len(items)} new alert{'s' if len(items) != 1 else ''}",
+                message=render_to_string("scoring/alert_email.txt", context),
+                from_email=None, recipient_list=list(recipients), fail_silently=False,
+            )
+        except OSError as error:  # SMTP down or refusing (smtplib's errors are OSErrors): retry next run
+            logger.warning("Alert e-mail to %s failed, will retry: %s", ", ".join(recipients), error)
+            failed.extend(a.pk for a in items)
+    if failed:
+        Alert.objects.filter(pk__in=failed).update(emailed_at=None)
+    return len(alerts) - len(failed)
 
 
 def alerts_slack(*, site_url: str = "", webhook_url: str | None = None, timeout: float = 5.0) -> int:
@@ -239,20 +252,21 @@ def alerts_slack(*, site_url: str = "", webhook_url: str | None = None, timeout:
     url = webhook_url if webhook_url is not None else settings.SLACK_WEBHOOK_URL
     if not url:
         return 0
-    alerts = _claim("slack_sent_at")
-    if not alerts:
-        return 0
-    lines = []
-    for alert in alerts:
-        link = site_url.rstrip("/") + reverse("account_detail", args=[alert.account.external_id])
-        lines.append(f"• *{alert.get_kind_display()}* — <{link}|{alert.account.name}>: {alert.message}")
-    payload = json.dumps({"text": f"HealthCS: {len(alerts)} new alert(s)\n" + "\n".join(lines)}).encode()
-    request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - admin-set https URL
-            response.read()
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        logger.warning("Slack webhook failed, will retry: %s", error)
-        Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(slack_sent_at=None)
-        return 0
-    return len(alerts)
+    sent = 0
+    # One message per 100 alerts (Slack truncates a text beyond 40,000 characters), until none is left.
+    while alerts := _claim("slack_sent_at", limit=SLACK_ALERTS_PER_MESSAGE):
+        lines = []
+        for alert in alerts:
+            link = site_url.rstrip("/") + reverse("account_detail", args=[alert.account.external_id])
+            lines.append(f"• *{alert.get_kind_display()}* — <{link}|{alert.account.name}>: {alert.message}")
+        payload = json.dumps({"text": f"HealthCS: {len(alerts)} new alert(s)\n" + "\n".join(lines)}).encode()
+        request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - admin-set https URL
+                response.read()
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            logger.warning("Slack webhook failed, will retry: %s", error)
+            Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(slack_sent_at=None)
+            return sent
+        sent += len(alerts)
+    return sent

@@ -384,6 +384,8 @@ def _check_alerts(alerts: Any, problems: list[str]) -> None:
                 problems.append(f"alert '{kind}': levels must be a list of High, Medium, Low")
             if kind == "core_feature_unused" and key == "days" and _is_number(value) and value > 30:
                 problems.append(f"alert '{kind}': days must be at most 30")
+            if kind == "usage_cliff" and key == "days" and (not isinstance(value, int) or not 1 <= value <= 14):
+                problems.append(f"alert '{kind}': days must be a whole number from 1 to 14")
             if key == "features" and (not isinstance(value, list) or not all(isinstance(f, str) for f in value)):
                 problems.append(f"alert '{kind}': features must be a list of feature names")
 

@@ -107,7 +107,7 @@ def subscriptions(batch: AccountRange, window: Window) -> pd.DataFrame:
 
 def usage_by_feature(batch: AccountRange, window: Window, quiet_days: int) -> pd.DataFrame:
     """Per subscription and feature: usage and errors in the last and prior 30 days, last day used,
-    and the days it was used in the 30 days before the core-feature quiet window (7 days by default)."""
+    and the days it was used in the 30 days before the core-feature quiet window [as_of - 7d, as_of]."""
     last30 = Q(date__gte=window.day(30))
     qs = (
         UsageRecord.objects.filter(batch.q("subscription__account_id"), date__gte=window.day(USAGE_DAYS),
@@ -119,17 +119,18 @@ def usage_by_feature(batch: AccountRange, window: Window, quiet_days: int) -> pd
             usage_prev=Sum("usage_count", filter=Q(date__lt=window.day(30)), default=0),
             errors_30=Sum("error_count", filter=last30, default=0),
             last_used=Max("date"),
-            days_before_quiet=Count("date", distinct=True, filter=Q(date__gt=window.day(quiet_days + 30),
-                                                                    date__lte=window.day(quiet_days))),
+            days_before_quiet=Count("date", distinct=True, filter=Q(date__gte=window.day(quiet_days + 30),
+                                                                    date__lt=window.day(quiet_days))),
         )
     )
     return frame(qs, ["subscription_id", "feature", "usage_30", "usage_prev", "errors_30", "last_used",
                       "days_before_quiet"])
 
 
-def usage_by_account(batch: AccountRange, window: Window) -> pd.DataFrame:
+def usage_by_account(batch: AccountRange, window: Window, cliff_days: int) -> pd.DataFrame:
     """Per account, over the last 30 days: active days, and the usage of the days the cliff alert
-    compares (the last 3 days, the 3 before, the same 3 weekdays a week earlier)."""
+    compares (the last n days, the n before, the same n weekdays a week earlier; n = 3 by default)."""
+    n = cliff_days
     qs = (
         UsageRecord.objects.filter(batch.q("subscription__account_id"), date__gte=window.day(30),
                                    date__lte=window.as_of)
@@ -137,9 +138,9 @@ def usage_by_account(batch: AccountRange, window: Window) -> pd.DataFrame:
         .values_list("subscription__account_id")
         .annotate(
             active_days=Count("date", distinct=True),
-            last_3=Sum("usage_count", filter=Q(date__gt=window.day(3)), default=0),
-            before_3=Sum("usage_count", filter=Q(date__gt=window.day(6), date__lte=window.day(3)), default=0),
-            week_before_3=Sum("usage_count", filter=Q(date__gt=window.day(10), date__lte=window.day(7)),
+            last_3=Sum("usage_count", filter=Q(date__gt=window.day(n)), default=0),
+            before_3=Sum("usage_count", filter=Q(date__gt=window.day(2 * n), date__lte=window.day(n)), default=0),
+            week_before_3=Sum("usage_count", filter=Q(date__gt=window.day(7 + n), date__lte=window.day(7)),
                               default=0),
         )
     )
@@ -262,9 +263,9 @@ def invoices(batch: AccountRange, window: Window, failed_days: int) -> pd.DataFr
             invoices_due=Count("id"),
             invoices_paid=Count("id", filter=Q(status="paid")),
             failed_recent=Count("id", filter=Q(status__in=("failed", "overdue"),
-                                               due_date__gt=window.day(failed_days))),
+                                               due_date__gte=window.day(failed_days))),
             first_failed_due=Min("due_date", filter=Q(status__in=("failed", "overdue"),
-                                                      due_date__gt=window.day(failed_days))),
+                                                      due_date__gte=window.day(failed_days))),
         )
     )
     return frame(qs, ["account_id", "invoices_due", "invoices_paid", "failed_recent",
@@ -281,9 +282,9 @@ def contacts(batch: AccountRange, window: Window, champion_days: int) -> pd.Data
         .annotate(
             contacts_active=Count("id", filter=active, distinct=True),
             engaged_active=Count("id", filter=active & recently_engaged, distinct=True),
-            champions_left=Count("id", filter=Q(role="champion", left_date__gt=window.day(champion_days),
+            champions_left=Count("id", filter=Q(role="champion", left_date__gte=window.day(champion_days),
                                                 left_date__lte=window.as_of), distinct=True),
-            champion_left_on=Max("left_date", filter=Q(role="champion", left_date__gt=window.day(champion_days),
+            champion_left_on=Max("left_date", filter=Q(role="champion", left_date__gte=window.day(champion_days),
                                                        left_date__lte=window.as_of)),
         )
     )
@@ -332,7 +333,7 @@ def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: 
         accounts=accounts(batch),
         subscriptions=subscriptions(batch, window),
         usage_by_feature=usage_by_feature(batch, window, quiet_days),
-        usage_by_account=usage_by_account(batch, window),
+        usage_by_account=usage_by_account(batch, window, int(alerts["usage_cliff"].get("days", 3))),
         tickets=tickets(batch, window),
         intent_candidates=intent_candidates(batch, window),
         touchpoints=touchpoints(batch, window),

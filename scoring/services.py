@@ -224,13 +224,9 @@ def recompute_run_finish(*, run_id: int) -> bool:
 
 
 def _announce_alerts() -> None:
-    """E-mail and Slack for new alerts; a failure is logged and retried with the next run."""
-    site = settings.SITE_URL
-    try:
-        alert_rules.alerts_email(site_url=site)
-    except OSError as error:  # SMTP down: the alerts stay claimed; logged for the operator
-        logger.warning("Alert e-mail failed: %s", error)
-    alert_rules.alerts_slack(site_url=site)
+    """E-mail and Slack for new alerts (each retries what it could not send with the next run)."""
+    alert_rules.alerts_email(site_url=settings.SITE_URL)
+    alert_rules.alerts_slack(site_url=settings.SITE_URL)
 
 
 def recompute_run_fail(*, run_id: int, error: str) -> None:

@@ -53,3 +53,81 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     seats = 20
     mrr = Decimal("1000.00")
     arr = Decimal("12000.00")
+
+
+class UsageRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.UsageRecord
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    usage_id = factory.Sequence(lambda n: f"U-{n:07d}")
+    date = dt.date(2024, 6, 1)
+    feature_name = "scheduling"
+    usage_count = 10
+    usage_duration_secs = 600
+
+
+class SupportTicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.SupportTicket
+
+    external_id = factory.Sequence(lambda n: f"T-{n:05d}")
+    account = factory.SubFactory(AccountFactory)
+    submitted_at = dt.datetime(2024, 6, 1, 9, 0, tzinfo=dt.UTC)
+    priority = m.Priority.MEDIUM
+    subject = "Question about scheduling"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Contact
+
+    external_id = factory.Sequence(lambda n: f"C-{n:05d}")
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Jordan Lee {n}")
+    email = factory.LazyAttribute(lambda c: f"{c.external_id.lower()}@clinic.example.org")
+    title = "Practice Manager"
+    role = m.ContactRole.USER
+
+
+class TouchpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Touchpoint
+
+    external_id = factory.Sequence(lambda n: f"TP-{n:05d}")
+    account = factory.SubFactory(AccountFactory)
+    occurred_at = dt.datetime(2024, 6, 1, 15, 0, tzinfo=dt.UTC)
+    kind = m.TouchpointKind.EMAIL
+    direction = m.Direction.INBOUND
+    subject = "Re: next steps"
+
+
+class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.SurveyResponse
+
+    external_id = factory.Sequence(lambda n: f"NPS-{n:05d}")
+    account = factory.SubFactory(AccountFactory)
+    responded_at = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
+    nps_score = 8
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Invoice
+
+    external_id = factory.Sequence(lambda n: f"INV-{n:05d}")
+    account = factory.SubFactory(AccountFactory)
+    due_date = dt.date(2024, 6, 1)
+    amount = Decimal("1000.00")
+    status = m.InvoiceStatus.PAID
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scoring.Alert"
+
+    account = factory.SubFactory(AccountFactory)
+    kind = "failed_payment"
+    as_of = dt.date(2025, 3, 16)
+    message = "Invoice INV-00001 of 1,000.00 failed"
