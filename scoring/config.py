@@ -13,6 +13,7 @@ A configuration is plain JSON so that it can be stored, diffed, exported and imp
 """
 
 import copy
+import math
 import re
 import string
 from dataclasses import dataclass
@@ -251,7 +252,13 @@ class ConfigError(ValueError):
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite JSON number (not a boolean, not NaN or infinity)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _known(value: Any, names: Any) -> bool:
+    """Whether a JSON value is one of the known names (lists and objects never are)."""
+    return isinstance(value, str) and value in names
 
 
 def _placeholders(text: str) -> set[str] | None:
@@ -268,7 +275,7 @@ def _check_rule(rule: Any, index: int, problems: list[str]) -> None:
         problems.append(f"{where}: must be an object with 'id' and 'enabled'")
         return
     rule_id = rule.get("id")
-    if rule_id not in RULE_DIRECTIONS:
+    if not _known(rule_id, RULE_DIRECTIONS):
         problems.append(f"{where}: unknown rule id {rule_id!r} (known: {', '.join(RULE_IDS)})")
         return
     where = f"risk rule '{rule_id}'"
@@ -297,6 +304,11 @@ def _check_rule(rule: Any, index: int, problems: list[str]) -> None:
             allowed = ", ".join(f"{{{n}}}" for n in sorted(RULE_PLACEHOLDERS[rule_id])) or "none"
             problems.append(f"{where}, tier {number}: unknown placeholder "
                             f"{', '.join(sorted(names - RULE_PLACEHOLDERS[rule_id]))} (allowed: {allowed})")
+        else:
+            try:
+                reason.format(**{name: 1 for name in names})
+            except (ValueError, TypeError, IndexError, KeyError) as error:
+                problems.append(f"{where}, tier {number}: reason cannot be filled in ({error})")
         if direction == "flag":
             continue
         threshold = tier.get("threshold")
@@ -320,7 +332,7 @@ def _check_measures(health: dict[str, Any], problems: list[str]) -> None:
         return
     seen: set[str] = set()
     for index, measure in enumerate(measures):
-        if not isinstance(measure, dict) or measure.get("id") not in MEASURE_IDS:
+        if not isinstance(measure, dict) or not _known(measure.get("id"), MEASURE_IDS):
             known = ", ".join(MEASURE_IDS)
             got = measure.get("id") if isinstance(measure, dict) else measure
             problems.append(f"health.measures[{index}]: unknown measure id {got!r} (known: {known})")
@@ -380,7 +392,7 @@ def _check_alerts(alerts: Any, problems: list[str]) -> None:
                 problems.append(f"alert '{kind}': {key} must be a positive number")
             if key in ("drop", "min_active_share") and (not _is_number(value) or not 0 < value <= 1):
                 problems.append(f"alert '{kind}': {key} must be a number above 0 and at most 1")
-            if key == "levels" and (not isinstance(value, list) or not set(value) <= {"High", "Medium", "Low"}):
+            if key == "levels" and (not isinstance(value, list) or not all(_known(v, RISK_LEVELS) for v in value)):
                 problems.append(f"alert '{kind}': levels must be a list of High, Medium, Low")
             if kind == "core_feature_unused" and key == "days" and _is_number(value) and value > 30:
                 problems.append(f"alert '{kind}': days must be at most 30")
@@ -405,8 +417,8 @@ def validate_config(data: Any) -> list[str]:
     else:
         for index, rule in enumerate(rules):
             _check_rule(rule, index, problems)
-        ids = [r.get("id") for r in rules if isinstance(r, dict)]
-        for rule_id in sorted({i for i in ids if ids.count(i) > 1 and i in RULE_DIRECTIONS}):
+        ids = [r.get("id") for r in rules if isinstance(r, dict) and _known(r.get("id"), RULE_DIRECTIONS)]
+        for rule_id in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(f"risk rule '{rule_id}' is listed twice")
         for rule_id in RULE_IDS:
             if rule_id not in ids:
@@ -428,7 +440,7 @@ def validate_config(data: Any) -> list[str]:
                 problems.append(f"action_groups[{index}]: needs lists 'rules' and 'actions'")
                 continue
             for rule_id in group["rules"]:
-                if rule_id not in RULE_DIRECTIONS:
+                if not _known(rule_id, RULE_DIRECTIONS):
                     problems.append(f"action_groups[{index}]: unknown rule id {rule_id!r}")
             if not all(isinstance(a, str) and a.strip() for a in group["actions"]) or not group["actions"]:
                 problems.append(f"action_groups[{index}]: actions must be non-empty texts")

@@ -322,6 +322,7 @@ class BookData:
     # Whether the optional tables hold any data at all: a measure built on an empty table has "no data".
     has_touchpoints: bool
     has_contacts: bool
+    has_ticket_text: bool = False
 
 
 def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:
@@ -344,4 +345,5 @@ def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: 
         previous_health=previous_health(batch, as_of - dt.timedelta(days=trend_days)),
         has_touchpoints=Touchpoint.objects.exists(),
         has_contacts=Contact.objects.exists(),
+        has_ticket_text=SupportTicket.objects.exclude(subject="", body="").exists(),
     )

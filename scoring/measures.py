@@ -84,11 +84,12 @@ def support_sentiment(data: BookData) -> pd.Series:
 
 
 def feature_request_activity(data: BookData) -> pd.Series:
-    """Feature requests in tickets, e-mails and community posts over the last 90 days."""
-    if not data.has_touchpoints:
+    """Feature requests in tickets, e-mails and community posts over the last 90 days (no data in a
+    book that records no texts at all: neither touchpoints nor ticket subjects or bodies)."""
+    if not (data.has_touchpoints or data.has_ticket_text):
         return pd.Series(np.nan, index=data.accounts.index)
     from_tickets = _per_account(data, data.tickets["feature_requests_90"]).fillna(0.0)
-    return from_tickets + _touchpoint_count(data, "feature_requests_90")
+    return from_tickets + _touchpoint_count(data, "feature_requests_90").fillna(0.0)
 
 
 def community_participation(data: BookData) -> pd.Series:
@@ -132,7 +133,8 @@ def team_adoption(data: BookData) -> pd.Series:
 def integration_health(data: BookData) -> pd.Series:
     """1 - error rate of integration features (EHR sync, API, interfaces) in the last 30 days."""
     usage = _usage_per_account(data)
-    pattern = "|".join(INTEGRATION_FEATURE_HINTS)
+    # Whole words of the feature name only: "api" names an integration, "capitation" does not.
+    pattern = r"(?:^|[\W_])(?:" + "|".join(INTEGRATION_FEATURE_HINTS) + r")(?:[\W_]|$)"
     integration = usage[usage["feature"].str.lower().str.contains(pattern) & (usage["usage_30"] > 0)]
     sums = integration.groupby("account_id")[["usage_30", "errors_30"]].sum()
     return _per_account(data, (1 - sums["errors_30"] / sums["usage_30"]).clip(lower=0))

@@ -18,11 +18,17 @@ FEATURE_REQUEST_KEYWORDS: tuple[str, ...] = (
     "feature request", "roadmap", "would love", "keeps asking for", "suggestion", "would be great if",
 )
 
+# "need to cancel the meeting" is about a calendar, not the contract.
+_NOT_A_MEETING = (
+    r"(?!\s+(?:the|our|my|this|that|a|an|today'?s|tomorrow'?s)\s+(?:[\w-]+\s+)?"
+    r"(?:meeting|call|session|appointment|training|webinar|demo|visit|invite|order)s?\b)"
+)
 _INTENT = re.compile(
-    r"""
-    \b(?:plan(?:ning)?|want|going|need|decided|intend|have)\s+to\s+cancel\b
+    rf"""
+    \b(?:plan(?:ning)?|want|going|need|decided|intend|have)\s+to\s+cancel\b{_NOT_A_MEETING}
     | \bcancel(?:ling|ing)?\s+(?:our|the|my)\s+(?:subscription|contract|account|plan|licen[cs]es?|service)\b
-    | \bjust\s+cancel\b
+    | \bwhy\s+(?:not|we\s+don'?t|don'?t\s+we)\s+just\s+cancel\b{_NOT_A_MEETING}
+    | \bjust\s+cancel\b{_NOT_A_MEETING}
     | \bwon'?t\s+renew\b | \bwill\s+not\s+renew\b | \bnot\s+(?:going\s+to\s+)?renew(?:ing)?\b
     | \bcan'?t\s+recommend\s+renewing\b
     | \b(?:evaluating|looking\s+at|considering|exploring)\s+(?:other\s+options|alternatives|other\s+vendors)\b
@@ -39,22 +45,33 @@ _INTENT = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _NEGATORS = frozenset({"not", "no", "never", "without", "nicht", "kein", "keine", "nie"})
+# Contractions typed without the apostrophe ("we dont plan to cancel").
+_BARE_CONTRACTIONS = frozenset({"dont", "doesnt", "didnt", "wont", "cant", "isnt", "arent", "wasnt", "werent",
+                                "havent", "hasnt", "wouldnt", "shouldnt", "couldnt"})
+# A negation right after these is a condition, not a denial ("if this isn't fixed we'll move off ...").
+_CONDITIONALS = frozenset({"if", "unless"})
 _FEATURE_REQUEST = re.compile("|".join(re.escape(k) for k in FEATURE_REQUEST_KEYWORDS), re.IGNORECASE)
 
 
 def churn_intent_phrase(text: str) -> str | None:
     """The phrase of a text that signals cancellation intent, or None (negated mentions do not count)."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")  # typographic apostrophes, as mail clients type
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        match = _INTENT.search(sentence)
-        if match and not _negated(sentence[: match.start()]):
-            return match.group(0).strip()
+        for match in _INTENT.finditer(sentence):
+            if not _negated(sentence[: match.start()]):
+                return match.group(0).strip()
     return None
 
 
 def _negated(prefix: str) -> bool:
-    """Whether one of the four words before a phrase negates it ("no plans to", "we're not")."""
-    words = re.findall(r"[\w']+", prefix.lower())[-4:]
-    return any(w in _NEGATORS or w.endswith("n't") for w in words)
+    """Whether one of the four words before a phrase negates it ("no plans to", "we're not"), unless
+    that negation sits in an if/unless condition."""
+    words = re.findall(r"[\w']+", prefix.lower())
+    for i in range(max(0, len(words) - 4), len(words)):
+        negator = words[i] in _NEGATORS or words[i] in _BARE_CONTRACTIONS or words[i].endswith("n't")
+        if negator and not _CONDITIONALS.intersection(words[max(0, i - 2):i]):
+            return True
+    return False
 
 
 def is_feature_request(text: str) -> bool:
