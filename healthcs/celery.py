@@ -21,6 +21,10 @@ app.conf.beat_schedule = {
         "task": "scoring.tasks.recompute_all",
         "schedule": crontab(hour=5, minute=30),
     },
+    "expire-stale-recomputes": {
+        "task": "scoring.tasks.expire_stale_recomputes",
+        "schedule": crontab(minute=20),
+    },
     "expire-stale-imports": {
         "task": "accounts.tasks.expire_stale_imports",
         "schedule": crontab(minute=15),

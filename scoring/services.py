@@ -229,6 +229,19 @@ def _announce_alerts() -> None:
     alert_rules.alerts_slack(site_url=settings.SITE_URL)
 
 
+STALE_RUN_AFTER = dt.timedelta(hours=2)  # far beyond the task time limit: nobody works on it any more
+
+
+def recompute_runs_expire(*, now: dt.datetime | None = None) -> int:
+    """Close runs still "running" long after any worker could be on them (a killed process), so the
+    progress page says so; their finished batches stay, and any later run replaces them."""
+    cutoff = (now or timezone.now()) - STALE_RUN_AFTER
+    return RecomputeRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=cutoff).update(
+        status=RunStatus.FAILED, finished_at=timezone.now(),
+        error="interrupted: no batch finished for two hours (the process was stopped); start a new recompute",
+    )
+
+
 def recompute_run_fail(*, run_id: int, error: str) -> None:
     RecomputeRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, error=error[:2000], finished_at=timezone.now())

@@ -9,7 +9,7 @@ from kombu.exceptions import OperationalError
 
 from accounts.models import User
 from scoring.models import RecomputeRun
-from scoring.services import recompute_batch, recompute_run_create, recompute_run_fail
+from scoring.services import recompute_batch, recompute_run_create, recompute_run_fail, recompute_runs_expire
 
 
 def recompute_start(*, as_of: dt.date, trigger: str, user: User | None = None) -> RecomputeRun:
@@ -42,3 +42,9 @@ def recompute_one_batch(batch_id: int, run_id: int) -> bool:
     except Exception as error:  # the run must not stay "running" forever; the error is re-raised
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
+
+
+@shared_task
+def expire_stale_recomputes() -> int:
+    """Scheduled housekeeping: close recompute runs whose process was killed."""
+    return recompute_runs_expire()

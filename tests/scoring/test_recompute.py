@@ -1,0 +1,323 @@
+"""The recompute of SPEC §2d on RavenStack as of 2024-12-31: one snapshot per account and day, replaced
+on a re-run, guarded by the database, split into batches, safe to kill half-way (a real process is
+SIGKILLed) and spread over a real Celery worker through Redis."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from accounts import models as m
+from accounts.importing.services import import_files
+from healthcs.celery import app
+from scoring.config import MEASURE_IDS
+from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, ScoringConfig, Snapshot
+from scoring.services import config_active, recompute_runs_expire
+from scoring.tasks import recompute_all, recompute_one_batch
+from tests.importing import ravenstack_files
+
+AS_OF = dt.date(2024, 12, 31)
+BASE_DIR = Path(__file__).resolve().parents[2]
+# Everything a snapshot says about an account; what differs between two runs is only when and by which run.
+VOLATILE = ("id", "computed_at", "run")
+
+
+def import_ravenstack() -> None:
+    result = import_files(ravenstack_files())
+    assert result.ok, result.problems[:5]
+
+
+def snapshot_values() -> dict[int, dict]:
+    """Every snapshot of the date, keyed by account id, without the fields that name the run."""
+    return {
+        s.account_id: {k: v for k, v in model_to_dict(s).items() if k not in VOLATILE}
+        for s in Snapshot.objects.filter(as_of=AS_OF)
+    }
+
+
+def recompute(*args: str) -> None:
+    call_command("recompute_scores", "--as-of", AS_OF.isoformat(), *args)
+
+
+@pytest.fixture(scope="module")
+def ravenstack(django_db_setup, django_db_blocker):
+    """RavenStack imported once for the module's non-transactional tests (committed); emptied after."""
+    with django_db_blocker.unblock():
+        import_ravenstack()
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {m.Account._meta.db_table}, {ScoringConfig._meta.db_table} CASCADE")
+
+
+# One snapshot per account and day ---------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_it_writes_exactly_one_snapshot_per_account(ravenstack):
+    recompute()
+
+    assert Snapshot.objects.count() == 500
+    assert set(Snapshot.objects.values_list("account_id", flat=True)) == set(m.Account.objects.values_list("id",
+                                                                                                          flat=True))
+    assert set(Snapshot.objects.values_list("as_of", flat=True)) == {AS_OF}
+    run = RecomputeRun.objects.get()
+    assert (run.status, run.as_of, run.trigger, run.batches_total, run.batches_done, run.accounts_scored) == (
+        RunStatus.SUCCEEDED, AS_OF, "command", 1, 1, 500)
+    assert run.finished_at is not None
+    assert set(Snapshot.objects.values_list("run", flat=True)) == {run.pk}
+
+
+@pytest.mark.django_db
+def test_running_it_again_replaces_the_snapshots(ravenstack):
+    recompute()
+    first = snapshot_values()
+    first_computed = dict(Snapshot.objects.values_list("account_id", "computed_at"))
+    first_run = RecomputeRun.objects.get()
+
+    recompute()
+
+    assert Snapshot.objects.count() == 500
+    assert snapshot_values() == first
+    second_run = RecomputeRun.objects.exclude(pk=first_run.pk).get()
+    assert second_run.status == RunStatus.SUCCEEDED
+    assert set(Snapshot.objects.values_list("run", flat=True)) == {second_run.pk}
+    later = dict(Snapshot.objects.values_list("account_id", "computed_at"))
+    assert all(later[a] > first_computed[a] for a in first_computed)
+
+
+@pytest.mark.django_db
+def test_two_runs_of_the_same_day_back_to_back_leave_no_duplicates(ravenstack):
+    recompute("--batch-size", "100")
+    alerts = sorted(Alert.objects.values_list("account_id", "kind", "status"))
+
+    recompute("--batch-size", "100")
+
+    assert Snapshot.objects.count() == 500
+    assert Snapshot.objects.values("account_id", "as_of").distinct().count() == 500
+    assert list(RecomputeRun.objects.values_list("status", "batches_done", "accounts_scored")) == [
+        (RunStatus.SUCCEEDED, 5, 500), (RunStatus.SUCCEEDED, 5, 500)]
+    # The second run finds the same alerts already open and opens none again.
+    assert sorted(Alert.objects.values_list("account_id", "kind", "status")) == alerts
+    assert RecomputeRun.objects.order_by("started_at").last().alerts_opened == 0
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_snapshot_for_the_same_account_and_day(ravenstack):
+    recompute()
+    existing = Snapshot.objects.order_by("account_id").first()
+    duplicate = Snapshot(**{k: v for k, v in model_to_dict(existing).items() if k not in ("id", "account", "config",
+                                                                                          "run")},
+                         account_id=existing.account_id, config_id=existing.config_id)
+
+    with pytest.raises(IntegrityError, match="one_snapshot_per_account_per_day"), transaction.atomic():
+        duplicate.save(force_insert=True)
+
+    assert Snapshot.objects.filter(account_id=existing.account_id, as_of=AS_OF).count() == 1
+    assert Snapshot.objects.count() == 500
+
+
+@pytest.mark.django_db
+def test_a_snapshot_records_its_configuration_measures_and_fired_rules_with_evidence(ravenstack):
+    recompute()
+
+    snapshot = Snapshot.objects.select_related("config").get(account__external_id="A-1f7acb")
+    active = config_active()
+    assert (snapshot.config_id, snapshot.config.version) == (active.pk, 1)
+    assert (snapshot.risk_subscription, snapshot.risk_score, snapshot.risk_level) == ("S-2636a7", 52, "Medium")
+    assert (snapshot.usage_30d, snapshot.usage_prev30d, snapshot.usage_drop_pct, snapshot.errors_30d,
+            snapshot.tickets_30d, snapshot.churn_intent_30d) == (0, 8, 100, 0, 1, 0)  # T-70987d, 2024-12-05
+    assert snapshot.top_reasons == "Usage dropped 100% (30d vs prior); Recent downgrade (value risk)"
+    assert snapshot.fired_rules == [
+        {"rule": "usage_drop", "points": 40, "reason": "Usage dropped 100% (30d vs prior)",
+         "evidence": {"pct": 100, "last": 0, "prior": 8, "drop": 1.0}},
+        {"rule": "downgrade", "points": 12, "reason": "Recent downgrade (value risk)", "evidence": {}},
+    ]
+    assert set(snapshot.measures) == set(MEASURE_IDS)
+    with_data = {k: v for k, v in snapshot.measures.items() if v["score"] is not None}
+    weights = {mc["id"]: mc["weight"] for mc in active.data["health"]["measures"]}
+    assert snapshot.covered_share == round(sum(weights[k] for k in with_data) / 100, 3)
+    # The breakdown explains the number: the measures' points add up to the health score (each rounded).
+    assert abs(sum(v["points"] for v in with_data.values()) - snapshot.health_score) < 0.1
+    assert all(set(v) == {"raw", "score", "points"} for v in snapshot.measures.values())
+
+
+@pytest.mark.django_db
+def test_batches_give_the_same_snapshots_as_one_batch(ravenstack):
+    recompute()
+    one_batch = snapshot_values()
+
+    recompute("--batch-size", "100")
+
+    run = RecomputeRun.objects.order_by("started_at").last()
+    batches = list(run.batches.order_by("number"))
+    ids = sorted(m.Account.objects.values_list("id", flat=True))
+    assert [(b.number, b.first_account, b.last_account, b.accounts_scored) for b in batches] == [
+        (n + 1, ids[100 * n], ids[100 * n + 99], 100) for n in range(5)]
+    assert all(b.done_at is not None for b in batches)
+    assert (run.status, run.batches_total, run.batches_done, run.accounts_scored) == (RunStatus.SUCCEEDED, 5, 5, 500)
+    assert snapshot_values() == one_batch
+
+
+@pytest.mark.django_db
+def test_a_redelivered_batch_task_changes_nothing(ravenstack):
+    from scoring.services import recompute_run_create
+
+    run = recompute_run_create(as_of=AS_OF, trigger="schedule", batch_size=250)
+    first, second = run.batches.order_by("number")
+    assert recompute_one_batch.apply(args=[first.pk, run.pk]).get() is False  # one of two batches done
+    written = dict(Snapshot.objects.values_list("account_id", "computed_at"))
+
+    assert recompute_one_batch.apply(args=[first.pk, run.pk]).get() is False  # the same message again
+
+    run.refresh_from_db()
+    assert (run.status, run.batches_done, run.accounts_scored) == (RunStatus.RUNNING, 1, 250)
+    assert dict(Snapshot.objects.values_list("account_id", "computed_at")) == written
+    assert recompute_one_batch.apply(args=[second.pk, run.pk]).get() is True
+    run.refresh_from_db()
+    assert (run.status, run.batches_done, run.accounts_scored, Snapshot.objects.count()) == (
+        RunStatus.SUCCEEDED, 2, 500, 500)
+
+
+# Killed half-way -------------------------------------------------------------------------------------
+
+def command_env() -> dict[str, str]:
+    """The environment of a separate manage.py process that uses this test's database."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
+    url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "healthcs.settings"}
+
+
+def start_command(*args: str, log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=command_env(),
+                                stdout=out, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_path):
+    import_ravenstack()
+    recompute()
+    clean = snapshot_values()
+    clean_alerts = sorted(Alert.objects.values_list("account", "kind", "message"))
+    assert len(clean) == 500
+    Snapshot.objects.all().delete()
+    Alert.objects.all().delete()
+
+    process = start_command("recompute_scores", "--as-of", "2024-12-31", "--batch-size", "50",
+                            log=tmp_path / "killed.log")
+    deadline = time.monotonic() + 120
+    try:
+        while not RecomputeBatch.objects.filter(run__status=RunStatus.RUNNING, done_at__isnull=False).exists():
+            assert process.poll() is None, (tmp_path / "killed.log").read_text()
+            assert time.monotonic() < deadline, "the recompute did not finish a batch in time"
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+    killed = RecomputeRun.objects.get(status=RunStatus.RUNNING)
+    batches = list(killed.batches.order_by("number"))
+    done = [b for b in batches if b.done_at is not None]
+    assert (killed.batches_total, len(batches)) == (10, 10)
+    assert 1 <= len(done) < 10 and killed.batches_done == len(done)
+    assert killed.accounts_scored == sum(b.accounts_scored for b in done) == 50 * len(done)
+    # No batch is half-written: its 50 accounts all have their snapshot, or none has.
+    for b in batches:
+        written = Snapshot.objects.filter(account_id__gte=b.first_account, account_id__lte=b.last_account).count()
+        assert written == (50 if b.done_at else 0), (b.number, written)
+    assert Snapshot.objects.count() == 50 * len(done)
+
+    recompute("--batch-size", "50")
+
+    assert snapshot_values() == clean
+    assert sorted(Alert.objects.values_list("account", "kind", "message")) == clean_alerts
+    assert RecomputeRun.objects.filter(status=RunStatus.SUCCEEDED).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_recomputes_of_the_same_day_at_once_leave_one_snapshot_per_account(tmp_path):
+    import_ravenstack()
+    recompute()
+    clean = snapshot_values()
+
+    processes = [start_command("recompute_scores", "--as-of", "2024-12-31", "--batch-size", "50",
+                               log=tmp_path / f"run{n}.log") for n in (1, 2)]
+    for n, process in enumerate(processes, 1):
+        assert process.wait(timeout=120) == 0, (tmp_path / f"run{n}.log").read_text()
+
+    assert Snapshot.objects.count() == 500
+    assert snapshot_values() == clean
+    assert list(RecomputeRun.objects.values_list("status", "batches_done")) == [(RunStatus.SUCCEEDED, 10)] * 2 + [
+        (RunStatus.SUCCEEDED, 1)]
+
+
+# A real worker ---------------------------------------------------------------------------------------
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_recomputes_every_batch_through_redis(settings):
+    assert django_settings.REDIS_URL, "this test needs REDIS_URL: the batches must go through a real Redis"
+    assert app.conf.broker_url.startswith("redis://")
+    settings.SCORING_BATCH_SIZE = 100
+    import_ravenstack()
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        recompute_all.delay(AS_OF.isoformat(), "web")
+        deadline = time.monotonic() + 120
+        while not RecomputeRun.objects.exclude(status=RunStatus.RUNNING).exists():
+            assert time.monotonic() < deadline, list(RecomputeRun.objects.values())
+            time.sleep(0.2)
+
+    run = RecomputeRun.objects.get()
+    assert (run.status, run.error, run.trigger, run.as_of) == (RunStatus.SUCCEEDED, "", "web", AS_OF)
+    assert (run.batches_total, run.batches_done, run.accounts_scored) == (5, 5, 500)
+    assert run.batches.filter(done_at__isnull=False, accounts_scored=100).count() == 5
+    assert Snapshot.objects.filter(as_of=AS_OF, run=run).count() == Snapshot.objects.count() == 500
+    before = (
+        sorted(Snapshot.objects.values_list("id", "account_id", "computed_at", "risk_score", "health_score")),
+        sorted(run.batches.values_list("id", "done_at", "accounts_scored")),
+        RecomputeRun.objects.values_list("status", "batches_done", "accounts_scored", "alerts_opened",
+                                         "finished_at").get(),
+        sorted(Alert.objects.values_list("id", "account_id", "kind", "status")),
+    )
+
+    batch = run.batches.order_by("number").first()
+    assert recompute_one_batch.apply(args=[batch.pk, run.pk]).get() is True  # redelivered after the run
+
+    after = (
+        sorted(Snapshot.objects.values_list("id", "account_id", "computed_at", "risk_score", "health_score")),
+        sorted(run.batches.values_list("id", "done_at", "accounts_scored")),
+        RecomputeRun.objects.values_list("status", "batches_done", "accounts_scored", "alerts_opened",
+                                         "finished_at").get(),
+        sorted(Alert.objects.values_list("id", "account_id", "kind", "status")),
+    )
+    assert after == before
+
+
+@pytest.mark.django_db
+def test_a_run_left_running_by_a_killed_process_is_closed_after_two_hours():
+    config = config_active()
+    stale = RecomputeRun.objects.create(as_of=dt.date(2024, 12, 31), config=config, trigger="command")
+    fresh = RecomputeRun.objects.create(as_of=dt.date(2024, 12, 31), config=config, trigger="command")
+    RecomputeRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - dt.timedelta(hours=3))
+
+    assert recompute_runs_expire() == 1
+
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.status, fresh.status) == (RunStatus.FAILED, RunStatus.RUNNING)
+    assert stale.error.startswith("interrupted")
