@@ -17,7 +17,7 @@ from accounts.selectors import accounts_for_user, get_account_for_user, get_impo
 from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
 from scoring.models import AlertStatus
-from scoring.selectors import latest_snapshot, measure_rows, open_alerts_for_user, tier_counts
+from scoring.selectors import fired_rule_rows, latest_snapshot, measure_rows, open_alerts_for_user, tier_counts
 from scoring.services import latest_as_of
 
 PAGE_SIZE = 50
@@ -66,6 +66,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "contacts": account.contacts.order_by("name"),
         "snapshot": snapshot,
         "measures": measure_rows(snapshot) if snapshot else [],
+        "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
         "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
     }
     return render(request, "accounts/account_detail.html", context)

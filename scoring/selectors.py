@@ -61,6 +61,20 @@ MEASURE_LABELS = {
 GROUP_LABELS = {"usage": "Usage", "engagement": "Engagement", "business": "Business", "relationship": "Relationship"}
 
 
+def fired_rule_rows(snapshot: Snapshot) -> list[dict]:
+    """The snapshot's fired rules for display: evidence as "name value" pairs, and quoted texts apart."""
+    rows = []
+    for fired in snapshot.fired_rules:
+        evidence = dict(fired.get("evidence", {}))
+        quotes = evidence.pop("items", [])
+        rows.append({
+            "rule": fired["rule"], "points": fired["points"], "reason": fired["reason"],
+            "evidence": ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in evidence.items()),
+            "quotes": quotes,
+        })
+    return rows
+
+
 def measure_rows(snapshot: Snapshot) -> list[dict]:
     """The snapshot's measure breakdown for display, grouped, with the weight of each measure as it
     was configured in the snapshot's configuration version."""

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
 
@@ -35,7 +36,11 @@ def alert_resolve_view(request: HttpRequest, alert_id: int) -> HttpResponse:
         alert.refresh_from_db()
         return render(request, "scoring/_alert_row.html", {"alert": alert})
     messages.success(request, f"Alert resolved: {alert.get_kind_display()} for {alert.account.name}.")
-    return redirect(request.POST.get("next") or "alert_list")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = "alert_list"  # never send the user on to another site (open redirect)
+    return redirect(next_url)
 
 
 @login_required
@@ -43,6 +48,7 @@ def alert_resolve_view(request: HttpRequest, alert_id: int) -> HttpResponse:
 def recompute(request: HttpRequest) -> HttpResponse:
     """GET: the recent runs and the button; POST: start a run for the chosen date (default today)."""
     error = ""
+    unavailable = False
     as_of_text = request.POST.get("as_of", "") if request.method == "POST" else ""
     if request.method == "POST":
         try:
@@ -54,11 +60,13 @@ def recompute(request: HttpRequest) -> HttpResponse:
                 run = recompute_start(as_of=as_of, trigger="web", user=request.user)
             except OperationalError:
                 error = ("The background task queue is not reachable right now, so the recompute could not "
-                         "start. Nothing was changed; please try again in a few minutes.")
+                         "start (it is listed below as failed). No score was changed; please try again in a "
+                         "few minutes.")
+                unavailable = True
             else:
                 return redirect("recompute_detail", run_id=run.pk)
     runs = RecomputeRun.objects.select_related("config", "created_by")[:10]
-    status = 400 if error else 200
+    status = 503 if unavailable else 400 if error else 200
     return render(request, "scoring/recompute.html", {"runs": runs, "error": error, "as_of": as_of_text},
                   status=status)
 
