@@ -144,7 +144,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HealthCS <healthcs@l
 
 # Scoring: accounts per recompute batch (each batch is one Celery task), the address links in alert
 # e-mails and Slack messages point to, and the optional Slack incoming webhook for alerts.
-SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=2000)
+SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=5000)
+# `recompute_scores` runs its batches one after the other in one process, where smaller batches only
+# add queries; it scores up to this many accounts at once.
+SCORING_COMMAND_BATCH_SIZE = env.int("SCORING_COMMAND_BATCH_SIZE", default=25000)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
 

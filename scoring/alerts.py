@@ -95,7 +95,8 @@ def core_feature_unused(data: BookData, scores: Scores, rule: dict) -> pd.DataFr
     if quiet.empty:
         return pd.DataFrame(columns=COLUMNS)
     grouped = quiet.groupby("account_id")
-    rows = pd.DataFrame({"features": grouped["feature"].apply(sorted), "last_used": grouped["last_used"].max()})
+    last_used = pd.to_datetime(grouped["last_used"].max()).dt.date
+    rows = pd.DataFrame({"features": grouped["feature"].apply(sorted), "last_used": last_used})
     return _alerts("core_feature_unused", rows,
                    lambda r: f"Core feature{'s' if len(r.features) > 1 else ''} {', '.join(r.features)} "
                              f"unused for {days}+ days",

@@ -6,10 +6,12 @@ queries run on PostgreSQL and SQLite; `BookData` bundles them for `scoring.calcu
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -105,46 +107,84 @@ def subscriptions(batch: AccountRange, window: Window) -> pd.DataFrame:
     return df
 
 
-def usage_by_feature(batch: AccountRange, window: Window, quiet_days: int) -> pd.DataFrame:
-    """Per subscription and feature: usage and errors in the last and prior 30 days, last day used,
-    and the days it was used in the 30 days before the core-feature quiet window [as_of - 7d, as_of]."""
-    last30 = Q(date__gte=window.day(30))
-    qs = (
-        UsageRecord.objects.filter(batch.q("subscription__account_id"), date__gte=window.day(USAGE_DAYS),
-                                   date__lte=window.as_of)
-        .order_by()
-        .values_list("subscription_id", "feature_name")
-        .annotate(
-            usage_30=Sum("usage_count", filter=last30, default=0),
-            usage_prev=Sum("usage_count", filter=Q(date__lt=window.day(30)), default=0),
-            errors_30=Sum("error_count", filter=last30, default=0),
-            last_used=Max("date"),
-            days_before_quiet=Count("date", distinct=True, filter=Q(date__gte=window.day(quiet_days + 30),
-                                                                    date__lt=window.day(quiet_days))),
-        )
-    )
-    return frame(qs, ["subscription_id", "feature", "usage_30", "usage_prev", "errors_30", "last_used",
-                      "days_before_quiet"])
+def _usage_sql(vendor: str, batched: bool) -> str:
+    """One pass over the usage rows of the window, grouped by subscription and feature."""
+    if vendor == "postgresql":
+        mask = "BIT_OR(CAST(1 AS bigint) << (CAST(%s AS date) - u.date))"
+    else:  # SQLite has no BIT_OR: a sum of distinct powers of two is the same bit set
+        mask = "SUM(DISTINCT 1 << CAST(julianday(%s) - julianday(u.date) AS INTEGER))"
+    if not batched:
+        join, where = "", ""
+    elif vendor == "postgresql":  # the batch's subscriptions by id: an index scan, not a whole-table scan
+        join, where = "", "AND u.subscription_id = ANY(%s)"
+    else:
+        join = f"JOIN {Subscription._meta.db_table} s ON s.id = u.subscription_id"
+        where = "AND s.account_id >= %s AND s.account_id <= %s"
+    return f"""
+        SELECT u.subscription_id, u.feature_name,
+               SUM(CASE WHEN u.date >= %s THEN u.usage_count ELSE 0 END),
+               SUM(CASE WHEN u.date < %s THEN u.usage_count ELSE 0 END),
+               SUM(CASE WHEN u.date >= %s THEN u.error_count ELSE 0 END),
+               MAX(u.date),
+               {mask},
+               SUM(CASE WHEN u.date > %s THEN u.usage_count ELSE 0 END),
+               SUM(CASE WHEN u.date > %s AND u.date <= %s THEN u.usage_count ELSE 0 END),
+               SUM(CASE WHEN u.date > %s AND u.date <= %s THEN u.usage_count ELSE 0 END)
+        FROM {UsageRecord._meta.db_table} u {join}
+        WHERE u.date >= %s AND u.date <= %s {where}
+        GROUP BY u.subscription_id, u.feature_name
+    """
 
 
-def usage_by_account(batch: AccountRange, window: Window, cliff_days: int) -> pd.DataFrame:
-    """Per account, over the last 30 days: active days, and the usage of the days the cliff alert
-    compares (the last n days, the n before, the same n weekdays a week earlier; n = 3 by default)."""
-    n = cliff_days
-    qs = (
-        UsageRecord.objects.filter(batch.q("subscription__account_id"), date__gte=window.day(30),
-                                   date__lte=window.as_of)
-        .order_by()
-        .values_list("subscription__account_id")
-        .annotate(
-            active_days=Count("date", distinct=True),
-            last_3=Sum("usage_count", filter=Q(date__gt=window.day(n)), default=0),
-            before_3=Sum("usage_count", filter=Q(date__gt=window.day(2 * n), date__lte=window.day(n)), default=0),
-            week_before_3=Sum("usage_count", filter=Q(date__gt=window.day(7 + n), date__lte=window.day(7)),
-                              default=0),
-        )
-    )
-    return frame(qs, ["account_id", "active_days", "last_3", "before_3", "week_before_3"]).set_index("account_id")
+def _bits(mask: np.ndarray, first: int, count: int) -> np.ndarray:
+    """The `count` day flags from bit `first` on (bit i: used on as_of - i days), one row per mask."""
+    return ((mask[:, None] >> np.arange(first, first + count, dtype=np.int64)) & 1).astype(np.uint8)
+
+
+def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: int,
+          subscriptions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every usage measure from one pass over the window's usage rows (no per-day rows leave the
+    database: the days a feature was used travel as a 61-bit set).
+
+    Returns (by_feature, by_account). by_feature, per subscription and feature: usage and errors in
+    the last and prior 30 days, the last day used, and the days used in the 30 days before the
+    core-feature quiet window [as_of - quiet_days, as_of]. by_account, over the last 30 days: active
+    days, and the usage of the days the cliff alert compares (the last n days, the n before, the same
+    n days a week earlier)."""
+    n, vendor = cliff_days, connection.vendor
+    as_of = window.as_of if vendor == "postgresql" else window.as_of.isoformat()
+
+    def day(days_before: int):
+        d = window.day(days_before)
+        return d if vendor == "postgresql" else d.isoformat()
+
+    params = [day(30), day(30), day(30), as_of, day(n), day(2 * n), day(n), day(7 + n), day(7),
+              day(USAGE_DAYS), as_of]
+    if batch.first is not None:
+        if vendor == "postgresql":
+            params.append([int(i) for i in subscriptions["subscription_id"]])
+        else:
+            params += [batch.first, batch.last]
+    with connection.cursor() as cursor:
+        cursor.execute(_usage_sql(vendor, batch.first is not None), params)
+        rows = cursor.fetchall()
+    columns = ["subscription_id", "feature", "usage_30", "usage_prev", "errors_30", "last_used", "mask", "last_n",
+               "before_n", "week_before_n"]
+    by_feature = pd.DataFrame.from_records(rows, columns=columns)
+    for column in ("usage_30", "usage_prev", "errors_30", "mask", "last_n", "before_n", "week_before_n"):
+        by_feature[column] = by_feature[column].fillna(0).astype("int64")
+    by_feature["last_used"] = pd.to_datetime(by_feature["last_used"])
+    mask = by_feature["mask"].to_numpy()
+    by_feature["days_before_quiet"] = _bits(mask, quiet_days + 1, 30).sum(axis=1).astype("int64")
+
+    account_of = by_feature["subscription_id"].map(subscriptions.set_index("subscription_id")["account_id"])
+    days = pd.DataFrame(_bits(mask, 0, 31)).groupby(account_of.to_numpy()).max()
+    sums = by_feature[["last_n", "before_n", "week_before_n"]].groupby(account_of.to_numpy()).sum()
+    by_account = pd.DataFrame({
+        "active_days": days.sum(axis=1).astype("int64"),
+        "last_3": sums["last_n"], "before_3": sums["before_n"], "week_before_3": sums["week_before_n"],
+    }).rename_axis("account_id")
+    return by_feature, by_account
 
 
 def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
@@ -173,10 +213,15 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
 
 
 def _any_phrase(fields: tuple[str, ...], phrases: tuple[str, ...]) -> Q:
+    """Any of the phrases, case-insensitively, in any of the fields: one regular expression per field
+    on PostgreSQL (one pass over each text), a LIKE per phrase elsewhere."""
     q = Q()
     for field in fields:
-        for phrase in phrases:
-            q |= Q(**{f"{field}__icontains": phrase})
+        if connection.vendor == "postgresql":
+            q |= Q(**{f"{field}__iregex": "|".join(re.escape(p) for p in phrases)})
+        else:
+            for phrase in phrases:
+                q |= Q(**{f"{field}__icontains": phrase})
     return q
 
 
@@ -327,14 +372,31 @@ class BookData:
 
 def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:
     """Run every query of one scoring batch."""
+    with transaction.atomic():
+        _tune_session()
+        return _load(as_of, batch, alerts=alerts, trend_days=trend_days)
+
+
+def _tune_session() -> None:
+    """For this transaction on PostgreSQL: no JIT (compiling the aggregates costs more than it saves at
+    this size) and enough memory for the usage aggregation to stay off disk."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
+def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:
     window = Window(as_of)
-    quiet_days = int(alerts["core_feature_unused"].get("days", 7))
+    subs = subscriptions(batch, window)
+    by_feature, by_account = usage(batch, window, quiet_days=int(alerts["core_feature_unused"].get("days", 7)),
+                                   cliff_days=int(alerts["usage_cliff"].get("days", 3)), subscriptions=subs)
     return BookData(
         window=window,
         accounts=accounts(batch),
-        subscriptions=subscriptions(batch, window),
-        usage_by_feature=usage_by_feature(batch, window, quiet_days),
-        usage_by_account=usage_by_account(batch, window, int(alerts["usage_cliff"].get("days", 3))),
+        subscriptions=subs,
+        usage_by_feature=by_feature,
+        usage_by_account=by_account,
         tickets=tickets(batch, window),
         intent_candidates=intent_candidates(batch, window),
         touchpoints=touchpoints(batch, window),

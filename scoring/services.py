@@ -7,6 +7,7 @@ it again replaces what it wrote. The last batch to finish closes the run and rai
 """
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -151,11 +152,58 @@ def _snapshots(scores: Scores, *, as_of: dt.date, config: ScoringConfig, run: Re
 
 
 def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None = None) -> int:
-    """Insert or replace the snapshots of the scored accounts for that date (one per account per day)."""
+    """Insert or replace the snapshots of the scored accounts for that date (one per account per day).
+    Must run inside a transaction. PostgreSQL receives the rows by COPY into a staging table and one
+    INSERT ... ON CONFLICT DO UPDATE; other databases use bulk_create with the same conflict rule."""
+    if connection.vendor == "postgresql":
+        return _copy_snapshots(scores, as_of=as_of, config=config, run=run)
     objs = _snapshots(scores, as_of=as_of, config=config, run=run)
     Snapshot.objects.bulk_create(objs, batch_size=2000, update_conflicts=True,
                                  unique_fields=["account", "as_of"], update_fields=SNAPSHOT_FIELDS)
     return len(objs)
+
+
+def _copy_snapshots(scores: Scores, *, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None) -> int:
+    """The PostgreSQL path of snapshots_write: rows straight from the scores, no model instances."""
+    acc = scores.accounts
+    n = len(acc)
+    health = acc["health_score"].astype("float64")
+    trend = acc["health_trend"].astype("float64")
+    values = {
+        "account_id": acc.index.astype("int64").tolist(), "as_of": [as_of] * n, "config_id": [config.pk] * n,
+        "run_id": [run.pk if run else None] * n, "computed_at": [timezone.now()] * n,
+        "health_score": [None if np.isnan(h) else h for h in health.tolist()],
+        "health_tier": acc["health_tier"].fillna("").tolist(),
+        "covered_share": acc["covered_share"].astype("float64").tolist(),
+        "health_trend": [None if np.isnan(t) else t for t in trend.tolist()], "trend": acc["trend"].tolist(),
+        "risk_score": acc["risk_score"].astype("int64").tolist(), "risk_level": acc["risk_level"].tolist(),
+        "risk_subscription": acc["risk_subscription"].fillna("").tolist(),
+        "top_reasons": acc["top_reasons"].tolist(), "recommended_actions": acc["recommended_actions"].tolist(),
+        "arr": acc["arr"].astype("float64").round(2).tolist(),
+        "usage_30d": acc["usage_30"].astype("int64").tolist(),
+        "usage_prev30d": acc["usage_prev"].astype("int64").tolist(),
+        "usage_drop_pct": acc["usage_drop_pct"].astype("int64").tolist(),
+        "errors_30d": acc["errors_30"].astype("int64").tolist(),
+        "tickets_30d": acc["tickets_30"].astype("int64").tolist(),
+        "churn_intent_30d": acc["churn_intent_30"].astype("int64").tolist(),
+        "measures": [json.dumps(m) for m in acc["measures"]],
+        "fired_rules": [json.dumps(f) for f in acc["fired_rules"]],
+    }
+    columns = list(values)
+    column_list = ", ".join(columns)
+    table = Snapshot._meta.db_table
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS scoring_snapshot_stage")
+        cursor.execute(f"CREATE TEMP TABLE scoring_snapshot_stage ON COMMIT DROP AS "
+                       f"SELECT {column_list} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY scoring_snapshot_stage ({column_list}) FROM STDIN") as copy:
+            for row in zip(*values.values(), strict=True):
+                copy.write_row(row)
+        # Key order keeps concurrent writers of the same rows from deadlocking.
+        cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM scoring_snapshot_stage "
+                       f"ORDER BY account_id ON CONFLICT (account_id, as_of) DO UPDATE SET {updates}")
+    return n
 
 
 # Recompute runs ------------------------------------------------------------------------------------------

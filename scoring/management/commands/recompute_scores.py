@@ -7,6 +7,7 @@ of each day reads the day 30 days earlier.
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
                             help="Score as of this date, YYYY-MM-DD (default: today).")
         parser.add_argument("--days", type=int, default=1, help="Also recompute the days before (default 1).")
-        parser.add_argument("--batch-size", type=int, default=None, help="Accounts per batch.")
+        parser.add_argument("--batch-size", type=int, default=None,
+                            help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
 
     def handle(self, *args, as_of, days, batch_size, verbosity, **options):
         as_of = as_of or timezone.localdate()
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             printer = ProgressPrinter(self.stdout.write, 10) if verbosity > 1 else None
             try:
                 report = recompute_scores(
-                    as_of=day, batch_size=batch_size,
+                    as_of=day, batch_size=batch_size or settings.SCORING_COMMAND_BATCH_SIZE,
                     progress=(lambda done, total, p=printer: p("batches", done, total)) if printer else None,
                 )
             except ConfigError as error:
