@@ -14,13 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
-from accounts import models as m
-from accounts.importing.services import import_files
 from scoring.config import default_config
 from scoring.models import ConfigStatus, ScoringConfig
-from tests.importing import RAVENSTACK_DIR, ravenstack_files
+from tests.importing import RAVENSTACK_DIR
 
 pytestmark = pytest.mark.django_db
 
@@ -152,15 +149,6 @@ def reference_risk(as_of: dt.date = AS_OF, disabled: frozenset[str] = frozenset(
 
 # Fixtures ------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def ravenstack(django_db_setup, django_db_blocker):
-    """RavenStack imported once for the module (committed); every table emptied again afterwards."""
-    with django_db_blocker.unblock():
-        result = import_files(ravenstack_files())
-        assert result.ok, result.problems[:5]
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {m.Account._meta.db_table}, {ScoringConfig._meta.db_table} CASCADE")
 
 
 @pytest.fixture(scope="module")

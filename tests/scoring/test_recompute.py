@@ -23,7 +23,7 @@ from accounts import models as m
 from accounts.importing.services import import_files
 from healthcs.celery import app
 from scoring.config import MEASURE_IDS
-from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, ScoringConfig, Snapshot
+from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, Snapshot
 from scoring.services import config_active, recompute_runs_expire
 from scoring.tasks import recompute_all, recompute_one_batch
 from tests.importing import ravenstack_files
@@ -51,14 +51,6 @@ def recompute(*args: str) -> None:
     call_command("recompute_scores", "--as-of", AS_OF.isoformat(), *args)
 
 
-@pytest.fixture(scope="module")
-def ravenstack(django_db_setup, django_db_blocker):
-    """RavenStack imported once for the module's non-transactional tests (committed); emptied after."""
-    with django_db_blocker.unblock():
-        import_ravenstack()
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {m.Account._meta.db_table}, {ScoringConfig._meta.db_table} CASCADE")
 
 
 # One snapshot per account and day ---------------------------------------------------------------------

@@ -9,15 +9,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone
 
-from accounts import models as m
-from accounts.importing.services import import_files
 from scoring.config import RULE_IDS, default_config
 from scoring.models import ConfigStatus, ScoringConfig, Snapshot
 from scoring.services import config_active, config_preview
-from tests.importing import ravenstack_files
 from tests.scoring.test_ravenstack_scores import active_on, reference_risk
 
 pytestmark = pytest.mark.django_db
@@ -168,15 +164,6 @@ def test_a_document_that_is_not_an_object_is_refused(tmp_path):
 
 # Preview on RavenStack ---------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def ravenstack(django_db_setup, django_db_blocker):
-    """RavenStack imported once for the module (committed); every table emptied again afterwards."""
-    with django_db_blocker.unblock():
-        result = import_files(ravenstack_files())
-        assert result.ok, result.problems[:5]
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {m.Account._meta.db_table}, {ScoringConfig._meta.db_table} CASCADE")
 
 
 def account_export(path: Path, *extra: str) -> dict[str, dict[str, str]]:
