@@ -1,0 +1,48 @@
+"""The demo book, scored by seed_demo: history for trends, all five tiers, explained breakdowns."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Avg, Count
+
+from accounts import models as m
+from accounts.management.commands.seed_demo import score_history_days
+from scoring.config import RULE_IDS, TIER_NAMES
+from scoring.models import Snapshot
+
+AS_OF = dt.date(2025, 3, 14)
+
+
+def test_the_demo_is_scored_weekly_over_90_days_and_30_days_back():
+    days = score_history_days(AS_OF)
+
+    assert days[0] == AS_OF - dt.timedelta(weeks=13) and days[-1] == AS_OF
+    assert AS_OF - dt.timedelta(days=30) in days
+    assert days == sorted(set(days)) and len(days) == 15
+
+
+@pytest.mark.django_db
+def test_the_demo_book_shows_every_tier_with_explained_breakdowns():
+    call_command("seed_demo", "--accounts", "300", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
+
+    today = Snapshot.objects.filter(as_of=AS_OF)
+    assert today.count() == m.Account.objects.count() == 300
+    assert set(today.values_list("health_tier", flat=True)) == set(TIER_NAMES)
+    assert set(today.values_list("risk_level", flat=True)) == {"High", "Medium", "Low"}
+    # Every snapshot explains itself: each fired rule's points add up to the score (before the cap),
+    # and each scored measure's points add up to the health score.
+    for snapshot in today.exclude(health_score=None):
+        assert min(sum(r["points"] for r in snapshot.fired_rules), 100) == snapshot.risk_score
+        points = [v["points"] for v in snapshot.measures.values() if v["points"] is not None]
+        assert sum(points) == pytest.approx(snapshot.health_score, abs=0.1)
+        assert {r["rule"] for r in snapshot.fired_rules} <= set(RULE_IDS)
+    # Thirty days of history give every account a trend.
+    assert not today.filter(trend="").exists()
+    # The planted churn patterns score worse than healthy accounts.
+    by_scenario = dict(today.values("account__scenario").annotate(h=Avg("health_score"))
+                       .values_list("account__scenario", "h"))
+    for planted in ("ehr_integration_breakage", "champion_left", "silent", "failed_payments"):
+        assert by_scenario[planted] < by_scenario["healthy"] - 10, (planted, by_scenario)
+    assert Snapshot.objects.values("as_of").annotate(n=Count("id")).count() == 15
