@@ -6,13 +6,13 @@ queries run on PostgreSQL and SQLite; `BookData` bundles them for `scoring.calcu
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Model, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import (
@@ -33,6 +33,7 @@ EVENT_DAYS = 90
 SURVEY_DAYS = 180
 INVOICE_DAYS = 180
 CASE_STUDY_DAYS = 365
+CASE_STUDY_KEYWORDS = ("case study", "testimonial", "reference call")
 INTEGRATION_FEATURE_HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
 
 
@@ -205,23 +206,30 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
             tickets_90=Count("id"),
             rated_90=Count("satisfaction_score"),
             satisfaction_sum_90=Sum("satisfaction_score", default=0),
-            feature_requests_90=Count("id", filter=_any_phrase(("subject", "body"), FEATURE_REQUEST_KEYWORDS)),
+            feature_requests_90=Count(
+                "id", filter=_any_phrase(SupportTicket, ("subject", "body"), FEATURE_REQUEST_KEYWORDS)),
         )
     )
     return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90",
                       "rated_90", "satisfaction_sum_90", "feature_requests_90"]).set_index("account_id")
 
 
-def _any_phrase(fields: tuple[str, ...], phrases: tuple[str, ...]) -> Q:
-    """Any of the phrases, case-insensitively, in any of the fields: one regular expression per field
-    on PostgreSQL (one pass over each text), a LIKE per phrase elsewhere."""
+def _any_phrase(model: type[Model], fields: tuple[str, ...], phrases: tuple[str, ...]) -> Q:
+    """Any of the phrases, case-insensitively, in any of the fields. On PostgreSQL each text is
+    lower-cased once and matched with LIKE ANY (far cheaper than ILIKE or a regular expression per
+    phrase); elsewhere one icontains per phrase."""
     q = Q()
+    if connection.vendor == "postgresql":
+        patterns = ["%" + p.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                    for p in phrases]
+        for field in fields:
+            column = f'"{model._meta.db_table}"."{model._meta.get_field(field).column}"'
+            q |= Q(ExpressionWrapper(RawSQL(f"lower({column}) LIKE ANY(%s)", [patterns]),
+                                     output_field=BooleanField()))
+        return q
     for field in fields:
-        if connection.vendor == "postgresql":
-            q |= Q(**{f"{field}__iregex": "|".join(re.escape(p) for p in phrases)})
-        else:
-            for phrase in phrases:
-                q |= Q(**{f"{field}__icontains": phrase})
+        for phrase in phrases:
+            q |= Q(**{f"{field}__icontains": phrase})
     return q
 
 
@@ -230,11 +238,11 @@ def intent_candidates(batch: AccountRange, window: Window) -> pd.DataFrame:
     touchpoints other than the CSM's own outbound e-mails, pre-filtered in the database by keyword.
     Columns: account_id, source, item, at, text."""
     ticket_qs = SupportTicket.objects.filter(
-        batch.q("account_id"), _any_phrase(("subject", "body"), CHURN_KEYWORDS),
+        batch.q("account_id"), _any_phrase(SupportTicket, ("subject", "body"), CHURN_KEYWORDS),
         submitted_at__gte=window.instant(30), submitted_at__lt=window.end,
     ).order_by().values_list("account_id", "external_id", "submitted_at", "subject", "body")
     touch_qs = Touchpoint.objects.filter(
-        batch.q("account_id"), _any_phrase(("subject", "text"), CHURN_KEYWORDS),
+        batch.q("account_id"), _any_phrase(Touchpoint, ("subject", "text"), CHURN_KEYWORDS),
         occurred_at__gte=window.instant(30), occurred_at__lt=window.end,
     ).exclude(kind="email", direction="outbound").order_by().values_list(
         "account_id", "external_id", "occurred_at", "subject", "text"
@@ -268,9 +276,9 @@ def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
             csm_60=Count("id", filter=Q(occurred_at__gte=window.instant(60)) & csm_kinds),
             executive_90=Count("id", filter=recent & (Q(kind="qbr") | Q(contact__role="executive_sponsor"))),
             last_interaction=Max("occurred_at", filter=interaction),
-            case_study_365=Count("id", filter=Q(subject__icontains="case study") | Q(text__icontains="case study")
-                                 | Q(subject__icontains="testimonial") | Q(subject__icontains="reference call")),
-            feature_requests_90=Count("id", filter=recent & _any_phrase(("subject", "text"), FEATURE_REQUEST_KEYWORDS)),
+            case_study_365=Count("id", filter=_any_phrase(Touchpoint, ("subject", "text"), CASE_STUDY_KEYWORDS)),
+            feature_requests_90=Count(
+                "id", filter=recent & _any_phrase(Touchpoint, ("subject", "text"), FEATURE_REQUEST_KEYWORDS)),
         )
     )
     return frame(qs, ["account_id", "touchpoints_90", "community_90", "docs_90", "csm_60", "executive_90",
