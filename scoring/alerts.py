@@ -81,8 +81,7 @@ def core_feature_unused(data: BookData, scores: Scores, rule: dict) -> pd.DataFr
     """A core feature (listed in the rule, or one the account used on most days of the month before)
     not used at all in the last 7 days."""
     days = int(rule["days"])
-    usage = data.usage_by_feature.merge(data.subscriptions[["subscription_id", "account_id"]], on="subscription_id")
-    per = usage.groupby(["account_id", "feature"]).agg(last_used=("last_used", "max"),
+    per = data.usage_by_feature.groupby(["account_id", "feature"]).agg(last_used=("last_used", "max"),
                                                        days_before=("days_before_quiet", "sum"))
     per = per.reset_index()
     if rule.get("features"):

@@ -178,9 +178,11 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
     mask = by_feature["mask"].to_numpy()
     by_feature["days_before_quiet"] = _bits(mask, quiet_days + 1, 30).sum(axis=1).astype("int64")
 
-    account_of = by_feature["subscription_id"].map(subscriptions.set_index("subscription_id")["account_id"])
-    days = pd.DataFrame(_bits(mask, 0, 31)).groupby(account_of.to_numpy()).max()
-    sums = by_feature[["last_n", "before_n", "week_before_n"]].groupby(account_of.to_numpy()).sum()
+    by_feature["account_id"] = by_feature["subscription_id"].map(
+        subscriptions.set_index("subscription_id")["account_id"])
+    account_of = by_feature["account_id"].to_numpy()
+    days = pd.DataFrame(_bits(mask, 0, 31)).groupby(account_of).max()
+    sums = by_feature[["last_n", "before_n", "week_before_n"]].groupby(account_of).sum()
     by_account = pd.DataFrame({
         "active_days": days.sum(axis=1).astype("int64"),
         "last_3": sums["last_n"], "before_3": sums["before_n"], "week_before_3": sums["week_before_n"],
@@ -376,6 +378,13 @@ class BookData:
     has_touchpoints: bool
     has_contacts: bool
     has_ticket_text: bool = False
+
+    def __post_init__(self) -> None:
+        # Every usage row's account, joined once here for the measures and alerts that group by account.
+        if "account_id" not in self.usage_by_feature:
+            owner = self.subscriptions.set_index("subscription_id")["account_id"]
+            self.usage_by_feature = self.usage_by_feature.assign(
+                account_id=self.usage_by_feature["subscription_id"].map(owner))
 
 
 def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:

@@ -26,13 +26,7 @@ def _active_accounts(data: BookData) -> pd.Index:
     """Accounts with a subscription active on as_of or any usage in the last 60 days."""
     subs = data.subscriptions
     active = set(subs.loc[subs["active"], "account_id"])
-    used = data.usage_by_feature.merge(subs[["subscription_id", "account_id"]], on="subscription_id")
-    return pd.Index(sorted(active | set(used["account_id"])))
-
-
-def _usage_per_account(data: BookData) -> pd.DataFrame:
-    usage = data.usage_by_feature.merge(data.subscriptions[["subscription_id", "account_id"]], on="subscription_id")
-    return usage
+    return pd.Index(sorted(active | set(data.usage_by_feature["account_id"].dropna())))
 
 
 def _touchpoint_count(data: BookData, column: str) -> pd.Series:
@@ -52,7 +46,7 @@ def daily_active_rate(data: BookData) -> pd.Series:
 
 def feature_adoption_depth(data: BookData) -> pd.Series:
     """Distinct features used in the last 30 days."""
-    usage = _usage_per_account(data)
+    usage = data.usage_by_feature
     used = usage[usage["usage_30"] > 0].groupby("account_id")["feature"].nunique()
     depth = _per_account(data, used)
     return depth.where(~depth.isna() | ~data.accounts.index.isin(_active_accounts(data)), 0.0)
@@ -60,7 +54,7 @@ def feature_adoption_depth(data: BookData) -> pd.Series:
 
 def usage_trend_30d(data: BookData) -> pd.Series:
     """Usage in the last 30 days relative to the 30 before (no data without prior usage)."""
-    sums = _usage_per_account(data).groupby("account_id")[["usage_30", "usage_prev"]].sum()
+    sums = data.usage_by_feature.groupby("account_id")[["usage_30", "usage_prev"]].sum()
     ratio = sums["usage_30"] / sums["usage_prev"].where(sums["usage_prev"] > 0)
     return _per_account(data, ratio)
 
@@ -132,7 +126,7 @@ def team_adoption(data: BookData) -> pd.Series:
 
 def integration_health(data: BookData) -> pd.Series:
     """1 - error rate of integration features (EHR sync, API, interfaces) in the last 30 days."""
-    usage = _usage_per_account(data)
+    usage = data.usage_by_feature
     # Whole words of the feature name only: "api" names an integration, "capitation" does not.
     pattern = r"(?:^|[\W_])(?:" + "|".join(INTEGRATION_FEATURE_HINTS) + r")(?:[\W_]|$)"
     integration = usage[usage["feature"].str.lower().str.contains(pattern) & (usage["usage_30"] > 0)]

@@ -125,70 +125,53 @@ def score_range(*, as_of: dt.date, config: Config, batch: AccountRange = ALL_ACC
     return score_book(data, config), data
 
 
-def _snapshots(scores: Scores, *, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None) -> list[Snapshot]:
+def _snapshot_columns(scores: Scores, *, as_of: dt.date, config: ScoringConfig,
+                      run: RecomputeRun | None) -> dict[str, list]:
+    """Every snapshot column (by attname) as a list of plain Python values, one entry per account."""
     acc = scores.accounts
-    now = timezone.now()
-    health = acc["health_score"].to_numpy()
-    trend = acc["health_trend"].to_numpy()
-    rows = zip(
-        acc.index, health, acc["health_tier"], acc["covered_share"], trend, acc["trend"], acc["risk_score"],
-        acc["risk_level"], acc["risk_subscription"], acc["top_reasons"], acc["recommended_actions"],
-        acc["arr"], acc["usage_30"], acc["usage_prev"], acc["usage_drop_pct"], acc["errors_30"], acc["tickets_30"],
-        acc["churn_intent_30"], acc["measures"], acc["fired_rules"], strict=True,
-    )
-    return [
-        Snapshot(
-            account_id=int(account_id), as_of=as_of, config=config, run=run, computed_at=now,
-            health_score=None if np.isnan(h) else float(h), health_tier=tier or "", covered_share=float(covered),
-            health_trend=None if np.isnan(t) else float(t), trend=trend_label, risk_score=int(risk),
-            risk_level=level, risk_subscription=sub or "", top_reasons=reasons, recommended_actions=actions,
-            arr=Decimal(str(round(float(arr), 2))), usage_30d=int(u30), usage_prev30d=int(uprev),
-            usage_drop_pct=int(drop), errors_30d=int(errors), tickets_30d=int(tickets), churn_intent_30d=int(intent),
-            measures=measures, fired_rules=fired,
-        )
-        for (account_id, h, tier, covered, t, trend_label, risk, level, sub, reasons, actions, arr, u30, uprev, drop,
-             errors, tickets, intent, measures, fired) in rows
-    ]
+    n = len(acc)
+
+    def floats_or_none(column: str) -> list[float | None]:
+        return [None if np.isnan(v) else v for v in acc[column].astype("float64").tolist()]
+
+    def ints(column: str) -> list[int]:
+        return acc[column].astype("int64").tolist()
+
+    return {
+        "account_id": acc.index.astype("int64").tolist(), "as_of": [as_of] * n, "config_id": [config.pk] * n,
+        "run_id": [run.pk if run else None] * n, "computed_at": [timezone.now()] * n,
+        "health_score": floats_or_none("health_score"), "health_tier": acc["health_tier"].fillna("").tolist(),
+        "covered_share": acc["covered_share"].astype("float64").tolist(),
+        "health_trend": floats_or_none("health_trend"), "trend": acc["trend"].tolist(),
+        "risk_score": ints("risk_score"), "risk_level": acc["risk_level"].tolist(),
+        "risk_subscription": acc["risk_subscription"].fillna("").tolist(),
+        "top_reasons": acc["top_reasons"].tolist(), "recommended_actions": acc["recommended_actions"].tolist(),
+        "arr": [Decimal(f"{v:.2f}") for v in acc["arr"].astype("float64").tolist()],
+        "usage_30d": ints("usage_30"), "usage_prev30d": ints("usage_prev"), "usage_drop_pct": ints("usage_drop_pct"),
+        "errors_30d": ints("errors_30"), "tickets_30d": ints("tickets_30"), "churn_intent_30d": ints("churn_intent_30"),
+        "measures": acc["measures"].tolist(), "fired_rules": acc["fired_rules"].tolist(),
+    }
 
 
 def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None = None) -> int:
     """Insert or replace the snapshots of the scored accounts for that date (one per account per day).
     Must run inside a transaction. PostgreSQL receives the rows by COPY into a staging table and one
     INSERT ... ON CONFLICT DO UPDATE; other databases use bulk_create with the same conflict rule."""
+    values = _snapshot_columns(scores, as_of=as_of, config=config, run=run)
     if connection.vendor == "postgresql":
-        return _copy_snapshots(scores, as_of=as_of, config=config, run=run)
-    objs = _snapshots(scores, as_of=as_of, config=config, run=run)
-    Snapshot.objects.bulk_create(objs, batch_size=2000, update_conflicts=True,
-                                 unique_fields=["account", "as_of"], update_fields=SNAPSHOT_FIELDS)
-    return len(objs)
+        _copy_snapshots(values)
+    else:
+        names = list(values)
+        objs = [Snapshot(**dict(zip(names, row, strict=True))) for row in zip(*values.values(), strict=True)]
+        Snapshot.objects.bulk_create(objs, batch_size=2000, update_conflicts=True,
+                                     unique_fields=["account", "as_of"], update_fields=SNAPSHOT_FIELDS)
+    return len(scores.accounts)
 
 
-def _copy_snapshots(scores: Scores, *, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None) -> int:
-    """The PostgreSQL path of snapshots_write: rows straight from the scores, no model instances."""
-    acc = scores.accounts
-    n = len(acc)
-    health = acc["health_score"].astype("float64")
-    trend = acc["health_trend"].astype("float64")
-    values = {
-        "account_id": acc.index.astype("int64").tolist(), "as_of": [as_of] * n, "config_id": [config.pk] * n,
-        "run_id": [run.pk if run else None] * n, "computed_at": [timezone.now()] * n,
-        "health_score": [None if np.isnan(h) else h for h in health.tolist()],
-        "health_tier": acc["health_tier"].fillna("").tolist(),
-        "covered_share": acc["covered_share"].astype("float64").tolist(),
-        "health_trend": [None if np.isnan(t) else t for t in trend.tolist()], "trend": acc["trend"].tolist(),
-        "risk_score": acc["risk_score"].astype("int64").tolist(), "risk_level": acc["risk_level"].tolist(),
-        "risk_subscription": acc["risk_subscription"].fillna("").tolist(),
-        "top_reasons": acc["top_reasons"].tolist(), "recommended_actions": acc["recommended_actions"].tolist(),
-        "arr": acc["arr"].astype("float64").round(2).tolist(),
-        "usage_30d": acc["usage_30"].astype("int64").tolist(),
-        "usage_prev30d": acc["usage_prev"].astype("int64").tolist(),
-        "usage_drop_pct": acc["usage_drop_pct"].astype("int64").tolist(),
-        "errors_30d": acc["errors_30"].astype("int64").tolist(),
-        "tickets_30d": acc["tickets_30"].astype("int64").tolist(),
-        "churn_intent_30d": acc["churn_intent_30"].astype("int64").tolist(),
-        "measures": [json.dumps(m) for m in acc["measures"]],
-        "fired_rules": [json.dumps(f) for f in acc["fired_rules"]],
-    }
+def _copy_snapshots(values: dict[str, list]) -> None:
+    """The PostgreSQL path of snapshots_write (the attnames are the column names)."""
+    for column in ("measures", "fired_rules"):
+        values = {**values, column: [json.dumps(v) for v in values[column]]}
     columns = list(values)
     column_list = ", ".join(columns)
     table = Snapshot._meta.db_table
@@ -203,7 +186,6 @@ def _copy_snapshots(scores: Scores, *, as_of: dt.date, config: ScoringConfig, ru
         # Key order keeps concurrent writers of the same rows from deadlocking.
         cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM scoring_snapshot_stage "
                        f"ORDER BY account_id ON CONFLICT (account_id, as_of) DO UPDATE SET {updates}")
-    return n
 
 
 # Recompute runs ------------------------------------------------------------------------------------------
