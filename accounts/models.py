@@ -172,7 +172,41 @@ class Priority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
-class SupportTicket(models.Model):
+class AnalysedText(models.Model):
+    """What the scoring engine reads out of a customer text (subject and body): a cancellation-intent
+    phrase, a feature request, a case-study mention. Filled on save, in bulk on import, and for rows
+    written any other way (``analysed_with`` empty) before the next scoring run reads them."""
+
+    TEXT_FIELDS: tuple[str, str] = ("subject", "body")
+
+    intent_phrase = models.CharField(
+        max_length=200, blank=True, editable=False,
+        help_text="The words that voiced cancellation intent; empty when none did.")
+    feature_request = models.BooleanField(default=False, editable=False)
+    case_study = models.BooleanField(default=False, editable=False)
+    analysed_with = models.CharField(
+        max_length=32, blank=True, editable=False,
+        help_text="The analyser that filled the fields above; empty: not analysed yet.")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        from scoring.text_signals import ANALYSER, analyse_text
+
+        subject, body = (getattr(self, name) for name in self.TEXT_FIELDS)
+        for name, value in analyse_text(subject, body).items():
+            setattr(self, name, value)
+        self.analysed_with = ANALYSER
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *ANALYSIS_FIELDS}
+        super().save(*args, **kwargs)
+
+
+ANALYSIS_FIELDS = ("intent_phrase", "feature_request", "case_study", "analysed_with")
+
+
+class SupportTicket(AnalysedText):
     external_id = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tickets")
     submitted_at = models.DateTimeField()
@@ -198,7 +232,10 @@ class SupportTicket(models.Model):
                 name="ticket_resolution_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["account", "submitted_at"], name="ticket_account_date")]
+        indexes = [
+            models.Index(fields=["account", "submitted_at"], name="ticket_account_date"),
+            models.Index(fields=["id"], condition=Q(analysed_with=""), name="ticket_not_analysed"),
+        ]
 
     def __str__(self) -> str:
         return self.external_id
@@ -269,7 +306,9 @@ class Direction(models.TextChoices):
     INTERNAL = "internal", "Internal"
 
 
-class Touchpoint(models.Model):
+class Touchpoint(AnalysedText):
+    TEXT_FIELDS = ("subject", "text")
+
     external_id = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="touchpoints")
     occurred_at = models.DateTimeField()
@@ -285,6 +324,7 @@ class Touchpoint(models.Model):
         ordering = ["-occurred_at"]
         indexes = [
             models.Index(fields=["account", "occurred_at"], name="touchpoint_account_date"),
+            models.Index(fields=["id"], condition=Q(analysed_with=""), name="touchpoint_not_analysed"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,6 @@ from scoring.config import Config
 from scoring.fetch import BookData
 from scoring.measures import health_scores
 from scoring.rules import evaluate_rules, usage_drop
-from scoring.text_signals import churn_intent_phrase
 
 TICKET_SIGNALS = ("tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30")
 EVIDENCE_ITEMS = 3  # texts quoted as evidence of cancellation intent, per account
@@ -27,12 +26,9 @@ class Scores:
     accounts: pd.DataFrame  # one row per account, indexed by account id: risk, health, trend, signals
 
 
-def churn_intent_by_account(candidates: pd.DataFrame) -> pd.DataFrame:
+def churn_intent_by_account(items: pd.DataFrame) -> pd.DataFrame:
     """Per account: how many texts of the last 30 days voice cancellation intent, and which (evidence)."""
-    if candidates.empty:
-        return pd.DataFrame({"churn_intent_30": pd.Series(dtype="int64"), "intent_evidence": pd.Series(dtype=object)})
-    phrases = candidates["text"].map(churn_intent_phrase)
-    hits = candidates.assign(phrase=phrases)[phrases.notna()].sort_values(["account_id", "at"], ascending=[True, False])
+    hits = items.sort_values(["account_id", "at"], ascending=[True, False])
     if hits.empty:
         return pd.DataFrame({"churn_intent_30": pd.Series(dtype="int64"), "intent_evidence": pd.Series(dtype=object)})
     grouped = hits.groupby("account_id")
@@ -61,7 +57,7 @@ def subscription_signals(data: BookData) -> pd.DataFrame:
         subs[column] = subs[column].fillna(0).astype("int64")
     tickets = data.tickets.reindex(columns=list(TICKET_SIGNALS))
     subs = subs.merge(tickets, left_on="account_id", right_index=True, how="left")
-    intent = churn_intent_by_account(data.intent_candidates)
+    intent = churn_intent_by_account(data.intent_items)
     subs = subs.merge(intent, left_on="account_id", right_index=True, how="left")
     for column in (*TICKET_SIGNALS, "churn_intent_30"):
         subs[column] = subs[column].fillna(0).astype("int64")

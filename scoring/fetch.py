@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Min, Model, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import (
@@ -25,7 +24,6 @@ from accounts.models import (
     Touchpoint,
     UsageRecord,
 )
-from scoring.text_signals import CHURN_KEYWORDS, FEATURE_REQUEST_KEYWORDS
 
 # How far back the measures look, in days before as_of (the rules use 30 and 60, SPEC §2a).
 USAGE_DAYS = 60
@@ -33,7 +31,6 @@ EVENT_DAYS = 90
 SURVEY_DAYS = 180
 INVOICE_DAYS = 180
 CASE_STUDY_DAYS = 365
-CASE_STUDY_KEYWORDS = ("case study", "testimonial", "reference call")
 INTEGRATION_FEATURE_HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
 
 
@@ -208,55 +205,31 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
             tickets_90=Count("id"),
             rated_90=Count("satisfaction_score"),
             satisfaction_sum_90=Sum("satisfaction_score", default=0),
-            feature_requests_90=Count(
-                "id", filter=_any_phrase(SupportTicket, ("subject", "body"), FEATURE_REQUEST_KEYWORDS)),
+            feature_requests_90=Count("id", filter=Q(feature_request=True)),
         )
     )
     return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90",
                       "rated_90", "satisfaction_sum_90", "feature_requests_90"]).set_index("account_id")
 
 
-def _any_phrase(model: type[Model], fields: tuple[str, ...], phrases: tuple[str, ...]) -> Q:
-    """Any of the phrases, case-insensitively, in any of the fields. On PostgreSQL each text is
-    lower-cased once and matched with LIKE ANY (far cheaper than ILIKE or a regular expression per
-    phrase); elsewhere one icontains per phrase."""
-    q = Q()
-    if connection.vendor == "postgresql":
-        patterns = ["%" + p.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                    for p in phrases]
-        for field in fields:
-            column = f'"{model._meta.db_table}"."{model._meta.get_field(field).column}"'
-            q |= Q(ExpressionWrapper(RawSQL(f"lower({column}) LIKE ANY(%s)", [patterns]),
-                                     output_field=BooleanField()))
-        return q
-    for field in fields:
-        for phrase in phrases:
-            q |= Q(**{f"{field}__icontains": phrase})
-    return q
-
-
-def intent_candidates(batch: AccountRange, window: Window) -> pd.DataFrame:
-    """The customer's words of the last 30 days that may voice cancellation intent: tickets, and
-    touchpoints other than the CSM's own outbound e-mails, pre-filtered in the database by keyword.
-    Columns: account_id, source, item, at, text."""
+def intent_items(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """The customer's words of the last 30 days that voiced cancellation intent (as analysed when the
+    text was written): tickets, and touchpoints other than the CSM's own outbound e-mails.
+    Columns: account_id, source, item, at, phrase."""
     ticket_qs = SupportTicket.objects.filter(
-        batch.q("account_id"), _any_phrase(SupportTicket, ("subject", "body"), CHURN_KEYWORDS),
-        submitted_at__gte=window.instant(30), submitted_at__lt=window.end,
-    ).order_by().values_list("account_id", "external_id", "submitted_at", "subject", "body")
+        batch.q("account_id"), submitted_at__gte=window.instant(30), submitted_at__lt=window.end,
+    ).exclude(intent_phrase="").order_by().values_list("account_id", "external_id", "submitted_at", "intent_phrase")
     touch_qs = Touchpoint.objects.filter(
-        batch.q("account_id"), _any_phrase(Touchpoint, ("subject", "text"), CHURN_KEYWORDS),
-        occurred_at__gte=window.instant(30), occurred_at__lt=window.end,
-    ).exclude(kind="email", direction="outbound").order_by().values_list(
-        "account_id", "external_id", "occurred_at", "subject", "text"
+        batch.q("account_id"), occurred_at__gte=window.instant(30), occurred_at__lt=window.end,
+    ).exclude(intent_phrase="").exclude(kind="email", direction="outbound").order_by().values_list(
+        "account_id", "external_id", "occurred_at", "intent_phrase"
     )
     parts = []
     for source, qs in (("ticket", ticket_qs), ("touchpoint", touch_qs)):
-        df = frame(qs, ["account_id", "item", "at", "subject", "body"])
+        df = frame(qs, ["account_id", "item", "at", "phrase"])
         df["source"] = source
         parts.append(df)
-    df = pd.concat(parts, ignore_index=True)
-    df["text"] = df["subject"].fillna("") + "\n" + df["body"].fillna("")
-    return df[["account_id", "source", "item", "at", "text"]]
+    return pd.concat(parts, ignore_index=True)[["account_id", "source", "item", "at", "phrase"]]
 
 
 def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
@@ -278,9 +251,8 @@ def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
             csm_60=Count("id", filter=Q(occurred_at__gte=window.instant(60)) & csm_kinds),
             executive_90=Count("id", filter=recent & (Q(kind="qbr") | Q(contact__role="executive_sponsor"))),
             last_interaction=Max("occurred_at", filter=interaction),
-            case_study_365=Count("id", filter=_any_phrase(Touchpoint, ("subject", "text"), CASE_STUDY_KEYWORDS)),
-            feature_requests_90=Count(
-                "id", filter=recent & _any_phrase(Touchpoint, ("subject", "text"), FEATURE_REQUEST_KEYWORDS)),
+            case_study_365=Count("id", filter=Q(case_study=True)),
+            feature_requests_90=Count("id", filter=recent & Q(feature_request=True)),
         )
     )
     return frame(qs, ["account_id", "touchpoints_90", "community_90", "docs_90", "csm_60", "executive_90",
@@ -367,7 +339,7 @@ class BookData:
     usage_by_feature: pd.DataFrame
     usage_by_account: pd.DataFrame
     tickets: pd.DataFrame
-    intent_candidates: pd.DataFrame
+    intent_items: pd.DataFrame
     touchpoints: pd.DataFrame
     last_ticket: pd.DataFrame
     surveys: pd.DataFrame
@@ -415,7 +387,7 @@ def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int)
         usage_by_feature=by_feature,
         usage_by_account=by_account,
         tickets=tickets(batch, window),
-        intent_candidates=intent_candidates(batch, window),
+        intent_items=intent_items(batch, window),
         touchpoints=touchpoints(batch, window),
         last_ticket=last_ticket(batch, window),
         surveys=surveys(batch, window),

@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, SupportTicket, Touchpoint, User
 from scoring import alerts as alert_rules
 from scoring.calculations import Scores, score_book
 from scoring.config import Config, ConfigError, default_config, parse_config, validate_config
@@ -35,6 +35,7 @@ from scoring.models import (
     ScoringConfig,
     Snapshot,
 )
+from scoring.text_signals import ANALYSER, SIGNAL_COLUMNS, analyse_texts
 
 logger = logging.getLogger(__name__)
 ALL_ACCOUNTS = AccountRange()
@@ -119,8 +120,51 @@ def config_import(*, data: Any, user: User | None, activate: bool = False) -> Sc
 
 # Scoring -----------------------------------------------------------------------------------------------
 
+TEXT_SIGNALS_CHUNK = 20_000
+
+
+def text_signals_refresh() -> int:
+    """Analyse every ticket and touchpoint not analysed yet (written by a path that does not analyse,
+    or reset after the analyser changed), chunk by chunk, each chunk in its own transaction. Returns
+    how many texts were analysed; costs one index lookup per table when there is nothing to do."""
+    analysed = 0
+    for model in (SupportTicket, Touchpoint):
+        subject, body = model.TEXT_FIELDS
+        while True:
+            rows = list(model.objects.filter(analysed_with="").order_by("id")
+                        .values_list("id", subject, body)[:TEXT_SIGNALS_CHUNK])
+            if not rows:
+                break
+            frame = pd.DataFrame.from_records(rows, columns=["id", "subject", "body"])
+            signals = analyse_texts(frame["subject"], frame["body"])
+            with transaction.atomic():
+                _store_text_signals(model, frame["id"].tolist(), signals)
+            analysed += len(rows)
+    return analysed
+
+
+def _store_text_signals(model, ids: list[int], signals: pd.DataFrame) -> None:
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET intent_phrase = v.phrase, feature_request = v.feature_request, "
+                f"case_study = v.case_study, analysed_with = %s "
+                f"FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[]) "
+                f"AS v(id, phrase, feature_request, case_study) WHERE t.id = v.id",
+                [ANALYSER, ids, signals["intent_phrase"].tolist(), signals["feature_request"].tolist(),
+                 signals["case_study"].tolist()],
+            )
+        return
+    objects = [model(id=pk, intent_phrase=phrase, feature_request=request, case_study=study, analysed_with=ANALYSER)
+               for pk, phrase, request, study in zip(ids, *(signals[c].tolist() for c in SIGNAL_COLUMNS), strict=True)]
+    model.objects.bulk_update(objects, [*SIGNAL_COLUMNS, "analysed_with"], batch_size=500)
+
+
 def score_range(*, as_of: dt.date, config: Config, batch: AccountRange = ALL_ACCOUNTS) -> tuple[Scores, Any]:
-    """Score the accounts of one range as of a date, without writing anything; also returns the data."""
+    """Score the accounts of one range as of a date, without writing anything; also returns the data.
+    Texts not analysed yet are analysed first (the churn-intent rule and two measures read them)."""
+    text_signals_refresh()
     data = load_book(as_of, batch, alerts=config.alerts, trend_days=config.trend_days)
     return score_book(data, config), data
 

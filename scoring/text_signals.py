@@ -8,6 +8,8 @@ candidates reach Python. The full text analyser (SPEC §2f) supersedes it when i
 
 import re
 
+import pandas as pd
+
 # Words one of which every cancellation phrase below contains; used as a cheap SQL pre-filter.
 CHURN_KEYWORDS: tuple[str, ...] = (
     "cancel", "renew", "switch", "alternative", "other option", "other vendor", "move off", "moving off",
@@ -77,3 +79,38 @@ def _negated(prefix: str) -> bool:
 def is_feature_request(text: str) -> bool:
     """Whether a text asks for a feature."""
     return _FEATURE_REQUEST.search(text) is not None
+
+
+CASE_STUDY_KEYWORDS: tuple[str, ...] = ("case study", "testimonial", "reference call")
+_CASE_STUDY = re.compile("|".join(re.escape(k) for k in CASE_STUDY_KEYWORDS), re.IGNORECASE)
+_CHURN_CANDIDATE = re.compile("|".join(re.escape(k) for k in CHURN_KEYWORDS), re.IGNORECASE)
+
+# The name stored with every analysed text (`analysed_with`). Change it whenever the rules above
+# change, in a release whose migration empties `analysed_with` so every text is read again.
+ANALYSER = "phrases-1"
+INTENT_PHRASE_LENGTH = 200  # the stored phrase is cut to this length (the field's max_length)
+SIGNAL_COLUMNS = ("intent_phrase", "feature_request", "case_study")
+
+
+def analyse_text(subject: str, body: str) -> dict[str, object]:
+    """The signals of one customer text (subject and body read as one text)."""
+    text = f"{subject or ''}\n{body or ''}"
+    phrase = churn_intent_phrase(text) if _CHURN_CANDIDATE.search(text) else None
+    return {"intent_phrase": (phrase or "")[:INTENT_PHRASE_LENGTH], "feature_request": is_feature_request(text),
+            "case_study": _CASE_STUDY.search(text) is not None}
+
+
+def analyse_texts(subjects: pd.Series, bodies: pd.Series) -> pd.DataFrame:
+    """`analyse_text` for many texts at once: the keyword tests run over the whole column, and only the
+    texts that contain a cancellation keyword reach the phrase rules. Same index as the inputs."""
+    text = subjects.fillna("").astype(str) + "\n" + bodies.fillna("").astype(str)
+    candidates = text[text.str.contains(_CHURN_CANDIDATE, na=False)]
+    phrases = pd.Series("", index=text.index, dtype=object)
+    if len(candidates):
+        found = candidates.map(churn_intent_phrase)
+        phrases.loc[found.index] = found.fillna("").str.slice(0, INTENT_PHRASE_LENGTH)
+    return pd.DataFrame({
+        "intent_phrase": phrases,
+        "feature_request": text.str.contains(_FEATURE_REQUEST, na=False).astype(bool),
+        "case_study": text.str.contains(_CASE_STUDY, na=False).astype(bool),
+    }, index=text.index)

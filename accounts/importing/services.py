@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from accounts.importing.reading import ParsedFile, Problem, arrow_column, check_text, parse_file
 from accounts.importing.schema import TABLES, TABLES_BY_NAME, Table, table_for_filename
 from accounts.importing.writing import upsert
-from accounts.models import User
+from accounts.models import AnalysedText, User
 
 Progress = Callable[[str, int, int], None]
 
@@ -198,6 +198,24 @@ def _resolve_references(pf: ParsedFile) -> pd.DataFrame:
     return frame
 
 
+def _with_text_signals(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Customer texts are analysed as they are written (see accounts.models.AnalysedText). A file that
+    carries only part of a text (a subject but no body) marks its rows for analysis on the next
+    scoring run instead, which reads the whole stored text."""
+    from scoring.text_signals import ANALYSER, SIGNAL_COLUMNS, analyse_texts
+
+    if not issubclass(table.model, AnalysedText):
+        return frame
+    present = [f for f in table.model.TEXT_FIELDS if f in frame.columns]
+    if len(present) == len(table.model.TEXT_FIELDS):
+        subject, body = (frame[f] for f in table.model.TEXT_FIELDS)
+        signals = analyse_texts(subject, body)
+        return frame.assign(**{c: signals[c] for c in SIGNAL_COLUMNS}, analysed_with=ANALYSER)
+    if present:
+        return frame.assign(analysed_with="")
+    return frame
+
+
 def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress) -> list[TableResult]:
     """Upsert every parsed table in dependency order, inside the caller's transaction."""
     results: list[TableResult] = []
@@ -206,7 +224,7 @@ def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress
         pf = parsed[table.name]
         progress(f"Writing {table.filename}", index, len(ordered))
         started = time.perf_counter()
-        frame = _resolve_references(pf)
+        frame = _with_text_signals(table, _resolve_references(pf))
         keys = {table.column(k).field for k in table.key}
         update_columns = [c for c in frame.columns if c not in keys]
         count = upsert(table, frame, update_columns)

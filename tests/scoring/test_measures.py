@@ -77,7 +77,7 @@ def book(accounts: list[dict], *, subscriptions: list[dict] = (), usage_by_featu
         accounts=accounts_frame,
         subscriptions=subs,
         usage_by_feature=pd.DataFrame(list(usage_by_feature), columns=USAGE_BY_FEATURE_COLUMNS),
-        intent_candidates=pd.DataFrame(columns=["account_id", "source", "item", "at", "text"]),
+        intent_items=pd.DataFrame(columns=["account_id", "source", "item", "at", "phrase"]),
         previous_health=pd.Series(dtype="float64"),
         has_touchpoints=has_touchpoints,
         has_contacts=has_contacts,

@@ -1,8 +1,9 @@
 """The phrase rules behind the churn_intent rule (SPEC §2a) and the feature-request measure (SPEC §2b)."""
 
+import pandas as pd
 import pytest
 
-from scoring.text_signals import CHURN_KEYWORDS, churn_intent_phrase, is_feature_request
+from scoring.text_signals import CHURN_KEYWORDS, analyse_text, analyse_texts, churn_intent_phrase, is_feature_request
 
 # (customer text, the phrase quoted as evidence)
 CANCELLATION_INTENT = [
@@ -58,10 +59,28 @@ def test_churn_intent_phrase_ignores_negations_and_look_alikes(text):
 
 
 @pytest.mark.parametrize("text", [text for text, _ in CANCELLATION_INTENT])
-def test_every_intent_phrase_passes_the_database_keyword_prefilter(text):
-    # fetch.intent_candidates only hands texts containing one of CHURN_KEYWORDS to Python; a phrase
-    # the regex knows but the keywords miss would never be seen.
+def test_every_intent_phrase_passes_the_keyword_prefilter(text):
+    # analyse_texts only hands texts containing one of CHURN_KEYWORDS to the phrase rules; a phrase
+    # the rules know but the keywords miss would never be seen.
     assert any(keyword in text.lower() for keyword in CHURN_KEYWORDS)
+
+
+def test_analyse_texts_matches_the_single_text_analysis_for_every_example():
+    texts = [t for t, _ in CANCELLATION_INTENT] + list(NO_CANCELLATION_INTENT) + [
+        "Feature request: bulk export", "Happy to do a Case Study with you", "", None]
+    subjects = pd.Series(["Re: contract"] * len(texts), index=range(10, 10 + len(texts)))
+    bodies = pd.Series(texts, index=subjects.index)
+
+    together = analyse_texts(subjects, bodies)
+
+    assert list(together.index) == list(subjects.index)
+    for i in subjects.index:
+        assert together.loc[i].to_dict() == analyse_text(subjects[i], bodies[i]), bodies[i]
+    expected = [phrase for _, phrase in CANCELLATION_INTENT]
+    assert together["intent_phrase"].iloc[:len(expected)].tolist() == expected
+    assert (together["intent_phrase"].iloc[len(expected):len(expected) + len(NO_CANCELLATION_INTENT)] == "").all()
+    assert together["feature_request"].tolist()[-4:] == [True, False, False, False]
+    assert together["case_study"].tolist()[-4:] == [False, True, False, False]
 
 
 def test_churn_intent_is_found_in_a_later_sentence_of_a_longer_text():

@@ -1,0 +1,103 @@
+"""Customer texts are analysed once, when they are written, and the scoring engine reads the stored
+result: on save, in bulk on import, and for rows written any other way before the next scoring run."""
+
+import datetime as dt
+
+import pytest
+
+from accounts import models as m
+from accounts.importing.services import import_files
+from scoring import services
+from scoring.config import parse_config
+from scoring.services import text_signals_refresh
+from scoring.text_signals import ANALYSER
+from tests import factories
+from tests.importing import ACCOUNTS_HEADER, csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+TICKETS_HEADER = ("ticket_id,account_id,submitted_at,closed_at,resolution_time_hours,priority,"
+                  "first_response_time_minutes,satisfaction_score,escalation_flag,subject,body")
+ACCOUNT_ROW = "A-1,Clinic One,Health,US,2024-01-01,partner,Pro,10,False,False"
+
+
+def ticket_row(ticket_id: str, subject: str, body: str) -> str:
+    return f"{ticket_id},A-1,2024-12-20 10:00:00,,,medium,,,False,{subject},{body}"
+
+
+def stored(model, external_id: str) -> tuple:
+    return model.objects.filter(external_id=external_id).values_list(
+        "intent_phrase", "feature_request", "case_study", "analysed_with").get()
+
+
+def test_saving_a_ticket_or_touchpoint_analyses_its_text():
+    ticket = factories.SupportTicketFactory(subject="Renewal", body="Honestly we won't renew this year.")
+    touchpoint = factories.TouchpointFactory(subject="Feature request", text="We would love a case study.")
+
+    assert stored(m.SupportTicket, ticket.external_id) == ("won't renew", False, False, ANALYSER)
+    assert stored(m.Touchpoint, touchpoint.external_id) == ("", True, True, ANALYSER)
+
+    ticket.body = "Happy with the service, we are not leaving."
+    ticket.save(update_fields=["body"])
+    assert stored(m.SupportTicket, ticket.external_id) == ("", False, False, ANALYSER)
+
+
+def test_import_analyses_texts_and_a_reimport_of_the_same_texts_writes_nothing():
+    files = {"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, ACCOUNT_ROW),
+             "ravenstack_support_tickets.csv": csv_bytes(
+                 TICKETS_HEADER, ticket_row("T-1", "Contract", "We plan to cancel our subscription."),
+                 ticket_row("T-2", "Idea", "Feature request: bulk export"),
+                 ticket_row("T-3", "Meeting", "We need to cancel the meeting tomorrow."))}
+
+    first = import_files(files)
+    again = import_files(files)
+
+    assert first.ok and again.ok
+    assert stored(m.SupportTicket, "T-1") == ("plan to cancel", False, False, ANALYSER)
+    assert stored(m.SupportTicket, "T-2") == ("", True, False, ANALYSER)
+    assert stored(m.SupportTicket, "T-3") == ("", False, False, ANALYSER)
+    assert again.counts()["tickets"] == {"rows": 3, "inserted": 0, "updated": 0, "unchanged": 3}
+
+
+def test_a_changed_text_on_reimport_is_analysed_again():
+    accounts = csv_bytes(ACCOUNTS_HEADER, ACCOUNT_ROW)
+    import_files({"ravenstack_accounts.csv": accounts, "ravenstack_support_tickets.csv": csv_bytes(
+        TICKETS_HEADER, ticket_row("T-1", "Contract", "All good here."))})
+    import_files({"ravenstack_accounts.csv": accounts, "ravenstack_support_tickets.csv": csv_bytes(
+        TICKETS_HEADER, ticket_row("T-1", "Contract", "We will take our business elsewhere."))})
+
+    assert stored(m.SupportTicket, "T-1") == ("take our business elsewhere", False, False, ANALYSER)
+
+
+def test_a_file_with_only_part_of_the_text_leaves_the_row_for_the_next_scoring_run():
+    ticket = factories.SupportTicketFactory(external_id="T-1", account__external_id="A-1", subject="Contract",
+                                            body="We won't renew.")
+    partial = TICKETS_HEADER.removesuffix(",body")
+    result = import_files({"ravenstack_support_tickets.csv": csv_bytes(
+        partial, ticket_row("T-1", "Feature request", "").removesuffix(","))})
+
+    assert result.ok
+    assert stored(m.SupportTicket, ticket.external_id)[3] == ""  # marked: the body was not in the file
+    assert text_signals_refresh() == 1
+    # Read again from the whole stored text: the new subject and the old body.
+    assert stored(m.SupportTicket, ticket.external_id) == ("won't renew", True, False, ANALYSER)
+
+
+def test_rows_written_in_bulk_are_analysed_before_scoring_reads_them():
+    account = factories.AccountFactory()
+    factories.SubscriptionFactory(account=account, start_date=dt.date(2024, 1, 1), end_date=None)
+    m.SupportTicket.objects.bulk_create([
+        m.SupportTicket(external_id=f"T-{n}", account=account, submitted_at=dt.datetime(2024, 12, 20, tzinfo=dt.UTC),
+                        subject="Renewal", body="We are looking at other options.") for n in range(3)])
+    m.Touchpoint.objects.bulk_create([
+        m.Touchpoint(external_id="TP-1", account=account, occurred_at=dt.datetime(2024, 12, 21, tzinfo=dt.UTC),
+                     kind="email", direction="inbound", text="Feature request: a dark mode")])
+    assert m.SupportTicket.objects.filter(analysed_with="").count() == 3
+
+    scores, data = services.score_range(as_of=dt.date(2024, 12, 31), config=parse_config(services.config_active().data))
+
+    assert m.SupportTicket.objects.filter(analysed_with="").count() == 0
+    assert stored(m.Touchpoint, "TP-1") == ("", True, False, ANALYSER)
+    assert scores.accounts.loc[account.pk, "churn_intent_30"] == 3
+    assert data.touchpoints.loc[account.pk, "feature_requests_90"] == 1
+    assert text_signals_refresh() == 0  # nothing left to do
