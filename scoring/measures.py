@@ -209,22 +209,21 @@ def health_scores(data: BookData, config: Config, raw: dict[str, pd.Series] | No
 
 
 def _breakdown(measures: tuple[MeasureConfig, ...], raw: dict[str, pd.Series], normalised: dict[str, pd.Series],
-               covered: pd.Series, index: pd.Index) -> list[dict]:
-    """Per account: {measure id: {"raw", "score", "points"}}; points are the measure's share of the
-    health score (score x weight / covered weight), and a measure without data has raw None."""
-    columns = {}
+               covered: pd.Series, index: pd.Index) -> pd.Series:
+    """Per account, as JSON text: {measure id: {"raw", "score", "points"}}; points are the measure's
+    share of the health score (score x weight / covered weight). A measure without data has score and
+    points null, and raw null too when there was nothing to measure. This runs for every account of
+    every recompute, so no Python object is built per account and measure: one matrix of the numbers,
+    one text template filled per account (a float's repr reads back as the same float)."""
+    if not measures:
+        return pd.Series("{}", index=index, dtype=object)
+    columns = []
     for m in measures:
-        r = raw[m.id].round(4).to_numpy()
-        s = normalised[m.id].round(1).to_numpy()
-        p = (normalised[m.id] * m.weight / covered.where(covered > 0)).round(2).to_numpy()
-        columns[m.id] = (r, s, p)
-    result = []
-    for row in range(len(index)):
-        entry = {}
-        for measure_id, (r, s, p) in columns.items():
-            if np.isnan(s[row]):
-                entry[measure_id] = {"raw": None if np.isnan(r[row]) else float(r[row]), "score": None, "points": None}
-            else:
-                entry[measure_id] = {"raw": float(r[row]), "score": float(s[row]), "points": float(p[row])}
-        result.append(entry)
-    return result
+        score = normalised[m.id]
+        points = (score * m.weight / covered.where(covered > 0)).where(score.notna())
+        columns += [raw[m.id].round(4), score.round(1), points.round(2)]
+    matrix = np.column_stack([c.to_numpy(dtype="float64") for c in columns])
+    matrix[~np.isfinite(matrix)] = np.nan
+    template = "{" + ",".join(f'"{m.id}":{{"raw":%r,"score":%r,"points":%r}}' for m in measures) + "}"
+    texts = [(template % tuple(row)).replace(":nan", ":null") for row in matrix.tolist()]
+    return pd.Series(texts, index=index, dtype=object)

@@ -199,12 +199,17 @@ def _snapshot_columns(scores: Scores, *, as_of: dt.date, config: ScoringConfig,
 
 def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None = None) -> int:
     """Insert or replace the snapshots of the scored accounts for that date (one per account per day).
-    Must run inside a transaction. PostgreSQL receives the rows by COPY into a staging table and one
-    INSERT ... ON CONFLICT DO UPDATE; other databases use bulk_create with the same conflict rule."""
+    Must run inside a transaction. PostgreSQL: the batch's old snapshots of the date are deleted and
+    the new ones streamed in with COPY; writers of the same date take turns (a transaction-scoped
+    advisory lock), so two runs of one date never collide on the unique constraint. Other databases
+    use bulk_create with INSERT ... ON CONFLICT DO UPDATE."""
     values = _snapshot_columns(scores, as_of=as_of, config=config, run=run)
+    values["fired_rules"] = [json.dumps(v, separators=(",", ":")) for v in values["fired_rules"]]
     if connection.vendor == "postgresql":
-        _copy_snapshots(values)
+        _copy_snapshots(values, as_of)
     else:
+        for column in ("measures", "fired_rules"):
+            values[column] = [json.loads(v) for v in values[column]]
         names = list(values)
         objs = [Snapshot(**dict(zip(names, row, strict=True))) for row in zip(*values.values(), strict=True)]
         Snapshot.objects.bulk_create(objs, batch_size=2000, update_conflicts=True,
@@ -212,24 +217,20 @@ def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, ru
     return len(scores.accounts)
 
 
-def _copy_snapshots(values: dict[str, list]) -> None:
+SNAPSHOT_LOCK = 7_310_001  # advisory-lock namespace of snapshot writers (the key is the date)
+
+
+def _copy_snapshots(values: dict[str, list], as_of: dt.date) -> None:
     """The PostgreSQL path of snapshots_write (the attnames are the column names)."""
-    for column in ("measures", "fired_rules"):
-        values = {**values, column: [json.dumps(v) for v in values[column]]}
     columns = list(values)
-    column_list = ", ".join(columns)
     table = Snapshot._meta.db_table
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS scoring_snapshot_stage")
-        cursor.execute(f"CREATE TEMP TABLE scoring_snapshot_stage ON COMMIT DROP AS "
-                       f"SELECT {column_list} FROM {table} WITH NO DATA")
-        with cursor.cursor.copy(f"COPY scoring_snapshot_stage ({column_list}) FROM STDIN") as copy:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SNAPSHOT_LOCK, as_of.toordinal()])
+        cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND account_id = ANY(%s)",
+                       [as_of, values["account_id"]])
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in zip(*values.values(), strict=True):
                 copy.write_row(row)
-        # Key order keeps concurrent writers of the same rows from deadlocking.
-        cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM scoring_snapshot_stage "
-                       f"ORDER BY account_id ON CONFLICT (account_id, as_of) DO UPDATE SET {updates}")
 
 
 # Recompute runs ------------------------------------------------------------------------------------------

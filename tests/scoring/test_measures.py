@@ -2,6 +2,7 @@
 normalisation, tiers and the weighted score with rescaled weights."""
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
@@ -384,7 +385,8 @@ def test_health_breakdown_records_raw_value_score_and_points_and_no_data():
         "csm_interactions": pd.Series([3.0, 0.0], index=[1, 2]),
     }
 
-    first, second = measures.health_scores(data, three_measure_config(), raw=raw)["measures"]
+    # Stored as JSON text, written a column at a time; it must read back as exactly these numbers.
+    first, second = map(json.loads, measures.health_scores(data, three_measure_config(), raw=raw)["measures"])
 
     assert first == {
         "daily_active_rate": {"raw": 0.6, "score": 50.0, "points": 27.78},  # 50 * 15 / 27
@@ -398,6 +400,19 @@ def test_health_breakdown_records_raw_value_score_and_points_and_no_data():
     }
 
 
+def test_health_breakdown_text_keeps_every_digit_of_the_rounded_values():
+    data = book([account(1)])
+    raw = {"daily_active_rate": pd.Series([1 / 3], index=[1]), "payment_health": pd.Series([2 / 3], index=[1]),
+           "csm_interactions": pd.Series([1e6], index=[1])}
+
+    (text,) = measures.health_scores(data, three_measure_config(), raw=raw)["measures"]
+
+    breakdown = json.loads(text)
+    assert breakdown["daily_active_rate"]["raw"] == 0.3333
+    assert breakdown["payment_health"]["raw"] == 0.6667
+    assert breakdown["csm_interactions"] == {"raw": 1000000.0, "score": 100.0, "points": 14.81}
+
+
 def test_health_score_of_a_book_with_only_onboarding_data_uses_the_default_measures():
     # Account 1 has nothing but its onboarding percentage; account 2 not even that.
     data = book([account(1, onboarding_pct=70.0), account(2, onboarding_pct=None)],
@@ -409,7 +424,7 @@ def test_health_score_of_a_book_with_only_onboarding_data_uses_the_default_measu
     assert values(result["health_score"]) == {1: 50.0, 2: None}
     assert values(result["covered_share"]) == {1: 0.04, 2: 0.0}
     assert result["health_tier"].tolist() == ["At risk", None]
-    breakdown = result.loc[1, "measures"]
+    breakdown = json.loads(result.loc[1, "measures"])
     assert breakdown["onboarding_completion"] == {"raw": 70.0, "score": 50.0, "points": 50.0}
     assert [m for m, entry in breakdown.items() if entry["score"] is not None] == ["onboarding_completion"]
 
