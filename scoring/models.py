@@ -98,10 +98,26 @@ class RecomputeBatch(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="recompute_batch_unique")]
 
 
+class StoredJSONField(models.JSONField):
+    """JSON kept as written: PostgreSQL type json rather than jsonb. For documents that are written in
+    bulk and read whole, never searched by their contents: json is only checked on the way in, while
+    jsonb is converted, which made it most of the cost of writing a day's snapshots. Other databases
+    store JSON as text either way."""
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, dict | list):  # the driver already decoded the json type
+            return value
+        return super().from_db_value(value, expression, connection)
+
+
 class Snapshot(models.Model):
     """An account's health and churn risk as of one date, with the full breakdown (SPEC §2)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots")
+    # No index of its own: the one-per-day constraint's index starts with the account.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
     as_of = models.DateField()
     config = models.ForeignKey(ScoringConfig, on_delete=models.PROTECT, related_name="snapshots")
     run = models.ForeignKey(RecomputeRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -128,8 +144,8 @@ class Snapshot(models.Model):
     tickets_30d = models.IntegerField(default=0)
     churn_intent_30d = models.IntegerField(default=0)
 
-    measures = models.JSONField(default=dict, help_text="Per measure: raw value, 0-100 score and points.")
-    fired_rules = models.JSONField(default=list, help_text="Per fired rule: points, reason and evidence.")
+    measures = StoredJSONField(default=dict, help_text="Per measure: raw value, 0-100 score and points.")
+    fired_rules = StoredJSONField(default=list, help_text="Per fired rule: points, reason and evidence.")
 
     class Meta:
         ordering = ["-as_of", "account_id"]

@@ -104,8 +104,8 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
             reason = rule.tiers[tier_index[row]].reason.format(**evidence)
             if rule.id == "churn_intent" and extra_evidence[row]:
                 evidence["items"] = extra_evidence[row]
-            if rule.id == "usage_drop":
-                evidence["drop"] = round(float(value.iloc[row]), 4)
+            if rule.id == "usage_drop":  # the share next to the percentage it was rounded to
+                evidence = {"pct": evidence.pop("pct"), "drop": round(float(value.iloc[row]), 4), **evidence}
             fired[row].append({"rule": rule.id, "points": int(points[row]), "reason": reason, "evidence": evidence})
     score = np.minimum(total, 100)
     level = np.where(score >= config.high, "High", np.where(score >= config.medium, "Medium", "Low"))
