@@ -235,6 +235,7 @@ class SupportTicket(AnalysedText):
         indexes = [
             models.Index(fields=["account", "submitted_at"], name="ticket_account_date"),
             models.Index(fields=["id"], condition=Q(analysed_with=""), name="ticket_not_analysed"),
+            models.Index(fields=["account", "submitted_at"], condition=~Q(intent_phrase=""), name="ticket_intent"),
         ]
 
     def __str__(self) -> str:
@@ -325,6 +326,8 @@ class Touchpoint(AnalysedText):
         indexes = [
             models.Index(fields=["account", "occurred_at"], name="touchpoint_account_date"),
             models.Index(fields=["id"], condition=Q(analysed_with=""), name="touchpoint_not_analysed"),
+            models.Index(fields=["account", "occurred_at"], condition=~Q(intent_phrase=""),
+                         name="touchpoint_intent"),
         ]
 
     def __str__(self) -> str:

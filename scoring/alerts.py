@@ -118,7 +118,7 @@ def silent_account(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
     index = scores.accounts.index
     latest = pd.concat(
         [pd.to_datetime(data.touchpoints["last_interaction"], utc=True).reindex(index),
-         pd.to_datetime(data.last_ticket["last_ticket"], utc=True).reindex(index),
+         pd.to_datetime(data.tickets["last_ticket"], utc=True).reindex(index),
          pd.to_datetime(data.surveys["last_survey"], utc=True).reindex(index)], axis=1,
     ).max(axis=1)
     cutoff = pd.Timestamp(data.window.instant(int(rule["days"]) - 1))

@@ -188,12 +188,14 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
 
 
 def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
-    """Per account: tickets, rated tickets, satisfaction and escalations in the last 30 days, and the
-    satisfaction of the last 90 days (for the support-sentiment measure)."""
+    """Per account: tickets, rated tickets, satisfaction and escalations in the last 30 days, the
+    satisfaction and feature requests of the last 90 days (measures), and the last ticket of the
+    year (silent-account alert)."""
     last30 = Q(submitted_at__gte=window.instant(30))
     rated30 = last30 & Q(satisfaction_score__isnull=False)
+    recent = Q(submitted_at__gte=window.instant(EVENT_DAYS))
     qs = (
-        SupportTicket.objects.filter(batch.q("account_id"), submitted_at__gte=window.instant(EVENT_DAYS),
+        SupportTicket.objects.filter(batch.q("account_id"), submitted_at__gte=window.instant(CASE_STUDY_DAYS),
                                      submitted_at__lt=window.end)
         .order_by()
         .values_list("account_id")
@@ -202,14 +204,15 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
             rated_30=Count("id", filter=rated30),
             satisfaction_sum_30=Sum("satisfaction_score", filter=rated30, default=0),
             escalated_30=Count("id", filter=last30 & Q(escalated=True)),
-            tickets_90=Count("id"),
-            rated_90=Count("satisfaction_score"),
-            satisfaction_sum_90=Sum("satisfaction_score", default=0),
-            feature_requests_90=Count("id", filter=Q(feature_request=True)),
+            tickets_90=Count("id", filter=recent),
+            rated_90=Count("satisfaction_score", filter=recent),
+            satisfaction_sum_90=Sum("satisfaction_score", filter=recent, default=0),
+            feature_requests_90=Count("id", filter=recent & Q(feature_request=True)),
+            last_ticket=Max("submitted_at"),
         )
     )
     return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90",
-                      "rated_90", "satisfaction_sum_90", "feature_requests_90"]).set_index("account_id")
+                      "rated_90", "satisfaction_sum_90", "feature_requests_90", "last_ticket"]).set_index("account_id")
 
 
 def intent_items(batch: AccountRange, window: Window) -> pd.DataFrame:
@@ -259,16 +262,6 @@ def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
                       "last_interaction", "case_study_365", "feature_requests_90"]).set_index("account_id")
 
 
-def last_ticket(batch: AccountRange, window: Window) -> pd.DataFrame:
-    """Per account: the last ticket and last survey before the end of as_of (silent-account alert)."""
-    qs = (
-        SupportTicket.objects.filter(batch.q("account_id"), submitted_at__lt=window.end,
-                                     submitted_at__gte=window.instant(CASE_STUDY_DAYS))
-        .order_by().values_list("account_id").annotate(last_ticket=Max("submitted_at"))
-    )
-    return frame(qs, ["account_id", "last_ticket"]).set_index("account_id")
-
-
 def surveys(batch: AccountRange, window: Window) -> pd.DataFrame:
     """Per account: NPS responses of the last 180 days (count, sum) and the last response."""
     qs = (
@@ -299,20 +292,26 @@ def invoices(batch: AccountRange, window: Window, failed_days: int) -> pd.DataFr
                       "first_failed_due"]).set_index("account_id")
 
 
+def _contact_active(window: Window, path: str = "") -> Q:
+    """A contact still with the customer on as_of."""
+    return (Q(**{f"{path}left_date__isnull": True, f"{path}is_active": True})
+            | Q(**{f"{path}left_date__gt": window.as_of}))
+
+
 def contacts(batch: AccountRange, window: Window, champion_days: int) -> pd.DataFrame:
-    """Per account: contacts active on as_of, champions who left lately, and engaged active contacts."""
-    active = Q(left_date__isnull=True, is_active=True) | Q(left_date__gt=window.as_of)
-    recently_engaged = Q(touchpoints__occurred_at__gte=window.instant(EVENT_DAYS),
-                         touchpoints__occurred_at__lt=window.end)
+    """Per account: contacts active on as_of, those of them with a touchpoint in the last 90 days, and
+    champions who left lately."""
+    left_lately = Q(role="champion", left_date__gte=window.day(champion_days), left_date__lte=window.as_of)
+    # One pass over the recent touchpoints, hashed, rather than a join per contact.
+    engaged = Touchpoint.objects.filter(batch.q("account_id"), occurred_at__gte=window.instant(EVENT_DAYS),
+                                        occurred_at__lt=window.end, contact__isnull=False).values("contact_id")
     qs = (
         Contact.objects.filter(batch.q("account_id")).order_by().values_list("account_id")
         .annotate(
-            contacts_active=Count("id", filter=active, distinct=True),
-            engaged_active=Count("id", filter=active & recently_engaged, distinct=True),
-            champions_left=Count("id", filter=Q(role="champion", left_date__gte=window.day(champion_days),
-                                                left_date__lte=window.as_of), distinct=True),
-            champion_left_on=Max("left_date", filter=Q(role="champion", left_date__gte=window.day(champion_days),
-                                                       left_date__lte=window.as_of)),
+            contacts_active=Count("id", filter=_contact_active(window)),
+            engaged_active=Count("id", filter=_contact_active(window) & Q(id__in=engaged)),
+            champions_left=Count("id", filter=left_lately),
+            champion_left_on=Max("left_date", filter=left_lately),
         )
     )
     return frame(qs, ["account_id", "contacts_active", "engaged_active", "champions_left",
@@ -341,7 +340,6 @@ class BookData:
     tickets: pd.DataFrame
     intent_items: pd.DataFrame
     touchpoints: pd.DataFrame
-    last_ticket: pd.DataFrame
     surveys: pd.DataFrame
     invoices: pd.DataFrame
     contacts: pd.DataFrame
@@ -389,7 +387,6 @@ def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int)
         tickets=tickets(batch, window),
         intent_items=intent_items(batch, window),
         touchpoints=touchpoints(batch, window),
-        last_ticket=last_ticket(batch, window),
         surveys=surveys(batch, window),
         invoices=invoices(batch, window, int(alerts["failed_payment"].get("days", 30))),
         contacts=contacts(batch, window, int(alerts["champion_left"].get("days", 30))),

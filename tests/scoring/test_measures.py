@@ -26,10 +26,9 @@ USAGE_BY_FEATURE_COLUMNS = ["subscription_id", "feature", "usage_30", "usage_pre
 PER_ACCOUNT_COLUMNS = {
     "usage_by_account": ["active_days", "last_3", "before_3", "week_before_3"],
     "tickets": ["tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90", "rated_90",
-                "satisfaction_sum_90", "feature_requests_90"],
+                "satisfaction_sum_90", "feature_requests_90", "last_ticket"],
     "touchpoints": ["touchpoints_90", "community_90", "docs_90", "csm_60", "executive_90", "last_interaction",
                     "case_study_365", "feature_requests_90"],
-    "last_ticket": ["last_ticket"],
     "surveys": ["responses", "nps_sum", "last_survey"],
     "invoices": ["invoices_due", "invoices_paid", "failed_recent", "first_failed_due"],
     "contacts": ["contacts_active", "engaged_active", "champions_left", "champion_left_on"],

@@ -1,0 +1,84 @@
+"""The aggregate queries behind scoring (scoring.fetch) on a small book in the database: each count
+and date per account, at the edges of its window."""
+
+import datetime as dt
+
+import pytest
+
+from accounts import models as m
+from scoring.config import default_config, parse_config
+from scoring.fetch import AccountRange, load_book
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2024, 12, 31)
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+def days_before(n: int) -> dt.date:
+    return AS_OF - dt.timedelta(days=n)
+
+
+def load():
+    config = parse_config(default_config())
+    return load_book(AS_OF, AccountRange(), alerts=config.alerts, trend_days=config.trend_days)
+
+
+def test_active_contacts_engaged_in_the_last_90_days_are_counted_once_each():
+    account = factories.AccountFactory()
+    stays = factories.ContactFactory(account=account)
+    quiet = factories.ContactFactory(account=account)
+    left_after = factories.ContactFactory(account=account, left_date=AS_OF + dt.timedelta(days=5))
+    left_before = factories.ContactFactory(account=account, left_date=days_before(10), is_active=False)
+    for contact, day in ((stays, days_before(1)), (stays, days_before(2)), (quiet, days_before(91)),
+                         (left_after, days_before(89)), (left_before, days_before(20))):
+        factories.TouchpointFactory(account=account, contact=contact, occurred_at=at(day))
+    factories.TouchpointFactory(account=account, contact=None, occurred_at=at(days_before(3)))
+
+    data = load()
+
+    # Active on as_of: stays, quiet and left_after; of those, stays and left_after engaged lately.
+    assert data.contacts.loc[account.pk, ["contacts_active", "engaged_active"]].tolist() == [3, 2]
+    assert data.touchpoints.loc[account.pk, "touchpoints_90"] == 5
+
+
+def test_ticket_counts_use_their_windows_and_the_last_ticket_looks_back_a_year():
+    account = factories.AccountFactory()
+    for day, score, escalated in ((days_before(0), 2, True), (days_before(30), None, False),
+                                  (days_before(31), 5, False), (days_before(89), 4, False),
+                                  (days_before(200), 1, False)):
+        factories.SupportTicketFactory(account=account, submitted_at=at(day), satisfaction_score=score,
+                                       escalated=escalated)
+    old_only = factories.AccountFactory()
+    factories.SupportTicketFactory(account=old_only, submitted_at=at(days_before(300)))
+    factories.SupportTicketFactory(account=old_only, submitted_at=at(days_before(366)))
+    factories.SupportTicketFactory(account=old_only, submitted_at=at(AS_OF + dt.timedelta(days=1), 0))
+
+    tickets = load().tickets
+
+    row = tickets.loc[account.pk]
+    assert (row.tickets_30, row.rated_30, row.satisfaction_sum_30, row.escalated_30) == (2, 1, 2, 1)
+    assert (row.tickets_90, row.rated_90, row.satisfaction_sum_90) == (4, 3, 11)
+    assert row.last_ticket == at(days_before(0))
+    old = tickets.loc[old_only.pk]
+    assert (old.tickets_30, old.tickets_90, old.last_ticket) == (0, 0, at(days_before(300)))
+
+
+def test_intent_items_are_the_customers_words_of_the_last_30_days():
+    account = factories.AccountFactory()
+    factories.SupportTicketFactory(external_id="T-IN", account=account, submitted_at=at(days_before(30)),
+                                   body="We won't renew.")
+    factories.SupportTicketFactory(account=account, submitted_at=at(days_before(31)), body="We won't renew.")
+    factories.TouchpointFactory(external_id="TP-IN", account=account, occurred_at=at(days_before(1)),
+                                kind=m.TouchpointKind.CALL, text="They are evaluating other options.")
+    factories.TouchpointFactory(account=account, occurred_at=at(days_before(1)), kind=m.TouchpointKind.EMAIL,
+                                direction=m.Direction.OUTBOUND, text="Sorry to hear you want to cancel your plan?")
+
+    items = load().intent_items
+
+    assert sorted(zip(items["source"], items["item"], items["phrase"], strict=True)) == [
+        ("ticket", "T-IN", "won't renew"), ("touchpoint", "TP-IN", "evaluating other options")]
