@@ -173,16 +173,22 @@ def _plain(value):
 
 
 def alerts_open(*, as_of, detected: pd.DataFrame) -> int:
-    """Open the detected alerts; an account's open alert of the same type stays as it is (the database
-    constraint drops the duplicate). Returns how many alerts were opened."""
+    """Open the detected alerts; an account's open alert of the same type stays as it is. Only the
+    alerts not open yet are written (most conditions hold day after day); the database constraint
+    still drops a duplicate that another run opened meanwhile. Returns how many alerts were opened."""
     if detected.empty:
         return 0
+    accounts = detected["account_id"].astype(int).tolist()
     # Counted over the batch's accounts only, so other batches committing meanwhile do not count.
-    mine = Alert.objects.filter(status=AlertStatus.OPEN, account_id__in=detected["account_id"].astype(int).tolist())
+    mine = Alert.objects.filter(status=AlertStatus.OPEN, account_id__in=accounts)
+    already = pd.MultiIndex.from_tuples(list(mine.values_list("account_id", "kind")) or [(0, "")])
+    new = detected[~pd.MultiIndex.from_arrays([detected["account_id"].astype(int), detected["kind"]]).isin(already)]
+    if new.empty:
+        return 0
     before = mine.count()
     Alert.objects.bulk_create(
         [Alert(account_id=int(r.account_id), kind=r.kind, as_of=as_of, message=r.message[:300],
-               evidence=_plain(r.evidence)) for r in detected.itertuples()],
+               evidence=_plain(r.evidence)) for r in new.itertuples()],
         ignore_conflicts=True, batch_size=2000,
     )
     return max(mine.count() - before, 0)

@@ -32,12 +32,10 @@ def churn_intent_by_account(items: pd.DataFrame) -> pd.DataFrame:
     if hits.empty:
         return pd.DataFrame({"churn_intent_30": pd.Series(dtype="int64"), "intent_evidence": pd.Series(dtype=object)})
     grouped = hits.groupby("account_id")
-    evidence = grouped.apply(
-        lambda g: [{"source": s, "id": i, "phrase": p}
-                   for s, i, p in zip(g["source"][:EVIDENCE_ITEMS], g["item"][:EVIDENCE_ITEMS],
-                                      g["phrase"][:EVIDENCE_ITEMS], strict=True)],
-        include_groups=False,
-    )
+    quoted = hits[grouped.cumcount().to_numpy() < EVIDENCE_ITEMS]  # the newest few, per account
+    quotes = [{"source": s, "id": i, "phrase": p}
+              for s, i, p in zip(quoted["source"], quoted["item"], quoted["phrase"], strict=True)]
+    evidence = pd.Series(quotes, index=quoted.index).groupby(quoted["account_id"].to_numpy()).agg(list)
     return pd.DataFrame({"churn_intent_30": grouped.size(), "intent_evidence": evidence})
 
 

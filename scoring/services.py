@@ -329,22 +329,46 @@ class RecomputeReport:
 
 
 def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | None = None,
-                     batch_size: int | None = None,
+                     batch_size: int | None = None, workers: int = 1,
                      progress: Callable[[int, int], None] | None = None) -> RecomputeReport:
-    """Recompute every account's snapshot for the date in this process, batch after batch."""
+    """Recompute every account's snapshot for the date in this process, with `workers` threads taking
+    the batches in turn (while one thread waits for the database another scores in Python)."""
     started = time.perf_counter()
     run = recompute_run_create(as_of=as_of, trigger=trigger, user=user, batch_size=batch_size)
     batch_ids = list(run.batches.order_by("number").values_list("id", flat=True))
     try:
-        for number, batch_id in enumerate(batch_ids, 1):
-            recompute_batch(batch_id=batch_id)
-            if progress:
-                progress(number, len(batch_ids))
+        if workers <= 1 or len(batch_ids) <= 1:
+            for number, batch_id in enumerate(batch_ids, 1):
+                recompute_batch(batch_id=batch_id)
+                if progress:
+                    progress(number, len(batch_ids))
+        else:
+            _recompute_threaded(batch_ids, workers, progress)
     except Exception as error:
         recompute_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise
     run.refresh_from_db()
     return RecomputeReport(run=run, seconds=time.perf_counter() - started)
+
+
+def _recompute_threaded(batch_ids: list[int], workers: int, progress: Callable[[int, int], None] | None) -> None:
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from django.db import close_old_connections, connections
+
+    def one(batch_id: int) -> None:
+        try:
+            recompute_batch(batch_id=batch_id)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    close_old_connections()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recompute") as pool:
+        futures = [pool.submit(one, batch_id) for batch_id in batch_ids]
+        for number, future in enumerate(as_completed(futures), 1):
+            future.result()
+            if progress:
+                progress(number, len(batch_ids))
 
 
 def latest_as_of() -> dt.date | None:
