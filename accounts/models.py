@@ -165,6 +165,51 @@ class UsageRecord(models.Model):
         return f"{self.usage_id} {self.feature_name} {self.date}"
 
 
+class UsageFeature(models.Model):
+    """Every feature name the usage rows have used, numbered in order of first appearance: the number
+    is the feature's bit in `UsageDay.features_used`. Filled by the database itself (see UsageDay)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    integration = models.BooleanField(
+        default=False,
+        help_text="An integration feature (EHR sync, API, interfaces): one of the words ehr, integration, "
+                  "sync, api, interface, hl7 or fhir appears in its name as a word of its own.")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UsageDay(models.Model):
+    """The usage rows of one subscription and one day, added up: what the daily recompute reads
+    instead of every row (a day holds one row per feature, so a tenth of the rows or fewer).
+
+    The database keeps it exact on every write to the usage rows, whoever makes it (import, admin,
+    ORM, raw SQL): triggers installed by migration accounts.0004 add new rows to their day and
+    rebuild a day from its rows when rows of it change or go. Features beyond the 62nd get rows of
+    their own (`word` 1, 2, ...), so any number of features fits.
+    """
+
+    FEATURES_PER_WORD = 62
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+", db_index=False)
+    date = models.DateField()
+    word = models.PositiveSmallIntegerField(default=0, help_text="Which 62 features features_used describes.")
+    usage_count = models.BigIntegerField(default=0)
+    error_count = models.BigIntegerField(default=0)
+    features_used = models.BigIntegerField(
+        default=0, help_text="Bit (feature number mod 62) set for every feature used (count above 0) that day.")
+    integration_usage = models.BigIntegerField(default=0)
+    integration_errors = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "date", "word"], name="one_usage_day_per_word"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.date}"
+
+
 class Priority(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"

@@ -34,3 +34,23 @@ def test_ravenstack_imports_into_sqlite_and_reimports_as_unchanged(tmp_path):
                    "t = T.objects.get(external_id='T-0024de'); s = S.objects.get(external_id='S-8cec59'); "
                    "print(t.closed_at.isoformat(), s.arr, s.end_date)")
     assert check.stdout.split() == ["2023-07-28T03:00:00+00:00", "33432.00", "2024-04-12"]
+
+
+def test_sqlite_keeps_the_usage_days_exact_through_import_change_and_delete(tmp_path):
+    assert manage(tmp_path, "migrate", "--no-input").returncode == 0
+    assert manage(tmp_path, "import_data", str(RAVENSTACK_DIR)).returncode == 0
+    # The same comparison as tests/test_usage_days.py, run by SQLite's own row triggers.
+    check = manage(tmp_path, "shell", "-v", "0", "-c", "\n".join([
+        "from accounts.models import UsageRecord, UsageDay",
+        "from tests.test_usage_days import stored_days, days_from_rows",
+        "print(len(stored_days()), stored_days() == days_from_rows())",
+        "row = UsageRecord.objects.order_by('pk').first()",
+        "row.feature_name = 'ehr_sync'; row.usage_count = 7; row.save()",
+        "UsageRecord.objects.filter(pk__in=UsageRecord.objects.order_by('-pk').values('pk')[:50]).delete()",
+        "print(stored_days() == days_from_rows(), UsageDay.objects.filter(integration_usage__gt=0).exists())",
+    ]))
+    assert check.returncode == 0, check.stderr
+    first, second = check.stdout.splitlines()
+    days, same = first.split()
+    assert int(days) > 20000 and same == "True"
+    assert second.split() == ["True", "True"]

@@ -1,0 +1,156 @@
+"""The per-day usage totals (accounts.UsageDay) stay exactly the sum of the usage rows, whichever way
+the rows are written: the database's own triggers keep them, so every test compares the stored days
+with the days recomputed here from the rows."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from django.db import connection
+
+from accounts import models as m
+from accounts.importing.services import import_files
+from tests import factories
+from tests.importing import ACCOUNTS_HEADER, SUBSCRIPTIONS_HEADER, USAGE_HEADER, csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2024, 6, 1)
+DAY_FIELDS = ["subscription_id", "date", "word", "usage_count", "error_count", "features_used", "integration_usage",
+              "integration_errors"]
+
+
+def stored_days() -> list[tuple]:
+    return sorted(m.UsageDay.objects.values_list(*DAY_FIELDS))
+
+
+def days_from_rows() -> list[tuple]:
+    """What the days must hold, computed from the rows and the feature list."""
+    rows = pd.DataFrame(list(m.UsageRecord.objects.values_list(
+        "subscription_id", "date", "feature_name", "usage_count", "error_count")),
+        columns=["subscription_id", "date", "feature", "usage", "errors"])
+    if rows.empty:
+        return []
+    features = {name: (pk - 1, integration) for pk, name, integration in
+                m.UsageFeature.objects.values_list("pk", "name", "integration")}
+    rows["slot"] = rows["feature"].map(lambda f: features[f][0])
+    rows["integration"] = rows["feature"].map(lambda f: features[f][1])
+    rows["word"] = rows["slot"] // 62
+    rows["bit"] = [(1 << (slot % 62)) if usage > 0 else 0 for slot, usage in
+                   zip(rows["slot"], rows["usage"], strict=True)]
+    result = []
+    for (sub, date, word), group in rows.groupby(["subscription_id", "date", "word"]):
+        bits = 0
+        for bit in set(group["bit"]):
+            bits |= bit
+        integration = group[group["integration"]]
+        result.append((sub, date, word, int(group["usage"].sum()), int(group["errors"].sum()), bits,
+                       int(integration["usage"].sum()), int(integration["errors"].sum())))
+    return sorted(result)
+
+
+def add(subscription, feature: str, usage: int, errors: int = 0, date: dt.date = DAY) -> m.UsageRecord:
+    return factories.UsageRecordFactory(subscription=subscription, feature_name=feature, usage_count=usage,
+                                        error_count=errors, date=date)
+
+
+def test_rows_saved_one_by_one_add_up_per_day_with_a_bit_per_feature_used():
+    subscription = factories.SubscriptionFactory()
+    add(subscription, "scheduling", 10)
+    add(subscription, "EHR_sync", 5, errors=2)
+    add(subscription, "reports", 0)  # a row without use sets no bit
+    add(subscription, "scheduling", 4, date=DAY + dt.timedelta(days=1))
+
+    features = dict(m.UsageFeature.objects.values_list("name", "pk"))
+    first = m.UsageDay.objects.get(subscription=subscription, date=DAY)
+    assert (first.usage_count, first.error_count, first.integration_usage, first.integration_errors) == (15, 2, 5, 2)
+    assert first.features_used == (1 << (features["scheduling"] - 1)) | (1 << (features["EHR_sync"] - 1))
+    assert stored_days() == days_from_rows()
+
+
+@pytest.mark.parametrize(("name", "integration"), [
+    ("EHR_sync", True), ("api-calls", True), ("HL7 interface", True), ("fhir.export", True),
+    ("capitation", False), ("apiary", False), ("resync_later", False), ("scheduling", False),
+])
+def test_integration_features_are_named_by_whole_words(name, integration):
+    add(factories.SubscriptionFactory(), name, 1)
+
+    assert m.UsageFeature.objects.get(name=name).integration is integration
+
+
+def test_changing_or_deleting_rows_rebuilds_their_days():
+    subscription = factories.SubscriptionFactory()
+    kept = add(subscription, "scheduling", 10)
+    moved = add(subscription, "reports", 3)
+    gone = add(subscription, "billing", 7, date=DAY + dt.timedelta(days=2))
+
+    kept.usage_count = 0  # no longer used: its bit goes
+    kept.save()
+    moved.date = DAY + dt.timedelta(days=1)  # leaves one day for another
+    moved.save()
+    gone.delete()  # the day's only row: the day goes
+    m.UsageRecord.objects.filter(pk=moved.pk).update(error_count=4, feature_name="labs")
+
+    assert [(d, u, e) for _, d, _, u, e, *_ in stored_days()] == [(DAY, 0, 0), (DAY + dt.timedelta(days=1), 3, 4)]
+    assert m.UsageDay.objects.get(date=DAY).features_used == 0
+    assert stored_days() == days_from_rows()
+
+
+def test_deleting_a_subscription_takes_its_days_along():
+    subscription = factories.SubscriptionFactory()
+    other = factories.SubscriptionFactory()
+    add(subscription, "scheduling", 10)
+    add(other, "scheduling", 2)
+
+    subscription.delete()
+
+    assert [day[0] for day in stored_days()] == [other.pk]
+    assert stored_days() == days_from_rows()
+
+
+def test_bulk_inserts_and_more_than_62_features_are_kept_exact():
+    subscription = factories.SubscriptionFactory()
+    m.UsageRecord.objects.bulk_create(
+        factories.UsageRecordFactory.build(subscription=subscription, feature_name=f"feature {n:03d}",
+                                           usage_count=n % 5, error_count=n % 3) for n in range(130))
+
+    days = stored_days()
+    assert [day[2] for day in days] == [0, 1, 2]  # three words of 62 features
+    assert days == days_from_rows()
+
+
+def test_imports_and_reimports_with_changes_keep_the_days_exact():
+    accounts = csv_bytes(ACCOUNTS_HEADER, "A-1,Clinic,Health,US,2024-01-01,partner,Pro,10,False,False")
+    subscriptions = csv_bytes(SUBSCRIPTIONS_HEADER,
+                              "S-1,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True")
+
+    def usage_file(*rows: str) -> bytes:
+        return csv_bytes(USAGE_HEADER, *rows)
+
+    first = import_files({"ravenstack_accounts.csv": accounts, "ravenstack_subscriptions.csv": subscriptions,
+                          "ravenstack_feature_usage.csv": usage_file(
+                              "U-1,S-1,2024-06-01,ehr_sync,10,60,1,False", "U-2,S-1,2024-06-01,reports,5,60,0,False",
+                              "U-3,S-1,2024-06-02,reports,2,60,0,False")})
+    assert first.ok
+    assert stored_days() == days_from_rows()
+    assert [(d, u, e) for _, d, _, u, e, *_ in stored_days()] == [(DAY, 15, 1), (DAY + dt.timedelta(days=1), 2, 0)]
+
+    again = import_files({"ravenstack_feature_usage.csv": usage_file(
+        "U-1,S-1,2024-06-01,ehr_sync,0,60,3,False", "U-2,S-1,2024-06-01,reports,5,60,0,False",
+        "U-3,S-1,2024-06-03,reports,2,60,0,False", "U-4,S-1,2024-06-03,labs,1,60,0,False")})
+    assert again.ok
+    assert stored_days() == days_from_rows()
+    assert [(d, u, e) for _, d, _, u, e, *_ in stored_days()] == [(DAY, 5, 3), (DAY + dt.timedelta(days=2), 3, 0)]
+
+
+def test_the_triggers_are_the_only_writers_needed():
+    # Raw SQL that bypasses Django entirely is kept too.
+    subscription = factories.SubscriptionFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_usagerecord (subscription_id, usage_id, date, feature_name, usage_count, "
+            "usage_duration_secs, error_count, is_beta) VALUES (%s, 'U-RAW', %s, 'scheduling', 9, 0, 1, false)",
+            [subscription.pk, DAY])
+
+    assert [(u, e) for _, _, _, u, e, *_ in stored_days()] == [(9, 1)]
+    assert stored_days() == days_from_rows()
