@@ -81,15 +81,11 @@ def core_feature_unused(data: BookData, scores: Scores, rule: dict) -> pd.DataFr
     """A core feature (listed in the rule, or one the account used on most days of the month before)
     not used at all in the last 7 days."""
     days = int(rule["days"])
-    per = data.usage_by_feature.groupby(["account_id", "feature"]).agg(last_used=("last_used", "max"),
-                                                       days_before=("days_before_quiet", "sum"))
-    per = per.reset_index()
+    per = data.quiet_features  # used in the 30 days before the last `days` days, not since
     if rule.get("features"):
-        core = per[per["feature"].isin(rule["features"]) & (per["days_before"] > 0)]
+        quiet = per[per["feature"].isin(rule["features"]) & (per["days_before"] > 0)]
     else:
-        core = per[per["days_before"].clip(upper=30) >= rule["min_active_share"] * 30]
-    # Unused in [as_of - 7d, as_of] (both ends included, like every window): last used before it.
-    quiet = core[pd.to_datetime(core["last_used"]) < pd.Timestamp(data.window.day(days))]
+        quiet = per[per["days_before"].clip(upper=30) >= rule["min_active_share"] * 30]
     quiet = quiet[quiet["account_id"].isin(scores.accounts.index)]
     if quiet.empty:
         return pd.DataFrame(columns=COLUMNS)

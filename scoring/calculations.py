@@ -42,7 +42,7 @@ def churn_intent_by_account(items: pd.DataFrame) -> pd.DataFrame:
 def subscription_signals(data: BookData) -> pd.DataFrame:
     """The rule inputs of every subscription, plus one row per account that has no subscription (its
     ticket signals still count). Subscription signals: usage and errors; account signals: tickets."""
-    usage = data.usage_by_feature.groupby("subscription_id")[["usage_30", "usage_prev", "errors_30"]].sum()
+    usage = data.usage_by_subscription.set_index("subscription_id")[["usage_30", "usage_prev", "errors_30"]]
     subs = data.subscriptions.merge(usage, left_on="subscription_id", right_index=True, how="left")
     without = data.accounts.index.difference(pd.Index(subs["account_id"].unique()))
     if len(without):

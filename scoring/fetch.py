@@ -22,7 +22,8 @@ from accounts.models import (
     SupportTicket,
     SurveyResponse,
     Touchpoint,
-    UsageRecord,
+    UsageDay,
+    UsageFeature,
 )
 
 # How far back the measures look, in days before as_of (the rules use 30 and 60, SPEC §2a).
@@ -31,7 +32,6 @@ EVENT_DAYS = 90
 SURVEY_DAYS = 180
 INVOICE_DAYS = 180
 CASE_STUDY_DAYS = 365
-INTEGRATION_FEATURE_HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
 
 
 @dataclass(frozen=True)
@@ -106,58 +106,105 @@ def subscriptions(batch: AccountRange, window: Window) -> pd.DataFrame:
 
 
 def _usage_sql(vendor: str, batched: bool) -> str:
-    """One pass over the usage rows of the window, grouped by subscription and feature."""
+    """One pass over the usage days of the window (accounts.UsageDay: the usage rows added up per
+    subscription and day by the database), grouped by subscription and feature word."""
     if vendor == "postgresql":
-        mask = "BIT_OR(CAST(1 AS bigint) << (CAST(%s AS date) - u.date))"
-    else:  # SQLite has no BIT_OR: a sum of distinct powers of two is the same bit set
-        mask = "SUM(DISTINCT 1 << CAST(julianday(%s) - julianday(u.date) AS INTEGER))"
+        day_bit = "CAST(1 AS bigint) << (CAST(%s AS date) - d.date)"
+        bit_or = "BIT_OR({})"
+    else:  # SQLite has no BIT_OR: a sum of distinct powers of two is the same bit set, and a
+        # feature set is the OR of each of its bits, summed the same way below in Python instead
+        day_bit = "1 << CAST(julianday(%s) - julianday(d.date) AS INTEGER)"
+        bit_or = "GROUP_CONCAT(DISTINCT {})"
     if not batched:
         join, where = "", ""
     elif vendor == "postgresql":  # the batch's subscriptions by id: an index scan, not a whole-table scan
-        join, where = "", "AND u.subscription_id = ANY(%s)"
+        join, where = "", "AND d.subscription_id = ANY(%s)"
     else:
-        join = f"JOIN {Subscription._meta.db_table} s ON s.id = u.subscription_id"
+        join = f"JOIN {Subscription._meta.db_table} s ON s.id = d.subscription_id"
         where = "AND s.account_id >= %s AND s.account_id <= %s"
+    used_on = bit_or.format(f"CASE WHEN d.usage_count > 0 THEN {day_bit} ELSE 0 END")
+    features = bit_or.format("CASE WHEN {} THEN d.features_used ELSE 0 END")
     return f"""
-        SELECT u.subscription_id, u.feature_name,
-               SUM(CASE WHEN u.date >= %s THEN u.usage_count ELSE 0 END),
-               SUM(CASE WHEN u.date < %s THEN u.usage_count ELSE 0 END),
-               SUM(CASE WHEN u.date >= %s THEN u.error_count ELSE 0 END),
-               MAX(u.date),
-               {mask},
-               SUM(CASE WHEN u.date > %s THEN u.usage_count ELSE 0 END),
-               SUM(CASE WHEN u.date > %s AND u.date <= %s THEN u.usage_count ELSE 0 END),
-               SUM(CASE WHEN u.date > %s AND u.date <= %s THEN u.usage_count ELSE 0 END)
-        FROM {UsageRecord._meta.db_table} u {join}
-        WHERE u.date >= %s AND u.date <= %s {where}
-        GROUP BY u.subscription_id, u.feature_name
+        SELECT d.subscription_id, d.word,
+               SUM(CASE WHEN d.date >= %s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN d.date < %s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN d.date >= %s THEN d.error_count ELSE 0 END),
+               SUM(CASE WHEN d.date >= %s THEN d.integration_usage ELSE 0 END),
+               SUM(CASE WHEN d.date >= %s THEN d.integration_errors ELSE 0 END),
+               {used_on},
+               {features.format("d.date >= %s")},
+               {features.format("d.date >= %s")},
+               {features.format("d.date >= %s AND d.date < %s")},
+               SUM(CASE WHEN d.date > %s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN d.date > %s AND d.date <= %s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN d.date > %s AND d.date <= %s THEN d.usage_count ELSE 0 END)
+        FROM {UsageDay._meta.db_table} d {join}
+        WHERE d.date >= %s AND d.date <= %s {where}
+        GROUP BY d.subscription_id, d.word
     """
 
 
-def _bits(mask: np.ndarray, first: int, count: int) -> np.ndarray:
-    """The `count` day flags from bit `first` on (bit i: used on as_of - i days), one row per mask."""
-    return ((mask[:, None] >> np.arange(first, first + count, dtype=np.int64)) & 1).astype(np.uint8)
+def _or_text(values: pd.Series) -> np.ndarray:
+    """SQLite's GROUP_CONCAT of distinct bit sets, OR-ed together (PostgreSQL returns the OR itself)."""
+    result = np.zeros(len(values), dtype=np.int64)
+    for i, text in enumerate(values.tolist()):
+        if isinstance(text, str):
+            for part in text.split(","):
+                result[i] |= int(part)
+        elif text is not None and text == text:
+            result[i] = int(text)
+    return result
+
+
+USAGE_COLUMNS = ["subscription_id", "word", "usage_30", "usage_prev", "errors_30", "integration_usage_30",
+                 "integration_errors_30", "days_used", "features_30", "features_recent", "features_before",
+                 "last_n", "before_n", "week_before_n"]
+MASK_COLUMNS = ("days_used", "features_30", "features_recent", "features_before")
+
+
+def _or_by(keys: list[np.ndarray], masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The OR of `masks` per distinct key (keys: equal-length arrays, compared together, the first
+    one sorting first). Returns the position of each group's first row and the OR of each group."""
+    if len(masks) == 0:
+        return np.array([], dtype=np.int64), masks[:0]
+    order = np.lexsort(keys[::-1])
+    change = np.zeros(len(order), dtype=bool)
+    change[0] = True
+    for key in keys:
+        ordered = key[order]
+        change[1:] |= ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(change)
+    return order[starts], np.bitwise_or.reduceat(masks[order], starts)
+
+
+@dataclass
+class Usage:
+    """What the recompute reads of usage: per subscription (the rules), per account (the measures and
+    the usage-cliff alert) and the features gone quiet (the core-feature alert)."""
+
+    by_subscription: pd.DataFrame
+    by_account: pd.DataFrame
+    quiet_features: pd.DataFrame
 
 
 def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: int,
-          subscriptions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every usage measure from one pass over the window's usage rows (no per-day rows leave the
-    database: the days a feature was used travel as a 61-bit set).
+          subscriptions: pd.DataFrame) -> Usage:
+    """Every usage measure from one pass over the window's usage days (no per-day rows leave the
+    database: the days a subscription used anything, and the features it used in a period, travel
+    as bit sets).
 
-    Returns (by_feature, by_account). by_feature, per subscription and feature: usage and errors in
-    the last and prior 30 days, the last day used, and the days used in the 30 days before the
-    core-feature quiet window [as_of - quiet_days, as_of]. by_account, over the last 30 days: active
-    days, and the usage of the days the cliff alert compares (the last n days, the n before, the same
-    n days a week earlier)."""
+    by_subscription: usage and errors in the last and prior 30 days. by_account, over the last 30
+    days: usage, active days, distinct features used, integration usage and errors, and the usage of
+    the days the cliff alert compares (the last n days, the n before, the same n days a week
+    earlier). quiet_features: see `quiet_features`."""
     n, vendor = cliff_days, connection.vendor
-    as_of = window.as_of if vendor == "postgresql" else window.as_of.isoformat()
 
     def day(days_before: int):
         d = window.day(days_before)
         return d if vendor == "postgresql" else d.isoformat()
 
-    params = [day(30), day(30), day(30), as_of, day(n), day(2 * n), day(n), day(7 + n), day(7),
-              day(USAGE_DAYS), as_of]
+    params = [day(30)] * 5 + [day(0), day(30), day(quiet_days), day(quiet_days + 30), day(quiet_days),
+                              day(n), day(2 * n), day(n), day(7 + n), day(7), day(USAGE_DAYS), day(0)]
     if batch.first is not None:
         if vendor == "postgresql":
             params.append([int(i) for i in subscriptions["subscription_id"]])
@@ -166,25 +213,72 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
     with connection.cursor() as cursor:
         cursor.execute(_usage_sql(vendor, batch.first is not None), params)
         rows = cursor.fetchall()
-    columns = ["subscription_id", "feature", "usage_30", "usage_prev", "errors_30", "last_used", "mask", "last_n",
-               "before_n", "week_before_n"]
-    by_feature = pd.DataFrame.from_records(rows, columns=columns)
-    for column in ("usage_30", "usage_prev", "errors_30", "mask", "last_n", "before_n", "week_before_n"):
-        by_feature[column] = by_feature[column].fillna(0).astype("int64")
-    by_feature["last_used"] = pd.to_datetime(by_feature["last_used"])
-    mask = by_feature["mask"].to_numpy()
-    by_feature["days_before_quiet"] = _bits(mask, quiet_days + 1, 30).sum(axis=1).astype("int64")
+    df = pd.DataFrame.from_records(rows, columns=USAGE_COLUMNS)
+    for column in USAGE_COLUMNS:
+        if column in MASK_COLUMNS and vendor != "postgresql":
+            df[column] = _or_text(df[column])
+        df[column] = df[column].fillna(0).astype("int64")
+    df["account_id"] = df["subscription_id"].map(subscriptions.set_index("subscription_id")["account_id"])
+    df = df[df["account_id"].notna()]
+    df["account_id"] = df["account_id"].astype("int64")
 
-    by_feature["account_id"] = by_feature["subscription_id"].map(
-        subscriptions.set_index("subscription_id")["account_id"])
-    account_of = by_feature["account_id"].to_numpy()
-    days = pd.DataFrame(_bits(mask, 0, 31)).groupby(account_of).max()
-    sums = by_feature[["last_n", "before_n", "week_before_n"]].groupby(account_of).sum()
-    by_account = pd.DataFrame({
-        "active_days": days.sum(axis=1).astype("int64"),
-        "last_3": sums["last_n"], "before_3": sums["before_n"], "week_before_3": sums["week_before_n"],
-    }).rename_axis("account_id")
-    return by_feature, by_account
+    by_subscription = df.groupby("subscription_id")[["account_id", "usage_30", "usage_prev", "errors_30"]].agg(
+        {"account_id": "first", "usage_30": "sum", "usage_prev": "sum", "errors_30": "sum"}).reset_index()
+    account, word = df["account_id"].to_numpy(), df["word"].to_numpy()
+    firsts, days = _or_by([account], df["days_used"].to_numpy())
+    by_account = df.groupby("account_id")[["usage_30", "usage_prev", "integration_usage_30", "integration_errors_30",
+                                           "last_n", "before_n", "week_before_n"]].sum()
+    active = pd.Series(np.bitwise_count(days & ((1 << 31) - 1)).astype("int64"), index=account[firsts])
+    word_firsts, features = _or_by([account, word], df["features_30"].to_numpy())
+    distinct = pd.Series(np.bitwise_count(features).astype("int64")).groupby(account[word_firsts]).sum()
+    by_account = by_account.assign(active_days=active, features_30=distinct).rename(
+        columns={"last_n": "last_3", "before_n": "before_3", "week_before_n": "week_before_3"})
+    by_account.index.name = "account_id"
+    return Usage(by_subscription, by_account,
+                 quiet_features(df, window, quiet_days, batch_subscriptions=subscriptions))
+
+
+QUIET_COLUMNS = ["account_id", "feature", "last_used", "days_before"]
+
+
+def quiet_features(df: pd.DataFrame, window: Window, quiet_days: int, *, batch_subscriptions: pd.DataFrame
+                   ) -> pd.DataFrame:
+    """Per account and feature, for every feature used in the 30 days before the quiet period
+    [as_of - quiet_days, as_of] and not used since: the days it was used in those 30 days and the last
+    day it was used (the core-feature alert decides which of them are core). Reads the usage days of
+    those accounts only."""
+    account, word = df["account_id"].to_numpy(), df["word"].to_numpy()
+    firsts, before = _or_by([account, word], df["features_before"].to_numpy())
+    _, recent = _or_by([account, word], df["features_recent"].to_numpy())
+    quiet = before & ~recent
+    keep = quiet != 0
+    if not keep.any():
+        return pd.DataFrame(columns=QUIET_COLUMNS)
+    wanted = pd.DataFrame({"account_id": account[firsts][keep], "word": word[firsts][keep], "quiet": quiet[keep]})
+    subs = batch_subscriptions[batch_subscriptions["account_id"].isin(wanted["account_id"])]
+    sub_ids = [int(i) for i in subs["subscription_id"]]
+    first_day, last_day = window.day(quiet_days + 30), window.day(quiet_days + 1)
+    qs = (UsageDay.objects.filter(subscription_id__in=sub_ids, date__gte=first_day, date__lte=last_day,
+                                  features_used__gt=0)
+          .order_by().values_list("subscription_id", "word", "date", "features_used"))
+    days = frame(qs, ["subscription_id", "word", "date", "features_used"])
+    days["account_id"] = days["subscription_id"].map(subs.set_index("subscription_id")["account_id"])
+    days = days.merge(wanted, on=["account_id", "word"])
+    names = dict(UsageFeature.objects.values_list("pk", "name"))
+    found = []
+    for bit in range(UsageDay.FEATURES_PER_WORD):
+        flag = 1 << bit
+        hits = days[(days["quiet"].to_numpy() & flag != 0) & (days["features_used"].to_numpy() & flag != 0)]
+        if hits.empty:
+            continue
+        per = hits.groupby(["account_id", "word"])["date"].agg(["nunique", "max"]).reset_index()
+        per["feature"] = [names.get(w * UsageDay.FEATURES_PER_WORD + bit + 1) for w in per["word"]]
+        found.append(per.rename(columns={"nunique": "days_before", "max": "last_used"}))
+    if not found:
+        return pd.DataFrame(columns=QUIET_COLUMNS)
+    result = pd.concat(found, ignore_index=True)
+    result["last_used"] = pd.to_datetime(result["last_used"])
+    return result[QUIET_COLUMNS]
 
 
 def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
@@ -335,8 +429,9 @@ class BookData:
     window: Window
     accounts: pd.DataFrame
     subscriptions: pd.DataFrame
-    usage_by_feature: pd.DataFrame
+    usage_by_subscription: pd.DataFrame
     usage_by_account: pd.DataFrame
+    quiet_features: pd.DataFrame
     tickets: pd.DataFrame
     intent_items: pd.DataFrame
     touchpoints: pd.DataFrame
@@ -349,12 +444,6 @@ class BookData:
     has_contacts: bool
     has_ticket_text: bool = False
 
-    def __post_init__(self) -> None:
-        # Every usage row's account, joined once here for the measures and alerts that group by account.
-        if "account_id" not in self.usage_by_feature:
-            owner = self.subscriptions.set_index("subscription_id")["account_id"]
-            self.usage_by_feature = self.usage_by_feature.assign(
-                account_id=self.usage_by_feature["subscription_id"].map(owner))
 
 
 def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:
@@ -376,14 +465,15 @@ def _tune_session() -> None:
 def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:
     window = Window(as_of)
     subs = subscriptions(batch, window)
-    by_feature, by_account = usage(batch, window, quiet_days=int(alerts["core_feature_unused"].get("days", 7)),
-                                   cliff_days=int(alerts["usage_cliff"].get("days", 3)), subscriptions=subs)
+    used = usage(batch, window, quiet_days=int(alerts["core_feature_unused"].get("days", 7)),
+                 cliff_days=int(alerts["usage_cliff"].get("days", 3)), subscriptions=subs)
     return BookData(
         window=window,
         accounts=accounts(batch),
         subscriptions=subs,
-        usage_by_feature=by_feature,
-        usage_by_account=by_account,
+        usage_by_subscription=used.by_subscription,
+        usage_by_account=used.by_account,
+        quiet_features=used.quiet_features,
         tickets=tickets(batch, window),
         intent_items=intent_items(batch, window),
         touchpoints=touchpoints(batch, window),

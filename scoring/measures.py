@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.config import Config, MeasureConfig, Normalisation
-from scoring.fetch import INTEGRATION_FEATURE_HINTS, BookData
+from scoring.fetch import BookData
 
 WINDOW_DAYS = 31  # "last 30 days" holds 31 dates: both ends are included
 
@@ -26,7 +26,7 @@ def _active_accounts(data: BookData) -> pd.Index:
     """Accounts with a subscription active on as_of or any usage in the last 60 days."""
     subs = data.subscriptions
     active = set(subs.loc[subs["active"], "account_id"])
-    return pd.Index(sorted(active | set(data.usage_by_feature["account_id"].dropna())))
+    return pd.Index(sorted(active | set(data.usage_by_account.index)))
 
 
 def _touchpoint_count(data: BookData, column: str) -> pd.Series:
@@ -46,15 +46,13 @@ def daily_active_rate(data: BookData) -> pd.Series:
 
 def feature_adoption_depth(data: BookData) -> pd.Series:
     """Distinct features used in the last 30 days."""
-    usage = data.usage_by_feature
-    used = usage[usage["usage_30"] > 0].groupby("account_id")["feature"].nunique()
-    depth = _per_account(data, used)
+    depth = _per_account(data, data.usage_by_account["features_30"])
     return depth.where(~depth.isna() | ~data.accounts.index.isin(_active_accounts(data)), 0.0)
 
 
 def usage_trend_30d(data: BookData) -> pd.Series:
     """Usage in the last 30 days relative to the 30 before (no data without prior usage)."""
-    sums = data.usage_by_feature.groupby("account_id")[["usage_30", "usage_prev"]].sum()
+    sums = data.usage_by_account
     ratio = sums["usage_30"] / sums["usage_prev"].where(sums["usage_prev"] > 0)
     return _per_account(data, ratio)
 
@@ -125,13 +123,11 @@ def team_adoption(data: BookData) -> pd.Series:
 
 
 def integration_health(data: BookData) -> pd.Series:
-    """1 - error rate of integration features (EHR sync, API, interfaces) in the last 30 days."""
-    usage = data.usage_by_feature
-    # Whole words of the feature name only: "api" names an integration, "capitation" does not.
-    pattern = r"(?:^|[\W_])(?:" + "|".join(INTEGRATION_FEATURE_HINTS) + r")(?:[\W_]|$)"
-    integration = usage[usage["feature"].str.lower().str.contains(pattern) & (usage["usage_30"] > 0)]
-    sums = integration.groupby("account_id")[["usage_30", "errors_30"]].sum()
-    return _per_account(data, (1 - sums["errors_30"] / sums["usage_30"]).clip(lower=0))
+    """1 - error rate of integration features (EHR sync, API, interfaces: accounts.UsageFeature) in
+    the last 30 days; no data without integration use."""
+    sums = data.usage_by_account
+    used = sums["integration_usage_30"].where(sums["integration_usage_30"] > 0)
+    return _per_account(data, (1 - sums["integration_errors_30"] / used).clip(lower=0))
 
 
 # Relationship ------------------------------------------------------------------------------------

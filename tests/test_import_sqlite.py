@@ -1,6 +1,7 @@
 """The embedded default database (SQLite, used by the demo) imports RavenStack through its own
 write path, just as PostgreSQL does."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -54,3 +55,24 @@ def test_sqlite_keeps_the_usage_days_exact_through_import_change_and_delete(tmp_
     days, same = first.split()
     assert int(days) > 20000 and same == "True"
     assert second.split() == ["True", "True"]
+
+
+def test_sqlite_scores_ravenstack_exactly_as_postgresql_does(tmp_path, db):
+    from django.core.management import call_command
+
+    from accounts.importing.services import import_files, read_directory
+    from scoring.services import recompute_scores
+
+    assert manage(tmp_path, "migrate", "--no-input").returncode == 0
+    assert manage(tmp_path, "import_data", str(RAVENSTACK_DIR)).returncode == 0
+    scored = manage(tmp_path, "recompute_scores", "--as-of", "2024-12-31")
+    assert scored.returncode == 0, scored.stderr
+    assert import_files(read_directory(RAVENSTACK_DIR)).ok
+    recompute_scores(as_of=dt.date(2024, 12, 31))
+    for level in ("subscription", "account"):
+        on_sqlite, on_postgres = tmp_path / f"sqlite-{level}.csv", tmp_path / f"postgres-{level}.csv"
+        exported = manage(tmp_path, "export_risk", "--as-of", "2024-12-31", "--level", level, "--output",
+                          str(on_sqlite))
+        assert exported.returncode == 0, exported.stderr
+        call_command("export_risk", "--as-of", "2024-12-31", "--level", level, "--output", str(on_postgres))
+        assert on_sqlite.read_text() == on_postgres.read_text()

@@ -21,10 +21,9 @@ ACCOUNT_COLUMNS = ["account_id", "external_id", "name", "plan_tier", "segment", 
 SUBSCRIPTION_COLUMNS = ["subscription_id", "sub_external_id", "account_id", "start_date", "end_date", "sub_plan_tier",
                         "sub_seats", "mrr", "arr", "is_trial", "upgrade_flag", "downgrade_flag", "churn_flag",
                         "active"]
-USAGE_BY_FEATURE_COLUMNS = ["subscription_id", "feature", "usage_30", "usage_prev", "errors_30", "last_used",
-                            "days_before_quiet"]
 PER_ACCOUNT_COLUMNS = {
-    "usage_by_account": ["active_days", "last_3", "before_3", "week_before_3"],
+    "usage_by_account": ["usage_30", "usage_prev", "integration_usage_30", "integration_errors_30", "last_3",
+                         "before_3", "week_before_3", "active_days", "features_30"],
     "tickets": ["tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90", "rated_90",
                 "satisfaction_sum_90", "feature_requests_90", "last_ticket"],
     "touchpoints": ["touchpoints_90", "community_90", "docs_90", "csm_60", "executive_90", "last_interaction",
@@ -52,9 +51,36 @@ def subscription(subscription_id: int, account_id: int, *, active: bool = True, 
     return row
 
 
-def usage(subscription_id: int, feature: str, usage_30: int, usage_prev: int = 0, errors_30: int = 0) -> dict:
+def usage(subscription_id: int, feature: str, usage_30: int, usage_prev: int = 0, errors_30: int = 0, *,
+          integration: bool = False) -> dict:
+    """A feature's usage by a subscription over the windows (fetch.usage hands the measures these,
+    added up per subscription and per account)."""
     return {"subscription_id": subscription_id, "feature": feature, "usage_30": usage_30, "usage_prev": usage_prev,
-            "errors_30": errors_30, "last_used": dt.date(2024, 12, 31), "days_before_quiet": 0}
+            "errors_30": errors_30, "integration": integration}
+
+
+def usage_frames(rows: list[dict], subscriptions: pd.DataFrame, given: dict[int, dict]
+                 ) -> tuple[pd.DataFrame, dict[int, dict]]:
+    """The per-subscription and per-account usage that fetch.usage would read for these rows; fields
+    given per account win over the computed ones."""
+    df = pd.DataFrame(rows, columns=["subscription_id", "feature", "usage_30", "usage_prev", "errors_30",
+                                     "integration"])
+    df["account_id"] = df["subscription_id"].map(subscriptions.set_index("subscription_id")["account_id"])
+    by_subscription = df.groupby("subscription_id").agg(
+        account_id=("account_id", "first"), usage_30=("usage_30", "sum"), usage_prev=("usage_prev", "sum"),
+        errors_30=("errors_30", "sum")).reset_index()
+    per_account: dict[int, dict] = {}
+    for account_id, group in df.groupby("account_id"):
+        integration = group[group["integration"].astype(bool)]
+        per_account[int(account_id)] = {
+            "usage_30": int(group["usage_30"].sum()), "usage_prev": int(group["usage_prev"].sum()),
+            "features_30": group.loc[group["usage_30"] > 0, "feature"].nunique(),
+            "integration_usage_30": int(integration["usage_30"].sum()),
+            "integration_errors_30": int(integration["errors_30"].sum()),
+        }
+    for account_id, fields in given.items():
+        per_account.setdefault(account_id, {}).update(fields)
+    return by_subscription, per_account
 
 
 def per_account(name: str, rows: dict[int, dict]) -> pd.DataFrame:
@@ -72,11 +98,14 @@ def book(accounts: list[dict], *, subscriptions: list[dict] = (), usage_by_featu
     accounts_frame = accounts_frame.set_index("account_id", drop=False).rename_axis(None)
     subs = pd.DataFrame(list(subscriptions), columns=SUBSCRIPTION_COLUMNS)
     subs["active"] = subs["active"].astype(bool)
+    by_subscription, tables["usage_by_account"] = usage_frames(list(usage_by_feature), subs,
+                                                                tables.get("usage_by_account", {}))
     return BookData(
         window=Window(dt.date(2024, 12, 31)),
         accounts=accounts_frame,
         subscriptions=subs,
-        usage_by_feature=pd.DataFrame(list(usage_by_feature), columns=USAGE_BY_FEATURE_COLUMNS),
+        usage_by_subscription=by_subscription,
+        quiet_features=pd.DataFrame(columns=["account_id", "feature", "last_used", "days_before"]),
         intent_items=pd.DataFrame(columns=["account_id", "source", "item", "at", "phrase"]),
         previous_health=pd.Series(dtype="float64"),
         has_touchpoints=has_touchpoints,
@@ -261,11 +290,12 @@ def test_integration_health_is_one_minus_the_error_rate_of_integration_features(
         [account(1), account(2), account(3), account(4)],
         subscriptions=[subscription(10, 1), subscription(20, 2), subscription(30, 3), subscription(40, 4)],
         usage_by_feature=[
-            usage(10, "ehr_sync", 150, errors_30=1), usage(10, "API", 50, errors_30=1),
+            usage(10, "ehr_sync", 150, errors_30=1, integration=True),
+            usage(10, "API", 50, errors_30=1, integration=True),
             usage(10, "scheduling", 500, errors_30=400),  # not an integration: ignored
-            usage(20, "hl7_interface", 10, errors_30=25),  # more errors than calls: 0, not negative
+            usage(20, "hl7_interface", 10, errors_30=25, integration=True),  # more errors than calls: 0
             usage(30, "scheduling", 80),  # no integration feature
-            usage(40, "ehr_sync", 0, usage_prev=90, errors_30=0),  # not used in the last 30 days
+            usage(40, "ehr_sync", 0, usage_prev=90, errors_30=0, integration=True),  # not used lately
         ],
     )
 
@@ -435,14 +465,6 @@ def test_health_score_is_never_invented_for_an_account_without_data():
 
     assert math.isnan(result.loc[1, "health_score"])
     assert result.loc[1, "health_tier"] is None
-
-
-def test_integration_health_reads_whole_words_of_feature_names_only():
-    data = book([account(1)], subscriptions=[subscription(10, 1)],
-                usage_by_feature=[usage(10, "capitation_report", 100, errors_30=50),
-                                  usage(10, "api", 200, errors_30=2)])
-
-    assert values(measures.integration_health(data)) == {1: 0.99}
 
 
 def test_feature_requests_in_ticket_texts_count_in_a_book_without_touchpoints():
