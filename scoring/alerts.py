@@ -113,9 +113,9 @@ def silent_account(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     index = scores.accounts.index
     latest = pd.concat(
-        [pd.to_datetime(data.touchpoints["last_interaction"], utc=True).reindex(index),
-         pd.to_datetime(data.tickets["last_ticket"], utc=True).reindex(index),
-         pd.to_datetime(data.surveys["last_survey"], utc=True).reindex(index)], axis=1,
+        [pd.to_datetime(data.touchpoints["last_interaction"], utc=True, format="ISO8601").reindex(index),
+         pd.to_datetime(data.tickets["last_ticket"], utc=True, format="ISO8601").reindex(index),
+         pd.to_datetime(data.surveys["last_survey"], utc=True, format="ISO8601").reindex(index)], axis=1,
     ).max(axis=1)
     cutoff = pd.Timestamp(data.window.instant(int(rule["days"]) - 1))
     silent = latest.isna() | (latest < cutoff)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import (
@@ -65,6 +66,12 @@ class AccountRange:
         if self.first is None:
             return Q()
         return Q(**{f"{path}__gte": self.first, f"{path}__lte": self.last})
+
+
+def _as_text(instant: Max) -> Cast:
+    """An instant fetched as its ISO text, which pandas parses for a whole column at once (decoding
+    each into a Python datetime took longer than the query). Readers use pd.to_datetime(utc=True)."""
+    return Cast(instant, output_field=CharField())
 
 
 def frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
@@ -263,6 +270,7 @@ def quiet_features(df: pd.DataFrame, window: Window, quiet_days: int, *, batch_s
           .order_by().values_list("subscription_id", "word", "date", "features_used"))
     days = frame(qs, ["subscription_id", "word", "date", "features_used"])
     days["account_id"] = days["subscription_id"].map(subs.set_index("subscription_id")["account_id"])
+    days["date"] = pd.to_datetime(days["date"])
     days = days.merge(wanted, on=["account_id", "word"])
     names = dict(UsageFeature.objects.values_list("pk", "name"))
     found = []
@@ -302,7 +310,7 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
             rated_90=Count("satisfaction_score", filter=recent),
             satisfaction_sum_90=Sum("satisfaction_score", filter=recent, default=0),
             feature_requests_90=Count("id", filter=recent & Q(feature_request=True)),
-            last_ticket=Max("submitted_at"),
+            last_ticket=_as_text(Max("submitted_at")),
         )
     )
     return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90",
@@ -347,7 +355,7 @@ def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
             docs_90=Count("id", filter=recent & Q(kind="docs")),
             csm_60=Count("id", filter=Q(occurred_at__gte=window.instant(60)) & csm_kinds),
             executive_90=Count("id", filter=recent & (Q(kind="qbr") | Q(contact__role="executive_sponsor"))),
-            last_interaction=Max("occurred_at", filter=interaction),
+            last_interaction=_as_text(Max("occurred_at", filter=interaction)),
             case_study_365=Count("id", filter=Q(case_study=True)),
             feature_requests_90=Count("id", filter=recent & Q(feature_request=True)),
         )
@@ -362,7 +370,7 @@ def surveys(batch: AccountRange, window: Window) -> pd.DataFrame:
         SurveyResponse.objects.filter(batch.q("account_id"), responded_at__gte=window.instant(SURVEY_DAYS),
                                       responded_at__lt=window.end)
         .order_by().values_list("account_id")
-        .annotate(responses=Count("id"), nps_sum=Sum("nps_score", default=0), last_survey=Max("responded_at"))
+        .annotate(responses=Count("id"), nps_sum=Sum("nps_score", default=0), last_survey=_as_text(Max("responded_at")))
     )
     return frame(qs, ["account_id", "responses", "nps_sum", "last_survey"]).set_index("account_id")
 

@@ -98,14 +98,19 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
         value, fields = inputs[rule.id]
         points, tier_index = _tiered(rule, value)
         total += points
-        field_arrays = {name: series.to_numpy() for name, series in fields.items()}
-        for row in np.flatnonzero(tier_index >= 0):
-            evidence = {name: _plain(array[row]) for name, array in field_arrays.items()}
-            reason = rule.tiers[tier_index[row]].reason.format(**evidence)
+        rows = np.flatnonzero(tier_index >= 0)
+        # The evidence of every row that fired, a column at a time, as plain Python values.
+        columns = {name: [_plain(v) for v in series.to_numpy()[rows].tolist()] for name, series in fields.items()}
+        drops = ([round(v, 4) for v in value.to_numpy(dtype="float64")[rows].tolist()] if rule.id == "usage_drop"
+                 else None)
+        tiers = rule.tiers
+        for k, row in enumerate(rows.tolist()):
+            evidence = {name: column[k] for name, column in columns.items()}
+            reason = tiers[tier_index[row]].reason.format(**evidence)
             if rule.id == "churn_intent" and extra_evidence[row]:
                 evidence["items"] = extra_evidence[row]
-            if rule.id == "usage_drop":  # the share next to the percentage it was rounded to
-                evidence = {"pct": evidence.pop("pct"), "drop": round(float(value.iloc[row]), 4), **evidence}
+            if drops is not None:  # the share next to the percentage it was rounded to
+                evidence = {"pct": evidence.pop("pct"), "drop": drops[k], **evidence}
             fired[row].append({"rule": rule.id, "points": int(points[row]), "reason": reason, "evidence": evidence})
     score = np.minimum(total, 100)
     level = np.where(score >= config.high, "High", np.where(score >= config.medium, "Medium", "Low"))

@@ -3,6 +3,7 @@ and date per account, at the edges of its window."""
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from accounts import models as m
@@ -63,9 +64,9 @@ def test_ticket_counts_use_their_windows_and_the_last_ticket_looks_back_a_year()
     row = tickets.loc[account.pk]
     assert (row.tickets_30, row.rated_30, row.satisfaction_sum_30, row.escalated_30) == (2, 1, 2, 1)
     assert (row.tickets_90, row.rated_90, row.satisfaction_sum_90) == (4, 3, 11)
-    assert row.last_ticket == at(days_before(0))
+    assert pd.Timestamp(row.last_ticket) == at(days_before(0))
     old = tickets.loc[old_only.pk]
-    assert (old.tickets_30, old.tickets_90, old.last_ticket) == (0, 0, at(days_before(300)))
+    assert (old.tickets_30, old.tickets_90, pd.Timestamp(old.last_ticket)) == (0, 0, at(days_before(300)))
 
 
 def test_intent_items_are_the_customers_words_of_the_last_30_days():
