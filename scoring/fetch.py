@@ -124,8 +124,10 @@ def _usage_sql(vendor: str, batched: bool) -> str:
         bit_or = "GROUP_CONCAT(DISTINCT {})"
     if not batched:
         join, where = "", ""
-    elif vendor == "postgresql":  # the batch's subscriptions by id: an index scan, not a whole-table scan
-        join, where = "", "AND d.subscription_id = ANY(%s)"
+    elif vendor == "postgresql":
+        # The span of the batch's subscription ids (rows of other accounts inside it are dropped in
+        # Python): a plain range the planner scans in parallel, cheaper than a list of ids.
+        join, where = "", "AND d.subscription_id BETWEEN %s AND %s"
     else:
         join = f"JOIN {Subscription._meta.db_table} s ON s.id = d.subscription_id"
         where = "AND s.account_id >= %s AND s.account_id <= %s"
@@ -214,7 +216,8 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
                               day(n), day(2 * n), day(n), day(7 + n), day(7), day(USAGE_DAYS), day(0)]
     if batch.first is not None:
         if vendor == "postgresql":
-            params.append([int(i) for i in subscriptions["subscription_id"]])
+            ids = subscriptions["subscription_id"]
+            params += [int(ids.min()), int(ids.max())] if len(ids) else [0, -1]
         else:
             params += [batch.first, batch.last]
     with connection.cursor() as cursor:

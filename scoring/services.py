@@ -235,23 +235,24 @@ def _copy_snapshots(values: dict[str, list], as_of: dt.date) -> None:
 
 # Recompute runs ------------------------------------------------------------------------------------------
 
-def _ranges(batch_size: int) -> list[tuple[int, int]]:
+def _ranges(batch_size: int, min_batches: int = 1) -> list[tuple[int, int]]:
     ids = np.fromiter(Account.objects.order_by("id").values_list("id", flat=True), dtype=np.int64)
-    return [(int(chunk[0]), int(chunk[-1])) for chunk in np.array_split(ids, max(1, -(-len(ids) // batch_size)))
-            if len(chunk)]
+    count = max(1, min_batches, -(-len(ids) // batch_size))
+    return [(int(chunk[0]), int(chunk[-1])) for chunk in np.array_split(ids, count) if len(chunk)]
 
 
 @transaction.atomic
 def recompute_run_create(*, as_of: dt.date, trigger: str, user: User | None = None,
-                         batch_size: int | None = None) -> RecomputeRun:
-    """A run for the date with its batches (nothing scored yet). With a percentile normalisation the
-    whole book is one batch, because a percentile needs every account of the group at once."""
+                         batch_size: int | None = None, min_batches: int = 1) -> RecomputeRun:
+    """A run for the date with its batches (nothing scored yet): batches of at most `batch_size`
+    accounts, and at least `min_batches` of them (one per worker). With a percentile normalisation
+    the whole book is one batch, because a percentile needs every account of the group at once."""
     config = config_active()
     parsed = parse_config(config.data)
     size = batch_size or settings.SCORING_BATCH_SIZE
     if any(m.normalisation.method == "percentile" for m in parsed.measures):
-        size = 10**9
-    ranges = _ranges(size)
+        size, min_batches = 10**9, 1
+    ranges = _ranges(size, min_batches)
     run = RecomputeRun.objects.create(as_of=as_of, config=config, trigger=trigger, created_by=user,
                                       batches_total=len(ranges))
     RecomputeBatch.objects.bulk_create(
@@ -331,10 +332,13 @@ class RecomputeReport:
 def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | None = None,
                      batch_size: int | None = None, workers: int = 1,
                      progress: Callable[[int, int], None] | None = None) -> RecomputeReport:
-    """Recompute every account's snapshot for the date in this process, with `workers` threads taking
-    the batches in turn (while one thread waits for the database another scores in Python)."""
+    """Recompute every account's snapshot for the date from this process: batch after batch, or with
+    `workers` > 1 in that many worker processes at once (PostgreSQL only; each batch is still one
+    transaction, so the run is as safe to kill or repeat as a single process)."""
     started = time.perf_counter()
-    run = recompute_run_create(as_of=as_of, trigger=trigger, user=user, batch_size=batch_size)
+    if connection.vendor != "postgresql":
+        workers = 1  # SQLite takes one writer at a time
+    run = recompute_run_create(as_of=as_of, trigger=trigger, user=user, batch_size=batch_size, min_batches=workers)
     batch_ids = list(run.batches.order_by("number").values_list("id", flat=True))
     try:
         if workers <= 1 or len(batch_ids) <= 1:
@@ -343,7 +347,7 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
                 if progress:
                     progress(number, len(batch_ids))
         else:
-            _recompute_threaded(batch_ids, workers, progress)
+            _recompute_in_processes(batch_ids, workers, progress)
     except Exception as error:
         recompute_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise
@@ -351,24 +355,41 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
     return RecomputeReport(run=run, seconds=time.perf_counter() - started)
 
 
-def _recompute_threaded(batch_ids: list[int], workers: int, progress: Callable[[int, int], None] | None) -> None:
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+def _recompute_in_processes(batch_ids: list[int], workers: int,
+                            progress: Callable[[int, int], None] | None) -> None:
+    """The batches spread over forked worker processes; progress as each batch finishes."""
+    import multiprocessing
 
-    from django.db import close_old_connections, connections
+    from django.db import connections
 
-    def one(batch_id: int) -> None:
-        try:
-            recompute_batch(batch_id=batch_id)
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    close_old_connections()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recompute") as pool:
-        futures = [pool.submit(one, batch_id) for batch_id in batch_ids]
-        for number, future in enumerate(as_completed(futures), 1):
-            future.result()
+    connections.close_all()  # a forked child must open its own connection, never share the parent's
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes=min(workers, len(batch_ids)), initializer=_worker_start) as pool:
+        for number, _ in enumerate(pool.imap_unordered(_worker_batch, batch_ids), 1):
             if progress:
                 progress(number, len(batch_ids))
+
+
+def _worker_start() -> None:
+    """In a worker process: die with the parent (Linux), so a killed recompute leaves no worker behind
+    to finish its batch later."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_batch(batch_id: int) -> int:
+    from django.db import connections
+
+    try:
+        recompute_batch(batch_id=batch_id)
+    finally:
+        connections.close_all()
+    return batch_id
 
 
 def latest_as_of() -> dt.date | None:
