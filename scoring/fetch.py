@@ -275,19 +275,19 @@ def quiet_features(df: pd.DataFrame, window: Window, quiet_days: int, *, batch_s
     days["account_id"] = days["subscription_id"].map(subs.set_index("subscription_id")["account_id"])
     days["date"] = pd.to_datetime(days["date"])
     days = days.merge(wanted, on=["account_id", "word"])
-    names = dict(UsageFeature.objects.values_list("pk", "name"))
-    found = []
-    for bit in range(UsageDay.FEATURES_PER_WORD):
-        flag = 1 << bit
-        hits = days[(days["quiet"].to_numpy() & flag != 0) & (days["features_used"].to_numpy() & flag != 0)]
-        if hits.empty:
-            continue
-        per = hits.groupby(["account_id", "word"])["date"].agg(["nunique", "max"]).reset_index()
-        per["feature"] = [names.get(w * UsageDay.FEATURES_PER_WORD + bit + 1) for w in per["word"]]
-        found.append(per.rename(columns={"nunique": "days_before", "max": "last_used"}))
-    if not found:
+    if days.empty:
         return pd.DataFrame(columns=QUIET_COLUMNS)
-    result = pd.concat(found, ignore_index=True)
+    # Every (day, feature) of a quiet feature used that day: the set bits of quiet & used.
+    hits = (days["quiet"].to_numpy() & days["features_used"].to_numpy()).astype("<u8")
+    flags = np.unpackbits(hits.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    row, bit = np.nonzero(flags)
+    used = pd.DataFrame({"account_id": days["account_id"].to_numpy()[row], "word": days["word"].to_numpy()[row],
+                         "bit": bit, "date": days["date"].to_numpy()[row]})
+    result = used.groupby(["account_id", "word", "bit"])["date"].agg(days_before="nunique", last_used="max")
+    result = result.reset_index()
+    names = dict(UsageFeature.objects.values_list("pk", "name"))
+    result["feature"] = [names.get(w * UsageDay.FEATURES_PER_WORD + b + 1)
+                         for w, b in zip(result["word"].tolist(), result["bit"].tolist(), strict=True)]
     result["last_used"] = pd.to_datetime(result["last_used"])
     return result[QUIET_COLUMNS]
 

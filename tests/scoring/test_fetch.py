@@ -83,3 +83,25 @@ def test_intent_items_are_the_customers_words_of_the_last_30_days():
 
     assert sorted(zip(items["source"], items["item"], items["phrase"], strict=True)) == [
         ("ticket", "T-IN", "won't renew"), ("touchpoint", "TP-IN", "evaluating other options")]
+
+
+def test_features_gone_quiet_carry_their_days_of_use_and_last_day():
+    subscription = factories.SubscriptionFactory(start_date=dt.date(2024, 1, 1))
+    other = factories.SubscriptionFactory(account=subscription.account, start_date=dt.date(2024, 1, 1))
+
+    def use(sub, feature: str, days_ago: range) -> None:
+        m.UsageRecord.objects.bulk_create(
+            factories.UsageRecordFactory.build(subscription=sub, feature_name=feature, date=days_before(n),
+                                               usage_count=3) for n in days_ago)
+
+    use(subscription, "scheduling", range(10, 61))  # daily until 10 days ago
+    use(subscription, "billing", range(8, 38, 3))  # every third day of the 30 before the quiet week
+    use(other, "billing", range(9, 38, 3))  # and on other days by the account's second subscription
+    use(subscription, "reports", range(0, 61))  # in use: not quiet
+
+    quiet = load().quiet_features.sort_values("feature")
+
+    assert quiet["feature"].tolist() == ["billing", "scheduling"]
+    assert quiet["days_before"].tolist() == [20, 28]  # days of [as_of - 37, as_of - 8] with use
+    assert [d.date() for d in quiet["last_used"]] == [days_before(8), days_before(10)]
+    assert set(quiet["account_id"]) == {subscription.account_id}
