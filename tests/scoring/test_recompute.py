@@ -198,7 +198,8 @@ def start_command(*args: str, log: Path) -> subprocess.Popen:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_path, workers):
     import_ravenstack()
     recompute()
     clean = snapshot_values()
@@ -207,7 +208,8 @@ def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_pat
     Snapshot.objects.all().delete()
     Alert.objects.all().delete()
 
-    process = start_command("recompute_scores", "--as-of", "2024-12-31", "--batch-size", "50",
+    # With worker processes, killing the command takes its workers along (none finishes a batch later).
+    process = start_command("recompute_scores", "--as-of", "2024-12-31", "--batch-size", "50", "--workers", workers,
                             log=tmp_path / "killed.log")
     deadline = time.monotonic() + 120
     try:
@@ -220,6 +222,7 @@ def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_pat
         process.kill()
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    time.sleep(0.5)  # a worker that outlived the command would have written on meanwhile
 
     killed = RecomputeRun.objects.get(status=RunStatus.RUNNING)
     batches = list(killed.batches.order_by("number"))
@@ -238,6 +241,23 @@ def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_pat
     assert snapshot_values() == clean
     assert sorted(Alert.objects.values_list("account", "kind", "message")) == clean_alerts
     assert RecomputeRun.objects.filter(status=RunStatus.SUCCEEDED).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_write_exactly_the_snapshots_of_one_process():
+    import_ravenstack()
+    recompute()
+    clean = snapshot_values()
+    clean_alerts = sorted(Alert.objects.values_list("account", "kind", "message"))
+    Snapshot.objects.all().delete()
+    Alert.objects.all().delete()
+
+    recompute("--workers", "3")
+
+    run = RecomputeRun.objects.latest("id")
+    assert (run.status, run.batches_total, run.batches_done, run.accounts_scored) == (RunStatus.SUCCEEDED, 3, 3, 500)
+    assert snapshot_values() == clean
+    assert sorted(Alert.objects.values_list("account", "kind", "message")) == clean_alerts
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,9 @@
-"""python manage.py recompute_scores [--as-of D] [--days N]: recompute every account's snapshot.
+"""python manage.py recompute_scores [--as-of D] [--days N] [--workers N]: recompute every account's
+snapshot.
 
-Runs the batches in this process (the daily schedule and the web button spread them over Celery
-workers instead). --days N recomputes the N days up to the as-of date, oldest first, so the trend
-of each day reads the day 30 days earlier.
+Runs the batches in this process, or with --workers N in N forked processes (the daily schedule
+and the web button spread them over Celery workers instead). --days N recomputes the N days up to
+the as-of date, oldest first, so the trend of each day reads the day 30 days earlier.
 """
 
 import datetime as dt
@@ -25,19 +26,25 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=1, help="Also recompute the days before (default 1).")
         parser.add_argument("--batch-size", type=int, default=None,
                             help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="Worker processes scoring batches at once, PostgreSQL only (default: "
+                                 "SCORING_COMMAND_WORKERS, 1).")
 
-    def handle(self, *args, as_of, days, batch_size, verbosity, **options):
+    def handle(self, *args, as_of, days, batch_size, workers, verbosity, **options):
         as_of = as_of or timezone.localdate()
         if days < 1:
             raise CommandError("--days must be at least 1")
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be at least 1")
         for offset in range(days - 1, -1, -1):
             day = as_of - dt.timedelta(days=offset)
             printer = ProgressPrinter(self.stdout.write, 10) if verbosity > 1 else None
             try:
                 report = recompute_scores(
                     as_of=day, batch_size=batch_size or settings.SCORING_COMMAND_BATCH_SIZE,
+                    workers=workers or settings.SCORING_COMMAND_WORKERS,
                     progress=(lambda done, total, p=printer: p("batches", done, total)) if printer else None,
                 )
             except ConfigError as error:
