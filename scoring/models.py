@@ -116,6 +116,12 @@ class StoredJSONField(models.JSONField):
 class Snapshot(models.Model):
     """An account's health and churn risk as of one date, with the full breakdown (SPEC §2)."""
 
+    def breakdown(self) -> dict[str, dict[str, float | None]]:
+        """The measure breakdown: {measure id: {"raw", "score", "points"}}."""
+        from scoring.measures import breakdown
+
+        return breakdown(self.measures)
+
     # No index of its own: the one-per-day constraint's index starts with the account.
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
     as_of = models.DateField()
@@ -144,7 +150,8 @@ class Snapshot(models.Model):
     tickets_30d = models.IntegerField(default=0)
     churn_intent_30d = models.IntegerField(default=0)
 
-    measures = StoredJSONField(default=dict, help_text="Per measure: raw value, 0-100 score and points.")
+    measures = StoredJSONField(default=dict, help_text="Per measure: [raw value, 0-100 score, points]; "
+                                                       "read with breakdown().")
     fired_rules = StoredJSONField(default=list, help_text="Per fired rule: points, reason and evidence.")
 
     class Meta:

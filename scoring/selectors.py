@@ -80,8 +80,9 @@ def measure_rows(snapshot: Snapshot) -> list[dict]:
     was configured in the snapshot's configuration version."""
     config = parse_config(snapshot.config.data)
     rows = []
+    measures = snapshot.breakdown()
     for measure in config.measures:
-        values = snapshot.measures.get(measure.id, {})
+        values = measures.get(measure.id, {})
         rows.append({
             "id": measure.id, "label": MEASURE_LABELS[measure.id],
             "group": GROUP_LABELS[MEASURE_IDS[measure.id]], "weight": measure.weight,

@@ -104,7 +104,7 @@ def test_a_csm_reads_the_scores_and_resolves_an_alert_in_place(page, live_server
     expect(measures.locator("tbody tr")).to_have_count(17)
     expect(measures.locator("tr", has_text="Daily active rate").locator("td")).to_have_text(
         measure_cells(snapshot, "Usage", "Daily active rate", "daily_active_rate", 15))
-    assert snapshot.measures["payment_health"]["raw"] is None  # no invoices in this book
+    assert snapshot.breakdown()["payment_health"]["raw"] is None  # no invoices in this book
     expect(measures.locator("tr", has_text="Payment health").locator("td")).to_have_text(
         ["Business", "Payment health", "8", "no data", "—", "left out"])
     scores.screenshot(path=screenshot_path("scores-account.png"))

@@ -67,7 +67,7 @@ def snapshot_of(external_id: str) -> Snapshot:
 
 def measure_cells(snapshot: Snapshot, group: str, label: str, measure_id: str, weight: int) -> list[str]:
     """The cells of one row of the breakdown table, formatted as templates/scoring/_scores.html does."""
-    values = snapshot.measures[measure_id]
+    values = snapshot.breakdown()[measure_id]
     if values["raw"] is None:
         return [group, label, str(weight), "no data", "—", "left out"]
     return [group, label, str(weight), floatformat(values["raw"], "-3"), floatformat(values["score"], 0),

@@ -35,7 +35,7 @@ def test_the_demo_book_shows_every_tier_with_explained_breakdowns():
     # and each scored measure's points add up to the health score.
     for snapshot in today.exclude(health_score=None):
         assert min(sum(r["points"] for r in snapshot.fired_rules), 100) == snapshot.risk_score
-        points = [v["points"] for v in snapshot.measures.values() if v["points"] is not None]
+        points = [v["points"] for v in snapshot.breakdown().values() if v["points"] is not None]
         assert sum(points) == pytest.approx(snapshot.health_score, abs=0.1)
         assert {r["rule"] for r in snapshot.fired_rules} <= set(RULE_IDS)
     # Thirty days of history give every account a trend.

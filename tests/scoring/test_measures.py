@@ -2,7 +2,6 @@
 normalisation, tiers and the weighted score with rescaled weights."""
 
 import datetime as dt
-import json
 import math
 
 import numpy as np
@@ -415,7 +414,7 @@ def test_health_breakdown_records_raw_value_score_and_points_and_no_data():
     }
 
     # Stored as JSON text, written a column at a time; it must read back as exactly these numbers.
-    first, second = map(json.loads, measures.health_scores(data, three_measure_config(), raw=raw)["measures"])
+    first, second = map(measures.breakdown, measures.health_scores(data, three_measure_config(), raw=raw)["measures"])
 
     assert first == {
         "daily_active_rate": {"raw": 0.6, "score": 50.0, "points": 27.78},  # 50 * 15 / 27
@@ -436,7 +435,7 @@ def test_health_breakdown_text_keeps_every_digit_of_the_rounded_values():
 
     (text,) = measures.health_scores(data, three_measure_config(), raw=raw)["measures"]
 
-    breakdown = json.loads(text)
+    breakdown = measures.breakdown(text)
     assert breakdown["daily_active_rate"]["raw"] == 0.3333
     assert breakdown["payment_health"]["raw"] == 0.6667
     assert breakdown["csm_interactions"] == {"raw": 1000000.0, "score": 100.0, "points": 14.81}
@@ -453,7 +452,7 @@ def test_health_score_of_a_book_with_only_onboarding_data_uses_the_default_measu
     assert values(result["health_score"]) == {1: 50.0, 2: None}
     assert values(result["covered_share"]) == {1: 0.04, 2: 0.0}
     assert result["health_tier"].tolist() == ["At risk", None]
-    breakdown = json.loads(result.loc[1, "measures"])
+    breakdown = measures.breakdown(result.loc[1, "measures"])
     assert breakdown["onboarding_completion"] == {"raw": 70.0, "score": 50.0, "points": 50.0}
     assert [m for m, entry in breakdown.items() if entry["score"] is not None] == ["onboarding_completion"]
 

@@ -135,13 +135,13 @@ def test_a_snapshot_records_its_configuration_measures_and_fired_rules_with_evid
          "evidence": {"pct": 100, "last": 0, "prior": 8, "drop": 1.0}},
         {"rule": "downgrade", "points": 12, "reason": "Recent downgrade (value risk)", "evidence": {}},
     ]
-    assert set(snapshot.measures) == set(MEASURE_IDS)
-    with_data = {k: v for k, v in snapshot.measures.items() if v["score"] is not None}
+    assert set(snapshot.breakdown()) == set(MEASURE_IDS)
+    with_data = {k: v for k, v in snapshot.breakdown().items() if v["score"] is not None}
     weights = {mc["id"]: mc["weight"] for mc in active.data["health"]["measures"]}
     assert snapshot.covered_share == round(sum(weights[k] for k in with_data) / 100, 3)
     # The breakdown explains the number: the measures' points add up to the health score (each rounded).
     assert abs(sum(v["points"] for v in with_data.values()) - snapshot.health_score) < 0.1
-    assert all(set(v) == {"raw", "score", "points"} for v in snapshot.measures.values())
+    assert all(set(v) == {"raw", "score", "points"} for v in snapshot.breakdown().values())
 
 
 @pytest.mark.django_db

@@ -338,16 +338,16 @@ def test_the_account_page_shows_the_scores_and_their_breakdown(client, csm, own_
     assertContains(response, f"<p><strong>Top reasons:</strong> {USAGE_REASON}; {SATISFACTION_REASON}</p>", html=True)
     assertContains(response, f"<p><strong>Recommended actions:</strong> {OWN_ACTIONS}</p>", html=True)
     # Measures with data show value, 0-100 score and points; those without say so instead of a value.
-    assert snapshot.measures["daily_active_rate"]["raw"] is not None
+    assert snapshot.breakdown()["daily_active_rate"]["raw"] is not None
     assertContains(response, measure_row(measure_cells(snapshot, "Usage", "Daily active rate", "daily_active_rate",
                                                        15)), html=True)
-    assert snapshot.measures["payment_health"]["raw"] is None  # no invoices in this book
+    assert snapshot.breakdown()["payment_health"]["raw"] is None  # no invoices in this book
     assertContains(response, '<tr class="muted"><td>Business</td><td>Payment health</td><td>8</td><td>no data</td>'
                              "<td>—</td><td>left out</td></tr>", html=True)
-    assert snapshot.measures["csm_interactions"]["raw"] is None  # no touchpoints in this book
+    assert snapshot.breakdown()["csm_interactions"]["raw"] is None  # no touchpoints in this book
     assertContains(response, '<tr class="muted"><td>Relationship</td><td>CSM interactions</td><td>4</td>'
                              "<td>no data</td><td>—</td><td>left out</td></tr>", html=True)
-    without_data = sum(values["raw"] is None for values in snapshot.measures.values())
+    without_data = sum(values["raw"] is None for values in snapshot.breakdown().values())
     assertContains(response, "<td>no data</td>", count=without_data, html=True)
     assertContains(response, "<td>left out</td>", count=without_data, html=True)
 
