@@ -191,7 +191,10 @@ class UsageDay(models.Model):
 
     FEATURES_PER_WORD = 62
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Derived rows, written by the database itself: no foreign-key check per row (Django still
+    # deletes a subscription's days with it).
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                     db_constraint=False)
     date = models.DateField()
     word = models.PositiveSmallIntegerField(default=0, help_text="Which 62 features features_used describes.")
     usage_count = models.BigIntegerField(default=0)

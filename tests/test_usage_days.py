@@ -62,9 +62,18 @@ def test_rows_saved_one_by_one_add_up_per_day_with_a_bit_per_feature_used():
     add(subscription, "scheduling", 4, date=DAY + dt.timedelta(days=1))
 
     features = dict(m.UsageFeature.objects.values_list("name", "pk"))
-    first = m.UsageDay.objects.get(subscription=subscription, date=DAY)
-    assert (first.usage_count, first.error_count, first.integration_usage, first.integration_errors) == (15, 2, 5, 2)
-    assert first.features_used == (1 << (features["scheduling"] - 1)) | (1 << (features["EHR_sync"] - 1))
+    first = m.UsageDay.objects.filter(subscription=subscription, date=DAY)
+    totals = [sum(getattr(d, f) for d in first) for f in ("usage_count", "error_count", "integration_usage",
+                                                            "integration_errors")]
+    assert totals == [15, 2, 5, 2]
+    # Feature number n (from 1) is bit (n - 1) % 62 of word (n - 1) // 62; "reports" was not used.
+    expected: dict[int, int] = {}
+    for name in ("scheduling", "EHR_sync"):
+        slot = features[name] - 1
+        expected[slot // 62] = expected.get(slot // 62, 0) | 1 << (slot % 62)
+    reports = features["reports"] - 1
+    expected.setdefault(reports // 62, 0)
+    assert {d.word: d.features_used for d in first} == expected
     assert stored_days() == days_from_rows()
 
 
@@ -115,7 +124,8 @@ def test_bulk_inserts_and_more_than_62_features_are_kept_exact():
                                            usage_count=n % 5, error_count=n % 3) for n in range(130))
 
     days = stored_days()
-    assert [day[2] for day in days] == [0, 1, 2]  # three words of 62 features
+    words = {(pk - 1) // 62 for pk in m.UsageFeature.objects.values_list("pk", flat=True)}
+    assert [day[2] for day in days] == sorted(words) and len(words) >= 3  # 130 features: 3 words or more
     assert days == days_from_rows()
 
 
@@ -141,6 +151,36 @@ def test_imports_and_reimports_with_changes_keep_the_days_exact():
     assert again.ok
     assert stored_days() == days_from_rows()
     assert [(d, u, e) for _, d, _, u, e, *_ in stored_days()] == [(DAY, 5, 3), (DAY + dt.timedelta(days=2), 3, 0)]
+
+
+def test_big_imports_rebuild_the_days_of_their_subscriptions_once(monkeypatch):
+    from accounts.importing import writing
+
+    monkeypatch.setattr(writing, "BULK_ROWS", 2)  # every usage file here takes the bulk path
+    accounts = csv_bytes(ACCOUNTS_HEADER, "A-1,Clinic,Health,US,2024-01-01,partner,Pro,10,False,False")
+    subscriptions = csv_bytes(SUBSCRIPTIONS_HEADER,
+                              "S-1,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True",
+                              "S-2,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True",
+                              "S-3,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True")
+    first = import_files({"ravenstack_accounts.csv": accounts, "ravenstack_subscriptions.csv": subscriptions,
+                          "ravenstack_feature_usage.csv": csv_bytes(
+                              USAGE_HEADER, "U-1,S-1,2024-06-01,ehr_sync,10,60,1,False",
+                              "U-2,S-1,2024-06-01,reports,5,60,0,False", "U-3,S-2,2024-06-02,reports,2,60,0,False")})
+    assert first.ok and first.counts()["usage"]["inserted"] == 3
+    assert stored_days() == days_from_rows()
+    assert len(stored_days()) == 2
+
+    # Later rows of one known subscription and of a new one (rebuilds those two only), and a change.
+    again = import_files({"ravenstack_feature_usage.csv": csv_bytes(
+        USAGE_HEADER, "U-1,S-1,2024-06-01,ehr_sync,10,60,1,False", "U-2,S-1,2024-06-01,reports,7,60,0,False",
+        "U-4,S-1,2024-06-01,labs,1,60,0,False", "U-5,S-3,2024-06-05,fhir_api,4,60,2,False")})
+    assert again.ok and (again.counts()["usage"]["inserted"], again.counts()["usage"]["updated"]) == (2, 1)
+    assert stored_days() == days_from_rows()
+    assert m.UsageDay.objects.get(subscription__external_id="S-1").usage_count == 18
+    assert m.UsageDay.objects.get(subscription__external_id="S-3").integration_errors == 2
+    # Rows written one by one afterwards still reach their day through the trigger.
+    add(m.Subscription.objects.get(external_id="S-2"), "reports", 3, date=dt.date(2024, 6, 2))
+    assert stored_days() == days_from_rows()
 
 
 def test_the_triggers_are_the_only_writers_needed():

@@ -5,6 +5,7 @@ import io
 import time
 import zipfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,38 +199,45 @@ def _resolve_references(pf: ParsedFile) -> pd.DataFrame:
     return frame
 
 
-def _with_text_signals(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """Customer texts are analysed as they are written (see accounts.models.AnalysedText). A file that
-    carries only part of a text (a subject but no body) marks its rows for analysis on the next
-    scoring run instead, which reads the whole stored text."""
+def _text_signals(table: Table, frame: pd.DataFrame) -> dict[str, object] | None:
+    """The columns to add to a table of customer texts (see accounts.models.AnalysedText): the
+    analysis when the file carries the whole text; only a mark "not analysed" when it carries part
+    of it (a subject but no body: the next scoring run reads the whole stored text); None for tables
+    without texts or files without text columns."""
     from scoring.text_signals import ANALYSER, SIGNAL_COLUMNS, analyse_texts
 
     if not issubclass(table.model, AnalysedText):
-        return frame
+        return None
     present = [f for f in table.model.TEXT_FIELDS if f in frame.columns]
     if len(present) == len(table.model.TEXT_FIELDS):
         subject, body = (frame[f] for f in table.model.TEXT_FIELDS)
         signals = analyse_texts(subject, body)
-        return frame.assign(**{c: signals[c] for c in SIGNAL_COLUMNS}, analysed_with=ANALYSER)
-    if present:
-        return frame.assign(analysed_with="")
-    return frame
+        return {**{c: signals[c] for c in SIGNAL_COLUMNS}, "analysed_with": ANALYSER}
+    return {"analysed_with": ""} if present else None
 
 
 def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress) -> list[TableResult]:
-    """Upsert every parsed table in dependency order, inside the caller's transaction."""
+    """Upsert every parsed table in dependency order, inside the caller's transaction. Customer texts
+    are analysed in a second thread meanwhile (the big usage file keeps this one waiting on the
+    database), and joined to their table when its turn comes."""
     results: list[TableResult] = []
     ordered = [t for t in TABLES if t.name in parsed]
-    for index, table in enumerate(ordered):
-        pf = parsed[table.name]
-        progress(f"Writing {table.filename}", index, len(ordered))
-        started = time.perf_counter()
-        frame = _with_text_signals(table, _resolve_references(pf))
-        keys = {table.column(k).field for k in table.key}
-        update_columns = [c for c in frame.columns if c not in keys]
-        count = upsert(table, frame, update_columns)
-        results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
-                                   count.updated, time.perf_counter() - started))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-texts") as pool:
+        analyses = {t.name: pool.submit(_text_signals, t, parsed[t.name].frame) for t in ordered
+                    if issubclass(t.model, AnalysedText)}
+        for index, table in enumerate(ordered):
+            pf = parsed[table.name]
+            progress(f"Writing {table.filename}", index, len(ordered))
+            started = time.perf_counter()
+            frame = _resolve_references(pf)
+            signals = analyses[table.name].result() if table.name in analyses else None
+            if signals:
+                frame = frame.assign(**signals)
+            keys = {table.column(k).field for k in table.key}
+            update_columns = [c for c in frame.columns if c not in keys]
+            count = upsert(table, frame, update_columns)
+            results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
+                                       count.updated, time.perf_counter() - started))
     return results
 
 

@@ -17,8 +17,10 @@ import pyarrow.csv as pacsv
 from django.db import connection
 from django.db.models import Field, Model
 
+from accounts import usage_days
 from accounts.importing.reading import arrow_column
 from accounts.importing.schema import Table
+from accounts.models import UsageRecord
 
 SQLITE_BATCH = 500
 # From this many rows on, foreign keys are checked once for the whole table rather than row by
@@ -112,16 +114,32 @@ def _write_postgres(table: Table, rows: pa.Table, update_columns: list[str]) -> 
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for name, _ in foreign_keys:
             cursor.execute(f"ALTER TABLE {target} DROP CONSTRAINT {q(name)}")
-        cursor.execute(
+        insert = (
             f"INSERT INTO {target} ({column_list}) "
             f"SELECT {', '.join(f's.{q(c)}' for c in columns)} FROM {staging} AS s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {key_match}) ORDER BY {order}"
         )
-        inserted = cursor.rowcount
+        if foreign_keys and table.model is UsageRecord:
+            inserted = _insert_usage_in_bulk(cursor, insert, staging)
+        else:
+            cursor.execute(insert)
+            inserted = cursor.rowcount
         for name, definition in foreign_keys:
             cursor.execute(f"ALTER TABLE {target} ADD CONSTRAINT {q(name)} {definition}")
         cursor.execute(f"DROP TABLE {staging}")
     return WriteCount(inserted, updated)
+
+
+def _insert_usage_in_bulk(cursor, insert: str, staging: str) -> int:
+    """A big load of usage rows: its daily totals (accounts.UsageDay) are rebuilt once afterwards for
+    the subscriptions that got rows, instead of row set by row set in the insert trigger."""
+    cursor.execute(f"ALTER TABLE {UsageRecord._meta.db_table} DISABLE TRIGGER {usage_days.INSERT_TRIGGER}")
+    cursor.execute(f"WITH added AS ({insert} RETURNING subscription_id) "
+                   f"SELECT count(*), array_agg(DISTINCT subscription_id) FROM added")
+    inserted, subscriptions = cursor.fetchone()
+    cursor.execute(f"ALTER TABLE {UsageRecord._meta.db_table} ENABLE TRIGGER {usage_days.INSERT_TRIGGER}")
+    usage_days.rebuild_subscriptions(cursor, subscriptions or [], feature_source=staging)
+    return inserted
 
 
 def _foreign_keys(cursor, table: Table) -> list[tuple[str, str]]:

@@ -4,43 +4,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-# A feature is an integration feature when one of these words stands on its own in its name, words
-# being separated by spaces and _ - . / : ( ) , (the same test on every database, without regex).
-HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
-SEPARATORS = ("_", "-", ".", "/", ":", "(", ")", ",")
-
-
-def integration_test(column: str) -> str:
-    text = f"lower({column})"
-    for separator in SEPARATORS:
-        text = f"replace({text}, '{separator}', ' ')"
-    spaced = f"(' ' || {text} || ' ')"
-    return "(" + " OR ".join(f"{spaced} LIKE '% {hint} %'" for hint in HINTS) + ")"
-
-
-DAY_COLUMNS = ("subscription_id, date, word, usage_count, error_count, features_used, integration_usage, "
-               "integration_errors")
-
-
-def rebuild_sql(where: str, *, postgres: bool) -> str:
-    """Rebuild whole days from their usage rows (u) joined to the feature list (f)."""
-    bit = "CAST(1 AS bigint) << CAST((f.id - 1) % 62 AS integer)" if postgres else "(1 << ((f.id - 1) % 62))"
-    used = f"CASE WHEN u.usage_count > 0 THEN {bit} ELSE 0 END"
-    features = f"BIT_OR({used})" if postgres else f"SUM(DISTINCT {used})"
-    return (f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) "
-            f"SELECT u.subscription_id, u.date, (f.id - 1) / 62, SUM(u.usage_count), SUM(u.error_count), {features}, "
-            f"SUM(CASE WHEN f.integration THEN u.usage_count ELSE 0 END), "
-            f"SUM(CASE WHEN f.integration THEN u.error_count ELSE 0 END) "
-            f"FROM accounts_usagerecord u JOIN accounts_usagefeature f ON f.name = u.feature_name "
-            f"WHERE {where} GROUP BY u.subscription_id, u.date, (f.id - 1) / 62")
-
-
-def register_sql(source: str, column: str) -> str:
-    """Add the feature names not listed yet."""
-    select = (f"SELECT DISTINCT {column}, {integration_test(column)} FROM {source} "
-              f"WHERE NOT EXISTS (SELECT 1 FROM accounts_usagefeature f WHERE f.name = {column}) ORDER BY 1")
-    return f"INSERT INTO accounts_usagefeature (name, integration) {select} ON CONFLICT (name) DO NOTHING"
-
+from accounts.usage_days import DAY_COLUMNS, rebuild_sql, rebuild_subscriptions, register_sql
 
 ADD_TO_DAYS = """
     usage_count = {d}usage_count + excluded.usage_count, error_count = {d}error_count + excluded.error_count,
@@ -142,8 +106,12 @@ def install(apps, schema_editor):
     postgres = schema_editor.connection.vendor == "postgresql"
     with schema_editor.connection.cursor() as cursor:
         # The days of the rows already there, then the triggers that keep them exact.
-        cursor.execute(register_sql("accounts_usagerecord", "feature_name"))
-        cursor.execute(rebuild_sql("1 = 1", postgres=postgres))
+        if postgres:
+            cursor.execute("SELECT array_agg(DISTINCT subscription_id) FROM accounts_usagerecord")
+            rebuild_subscriptions(cursor, cursor.fetchone()[0] or [], feature_source="accounts_usagerecord")
+        else:
+            cursor.execute(register_sql("accounts_usagerecord", "feature_name"))
+            cursor.execute(rebuild_sql("1 = 1", postgres=False))
         for statement in postgres_sql() if postgres else sqlite_sql():
             cursor.execute(statement)
 
@@ -184,7 +152,7 @@ class Migration(migrations.Migration):
                 ('features_used', models.BigIntegerField(default=0, help_text='Bit (feature number mod 62) set for every feature used (count above 0) that day.')),
                 ('integration_usage', models.BigIntegerField(default=0)),
                 ('integration_errors', models.BigIntegerField(default=0)),
-                ('subscription', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.subscription')),
+                ('subscription', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.subscription')),
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('subscription', 'date', 'word'), name='one_usage_day_per_word')],
