@@ -25,10 +25,11 @@ def integration_test(column: str) -> str:
 
 
 def register_sql(source: str, column: str) -> str:
-    """Add the feature names of `source` not listed yet (in name order, so numbering is stable)."""
+    """Add the feature names of `source` not listed yet (in name order, so numbering is stable). The
+    names are made distinct first: the integration test runs once per name, not once per row."""
     return (f"INSERT INTO accounts_usagefeature (name, integration) "
-            f"SELECT DISTINCT {column}, {integration_test(column)} FROM {source} "
-            f"WHERE NOT EXISTS (SELECT 1 FROM accounts_usagefeature f WHERE f.name = {column}) ORDER BY 1 "
+            f"SELECT n.name, {integration_test('n.name')} FROM (SELECT DISTINCT {column} AS name FROM {source}) n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM accounts_usagefeature f WHERE f.name = n.name) ORDER BY 1 "
             f"ON CONFLICT (name) DO NOTHING")
 
 

@@ -161,16 +161,18 @@ def test_big_imports_rebuild_the_days_of_their_subscriptions_once(monkeypatch):
     subscriptions = csv_bytes(SUBSCRIPTIONS_HEADER,
                               "S-1,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True",
                               "S-2,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True",
-                              "S-3,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True")
+                              "S-3,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True",
+                              "S-4,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True")
     first = import_files({"ravenstack_accounts.csv": accounts, "ravenstack_subscriptions.csv": subscriptions,
                           "ravenstack_feature_usage.csv": csv_bytes(
                               USAGE_HEADER, "U-1,S-1,2024-06-01,ehr_sync,10,60,1,False",
-                              "U-2,S-1,2024-06-01,reports,5,60,0,False", "U-3,S-2,2024-06-02,reports,2,60,0,False")})
-    assert first.ok and first.counts()["usage"]["inserted"] == 3
+                              "U-2,S-1,2024-06-01,reports,5,60,0,False", "U-3,S-2,2024-06-02,reports,2,60,0,False",
+                              "U-6,S-4,2024-06-02,reports,1,60,0,False")})
+    assert first.ok and first.counts()["usage"]["inserted"] == 4
     assert stored_days() == days_from_rows()
-    assert len(stored_days()) == 2
+    assert len(stored_days()) == 3
 
-    # Later rows of one known subscription and of a new one (rebuilds those two only), and a change.
+    # Later rows of one known subscription and of a new one (rebuilds those two of the four), and a change.
     again = import_files({"ravenstack_feature_usage.csv": csv_bytes(
         USAGE_HEADER, "U-1,S-1,2024-06-01,ehr_sync,10,60,1,False", "U-2,S-1,2024-06-01,reports,7,60,0,False",
         "U-4,S-1,2024-06-01,labs,1,60,0,False", "U-5,S-3,2024-06-05,fhir_api,4,60,2,False")})
