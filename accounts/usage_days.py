@@ -69,8 +69,10 @@ def rebuild_subscriptions(cursor, subscription_ids: list[int], *, feature_source
         cursor.execute(f"CREATE TEMP TABLE import_usage_days ON COMMIT DROP AS {aggregate_sql('TRUE', postgres=True)}")
         cursor.execute("DELETE FROM accounts_usageday")
     else:
+        # Written out (whole numbers only): the aggregate's own % operators rule out query parameters.
+        ids = "'{" + ",".join(str(int(i)) for i in subscription_ids) + "}'::bigint[]"
         cursor.execute(f"CREATE TEMP TABLE import_usage_days ON COMMIT DROP AS "
-                       f"{aggregate_sql('u.subscription_id = ANY(%s)', postgres=True)}", [subscription_ids])
-        cursor.execute("DELETE FROM accounts_usageday WHERE subscription_id = ANY(%s)", [subscription_ids])
+                       f"{aggregate_sql(f'u.subscription_id = ANY({ids})', postgres=True)}")
+        cursor.execute(f"DELETE FROM accounts_usageday WHERE subscription_id = ANY({ids})")
     cursor.execute(f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) SELECT * FROM import_usage_days")
     cursor.execute("DROP TABLE import_usage_days")
