@@ -191,6 +191,9 @@ class UsageDay(models.Model):
 
     FEATURES_PER_WORD = 62
 
+    # One row per subscription, day and word, and no other key: the primary key is the only index
+    # written when millions of days are added by an import.
+    pk = models.CompositePrimaryKey("subscription", "date", "word")
     # Derived rows, written by the database itself: no foreign-key check per row (Django still
     # deletes a subscription's days with it).
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+", db_index=False,
@@ -203,11 +206,6 @@ class UsageDay(models.Model):
         default=0, help_text="Bit (feature number mod 62) set for every feature used (count above 0) that day.")
     integration_usage = models.BigIntegerField(default=0)
     integration_errors = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["subscription", "date", "word"], name="one_usage_day_per_word"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.date}"

@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='UsageDay',
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('pk', models.CompositePrimaryKey('subscription', 'date', 'word', blank=True, editable=False, primary_key=True, serialize=False)),
                 ('date', models.DateField()),
                 ('word', models.PositiveSmallIntegerField(default=0, help_text='Which 62 features features_used describes.')),
                 ('usage_count', models.BigIntegerField(default=0)),
@@ -154,9 +154,6 @@ class Migration(migrations.Migration):
                 ('integration_errors', models.BigIntegerField(default=0)),
                 ('subscription', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.subscription')),
             ],
-            options={
-                'constraints': [models.UniqueConstraint(fields=('subscription', 'date', 'word'), name='one_usage_day_per_word')],
-            },
         ),
         migrations.RunPython(install, uninstall),
     ]
