@@ -141,7 +141,9 @@ class UsageRecord(models.Model):
     different subscriptions, and every one of those rows is a real, distinct record.
     """
 
-    # No index of its own: both composite indexes below start with the subscription.
+    # No index of its own: the identity's index starts with the subscription. Nothing reads usage
+    # rows by date across the book (scoring reads the usage days), so no index serves that either:
+    # every index here is paid for by every imported row.
     subscription = models.ForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="usage", db_index=False
     )
@@ -159,7 +161,6 @@ class UsageRecord(models.Model):
                 fields=["subscription", "usage_id"], name="usage_unique_per_subscription"
             ),
         ]
-        indexes = [models.Index(fields=["subscription", "date"], name="usage_sub_date")]
 
     def __str__(self) -> str:
         return f"{self.usage_id} {self.feature_name} {self.date}"
