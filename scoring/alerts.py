@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -169,22 +169,32 @@ def _plain(value):
 
 
 def alerts_open(*, as_of, detected: pd.DataFrame) -> int:
-    """Open the detected alerts; an account's open alert of the same type stays as it is. Only the
-    alerts not open yet are written (most conditions hold day after day); the database constraint
-    still drops a duplicate that another run opened meanwhile. Returns how many alerts were opened."""
+    """Open the detected alerts; an account's open alert of the same type stays as it is (the database
+    constraint drops the duplicate, also against another run opening it meanwhile). Returns how many
+    alerts were opened."""
     if detected.empty:
         return 0
     accounts = detected["account_id"].astype(int).tolist()
+    messages = [m[:300] for m in detected["message"].tolist()]
+    evidence = [_plain(e) for e in detected["evidence"].tolist()]
+    if connection.vendor == "postgresql":  # one statement, however many alerts
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Alert._meta.db_table} (account_id, kind, status, as_of, message, evidence, created_at) "
+                f"SELECT v.account_id, v.kind, %s, %s, v.message, CAST(v.evidence AS jsonb), %s "
+                f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
+                f"AS v(account_id, kind, message, evidence) "
+                f"ON CONFLICT DO NOTHING",
+                [AlertStatus.OPEN, as_of, timezone.now(), accounts, detected["kind"].tolist(), messages,
+                 [json.dumps(e) for e in evidence]],
+            )
+            return cursor.rowcount
     # Counted over the batch's accounts only, so other batches committing meanwhile do not count.
     mine = Alert.objects.filter(status=AlertStatus.OPEN, account_id__in=accounts)
-    already = pd.MultiIndex.from_tuples(list(mine.values_list("account_id", "kind")) or [(0, "")])
-    new = detected[~pd.MultiIndex.from_arrays([detected["account_id"].astype(int), detected["kind"]]).isin(already)]
-    if new.empty:
-        return 0
     before = mine.count()
     Alert.objects.bulk_create(
-        [Alert(account_id=int(r.account_id), kind=r.kind, as_of=as_of, message=r.message[:300],
-               evidence=_plain(r.evidence)) for r in new.itertuples()],
+        [Alert(account_id=a, kind=k, as_of=as_of, message=m, evidence=e)
+         for a, k, m, e in zip(accounts, detected["kind"].tolist(), messages, evidence, strict=True)],
         ignore_conflicts=True, batch_size=2000,
     )
     return max(mine.count() - before, 0)
@@ -198,13 +208,16 @@ def alert_resolve(*, alert: Alert, user: User) -> bool:
     return bool(updated)
 
 
-def _claim(field: str, limit: int = 500) -> list[Alert]:
-    """Open alerts not yet announced on one channel, marked as announced in the same transaction."""
+def _claim(field: str, limit: int = 5000) -> list[Alert]:
+    """Open alerts not yet announced on one channel, marked as announced in the same transaction;
+    loaded with just what the messages show."""
     with transaction.atomic():
         alerts = list(
             Alert.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(**{f"{field}__isnull": True}, status=AlertStatus.OPEN)
-            .select_related("account", "account__csm").order_by("id")[:limit]
+            .select_related("account", "account__csm")
+            .only("kind", "message", "account__name", "account__external_id", "account__csm__email")
+            .order_by("id")[:limit]
         )
         Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(**{field: timezone.now()})
     return alerts
