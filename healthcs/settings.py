@@ -6,6 +6,7 @@ Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS
 settings; ``DEBUG`` is off unless set.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -148,8 +149,9 @@ SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=5000)
 # `recompute_scores` runs its batches one after the other in one process, where smaller batches only
 # add queries; it scores up to this many accounts at once.
 SCORING_COMMAND_BATCH_SIZE = env.int("SCORING_COMMAND_BATCH_SIZE", default=25000)
-# Worker processes of `recompute_scores` (PostgreSQL only; SQLite takes one writer at a time).
-SCORING_COMMAND_WORKERS = env.int("SCORING_COMMAND_WORKERS", default=1)
+# Worker processes of `recompute_scores`: one per core by default, at most 4 (PostgreSQL only; SQLite
+# takes one writer at a time). The database works in parallel with them, so more rarely helps.
+SCORING_COMMAND_WORKERS = env.int("SCORING_COMMAND_WORKERS", default=min(4, os.cpu_count() or 1))
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
 

@@ -336,8 +336,10 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
     `workers` > 1 in that many worker processes at once (PostgreSQL only; each batch is still one
     transaction, so the run is as safe to kill or repeat as a single process)."""
     started = time.perf_counter()
-    if connection.vendor != "postgresql":
-        workers = 1  # SQLite takes one writer at a time
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        # SQLite takes one writer at a time; and inside the caller's transaction, worker processes (with
+        # connections of their own) would not see what it wrote: both stay in this process.
+        workers = 1
     run = recompute_run_create(as_of=as_of, trigger=trigger, user=user, batch_size=batch_size, min_batches=workers)
     batch_ids = list(run.batches.order_by("number").values_list("id", flat=True))
     try:

@@ -263,7 +263,7 @@ def test_worker_processes_write_exactly_the_snapshots_of_one_process():
 @pytest.mark.django_db(transaction=True)
 def test_two_recomputes_of_the_same_day_at_once_leave_one_snapshot_per_account(tmp_path):
     import_ravenstack()
-    recompute()
+    recompute("--workers", "1")
     clean = snapshot_values()
 
     processes = [start_command("recompute_scores", "--as-of", "2024-12-31", "--batch-size", "50",

@@ -28,7 +28,7 @@ class Command(BaseCommand):
                             help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
         parser.add_argument("--workers", type=int, default=None,
                             help="Worker processes scoring batches at once, PostgreSQL only (default: "
-                                 "SCORING_COMMAND_WORKERS, 1).")
+                                 "SCORING_COMMAND_WORKERS: one per core, at most 4).")
 
     def handle(self, *args, as_of, days, batch_size, workers, verbosity, **options):
         as_of = as_of or timezone.localdate()
