@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.contrib.auth.decorators import login_required
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from accounts import api as account_api
 from accounts import views as account_views
+from healthcs.api import not_found
 from scoring import views as scoring_views
 
 admin.site.site_header = "HealthCS administration"
@@ -20,5 +24,12 @@ urlpatterns = [
     path("alerts/<int:alert_id>/resolve/", scoring_views.alert_resolve_view, name="alert_resolve"),
     path("scores/recompute/", scoring_views.recompute, name="recompute"),
     path("scores/recompute/<int:run_id>/", scoring_views.recompute_detail, name="recompute_detail"),
+    path("api/accounts/", account_api.AccountList.as_view(), name="api_accounts"),
+    path("api/accounts/<str:external_id>/", account_api.AccountDetail.as_view(), name="api_account"),
+    path("api/accounts/<str:external_id>/history/", account_api.AccountHistory.as_view(), name="api_account_history"),
+    path("api/schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
+    # A page for people: without a login it sends them to the login form, like every other page.
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
+    re_path(r"^api/(?P<path>.*)$", not_found),
     path("admin/", admin.site.urls),
 ]

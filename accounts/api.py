@@ -1,0 +1,142 @@
+"""REST API of accounts (SPEC §6): the list with the latest health and risk, one account with its
+full breakdown, and its score history. The same rule as the pages decides what a user sees
+(accounts.selectors): a CSM their own accounts, managers and admins all; another CSM's account is
+404, as on the pages."""
+
+from django.db.models import F, FilteredRelation, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import Account
+from accounts.selectors import accounts_for_user, get_account_for_user
+from scoring.models import Snapshot
+from scoring.services import latest_as_of
+
+SCORE_FIELDS = ("health_score", "health_tier", "risk_score", "risk_level", "arr")
+ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both descending (SPEC §5)
+    "risk": [F("risk_score").desc(nulls_last=True), F("arr").desc(nulls_last=True)],
+    "-risk": [F("risk_score").asc(nulls_last=True), F("arr").asc(nulls_last=True)],
+    "health": [F("health_score").asc(nulls_last=True)],
+    "-health": [F("health_score").desc(nulls_last=True)],
+    "arr": [F("arr").desc(nulls_last=True)],
+    "-arr": [F("arr").asc(nulls_last=True)],
+    "name": ["name"],
+    "-name": ["-name"],
+    "renewal": [F("renewal_date").asc(nulls_last=True)],
+}
+FILTERS = {  # ?name=value -> field lookup (exact, case-insensitive where text)
+    "segment": "segment__iexact", "plan_tier": "plan_tier__iexact", "csm": "csm__email__iexact",
+    "risk_level": "risk_level__iexact", "health_tier": "health_tier__iexact", "ehr_system": "ehr_system__iexact",
+}
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    csm = serializers.EmailField(source="csm.email", default=None, read_only=True)
+    as_of = serializers.DateField(read_only=True, allow_null=True)
+    health_score = serializers.FloatField(read_only=True, allow_null=True)
+    health_tier = serializers.CharField(read_only=True, allow_null=True)
+    risk_score = serializers.IntegerField(read_only=True, allow_null=True)
+    risk_level = serializers.CharField(read_only=True, allow_null=True)
+    arr = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True, allow_null=True)
+
+    class Meta:
+        model = Account
+        fields = ["external_id", "name", "segment", "plan_tier", "ehr_system", "seats", "renewal_date", "churned",
+                  "csm", "as_of", *SCORE_FIELDS]
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    config_version = serializers.IntegerField(source="config.version", read_only=True)
+    measures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Snapshot
+        fields = ["as_of", "health_score", "health_tier", "covered_share", "health_trend", "trend", "risk_score",
+                  "risk_level", "risk_subscription", "top_reasons", "recommended_actions", "arr", "usage_30d",
+                  "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d",
+                  "measures", "fired_rules", "config_version"]
+
+    def get_measures(self, snapshot: Snapshot) -> dict[str, dict[str, float | None]]:
+        return snapshot.breakdown()
+
+
+class AccountDetailSerializer(AccountSerializer):
+    latest = serializers.SerializerMethodField()
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "latest"]
+
+    def get_latest(self, account: Account) -> dict | None:
+        snapshot = self.context.get("snapshot")
+        return SnapshotSerializer(snapshot).data if snapshot else None
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Snapshot
+        fields = ["as_of", "health_score", "health_tier", "health_trend", "risk_score", "risk_level", "top_reasons"]
+
+
+def with_latest_scores(accounts: QuerySet[Account]) -> QuerySet[Account]:
+    """The accounts with the health and risk of the latest scoring date (one join, no query per row)."""
+    as_of = latest_as_of()
+    return accounts.annotate(
+        snap=FilteredRelation("snapshots", condition=Q(snapshots__as_of=as_of)),
+        as_of=F("snap__as_of"), health_score=F("snap__health_score"), health_tier=F("snap__health_tier"),
+        risk_score=F("snap__risk_score"), risk_level=F("snap__risk_level"), arr=F("snap__arr"),
+    )
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("q", OpenApiTypes.STR, description="Part of the account's name or id."),
+    *[OpenApiParameter(name, OpenApiTypes.STR, description=f"Only accounts with this {name.replace('_', ' ')}"
+                       + (" (the CSM's e-mail)" if name == "csm" else "") + ".") for name in FILTERS],
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(ORDERINGS),
+                     description="risk (default: highest risk first, then largest ARR), health (lowest first), "
+                                 "arr, name, renewal; a leading '-' reverses."),
+])
+class AccountList(generics.ListAPIView):
+    """Accounts with their latest health and churn risk."""
+
+    serializer_class = AccountSerializer
+
+    def get_queryset(self) -> QuerySet[Account]:
+        params = self.request.query_params
+        accounts = with_latest_scores(accounts_for_user(self.request.user))
+        for name, lookup in FILTERS.items():
+            if params.get(name):
+                accounts = accounts.filter(**{lookup: params[name]})
+        if query := params.get("q", "").strip():
+            accounts = accounts.filter(Q(name__icontains=query) | Q(external_id__icontains=query))
+        ordering = params.get("ordering", "risk")
+        if ordering not in ORDERINGS:
+            raise ValidationError({"ordering": f"Unknown ordering '{ordering}'; use one of: {', '.join(ORDERINGS)}."})
+        return accounts.order_by(*ORDERINGS[ordering], "external_id")
+
+
+class AccountDetail(generics.RetrieveAPIView):
+    """One account with its latest health score, churn risk and their full breakdown."""
+
+    serializer_class = AccountDetailSerializer
+    lookup_field = "external_id"
+
+    def get_object(self) -> Account:
+        account = get_account_for_user(self.request.user, self.kwargs["external_id"])
+        self.snapshot = account.snapshots.select_related("config").order_by("-as_of").first()
+        return with_latest_scores(Account.objects.filter(pk=account.pk).select_related("csm")).get()
+
+    def get_serializer(self, *args, **kwargs):
+        kwargs.setdefault("context", {**self.get_serializer_context(), "snapshot": getattr(self, "snapshot", None)})
+        return super().get_serializer(*args, **kwargs)
+
+
+class AccountHistory(generics.ListAPIView):
+    """An account's daily scores, newest first."""
+
+    serializer_class = HistorySerializer
+
+    def get_queryset(self) -> QuerySet[Snapshot]:
+        account = get_account_for_user(self.request.user, self.kwargs["external_id"])
+        return Snapshot.objects.filter(account=account).order_by("-as_of")

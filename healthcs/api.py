@@ -1,0 +1,32 @@
+"""What every API endpoint shares: paging and JSON errors (SPEC §6)."""
+
+import logging
+
+from django.http import HttpRequest, JsonResponse
+from rest_framework import pagination
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Pagination(pagination.PageNumberPagination):
+    """?page=N (and ?page_size=M, at most 200): {"count", "next", "previous", "results"}."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def exception_handler(error, context):
+    """DRF's JSON errors ({"detail": ...}, or the fields and their problems), and a JSON 500 with no
+    trace for anything unexpected (logged with its trace)."""
+    response = drf_exception_handler(error, context)
+    if response is not None:
+        return response
+    logger.error("API error", exc_info=error)
+    return JsonResponse({"detail": "Something went wrong on our side; it has been logged."}, status=500)
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """An /api/ address that does not exist: JSON like every other API answer."""
+    return JsonResponse({"detail": "No such API endpoint."}, status=404)
