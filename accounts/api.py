@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
+from accounts.filters import TEXT_FILTERS, filter_accounts
 from accounts.models import Account
 from accounts.selectors import accounts_for_user, get_account_for_user
 from scoring.models import Snapshot
@@ -25,10 +26,6 @@ ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both des
     "name": ["name"],
     "-name": ["-name"],
     "renewal": [F("renewal_date").asc(nulls_last=True)],
-}
-FILTERS = {  # ?name=value -> field lookup (exact, case-insensitive where text)
-    "segment": "segment__iexact", "plan_tier": "plan_tier__iexact", "csm": "csm__email__iexact",
-    "risk_level": "risk_level__iexact", "health_tier": "health_tier__iexact", "ehr_system": "ehr_system__iexact",
 }
 
 
@@ -92,7 +89,12 @@ def with_latest_scores(accounts: QuerySet[Account]) -> QuerySet[Account]:
 @extend_schema(parameters=[
     OpenApiParameter("q", OpenApiTypes.STR, description="Part of the account's name or id."),
     *[OpenApiParameter(name, OpenApiTypes.STR, description=f"Only accounts with this {name.replace('_', ' ')}"
-                       + (" (the CSM's e-mail)" if name == "csm" else "") + ".") for name in FILTERS],
+                       + (" (the CSM's e-mail)" if name == "csm" else "") + "; case-insensitive.")
+      for name in TEXT_FILTERS],
+    OpenApiParameter("min_arr", OpenApiTypes.NUMBER, description="Only accounts with at least this ARR."),
+    OpenApiParameter("renewal_within", OpenApiTypes.INT, description="Only accounts renewing within this many "
+                                                                     "days from today (0-3650)."),
+    OpenApiParameter("churned", OpenApiTypes.BOOL, description="Only churned (true) or live (false) accounts."),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(ORDERINGS),
                      description="risk (default: highest risk first, then largest ARR), health (lowest first), "
                                  "arr, name, renewal; a leading '-' reverses."),
@@ -104,16 +106,14 @@ class AccountList(generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Account]:
         params = self.request.query_params
-        accounts = with_latest_scores(accounts_for_user(self.request.user))
-        for name, lookup in FILTERS.items():
-            if params.get(name):
-                accounts = accounts.filter(**{lookup: params[name]})
-        if query := params.get("q", "").strip():
-            accounts = accounts.filter(Q(name__icontains=query) | Q(external_id__icontains=query))
+        filtered = filter_accounts(with_latest_scores(accounts_for_user(self.request.user)), params)
+        problems = dict(filtered.problems)
         ordering = params.get("ordering", "risk")
         if ordering not in ORDERINGS:
-            raise ValidationError({"ordering": f"Unknown ordering '{ordering}'; use one of: {', '.join(ORDERINGS)}."})
-        return accounts.order_by(*ORDERINGS[ordering], "external_id")
+            problems["ordering"] = f"Unknown ordering '{ordering}'; use one of: {', '.join(ORDERINGS)}."
+        if problems:
+            raise ValidationError(problems)
+        return filtered.accounts.order_by(*ORDERINGS[ordering], "external_id")
 
 
 class AccountDetail(generics.RetrieveAPIView):

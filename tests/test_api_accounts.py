@@ -175,3 +175,16 @@ def test_the_account_list_costs_the_same_queries_for_one_or_many_accounts(manage
     for n in range(30):
         AccountFactory(external_id=f"A-MORE-{n}")
     assert queries() == few <= 6
+
+
+def test_the_api_takes_the_at_risk_list_filters_and_names_bad_values(manager, scored):
+    client = client_for(manager)
+
+    churned = client.get("/api/accounts/?churned=false&min_arr=0")
+    bad = client.get("/api/accounts/?min_arr=lots&churned=maybe")
+
+    assert (churned.status_code, churned.json()["count"]) == (200, 2)
+    assert client.get("/api/accounts/?churned=true").json()["count"] == 0
+    assert bad.status_code == 400
+    assert bad.json() == {"min_arr": "'lots' is not an amount; give the minimum ARR as a number, 0 or more.",
+                          "churned": "'maybe' is not yes or no; give true or false."}

@@ -1,0 +1,66 @@
+"""The at-risk list's filters (accounts.filters): each narrows as SPEC §5 says, and a bad value is a
+message about its parameter."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Case, DecimalField, F, Value, When
+
+from accounts.filters import filter_accounts
+from accounts.models import Account
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2025, 3, 16)
+
+
+@pytest.fixture
+def book(csm, other_csm):
+    AccountFactory(external_id="A-1", name="Lakeside", csm=csm, renewal_date=TODAY, segment="SMB")
+    AccountFactory(external_id="A-2", name="Harbor", csm=other_csm, renewal_date=TODAY + dt.timedelta(days=30),
+                   churned=True, segment="Enterprise")
+    AccountFactory(external_id="A-3", name="Hillside", renewal_date=TODAY + dt.timedelta(days=31))
+    AccountFactory(external_id="A-4", name="Old", renewal_date=TODAY - dt.timedelta(days=1))
+    arr = {"A-1": 5000, "A-2": 120000, "A-3": 0, "A-4": 9999.99}
+    # The annotations the list gives every account from its latest snapshot.
+    return Account.objects.annotate(
+        arr=Case(*[When(external_id=k, then=Value(v)) for k, v in arr.items()], output_field=DecimalField()),
+        risk_level=Value("High"), health_tier=F("segment"))
+
+
+def ids(result) -> list[str]:
+    return sorted(result.accounts.values_list("external_id", flat=True))
+
+
+def test_each_filter_narrows_the_accounts(book):
+    def check(params, expected):
+        result = filter_accounts(book, params, today=TODAY)
+        assert (result.problems, ids(result)) == ({}, expected), params
+
+    check({}, ["A-1", "A-2", "A-3", "A-4"])
+    check({"min_arr": "9999.99"}, ["A-2", "A-4"])
+    check({"min_arr": "0"}, ["A-1", "A-2", "A-3", "A-4"])
+    check({"renewal_within": "30"}, ["A-1", "A-2"])  # today and day 30 included, yesterday not
+    check({"renewal_within": "0"}, ["A-1"])
+    check({"churned": "true"}, ["A-2"])
+    check({"churned": "No"}, ["A-1", "A-3", "A-4"])
+    check({"csm": "CASEY@example.org"}, ["A-1"])
+    check({"segment": "smb", "q": "lake"}, ["A-1"])
+    check({"q": "a-3"}, ["A-3"])
+    check({"min_arr": "", "churned": " "}, ["A-1", "A-2", "A-3", "A-4"])
+
+
+@pytest.mark.parametrize(("params", "problem"), [
+    ({"min_arr": "lots"}, ("min_arr", "'lots' is not an amount; give the minimum ARR as a number, 0 or more.")),
+    ({"min_arr": "-5"}, ("min_arr", "'-5' is not an amount; give the minimum ARR as a number, 0 or more.")),
+    ({"min_arr": "NaN"}, ("min_arr", "'NaN' is not an amount; give the minimum ARR as a number, 0 or more.")),
+    ({"renewal_within": "-1"}, ("renewal_within",
+                                "'-1' is not a number of days; give a whole number from 0 to 3650.")),
+    ({"renewal_within": "9999"}, ("renewal_within",
+                                  "'9999' is not a number of days; give a whole number from 0 to 3650.")),
+    ({"churned": "maybe"}, ("churned", "'maybe' is not yes or no; give true or false.")),
+])
+def test_a_bad_value_is_a_message_about_its_parameter(book, params, problem):
+    result = filter_accounts(book, params, today=TODAY)
+
+    assert result.problems == dict([problem])
