@@ -3,32 +3,18 @@ full breakdown, and its score history. The same rule as the pages decides what a
 (accounts.selectors): a CSM their own accounts, managers and admins all; another CSM's account is
 404, as on the pages."""
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
-from accounts.filters import TEXT_FILTERS, filter_accounts
+from accounts.filters import ORDERINGS, TEXT_FILTERS, filter_accounts, with_latest_scores
 from accounts.models import Account
 from accounts.selectors import accounts_for_user, get_account_for_user
 from scoring.models import Snapshot
-from scoring.services import latest_as_of
 
 SCORE_FIELDS = ("health_score", "health_tier", "risk_score", "risk_level", "arr")
-ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both descending (SPEC §5)
-    "risk": [F("risk_score").desc(nulls_last=True), F("arr").desc(nulls_last=True)],
-    "-risk": [F("risk_score").asc(nulls_last=True), F("arr").asc(nulls_last=True)],
-    "health": [F("health_score").asc(nulls_last=True)],
-    "-health": [F("health_score").desc(nulls_last=True)],
-    "arr": [F("arr").desc(nulls_last=True)],
-    "-arr": [F("arr").asc(nulls_last=True)],
-    "name": ["name"],
-    "-name": ["-name"],
-    "renewal": [F("renewal_date").asc(nulls_last=True)],
-}
-
-
 class AccountSerializer(serializers.ModelSerializer):
     csm = serializers.EmailField(source="csm.email", default=None, read_only=True)
     as_of = serializers.DateField(read_only=True, allow_null=True)
@@ -76,16 +62,6 @@ class HistorySerializer(serializers.ModelSerializer):
         fields = ["as_of", "health_score", "health_tier", "health_trend", "risk_score", "risk_level", "top_reasons"]
 
 
-def with_latest_scores(accounts: QuerySet[Account]) -> QuerySet[Account]:
-    """The accounts with the health and risk of the latest scoring date (one join, no query per row)."""
-    as_of = latest_as_of()
-    return accounts.annotate(
-        snap=FilteredRelation("snapshots", condition=Q(snapshots__as_of=as_of)),
-        as_of=F("snap__as_of"), health_score=F("snap__health_score"), health_tier=F("snap__health_tier"),
-        risk_score=F("snap__risk_score"), risk_level=F("snap__risk_level"), arr=F("snap__arr"),
-    )
-
-
 @extend_schema(parameters=[
     OpenApiParameter("q", OpenApiTypes.STR, description="Part of the account's name or id."),
     *[OpenApiParameter(name, OpenApiTypes.STR, description=f"Only accounts with this {name.replace('_', ' ')}"
@@ -97,7 +73,7 @@ def with_latest_scores(accounts: QuerySet[Account]) -> QuerySet[Account]:
     OpenApiParameter("churned", OpenApiTypes.BOOL, description="Only churned (true) or live (false) accounts."),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(ORDERINGS),
                      description="risk (default: highest risk first, then largest ARR), health (lowest first), "
-                                 "arr, name, renewal; a leading '-' reverses."),
+                                 "arr (largest first), name, renewal (soonest first); a leading '-' reverses."),
 ])
 class AccountList(generics.ListAPIView):
     """Accounts with their latest health and churn risk."""
@@ -105,15 +81,11 @@ class AccountList(generics.ListAPIView):
     serializer_class = AccountSerializer
 
     def get_queryset(self) -> QuerySet[Account]:
-        params = self.request.query_params
-        filtered = filter_accounts(with_latest_scores(accounts_for_user(self.request.user)), params)
-        problems = dict(filtered.problems)
-        ordering = params.get("ordering", "risk")
-        if ordering not in ORDERINGS:
-            problems["ordering"] = f"Unknown ordering '{ordering}'; use one of: {', '.join(ORDERINGS)}."
-        if problems:
-            raise ValidationError(problems)
-        return filtered.accounts.order_by(*ORDERINGS[ordering], "external_id")
+        filtered = filter_accounts(with_latest_scores(accounts_for_user(self.request.user)),
+                                   self.request.query_params)
+        if filtered.problems:
+            raise ValidationError(filtered.problems)
+        return filtered.accounts
 
 
 class AccountDetail(generics.RetrieveAPIView):

@@ -25,7 +25,8 @@ def book(csm, other_csm):
     # The annotations the list gives every account from its latest snapshot.
     return Account.objects.annotate(
         arr=Case(*[When(external_id=k, then=Value(v)) for k, v in arr.items()], output_field=DecimalField()),
-        risk_level=Value("High"), health_tier=F("segment"))
+        risk_level=Value("High"), health_tier=F("segment"), risk_score=Case(When(pk__gt=0, then=Value(70))),
+        health_score=Case(When(pk__gt=0, then=Value(30.0))))
 
 
 def ids(result) -> list[str]:
@@ -50,6 +51,16 @@ def test_each_filter_narrows_the_accounts(book):
     check({"min_arr": "", "churned": " "}, ["A-1", "A-2", "A-3", "A-4"])
 
 
+def test_the_list_is_ordered_riskiest_first_or_as_asked(book):
+    def order(params) -> list[str]:
+        return list(filter_accounts(book, params, today=TODAY).accounts.values_list("external_id", flat=True))
+
+    assert order({}) == ["A-2", "A-4", "A-1", "A-3"]  # same risk here: the larger ARR first
+    assert order({"ordering": "-arr"}) == ["A-3", "A-1", "A-4", "A-2"]
+    assert order({"ordering": "renewal"}) == ["A-4", "A-1", "A-2", "A-3"]
+    assert order({"ordering": "name"}) == ["A-2", "A-3", "A-1", "A-4"]
+
+
 @pytest.mark.parametrize(("params", "problem"), [
     ({"min_arr": "lots"}, ("min_arr", "'lots' is not an amount; give the minimum ARR as a number, 0 or more.")),
     ({"min_arr": "-5"}, ("min_arr", "'-5' is not an amount; give the minimum ARR as a number, 0 or more.")),
@@ -59,6 +70,8 @@ def test_each_filter_narrows_the_accounts(book):
     ({"renewal_within": "9999"}, ("renewal_within",
                                   "'9999' is not a number of days; give a whole number from 0 to 3650.")),
     ({"churned": "maybe"}, ("churned", "'maybe' is not yes or no; give true or false.")),
+    ({"ordering": "id; drop"}, ("ordering", "Unknown ordering 'id; drop'; use one of: risk, -risk, health, -health, "
+                                            "arr, -arr, name, -name, renewal, -renewal.")),
 ])
 def test_a_bad_value_is_a_message_about_its_parameter(book, params, problem):
     result = filter_accounts(book, params, today=TODAY)
