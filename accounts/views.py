@@ -2,20 +2,25 @@
 
 from pathlib import Path
 
+import pandas as pd
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, FilteredRelation, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.filters import filter_accounts, with_latest_scores
 from accounts.forms import ImportUploadForm
 from accounts.importing.services import read_zip
-from accounts.models import ImportRun, ImportStatus
+from accounts.models import ImportRun, ImportStatus, Segment, User
 from accounts.selectors import accounts_for_user, get_account_for_user, get_import_run_for_user
 from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
+from scoring.config import TIER_NAMES
+from scoring.exports import COLUMNS as EXPORT_COLUMNS
+from scoring.exports import write_risk_csv
 from scoring.models import AlertStatus
 from scoring.selectors import fired_rule_rows, latest_snapshot, measure_rows, open_alerts_for_user, tier_counts
 from scoring.services import latest_as_of
@@ -38,21 +43,62 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", context)
 
 
+LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "min_arr", "renewal_within",
+                "churned", "ordering")
+
+
+def _filtered_accounts(request: HttpRequest):
+    """The user's accounts with their latest scores, filtered and ordered by the request's parameters."""
+    params = {name: request.GET.get(name, "") for name in LIST_FILTERS}
+    return params, filter_accounts(with_latest_scores(accounts_for_user(request.user).select_related("csm")), params)
+
+
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    as_of = latest_as_of()
-    accounts = accounts_for_user(request.user).annotate(
-        snap=FilteredRelation("snapshots", condition=Q(snapshots__as_of=as_of)),
-        health_score=F("snap__health_score"), health_tier=F("snap__health_tier"),
-        risk_score=F("snap__risk_score"), risk_level=F("snap__risk_level"),
-    ).order_by(F("risk_score").desc(nulls_last=True), "name")
-    if query:
-        accounts = accounts.filter(Q(name__icontains=query) | Q(external_id__icontains=query))
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "query": query, "as_of": as_of}
+    """The at-risk list (SPEC §5): filters, sortable columns, paging and search, updated in place by
+    HTMX with the address kept in step (a filtered view can be bookmarked), or as a plain form."""
+    params, filtered = _filtered_accounts(request)
+    page = Paginator(filtered.accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page, "params": params, "query": params["q"], "problems": filtered.problems, "as_of": latest_as_of(),
+        "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
+        "choices": _filter_choices(request.user),
+    }
     template = "accounts/_account_rows.html" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)
+
+
+def _filter_choices(user) -> dict[str, list]:
+    """The options of the list's select boxes."""
+    choices = {"risk_level": ["High", "Medium", "Low"], "health_tier": list(TIER_NAMES),
+               "segment": [value for value, _ in Segment.choices],
+               "plan_tier": sorted({t for t in accounts_for_user(user).values_list("plan_tier", flat=True) if t})}
+    choices["csm"] = (list(User.objects.filter(accounts__isnull=False).distinct().order_by("email")
+                           .values_list("email", flat=True)) if user.sees_all_accounts else [])
+    return choices
+
+
+@login_required
+def account_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered, as CSV with SPEC §2e's columns (one row per account, latest scores)."""
+    _, filtered = _filtered_accounts(request)
+    rows = pd.DataFrame.from_records(
+        list(filtered.accounts.values_list("external_id", "external_id", "name", "plan_tier", *EXPORT_SCORES)),
+        columns=["customer_id", "account_id", "account_name", "plan_tier", *EXPORT_SCORES])
+    rows["arr"] = pd.to_numeric(rows["arr"]).fillna(0.0).astype("float64")
+    for column in ("usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d",
+                   "risk_score"):  # whole numbers, or empty for an account not scored yet
+        rows[column] = pd.Series([None if pd.isna(v) else int(v) for v in rows[column]], dtype=object)
+    rows["health_score"] = pd.to_numeric(rows["health_score"]).astype("float64")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="accounts-{latest_as_of() or "unscored"}.csv"'
+    write_risk_csv(rows[list(EXPORT_COLUMNS)], response)
+    return response
+
+
+EXPORT_SCORES = ("arr", "usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d",
+                 "churn_intent_30d", "risk_score", "risk_level", "top_reasons", "recommended_actions",
+                 "health_score", "health_tier")
 
 
 @login_required

@@ -17,6 +17,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", account_views.account_list, name="account_list"),
+    path("accounts/export.csv", account_views.account_export, name="account_export"),
     path("accounts/<str:external_id>/", account_views.account_detail, name="account_detail"),
     path("import/", account_views.import_upload, name="import_upload"),
     path("import/<int:run_id>/", account_views.import_detail, name="import_detail"),
