@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -59,13 +59,20 @@ def account_list(request: HttpRequest) -> HttpResponse:
     HTMX with the address kept in step (a filtered view can be bookmarked), or as a plain form."""
     params, filtered = _filtered_accounts(request)
     page = Paginator(filtered.accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The parameters in use: links and the address carry only these (the form also sends empty ones).
+    kept = QueryDict(mutable=True)
+    kept.update({name: value for name, value in request.GET.items() if value.strip()})
     context = {
+        "kept": kept,
         "page": page, "params": params, "query": params["q"], "problems": filtered.problems, "as_of": latest_as_of(),
         "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
         "choices": _filter_choices(request.user),
     }
-    template = "accounts/_account_rows.html" if request.htmx else "accounts/account_list.html"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "accounts/account_list.html", context)
+    response = render(request, "accounts/_account_rows.html", context)
+    response["HX-Push-Url"] = request.path + (f"?{kept.urlencode()}" if kept else "")
+    return response
 
 
 def _filter_choices(user) -> dict[str, list]:
