@@ -1,0 +1,106 @@
+"""Every address of HealthCS against every kind of visitor (issue 4, permissions everywhere): anonymous
+visitors are sent to the login form (pages) or refused (API); a CSM reaches their own account and
+gets 404 for another CSM's, in pages, HTMX fragments, exports and the API alike; a manager reaches
+both. The URL resolver is walked, so an address added later without an entry here fails the test."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from tests.factories import AlertFactory
+
+pytestmark = pytest.mark.django_db
+
+# Name -> how it is reached: "page" (HTML, login form), "api" (JSON 401/403), "post" (POST only).
+NAMED = {
+    "home": "page", "account_list": "page", "account_export": "page", "account_detail": "page",
+    "import_upload": "page", "import_detail": "page", "alert_list": "page", "alert_resolve": "post",
+    "recompute": "page", "recompute_detail": "page", "api_accounts": "api", "api_account": "api",
+    "api_account_history": "api", "api_schema": "api", "api_docs": "page", "login": "public", "logout": "post",
+}
+ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
+    "account_detail": lambda ext: reverse("account_detail", args=[ext]),
+    "api_account": lambda ext: reverse("api_account", args=[ext]),
+    "api_account_history": lambda ext: reverse("api_account_history", args=[ext]),
+}
+
+
+def named_patterns(resolver=None, namespace=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin" or (pattern.app_name or "").startswith("djdt"):
+                continue
+            yield from named_patterns(pattern, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name and not namespace:
+            yield pattern.name
+
+
+def test_every_named_address_is_in_the_matrix():
+    assert set(named_patterns()) == set(NAMED)
+
+
+@pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind in ("page", "api")])
+def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_account):
+    args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
+            "import_detail": [1], "recompute_detail": [1]}.get(name, [])
+    url = reverse(name, args=args)
+
+    response = client.get(url)
+
+    if NAMED[name] == "page":
+        assert response.status_code == 302 and response["Location"].startswith(f"{reverse('login')}?next="), url
+    else:
+        assert response.status_code in (401, 403), url
+        assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+@pytest.mark.parametrize("name", list(ACCOUNT_SCOPED))
+def test_a_csm_reaches_their_own_account_and_not_another_csms(client, csm, own_account, foreign_account, name):
+    client.force_login(csm)
+    address = ACCOUNT_SCOPED[name]
+
+    assert client.get(address("A-OWN")).status_code == 200
+    assert client.get(address("A-FOREIGN")).status_code == 404
+
+
+@pytest.mark.parametrize("name", list(ACCOUNT_SCOPED))
+def test_a_manager_reaches_every_account(client, manager, own_account, foreign_account, name):
+    client.force_login(manager)
+
+    assert [client.get(ACCOUNT_SCOPED[name](ext)).status_code for ext in ("A-OWN", "A-FOREIGN")] == [200, 200]
+
+
+def test_lists_fragments_exports_and_the_api_hold_only_the_csms_accounts(client, csm, own_account,
+                                                                           foreign_account):
+    client.force_login(csm)
+    api = APIClient()
+    api.force_login(csm)
+
+    page = client.get(reverse("account_list")).content.decode()
+    fragment = client.get(reverse("account_list"), headers={"HX-Request": "true"}).content.decode()
+    export = client.get(reverse("account_export")).content.decode()
+    listed = [a["external_id"] for a in api.get(reverse("api_accounts")).json()["results"]]
+
+    for text in (page, fragment, export):
+        assert "A-OWN" in text and "A-FOREIGN" not in text
+    assert listed == ["A-OWN"]
+
+
+def test_a_csm_cannot_resolve_another_csms_alert(client, csm, own_account, foreign_account):
+    foreign_alert = AlertFactory(account=foreign_account)
+    client.force_login(csm)
+
+    response = client.post(reverse("alert_resolve", args=[foreign_alert.pk]), headers={"HX-Request": "true"})
+
+    assert response.status_code == 404
+    foreign_alert.refresh_from_db()
+    assert foreign_alert.status == "open"
+
+
+def test_manager_only_pages_refuse_a_csm(client, csm, manager):
+    client.force_login(csm)
+
+    for name in ("import_upload", "recompute"):
+        assert client.get(reverse(name)).status_code == 403, name
+    client.force_login(manager)
+    assert [client.get(reverse(name)).status_code for name in ("import_upload", "recompute")] == [200, 200]
