@@ -1,5 +1,6 @@
 """Pages of the accounts app: home, account list and detail, and data import."""
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -121,8 +122,23 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "measures": measure_rows(snapshot) if snapshot else [],
         "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
         "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
+        "trend": (trend := _trend(account, snapshot)),
+        "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
     }
     return render(request, "accounts/account_detail.html", context)
+
+
+TREND_DAYS = 90
+
+
+def _trend(account, snapshot) -> dict[str, list] | None:
+    """The account's daily health and risk over the 90 days up to its latest snapshot (one query)."""
+    if snapshot is None:
+        return None
+    points = list(account.snapshots.filter(as_of__gt=snapshot.as_of - dt.timedelta(days=TREND_DAYS))
+                  .order_by("as_of").values_list("as_of", "health_score", "risk_score"))
+    return {"dates": [d.isoformat() for d, _, _ in points], "health": [h for _, h, _ in points],
+            "risk": [r for _, _, r in points]}
 
 
 @login_required

@@ -28,6 +28,7 @@ from tests.scoring.page_data import (
     OWN_RISK,
     SATISFACTION_REASON,
     USAGE_REASON,
+    build_book,
     measure_cells,
     score_book,
     snapshot_of,
@@ -545,3 +546,30 @@ def test_a_csm_may_not_open_the_preview(client, csm, admin_user):
     assert client.post(preview_url(draft), {"activate": "Activate"}).status_code == 403
     draft.refresh_from_db()
     assert draft.status == ConfigStatus.DRAFT
+
+
+def test_the_account_page_carries_90_days_of_health_and_risk_for_its_chart(client, csm, own_account):
+    build_book(own_account, AccountFactory(external_id="A-OTHER"))
+    for days in (95, 60, 30, 0):
+        recompute_scores(as_of=AS_OF - dt.timedelta(days=days))
+    client.force_login(csm)
+
+    response = client.get(reverse("account_detail", args=["A-OWN"]))
+
+    trend = json.loads(response.content.decode().split('<script id="trend-data" type="application/json">')[1]
+                       .split("</script>")[0])
+    days = [(AS_OF - dt.timedelta(days=d)).isoformat() for d in (60, 30, 0)]  # 95 days ago is too old
+    assert trend["dates"] == days
+    assert trend["risk"][-1] == OWN_RISK
+    assert trend["health"][-1] == snapshot_of("A-OWN").health_score
+    assert '<script src="/static/vendor/chartjs/chart.umd.min.js" defer></script>' in response.content.decode()
+    assert [row[0] for row in response.context["trend_rows"]] == days[::-1]  # the table, newest first
+
+
+def test_one_day_of_scores_says_when_the_trend_appears(client, csm, own_account, scored_book):
+    client.force_login(csm)
+
+    page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
+
+    assert "The trend appears once the account has scores on two or more days." in page
+    assert 'id="trend-chart"' not in page
