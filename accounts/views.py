@@ -23,6 +23,7 @@ from scoring.config import TIER_NAMES
 from scoring.exports import COLUMNS as EXPORT_COLUMNS
 from scoring.exports import write_risk_csv
 from scoring.models import AlertStatus
+from scoring.outreach import next_best_actions, outreach_drafts
 from scoring.selectors import fired_rule_rows, latest_snapshot, measure_rows, open_alerts_for_user, tier_counts
 from scoring.services import latest_as_of
 
@@ -122,6 +123,9 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "measures": measure_rows(snapshot) if snapshot else [],
         "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
         "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
+        "steps": (steps := next_best_actions(snapshot) if snapshot else []),
+        "drafts": outreach_drafts(account, snapshot, steps, request.user.get_full_name() or request.user.username)
+        if snapshot else None,
         "trend": (trend := _trend(account, snapshot)),
         "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
     }

@@ -1,5 +1,5 @@
-"""Account 360's 90-day trend chart in a real browser: drawn on the canvas by the vendored Chart.js,
-not merely present."""
+"""Account 360 in a real browser: the 90-day trend chart drawn on the canvas by the vendored
+Chart.js (not merely present), and an outreach draft copied to the clipboard."""
 
 import datetime as dt
 
@@ -35,3 +35,18 @@ def test_a_csm_sees_the_trend_chart_drawn(page, live_server, app_url, csm, own_a
     assert page.evaluate(PAINTED) > 1000  # lines, axes and labels: thousands of painted pixels
     assert page.evaluate("() => Chart.getChart('trend-chart').data.datasets.map(d => d.data.length)") == [3, 3]
     expect(page.get_by_test_id("trend-table")).to_be_hidden()  # the no-JavaScript table gives way
+
+
+def test_a_csm_copies_the_outreach_e_mail(page, live_server, app_url, csm, own_account):
+    build_book(own_account, AccountFactory(external_id="A-OTHER"))
+    recompute_scores(as_of=AS_OF)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    login_as(page, live_server, "casey")
+    page.goto(app_url("/accounts/A-OWN/"))
+    drafted = page.locator("#draft-email-body").input_value()
+
+    page.get_by_test_id("copy-email-body").click()
+
+    expect(page.get_by_test_id("copy-email-body")).to_have_text("Copied")
+    assert page.evaluate("() => navigator.clipboard.readText()") == drafted
+    assert drafted.startswith("Hello,\n\nI wanted to check in on how Lakeside Family Practice")
