@@ -19,6 +19,7 @@ from accounts.models import ImportRun, ImportStatus, Segment, User
 from accounts.selectors import accounts_for_user, get_account_for_user, get_import_run_for_user
 from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
+from accounts.timeline import account_timeline
 from scoring.config import TIER_NAMES
 from scoring.exports import COLUMNS as EXPORT_COLUMNS
 from scoring.exports import write_risk_csv
@@ -126,6 +127,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "steps": (steps := next_best_actions(snapshot) if snapshot else []),
         "drafts": outreach_drafts(account, snapshot, steps, request.user.get_full_name() or request.user.username)
         if snapshot else None,
+        "timeline": account_timeline(account, _page_number(request.GET.get("timeline", "1"))),
         "trend": (trend := _trend(account, snapshot)),
         "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
     }
@@ -133,6 +135,10 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 TREND_DAYS = 90
+
+
+def _page_number(value: str) -> int:
+    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
 
 
 def _trend(account, snapshot) -> dict[str, list] | None:

@@ -385,8 +385,11 @@ def test_the_account_page_lists_its_open_alerts(client, csm, own_alert):
     response = client.get(reverse("account_detail", args=["A-OWN"]))
 
     assertContains(response, '<section class="card" id="account-alerts">')
-    assertContains(response, "Invoice INV-7 of 1,000.00 failed", count=1)
-    assertNotContains(response, "Champion Dana Reyes left")
+    section = response.content.decode().split('id="account-alerts">')[1].split("</section>")[0]
+    assert section.count("Invoice INV-7 of 1,000.00 failed") == 1
+    assert "Champion Dana Reyes left" not in section
+    # The timeline keeps both, the resolved one marked so.
+    assertContains(response, "Champion Dana Reyes left (resolved)", count=1)
 
 
 def test_the_account_page_of_another_csms_account_is_404(client, csm, foreign_account, scored_book):

@@ -1,0 +1,72 @@
+"""Account 360's timeline: tickets, touchpoints, alerts and score changes of one account in one list,
+newest first, paged. Each source gives at most the rows the requested page can show (a query each,
+whatever the account's history), merged in Python."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts.models import Account
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime
+    kind: str  # ticket, touchpoint, alert, score
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    events: list[Event]
+    number: int
+    has_next: bool
+
+
+def _day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+def account_timeline(account: Account, page: int = 1) -> TimelinePage:
+    page = max(1, page)
+    wanted = page * PAGE_SIZE + 1  # one more than the page needs: is there a next page?
+    events: list[Event] = []
+    for t in account.tickets.order_by("-submitted_at")[:wanted]:
+        rating = f", rated {t.satisfaction_score}/5" if t.satisfaction_score else ""
+        events.append(Event(t.submitted_at, "ticket", f"Ticket {t.external_id}: {t.subject or 'no subject'}",
+                            f"{t.get_priority_display() or 'No'} priority{rating}"
+                            + (", escalated" if t.escalated else "")))
+    for p in account.touchpoints.order_by("-occurred_at")[:wanted]:
+        direction = f" ({p.get_direction_display().lower()})" if p.direction else ""
+        events.append(Event(p.occurred_at, "touchpoint", f"{p.get_kind_display()}{direction}: {p.subject or '—'}",
+                            (p.text[:200] + ("…" if len(p.text) > 200 else "")) if p.text else ""))
+    for a in account.alerts.order_by("-created_at")[:wanted]:
+        events.append(Event(a.created_at, "alert", f"Alert: {a.get_kind_display()}",
+                            f"{a.message} ({a.get_status_display().lower()})"))
+    events += _score_changes(account, wanted)
+    events.sort(key=lambda e: e.at, reverse=True)
+    start = (page - 1) * PAGE_SIZE
+    return TimelinePage(events[start:start + PAGE_SIZE], page, len(events) > start + PAGE_SIZE)
+
+
+def _score_changes(account: Account, wanted: int) -> list[Event]:
+    """Days on which the health tier or the risk level changed from the day scored before."""
+    days = list(account.snapshots.order_by("-as_of").values_list("as_of", "health_tier", "risk_level",
+                                                                 "health_score", "risk_score")[:365])
+    changes = []
+    for (day, tier, level, health, risk), (_, before_tier, before_level, _, _) in zip(days, days[1:], strict=False):
+        parts = []
+        if tier != before_tier:
+            parts.append(f"health tier {before_tier or 'none'} → {tier or 'none'}")
+        if level != before_level:
+            parts.append(f"risk {before_level} → {level}")
+        if parts:
+            changes.append(Event(_day(day), "score", "Score change: " + ", ".join(parts),
+                                 f"health {health if health is not None else 'n/a'}, risk {risk}"))
+        if len(changes) >= wanted:
+            break
+    return changes

@@ -1,0 +1,79 @@
+"""Account 360's timeline: tickets, touchpoints, alerts and score changes, newest first, paged."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from accounts.timeline import PAGE_SIZE, account_timeline
+from scoring.models import Snapshot
+from tests.factories import AlertFactory, SupportTicketFactory, TouchpointFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: int) -> dt.datetime:
+    return dt.datetime(2025, 3, day, 12, tzinfo=dt.UTC)
+
+
+def snapshot(account, day: int, tier: str, level: str, risk: int) -> None:
+    from scoring.services import config_active
+
+    Snapshot.objects.create(account=account, as_of=dt.date(2025, 3, day), config=config_active(), computed_at=at(day),
+                            health_score=50, health_tier=tier, risk_score=risk, risk_level=level)
+
+
+def test_events_of_every_kind_come_newest_first(own_account):
+    SupportTicketFactory(account=own_account, external_id="T-1", subject="Sync broken", submitted_at=at(3),
+                         satisfaction_score=2, escalated=True)
+    TouchpointFactory(account=own_account, kind="call", direction="outbound", subject="Check-in", occurred_at=at(5),
+                      text="Talked about the sync.")
+    alert = AlertFactory(account=own_account, kind="failed_payment", message="Invoice failed")
+    snapshot(own_account, 1, "Healthy", "Low", 10)
+    snapshot(own_account, 2, "Healthy", "Low", 12)  # no change: not an event
+    snapshot(own_account, 4, "At risk", "Medium", 45)
+
+    events = account_timeline(own_account).events
+
+    assert [(e.kind, e.title) for e in events] == [
+        ("alert", "Alert: Failed payment"),  # created now
+        ("touchpoint", "Call (outbound): Check-in"),
+        ("score", "Score change: health tier Healthy → At risk, risk Low → Medium"),
+        ("ticket", "Ticket T-1: Sync broken"),
+    ]
+    assert events[3].detail == "Medium priority, rated 2/5, escalated"
+    assert events[0].at == alert.created_at
+
+
+def test_the_timeline_is_paged(own_account):
+    for n in range(PAGE_SIZE + 5):
+        SupportTicketFactory(account=own_account, external_id=f"T-{n:02d}",
+                             submitted_at=at(1) + dt.timedelta(hours=n))
+
+    first, second = account_timeline(own_account, 1), account_timeline(own_account, 2)
+
+    assert (len(first.events), first.has_next, len(second.events), second.has_next) == (PAGE_SIZE, True, 5, False)
+    assert first.events[0].title.startswith(f"Ticket T-{PAGE_SIZE + 4:02d}")
+    assert second.events[-1].title.startswith("Ticket T-00")
+
+
+def test_the_account_page_shows_the_timeline_and_its_pages(client, csm, own_account):
+    for n in range(PAGE_SIZE + 1):
+        SupportTicketFactory(account=own_account, submitted_at=at(1) + dt.timedelta(hours=n))
+    client.force_login(csm)
+
+    first = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
+    second = client.get(reverse("account_detail", args=["A-OWN"]), {"timeline": "2"}).content.decode()
+    junk = client.get(reverse("account_detail", args=["A-OWN"]), {"timeline": "x"})
+
+    assert first.count('class="event event-ticket"') == PAGE_SIZE and 'href="?timeline=2#timeline"' in first
+    assert second.count('class="event event-ticket"') == 1 and 'href="?timeline=1#timeline"' in second
+    assert junk.status_code == 200
+
+
+def test_an_account_without_history_says_what_will_appear(client, csm, own_account):
+    client.force_login(csm)
+
+    page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
+
+    assert "Nothing has happened on this account yet" in page
