@@ -33,8 +33,9 @@ def register_sql(source: str, column: str) -> str:
             f"ON CONFLICT (name) DO NOTHING")
 
 
-def aggregate_sql(where: str, *, postgres: bool) -> str:
-    """The days of the usage rows (u) that match `where`, joined to the feature list (f)."""
+def aggregate_sql(where: str, *, postgres: bool, source: str = "accounts_usagerecord") -> str:
+    """The days of the usage rows (u, from `source`: the table, or a trigger's transition table) that
+    match `where`, joined to the feature list (f)."""
     bit = "CAST(1 AS bigint) << CAST((f.id - 1) % 62 AS integer)" if postgres else "(1 << ((f.id - 1) % 62))"
     used = f"CASE WHEN u.usage_count > 0 THEN {bit} ELSE 0 END"
     features = f"BIT_OR({used})" if postgres else f"SUM(DISTINCT {used})"
@@ -42,7 +43,7 @@ def aggregate_sql(where: str, *, postgres: bool) -> str:
             f"SUM(u.error_count) AS error_count, {features} AS features_used, "
             f"SUM(CASE WHEN f.integration THEN u.usage_count ELSE 0 END) AS integration_usage, "
             f"SUM(CASE WHEN f.integration THEN u.error_count ELSE 0 END) AS integration_errors "
-            f"FROM accounts_usagerecord u JOIN accounts_usagefeature f ON f.name = u.feature_name "
+            f"FROM {source} u JOIN accounts_usagefeature f ON f.name = u.feature_name "
             f"WHERE {where} GROUP BY u.subscription_id, u.date, (f.id - 1) / 62")
 
 

@@ -3,8 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-from accounts.usage_days import DAY_COLUMNS, rebuild_sql, rebuild_subscriptions, register_sql
+from accounts.usage_days import DAY_COLUMNS, aggregate_sql, rebuild_sql, rebuild_subscriptions, register_sql
 
 ADD_TO_DAYS = """
     usage_count = {d}usage_count + excluded.usage_count, error_count = {d}error_count + excluded.error_count,
@@ -14,17 +13,10 @@ ADD_TO_DAYS = """
 
 
 def postgres_sql() -> list[str]:
-    bit = "CAST(1 AS bigint) << CAST((f.id - 1) % 62 AS integer)"
-    add_new = (
-        f"INSERT INTO accounts_usageday AS d ({DAY_COLUMNS}) "
-        f"SELECT n.subscription_id, n.date, (f.id - 1) / 62, SUM(n.usage_count), SUM(n.error_count), "
-        f"BIT_OR(CASE WHEN n.usage_count > 0 THEN {bit} ELSE 0 END), "
-        f"SUM(CASE WHEN f.integration THEN n.usage_count ELSE 0 END), "
-        f"SUM(CASE WHEN f.integration THEN n.error_count ELSE 0 END) "
-        f"FROM new_rows n JOIN accounts_usagefeature f ON f.name = n.feature_name "
-        f"GROUP BY n.subscription_id, n.date, (f.id - 1) / 62 "
-        f"ON CONFLICT (subscription_id, date, word) DO UPDATE SET {ADD_TO_DAYS.format(d='d.')}"
-    )
+    # New rows are added to their days (a day that exists already gets the sums added, its features OR-ed).
+    add_new = (f"INSERT INTO accounts_usageday AS d ({DAY_COLUMNS}) "
+               f"{aggregate_sql('TRUE', postgres=True, source='new_rows')} "
+               f"ON CONFLICT (subscription_id, date, word) DO UPDATE SET {ADD_TO_DAYS.format(d='d.')}")
     touched = "SELECT subscription_id, date FROM old_rows{more}"
     drop_days = ("DELETE FROM accounts_usageday d USING ({touched}) t "
                  "WHERE d.subscription_id = t.subscription_id AND d.date = t.date")
