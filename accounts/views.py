@@ -7,7 +7,6 @@ import pandas as pd
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -21,11 +20,19 @@ from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
 from accounts.timeline import account_timeline
 from scoring.config import TIER_NAMES
+from scoring.dashboards import (
+    RENEWAL_DAYS,
+    accounts_at_risk,
+    executive_summary,
+    latest_book,
+    renewals_ahead,
+    team_view,
+)
 from scoring.exports import COLUMNS as EXPORT_COLUMNS
 from scoring.exports import write_risk_csv
 from scoring.models import AlertStatus
 from scoring.outreach import next_best_actions, outreach_drafts
-from scoring.selectors import fired_rule_rows, latest_snapshot, measure_rows, open_alerts_for_user, tier_counts
+from scoring.selectors import fired_rule_rows, latest_snapshot, measure_rows, open_alerts_for_user
 from scoring.services import latest_as_of
 
 PAGE_SIZE = 50
@@ -33,17 +40,25 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    accounts = accounts_for_user(request.user)
-    summary = accounts.aggregate(
-        total=Count("id"),
-        churned=Count("id", filter=Q(churned=True)),
-    )
-    summary["arr"] = accounts.filter(subscriptions__end_date__isnull=True).aggregate(
-        arr=Sum("subscriptions__arr"))["arr"] or 0
+    """A CSM's queue (their alerts, accounts at risk and renewals) or, for managers, the team's view."""
+    user = request.user
     as_of = latest_as_of()
-    context = {"summary": summary, "as_of": as_of, "tiers": tier_counts(request.user, as_of),
-               "alerts": open_alerts_for_user(request.user)[:10]}
-    return render(request, "accounts/home.html", context)
+    scored = latest_book(user, as_of)
+    book = executive_summary(user, as_of, with_trend=False, book=scored)
+    context = {
+        "summary": book, "as_of": as_of, "any_accounts": book.live_accounts + book.churned_accounts > 0,
+        "alerts": open_alerts_for_user(user)[:HOME_ROWS], "alert_count": open_alerts_for_user(user).count(),
+        "at_risk": accounts_at_risk(user, as_of), "renewals": renewals_ahead(user, as_of),
+        "renewal_days": RENEWAL_DAYS,
+    }
+    if user.sees_all_accounts:
+        context["team"] = team_view(user, as_of, book=scored)
+        return render(request, "accounts/home_manager.html", context)
+    context["unscored"] = book.live_accounts - book.scored_accounts if as_of else 0
+    return render(request, "accounts/home_csm.html", context)
+
+
+HOME_ROWS = 10
 
 
 LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "min_arr", "renewal_within",

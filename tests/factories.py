@@ -131,3 +131,36 @@ class AlertFactory(factory.django.DjangoModelFactory):
     kind = "failed_payment"
     as_of = dt.date(2025, 3, 16)
     message = "Invoice INV-00001 of 1,000.00 failed"
+
+
+class ChurnEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.ChurnEvent
+
+    external_id = factory.Sequence(lambda n: f"CE-{n:05d}")
+    account = factory.SubFactory(AccountFactory)
+    churn_date = dt.date(2024, 6, 1)
+    reason_code = "pricing"
+
+
+class SnapshotFactory(factory.django.DjangoModelFactory):
+    """A snapshot written as the recompute would, for pages that read the stored figures."""
+
+    class Meta:
+        model = "scoring.Snapshot"
+
+    account = factory.SubFactory(AccountFactory)
+    as_of = dt.date(2025, 3, 31)
+    config = factory.LazyFunction(lambda: _active_config())
+    computed_at = factory.LazyAttribute(lambda s: dt.datetime.combine(s.as_of, dt.time(6), tzinfo=dt.UTC))
+    health_score = 50.0
+    health_tier = "At risk"
+    risk_score = 10
+    risk_level = "Low"
+    arr = Decimal("0")
+
+
+def _active_config():
+    from scoring.services import config_active
+
+    return config_active()

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 # Name -> how it is reached: "page" (HTML, login form), "api" (JSON 401/403), "post" (POST only).
 NAMED = {
-    "home": "page", "account_list": "page", "account_export": "page", "account_detail": "page",
+    "home": "page", "executive": "page", "insights": "page", "account_list": "page", "account_export": "page",
+    "account_detail": "page",
     "import_upload": "page", "import_detail": "page", "alert_list": "page", "alert_resolve": "post",
     "recompute": "page", "recompute_detail": "page", "api_accounts": "api", "api_account": "api",
     "api_account_history": "api", "api_schema": "api", "api_docs": "page", "login": "public", "logout": "post",

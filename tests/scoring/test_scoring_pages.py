@@ -440,7 +440,7 @@ def test_home_counts_my_accounts_by_tier_and_lists_my_new_alerts(client, csm, sc
     response = client.get(reverse("home"))
 
     _, tier, tier_slug = health_text("A-OWN")
-    assert response.context["tiers"] == {**dict.fromkeys(TIER_NAMES, 0), tier: 1}
+    assert response.context["summary"].tiers == {**dict.fromkeys(TIER_NAMES, 0), tier: 1}
     assertContains(response, f'<div class="tile"><span class="label tier tier-{tier_slug}">{tier}</span>'
                              '<span class="value">1</span></div>', html=True)
     assertContains(response, "Invoice INV-7 of 1,000.00 failed")
