@@ -10,8 +10,9 @@ from accounts.selectors import accounts_for_user, scope_to_user
 
 @admin.register(m.User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
+    list_display = ("username", "email", "first_name", "last_name", "reports_to", "is_staff", "is_active")
     list_filter = ("groups", "is_staff", "is_superuser", "is_active")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Team", {"fields": ("reports_to",)}))
 
 
 class OwnedByAccountAdmin(admin.ModelAdmin):
@@ -150,3 +151,23 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("source", "created_by__username")
     readonly_fields = [f.name for f in m.ImportRun._meta.fields]
+
+
+@admin.register(m.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log (SPEC §9), read-only: managers see who changed what and when."""
+
+    list_display = ("at", "user", "action", "object_type", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_repr", "object_id", "user__username", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("at", "user", "action", "object_type", "object_id", "object_repr", "changes")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

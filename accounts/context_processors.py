@@ -9,6 +9,8 @@ def navigation(request) -> dict:
         return {"nav_items": []}
     items = [("Home", reverse("home")), ("Accounts", reverse("account_list")), ("Alerts", reverse("alert_list")),
              ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights"))]
+    if user.sees_all_accounts:
+        items.append(("Effectiveness", reverse("effectiveness")))
     if user.has_perm("scoring.recompute_scores"):
         items.append(("Recompute", reverse("recompute")))
     if user.has_perm("accounts.import_data"):

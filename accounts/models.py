@@ -21,6 +21,11 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A HealthCS user; the role comes from membership of the CSM, Manager or Admin group."""
 
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+        help_text="The user's manager: playbook steps for a manager go to the CSM's manager, steps for an "
+                  "executive to that manager's own manager, and escalations of the CSM's tasks to the manager.")
+
     class Meta(AbstractUser.Meta):
         constraints = [
             # Imports assign accounts to CSMs by e-mail, so an address names one user at most.
@@ -460,3 +465,23 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} ({self.status})"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, and when (SPEC §9): changes to playbooks, scoring configurations
+    and accounts are recorded here, with the fields changed (old and new values). Managers read it."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=16, help_text="created, changed, deleted or viewed")
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True, help_text="Field -> [old, new].")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_repr}"

@@ -11,13 +11,17 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "CSM": [("accounts", f"view_{m}") for m in CUSTOMER_MODELS]
     + [("accounts", "add_touchpoint"), ("accounts", "change_touchpoint"),
        ("accounts", "add_contact"), ("accounts", "change_contact")]
-    + [("scoring", "view_snapshot"), ("scoring", "view_alert"), ("scoring", "change_alert")],
+    + [("scoring", "view_snapshot"), ("scoring", "view_alert"), ("scoring", "change_alert")]
+    + [("interventions", f"view_{m}") for m in ("intervention", "task", "outcome")],
     "Manager": [("accounts", f"view_{m}") for m in CUSTOMER_MODELS]
     + [("accounts", "change_account"), ("accounts", "import_data"), ("accounts", "view_importrun"),
        ("accounts", "add_touchpoint"), ("accounts", "change_touchpoint"),
        ("accounts", "add_contact"), ("accounts", "change_contact"), ("accounts", "view_user")]
     + [("scoring", "view_snapshot"), ("scoring", "view_alert"), ("scoring", "change_alert"),
-       ("scoring", "recompute_scores"), ("scoring", "view_recomputerun"), ("scoring", "view_scoringconfig")],
+       ("scoring", "recompute_scores"), ("scoring", "view_recomputerun"), ("scoring", "view_scoringconfig")]
+    + [("interventions", f"view_{m}") for m in ("playbook", "playbookstep", "intervention", "task", "outcome",
+                                                 "notification")]
+    + [("accounts", "view_auditevent")],
     "Admin": [("accounts", "*"), ("scoring", "*"), ("interventions", "*"), ("expansion", "*"),
               ("auth", "*"), ("django_celery_beat", "*"), ("axes", "*")],
 }

@@ -1,6 +1,6 @@
-"""Account 360's timeline: tickets, touchpoints, alerts and score changes of one account in one list,
-newest first, paged. Each source gives at most the rows the requested page can show (a query each,
-whatever the account's history), merged in Python."""
+"""Account 360's timeline: tickets, touchpoints, alerts, score changes, playbooks fired and outcomes logged
+of one account in one list, newest first, paged. Each source gives at most the rows the requested page
+can show (a query each, whatever the account's history), merged in Python."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ PAGE_SIZE = 20
 @dataclass(frozen=True)
 class Event:
     at: dt.datetime
-    kind: str  # ticket, touchpoint, alert, score
+    kind: str  # ticket, touchpoint, alert, score, outcome, intervention
     title: str
     detail: str
 
@@ -47,6 +47,16 @@ def account_timeline(account: Account, page: int = 1) -> TimelinePage:
     for a in account.alerts.order_by("-created_at")[:wanted]:
         events.append(Event(a.created_at, "alert", f"Alert: {a.get_kind_display()}",
                             f"{a.message} ({a.get_status_display().lower()})"))
+    for o in account.outcomes.select_related("created_by", "intervention__playbook").order_by("-created_at")[:wanted]:
+        who = o.created_by.get_full_name() or o.created_by.username
+        where = f" ({o.intervention.playbook.name})" if o.intervention else ""
+        events.append(Event(o.created_at, "outcome", f"Outcome: {o.get_kind_display()}{where}",
+                            f"by {who}" + (f": {o.note}" if o.note else "")))
+    for i in account.interventions.select_related("playbook").order_by("-triggered_at")[:wanted]:
+        state = ("control group: no action, to measure the playbook" if i.group == "control"
+                 else i.get_status_display().lower())
+        events.append(Event(i.triggered_at, "intervention", f"Playbook fired: {i.playbook.name}",
+                            f"{i.reason} ({state})"))
     events += _score_changes(account, wanted)
     events.sort(key=lambda e: e.at, reverse=True)
     start = (page - 1) * PAGE_SIZE

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.filters import filter_accounts, with_latest_scores
@@ -19,6 +20,9 @@ from accounts.selectors import accounts_for_user, get_account_for_user, get_impo
 from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
 from accounts.timeline import account_timeline
+from interventions.messages import drafts_from_tasks
+from interventions.models import OutcomeKind
+from interventions.selectors import account_interventions, account_outcomes, task_queue, unread_notifications
 from scoring.config import TIER_NAMES
 from scoring.dashboards import (
     RENEWAL_DAYS,
@@ -49,7 +53,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": book, "as_of": as_of, "any_accounts": book.live_accounts + book.churned_accounts > 0,
         "alerts": open_alerts_for_user(user)[:HOME_ROWS], "alert_count": open_alerts_for_user(user).count(),
         "at_risk": accounts_at_risk(user, as_of), "renewals": renewals_ahead(user, as_of),
-        "renewal_days": RENEWAL_DAYS,
+        "renewal_days": RENEWAL_DAYS, "queue": task_queue(user), "outcome_kinds": OutcomeKind.choices,
+        "now": timezone.now(), "notifications": unread_notifications(user),
     }
     if user.sees_all_accounts:
         context["team"] = team_view(user, as_of, book=scored)
@@ -130,6 +135,7 @@ EXPORT_SCORES = ("arr", "usage_30d", "usage_prev30d", "usage_drop_pct", "errors_
 def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     account = get_account_for_user(request.user, external_id)
     snapshot = latest_snapshot(account)
+    interventions = account_interventions(account)
     context = {
         "account": account,
         "subscriptions": account.subscriptions.order_by("-start_date")[:50],
@@ -140,8 +146,11 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
         "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
         "steps": (steps := next_best_actions(snapshot) if snapshot else []),
-        "drafts": outreach_drafts(account, snapshot, steps, request.user.get_full_name() or request.user.username)
+        "drafts": drafts_from_tasks(outreach_drafts(account, snapshot, steps, request.user.get_full_name()
+                                                    or request.user.username), interventions, account)
         if snapshot else None,
+        "interventions": interventions, "outcomes": account_outcomes(account), "outcome_kinds": OutcomeKind.choices,
+        "now": timezone.now(),
         "timeline": account_timeline(account, _page_number(request.GET.get("timeline", "1"))),
         "trend": (trend := _trend(account, snapshot)),
         "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],

@@ -25,6 +25,11 @@ app.conf.beat_schedule = {
         "task": "scoring.tasks.expire_stale_recomputes",
         "schedule": crontab(minute=20),
     },
+    # Playbook tasks not done in time go to the manager (SPEC §3); each task is escalated once.
+    "escalate-overdue-tasks": {
+        "task": "interventions.tasks.escalate_overdue",
+        "schedule": crontab(minute="*/15"),
+    },
     "expire-stale-imports": {
         "task": "accounts.tasks.expire_stale_imports",
         "schedule": crontab(minute=15),

@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from accounts import api as account_api
 from accounts import views as account_views
 from healthcs.api import not_found
+from interventions import api as intervention_api
+from interventions import views as intervention_views
 from scoring import views as scoring_views
 
 admin.site.site_header = "HealthCS administration"
@@ -23,6 +25,11 @@ urlpatterns = [
     path("import/<int:run_id>/", account_views.import_detail, name="import_detail"),
     path("executive/", scoring_views.executive, name="executive"),
     path("insights/", scoring_views.insights, name="insights"),
+    path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
+    path("tasks/<int:task_id>/done/", intervention_views.task_done_view, name="task_done"),
+    path("tasks/<int:task_id>/snooze/", intervention_views.task_snooze_view, name="task_snooze"),
+    path("notifications/read/", intervention_views.notifications_read_view, name="notifications_read"),
+    path("interventions/effectiveness/", intervention_views.effectiveness_view, name="effectiveness"),
     path("alerts/", scoring_views.alert_list, name="alert_list"),
     path("alerts/<int:alert_id>/resolve/", scoring_views.alert_resolve_view, name="alert_resolve"),
     path("scores/recompute/", scoring_views.recompute, name="recompute"),
@@ -30,6 +37,9 @@ urlpatterns = [
     path("api/accounts/", account_api.AccountList.as_view(), name="api_accounts"),
     path("api/accounts/<str:external_id>/", account_api.AccountDetail.as_view(), name="api_account"),
     path("api/accounts/<str:external_id>/history/", account_api.AccountHistory.as_view(), name="api_account_history"),
+    path("api/interventions/", intervention_api.InterventionList.as_view(), name="api_interventions"),
+    path("api/interventions/<int:intervention_id>/outcomes/", intervention_api.InterventionOutcomes.as_view(),
+         name="api_intervention_outcomes"),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
     # A page for people: without a login it sends them to the login form, like every other page.
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),

@@ -20,6 +20,7 @@ class Drafts:
     email_subject: str
     email_body: str
     slack: str
+    source: str = "Drafted from the reasons above; edit before sending."
 
 
 def next_best_actions(snapshot: Snapshot) -> list[Step]:

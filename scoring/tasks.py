@@ -38,10 +38,15 @@ def recompute_all(as_of: str | None = None, trigger: str = "schedule", user_id: 
 def recompute_one_batch(batch_id: int, run_id: int) -> bool:
     """Score one batch (idempotent: a batch already done is skipped); a failure fails the run."""
     try:
-        return recompute_batch(batch_id=batch_id)
+        finished = recompute_batch(batch_id=batch_id)
     except Exception as error:  # the run must not stay "running" forever; the error is re-raised
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
+    if finished:  # the run's last batch: fire the playbooks for its day (idempotent, so twice is harmless)
+        from interventions.tasks import fire_playbooks_for_day
+
+        fire_playbooks_for_day.delay(RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id).isoformat())
+    return finished
 
 
 @shared_task

@@ -11,10 +11,13 @@ from tests.factories import AlertFactory
 
 pytestmark = pytest.mark.django_db
 
-# Name -> how it is reached: "page" (HTML, login form), "api" (JSON 401/403), "post" (POST only).
+# Name -> how it is reached: "page" (HTML, login form), "api" (JSON 401/403), "post" (POST only), "api-post"
+# (JSON, POST only).
 NAMED = {
     "home": "page", "executive": "page", "insights": "page", "account_list": "page", "account_export": "page",
-    "account_detail": "page",
+    "account_detail": "page", "effectiveness": "page", "task_done": "post", "task_snooze": "post",
+    "outcome_log": "post", "notifications_read": "post", "api_interventions": "api",
+    "api_intervention_outcomes": "api-post",
     "import_upload": "page", "import_detail": "page", "alert_list": "page", "alert_resolve": "post",
     "recompute": "page", "recompute_detail": "page", "api_accounts": "api", "api_account": "api",
     "api_account_history": "api", "api_schema": "api", "api_docs": "page", "login": "public", "logout": "post",
@@ -105,3 +108,23 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
         assert client.get(reverse(name)).status_code == 403, name
     client.force_login(manager)
     assert [client.get(reverse(name)).status_code for name in ("import_upload", "recompute")] == [200, 200]
+
+
+POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
+             "notifications_read": []}
+
+
+@pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])
+def test_anonymous_forms_are_sent_to_log_in(client, name, own_account):
+    url = reverse(name, args=POST_ARGS[name])
+
+    response = client.post(url, {"kind": "contacted"})
+
+    assert response.status_code == 302 and response["Location"].startswith(f"{reverse('login')}?next="), url
+
+
+def test_anonymous_api_posts_are_refused(client):
+    response = client.post(reverse("api_intervention_outcomes", args=[1]), {"kind": "contacted"})
+
+    assert response.status_code in (401, 403)
+    assert response.json() == {"detail": "Authentication credentials were not provided."}

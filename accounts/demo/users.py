@@ -68,4 +68,8 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
             user.save(update_fields=["password"])
         user.groups.set([groups[spec.role]])
         logins.append((spec.username, spec.role, DEMO_PASSWORD))
+    # The demo CSMs report to the demo manager: their escalations and manager steps go there.
+    manager = User.objects.get(username=next(u.username for u in DEMO_USERS if u.role == Role.MANAGER.value))
+    User.objects.filter(username__in=[u.username for u in DEMO_USERS if u.role == Role.CSM.value]) \
+        .update(reports_to=manager)
     return logins

@@ -6,7 +6,7 @@ const TIER_COLOURS = {
   "Thriving": "#0a6b3a", "Healthy": "#4caf50", "At risk": "#f0a000", "High risk": "#e4572e",
   "Critical": "#8e1b10", "No data": "#b0b7c3",
 };
-const PALETTE = ["#2563eb", "#c62828", "#6b7280", "#a86400", "#0a6b3a", "#7c3aed"];
+const PALETTE = ["#2563eb", "#c62828", "#6b7280", "#a86400", "#0a6b3a", "#7c3aed", "#0891b2"];
 
 function money(value) {
   return "$" + Math.round(value).toLocaleString("en-US");

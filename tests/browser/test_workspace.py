@@ -74,6 +74,12 @@ def test_a_manager_reads_the_team_executive_and_drivers_pages(page, live_server,
     expect(page.get_by_test_id("reasons").locator("tbody tr").first).to_be_visible()
     page.screenshot(path=screenshot_path("insights.png"), full_page=True)
 
+    # Effectiveness: each playbook against its control group, from the demo's 120 days of history.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Effectiveness").click()
+    expect(page.get_by_test_id("effectiveness").locator("tbody tr").first).to_be_visible()
+    expect_every_chart_drawn(page, ["churn", "outcomes"])
+    page.screenshot(path=screenshot_path("effectiveness.png"), full_page=True)
+
 
 def test_a_csm_works_from_the_queue_to_an_account(page, live_server, app_url, demo_book):
     login_as(page, live_server, "csm1", DEMO_PASSWORD)

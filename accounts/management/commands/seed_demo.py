@@ -1,10 +1,13 @@
 """`manage.py seed_demo`: generate the deterministic demo book and import it like any customer data.
 
 The demo users are created (or reset) first, the three demo CSMs get the accounts, and the book goes
-through the ordinary validated import, so re-running with the same arguments changes nothing.
+through the ordinary validated import, so re-running with the same arguments changes nothing. The book
+is then scored weekly over 120 days; after each scored day the playbooks fire and the demo CSMs work
+what fired (interventions.demo), so the queue, timelines and effectiveness page start with history.
 """
 
 import datetime as dt
+import random
 import time
 from pathlib import Path
 
@@ -14,15 +17,21 @@ from django.utils import timezone
 from accounts.demo.generator import book_to_csv_bytes, generate_book
 from accounts.demo.users import DEMO_CSMS, ensure_demo_users
 from accounts.management.progress import ProgressPrinter, report_import
+from accounts.models import User
 from accounts.services import import_files_recorded
+from interventions.defaults import install_default_playbooks
+from interventions.demo import simulate_csm_work
+from interventions.firing import fire_playbooks
+from interventions.models import Intervention, Playbook, PlaybookStep
+from interventions.services import escalate_overdue_tasks
 from scoring.services import recompute_scores
 
 BIG_BOOK = 2000
-HISTORY_WEEKS = 13  # weekly snapshots over the last 90 days, plus the day 30 days back (trend)
+HISTORY_WEEKS = 17  # weekly snapshots over the last 120 days, plus the day 30 days back (trend)
 
 
 def score_history_days(as_of: dt.date) -> list[dt.date]:
-    """The days the demo is scored on, oldest first: weekly for 90 days, 30 days back, and as_of."""
+    """The days the demo is scored on, oldest first: weekly for 120 days, 30 days back, and as_of."""
     days = {as_of - dt.timedelta(weeks=w) for w in range(HISTORY_WEEKS + 1)} | {as_of - dt.timedelta(days=30)}
     return sorted(days)  # from this many accounts on, progress is shown in finer steps
 
@@ -80,12 +89,21 @@ class Command(BaseCommand):
             report_import(self, result, "the demo book was not imported")
             days = score_history_days(as_of)
             self.stdout.write(f"Scoring the book on {len(days)} days up to {as_of} (history for trends)")
+            install_default_playbooks(Playbook, PlaybookStep)
+            csm_ids = list(User.objects.filter(username__in=[u.username for u in DEMO_CSMS])
+                           .order_by("username").values_list("id", flat=True))
             for number, day in enumerate(days, 1):
                 report = recompute_scores(as_of=day, trigger="seed_demo")
+                # The playbooks fire as they would have that morning, and the CSMs work what fired.
+                fire_playbooks(as_of=day, rng=random.Random(f"{seed}-{day}"))
+                simulate_csm_work(fired_on=day, history_end=as_of, csm_ids=csm_ids, seed=seed)
                 progress("scores", number, len(days))
+            escalated = escalate_overdue_tasks(announce=False)
             run = report.run
             self.stdout.write(f"  as of {as_of}: {run.accounts_scored} accounts scored, "
                               f"{run.alerts_opened} open alert(s)")
+            self.stdout.write(f"  playbooks: {Intervention.objects.count()} interventions over {len(days)} days, "
+                              f"{escalated} late task(s) escalated")
 
         self.stdout.write(self.style.SUCCESS(f"Demo book ready in {time.perf_counter() - started:.1f}s"))
         self.stdout.write("Demo logins (username / role / password):")

@@ -1,5 +1,5 @@
-"""python manage.py recompute_scores [--as-of D] [--days N] [--workers N]: recompute every account's
-snapshot.
+"""python manage.py recompute_scores [--as-of D] [--days N] [--workers N] [--no-playbooks]: recompute every
+account's snapshot, then fire the intervention playbooks for the day.
 
 Runs the batches in this process, or with --workers N in N forked processes (the daily schedule
 and the web button spread them over Celery workers instead). --days N recomputes the N days up to
@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.management.progress import ProgressPrinter
+from interventions.firing import fire_playbooks
 from scoring.config import ConfigError
 from scoring.services import recompute_scores
 
@@ -26,11 +27,13 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=1, help="Also recompute the days before (default 1).")
         parser.add_argument("--batch-size", type=int, default=None,
                             help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
+        parser.add_argument("--no-playbooks", action="store_true",
+                            help="Do not fire the intervention playbooks after each day's recompute.")
         parser.add_argument("--workers", type=int, default=None,
                             help="Worker processes scoring batches at once, PostgreSQL only (default: "
                                  "SCORING_COMMAND_WORKERS: one per core, at most 4).")
 
-    def handle(self, *args, as_of, days, batch_size, workers, verbosity, **options):
+    def handle(self, *args, as_of, days, batch_size, workers, verbosity, no_playbooks=False, **options):
         as_of = as_of or timezone.localdate()
         if days < 1:
             raise CommandError("--days must be at least 1")
@@ -54,3 +57,5 @@ class Command(BaseCommand):
                 f"As of {day}: {run.accounts_scored} accounts scored in {run.batches_total} batch(es), "
                 f"{run.alerts_opened} new alert(s), {report.seconds:.1f} s (config v{run.config.version})"
             )
+            if not no_playbooks:
+                self.stdout.write(f"  {fire_playbooks(as_of=day)}")

@@ -1,0 +1,228 @@
+"""Firing playbooks after a recompute (SPEC §3): every live account whose snapshot of the day matches an
+active playbook's trigger, with no open intervention of that playbook and outside its cooldown, gets one
+intervention — in the control group (no tasks) by a recorded random draw below the playbook's control
+share, otherwise with the playbook's steps as tasks (due times from the trigger, assignee from the
+account's CSM and the step's role).
+
+Set-based: a fixed number of queries per run whatever the book's size. Idempotent: the database's
+unique constraints (one firing per account, playbook and day; one open intervention per account and
+playbook; one task per intervention and step) make a re-run, or two runs at once, add nothing; inserts
+use ON CONFLICT DO NOTHING and tasks are created only for interventions that have none.
+
+Which accounts match:
+- *tier*: the account's health tier on the day is the trigger's tier (it entered it that day or earlier:
+  the open intervention and the cooldown keep it from firing twice);
+- *risk level*: its risk level on the day is the trigger's level;
+- *alert*: it has an open alert of the trigger's type raised on the day or before;
+- *expansion signal*: it has an open expansion signal of that type (the expansion issue adds signals;
+  until then no account matches).
+"""
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import ChurnEvent, Contact, ContactRole, User
+from interventions.messages import account_facts, render_message
+from interventions.models import (
+    AssigneeRole,
+    Group,
+    Intervention,
+    InterventionStatus,
+    Playbook,
+    Task,
+    TriggerKind,
+)
+from scoring.models import Alert, AlertStatus, AlertType, Snapshot
+
+SNAPSHOT_FIELDS = ("account_id", "health_tier", "health_score", "risk_level", "risk_score", "arr", "top_reasons",
+                   "recommended_actions")
+TRIGGER_HOUR = 8  # a past day's firing is dated that morning (a backfill or the demo's history)
+
+
+@dataclass
+class FiringReport:
+    as_of: dt.date
+    treated: int = 0
+    control: int = 0
+    tasks: int = 0
+    skipped_open: int = 0
+    skipped_cooldown: int = 0
+    per_playbook: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (f"{self.treated + self.control} intervention(s) fired as of {self.as_of}: {self.treated} treated "
+                f"with {self.tasks} task(s), {self.control} in control groups; skipped {self.skipped_open} with an "
+                f"open intervention and {self.skipped_cooldown} in cooldown")
+
+
+def trigger_time(as_of: dt.date, now: dt.datetime) -> dt.datetime:
+    """When the day's firing counts as triggered: now for today (or a later day), else that morning."""
+    if as_of >= timezone.localdate(now):
+        return now
+    return timezone.make_aware(dt.datetime.combine(as_of, dt.time(TRIGGER_HOUR)))
+
+
+@dataclass
+class _Candidate:
+    playbook: Playbook
+    snapshot: dict
+    reason: str
+
+
+def fire_playbooks(*, as_of: dt.date, now: dt.datetime | None = None, rng: random.Random | None = None) -> FiringReport:
+    """Fire every active playbook for the scoring date's snapshots; returns what was created."""
+    now = now or timezone.now()
+    rng = rng or random.Random()
+    report = FiringReport(as_of=as_of)
+    playbooks = list(Playbook.objects.filter(active=True).prefetch_related("steps"))
+    if not playbooks:
+        return report
+    triggered_at = trigger_time(as_of, now)
+    with transaction.atomic():
+        candidates = _candidates(playbooks, as_of, report)
+        if not candidates:
+            return report
+        accounts = _accounts(candidates)
+        draws = [rng.random() for _ in candidates]
+        rows = []
+        for candidate, draw in zip(candidates, draws, strict=True):
+            snap, account = candidate.snapshot, accounts[candidate.snapshot["account_id"]]
+            control = draw < float(candidate.playbook.control_share)
+            rows.append(Intervention(
+                account_id=snap["account_id"], playbook=candidate.playbook, triggered_on=as_of,
+                triggered_at=triggered_at, reason=candidate.reason[:300], csm_id=account["csm_id"],
+                health_tier=snap["health_tier"], health_score=snap["health_score"], risk_level=snap["risk_level"],
+                risk_score=snap["risk_score"], arr=snap["arr"] or Decimal(0), draw=draw,
+                group=Group.CONTROL if control else Group.TREATED,
+                status=InterventionStatus.CONTROL if control else InterventionStatus.OPEN))
+        Intervention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        fresh = (Intervention.objects.filter(triggered_on=as_of, playbook__in=playbooks)
+                 .filter(Q(group=Group.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "playbook_id",
+                                                                                   "group", "draw"))
+        mine = {(c.snapshot["account_id"], c.playbook.pk): (c, d) for c, d in zip(candidates, draws, strict=True)}
+        tasks = []
+        for intervention_id, account_id, playbook_id, group, draw in fresh:
+            candidate, my_draw = mine.get((account_id, playbook_id), (None, None))
+            if candidate is None or my_draw != draw:
+                continue  # fired earlier, or by another run at the same time: its tasks are its own
+            if group == Group.CONTROL:
+                report.control += 1
+                continue
+            report.treated += 1
+            report.per_playbook[candidate.playbook.name] = report.per_playbook.get(candidate.playbook.name, 0) + 1
+            tasks += _tasks(intervention_id, candidate, accounts[account_id], triggered_at)
+        Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
+        report.tasks = len(tasks)
+    return report
+
+
+def _candidates(playbooks: list[Playbook], as_of: dt.date, report: FiringReport) -> list[_Candidate]:
+    """The (account, playbook) pairs that match, without an open intervention and outside the cooldown."""
+    tiers = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.TIER}
+    levels = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.RISK_LEVEL}
+    kinds = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.ALERT}
+    alerted: dict[str, set[int]] = defaultdict(set)
+    if kinds:
+        for account_id, kind in (Alert.objects.filter(status=AlertStatus.OPEN, kind__in=kinds, as_of__lte=as_of)
+                                 .values_list("account_id", "kind")):
+            alerted[kind].add(account_id)
+    matching = Q(health_tier__in=tiers) | Q(risk_level__in=levels) | Q(account_id__in={a for s in alerted.values()
+                                                                                        for a in s})
+    # Live on the day: not churned, or churned only after it (a past day's firing, e.g. a backfill).
+    live = Q(account__churned=False) | Q(account_id__in=ChurnEvent.objects.filter(churn_date__gt=as_of)
+                                         .values("account_id"))
+    snapshots = {row["account_id"]: row for row in Snapshot.objects.filter(live, as_of=as_of)
+                 .filter(matching).values(*SNAPSHOT_FIELDS)}
+    longest = max(p.cooldown_days for p in playbooks)
+    earlier: dict[tuple[int, int], list[tuple[dt.date, str]]] = defaultdict(list)
+    for account_id, playbook_id, day, status in (
+            Intervention.objects.filter(playbook__in=playbooks, account_id__in=snapshots)
+            .filter(Q(status=InterventionStatus.OPEN) | Q(triggered_on__gt=as_of - dt.timedelta(days=longest)))
+            .values_list("account_id", "playbook_id", "triggered_on", "status")):
+        earlier[(account_id, playbook_id)].append((day, status))
+    candidates = []
+    for playbook in playbooks:
+        for account_id, snap in snapshots.items():
+            reason = _match(playbook, snap, alerted)
+            if reason is None:
+                continue
+            history = earlier.get((account_id, playbook.pk), [])
+            if any(day == as_of for day, _ in history):
+                continue  # fired already today: a re-run adds nothing
+            if any(status == InterventionStatus.OPEN for _, status in history):
+                report.skipped_open += 1
+            elif any(day > as_of - dt.timedelta(days=playbook.cooldown_days) for day, _ in history):
+                report.skipped_cooldown += 1
+            else:
+                candidates.append(_Candidate(playbook, snap, reason))
+    return candidates
+
+
+def _match(playbook: Playbook, snap: dict, alerted: dict[str, set[int]]) -> str | None:
+    """Why the snapshot matches the playbook's trigger, or None."""
+    value = playbook.trigger_value
+    if playbook.trigger_kind == TriggerKind.TIER and snap["health_tier"] == value:
+        health = "no data" if snap["health_score"] is None else f"{snap['health_score']:.0f}"
+        return f"In the {value} tier (health {health})"
+    if playbook.trigger_kind == TriggerKind.RISK_LEVEL and snap["risk_level"] == value:
+        return f"{value} churn risk ({snap['risk_score']}): {snap['top_reasons'] or 'no reason'}"
+    if playbook.trigger_kind == TriggerKind.ALERT and snap["account_id"] in alerted.get(value, ()):
+        return f"Open alert: {AlertType(value).label}"
+    return None
+
+
+def _accounts(candidates: list[_Candidate]) -> dict[int, dict]:
+    """The candidates' accounts with their CSM's chain of managers and the contact to greet (2 queries)."""
+    from accounts.models import Account
+
+    ids = {c.snapshot["account_id"] for c in candidates}
+    accounts = {a["id"]: a for a in Account.objects.filter(id__in=ids).values(
+        "id", "name", "external_id", "plan_tier", "renewal_date", "csm_id", "csm__first_name", "csm__last_name",
+        "csm__username", "csm__reports_to_id", "csm__reports_to__reports_to_id")}
+    greet: dict[int, tuple[str, bool]] = {}  # the champion, else the first active contact by name
+    for account_id, name, role in (Contact.objects.filter(account_id__in=ids, is_active=True)
+                                   .order_by("account_id", "name").values_list("account_id", "name", "role")):
+        if account_id not in greet or (role == ContactRole.CHAMPION and not greet[account_id][1]):
+            greet[account_id] = (name, role == ContactRole.CHAMPION)
+    for account in accounts.values():
+        account["contact"] = greet.get(account["id"], ("", False))[0]
+    return accounts
+
+
+class _AccountView:
+    """The few account attributes message templates read, from a values() row."""
+
+    def __init__(self, row: dict):
+        self.name, self.external_id = row["name"], row["external_id"]
+        self.plan_tier, self.renewal_date = row["plan_tier"], row["renewal_date"]
+        self.csm = User(first_name=row["csm__first_name"] or "", last_name=row["csm__last_name"] or "",
+                        username=row["csm__username"] or "") if row["csm_id"] else None
+
+
+class _SnapshotView:
+    def __init__(self, row: dict):
+        for name, value in row.items():
+            setattr(self, name, value)
+
+
+def _tasks(intervention_id: int, candidate: _Candidate, account: dict, triggered_at: dt.datetime) -> list[Task]:
+    facts = account_facts(account=_AccountView(account), snapshot=_SnapshotView(candidate.snapshot),
+                          contact_name=(account["contact"] or "").split(" ")[0],
+                          playbook_name=candidate.playbook.name)
+    assignees = {AssigneeRole.CSM: account["csm_id"],
+                 AssigneeRole.MANAGER: account["csm__reports_to_id"],
+                 AssigneeRole.EXECUTIVE: account["csm__reports_to__reports_to_id"] or account["csm__reports_to_id"]}
+    return [Task(intervention_id=intervention_id, account_id=account["id"], step=step, order=step.order,
+                 title=step.title, channel=step.channel, assignee_role=step.assignee_role,
+                 assignee_id=assignees[step.assignee_role], message=render_message(step.template, facts),
+                 due_at=triggered_at + dt.timedelta(hours=step.due_offset_hours),
+                 escalate_at=(triggered_at + dt.timedelta(hours=step.escalate_after_hours)
+                              if step.escalate_after_hours is not None else None))
+            for step in candidate.playbook.steps.all()]

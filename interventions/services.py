@@ -1,0 +1,165 @@
+"""Writes of the interventions app: a CSM's work on tasks (done, snooze), outcomes (permanent records),
+escalation of late tasks to managers, and the audit of playbook changes."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Account, AuditEvent, User
+from interventions.models import (
+    AssigneeRole,
+    Intervention,
+    InterventionStatus,
+    Notification,
+    Outcome,
+    OutcomeKind,
+    Task,
+    TaskStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_SNOOZE_DAYS = 30
+ESCALATION_DUE_HOURS = 4  # the manager's escalation step is due this long after the escalation
+NOTE_MAX = 4000
+
+
+@transaction.atomic
+def task_done(*, task: Task, user: User, now: dt.datetime | None = None) -> Task:
+    """Mark the task done (once: a second click changes nothing) and complete its intervention when it
+    was the last open task."""
+    now = now or timezone.now()
+    Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(status=TaskStatus.DONE, done_at=now,
+                                                                    done_by=user)
+    Intervention.objects.filter(pk=task.intervention_id, status=InterventionStatus.OPEN).exclude(
+        tasks__status=TaskStatus.OPEN).update(status=InterventionStatus.COMPLETED, completed_at=now)
+    task.refresh_from_db()
+    return task
+
+
+@dataclass
+class SnoozeProblem(Exception):
+    field: str
+    message: str
+
+
+@transaction.atomic
+def task_snooze(*, task: Task, user: User, until: dt.datetime, reason: str, now: dt.datetime | None = None) -> Task:
+    """Move an open task's due time (and its escalation by the same amount) to `until`, with a reason.
+    Raises SnoozeProblem (nothing changed) for a time in the past or beyond 30 days, or no reason."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if task.status != TaskStatus.OPEN:
+        raise SnoozeProblem("until", "This task is already done.")
+    if until <= now:
+        raise SnoozeProblem("until", "Snooze until a time in the future.")
+    if until > now + dt.timedelta(days=MAX_SNOOZE_DAYS):
+        raise SnoozeProblem("until", f"Snooze for {MAX_SNOOZE_DAYS} days at most.")
+    if not reason:
+        raise SnoozeProblem("reason", "Say why the task waits (the manager sees it).")
+    shift = until - task.due_at
+    task.due_at = until
+    if task.escalate_at is not None and task.escalated_at is None:
+        task.escalate_at = max(task.escalate_at + shift, until)
+    task.snoozed_until, task.snooze_reason = until, reason[:300]
+    task.save(update_fields=["due_at", "escalate_at", "snoozed_until", "snooze_reason"])
+    return task
+
+
+def outcome_log(*, account: Account, user: User, kind: str, note: str = "",
+                intervention: Intervention | None = None, now: dt.datetime | None = None) -> Outcome:
+    """Record what came of the work on an account (and its intervention): who, when, what, a note.
+    Raises ValidationError (nothing written) for an unknown kind or an intervention of another account."""
+    if kind not in OutcomeKind.values:
+        raise ValidationError({"kind": f"'{kind}' is not an outcome; use one of: {', '.join(OutcomeKind.values)}."})
+    if intervention is not None and intervention.account_id != account.pk:
+        raise ValidationError({"intervention": "That intervention belongs to another account."})
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": f"Keep the note under {NOTE_MAX} characters."})
+    return Outcome.objects.create(account=account, intervention=intervention, kind=kind, note=note.strip(),
+                                  created_by=user, created_at=now or timezone.now())
+
+
+# Escalation ---------------------------------------------------------------------------------------------
+
+def escalate_overdue_tasks(*, now: dt.datetime | None = None, site_url: str = "", announce: bool = True) -> int:
+    """Escalate every open task past its escalation time, each exactly once (claimed with a row lock and a
+    conditional update; the escalation step is unique per task): the CSM's manager (or, without one,
+    every manager) gets an in-app notification and an e-mail, and a manager's escalation step is added.
+    Returns the number of tasks escalated. `announce=False` (the demo's history) records the
+    notifications as already e-mailed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        late = list(Task.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(status=TaskStatus.OPEN, escalated_at__isnull=True, escalate_at__lte=now,
+                            escalation_of__isnull=True)
+                    .select_related("account", "account__csm", "intervention__playbook").order_by("id"))
+        if not late:
+            return 0
+        Task.objects.filter(pk__in=[t.pk for t in late], escalated_at__isnull=True).update(escalated_at=now)
+        managers = list(User.objects.filter(Q(groups__name="Manager"), is_active=True).distinct())
+        steps, notices = [], []
+        for task in late:
+            boss = task.account.csm.reports_to if task.account.csm and task.account.csm.reports_to_id else None
+            hours = round((task.escalate_at - task.intervention.triggered_at).total_seconds() / 3600)
+            message = (f"Escalated: \"{task.title}\" for {task.account.name} ({task.intervention.playbook.name}) "
+                       f"was not done within {hours} hours")
+            steps.append(Task(intervention_id=task.intervention_id, account_id=task.account_id, step=None,
+                              order=task.order, title=f"Escalation: {task.title}", channel=task.channel,
+                              assignee_role=AssigneeRole.MANAGER, assignee=boss, escalation_of=task,
+                              message=message + f"; the assignee was {_name(task.assignee) or 'nobody'}.",
+                              due_at=now + dt.timedelta(hours=ESCALATION_DUE_HOURS)))
+            for manager in [boss] if boss else managers:
+                notices.append(Notification(user=manager, account_id=task.account_id, task=task, message=message[:300],
+                                            emailed_at=None if announce else now))
+        Task.objects.bulk_create(steps, ignore_conflicts=True)
+        Notification.objects.bulk_create(notices, ignore_conflicts=True)
+        if announce:
+            transaction.on_commit(lambda: notifications_email(site_url=site_url))
+    return len(late)
+
+
+def _name(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def notifications_email(*, site_url: str = "") -> int:
+    """E-mail notifications not e-mailed yet, each once (claimed before sending; released on failure)."""
+    with transaction.atomic():
+        pending = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(emailed_at__isnull=True).exclude(user__email="")
+                       .select_related("user", "account").order_by("id")[:1000])
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
+    sent = 0
+    base = (site_url or settings.SITE_URL).rstrip("/")
+    for notice in pending:
+        link = base + reverse("account_detail", args=[notice.account.external_id])
+        try:
+            send_mail(subject=f"HealthCS: {notice.message[:120]}", message=f"{notice.message}.\n\n{link}\n",
+                      from_email=None, recipient_list=[notice.user.email], fail_silently=False)
+            sent += 1
+        except OSError as error:  # SMTP down: released, tried again by the next escalation run
+            logger.warning("Escalation e-mail to %s failed, will retry: %s", notice.user.email, error)
+            Notification.objects.filter(pk=notice.pk).update(emailed_at=None)
+    return sent
+
+
+def notifications_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# Audit -------------------------------------------------------------------------------------------------
+
+def audit_record(*, user: User | None, action: str, obj, changes: dict | None = None) -> AuditEvent:
+    """One audit entry: who did what to which object, with the changed fields' old and new values."""
+    return AuditEvent.objects.create(user=user if user and user.is_authenticated else None, action=action,
+                                     object_type=obj._meta.label, object_id=str(obj.pk),
+                                     object_repr=str(obj)[:200], changes=changes or {})

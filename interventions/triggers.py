@@ -1,0 +1,17 @@
+"""What a playbook's trigger may name, per kind of trigger."""
+
+from expansion.kinds import SIGNAL_KINDS
+from scoring.config import TIER_NAMES
+from scoring.models import AlertType
+
+RISK_LEVELS = ("High", "Medium", "Low")
+
+
+def trigger_values(kind: str) -> list[str]:
+    """The values a trigger of this kind accepts."""
+    return {
+        "tier": list(TIER_NAMES),
+        "risk_level": list(RISK_LEVELS),
+        "alert": [value for value, _ in AlertType.choices],
+        "expansion": list(SIGNAL_KINDS),
+    }.get(kind, [])

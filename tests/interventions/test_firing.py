@@ -1,0 +1,206 @@
+"""Firing playbooks (SPEC §3): which accounts match, the tasks made from the steps, the control group's
+recorded draw, cooldown and open interventions, and idempotency under re-runs and two runs at once."""
+
+import datetime as dt
+import random
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from interventions.firing import fire_playbooks, trigger_time
+from interventions.models import Group, Intervention, InterventionStatus, Playbook, PlaybookStep, Task
+from tests.factories import AccountFactory, AlertFactory, ContactFactory, SnapshotFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2025, 3, 31)
+MORNING = dt.datetime(2025, 3, 31, 8, tzinfo=dt.UTC)
+NOW = dt.datetime(2025, 4, 20, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def playbook(db):
+    """The only active playbook: Critical tier, two steps, no control group."""
+    Playbook.objects.update(active=False)
+    playbook = Playbook.objects.create(name="Rescue", trigger_kind="tier", trigger_value="Critical", cooldown_days=30)
+    PlaybookStep.objects.create(playbook=playbook, order=1, title="Call", due_offset_hours=2, channel="call",
+                                assignee_role="csm", template="Call {contact} at {account} ({health}, {tier})",
+                                escalate_after_hours=24)
+    PlaybookStep.objects.create(playbook=playbook, order=2, title="Sponsor e-mail", due_offset_hours=1,
+                                channel="email", assignee_role="executive", template="Dear {contact}: {reasons}")
+    return playbook
+
+
+def critical(account, as_of=AS_OF, **fields):
+    return SnapshotFactory(account=account, as_of=as_of, health_tier="Critical", health_score=12.0, risk_score=80,
+                           risk_level="High", arr=Decimal("24000"), top_reasons="Usage dropped 70%", **fields)
+
+
+def test_an_account_in_the_tier_gets_an_intervention_with_its_steps_as_tasks(playbook, csm):
+    vp = UserFactory(username="vp", role="Manager")
+    boss = UserFactory(username="boss", role="Manager", reports_to=vp)
+    csm.reports_to = boss
+    csm.save()
+    account = AccountFactory(name="Lakeside", csm=csm)
+    ContactFactory(account=account, name="Zoe Admin", role="user")
+    ContactFactory(account=account, name="Ana Champion", role="champion")
+    critical(account)
+    SnapshotFactory(account=AccountFactory(csm=csm), as_of=AS_OF, health_tier="At risk")
+
+    report = fire_playbooks(as_of=AS_OF, now=NOW)
+
+    intervention = Intervention.objects.get()
+    assert (report.treated, report.control, report.tasks) == (1, 0, 2)
+    assert (intervention.account, intervention.playbook, intervention.group, intervention.status) == (
+        account, playbook, Group.TREATED, InterventionStatus.OPEN)
+    assert (intervention.triggered_on, intervention.triggered_at, intervention.csm) == (AS_OF, MORNING, csm)
+    assert (intervention.health_tier, intervention.risk_score, intervention.arr) == ("Critical", 80, Decimal("24000"))
+    assert intervention.reason == "In the Critical tier (health 12)"
+    tasks = list(intervention.tasks.order_by("order"))
+    assert [(t.title, t.assignee, t.due_at, t.escalate_at) for t in tasks] == [
+        ("Call", csm, MORNING + dt.timedelta(hours=2), MORNING + dt.timedelta(hours=24)),
+        ("Sponsor e-mail", vp, MORNING + dt.timedelta(hours=1), None)]
+    assert tasks[0].message == "Call Ana at Lakeside (12, Critical)"
+    assert tasks[1].message == "Dear Ana: Usage dropped 70%"
+
+
+def test_today_fires_now_and_a_past_day_fires_that_morning():
+    now = timezone.now()
+
+    assert trigger_time(timezone.localdate(now), now) == now
+    assert trigger_time(AS_OF, NOW) == MORNING
+
+
+def test_risk_level_and_alert_triggers(csm):
+    Playbook.objects.update(active=False)
+    by_level = Playbook.objects.create(name="High risk level", trigger_kind="risk_level", trigger_value="High")
+    by_alert = Playbook.objects.create(name="Payment", trigger_kind="alert", trigger_value="failed_payment")
+    risky, paying, calm = (AccountFactory(csm=csm) for _ in range(3))
+    SnapshotFactory(account=risky, risk_level="High", risk_score=70, top_reasons="Escalation")
+    SnapshotFactory(account=paying, risk_level="Low")
+    SnapshotFactory(account=calm, risk_level="Low")
+    AlertFactory(account=paying, kind="failed_payment", as_of=AS_OF)
+    AlertFactory(account=calm, kind="failed_payment", as_of=AS_OF, status="resolved")
+
+    fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert sorted(Intervention.objects.values_list("account", "playbook", "reason")) == sorted([
+        (risky.pk, by_level.pk, "High churn risk (70): Escalation"),
+        (paying.pk, by_alert.pk, "Open alert: Failed payment")])
+
+
+def test_churned_accounts_and_inactive_playbooks_fire_nothing(playbook, csm):
+    critical(AccountFactory(csm=csm, churned=True))
+    critical(AccountFactory(csm=csm))
+    playbook.active = False
+    playbook.save()
+
+    assert fire_playbooks(as_of=AS_OF, now=NOW).treated == 0
+    assert not Intervention.objects.exists()
+
+
+def test_a_rerun_of_the_day_adds_nothing(playbook, csm):
+    for _ in range(3):
+        critical(AccountFactory(csm=csm))
+    fire_playbooks(as_of=AS_OF, now=NOW)
+
+    again = fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert (again.treated, again.control, again.tasks) == (0, 0, 0)
+    assert (Intervention.objects.count(), Task.objects.count()) == (3, 6)
+
+
+def test_an_open_intervention_and_the_cooldown_keep_it_from_firing_again(playbook, csm):
+    still_open, cooling, cooled = (AccountFactory(csm=csm) for _ in range(3))
+    for account in (still_open, cooling, cooled):
+        critical(account, as_of=AS_OF - dt.timedelta(days=40))
+    fire_playbooks(as_of=AS_OF - dt.timedelta(days=40), now=NOW)
+    Intervention.objects.filter(account=cooling).update(status=InterventionStatus.COMPLETED,
+                                                        triggered_on=AS_OF - dt.timedelta(days=29))
+    Intervention.objects.filter(account=cooled).update(status=InterventionStatus.COMPLETED,
+                                                       triggered_on=AS_OF - dt.timedelta(days=30))
+    for account in (still_open, cooling, cooled):
+        critical(account)
+
+    report = fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert (report.treated, report.skipped_open, report.skipped_cooldown) == (1, 1, 1)
+    assert list(Intervention.objects.filter(triggered_on=AS_OF).values_list("account", flat=True)) == [cooled.pk]
+
+
+def test_the_control_group_gets_the_configured_share_by_a_recorded_draw(playbook, csm):
+    playbook.control_share = Decimal("0.25")
+    playbook.save()
+    for _ in range(1000):
+        critical(AccountFactory(csm=csm))
+
+    report = fire_playbooks(as_of=AS_OF, now=NOW, rng=random.Random(7))
+
+    interventions = list(Intervention.objects.values_list("draw", "group", "status"))
+    assert len(interventions) == 1000 and report.control + report.treated == 1000
+    assert 0.21 <= report.control / 1000 <= 0.29  # ±4 standard deviations of a 25% draw over 1,000
+    assert all((group == Group.CONTROL) == (draw < 0.25) for draw, group, _ in interventions)
+    assert all(status == (InterventionStatus.CONTROL if group == Group.CONTROL else InterventionStatus.OPEN)
+               for _, group, status in interventions)
+    assert Task.objects.filter(intervention__group=Group.CONTROL).count() == 0
+    assert Task.objects.count() == 2 * report.treated
+
+
+def test_a_firing_is_all_or_nothing(playbook, csm, monkeypatch):
+    critical(AccountFactory(csm=csm))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Task.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert not Intervention.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_firings_at_once_create_each_intervention_and_task_once(playbook, csm):
+    assert connection.vendor == "postgresql"
+    for _ in range(200):
+        critical(AccountFactory(csm=csm))
+    start = threading.Barrier(2)
+    reports, errors = [], []
+
+    def fire() -> None:
+        try:
+            start.wait()
+            reports.append(fire_playbooks(as_of=AS_OF, now=NOW))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=fire) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert Intervention.objects.count() == 200
+    assert Task.objects.count() == 400
+    assert sum(r.treated for r in reports) == 200  # each intervention counted by the run whose draw it holds
+
+
+def test_a_past_day_fires_for_accounts_that_churned_only_later(playbook, csm):
+    from tests.factories import ChurnEventFactory
+
+    later = AccountFactory(csm=csm, churned=True)
+    ChurnEventFactory(account=later, churn_date=AS_OF + dt.timedelta(days=20))
+    before = AccountFactory(csm=csm, churned=True)
+    ChurnEventFactory(account=before, churn_date=AS_OF - dt.timedelta(days=1))
+    critical(later)
+    critical(before)
+
+    fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert list(Intervention.objects.values_list("account", flat=True)) == [later.pk]
