@@ -12,7 +12,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + [("accounts", "add_touchpoint"), ("accounts", "change_touchpoint"),
        ("accounts", "add_contact"), ("accounts", "change_contact")]
     + [("scoring", "view_snapshot"), ("scoring", "view_alert"), ("scoring", "change_alert")]
-    + [("interventions", f"view_{m}") for m in ("intervention", "task", "outcome")],
+    + [("interventions", f"view_{m}") for m in ("intervention", "task", "outcome")]
+    + [("expansion", "view_expansionsignal"), ("expansion", "view_opportunity")],
     "Manager": [("accounts", f"view_{m}") for m in CUSTOMER_MODELS]
     + [("accounts", "change_account"), ("accounts", "import_data"), ("accounts", "view_importrun"),
        ("accounts", "add_touchpoint"), ("accounts", "change_touchpoint"),
@@ -21,7 +22,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
        ("scoring", "recompute_scores"), ("scoring", "view_recomputerun"), ("scoring", "view_scoringconfig")]
     + [("interventions", f"view_{m}") for m in ("playbook", "playbookstep", "intervention", "task", "outcome",
                                                  "notification")]
-    + [("accounts", "view_auditevent")],
+    + [("accounts", "view_auditevent")]
+    + [("expansion", f"view_{m}") for m in ("planlimit", "advancedfeature", "expansionsignal", "opportunity")],
     "Admin": [("accounts", "*"), ("scoring", "*"), ("interventions", "*"), ("expansion", "*"),
               ("auth", "*"), ("django_celery_beat", "*"), ("axes", "*")],
 }

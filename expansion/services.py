@@ -1,0 +1,161 @@
+"""Writes of the expansion pipeline: opportunities created (from a signal or by hand) and changed under
+the pipeline's rules, every stage change recorded, and signals dismissed.
+
+Rules (pages and API alike; a broken rule raises OpportunityProblem naming the field, nothing saved):
+- the stage is one of identified, qualified, proposal, negotiation, won, lost; open stages may move to
+  any other stage; won and lost are final;
+- won needs an amount above zero; lost needs a reason;
+- the probability is 0-100; it follows the stage's default (10/25/50/75, won 100, lost 0) until someone
+  sets it, and closing sets it to 100 or 0 whatever was set;
+- the amount (added MRR) is zero or more.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, User
+from expansion.models import (
+    CLOSED_STAGES,
+    DEFAULT_PROBABILITY,
+    ExpansionSignal,
+    Opportunity,
+    SignalStatus,
+    Stage,
+    StageChange,
+)
+
+EDITABLE = ("title", "stage", "amount", "probability", "expected_close", "owner", "next_step", "notes",
+            "lost_reason")
+
+
+@dataclass
+class OpportunityProblem(Exception):
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _clean(changes: dict) -> dict:
+    """Typed values from form or JSON input; OpportunityProblem for the first bad one."""
+    clean = {}
+    for name, value in changes.items():
+        if name not in EDITABLE:
+            raise OpportunityProblem(name, f"'{name}' cannot be changed; use: {', '.join(EDITABLE)}.")
+        if name == "stage":
+            if value not in Stage.values:
+                raise OpportunityProblem("stage", f"'{value}' is not a stage; use one of: {', '.join(Stage.values)}.")
+        elif name == "amount":
+            try:
+                value = Decimal(str(value).strip() or "0")
+            except InvalidOperation:
+                raise OpportunityProblem("amount", f"'{value}' is not an amount; give the added MRR as a number.") \
+                    from None
+            if not value.is_finite() or value < 0:
+                raise OpportunityProblem("amount", "The amount (added MRR) must be zero or more.")
+            value = value.quantize(Decimal("0.01"))
+        elif name == "probability":
+            try:
+                value = int(str(value).strip())
+            except ValueError:
+                raise OpportunityProblem("probability", f"'{value}' is not a whole number from 0 to 100.") from None
+            if not 0 <= value <= 100:
+                raise OpportunityProblem("probability", "The probability must be from 0 to 100.")
+        elif name == "expected_close":
+            if value in (None, ""):
+                value = None
+            elif not isinstance(value, dt.date):
+                try:
+                    value = dt.date.fromisoformat(str(value).strip())
+                except ValueError:
+                    raise OpportunityProblem("expected_close", f"'{value}' is not a date; use YYYY-MM-DD.") from None
+        elif name == "owner":
+            if value not in (None, "") and not isinstance(value, User):
+                raise OpportunityProblem("owner", "Unknown owner.")
+            value = value or None
+        elif name == "title":
+            value = str(value).strip()[:200]
+            if not value:
+                raise OpportunityProblem("title", "Give the opportunity a title.")
+        else:
+            value = str(value or "").strip()
+        clean[name] = value
+    return clean
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: dict,
+                       now: dt.datetime | None = None) -> Opportunity:
+    """Apply the changes under the pipeline's rules; a stage change is recorded (who, when, from, to)."""
+    now = now or timezone.now()
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    clean = _clean(changes)
+    before = opportunity.stage
+    if before in CLOSED_STAGES and clean.get("stage", before) != before:
+        raise OpportunityProblem("stage", f"This opportunity is {opportunity.get_stage_display().lower()}; "
+                                          "a closed opportunity stays closed.")
+    for name, value in clean.items():
+        setattr(opportunity, name, value)
+    if "probability" in clean and clean["probability"] != DEFAULT_PROBABILITY.get(before):
+        opportunity.probability_edited = True
+    stage = opportunity.stage
+    if stage == Stage.WON and opportunity.amount <= 0:
+        raise OpportunityProblem("amount", "A won opportunity needs its amount (added MRR) above zero.")
+    if stage == Stage.LOST and not opportunity.lost_reason:
+        raise OpportunityProblem("lost_reason", "Say why the opportunity was lost.")
+    if stage != before:
+        if stage in CLOSED_STAGES or not opportunity.probability_edited:
+            opportunity.probability = DEFAULT_PROBABILITY[stage]
+        opportunity.closed_at = now if stage in CLOSED_STAGES else None
+        StageChange.objects.create(opportunity=opportunity, from_stage=before, to_stage=stage, changed_by=user,
+                                   changed_at=now)
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_create(*, account: Account, user: User | None, title: str, amount: Decimal | str = "0",
+                       owner: User | None = None, expected_close: dt.date | str | None = None, next_step: str = "",
+                       notes: str = "", source_kind: str = "", now: dt.datetime | None = None) -> Opportunity:
+    """A new opportunity in the identified stage (recorded as its first stage change)."""
+    now = now or timezone.now()
+    clean = _clean({"title": title, "amount": amount, "expected_close": expected_close, "next_step": next_step,
+                    "notes": notes})
+    opportunity = Opportunity.objects.create(
+        account=account, stage=Stage.IDENTIFIED, probability=DEFAULT_PROBABILITY[Stage.IDENTIFIED],
+        owner=owner or account.csm, created_by=user, created_at=now, source_kind=source_kind, **clean)
+    StageChange.objects.create(opportunity=opportunity, from_stage="", to_stage=Stage.IDENTIFIED, changed_by=user,
+                               changed_at=now)
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_from_signal(*, signal: ExpansionSignal, user: User | None,
+                            now: dt.datetime | None = None) -> Opportunity:
+    """The signal's opportunity: the account's open one if it has one (the signal joins it), else a new
+    one with the signal's estimate; the signal is marked converted either way."""
+    now = now or timezone.now()
+    signal = ExpansionSignal.objects.select_for_update().select_related("account", "account__csm").get(pk=signal.pk)
+    if signal.opportunity_id:
+        return signal.opportunity
+    opportunity = (signal.account.opportunities.exclude(stage__in=CLOSED_STAGES).order_by("created_at").first()
+                   or opportunity_create(account=signal.account, user=user, title=signal.get_kind_display(),
+                                         amount=signal.estimated_mrr, source_kind=signal.kind, now=now,
+                                         next_step="Qualify: confirm the need and the budget",
+                                         expected_close=(now + dt.timedelta(days=60)).date()))
+    signal.opportunity, signal.status, signal.closed_at = opportunity, SignalStatus.CONVERTED, now
+    signal.save(update_fields=["opportunity", "status", "closed_at"])
+    return opportunity
+
+
+def signal_dismiss(*, signal: ExpansionSignal, now: dt.datetime | None = None) -> ExpansionSignal:
+    """Set an open signal aside (it may open again when detected later)."""
+    ExpansionSignal.objects.filter(pk=signal.pk, status=SignalStatus.OPEN).update(
+        status=SignalStatus.DISMISSED, closed_at=now or timezone.now())
+    signal.refresh_from_db()
+    return signal
