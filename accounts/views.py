@@ -20,6 +20,7 @@ from accounts.selectors import accounts_for_user, get_account_for_user, get_impo
 from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
 from accounts.timeline import account_timeline
+from expansion.selectors import account_expansion
 from interventions.messages import drafts_from_tasks
 from interventions.models import OutcomeKind
 from interventions.selectors import account_interventions, account_outcomes, task_queue, unread_notifications
@@ -136,7 +137,9 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     account = get_account_for_user(request.user, external_id)
     snapshot = latest_snapshot(account)
     interventions = account_interventions(account)
+    expansion_signals, opportunities = account_expansion(account)
     context = {
+        "expansion_signals": expansion_signals, "opportunities": opportunities,
         "account": account,
         "subscriptions": account.subscriptions.order_by("-start_date")[:50],
         "tickets": account.tickets.order_by("-submitted_at")[:20],

@@ -28,14 +28,13 @@ class PlanLimit(models.Model):
 
 class SignalStatus(models.TextChoices):
     OPEN = "open", "Open"
-    CONVERTED = "converted", "Converted to an opportunity"
     DISMISSED = "dismissed", "Dismissed"
     EXPIRED = "expired", "Expired (not seen for 30 days)"
 
 
 class ExpansionSignal(models.Model):
     """One kind of growth signal on one account: open while it keeps being detected (its evidence and
-    estimate refreshed each day), until it becomes an opportunity, is dismissed or goes quiet."""
+    estimate refreshed each day) until it is dismissed or goes quiet; linked to the opportunity it fed."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="expansion_signals")
     kind = models.CharField(max_length=32, choices=list(SIGNAL_KINDS.items()))

@@ -138,7 +138,7 @@ def opportunity_create(*, account: Account, user: User | None, title: str, amoun
 def opportunity_from_signal(*, signal: ExpansionSignal, user: User | None,
                             now: dt.datetime | None = None) -> Opportunity:
     """The signal's opportunity: the account's open one if it has one (the signal joins it), else a new
-    one with the signal's estimate; the signal is marked converted either way."""
+    one with the signal's estimate. The signal stays open (and keeps being refreshed) with its link."""
     now = now or timezone.now()
     signal = ExpansionSignal.objects.select_for_update().select_related("account", "account__csm").get(pk=signal.pk)
     if signal.opportunity_id:
@@ -148,8 +148,8 @@ def opportunity_from_signal(*, signal: ExpansionSignal, user: User | None,
                                          amount=signal.estimated_mrr, source_kind=signal.kind, now=now,
                                          next_step="Qualify: confirm the need and the budget",
                                          expected_close=(now + dt.timedelta(days=60)).date()))
-    signal.opportunity, signal.status, signal.closed_at = opportunity, SignalStatus.CONVERTED, now
-    signal.save(update_fields=["opportunity", "status", "closed_at"])
+    signal.opportunity = opportunity
+    signal.save(update_fields=["opportunity"])
     return opportunity
 
 
@@ -159,3 +159,42 @@ def signal_dismiss(*, signal: ExpansionSignal, now: dt.datetime | None = None) -
         status=SignalStatus.DISMISSED, closed_at=now or timezone.now())
     signal.refresh_from_db()
     return signal
+
+
+@transaction.atomic
+def opportunities_from_new_signals(*, as_of: dt.date, now: dt.datetime | None = None) -> int:
+    """Bring the day's new signals into the pipeline, set-based: each joins its account's open
+    opportunity, or one new opportunity per account is opened (titled after its largest signal, with
+    that estimate). The signals are claimed with a row lock, so two runs never convert one twice.
+    Returns the number of signals converted."""
+    from expansion.kinds import SIGNAL_KINDS
+
+    now = now or timezone.now()
+    new = list(ExpansionSignal.objects.select_for_update(skip_locked=True, of=("self",))
+               .filter(status=SignalStatus.OPEN, first_detected_on=as_of, opportunity__isnull=True)
+               .select_related("account").order_by("account_id", "-estimated_mrr", "kind"))
+    if not new:
+        return 0
+    accounts = {s.account_id: s.account for s in new}
+    target: dict[int, int] = {}
+    for opportunity_id, account_id in (Opportunity.objects.filter(account_id__in=accounts)
+                                       .exclude(stage__in=CLOSED_STAGES).order_by("-created_at", "-id")
+                                       .values_list("id", "account_id")):
+        target[account_id] = opportunity_id  # the oldest open one wins (listed last)
+    largest = {}
+    for signal in new:
+        largest.setdefault(signal.account_id, signal)
+    fresh = [Opportunity(account_id=account_id, title=SIGNAL_KINDS[signal.kind], stage=Stage.IDENTIFIED,
+                         amount=signal.estimated_mrr, probability=DEFAULT_PROBABILITY[Stage.IDENTIFIED],
+                         owner_id=accounts[account_id].csm_id, created_at=now, source_kind=signal.kind,
+                         expected_close=(now + dt.timedelta(days=60)).date(),
+                         next_step="Qualify: confirm the need and the budget")
+             for account_id, signal in largest.items() if account_id not in target]
+    Opportunity.objects.bulk_create(fresh)
+    StageChange.objects.bulk_create(StageChange(opportunity=o, from_stage="", to_stage=Stage.IDENTIFIED,
+                                                changed_at=now) for o in fresh)
+    target.update({o.account_id: o.pk for o in fresh})
+    for signal in new:
+        signal.opportunity_id = target[signal.account_id]
+    ExpansionSignal.objects.bulk_update(new, ["opportunity"], batch_size=1000)
+    return len(new)

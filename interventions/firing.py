@@ -14,8 +14,8 @@ Which accounts match:
   the open intervention and the cooldown keep it from firing twice);
 - *risk level*: its risk level on the day is the trigger's level;
 - *alert*: it has an open alert of the trigger's type raised on the day or before;
-- *expansion signal*: it has an open expansion signal of that type (the expansion issue adds signals;
-  until then no account matches).
+- *expansion signal*: it has an open expansion signal of that type detected that day (signals are
+  detected after the recompute, before the playbooks fire).
 """
 
 import datetime as dt
@@ -133,6 +133,13 @@ def _candidates(playbooks: list[Playbook], as_of: dt.date, report: FiringReport)
         for account_id, kind in (Alert.objects.filter(status=AlertStatus.OPEN, kind__in=kinds, as_of__lte=as_of)
                                  .values_list("account_id", "kind")):
             alerted[kind].add(account_id)
+    signals = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.EXPANSION}
+    if signals:
+        from expansion.models import ExpansionSignal
+
+        for account_id, kind in (ExpansionSignal.objects.filter(status="open", kind__in=signals, last_detected_on=as_of)
+                                 .values_list("account_id", "kind")):
+            alerted[f"signal:{kind}"].add(account_id)
     matching = Q(health_tier__in=tiers) | Q(risk_level__in=levels) | Q(account_id__in={a for s in alerted.values()
                                                                                         for a in s})
     # Live on the day: not churned, or churned only after it (a past day's firing, e.g. a backfill).
@@ -175,6 +182,10 @@ def _match(playbook: Playbook, snap: dict, alerted: dict[str, set[int]]) -> str 
         return f"{value} churn risk ({snap['risk_score']}): {snap['top_reasons'] or 'no reason'}"
     if playbook.trigger_kind == TriggerKind.ALERT and snap["account_id"] in alerted.get(value, ()):
         return f"Open alert: {AlertType(value).label}"
+    if playbook.trigger_kind == TriggerKind.EXPANSION and snap["account_id"] in alerted.get(f"signal:{value}", ()):
+        from expansion.kinds import SIGNAL_KINDS
+
+        return f"Expansion signal: {SIGNAL_KINDS[value]}"
     return None
 
 

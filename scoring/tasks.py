@@ -42,10 +42,14 @@ def recompute_one_batch(batch_id: int, run_id: int) -> bool:
     except Exception as error:  # the run must not stay "running" forever; the error is re-raised
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
-    if finished:  # the run's last batch: fire the playbooks for its day (idempotent, so twice is harmless)
+    if finished:  # the run's last batch: the day's expansion signals, then its playbooks (both idempotent)
+        from celery import chain
+
+        from expansion.tasks import detect_signals_for_day
         from interventions.tasks import fire_playbooks_for_day
 
-        fire_playbooks_for_day.delay(RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id).isoformat())
+        day = RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id).isoformat()
+        chain(detect_signals_for_day.si(day), fire_playbooks_for_day.si(day)).delay()
     return finished
 
 

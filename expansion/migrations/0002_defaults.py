@@ -3,7 +3,7 @@ power-user signal; both are edited in admin afterwards (existing rows are left a
 
 from django.db import migrations
 
-PLAN_LIMITS = {"Basic": 900, "Pro": 1100, "Enterprise": 1400}
+PLAN_LIMITS = {"Basic": 1000, "Pro": 1050, "Enterprise": 1100}
 ADVANCED = ("api", "population_health", "ai_scribe", "analytics", "automation", "custom_reports")
 
 

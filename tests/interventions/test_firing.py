@@ -204,3 +204,20 @@ def test_a_past_day_fires_for_accounts_that_churned_only_later(playbook, csm):
     fire_playbooks(as_of=AS_OF, now=NOW)
 
     assert list(Intervention.objects.values_list("account", flat=True)) == [later.pk]
+
+
+def test_an_expansion_signal_of_the_day_fires_its_playbook(csm):
+    from expansion.models import ExpansionSignal
+
+    Playbook.objects.update(active=False)
+    playbook = Playbook.objects.create(name="Upsell", trigger_kind="expansion", trigger_value="promoter")
+    today_signal, stale_signal = AccountFactory(csm=csm), AccountFactory(csm=csm)
+    for account, seen in ((today_signal, AS_OF), (stale_signal, AS_OF - dt.timedelta(days=3))):
+        SnapshotFactory(account=account, as_of=AS_OF, health_tier="Healthy")
+        ExpansionSignal.objects.create(account=account, kind="promoter", first_detected_on=seen, last_detected_on=seen,
+                                       summary="Promoter (NPS 10)")
+
+    fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert list(Intervention.objects.values_list("account", "playbook", "reason")) == [
+        (today_signal.pk, playbook.pk, "Expansion signal: Promoter (NPS 9-10) with a healthy score")]

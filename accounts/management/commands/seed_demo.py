@@ -19,6 +19,9 @@ from accounts.demo.users import DEMO_CSMS, ensure_demo_users
 from accounts.management.progress import ProgressPrinter, report_import
 from accounts.models import User
 from accounts.services import import_files_recorded
+from expansion.demo import simulate_pipeline
+from expansion.models import ExpansionSignal, Opportunity
+from expansion.signals import detect_signals
 from interventions.defaults import install_default_playbooks
 from interventions.demo import simulate_csm_work
 from interventions.firing import fire_playbooks
@@ -27,6 +30,7 @@ from interventions.services import escalate_overdue_tasks
 from scoring.services import recompute_scores
 
 BIG_BOOK = 2000
+SIGNAL_HISTORY_DAYS = 70  # signals compare 30 days with the 30 before: the 130 days of usage allow 70 days
 HISTORY_WEEKS = 17  # weekly snapshots over the last 120 days, plus the day 30 days back (trend)
 
 
@@ -94,16 +98,23 @@ class Command(BaseCommand):
                            .order_by("username").values_list("id", flat=True))
             for number, day in enumerate(days, 1):
                 report = recompute_scores(as_of=day, trigger="seed_demo")
-                # The playbooks fire as they would have that morning, and the CSMs work what fired.
+                # Signals are detected and playbooks fire as they would have that morning (dated then), and
+                # the CSMs work what fired.
+                morning = timezone.make_aware(dt.datetime.combine(day, dt.time(7)))
+                if day >= as_of - dt.timedelta(days=SIGNAL_HISTORY_DAYS):  # 60 days of usage behind it
+                    detect_signals(as_of=day, now=morning if day < timezone.localdate() else None)
                 fire_playbooks(as_of=day, rng=random.Random(f"{seed}-{day}"))
                 simulate_csm_work(fired_on=day, history_end=as_of, csm_ids=csm_ids, seed=seed)
                 progress("scores", number, len(days))
             escalated = escalate_overdue_tasks(announce=False)
+            moved = simulate_pipeline(as_of=as_of, seed=seed)
             run = report.run
             self.stdout.write(f"  as of {as_of}: {run.accounts_scored} accounts scored, "
                               f"{run.alerts_opened} open alert(s)")
             self.stdout.write(f"  playbooks: {Intervention.objects.count()} interventions over {len(days)} days, "
                               f"{escalated} late task(s) escalated")
+            self.stdout.write(f"  expansion: {ExpansionSignal.objects.count()} signals, "
+                              f"{Opportunity.objects.count()} opportunities ({moved} moved on in the pipeline)")
 
         self.stdout.write(self.style.SUCCESS(f"Demo book ready in {time.perf_counter() - started:.1f}s"))
         self.stdout.write("Demo logins (username / role / password):")

@@ -1,5 +1,5 @@
 """python manage.py recompute_scores [--as-of D] [--days N] [--workers N] [--no-playbooks]: recompute every
-account's snapshot, then fire the intervention playbooks for the day.
+account's snapshot, then detect the day's expansion signals and fire the intervention playbooks.
 
 Runs the batches in this process, or with --workers N in N forked processes (the daily schedule
 and the web button spread them over Celery workers instead). --days N recomputes the N days up to
@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.management.progress import ProgressPrinter
+from expansion.signals import detect_signals
 from interventions.firing import fire_playbooks
 from scoring.config import ConfigError
 from scoring.services import recompute_scores
@@ -28,7 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None,
                             help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
         parser.add_argument("--no-playbooks", action="store_true",
-                            help="Do not fire the intervention playbooks after each day's recompute.")
+                            help="Do not detect expansion signals nor fire the intervention playbooks after each "
+                                 "day's recompute.")
         parser.add_argument("--workers", type=int, default=None,
                             help="Worker processes scoring batches at once, PostgreSQL only (default: "
                                  "SCORING_COMMAND_WORKERS: one per core, at most 4).")
@@ -58,4 +60,5 @@ class Command(BaseCommand):
                 f"{run.alerts_opened} new alert(s), {report.seconds:.1f} s (config v{run.config.version})"
             )
             if not no_playbooks:
+                self.stdout.write(f"  {detect_signals(as_of=day)}")
                 self.stdout.write(f"  {fire_playbooks(as_of=day)}")
