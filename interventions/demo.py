@@ -7,6 +7,7 @@ import datetime as dt
 import random
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from interventions.models import Intervention, InterventionStatus, Outcome, OutcomeKind, Task, TaskStatus
 
@@ -33,7 +34,10 @@ def simulate_csm_work(*, fired_on: dt.date, history_end: dt.date, csm_ids: list[
         return 0
     rng = random.Random(f"{seed}-{fired_on.isoformat()}")
     behaviour = {csm_id: BEHAVIOURS[n % len(BEHAVIOURS)] for n, csm_id in enumerate(csm_ids)}
+    # Only interventions nobody has worked yet: a second seed_demo run changes nothing.
+    worked = Exists(Task.objects.filter(intervention=OuterRef("pk"), status=TaskStatus.DONE))
     interventions = list(Intervention.objects.filter(triggered_on=fired_on, status=InterventionStatus.OPEN)
+                         .exclude(worked).exclude(outcomes__isnull=False)
                          .select_related("account").prefetch_related("tasks").order_by("id"))
     done_tasks, outcomes, completed = [], [], []
     for intervention in interventions:
