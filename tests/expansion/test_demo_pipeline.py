@@ -1,0 +1,31 @@
+"""The demo's expansion history (issue 6): signals detected over the last 70 days, opportunities that
+were won (accounts that expanded), lost and still open, and signals that never turned into revenue."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from expansion.models import ExpansionSignal, Opportunity, StageChange
+
+AS_OF = dt.date(2025, 3, 14)
+
+
+@pytest.mark.django_db
+def test_the_demo_pipeline_has_won_lost_and_open_opportunities_and_unconverted_signals():
+    call_command("seed_demo", "--accounts", "200", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
+
+    kinds = dict(ExpansionSignal.objects.values_list("kind").annotate(n=Count("id")))
+    assert {"usage_limit", "team_growth", "power_users", "promoter", "feature_requests"} <= set(kinds)
+    stages = dict(Opportunity.objects.values_list("stage").annotate(n=Count("id")))
+    assert stages.get("won", 0) > 0 and stages.get("lost", 0) > 0
+    assert sum(stages.get(s, 0) for s in ("identified", "qualified", "proposal", "negotiation")) > 0
+    won = Opportunity.objects.filter(stage="won")
+    assert set(won.values_list("account__outcome", flat=True)) == {"expanded"}
+    assert all(o.amount > 0 and o.closed_at is not None for o in won)
+    # Signals whose opportunity was lost, or that expired, did not convert.
+    assert ExpansionSignal.objects.filter(opportunity__stage="lost").exists()
+    assert StageChange.objects.filter(to_stage="won").count() == won.count()
+    assert ExpansionSignal.objects.filter(first_detected_on__lt=AS_OF - dt.timedelta(days=70)).count() == 0
