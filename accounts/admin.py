@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import models as m
+from accounts.audit import audit_record, form_changes
 from accounts.selectors import accounts_for_user, scope_to_user
 
 
@@ -62,6 +63,16 @@ class AccountAdmin(OwnedByAccountAdmin):
     raw_id_fields = ("csm",)
     date_hierarchy = "signup_date"
     inlines = (SubscriptionInline, ContactInline)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            audit_record(user=request.user, action="changed" if change else "created", obj=obj,
+                         changes=form_changes(form))
+
+    def delete_model(self, request, obj):
+        audit_record(user=request.user, action="deleted", obj=obj)
+        super().delete_model(request, obj)
 
 
 @admin.register(m.Subscription)

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
+from accounts.audit import audit_record
 from accounts.filters import ORDERINGS, TEXT_FILTERS, filter_accounts, with_latest_scores
 from accounts.models import Account
 from accounts.selectors import accounts_for_user, get_account_for_user
@@ -96,6 +97,7 @@ class AccountDetail(generics.RetrieveAPIView):
 
     def get_object(self) -> Account:
         account = get_account_for_user(self.request.user, self.kwargs["external_id"])
+        audit_record(user=self.request.user, action="viewed", obj=account)
         self.snapshot = account.snapshots.select_related("config").order_by("-as_of").first()
         return with_latest_scores(Account.objects.filter(pk=account.pk).select_related("csm")).get()
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.audit import audit_record
 from accounts.filters import filter_accounts, with_latest_scores
 from accounts.forms import ImportUploadForm
 from accounts.importing.services import read_zip
@@ -135,6 +136,7 @@ EXPORT_SCORES = ("arr", "usage_30d", "usage_prev30d", "usage_drop_pct", "errors_
 @login_required
 def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     account = get_account_for_user(request.user, external_id)
+    audit_record(user=request.user, action="viewed", obj=account)
     snapshot = latest_snapshot(account)
     interventions = account_interventions(account)
     expansion_signals, opportunities = account_expansion(account)

@@ -10,11 +10,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.admin import OwnedByAccountAdmin
+from accounts.audit import audit_record
 from accounts.models import Account
 from accounts.selectors import accounts_for_user
 from interventions.messages import account_facts, contact_first_name, render_message
 from interventions.models import Intervention, Notification, Outcome, Playbook, PlaybookStep, Task
-from interventions.services import audit_record
 from scoring.selectors import latest_snapshot
 
 PLAYBOOK_FIELDS = ("name", "description", "trigger_kind", "trigger_value", "priority", "cooldown_days",

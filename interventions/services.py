@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Account, AuditEvent, User
+from accounts.models import Account, User
 from interventions.models import (
     AssigneeRole,
     Intervention,
@@ -154,12 +154,3 @@ def notifications_email(*, site_url: str = "") -> int:
 
 def notifications_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
-
-
-# Audit -------------------------------------------------------------------------------------------------
-
-def audit_record(*, user: User | None, action: str, obj, changes: dict | None = None) -> AuditEvent:
-    """One audit entry: who did what to which object, with the changed fields' old and new values."""
-    return AuditEvent.objects.create(user=user if user and user.is_authenticated else None, action=action,
-                                     object_type=obj._meta.label, object_id=str(obj.pk),
-                                     object_repr=str(obj)[:200], changes=changes or {})

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.admin import OwnedByAccountAdmin
+from accounts.audit import audit_record, form_changes
 from scoring.config import ConfigError, validate_config
 from scoring.models import Alert, ConfigStatus, RecomputeBatch, RecomputeRun, ScoringConfig, Snapshot
 from scoring.services import config_activate, config_active, config_draft_create, config_preview
@@ -60,8 +61,11 @@ class ScoringConfigAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
+            if form.changed_data:
+                audit_record(user=request.user, action="changed", obj=obj, changes=form_changes(form))
             return
         draft = config_draft_create(user=request.user, data=obj.data, name=obj.name, notes=obj.notes)
+        audit_record(user=request.user, action="created", obj=draft)
         obj.pk, obj.version, obj.status, obj.created_by = draft.pk, draft.version, draft.status, draft.created_by
         obj.created_at = draft.created_at
 
@@ -94,6 +98,7 @@ class ScoringConfigAdmin(admin.ModelAdmin):
                 raise PermissionDenied
             try:
                 config_activate(config=config, user=request.user)
+                audit_record(user=request.user, action="activated", obj=config)
             except ConfigError as error:
                 self.message_user(request, f"Not activated: {error}", messages.ERROR)
             else:
