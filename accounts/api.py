@@ -72,6 +72,9 @@ class HistorySerializer(serializers.ModelSerializer):
     OpenApiParameter("renewal_within", OpenApiTypes.INT, description="Only accounts renewing within this many "
                                                                      "days from today (0-3650)."),
     OpenApiParameter("churned", OpenApiTypes.BOOL, description="Only churned (true) or live (false) accounts."),
+    OpenApiParameter("expansion_ready", OpenApiTypes.BOOL,
+                     description="Only accounts with an open expansion signal and not at High risk or worse (true), "
+                                 "or only the others (false)."),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(ORDERINGS),
                      description="risk (default: highest risk first, then largest ARR), health (lowest first), "
                                  "arr (largest first), name, renewal (soonest first); a leading '-' reverses."),

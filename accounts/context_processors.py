@@ -8,7 +8,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("Home", reverse("home")), ("Accounts", reverse("account_list")), ("Alerts", reverse("alert_list")),
-             ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights"))]
+             ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights")),
+             ("Pipeline", reverse("pipeline"))]
     if user.sees_all_accounts:
         items.append(("Effectiveness", reverse("effectiveness")))
     if user.has_perm("scoring.recompute_scores"):

@@ -69,7 +69,7 @@ HOME_ROWS = 10
 
 
 LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "min_arr", "renewal_within",
-                "churned", "ordering")
+                "churned", "expansion_ready", "ordering")
 
 
 def _filtered_accounts(request: HttpRequest):

@@ -140,7 +140,8 @@ def opportunity_from_signal(*, signal: ExpansionSignal, user: User | None,
     """The signal's opportunity: the account's open one if it has one (the signal joins it), else a new
     one with the signal's estimate. The signal stays open (and keeps being refreshed) with its link."""
     now = now or timezone.now()
-    signal = ExpansionSignal.objects.select_for_update().select_related("account", "account__csm").get(pk=signal.pk)
+    signal = ExpansionSignal.objects.select_for_update(of=("self",)).select_related("account", "account__csm") \
+        .get(pk=signal.pk)
     if signal.opportunity_id:
         return signal.opportunity
     opportunity = (signal.account.opportunities.exclude(stage__in=CLOSED_STAGES).order_by("created_at").first()

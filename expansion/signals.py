@@ -131,7 +131,7 @@ def _features(accounts: pd.DataFrame, as_of: dt.date) -> None:
     used = usage[usage["feature"].isin(advanced) & (usage["last"] > 0)]
     accounts["advanced_used"] = accounts.index.map(used.groupby("account_id").size()).fillna(0).astype(int)
     accounts["advanced_names"] = accounts.index.map(used.groupby("account_id")["feature"].agg(sorted))
-    api = usage[usage["feature"].map(lambda name: bool(API_FEATURE.search(name)))]
+    api = usage[usage["feature"].map(lambda name: bool(API_FEATURE.search(name))).astype(bool)]
     api_sums = api.groupby("account_id")[["last", "prior"]].sum()
     accounts["api_last"] = accounts.index.map(api_sums["last"]).fillna(0).astype("float64")
     accounts["api_prior"] = accounts.index.map(api_sums["prior"]).fillna(0).astype("float64")
@@ -193,7 +193,7 @@ def usage_limit(book: pd.DataFrame) -> Fired:
 
 def overage(book: pd.DataFrame) -> Fired:
     """Usage above the limit in each of the last three 30-day periods."""
-    limit = book["limit"].where(book["limit"] > 0)
+    limit = book["limit"].where(book["limit"] > 0, np.inf)  # no known limit: never over it
     over = np.logical_and.reduce([book[f"uses_{p}"] > limit for p in range(OVERAGE_PERIODS)])
     return _fired("overage", book, over,
                   lambda r: {"uses_by_period": [int(getattr(r, f"uses_{p}")) for p in range(OVERAGE_PERIODS)],

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from accounts import api as account_api
 from accounts import views as account_views
+from expansion import api as expansion_api
+from expansion import views as expansion_views
 from healthcs.api import not_found
 from interventions import api as intervention_api
 from interventions import views as intervention_views
@@ -30,6 +32,13 @@ urlpatterns = [
     path("tasks/<int:task_id>/snooze/", intervention_views.task_snooze_view, name="task_snooze"),
     path("notifications/read/", intervention_views.notifications_read_view, name="notifications_read"),
     path("interventions/effectiveness/", intervention_views.effectiveness_view, name="effectiveness"),
+    path("pipeline/", expansion_views.pipeline_view, name="pipeline"),
+    path("pipeline/forecast/", expansion_views.pipeline_forecast_view, name="pipeline_forecast"),
+    path("pipeline/<int:opportunity_id>/move/", expansion_views.opportunity_move_view, name="opportunity_move"),
+    path("pipeline/<int:opportunity_id>/edit/", expansion_views.opportunity_edit_view, name="opportunity_edit"),
+    path("accounts/<str:external_id>/opportunities/", expansion_views.opportunity_add_view, name="opportunity_add"),
+    path("signals/<int:signal_id>/convert/", expansion_views.signal_convert_view, name="signal_convert"),
+    path("signals/<int:signal_id>/dismiss/", expansion_views.signal_dismiss_view, name="signal_dismiss"),
     path("alerts/", scoring_views.alert_list, name="alert_list"),
     path("alerts/<int:alert_id>/resolve/", scoring_views.alert_resolve_view, name="alert_resolve"),
     path("scores/recompute/", scoring_views.recompute, name="recompute"),
@@ -40,6 +49,8 @@ urlpatterns = [
     path("api/interventions/", intervention_api.InterventionList.as_view(), name="api_interventions"),
     path("api/interventions/<int:intervention_id>/outcomes/", intervention_api.InterventionOutcomes.as_view(),
          name="api_intervention_outcomes"),
+    path("api/opportunities/", expansion_api.OpportunityList.as_view(), name="api_opportunities"),
+    path("api/opportunities/<int:opportunity_id>/", expansion_api.OpportunityDetail.as_view(), name="api_opportunity"),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
     # A page for people: without a login it sends them to the login form, like every other page.
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),

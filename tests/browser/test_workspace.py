@@ -113,7 +113,7 @@ def test_the_workspace_works_without_javascript(browser, live_server, app_url, d
         page.get_by_label("Risk", exact=True).select_option("High")
         page.get_by_role("button", name="Apply").click()
         expect(page).to_have_url(app_url("/accounts/?q=&risk_level=High&health_tier=&plan_tier=&segment=&csm="
-                                         "&min_arr=&renewal_within=&churned=&ordering="))
+                                         "&min_arr=&renewal_within=&churned=&expansion_ready=&ordering="))
         levels = page.locator("#account-rows tbody tr td:nth-child(4)")
         expect(levels.first).to_contain_text("High")
         assert all("High" in text for text in levels.all_inner_texts())

@@ -183,3 +183,33 @@ def test_account_360_shows_the_signals_and_opportunities(client, accounts):
     assert [x.kind for x in response.context["expansion_signals"]] == ["promoter", "usage_limit"]
     assert [o.title for o in response.context["opportunities"]] == ["Usage above 80% of the plan's limit"]
     assert "Used 90% of the Pro plan&#x27;s limit in 30 days (900 of 1,000 uses)" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_at_risk_list_filters_expansion_ready_accounts(client, manager, accounts):
+    detect_signals(as_of=AS_OF)
+    # A signal left open on an account now at High risk does not make it ready.
+    ExpansionSignal.objects.create(account=accounts["Risky"], kind="promoter", first_detected_on=AS_OF,
+                                   last_detected_on=AS_OF, summary="Promoter")
+    client.force_login(manager)
+
+    ready = client.get("/accounts/", {"expansion_ready": "true"}).context["page"].object_list
+    others = client.get("/accounts/", {"expansion_ready": "false"}).context["page"].object_list
+    bad = client.get("/accounts/", {"expansion_ready": "maybe"})
+
+    assert [a.name for a in ready] == ["Heavy"]
+    assert sorted(a.name for a in others) == ["Quiet", "Risky"]
+    assert "expansion_ready: &#x27;maybe&#x27; is not yes or no" in bad.content.decode()
+    api = client.get("/api/accounts/", {"expansion_ready": "true"}).json()
+    assert [a["name"] for a in api["results"]] == ["Heavy"]
+
+
+@pytest.mark.django_db
+def test_a_book_without_usage_or_texts_detects_nothing_and_does_not_fail(csm):
+    account = AccountFactory(csm=csm, seats=5)
+    SubscriptionFactory(account=account, seats=20)
+    SnapshotFactory(account=account, as_of=AS_OF)
+
+    report = detect_signals(as_of=AS_OF)
+
+    assert (report.new, report.suppressed) == (0, 0) and not ExpansionSignal.objects.exists()

@@ -1,0 +1,186 @@
+"""REST API of the expansion pipeline (SPEC §6): list the opportunities a user may see (filter by stage,
+owner and account), create one on an account, read one, and change any editable field of it, stage
+included. The same rule as the pages decides what a user reaches (another CSM's opportunity is 404) and
+the pipeline's services decide what is allowed: a broken rule is a 400 naming the field, e.g.
+{"amount": "A won opportunity needs its amount (added MRR) above zero."}, and nothing is written."""
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import accounts_for_user, scope_to_user
+from expansion.models import Opportunity, Stage, StageChange
+from expansion.pipeline import assignable_owners
+from expansion.selectors import get_opportunity_for_user
+from expansion.services import EDITABLE, OpportunityProblem, opportunity_create, opportunity_update
+
+CREATE_FIELDS = ("account", "title", "amount", "expected_close", "next_step", "notes", "owner", "probability")
+
+
+class StageChangeSerializer(serializers.Serializer):
+    """One move: {"from": "qualified", "to": "proposal", "by": "casey@example.org", "at": "..."}."""
+
+    def to_representation(self, change: StageChange) -> dict:
+        who = change.changed_by
+        return {"from": change.from_stage or None, "to": change.to_stage,
+                "by": (who.email or who.username) if who else None,
+                "at": serializers.DateTimeField().to_representation(change.changed_at)}
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.external_id", read_only=True)
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner = serializers.EmailField(source="owner.email", default=None, read_only=True)
+    weighted = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True,
+                                        help_text="amount × probability / 100")
+    stage_history = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Opportunity
+        fields = ["id", "account", "account_name", "title", "stage", "amount", "probability", "probability_edited",
+                  "weighted", "expected_close", "owner", "next_step", "notes", "lost_reason", "source_kind",
+                  "created_at", "closed_at", "stage_history"]
+
+    @extend_schema_field({"type": "array", "items": {"type": "object", "properties": {
+        "from": {"type": "string", "nullable": True}, "to": {"type": "string"},
+        "by": {"type": "string", "nullable": True}, "at": {"type": "string", "format": "date-time"}}}})
+    def get_stage_history(self, opportunity: Opportunity) -> list[dict]:
+        return StageChangeSerializer(opportunity.stage_changes.all(), many=True).data
+
+
+class OpportunityCreateInput(serializers.Serializer):
+    """Documents the body of a create; the pipeline's services check it (see the module's docstring)."""
+
+    account = serializers.CharField(help_text="The account's external id.")
+    title = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, help_text="Added MRR.")
+    expected_close = serializers.DateField(required=False, allow_null=True)
+    next_step = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    owner = serializers.EmailField(required=False, allow_null=True,
+                                   help_text="The owner's e-mail; the account's CSM when left out.")
+    probability = serializers.IntegerField(required=False, min_value=0, max_value=100,
+                                           help_text="0-100; the stage's default (10) when left out.")
+
+
+class OpportunityPatchInput(serializers.Serializer):
+    """Documents the body of a change (any of these fields); the pipeline's services check it."""
+
+    title = serializers.CharField(required=False)
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False,
+                                    help_text="Open stages may move to any stage; won and lost are final. Won "
+                                              "needs an amount above zero, lost a lost_reason.")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    probability = serializers.IntegerField(required=False, min_value=0, max_value=100)
+    expected_close = serializers.DateField(required=False, allow_null=True)
+    owner = serializers.EmailField(required=False, allow_null=True)
+    next_step = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lost_reason = serializers.CharField(required=False, allow_blank=True)
+
+
+def _with_history(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    return queryset.select_related("account", "owner").prefetch_related(
+        Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")))
+
+
+def _owner(value):
+    """The owner named by e-mail (an active user with a role), None to leave it unassigned."""
+    if value in (None, ""):
+        return None
+    owner = assignable_owners().filter(email__iexact=str(value).strip()).first()
+    if owner is None:
+        raise OpportunityProblem("owner", f"No user with the e-mail '{value}' can own opportunities.")
+    return owner
+
+
+def _fields(data) -> dict:
+    """The request body as a plain dict (JSON object or form)."""
+    if not hasattr(data, "items"):
+        raise ValidationError({"detail": "Send a JSON object."})
+    return dict(data.items())
+
+
+def _problem(problem: OpportunityProblem) -> ValidationError:
+    return ValidationError({problem.field: problem.message})
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("stage", OpenApiTypes.STR, enum=Stage.values, description="Only opportunities in this stage."),
+    OpenApiParameter("owner", OpenApiTypes.STR, description="The owner's e-mail (case-insensitive)."),
+    OpenApiParameter("account", OpenApiTypes.STR, description="The account's external id."),
+])
+class OpportunityList(generics.ListAPIView):
+    """Opportunities on the user's accounts, soonest expected close first, each with its stage history;
+    POST creates one (in the identified stage)."""
+
+    serializer_class = OpportunitySerializer
+
+    def get_queryset(self) -> QuerySet[Opportunity]:
+        params = self.request.query_params
+        found = scope_to_user(Opportunity.objects.all(), self.request.user)
+        if value := params.get("stage", "").strip():
+            if value not in Stage.values:
+                raise ValidationError({"stage": f"'{value}' is not a stage; use one of: {', '.join(Stage.values)}."})
+            found = found.filter(stage=value)
+        if value := params.get("owner", "").strip():
+            found = found.filter(owner__email__iexact=value)
+        if value := params.get("account", "").strip():
+            found = found.filter(account__external_id=value)
+        return _with_history(found).order_by("expected_close", "-amount", "id")
+
+    @extend_schema(request=OpportunityCreateInput, responses={201: OpportunitySerializer})
+    def post(self, request):
+        data = _fields(request.data)
+        unknown = [name for name in data if name not in CREATE_FIELDS]
+        if unknown:
+            raise ValidationError({name: f"'{name}' cannot be set here; use: {', '.join(CREATE_FIELDS)}."
+                                   for name in unknown})
+        external_id = str(data.get("account") or "").strip()
+        # Another CSM's account answers as an unknown one: its existence is not revealed.
+        account = accounts_for_user(request.user).filter(external_id=external_id).first() if external_id else None
+        if account is None:
+            raise ValidationError({"account": f"No account '{external_id}' among yours; give its external id."
+                                   if external_id else "Give the account's external id."})
+        try:
+            with transaction.atomic():  # a bad probability leaves no opportunity behind
+                opportunity = opportunity_create(
+                    account=account, user=request.user, title=data.get("title") or "",
+                    amount=data.get("amount", "0"), expected_close=data.get("expected_close"),
+                    next_step=data.get("next_step") or "", notes=data.get("notes") or "",
+                    owner=_owner(data.get("owner")))
+                if "probability" in data:
+                    opportunity_update(opportunity=opportunity, user=request.user,
+                                       changes={"probability": data["probability"]})
+        except OpportunityProblem as problem:
+            raise _problem(problem) from None
+        created = _with_history(Opportunity.objects.filter(pk=opportunity.pk)).get()
+        return Response(OpportunitySerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class OpportunityDetail(APIView):
+    """One opportunity; PATCH changes any editable field, stage included, under the pipeline's rules."""
+
+    @extend_schema(responses={200: OpportunitySerializer})
+    def get(self, request, opportunity_id: int):
+        opportunity = get_opportunity_for_user(request.user, opportunity_id)
+        return Response(OpportunitySerializer(_with_history(Opportunity.objects.filter(pk=opportunity.pk)).get()).data)
+
+    @extend_schema(request=OpportunityPatchInput, responses={200: OpportunitySerializer})
+    def patch(self, request, opportunity_id: int):
+        opportunity = get_opportunity_for_user(request.user, opportunity_id)
+        changes = _fields(request.data)
+        if not changes:
+            raise ValidationError({"detail": f"Send at least one field to change: {', '.join(EDITABLE)}."})
+        try:
+            if "owner" in changes:
+                changes["owner"] = _owner(changes["owner"])
+            opportunity_update(opportunity=opportunity, user=request.user, changes=changes)
+        except OpportunityProblem as problem:
+            raise _problem(problem) from None
+        return Response(OpportunitySerializer(_with_history(Opportunity.objects.filter(pk=opportunity.pk)).get()).data)

@@ -1,0 +1,71 @@
+"""The expansion pipeline board in a real browser: a CSM moves a card to the next stage with its button
+and drags another to a later column; both land without a reload and the columns' totals follow.
+
+A screenshot of the board is saved to docs/screenshots/pipeline.png.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from expansion.models import ExpansionSignal, Opportunity
+from expansion.services import opportunity_create, opportunity_update
+from tests.browser.helpers import login_as
+from tests.browser.test_scoring_pages import screenshot_path
+from tests.factories import AccountFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_csm_moves_cards_by_button_and_by_drag_and_drop(page, live_server, app_url, csm, own_account):
+    # Given casey's pipeline: three identified opportunities, one in proposal, one won, and a promoter
+    # signal waiting outside the pipeline
+    brookside = AccountFactory(external_id="A-SMB", name="Brookside Clinic", csm=csm, segment="SMB")
+    seats = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount="1000",
+                               expected_close="2025-06-15", next_step="Confirm the seat count")
+    api = opportunity_create(account=brookside, user=csm, title="API tier", amount="2000",
+                             expected_close="2025-07-01", next_step="Demo the API to IT")
+    sites = opportunity_create(account=own_account, user=csm, title="Two more sites", amount="800",
+                               expected_close="2025-06-30", next_step="Send the proposal")
+    opportunity_update(opportunity=sites, user=csm, changes={"stage": "proposal"})
+    opportunity_create(account=own_account, user=csm, title="Population health module", amount="1200",
+                       expected_close="2025-09-30", next_step="Find the clinical sponsor")
+    ExpansionSignal.objects.create(account=brookside, kind="promoter", first_detected_on=dt.date(2025, 3, 20),
+                                   last_detected_on=dt.date(2025, 3, 28), estimated_mrr=Decimal("150"),
+                                   summary="NPS 10 from the practice manager; health Thriving")
+    analytics = opportunity_create(account=brookside, user=csm, title="Analytics add-on", amount="300")
+    opportunity_update(opportunity=analytics, user=csm, changes={"stage": "won"})
+    login_as(page, live_server, "casey")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline").click()
+    expect(page).to_have_url(app_url("/pipeline/"))
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+    column = lambda stage: page.get_by_test_id(f"column-{stage}")  # noqa: E731
+    totals = lambda stage: page.get_by_test_id(f"totals-{stage}")  # noqa: E731
+    expect(totals("identified")).to_have_text("3 · $4,200 · weighted $420")
+    expect(totals("qualified")).to_have_text("0 · $0 · weighted $0")
+
+    # When casey moves "Add 10 seats" to the next stage with its button
+    page.locator(f"#opp-{seats.pk}").get_by_role("button", name="next stage →").click()
+
+    # Then it lands in Qualified and both columns' totals follow, without a reload
+    expect(column("qualified").locator(f"#opp-{seats.pk}")).to_contain_text("Moved to Qualified.")
+    expect(totals("qualified")).to_have_text("1 · $1,000 · weighted $250")
+    expect(totals("identified")).to_have_text("2 · $3,200 · weighted $320")
+    assert page.evaluate("window.sameDocument") is True
+
+    # When casey drags "API tier" onto the Proposal column
+    page.locator(f"#opp-{api.pk}").drag_to(column("proposal"), target_position={"x": 60, "y": 20})  # its heading
+
+    # Then it lands there, the totals follow, and the page was still not reloaded
+    expect(column("proposal").locator(f"#opp-{api.pk}")).to_contain_text("Moved to Proposal.")
+    expect(totals("proposal")).to_have_text("2 · $2,800 · weighted $1,400")
+    expect(totals("identified")).to_have_text("1 · $1,200 · weighted $120")
+    assert page.evaluate("window.sameDocument") is True
+    moved = Opportunity.objects.get(pk=api.pk)
+    assert (moved.stage, moved.probability) == ("proposal", 50)
+    assert [(c.from_stage, c.to_stage, c.changed_by) for c in moved.stage_changes.all()] == [
+        ("", "identified", csm), ("identified", "proposal", csm)]
+
+    page.screenshot(path=screenshot_path("pipeline.png"), full_page=True)
