@@ -239,6 +239,19 @@ class AnalysedText(models.Model):
     analysed_with = models.CharField(
         max_length=32, blank=True, editable=False,
         help_text="The analyser that filled the fields above; empty: not analysed yet.")
+    # The full reading of the text analyser (SPEC §2f), filled in the background in batches
+    # (scoring.text_analysis) after the text is written; empty analysis_version: not read yet.
+    category = models.CharField(max_length=24, blank=True, editable=False)
+    sentiment = models.FloatField(null=True, blank=True, editable=False, help_text="-1 (negative) to 1 (positive).")
+    competitor = models.CharField(max_length=64, blank=True, editable=False)
+    summary = models.CharField(max_length=200, blank=True, editable=False)
+    recommended_action = models.CharField(max_length=300, blank=True, editable=False)
+    evidence = models.JSONField(default=list, blank=True, editable=False,
+                                help_text="The phrases that decided: [{kind, phrase, start, end}].")
+    analysis_version = models.CharField(max_length=48, blank=True, editable=False,
+                                        help_text="Who read it (builtin-1, llm-<model>); empty: waiting.")
+    analysis_note = models.CharField(max_length=200, blank=True, editable=False,
+                                     help_text="E.g. why the LLM fell back to the built-in analyser.")
 
     class Meta:
         abstract = True
@@ -250,8 +263,9 @@ class AnalysedText(models.Model):
         for name, value in analyse_text(subject, body).items():
             setattr(self, name, value)
         self.analysed_with = ANALYSER
+        self.analysis_version = ""  # the full reading follows in the background (new or changed text)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *ANALYSIS_FIELDS}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *ANALYSIS_FIELDS, "analysis_version"}
         super().save(*args, **kwargs)
 
 
@@ -287,6 +301,7 @@ class SupportTicket(AnalysedText):
         indexes = [
             models.Index(fields=["account", "submitted_at"], name="ticket_account_date"),
             models.Index(fields=["id"], condition=Q(analysed_with=""), name="ticket_not_analysed"),
+            models.Index(fields=["id"], condition=Q(analysis_version=""), name="ticket_not_read"),
             models.Index(fields=["account", "submitted_at"], condition=~Q(intent_phrase=""), name="ticket_intent"),
         ]
 
@@ -378,6 +393,7 @@ class Touchpoint(AnalysedText):
         indexes = [
             models.Index(fields=["account", "occurred_at"], name="touchpoint_account_date"),
             models.Index(fields=["id"], condition=Q(analysed_with=""), name="touchpoint_not_analysed"),
+            models.Index(fields=["id"], condition=Q(analysis_version=""), name="touchpoint_not_read"),
             models.Index(fields=["account", "occurred_at"], condition=~Q(intent_phrase=""),
                          name="touchpoint_intent"),
         ]

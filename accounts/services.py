@@ -1,5 +1,6 @@
 """Writes around customer data: recording import runs and running queued web imports."""
 
+import logging
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,8 @@ from django.utils import timezone
 from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
 from accounts.models import ImportRun, ImportStatus, User
+
+logger = logging.getLogger(__name__)
 
 MAX_STORED_PROBLEMS = 2000
 
@@ -31,7 +34,8 @@ def _report_progress(run_id: int, phase: str, done: int, total: int) -> None:
 
 
 def import_run_record(*, run_id: int, result: ImportResult) -> None:
-    """Store how an import ended: counts and seconds, or the problems (capped) and their number."""
+    """Store how an import ended: counts and seconds, or the problems (capped) and their number; after
+    a successful one, the text analyser is asked to read the new texts in the background."""
     problems = [str(p) for p in result.problems]
     stored = problems[:MAX_STORED_PROBLEMS]
     if len(problems) > MAX_STORED_PROBLEMS:
@@ -43,6 +47,20 @@ def import_run_record(*, run_id: int, result: ImportResult) -> None:
         seconds=round(result.seconds, 3),
         finished_at=timezone.now(),
     )
+    if result.ok:
+        transaction.on_commit(_queue_text_analysis)
+
+
+def _queue_text_analysis() -> None:
+    """Fan the new texts out to the workers; without a reachable broker the 5-minute sweep does it."""
+    from kombu.exceptions import OperationalError
+
+    from scoring.tasks import analyse_pending_texts
+
+    try:
+        analyse_pending_texts.delay()
+    except OperationalError as error:
+        logger.warning("Text analysis not queued (%s); the periodic sweep will read the new texts", error)
 
 
 @transaction.atomic

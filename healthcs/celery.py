@@ -30,6 +30,11 @@ app.conf.beat_schedule = {
         "task": "interventions.tasks.escalate_overdue",
         "schedule": crontab(minute="*/15"),
     },
+    # Texts written since the last sweep (saves, API, admin) are read by the text analyser in batches.
+    "analyse-pending-texts": {
+        "task": "scoring.tasks.analyse_pending_texts",
+        "schedule": crontab(minute="*/5"),
+    },
     "expire-stale-imports": {
         "task": "accounts.tasks.expire_stale_imports",
         "schedule": crontab(minute=15),

@@ -294,8 +294,8 @@ def quiet_features(df: pd.DataFrame, window: Window, quiet_days: int, *, batch_s
 
 def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
     """Per account: tickets, rated tickets, satisfaction and escalations in the last 30 days, the
-    satisfaction and feature requests of the last 90 days (measures), and the last ticket of the
-    year (silent-account alert)."""
+    satisfaction, text sentiment (tickets the analyser has read) and feature requests of the last 90 days
+    (measures), and the last ticket of the year (silent-account alert)."""
     last30 = Q(submitted_at__gte=window.instant(30))
     rated30 = last30 & Q(satisfaction_score__isnull=False)
     recent = Q(submitted_at__gte=window.instant(EVENT_DAYS))
@@ -313,11 +313,14 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
             rated_90=Count("satisfaction_score", filter=recent),
             satisfaction_sum_90=Sum("satisfaction_score", filter=recent, default=0),
             feature_requests_90=Count("id", filter=recent & Q(feature_request=True)),
+            read_90=Count("sentiment", filter=recent),
+            sentiment_sum_90=Sum("sentiment", filter=recent, default=0.0),
             last_ticket=_as_text(Max("submitted_at")),
         )
     )
     return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90",
-                      "rated_90", "satisfaction_sum_90", "feature_requests_90", "last_ticket"]).set_index("account_id")
+                      "rated_90", "satisfaction_sum_90", "feature_requests_90", "read_90", "sentiment_sum_90",
+                      "last_ticket"]).set_index("account_id")
 
 
 def intent_items(batch: AccountRange, window: Window) -> pd.DataFrame:

@@ -70,10 +70,16 @@ def plan_utilisation(data: BookData) -> pd.Series:
 # Engagement --------------------------------------------------------------------------------------
 
 def support_sentiment(data: BookData) -> pd.Series:
-    """Mean satisfaction of rated tickets in the last 90 days, on 0 (1/5) to 1 (5/5)."""
+    """How support felt over the last 90 days, on 0 to 1: the mean satisfaction of rated tickets (1/5 → 0,
+    5/5 → 1) and the mean sentiment the text analyser read in the tickets (-1 → 0, 1 → 1), averaged when
+    both are known, else whichever is."""
     tickets = data.tickets
-    mean = tickets["satisfaction_sum_90"] / tickets["rated_90"].where(tickets["rated_90"] > 0)
-    return _per_account(data, (mean - 1) / 4)
+    rated = (tickets["satisfaction_sum_90"] / tickets["rated_90"].where(tickets["rated_90"] > 0) - 1) / 4
+    if "read_90" in tickets:
+        read = tickets["read_90"]
+        text = (tickets["sentiment_sum_90"].astype("float64") / read.where(read > 0) + 1) / 2
+        rated = pd.concat([rated, text], axis=1).mean(axis=1, skipna=True)
+    return _per_account(data, rated)
 
 
 def feature_request_activity(data: BookData) -> pd.Series:

@@ -57,3 +57,22 @@ def recompute_one_batch(batch_id: int, run_id: int) -> bool:
 def expire_stale_recomputes() -> int:
     """Scheduled housekeeping: close recompute runs whose process was killed."""
     return recompute_runs_expire()
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def analyse_text_batch(model_label: str, ids: list[int]) -> int:
+    """Read one batch of waiting texts (idempotent: rows read meanwhile are skipped)."""
+    from scoring.text_analysis import analyse_batch
+
+    return analyse_batch(model_label, ids)
+
+
+@shared_task
+def analyse_pending_texts() -> int:
+    """Fan the waiting texts out, one task per batch (after an import, and every few minutes)."""
+    from scoring.text_analysis import pending_batches
+
+    batches = pending_batches()
+    for label, ids in batches:
+        analyse_text_batch.delay(label, ids)
+    return len(batches)

@@ -212,8 +212,8 @@ def _text_signals(table: Table, frame: pd.DataFrame) -> dict[str, object] | None
     if len(present) == len(table.model.TEXT_FIELDS):
         subject, body = (frame[f] for f in table.model.TEXT_FIELDS)
         signals = analyse_texts(subject, body)
-        return {**{c: signals[c] for c in SIGNAL_COLUMNS}, "analysed_with": ANALYSER}
-    return {"analysed_with": ""} if present else None
+        return {**{c: signals[c] for c in SIGNAL_COLUMNS}, "analysed_with": ANALYSER, "analysis_version": ""}
+    return {"analysed_with": "", "analysis_version": ""} if present else None
 
 
 def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress) -> list[TableResult]:
@@ -235,7 +235,8 @@ def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress
                 frame = frame.assign(**signals)
             keys = {table.column(k).field for k in table.key}
             update_columns = [c for c in frame.columns if c not in keys]
-            count = upsert(table, frame, update_columns)
+            # A changed text waits for the text analyser again; an unchanged one keeps its reading.
+            count = upsert(table, frame, update_columns, reset_columns=("analysis_version",))
             results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
                                        count.updated, time.perf_counter() - started))
     return results

@@ -8,6 +8,7 @@ writes nothing and changed rows are updated in place.
 """
 
 import io
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -58,23 +59,28 @@ def _arrow_rows(table: Table, frame: pd.DataFrame) -> pa.Table:
             default = field.get_default() if field.has_default() else None
             if default is None and not field.null:
                 default = ""
+            if isinstance(default, list | dict):  # a JSON column's default goes in as its JSON text
+                default = json.dumps(default)
             array = pa.nulls(len(frame)) if default is None else pa.array([default] * len(frame))
         arrays.append(array)
         names.append(column)
     return pa.table(arrays, names=names)
 
 
-def upsert(table: Table, frame: pd.DataFrame, update_columns: list[str]) -> WriteCount:
-    """Insert new rows and update changed ones; ``frame`` holds database columns only."""
+def upsert(table: Table, frame: pd.DataFrame, update_columns: list[str],
+           reset_columns: tuple[str, ...] = ()) -> WriteCount:
+    """Insert new rows and update changed ones; ``frame`` holds database columns only. Reset columns
+    are written with the other changes of a changed row, but never make a row count as changed."""
     if frame.empty:
         return WriteCount()
     rows = _arrow_rows(table, frame)
+    compare = [c for c in update_columns if c not in reset_columns]
     if connection.vendor == "postgresql":
-        return _write_postgres(table, rows, update_columns)
-    return _write_generic(table, rows, update_columns)
+        return _write_postgres(table, rows, update_columns, compare)
+    return _write_generic(table, rows, update_columns, compare)
 
 
-def _write_postgres(table: Table, rows: pa.Table, update_columns: list[str]) -> WriteCount:
+def _write_postgres(table: Table, rows: pa.Table, update_columns: list[str], compare: list[str]) -> WriteCount:
     q = connection.ops.quote_name
     fields = _db_columns(table.model)
     target = q(table.model._meta.db_table)
@@ -102,7 +108,7 @@ def _write_postgres(table: Table, rows: pa.Table, update_columns: list[str]) -> 
         updated = 0
         if update_columns:
             assignments = ", ".join(f"{q(c)} = s.{q(c)}" for c in update_columns)
-            changed = " OR ".join(f"t.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in update_columns)
+            changed = " OR ".join(f"t.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in compare) or "FALSE"
             cursor.execute(f"UPDATE {target} AS t SET {assignments} FROM {staging} AS s "
                            f"WHERE {key_match} AND ({changed})")
             updated = cursor.rowcount
@@ -183,7 +189,7 @@ def _python_values(rows: pa.Table, fields: dict[str, Field]) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
-def _write_generic(table: Table, rows: pa.Table, update_columns: list[str]) -> WriteCount:
+def _write_generic(table: Table, rows: pa.Table, update_columns: list[str], compare: list[str]) -> WriteCount:
     q = connection.ops.quote_name
     target = q(table.model._meta.db_table)
     columns = rows.column_names
@@ -191,7 +197,7 @@ def _write_generic(table: Table, rows: pa.Table, update_columns: list[str]) -> W
     conflict = ", ".join(q(c) for c in _key_columns(table))
     if update_columns:
         assignments = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in update_columns)
-        changed = " OR ".join(f"{target}.{q(c)} IS DISTINCT FROM excluded.{q(c)}" for c in update_columns)
+        changed = " OR ".join(f"{target}.{q(c)} IS DISTINCT FROM excluded.{q(c)}" for c in compare) or "FALSE"
         action = f"DO UPDATE SET {assignments} WHERE {changed}"
     else:
         action = "DO NOTHING"
