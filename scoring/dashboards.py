@@ -180,6 +180,7 @@ class Drivers:
     by_segment: list[dict] = field(default_factory=list)
     reasons: list[dict] = field(default_factory=list)
     churn_reasons: list[dict] = field(default_factory=list)
+    themes: list = field(default_factory=list)
 
     @property
     def churn_events(self) -> int:
@@ -187,10 +188,10 @@ class Drivers:
 
 
 def drivers(user: User, as_of: dt.date | None = None) -> Drivers:
-    """Risk by plan tier and by segment, how often each risk rule fires, and the churn reason codes
-    (two queries)."""
+    """Risk by plan tier and by segment, how often each risk rule fires, the churn reason codes and the
+    ticket themes across customers (five queries)."""
     as_of = as_of or latest_as_of()
-    result = Drivers(as_of=as_of, churn_reasons=churn_reasons(user))
+    result = Drivers(as_of=as_of, churn_reasons=churn_reasons(user), themes=ticket_themes(user, as_of))
     book = latest_book(user, as_of, "fired_rules")
     if book.empty:
         return result
@@ -310,3 +311,87 @@ def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
             open_alerts=alerts.get(csm_id, 0)))
     # CSMs with the most at stake first; the unassigned accounts last.
     return sorted(rows, key=lambda r: (r.csm is None, -r.arr_at_risk, -r.high_risk, r.csm.email if r.csm else ""))
+
+
+# Ticket themes across customers (Drivers & insights) ----------------------------------------------------
+
+THEME_DAYS = 30
+SPIKE_DAYS = 7
+THEME_ROWS = 15
+
+
+@dataclass
+class Theme:
+    category: str
+    label: str
+    ehr_system: str
+    segment: str
+    accounts: int
+    tickets_30: int
+    tickets_prior_30: int
+    tickets_7: int
+    mrr_at_risk: float
+    competitors: list[str]
+    top_accounts: list[tuple[str, str]]  # (external id, name), largest MRR first
+
+    @property
+    def trend(self) -> float | None:
+        """Tickets of the last 30 days against the 30 before (None: none before)."""
+        return self.tickets_30 / self.tickets_prior_30 if self.tickets_prior_30 else None
+
+    @property
+    def spike(self) -> bool:
+        """A spike: five or more tickets from three or more accounts in the last 7 days, at least three times
+        the weekly rate of the 30 days before."""
+        weekly_before = self.tickets_prior_30 * SPIKE_DAYS / THEME_DAYS
+        return self.tickets_7 >= 5 and self.accounts >= 3 and self.tickets_7 >= 3 * weekly_before
+
+
+def ticket_themes(user: User, as_of: dt.date | None = None) -> list[Theme]:
+    """What customers raise in tickets, across accounts: per analysed category × EHR system × segment,
+    the accounts, tickets of the last 30 days (and the 30 before, and the last 7: a spike starting shows
+    the day it starts), the MRR of the accounts that raised it in the last 30 days (at risk through it),
+    the competitors named in their tickets and touchpoints, and the accounts (three queries)."""
+    from accounts.models import Subscription, SupportTicket, Touchpoint
+    from scoring.analysis import CATEGORY_LABELS
+
+    as_of = as_of or latest_as_of() or timezone.localdate()
+    end = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
+    start = end - dt.timedelta(days=2 * THEME_DAYS)
+    rows = (scope_to_user(SupportTicket.objects.filter(submitted_at__gt=start, submitted_at__lte=end)
+                          .exclude(analysis_version="").exclude(category__in=("", "other")), user)
+            .order_by().values_list("account_id", "account__external_id", "account__name", "account__ehr_system",
+                                    "account__segment", "category", "competitor", "submitted_at"))
+    tickets = pd.DataFrame.from_records(list(rows), columns=["account_id", "external_id", "name", "ehr", "segment",
+                                                             "category", "competitor", "at"])
+    if tickets.empty:
+        return []
+    tickets["at"] = pd.to_datetime(tickets["at"], utc=True)
+    age = (pd.Timestamp(end) - tickets["at"]).dt.days
+    tickets["last_30"], tickets["last_7"] = age < THEME_DAYS, age < SPIKE_DAYS
+    recent_accounts = set(tickets.loc[tickets["last_30"], "account_id"])
+    mrr = dict(Subscription.objects.filter(account_id__in=recent_accounts, end_date__isnull=True).order_by()
+               .values_list("account_id").annotate(m=Sum("mrr")))
+    named = pd.DataFrame.from_records(list(
+        Touchpoint.objects.filter(account_id__in=recent_accounts, occurred_at__gt=end - dt.timedelta(days=THEME_DAYS),
+                                  occurred_at__lte=end).exclude(competitor="").values_list("account_id", "competitor")),
+        columns=["account_id", "competitor"])
+    touch_competitors = named.groupby("account_id")["competitor"].agg(set).to_dict() if len(named) else {}
+    themes = []
+    for (category, ehr, segment), group in tickets.groupby(["category", "ehr", "segment"]):
+        recent = group[group["last_30"]]
+        accounts = recent.drop_duplicates("account_id")
+        if recent.empty:
+            continue  # quiet for 30 days: not a current theme
+        competitors = set(recent["competitor"]) - {""}
+        for account_id in accounts["account_id"]:
+            competitors |= touch_competitors.get(account_id, set())
+        by_mrr = sorted(accounts.itertuples(), key=lambda a: -float(mrr.get(a.account_id) or 0))
+        themes.append(Theme(
+            category=category, label=CATEGORY_LABELS.get(category, category), ehr_system=ehr or "No EHR",
+            segment=segment or "Not set", accounts=len(accounts), tickets_30=int(group["last_30"].sum()),
+            tickets_prior_30=int((~group["last_30"]).sum()), tickets_7=int(group["last_7"].sum()),
+            mrr_at_risk=float(sum(float(mrr.get(a) or 0) for a in accounts["account_id"])),
+            competitors=sorted(competitors), top_accounts=[(a.external_id, a.name) for a in by_mrr[:5]]))
+    themes.sort(key=lambda t: (not t.spike, -(t.tickets_7 if t.spike else t.tickets_30), -t.mrr_at_risk, t.category))
+    return themes[:THEME_ROWS]

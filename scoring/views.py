@@ -83,6 +83,14 @@ def insights(request: HttpRequest) -> HttpResponse:
         charts["reasons"] = {"type": "bar", "horizontal": True, "labels": [r["label"] for r in found.reasons],
                              "datasets": [{"label": "Accounts", "data": [r["accounts"] for r in found.reasons],
                                            "color": "#a86400"}]}
+    if found.themes:
+        themes = found.themes
+        charts["themes"] = {"type": "bar", "horizontal": True,
+                            "labels": [f"{t.label} · {t.ehr_system} · {t.segment}" for t in themes],
+                            "datasets": [{"label": "Tickets, last 30 days", "data": [t.tickets_30 for t in themes],
+                                          "color": "#2563eb"},
+                                         {"label": "30 days before", "data": [t.tickets_prior_30 for t in themes],
+                                          "color": "#9ca3af"}]}
     if found.churn_reasons:
         charts["churn-reasons"] = {"type": "bar", "horizontal": True,
                                    "labels": [r["code"] for r in found.churn_reasons],

@@ -115,6 +115,9 @@ INDUSTRIES: dict[str, tuple[tuple[str, float], ...]] = {
     "Enterprise": (("Health system", 0.65), ("Multi-specialty group", 0.25), ("Behavioral health", 0.05),
                    ("Community health center", 0.05)),
 }
+# Three in four ehr_integration_breakage accounts run this EHR: its sync failures, in the last 12-24 days
+# of the book, are the spike the Drivers & insights themes must show.
+CRISIS_EHR = "Cerner"
 EHR_WEIGHTS: dict[str, tuple[float, ...]] = {  # Epic, Cerner, Allscripts, athenahealth
     "SMB": (0.10, 0.08, 0.27, 0.55),
     "Mid-Market": (0.30, 0.20, 0.25, 0.25),
@@ -514,6 +517,8 @@ def _plan_accounts(r: random.Random, count: int, as_of: dt.date, csm_emails: lis
         country = _weighted(r, COUNTRIES)
         name = _unique_name(r, industry, country, used_names)
         ehr = EHR_SYSTEMS[_pick_index(r, EHR_WEIGHTS[segment])]
+        if scenario == "ehr_integration_breakage" and index % 4:
+            ehr = CRISIS_EHR  # the planted cross-customer crisis: most breakages hit one EHR at once
         plan_tier = PLAN_TIERS[_pick_index(r, PLAN_WEIGHTS[segment])]
         low, high = SEAT_RANGES[segment]
         seats = int(round(np.exp(r.uniform(np.log(low), np.log(high)))))
