@@ -201,6 +201,7 @@ else:
         "data_folder_in": str(CELERY_FILESYSTEM_QUEUE / "out"),
         "data_folder_out": str(CELERY_FILESYSTEM_QUEUE / "out"),
         "processed_folder": str(CELERY_FILESYSTEM_QUEUE / "processed"),
+        "control_folder": str(CELERY_FILESYSTEM_QUEUE / "control"),  # not the working directory
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
