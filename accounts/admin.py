@@ -164,17 +164,10 @@ class ImportRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in m.ImportRun._meta.fields]
 
 
-@admin.register(m.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit log (SPEC §9), read-only: managers see who changed what and when."""
+class ReadOnlyAdminMixin:
+    """Records the app writes (audit events, interventions, outcomes): viewed, never edited by hand."""
 
-    list_display = ("at", "user", "action", "object_type", "object_repr")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_repr", "object_id", "user__username", "user__email")
-    list_select_related = ("user",)
-    readonly_fields = ("at", "user", "action", "object_type", "object_id", "object_repr", "changes")
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -182,3 +175,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(m.AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit log (SPEC §9), read-only: managers see who changed what and when."""
+
+    list_display = ("at", "user", "action", "object_type", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_repr", "object_id", "user__username", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("at", "user", "action", "object_type", "object_id", "object_repr", "changes")

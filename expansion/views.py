@@ -9,10 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import Segment
@@ -37,19 +36,11 @@ from expansion.services import (
     opportunity_update,
     signal_dismiss,
 )
+from healthcs.redirects import redirect_back
 
 EDIT_FIELDS = ("amount", "probability", "expected_close", "next_step", "notes", "owner")
 ADD_FIELDS = ("title", "amount", "expected_close", "next_step")
 CHANGED = "pipelineChanged"  # the HX-Trigger event sent after every change
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    """Where a plain form returns to: its `next` address when it is on this site."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = fallback
-    return redirect(target)
 
 
 def _links(request: HttpRequest) -> dict:
@@ -149,13 +140,13 @@ def opportunity_move_view(request: HttpRequest, opportunity_id: int) -> HttpResp
                         open_form="lost" if stage == Stage.LOST else "")
             return _board_response(request, card, problem=message)
         messages.error(request, message)
-        return _back(request, "pipeline")
+        return redirect_back(request, "pipeline")
     done = f"Moved to {opportunity.get_stage_display()}."
     if request.htmx:
         return _board_response(request, Card(opportunity, flash=done))
     messages.success(request, f"{opportunity.title} ({opportunity.account.name}): moved to "
                               f"{opportunity.get_stage_display()}.")
-    return _back(request, "pipeline")
+    return redirect_back(request, "pipeline")
 
 
 def _owner_value(value: str, opportunity):
@@ -199,7 +190,7 @@ def opportunity_edit_view(request: HttpRequest, opportunity_id: int) -> HttpResp
         response["HX-Trigger"] = CHANGED
         return response
     messages.success(request, f"Saved: {opportunity.title} ({opportunity.account.name}).")
-    return _back(request, "pipeline")
+    return redirect_back(request, "pipeline")
 
 
 @login_required
@@ -224,7 +215,7 @@ def opportunity_add_view(request: HttpRequest, external_id: str) -> HttpResponse
         response["HX-Trigger"] = CHANGED
         return response
     messages.success(request, done)
-    return _back(request, "pipeline")
+    return redirect_back(request, "pipeline")
 
 
 def _signals_response(request: HttpRequest, flash: str, board_changed: bool) -> HttpResponse:
@@ -247,7 +238,7 @@ def signal_convert_view(request: HttpRequest, signal_id: int) -> HttpResponse:
     if request.htmx:
         return _signals_response(request, done, board_changed=True)
     messages.success(request, done)
-    return _back(request, "pipeline")
+    return redirect_back(request, "pipeline")
 
 
 @login_required
@@ -260,7 +251,7 @@ def signal_dismiss_view(request: HttpRequest, signal_id: int) -> HttpResponse:
     if request.htmx:
         return _signals_response(request, done, board_changed=False)
     messages.success(request, done)
-    return _back(request, "pipeline")
+    return redirect_back(request, "pipeline")
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accounts.admin import OwnedByAccountAdmin
+from accounts.admin import OwnedByAccountAdmin, ReadOnlyAdminMixin
 from accounts.audit import audit_record
 from accounts.models import Account
 from accounts.selectors import accounts_for_user
@@ -133,17 +133,8 @@ def _riskiest(accounts) -> Account | None:
             or accounts.order_by("name").first())
 
 
-class ReadOnlyAdmin(OwnedByAccountAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, OwnedByAccountAdmin):
     """Records written by the app (firing, CSMs' work): viewed here, never edited or deleted by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TaskInline(admin.TabularInline):

@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import get_account_for_user
+from healthcs.redirects import redirect_back
 from interventions.effectiveness import effectiveness
 from interventions.models import OutcomeKind
 from interventions.selectors import (
@@ -22,15 +22,6 @@ from interventions.selectors import (
     get_task_for_user,
 )
 from interventions.services import SnoozeProblem, notifications_read, outcome_log, task_done, task_snooze
-
-
-def _back(request: HttpRequest, fallback: str):
-    """Where a plain form returns to: its `next` address when it is on this site."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = fallback
-    return redirect(target)
 
 
 def _row(request: HttpRequest, task, **extra) -> HttpResponse:
@@ -49,7 +40,7 @@ def task_done_view(request: HttpRequest, task_id: int) -> HttpResponse:
         response["HX-Trigger"] = "tasksChanged"
         return response
     messages.success(request, f"Done: {task.title} for {task.account.name}.")
-    return _back(request, "home")
+    return redirect_back(request, "home")
 
 
 def _parse_until(value: str) -> dt.datetime | None:
@@ -81,7 +72,7 @@ def task_snooze_view(request: HttpRequest, task_id: int) -> HttpResponse:
         response["HX-Trigger"] = "tasksChanged"
         return response
     messages.success(request, f"Snoozed: {task.title} until {timezone.localtime(until):%Y-%m-%d %H:%M}.")
-    return _back(request, "home")
+    return redirect_back(request, "home")
 
 
 @login_required
@@ -116,7 +107,7 @@ def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
         messages.error(request, f"The outcome was not logged: {error}")
     else:
         messages.success(request, f"Outcome logged on {account.name}: {outcome.get_kind_display()}.")
-    return _back(request, reverse("account_detail", args=[account.external_id]))
+    return redirect_back(request, reverse("account_detail", args=[account.external_id]))
 
 
 @login_required
@@ -125,7 +116,7 @@ def notifications_read_view(request: HttpRequest) -> HttpResponse:
     notifications_read(user=request.user)
     if request.htmx:
         return HttpResponse("")
-    return _back(request, "home")
+    return redirect_back(request, "home")
 
 
 @login_required

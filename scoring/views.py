@@ -9,10 +9,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
 
+from healthcs.redirects import redirect_back
 from scoring.alerts import alert_resolve
 from scoring.dashboards import drivers, executive_summary
 from scoring.models import RecomputeRun, RunStatus
@@ -109,11 +109,7 @@ def alert_resolve_view(request: HttpRequest, alert_id: int) -> HttpResponse:
         alert.refresh_from_db()
         return render(request, "scoring/_alert_row.html", {"alert": alert})
     messages.success(request, f"Alert resolved: {alert.get_kind_display()} for {alert.account.name}.")
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        next_url = "alert_list"  # never send the user on to another site (open redirect)
-    return redirect(next_url)
+    return redirect_back(request, "alert_list")
 
 
 @login_required
