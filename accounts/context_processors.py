@@ -9,7 +9,7 @@ def navigation(request) -> dict:
         return {"nav_items": []}
     items = [("Home", reverse("home")), ("Accounts", reverse("account_list")), ("Alerts", reverse("alert_list")),
              ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights")),
-             ("Pipeline", reverse("pipeline"))]
+             ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer"))]
     if user.sees_all_accounts:
         items.append(("Effectiveness", reverse("effectiveness")))
     if user.has_perm("scoring.recompute_scores"):

@@ -11,6 +11,7 @@ from expansion import views as expansion_views
 from healthcs.api import not_found
 from interventions import api as intervention_api
 from interventions import views as intervention_views
+from scoring import analyzer_views
 from scoring import views as scoring_views
 
 admin.site.site_header = "HealthCS administration"
@@ -39,6 +40,7 @@ urlpatterns = [
     path("accounts/<str:external_id>/opportunities/", expansion_views.opportunity_add_view, name="opportunity_add"),
     path("signals/<int:signal_id>/convert/", expansion_views.signal_convert_view, name="signal_convert"),
     path("signals/<int:signal_id>/dismiss/", expansion_views.signal_dismiss_view, name="signal_dismiss"),
+    path("analyzer/", analyzer_views.ticket_analyzer, name="ticket_analyzer"),
     path("alerts/", scoring_views.alert_list, name="alert_list"),
     path("alerts/<int:alert_id>/resolve/", scoring_views.alert_resolve_view, name="alert_resolve"),
     path("scores/recompute/", scoring_views.recompute, name="recompute"),
@@ -51,6 +53,7 @@ urlpatterns = [
          name="api_intervention_outcomes"),
     path("api/opportunities/", expansion_api.OpportunityList.as_view(), name="api_opportunities"),
     path("api/opportunities/<int:opportunity_id>/", expansion_api.OpportunityDetail.as_view(), name="api_opportunity"),
+    path("api/ticket-analysis/", analyzer_views.TicketAnalysis.as_view(), name="api_ticket_analysis"),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
     # A page for people: without a login it sends them to the login form, like every other page.
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),

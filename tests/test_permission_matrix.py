@@ -23,7 +23,7 @@ NAMED = {
     "api_account_history": "api", "api_schema": "api", "api_docs": "page", "login": "public", "logout": "post",
     "pipeline": "page", "pipeline_forecast": "page", "opportunity_move": "post", "opportunity_edit": "post",
     "opportunity_add": "post", "signal_convert": "post", "signal_dismiss": "post", "api_opportunities": "api",
-    "api_opportunity": "api",
+    "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -127,8 +127,12 @@ def test_anonymous_forms_are_sent_to_log_in(client, name, own_account):
     assert response.status_code == 302 and response["Location"].startswith(f"{reverse('login')}?next="), url
 
 
-def test_anonymous_api_posts_are_refused(client):
-    response = client.post(reverse("api_intervention_outcomes", args=[1]), {"kind": "contacted"})
+API_POST_ARGS = {"api_intervention_outcomes": [1], "api_ticket_analysis": []}
+
+
+@pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "api-post"])
+def test_anonymous_api_posts_are_refused(client, name):
+    response = client.post(reverse(name, args=API_POST_ARGS[name]), {"kind": "contacted", "text": "cancel"})
 
     assert response.status_code in (401, 403)
     assert response.json() == {"detail": "Authentication credentials were not provided."}

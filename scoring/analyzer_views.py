@@ -1,0 +1,158 @@
+"""The Ticket Analyzer (SPEC §2f, §5, §6): anyone logged in pastes a ticket, e-mail or call note and sees its
+structured reading with the deciding phrases highlighted (in place with HTMX, or as a plain form), and
+`POST /api/ticket-analysis/` gives integrations the same reading as JSON."""
+
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from scoring.analysis import CATEGORIES, CATEGORY_LABELS, MAX_TEXT, Analysis, Evidence, sanitise
+from scoring.providers import analyse_one
+
+# Kinds of evidence, most important first: where two phrases overlap without one containing the other,
+# the more important one is highlighted.
+EVIDENCE_LABELS = {"churn_intent": "Churn intent", "competitor": "Competitor", "category": "Category",
+                   "sentiment": "Sentiment", "evidence": "Other evidence"}
+EMPTY_TEXT = "Paste the text of a ticket, an e-mail or a call note to analyse it."
+
+
+def highlighted_text(text: str, evidence: list[Evidence]) -> SafeString:
+    """The text, escaped, with each piece of evidence in a <mark data-kind="...">; a phrase inside another
+    (a competitor inside the churn phrase) is nested, a phrase crossing a more important one is left out."""
+    chosen: list[tuple[int, int, str]] = []
+    for item in sorted(evidence, key=lambda e: (_rank(e.kind), e.start)):
+        span = _span(text, item)
+        if span is None or any(span == (s, e) or _crosses(span, (s, e)) for s, e, _ in chosen):
+            continue  # not in the text, the same span again, or crossing a more important one
+        chosen.append((*span, item.kind))
+    pieces: list[str] = []
+    open_ends: list[int] = []
+    position = 0
+    for start, end, kind in sorted(chosen, key=lambda span: (span[0], -span[1])):
+        while open_ends and open_ends[-1] <= start:
+            position = _close(text, pieces, position, open_ends.pop())
+        pieces.append(escape(text[position:start]))
+        pieces.append(format_html('<mark data-kind="{}" title="{}">', kind, EVIDENCE_LABELS.get(kind, kind)))
+        open_ends.append(end)
+        position = start
+    while open_ends:
+        position = _close(text, pieces, position, open_ends.pop())
+    pieces.append(escape(text[position:]))
+    return mark_safe("".join(pieces))  # every piece of the text went through escape() above
+
+
+def _rank(kind: str) -> int:
+    return list(EVIDENCE_LABELS).index(kind) if kind in EVIDENCE_LABELS else len(EVIDENCE_LABELS)
+
+
+def _span(text: str, item: Evidence) -> tuple[int, int] | None:
+    """Where the phrase is in the text: at its offsets, else its first occurrence; None if it is not there."""
+    if 0 <= item.start < item.end <= len(text) and text[item.start:item.end].lower() == item.phrase.lower():
+        return item.start, item.end
+    match = re.search(re.escape(item.phrase), text, re.IGNORECASE) if item.phrase.strip() else None
+    return (match.start(), match.end()) if match else None
+
+
+def _crosses(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """The spans overlap and neither contains the other."""
+    overlap = a[0] < b[1] and b[0] < a[1]
+    return overlap and not (a[0] <= b[0] and b[1] <= a[1]) and not (b[0] <= a[0] and a[1] <= b[1])
+
+
+def _close(text: str, pieces: list[str], position: int, end: int) -> int:
+    pieces.append(escape(text[position:end]))
+    pieces.append("</mark>")
+    return end
+
+
+def _result(typed: str) -> dict:
+    analysis = analyse_one(typed)
+    clean, _ = sanitise(typed)
+    kinds = {e.kind for e in analysis.evidence}
+    return {"analysis": analysis, "category_label": CATEGORY_LABELS.get(analysis.category, analysis.category),
+            "highlighted": highlighted_text(clean, analysis.evidence),
+            "legend": [(kind, label) for kind, label in EVIDENCE_LABELS.items() if kind in kinds],
+            "cut": f"The text has {len(typed):,} characters; only the first {MAX_TEXT:,} were analysed."
+            if len(typed) > MAX_TEXT else ""}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_analyzer(request: HttpRequest) -> HttpResponse:
+    """Paste a text, get its category, sentiment, churn intent, competitor, summary and recommended action."""
+    context: dict = {"typed": "", "error": "", "max_text": MAX_TEXT}
+    if request.method == "POST":
+        context["typed"] = request.POST.get("text", "")
+        if context["typed"].strip():
+            context.update(_result(context["typed"]))
+        else:
+            context["error"] = EMPTY_TEXT
+    if request.htmx:
+        return render(request, "scoring/_analysis.html", context)
+    return render(request, "scoring/analyzer.html", context, status=400 if context["error"] else 200)
+
+
+class TextField(serializers.CharField):
+    """A string and only a string: DRF's CharField would take 42 or 4.2 as text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TicketAnalysisInput(serializers.Serializer):
+    text = TextField(trim_whitespace=False, error_messages={"blank": EMPTY_TEXT},
+                     help_text=f"The ticket, e-mail or call note; texts longer than {MAX_TEXT:,} characters are cut "
+                               "(and the note says so).")
+
+    def validate_text(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(EMPTY_TEXT)
+        return value
+
+
+class EvidenceSerializer(serializers.Serializer):
+    # Text rather than an enum: the schema already has a "kind" enum (outcomes), and the names would collide.
+    kind = serializers.CharField(help_text=f"What the phrase is evidence of: {', '.join(EVIDENCE_LABELS)}.")
+    phrase = serializers.CharField()
+    start = serializers.IntegerField(help_text="Offset of the phrase in the sanitised text.")
+    end = serializers.IntegerField()
+
+
+class AnalysisSerializer(serializers.Serializer):
+    summary = serializers.CharField()
+    category = serializers.ChoiceField(choices=CATEGORIES)
+    sentiment = serializers.FloatField(min_value=-1, max_value=1)
+    sentiment_label = serializers.ChoiceField(choices=["negative", "neutral", "positive"])
+    churn_intent = serializers.BooleanField()
+    intent_phrase = serializers.CharField(allow_blank=True, help_text="The phrase that voices churn intent.")
+    competitor = serializers.CharField(allow_blank=True)
+    recommended_action = serializers.CharField()
+    language = serializers.CharField()
+    feature_request = serializers.BooleanField()
+    evidence = EvidenceSerializer(many=True)
+    analyser = serializers.CharField(help_text='Who answered: "builtin-1" or "llm-<model>".')
+    note = serializers.CharField(allow_blank=True, help_text="Why the LLM fell back, or that the text was cut.")
+
+
+class TicketAnalysis(APIView):
+    """Analyse one text: {"text": "..."} → category, sentiment, churn intent, competitor, summary, action."""
+
+    @extend_schema(request=TicketAnalysisInput, responses={
+        200: AnalysisSerializer,
+        400: OpenApiResponse(description='{"text": ["This field is required."]} and the like.')})
+    def post(self, request):
+        payload = TicketAnalysisInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        analysis: Analysis = analyse_one(payload.validated_data["text"])
+        return Response(AnalysisSerializer(analysis).data)
