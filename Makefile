@@ -1,5 +1,5 @@
 # Shortcuts for dev.py, the single entry point (which needs only Python 3.11+).
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench bench-pages
 
 demo:
 	python3 dev.py demo
@@ -12,3 +12,6 @@ lint:
 
 bench:
 	.venv/bin/python bench/import_speed.py
+
+bench-pages:
+	.venv/bin/python bench/pages.py

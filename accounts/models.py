@@ -249,7 +249,7 @@ class AnalysedText(models.Model):
     evidence = models.JSONField(default=list, blank=True, editable=False,
                                 help_text="The phrases that decided: [{kind, phrase, start, end}].")
     analysis_version = models.CharField(max_length=48, blank=True, editable=False,
-                                        help_text="Who read it (builtin-1, llm-<model>); empty: waiting.")
+                                        help_text="Who read it (builtin-2, llm-<model>); empty: waiting.")
     analysis_note = models.CharField(max_length=200, blank=True, editable=False,
                                      help_text="E.g. why the LLM fell back to the built-in analyser.")
 

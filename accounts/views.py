@@ -7,6 +7,7 @@ import pandas as pd
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +17,7 @@ from accounts.audit import audit_record
 from accounts.filters import filter_accounts, with_latest_scores
 from accounts.forms import ImportUploadForm
 from accounts.importing.services import read_zip
-from accounts.models import ImportRun, ImportStatus, Segment, User
+from accounts.models import Account, ImportRun, ImportStatus, Segment, User
 from accounts.selectors import accounts_for_user, get_account_for_user, get_import_run_for_user
 from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
@@ -91,9 +92,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
         "kept": kept,
         "page": page, "params": params, "query": params["q"], "problems": filtered.problems, "as_of": latest_as_of(),
         "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
-        "choices": _filter_choices(request.user),
     }
     if not request.htmx:
+        context["choices"] = _filter_choices(request.user)  # the fragment has no select boxes
         return render(request, "accounts/account_list.html", context)
     response = render(request, "accounts/_account_rows.html", context)
     response["HX-Push-Url"] = request.path + (f"?{kept.urlencode()}" if kept else "")
@@ -102,11 +103,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 def _filter_choices(user) -> dict[str, list]:
     """The options of the list's select boxes."""
+    # Distinct values found by the database: 20,000 accounts never travel to Python for a select box.
     choices = {"risk_level": ["High", "Medium", "Low"], "health_tier": list(TIER_NAMES),
                "segment": [value for value, _ in Segment.choices],
-               "plan_tier": sorted({t for t in accounts_for_user(user).values_list("plan_tier", flat=True) if t})}
-    choices["csm"] = (list(User.objects.filter(accounts__isnull=False).distinct().order_by("email")
-                           .values_list("email", flat=True)) if user.sees_all_accounts else [])
+               "plan_tier": sorted(accounts_for_user(user).exclude(plan_tier="").order_by()
+                                   .values_list("plan_tier", flat=True).distinct())}
+    choices["csm"] = (list(User.objects.filter(Exists(Account.objects.filter(csm=OuterRef("pk"))))
+                           .order_by("email").values_list("email", flat=True)) if user.sees_all_accounts else [])
     return choices
 
 

@@ -17,7 +17,7 @@ For each size it measures:
     of the last 30 days, of the prior 30 days and errors of the last 30 days, every result row fetched
     to the client, best of 3; and, for comparison, the same aggregation restricted to the 60 days up to
     the as-of date;
-  - recompute: `manage.py recompute_scores --as-of D --no-playbooks` called in-process, wall clock, twice (the first
+  - recompute: `manage.py recompute_scores --as-of D --scores-only` called in-process, wall clock, twice (the first
     writes that date's snapshots and alerts, removed beforehand; the second replaces them). Alert
     e-mails go to Django's in-memory backend.
 
@@ -249,8 +249,9 @@ def timed_recompute(as_of: dt.date) -> float:
 
     output = io.StringIO()
     started = time.perf_counter()
-    # Health and risk only: the playbooks fired after a recompute are not part of SPEC §8's budget.
-    call_command("recompute_scores", "--as-of", as_of.isoformat(), "--no-playbooks", stdout=output, stderr=output)
+    # Health, risk and alerts: the follow-up work (planner statistics, signals, playbooks) is not part of
+    # SPEC §8's recompute budget.
+    call_command("recompute_scores", "--as-of", as_of.isoformat(), "--scores-only", stdout=output, stderr=output)
     seconds = time.perf_counter() - started
     last_line = next((line for line in reversed(output.getvalue().splitlines()) if line.strip()), "")
     print(f"  recompute_scores: {seconds:.2f} s" + (f"  ({last_line.strip()})" if last_line else ""))

@@ -141,7 +141,7 @@ class AnalysisSerializer(serializers.Serializer):
     language = serializers.CharField()
     feature_request = serializers.BooleanField()
     evidence = EvidenceSerializer(many=True)
-    analyser = serializers.CharField(help_text='Who answered: "builtin-1" or "llm-<model>".')
+    analyser = serializers.CharField(help_text='Who answered: "builtin-2" or "llm-<model>".')
     note = serializers.CharField(allow_blank=True, help_text="Why the LLM fell back, or that the text was cut.")
 
 

@@ -305,6 +305,15 @@ def _announce_alerts() -> None:
     alert_rules.alerts_slack(site_url=settings.SITE_URL)
 
 
+def snapshot_statistics_refresh() -> None:
+    """Tell PostgreSQL's planner about the day just written: until autovacuum's next analyse (rare on a
+    table growing by a day of accounts at a time) it would plan the pages' reads of the new day for about
+    one row (measured at 20,000 accounts: the list went from ~60 ms to 80-260 ms, a search to ~0.5 s)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE scoring_snapshot")
+
+
 STALE_RUN_AFTER = dt.timedelta(hours=2)  # far beyond the task time limit: nobody works on it any more
 
 

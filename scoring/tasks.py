@@ -42,14 +42,14 @@ def recompute_one_batch(batch_id: int, run_id: int) -> bool:
     except Exception as error:  # the run must not stay "running" forever; the error is re-raised
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
-    if finished:  # the run's last batch: the day's expansion signals, then its playbooks (both idempotent)
+    if finished:  # the run's last batch: planner statistics, the day's signals, then its playbooks (idempotent)
         from celery import chain
 
         from expansion.tasks import detect_signals_for_day
         from interventions.tasks import fire_playbooks_for_day
 
         day = RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id).isoformat()
-        chain(detect_signals_for_day.si(day), fire_playbooks_for_day.si(day)).delay()
+        chain(refresh_snapshot_statistics.si(), detect_signals_for_day.si(day), fire_playbooks_for_day.si(day)).delay()
     return finished
 
 
@@ -76,3 +76,11 @@ def analyse_pending_texts() -> int:
     for label, ids in batches:
         analyse_text_batch.delay(label, ids)
     return len(batches)
+
+
+@shared_task
+def refresh_snapshot_statistics() -> None:
+    """After a recompute: the planner learns about the new day (see snapshot_statistics_refresh)."""
+    from scoring.services import snapshot_statistics_refresh
+
+    snapshot_statistics_refresh()

@@ -38,7 +38,7 @@ def test_a_csm_reads_the_churn_verdict_of_an_email_without_reloading(page, live_
     expect(analysis.get_by_test_id("category")).to_have_text("Account / cancellation")
     expect(analysis.get_by_test_id("competitor")).to_have_text("CareLoop")
     expect(analysis.get_by_test_id("recommended-action")).to_contain_text("Call the customer today")
-    expect(analysis.get_by_test_id("analyser")).to_have_text("Analysed by the built-in analyser (builtin-1).")
+    expect(analysis.get_by_test_id("analyser")).to_have_text("Analysed by the built-in analyser (builtin-2).")
     # ...and the phrase is highlighted in the text, the competitor inside it
     text = analysis.get_by_test_id("analysed-text")
     expect(text).to_have_text(CHURN_MAIL)

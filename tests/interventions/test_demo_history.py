@@ -19,9 +19,9 @@ AS_OF = dt.date(2025, 3, 14)
 def test_the_demo_has_a_history_of_playbooks_worked_well_badly_and_not_at_all():
     call_command("seed_demo", "--accounts", "150", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
 
-    days = Intervention.objects.values("triggered_on").distinct().count()
-    assert days >= 10
-    assert Intervention.objects.filter(triggered_on__lte=AS_OF - dt.timedelta(days=90)).exists()
+    days = sorted(set(Intervention.objects.values_list("triggered_on", flat=True)))
+    assert len(days) >= 5  # fired on many of the scored days, from the start of the history to its end
+    assert days[0] <= AS_OF - dt.timedelta(days=90) and days[-1] >= AS_OF - dt.timedelta(days=14)
     assert Intervention.objects.filter(group="control").exists() and Intervention.objects.filter(group="treated")
     done_share = dict(Task.objects.filter(escalation_of__isnull=True, intervention__triggered_on__lt=AS_OF
                                           - dt.timedelta(days=7))

@@ -189,7 +189,7 @@ def test_nothing_is_sent_when_no_llm_is_configured(stub, settings):
     results = analyse_many([CHURN_MAIL, "The invoice is wrong."])
 
     assert results == [analyse(CHURN_MAIL), analyse("The invoice is wrong.")]
-    assert [r.analyser for r in results] == ["builtin-1", "builtin-1"]
+    assert [r.analyser for r in results] == ["builtin-2", "builtin-2"]
     assert stub.requests == []
 
 
@@ -229,7 +229,7 @@ def test_a_bad_answer_falls_back_at_once_and_is_not_cached(llm, behaviour, reaso
     second = analyse_one(CHURN_MAIL)
 
     assert first == second == fell_back(CHURN_MAIL, reason)
-    assert first.analyser == "builtin-1"
+    assert first.analyser == "builtin-2"
     assert len(llm.requests) == 2  # no retry, and nothing cached: each call asked once
 
 
@@ -330,7 +330,7 @@ def test_a_batch_stops_asking_a_failing_server_after_three_texts(llm, settings):
     assert len(llm.requests) == 3
     assert [r.note for r in results] == [FALLBACK + "the LLM server answered HTTP 503"] * 3 + [
         FALLBACK + "the LLM server failed on the 3 texts before this one, so it was not asked again in this batch"] * 2
-    assert [r.analyser for r in results] == ["builtin-1"] * 5
+    assert [r.analyser for r in results] == ["builtin-2"] * 5
 
 
 def test_a_good_answer_between_failures_resets_the_count(llm, settings):
@@ -340,7 +340,7 @@ def test_a_good_answer_between_failures_resets_the_count(llm, settings):
     results = analyse_many([f"Ticket {n}" for n in range(6)])
 
     assert len(llm.requests) == 6
-    assert [r.analyser for r in results] == ["builtin-1", "builtin-1", "llm-stub-model"] * 2
+    assert [r.analyser for r in results] == ["builtin-2", "builtin-2", "llm-stub-model"] * 2
 
 
 def test_a_long_text_is_cut_before_it_is_sent_and_the_cut_is_noted(llm):

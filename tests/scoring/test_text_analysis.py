@@ -26,7 +26,7 @@ def test_a_saved_text_waits_and_is_then_read_and_stored(own_account):
 
     ticket.refresh_from_db()
     assert (ticket.category, ticket.competitor, ticket.analysis_version) == ("account_cancellation", "CareLoop",
-                                                                            "builtin-1")
+                                                                            "builtin-2")
     assert ticket.sentiment is not None and ticket.summary.startswith("After the third Epic sync outage")
     assert {"kind": "churn_intent", "phrase": "we are moving to CareLoop"}.items() <= ticket.evidence[0].items()
     assert ticket.recommended_action.startswith("Call the customer today")
@@ -54,7 +54,7 @@ def test_touchpoints_are_read_too_and_everything_can_be_read_again(own_account):
     assert reset_all() == 1
     output = io.StringIO()
     call_command("refresh_text_analysis", stdout=output)
-    assert "1 texts read by builtin-1" in output.getvalue()
+    assert "1 texts read by builtin-2" in output.getvalue()
 
 
 def ticket_file(body: str) -> dict[str, bytes]:
@@ -67,10 +67,10 @@ def ticket_file(body: str) -> dict[str, bytes]:
 def test_an_unchanged_reimport_keeps_the_reading_and_a_changed_text_waits_again(own_account):
     assert import_files(ticket_file("The Epic sync is failing again")).ok
     analyse_pending()
-    assert SupportTicket.objects.get().analysis_version == "builtin-1"
+    assert SupportTicket.objects.get().analysis_version == "builtin-2"
 
     again = import_files(ticket_file("The Epic sync is failing again"))
-    assert SupportTicket.objects.get().analysis_version == "builtin-1"
+    assert SupportTicket.objects.get().analysis_version == "builtin-2"
     assert again.tables[0].updated == 0
 
     import_files(ticket_file("We will take our business elsewhere"))
@@ -86,9 +86,9 @@ def test_the_support_sentiment_measure_averages_satisfaction_and_text_sentiment(
     SupportTicketFactory(account=happy, satisfaction_score=5, submitted_at=at)
     SupportTicketFactory(account=unhappy, satisfaction_score=5, submitted_at=at)
     SupportTicketFactory(account=unrated, satisfaction_score=None, submitted_at=at)
-    SupportTicket.objects.filter(account=happy).update(sentiment=1.0, analysis_version="builtin-1")
-    SupportTicket.objects.filter(account=unhappy).update(sentiment=-1.0, analysis_version="builtin-1")
-    SupportTicket.objects.filter(account=unrated).update(sentiment=0.5, analysis_version="builtin-1")
+    SupportTicket.objects.filter(account=happy).update(sentiment=1.0, analysis_version="builtin-2")
+    SupportTicket.objects.filter(account=unhappy).update(sentiment=-1.0, analysis_version="builtin-2")
+    SupportTicket.objects.filter(account=unrated).update(sentiment=0.5, analysis_version="builtin-2")
 
     recompute_scores(as_of=dt.date(2025, 3, 31))
 

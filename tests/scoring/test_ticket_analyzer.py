@@ -85,7 +85,7 @@ def test_htmx_gets_the_result_alone_with_the_evidence_highlighted(client, csm):
     assertContains(response, f'<span class="sentiment-{reading.sentiment_label}">{reading.sentiment_label.title()}'
                              f"</span> <small>({floatformat(reading.sentiment, 2)} on −1 to 1)</small>")
     assertContains(response, "Call the customer today")
-    assertContains(response, "Analysed by the built-in analyser (builtin-1).")
+    assertContains(response, "Analysed by the built-in analyser (builtin-2).")
 
 
 def test_without_javascript_the_page_shows_the_result_and_keeps_the_text(client, csm):
@@ -153,7 +153,7 @@ def test_the_page_names_the_llm_and_its_fallback(client, csm, settings):
 
     response = client.post(reverse("ticket_analyzer"), {"text": CHURN_MAIL}, headers=HTMX)
 
-    assertContains(response, "Analysed by the built-in analyser (builtin-1). <span data-testid=\"analysis-note\">"
+    assertContains(response, "Analysed by the built-in analyser (builtin-2). <span data-testid=\"analysis-note\">"
                              "LLM fell back to the built-in analyser: could not connect to the LLM server.</span>")
 
 
@@ -210,7 +210,7 @@ def test_the_api_answers_the_analysis_as_json(api):
     assert list(data) == ANALYSIS_FIELDS
     assert data == analyse(CHURN_MAIL).as_dict()
     assert {k: data[k] for k in ("category", "churn_intent", "competitor", "analyser", "note")} == {
-        "category": "account_cancellation", "churn_intent": True, "competitor": "CareLoop", "analyser": "builtin-1",
+        "category": "account_cancellation", "churn_intent": True, "competitor": "CareLoop", "analyser": "builtin-2",
         "note": ""}
     assert data["intent_phrase"].endswith("moving to CareLoop")
     churn = next(e for e in data["evidence"] if e["kind"] == "churn_intent")

@@ -1,4 +1,4 @@
-"""python manage.py recompute_scores [--as-of D] [--days N] [--workers N] [--no-playbooks]: recompute every
+"""python manage.py recompute_scores [--as-of D] [--days N] [--workers N] [--scores-only]: recompute every
 account's snapshot, then detect the day's expansion signals and fire the intervention playbooks.
 
 Runs the batches in this process, or with --workers N in N forked processes (the daily schedule
@@ -16,7 +16,7 @@ from accounts.management.progress import ProgressPrinter
 from expansion.signals import detect_signals
 from interventions.firing import fire_playbooks
 from scoring.config import ConfigError
-from scoring.services import recompute_scores
+from scoring.services import recompute_scores, snapshot_statistics_refresh
 
 
 class Command(BaseCommand):
@@ -28,14 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=1, help="Also recompute the days before (default 1).")
         parser.add_argument("--batch-size", type=int, default=None,
                             help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
-        parser.add_argument("--no-playbooks", action="store_true",
-                            help="Do not detect expansion signals nor fire the intervention playbooks after each "
-                                 "day's recompute.")
+        parser.add_argument("--scores-only", action="store_true",
+                            help="Scores and alerts only: no follow-up work (planner statistics, expansion "
+                                 "signals, playbooks) after each day's recompute.")
         parser.add_argument("--workers", type=int, default=None,
                             help="Worker processes scoring batches at once, PostgreSQL only (default: "
                                  "SCORING_COMMAND_WORKERS: one per core, at most 4).")
 
-    def handle(self, *args, as_of, days, batch_size, workers, verbosity, no_playbooks=False, **options):
+    def handle(self, *args, as_of, days, batch_size, workers, verbosity, scores_only=False, **options):
         as_of = as_of or timezone.localdate()
         if days < 1:
             raise CommandError("--days must be at least 1")
@@ -59,6 +59,7 @@ class Command(BaseCommand):
                 f"As of {day}: {run.accounts_scored} accounts scored in {run.batches_total} batch(es), "
                 f"{run.alerts_opened} new alert(s), {report.seconds:.1f} s (config v{run.config.version})"
             )
-            if not no_playbooks:
+            if not scores_only:
+                snapshot_statistics_refresh()
                 self.stdout.write(f"  {detect_signals(as_of=day)}")
                 self.stdout.write(f"  {fire_playbooks(as_of=day)}")

@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""Page benchmark (SPEC §8): server time of the at-risk list and Account 360 on the 20,000-account book.
+
+    .venv/bin/python bench/pages.py [--requests 50] [--seed 42] [--as-of 2026-11-01] [--fresh] [--prepare-only]
+                                    [--show-queries]
+
+The pages are read from a database of their own, named after BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/healthcs_bench) plus "_pages_20000": a copy (CREATE DATABASE ...
+TEMPLATE) of recompute.py's 20,000-account database, which recompute.py's machinery makes or reuses
+(and migrates) first and whose contents this benchmark leaves alone. In the copy it adds a manager and
+ten CSMs (the project's role groups), gives the accounts to the CSMs round-robin (2,000 each, one
+UPDATE), scores every 7th day of the 90 before the book's as-of date (the scoring service only, for
+Account 360's trend chart and score changes), runs `manage.py recompute_scores` for the as-of date (the
+daily job: scores, alerts and what follows them), and then VACUUM ANALYZE, so the planner knows the
+latest day. A marker table records that preparation; a later run
+reuses the copy and only migrates. --fresh re-creates the copy (not the book).
+
+Each case is requested in-process through Django's test client, logged in (force_login) as the manager
+(all 20,000 accounts) and as one CSM (their own ~2,000), with DEBUG off and over HTTPS as in production:
+  - at-risk list /accounts/: default order (risk, then ARR, descending), a filter (risk level and
+    segment), a search (?q=, a name word or an account id), a sort by health and by name (?ordering=),
+    a deep page (?page=100, or the CSM's last page) and the HTMX fragment of page 2 (HX-Request: true);
+  - Account 360 /accounts/<id>/: 20 accounts of the user's (the riskiest, the healthiest, those with the
+    most tickets and touchpoints, and a spread of the rest), and the same with ?timeline=2.
+A case's requests cycle through its addresses: after a warm-up pass over every address, --requests timed
+requests per case (time.perf_counter around client.get, the whole request: middleware, session, view,
+template), taken in rounds of one request of every case of the role, so that a burst of other work on the
+machine falls on all cases alike. The queries per request are counted in one more, untimed request per
+address (CaptureQueriesContext); --show-queries also prints their SQL and time.
+
+The table gives p50, p95 and the slowest request per case, the queries per request (a range when the
+addresses of a case differ) and the verdict against the budget: p95 <= 100 ms in every case. Exit
+status 1 on FAIL.
+"""
+
+import argparse
+import datetime as dt
+import io
+import logging
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+
+# recompute.py, next to this file, sets the environment (database server, SECRET_KEY, in-memory e-mail)
+# and lends its book machinery: the pages' database is a copy of its 20,000-account one.
+import recompute
+
+os.environ["DEBUG"] = "false"  # as in production: no query log, templates cached
+
+ACCOUNTS = recompute.BUDGET_ACCOUNTS
+BUDGET_MS = 100.0
+MARKER_TABLE = "bench_pages"
+CSMS = 10
+HISTORY_DAYS = 90
+HISTORY_STEP = 7
+DETAIL_ACCOUNTS = 20
+SEARCHES = ("juniper", "pediatrics", "ACC-01234")
+
+
+@dataclass
+class Case:
+    page: str
+    name: str
+    addresses: list[str]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CaseResult:
+    role: str
+    case: Case
+    timings_ms: list[float]
+    queries: list[int]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.timings_ms)
+
+    @property
+    def p95(self) -> float:
+        return statistics.quantiles(self.timings_ms, n=100, method="inclusive")[94]
+
+    @property
+    def passes(self) -> bool:
+        return self.p95 <= BUDGET_MS
+
+    @property
+    def query_range(self) -> str:
+        low, high = min(self.queries), max(self.queries)
+        return str(low) if low == high else f"{low}-{high}"
+
+
+# Preparation ------------------------------------------------------------------------------------------
+
+def database_name() -> str:
+    return f"{recompute.BASE_NAME}_pages_{ACCOUNTS}"
+
+
+def holds_pages(name: str, seed: int, as_of: dt.date) -> bool:
+    """Whether the copy exists with the book and a completed preparation of this benchmark in it."""
+    import psycopg
+
+    if not recompute.holds_book(name, ACCOUNTS, seed, as_of):
+        return False
+    with psycopg.connect(f"{recompute.SERVER_URL}/{name}", autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass(%s)", [MARKER_TABLE]).fetchone()[0] is None:
+            return False
+        marker = conn.execute(f"SELECT csms, history_days, history_step FROM {MARKER_TABLE}").fetchone()
+    return marker == (CSMS, HISTORY_DAYS, HISTORY_STEP)
+
+
+def copy_database(source: str, name: str) -> None:
+    """The copy re-created from the book's database (which must have no other session open meanwhile)."""
+    import psycopg
+
+    with psycopg.connect(f"{recompute.SERVER_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        except psycopg.errors.ObjectInUse as error:
+            raise SystemExit(f"Cannot copy {source}: another session is connected to it ({error}).") from None
+
+
+def create_users() -> tuple[int, list[int]]:
+    """A manager and CSMS CSMs in the role groups; their ids."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role, User
+    from accounts.roles import ensure_role_groups
+
+    ensure_role_groups()
+    groups = {g.name: g for g in Group.objects.filter(name__in=[Role.MANAGER, Role.CSM])}
+
+    def user(username: str, first_name: str, role: str) -> int:
+        person = User(username=username, email=f"{username}@example.org", first_name=first_name,
+                      last_name="Bench", is_staff=True)
+        person.set_unusable_password()  # the benchmark logs in with force_login
+        person.save()
+        person.groups.add(groups[role])
+        return person.pk
+
+    manager = user("bench-manager", "Morgan", Role.MANAGER)
+    return manager, [user(f"bench-csm{n:02d}", f"Casey{n:02d}", Role.CSM) for n in range(1, CSMS + 1)]
+
+
+def assign_round_robin(csm_ids: list[int]) -> None:
+    """Every account to one of the CSMs, in turn by id (one UPDATE)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_account SET csm_id = (%s::bigint[])[1 + id %% %s]", [csm_ids, len(csm_ids)])
+
+
+def history_days(as_of: dt.date) -> list[dt.date]:
+    """The days scored: every HISTORY_STEP-th day of the HISTORY_DAYS up to as_of, oldest first."""
+    return [as_of - dt.timedelta(days=back) for back in range(HISTORY_STEP * ((HISTORY_DAYS - 1) // HISTORY_STEP),
+                                                              -1, -HISTORY_STEP)]
+
+
+def prepare(seed: int, as_of: dt.date, fresh: bool) -> None:
+    """Make the copy hold the book, the users, the CSMs' books and the scores of the history days."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from scoring.services import recompute_scores
+
+    recompute.prepare(ACCOUNTS, seed, as_of, fresh=False)  # the book's database, made or reused
+    name = database_name()
+    if not fresh and holds_pages(name, seed, as_of):
+        recompute.use_database(name)
+        call_command("migrate", verbosity=0)
+        print(f"  reusing database {name}")
+        return
+    started = time.perf_counter()
+    recompute.use_database(name)  # closes the connection to the book's database, which the copy needs
+    copy_database(recompute.database_name(ACCOUNTS), name)
+    call_command("migrate", verbosity=0)
+    _, csm_ids = create_users()
+    assign_round_robin(csm_ids)
+    print(f"  copied the book to {name}, {len(csm_ids)} CSMs assigned in {time.perf_counter() - started:.1f} s")
+    *history, latest = history_days(as_of)
+    step = time.perf_counter()
+    for day in history:  # scores only, for the trend and the score changes
+        recompute_scores(as_of=day, batch_size=settings.SCORING_COMMAND_BATCH_SIZE,
+                         workers=settings.SCORING_COMMAND_WORKERS)
+    print(f"  scores of {len(history)} earlier days ({history[0]} to {history[-1]}) in "
+          f"{time.perf_counter() - step:.1f} s")
+    step = time.perf_counter()
+    call_command("recompute_scores", "--as-of", latest.isoformat(), stdout=io.StringIO())
+    print(f"  recompute_scores --as-of {latest} (the daily job) in {time.perf_counter() - step:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute(f"CREATE TABLE {MARKER_TABLE} (csms integer, history_days integer, history_step integer)")
+        cursor.execute(f"INSERT INTO {MARKER_TABLE} VALUES (%s, %s, %s)", [CSMS, HISTORY_DAYS, HISTORY_STEP])
+    print(f"  prepared {name} in {time.perf_counter() - started:.1f} s")
+
+
+# Cases ------------------------------------------------------------------------------------------------
+
+def detail_accounts(user, as_of: dt.date) -> list[str]:
+    """DETAIL_ACCOUNTS of the user's accounts: the riskiest, the healthiest, those with the most tickets
+    and touchpoints, then an even spread of the rest (external ids, no repeats)."""
+    from django.db.models import Count
+
+    from accounts.selectors import accounts_for_user
+    from scoring.models import Snapshot
+
+    visible = accounts_for_user(user).order_by()
+    scored = Snapshot.objects.filter(as_of=as_of, account__in=visible).order_by()
+    groups = [
+        scored.order_by("-risk_score", "account_id").values_list("account__external_id", flat=True)[:4],
+        scored.filter(health_score__isnull=False).order_by("-health_score", "account_id")
+        .values_list("account__external_id", flat=True)[:4],
+        visible.annotate(n=Count("tickets")).order_by("-n", "id").values_list("external_id", flat=True)[:4],
+        visible.annotate(n=Count("touchpoints")).order_by("-n", "id").values_list("external_id", flat=True)[:4],
+    ]
+    chosen = list(dict.fromkeys(external_id for group in groups for external_id in group))
+    everyone = list(visible.order_by("external_id").values_list("external_id", flat=True))
+    stride = max(1, len(everyone) // DETAIL_ACCOUNTS)
+    for external_id in everyone[::stride]:
+        if len(chosen) >= DETAIL_ACCOUNTS:
+            break
+        if external_id not in chosen:
+            chosen.append(external_id)
+    return chosen
+
+
+def cases(user, as_of: dt.date) -> list[Case]:
+    from django.urls import reverse
+
+    from accounts.selectors import accounts_for_user
+    from accounts.views import PAGE_SIZE
+
+    listing = reverse("account_list")
+    deep = min(100, -(-accounts_for_user(user).count() // PAGE_SIZE))
+    details = [reverse("account_detail", args=[external_id]) for external_id in detail_accounts(user, as_of)]
+    return [
+        Case("at-risk list", "default (risk, ARR desc)", [listing]),
+        Case("at-risk list", "filter risk High + segment", [f"{listing}?risk_level=High&segment={segment}"
+                                                            for segment in ("SMB", "Mid-Market", "Enterprise")]),
+        Case("at-risk list", "search ?q=", [f"{listing}?q={query}" for query in SEARCHES]),
+        Case("at-risk list", "sort ?ordering=health", [f"{listing}?ordering=health"]),
+        Case("at-risk list", "sort ?ordering=name", [f"{listing}?ordering=name"]),
+        Case("at-risk list", f"deep page ?page={deep}", [f"{listing}?page={deep}"]),
+        Case("at-risk list", "HTMX fragment ?page=2", [f"{listing}?page=2"], {"HX-Request": "true"}),
+        Case("Account 360", f"{len(details)} accounts", details),
+        Case("Account 360", f"{len(details)} accounts ?timeline=2", [f"{d}?timeline=2" for d in details]),
+    ]
+
+
+# Measurement ------------------------------------------------------------------------------------------
+
+def get(client, address: str, headers: dict[str, str]):
+    response = client.get(address, headers=headers, secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"{address}: status {response.status_code}, expected 200")
+    return response
+
+
+def count_queries(client, role: str, case: Case, show_queries: bool) -> list[int]:
+    """The queries of one more request per address (untimed: capturing them slows the request)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queries = []
+    for address in case.addresses:
+        with CaptureQueriesContext(connection) as captured:
+            get(client, address, case.headers)
+        queries.append(len(captured.captured_queries))
+        if show_queries and address == case.addresses[0]:
+            print(f"\n  {role} · {case.page} · {case.name}: {address}")
+            for query in captured.captured_queries:
+                print(f"    {float(query['time']) * 1000:7.1f} ms  {query['sql'][:400]}")
+    return queries
+
+
+def measure_role(client, role: str, role_cases: list[Case], requests: int, show_queries: bool) -> list[CaseResult]:
+    """Each case's requests, taken in turns with the other cases' (one round: one request of every case),
+    so that a burst of other work on the machine falls on all cases alike rather than on one."""
+    for case in role_cases:  # warm-up: templates compiled, caches and the database's pages warm
+        for address in case.addresses:
+            get(client, address, case.headers)
+    timings: list[list[float]] = [[] for _ in role_cases]
+    for number in range(requests):
+        for case, case_timings in zip(role_cases, timings, strict=True):
+            address = case.addresses[number % len(case.addresses)]
+            started = time.perf_counter()
+            get(client, address, case.headers)
+            case_timings.append((time.perf_counter() - started) * 1000)
+    results = []
+    for case, case_timings in zip(role_cases, timings, strict=True):
+        result = CaseResult(role, case, case_timings, count_queries(client, role, case, show_queries))
+        print(f"  {role:<7}  {case.page:<12}  {case.name:<34}  p50 {result.p50:6.1f} ms  p95 {result.p95:6.1f} ms")
+        results.append(result)
+    return results
+
+
+def measure(as_of: dt.date, requests: int, show_queries: bool) -> list[CaseResult]:
+    from django.conf import settings
+    from django.test import Client
+
+    from accounts.models import Account, User
+
+    if settings.DEBUG:
+        raise SystemExit("DEBUG must be off for the page benchmark")
+    logging.getLogger("axes").setLevel(logging.WARNING)  # no line per force_login
+    # The test client's host name; outside the test runner it has to be allowed like any other.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    manager = User.objects.get(username="bench-manager")
+    csm = User.objects.get(username="bench-csm01")
+    print(f"  manager sees {Account.objects.count():,} accounts, {csm.username} "
+          f"{Account.objects.filter(csm=csm).count():,}")
+    results = []
+    for role, user in (("manager", manager), ("CSM", csm)):
+        client = Client()
+        client.force_login(user)
+        role_cases = cases(user, as_of)
+        print(f"  {role} Account 360 accounts: {', '.join(a.rsplit('/', 2)[1] for a in role_cases[-2].addresses)}")
+        results += measure_role(client, role, role_cases, requests, show_queries)
+        client.logout()
+    return results
+
+
+def report(results: list[CaseResult], requests: int) -> bool:
+    """Print the table and the verdict; True when every case's p95 is within the budget."""
+    header = (f"{'role':<7}  {'page':<12}  {'case':<34}  {'addresses':>9}  {'p50 ms':>7}  {'p95 ms':>7}  "
+              f"{'max ms':>7}  {'queries':>7}  verdict")
+    print("\n" + header + "\n" + "-" * len(header))
+    for r in results:
+        print(f"{r.role:<7}  {r.case.page:<12}  {r.case.name:<34}  {len(r.case.addresses):>9}  {r.p50:>7.1f}  "
+              f"{r.p95:>7.1f}  {max(r.timings_ms):>7.1f}  {r.query_range:>7}  {'PASS' if r.passes else 'FAIL'}")
+    passes = all(r.passes for r in results)
+    print(f"\n{requests} timed requests per case, in rounds, after a warm-up pass; queries per request from one "
+          f"more request per address; load average at the end {os.getloadavg()[0]:.1f}; budget: p95 <= "
+          f"{BUDGET_MS:.0f} ms in every case")
+    print(f"SPEC §8 page budget at {ACCOUNTS:,} accounts: {'PASS' if passes else 'FAIL'}")
+    return passes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per case (default 50)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
+    parser.add_argument("--fresh", action="store_true", help="re-create the pages' copy of the book")
+    parser.add_argument("--prepare-only", action="store_true", help="prepare the database, measure nothing")
+    parser.add_argument("--show-queries", action="store_true", help="print each case's queries with their time")
+    args = parser.parse_args()
+    if args.requests < 2:
+        parser.error("--requests must be at least 2")
+
+    import django
+
+    django.setup()
+
+    print(f"\n{ACCOUNTS:,} accounts (load average {os.getloadavg()[0]:.1f})")
+    prepare(args.seed, args.as_of, args.fresh)
+    if args.prepare_only:
+        return
+    if not report(measure(args.as_of, args.requests, args.show_queries), args.requests):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
