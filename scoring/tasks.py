@@ -69,9 +69,12 @@ def analyse_text_batch(model_label: str, ids: list[int]) -> int:
 
 @shared_task
 def analyse_pending_texts() -> int:
-    """Fan the waiting texts out, one task per batch (after an import, and every few minutes)."""
+    """The phrase rules for every text waiting for them (so the next scoring run finds them read), then
+    the full reading fanned out, one task per batch (after an import, and every few minutes)."""
+    from scoring.services import text_signals_refresh
     from scoring.text_analysis import pending_batches
 
+    text_signals_refresh()
     batches = pending_batches()
     for label, ids in batches:
         analyse_text_batch.delay(label, ids)

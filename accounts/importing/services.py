@@ -5,7 +5,6 @@ import io
 import time
 import zipfile
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,45 +199,37 @@ def _resolve_references(pf: ParsedFile) -> pd.DataFrame:
 
 
 def _text_signals(table: Table, frame: pd.DataFrame) -> dict[str, object] | None:
-    """The columns to add to a table of customer texts (see accounts.models.AnalysedText): the
-    analysis when the file carries the whole text; only a mark "not analysed" when it carries part
-    of it (a subject but no body: the next scoring run reads the whole stored text); None for tables
-    without texts or files without text columns."""
-    from scoring.text_signals import ANALYSER, SIGNAL_COLUMNS, analyse_texts
-
+    """The columns to add to a table of customer texts (see accounts.models.AnalysedText): every text
+    the file carries waits to be read — the phrase rules by the background sweep or, at the latest, by
+    the next scoring run; the full reading by the background batches. Reading 560,000 texts inside the
+    import competed with the usage rows' write for the interpreter; an unchanged row keeps its reading
+    (these columns change a row only together with a real change). None for tables without texts or
+    files without text columns."""
     if not issubclass(table.model, AnalysedText):
         return None
     present = [f for f in table.model.TEXT_FIELDS if f in frame.columns]
-    if len(present) == len(table.model.TEXT_FIELDS):
-        subject, body = (frame[f] for f in table.model.TEXT_FIELDS)
-        signals = analyse_texts(subject, body)
-        return {**{c: signals[c] for c in SIGNAL_COLUMNS}, "analysed_with": ANALYSER, "analysis_version": ""}
     return {"analysed_with": "", "analysis_version": ""} if present else None
 
 
 def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress) -> list[TableResult]:
-    """Upsert every parsed table in dependency order, inside the caller's transaction. Customer texts
-    are analysed in a second thread meanwhile (the big usage file keeps this one waiting on the
-    database), and joined to their table when its turn comes."""
+    """Upsert every parsed table in dependency order, inside the caller's transaction; customer texts
+    are marked to be read in the background (see _text_signals)."""
     results: list[TableResult] = []
     ordered = [t for t in TABLES if t.name in parsed]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-texts") as pool:
-        analyses = {t.name: pool.submit(_text_signals, t, parsed[t.name].frame) for t in ordered
-                    if issubclass(t.model, AnalysedText)}
-        for index, table in enumerate(ordered):
-            pf = parsed[table.name]
-            progress(f"Writing {table.filename}", index, len(ordered))
-            started = time.perf_counter()
-            frame = _resolve_references(pf)
-            signals = analyses[table.name].result() if table.name in analyses else None
-            if signals:
-                frame = frame.assign(**signals)
-            keys = {table.column(k).field for k in table.key}
-            update_columns = [c for c in frame.columns if c not in keys]
-            # A changed text waits for the text analyser again; an unchanged one keeps its reading.
-            count = upsert(table, frame, update_columns, reset_columns=("analysis_version",))
-            results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
-                                       count.updated, time.perf_counter() - started))
+    for index, table in enumerate(ordered):
+        pf = parsed[table.name]
+        progress(f"Writing {table.filename}", index, len(ordered))
+        started = time.perf_counter()
+        frame = _resolve_references(pf)
+        signals = _text_signals(table, pf.frame)
+        if signals:
+            frame = frame.assign(**signals)
+        keys = {table.column(k).field for k in table.key}
+        update_columns = [c for c in frame.columns if c not in keys]
+        # A changed text waits for the text analyser again; an unchanged one keeps its reading.
+        count = upsert(table, frame, update_columns, reset_columns=("analysed_with", "analysis_version"))
+        results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
+                                   count.updated, time.perf_counter() - started))
     return results
 
 

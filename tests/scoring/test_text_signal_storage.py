@@ -1,5 +1,6 @@
-"""Customer texts are analysed once, when they are written, and the scoring engine reads the stored
-result: on save, in bulk on import, and for rows written any other way before the next scoring run."""
+"""Customer texts are analysed once and the scoring engine reads the stored result: on save at once;
+imported texts and rows written any other way wait, and are read by the background sweep or, at the
+latest, before the next scoring run."""
 
 import datetime as dt
 
@@ -42,7 +43,7 @@ def test_saving_a_ticket_or_touchpoint_analyses_its_text():
     assert stored(m.SupportTicket, ticket.external_id) == ("", False, False, ANALYSER)
 
 
-def test_import_analyses_texts_and_a_reimport_of_the_same_texts_writes_nothing():
+def test_imported_texts_wait_are_read_and_a_reimport_of_the_same_texts_writes_nothing():
     files = {"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, ACCOUNT_ROW),
              "ravenstack_support_tickets.csv": csv_bytes(
                  TICKETS_HEADER, ticket_row("T-1", "Contract", "We plan to cancel our subscription."),
@@ -50,6 +51,8 @@ def test_import_analyses_texts_and_a_reimport_of_the_same_texts_writes_nothing()
                  ticket_row("T-3", "Meeting", "We need to cancel the meeting tomorrow."))}
 
     first = import_files(files)
+    assert stored(m.SupportTicket, "T-1")[3] == ""  # waits for the sweep or the next scoring run
+    assert text_signals_refresh() == 3
     again = import_files(files)
 
     assert first.ok and again.ok
@@ -63,9 +66,12 @@ def test_a_changed_text_on_reimport_is_analysed_again():
     accounts = csv_bytes(ACCOUNTS_HEADER, ACCOUNT_ROW)
     import_files({"ravenstack_accounts.csv": accounts, "ravenstack_support_tickets.csv": csv_bytes(
         TICKETS_HEADER, ticket_row("T-1", "Contract", "All good here."))})
+    text_signals_refresh()
     import_files({"ravenstack_accounts.csv": accounts, "ravenstack_support_tickets.csv": csv_bytes(
         TICKETS_HEADER, ticket_row("T-1", "Contract", "We will take our business elsewhere."))})
 
+    assert stored(m.SupportTicket, "T-1")[3] == ""
+    assert text_signals_refresh() == 1
     assert stored(m.SupportTicket, "T-1") == ("take our business elsewhere", False, False, ANALYSER)
 
 
