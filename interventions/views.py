@@ -24,10 +24,14 @@ from interventions.selectors import (
 from interventions.services import SnoozeProblem, notifications_read, outcome_log, task_done, task_snooze
 
 
+def _row_context(task, **extra) -> dict:
+    """What a task row (templates/interventions/_task_row.html) shows, alone or inside a page."""
+    return {"task": task, "outcome_kinds": OutcomeKind.choices, "now": timezone.now(), **extra}
+
+
 def _row(request: HttpRequest, task, **extra) -> HttpResponse:
     task.refresh_from_db()
-    context = {"task": task, "outcome_kinds": OutcomeKind.choices, "now": timezone.now(), **extra}
-    return render(request, "interventions/_task_row.html", context)
+    return render(request, "interventions/_task_row.html", _row_context(task, **extra))
 
 
 @login_required
@@ -65,13 +69,13 @@ def task_snooze_view(request: HttpRequest, task_id: int) -> HttpResponse:
         context = {"snooze_error": problem.message, "snooze_typed": typed}
         if request.htmx:
             return _row(request, task, **context)
-        return render(request, "interventions/task_form.html", {"task": task, "outcome_kinds": OutcomeKind.choices,
-                                                                 "now": timezone.now(), **context}, status=400)
+        return render(request, "interventions/task_form.html", _row_context(task, **context), status=400)
+    until_text = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"
     if request.htmx:
-        response = _row(request, task, flash=f"Snoozed until {timezone.localtime(until):%Y-%m-%d %H:%M}.")
+        response = _row(request, task, flash=f"Snoozed until {until_text}.")
         response["HX-Trigger"] = "tasksChanged"
         return response
-    messages.success(request, f"Snoozed: {task.title} until {timezone.localtime(until):%Y-%m-%d %H:%M}.")
+    messages.success(request, f"Snoozed: {task.title} until {until_text}.")
     return redirect_back(request, "home")
 
 

@@ -207,3 +207,16 @@ def test_queue_and_account_queries_do_not_grow_with_the_tasks(client, csm, fired
 
     assert queries_for(client, reverse("home")) == home
     assert queries_for(client, reverse("account_detail", args=["A-OWN"])) == account
+
+
+def test_a_bad_snooze_without_javascript_shows_the_task_with_the_problem(client, csm, fired):
+    task = fired["own"][1]
+    client.force_login(csm)
+
+    response = client.post(reverse("task_snooze", args=[task.pk]), {"until": "", "reason": "Waiting for IT"})
+
+    assert response.status_code == 400
+    assertContains(response, "Give a date and time, e.g. 2025-04-02 09:00.", status_code=400)
+    assertContains(response, 'value="Waiting for IT"', status_code=400)
+    task.refresh_from_db()
+    assert task.snooze_reason == ""
