@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -25,7 +26,13 @@ from accounts.timeline import account_timeline
 from expansion.selectors import account_expansion
 from interventions.messages import drafts_from_tasks
 from interventions.models import OutcomeKind
-from interventions.selectors import account_interventions, account_outcomes, task_queue, unread_notifications
+from interventions.selectors import (
+    account_interventions,
+    account_outcomes,
+    next_best_action_items,
+    task_queue,
+    unread_notifications,
+)
 from scoring.config import TIER_NAMES
 from scoring.dashboards import (
     RENEWAL_DAYS,
@@ -154,6 +161,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
         "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
         "steps": (steps := next_best_actions(snapshot) if snapshot else []),
+        "checklist": next_best_action_items(account, steps),
         "drafts": drafts_from_tasks(outreach_drafts(account, snapshot, steps, request.user.get_full_name()
                                                     or request.user.username), interventions, account)
         if snapshot else None,
@@ -164,6 +172,18 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
     }
     return render(request, "accounts/account_detail.html", context)
+
+
+@login_required
+def account_timeline_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Account 360's timeline section alone (HTMX fetches it again after an outcome or a task changed);
+    without HTMX, the account page at its timeline."""
+    account = get_account_for_user(request.user, external_id)
+    number = _page_number(request.GET.get("timeline", "1"))
+    if not request.htmx:
+        return redirect(reverse("account_detail", args=[account.external_id]) + f"?timeline={number}#timeline")
+    context = {"account": account, "timeline": account_timeline(account, number)}
+    return render(request, "accounts/_timeline.html", context)
 
 
 TREND_DAYS = 90

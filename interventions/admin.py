@@ -7,14 +7,23 @@ from django.db.models import Count
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.admin import OwnedByAccountAdmin, ReadOnlyAdminMixin
 from accounts.audit import audit_record
 from accounts.models import Account
 from accounts.selectors import accounts_for_user
-from interventions.messages import account_facts, contact_first_name, render_message
-from interventions.models import Intervention, Notification, Outcome, Playbook, PlaybookStep, Task
+from interventions.messages import TemplateProblem, account_facts, contact_first_name, render_message
+from interventions.models import (
+    Intervention,
+    NextBestActionCheck,
+    Notification,
+    Outcome,
+    Playbook,
+    PlaybookStep,
+    Task,
+)
 from scoring.selectors import latest_snapshot
 
 PLAYBOOK_FIELDS = ("name", "description", "trigger_kind", "trigger_value", "priority", "cooldown_days",
@@ -50,12 +59,12 @@ class PlaybookStepInline(admin.StackedInline):
 @admin.register(Playbook)
 class PlaybookAdmin(admin.ModelAdmin):
     list_display = ("name", "trigger_kind", "trigger_value", "priority", "cooldown_days", "control_share", "active",
-                    "interventions_count", "preview_link")
+                    "interventions_count", "firing_problem", "preview_link")
     list_filter = ("active", "trigger_kind")
     search_fields = ("name", "trigger_value")
     inlines = [PlaybookStepInline]
-    fields = (*PLAYBOOK_FIELDS, "preview_link")
-    readonly_fields = ("preview_link",)
+    fields = (*PLAYBOOK_FIELDS, "last_error_at", "last_error", "preview_link")
+    readonly_fields = ("last_error_at", "last_error", "preview_link")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(interventions_total=Count("interventions"))
@@ -63,6 +72,14 @@ class PlaybookAdmin(admin.ModelAdmin):
     @admin.display(description="interventions", ordering="interventions_total")
     def interventions_count(self, obj) -> int:
         return obj.interventions_total
+
+    @admin.display(description="last firing failed", ordering="last_error_at")
+    def firing_problem(self, obj) -> str:
+        if not obj.last_error:
+            return "—"
+        error = obj.last_error if len(obj.last_error) <= 200 else obj.last_error[:199] + "…"
+        when = f"{timezone.localtime(obj.last_error_at):%Y-%m-%d %H:%M}" if obj.last_error_at else ""
+        return format_html('<strong class="errornote">{}</strong> {}', when, error)
 
     @admin.display(description="preview")
     def preview_link(self, obj) -> str:
@@ -116,11 +133,19 @@ class PlaybookAdmin(admin.ModelAdmin):
             snapshot = latest_snapshot(account)
             facts = account_facts(account=account, snapshot=snapshot, contact_name=contact_first_name(account),
                                   playbook_name=playbook.name)
-            messages = [(step, render_message(step.template, facts)) for step in playbook.steps.order_by("order")]
+            messages = [(step, _preview(step, facts)) for step in playbook.steps.order_by("order")]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "playbook": playbook,
                    "account": account, "query": query, "messages_preview": messages,
                    "title": f"Preview: {playbook.name}"}
         return TemplateResponse(request, "admin/interventions/playbook_preview.html", context)
+
+
+def _preview(step: PlaybookStep, facts) -> str:
+    """The step's message, or why it cannot be filled (a template stored before the checks)."""
+    try:
+        return render_message(step.template, facts, step.channel)
+    except TemplateProblem as problem:
+        return f"This step's template cannot be filled: {problem}"
 
 
 def _riskiest(accounts) -> Account | None:
@@ -173,6 +198,14 @@ class OutcomeAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("account__name", "account__external_id", "note")
     list_select_related = ("account", "created_by", "intervention__playbook")
+
+
+@admin.register(NextBestActionCheck)
+class NextBestActionCheckAdmin(ReadOnlyAdmin):
+    list_display = ("action", "account", "done", "changed_by", "changed_at")
+    list_filter = ("done",)
+    search_fields = ("action", "account__name", "account__external_id")
+    list_select_related = ("account", "changed_by")
 
 
 @admin.register(Notification)

@@ -1,14 +1,15 @@
 """The default playbooks for the three risk tiers (SPEC §3), installed by a data migration (and by
 seed_demo, for a database emptied since) and editable in admin afterwards. Due offsets and escalations
-are hours after the trigger."""
+are hours after the trigger. E-mail and in-app steps go to the customer: their {reasons} and {actions}
+are the customer-facing topics and offers (interventions.messages)."""
 
 from decimal import Decimal
 
 EXEC_EMAIL = """Dear {contact},
 
-I lead customer success at our company and wanted to reach out personally about {account}. We can see
-that things have not been going the way either of us wants ({reasons}). I would like to set up a call
-this week with you and {csm} to agree on a plan that gets your team back to full value.
+I lead customer success at our company and wanted to reach out personally about {account}. I would
+like to talk with you about {reasons}, and to set up a call this week with you and {csm} to agree on a
+plan that gets your team full value from the platform.
 
 Kind regards"""
 
@@ -23,8 +24,8 @@ Best regards,
 
 PERSONAL_EMAIL = """Hi {contact},
 
-I noticed {reasons} at {account} and wanted to check in personally. Could we find 20 minutes this
-week to look at what is getting in the way?
+I wanted to check in personally on how things are going at {account}, and talk about {reasons}.
+Could we find 20 minutes this week? I can also offer {actions}.
 
 Best regards,
 {csm}"""
@@ -75,7 +76,7 @@ DEFAULT_PLAYBOOKS = [
          {"title": "Day 1: value e-mail", "due_offset_hours": 24, "channel": "email", "assignee_role": "csm",
           "template": VALUE_EMAIL, "escalate_after_hours": None},
          {"title": "Day 3: in-app tips", "due_offset_hours": 72, "channel": "in_app", "assignee_role": "csm",
-          "template": "Tips for {account}: {actions}.", "escalate_after_hours": None},
+          "template": "Tips for {account}: ask us for {actions}.", "escalate_after_hours": None},
          {"title": "Day 7: customer success story", "due_offset_hours": 168, "channel": "email",
           "assignee_role": "csm", "template": "Hi {contact}, here is how a team like yours at {account} got more "
                                               "from the {plan} plan.\n\n{csm}", "escalate_after_hours": None},

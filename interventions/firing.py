@@ -24,12 +24,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ChurnEvent, Contact, ContactRole, User
-from interventions.messages import account_facts, render_message
+from interventions.messages import TemplateProblem, account_facts, render_message
 from interventions.models import (
     AssigneeRole,
     Group,
@@ -39,10 +39,11 @@ from interventions.models import (
     Task,
     TriggerKind,
 )
+from interventions.services import playbook_failure_record
 from scoring.models import Alert, AlertStatus, AlertType, Snapshot
 
 SNAPSHOT_FIELDS = ("account_id", "health_tier", "health_score", "risk_level", "risk_score", "arr", "top_reasons",
-                   "recommended_actions")
+                   "recommended_actions", "fired_rules")
 TRIGGER_HOUR = 8  # a past day's firing is dated that morning (a backfill or the demo's history)
 
 
@@ -55,11 +56,14 @@ class FiringReport:
     skipped_open: int = 0
     skipped_cooldown: int = 0
     per_playbook: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # playbook name -> why it did not fire
 
     def __str__(self) -> str:
-        return (f"{self.treated + self.control} intervention(s) fired as of {self.as_of}: {self.treated} treated "
+        text = (f"{self.treated + self.control} intervention(s) fired as of {self.as_of}: {self.treated} treated "
                 f"with {self.tasks} task(s), {self.control} in control groups; skipped {self.skipped_open} with an "
                 f"open intervention and {self.skipped_cooldown} in cooldown")
+        failed = "; ".join(f"{name}: {error}" for name, error in self.failed.items())
+        return text + (f"; {len(self.failed)} playbook(s) failed and were recorded ({failed})" if failed else "")
 
 
 def trigger_time(as_of: dt.date, now: dt.datetime) -> dt.datetime:
@@ -77,7 +81,11 @@ class _Candidate:
 
 
 def fire_playbooks(*, as_of: dt.date, now: dt.datetime | None = None, rng: random.Random | None = None) -> FiringReport:
-    """Fire every active playbook for the scoring date's snapshots; returns what was created."""
+    """Fire every active playbook for the scoring date's snapshots; returns what was created.
+
+    Each playbook fires in its own savepoint: one that cannot fire (a template that does not fill, a row
+    the database refuses) is rolled back alone, its failure recorded on it and the admins told, while
+    the others fire. Any other error rolls back the whole day."""
     now = now or timezone.now()
     rng = rng or random.Random()
     report = FiringReport(as_of=as_of)
@@ -90,36 +98,58 @@ def fire_playbooks(*, as_of: dt.date, now: dt.datetime | None = None, rng: rando
         if not candidates:
             return report
         accounts = _accounts(candidates)
-        draws = [rng.random() for _ in candidates]
-        rows = []
-        for candidate, draw in zip(candidates, draws, strict=True):
-            snap, account = candidate.snapshot, accounts[candidate.snapshot["account_id"]]
-            control = draw < float(candidate.playbook.control_share)
-            rows.append(Intervention(
-                account_id=snap["account_id"], playbook=candidate.playbook, triggered_on=as_of,
-                triggered_at=triggered_at, reason=candidate.reason[:300], csm_id=account["csm_id"],
-                health_tier=snap["health_tier"], health_score=snap["health_score"], risk_level=snap["risk_level"],
-                risk_score=snap["risk_score"], arr=snap["arr"] or Decimal(0), draw=draw,
-                group=Group.CONTROL if control else Group.TREATED,
-                status=InterventionStatus.CONTROL if control else InterventionStatus.OPEN))
-        Intervention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-        fresh = (Intervention.objects.filter(triggered_on=as_of, playbook__in=playbooks)
-                 .filter(Q(group=Group.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "playbook_id",
-                                                                                   "group", "draw"))
-        mine = {(c.snapshot["account_id"], c.playbook.pk): (c, d) for c, d in zip(candidates, draws, strict=True)}
-        tasks = []
-        for intervention_id, account_id, playbook_id, group, draw in fresh:
-            candidate, my_draw = mine.get((account_id, playbook_id), (None, None))
-            if candidate is None or my_draw != draw:
-                continue  # fired earlier, or by another run at the same time: its tasks are its own
-            if group == Group.CONTROL:
-                report.control += 1
+        by_playbook: dict[Playbook, list[tuple[_Candidate, float]]] = defaultdict(list)
+        for candidate in candidates:  # drawn in the candidates' order, whichever playbook fails
+            by_playbook[candidate.playbook].append((candidate, rng.random()))
+        for playbook, drawn in by_playbook.items():
+            try:
+                with transaction.atomic():
+                    fired = _fire(playbook, drawn, accounts, as_of, triggered_at)
+            except (TemplateProblem, DatabaseError) as error:
+                report.failed[playbook.name] = str(error)
+                playbook_failure_record(playbook=playbook, error=str(error), now=now)
                 continue
-            report.treated += 1
-            report.per_playbook[candidate.playbook.name] = report.per_playbook.get(candidate.playbook.name, 0) + 1
-            tasks += _tasks(intervention_id, candidate, accounts[account_id], triggered_at)
-        Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
-        report.tasks = len(tasks)
+            report.treated += fired.treated
+            report.control += fired.control
+            report.tasks += fired.tasks
+            if fired.treated:
+                report.per_playbook[playbook.name] = fired.treated
+            if playbook.last_error:
+                Playbook.objects.filter(pk=playbook.pk).update(last_error="", last_error_at=None)
+    return report
+
+
+def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts: dict[int, dict], as_of: dt.date,
+          triggered_at: dt.datetime) -> FiringReport:
+    """One playbook's interventions and tasks for its candidates (with their draws); what it created."""
+    report = FiringReport(as_of=as_of)
+    rows = []
+    for candidate, draw in drawn:
+        snap, account = candidate.snapshot, accounts[candidate.snapshot["account_id"]]
+        control = draw < float(playbook.control_share)
+        rows.append(Intervention(
+            account_id=snap["account_id"], playbook=playbook, triggered_on=as_of,
+            triggered_at=triggered_at, reason=candidate.reason[:300], csm_id=account["csm_id"],
+            health_tier=snap["health_tier"], health_score=snap["health_score"], risk_level=snap["risk_level"],
+            risk_score=snap["risk_score"], arr=snap["arr"] or Decimal(0), draw=draw,
+            group=Group.CONTROL if control else Group.TREATED,
+            status=InterventionStatus.CONTROL if control else InterventionStatus.OPEN))
+    Intervention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    fresh = (Intervention.objects.filter(triggered_on=as_of, playbook=playbook)
+             .filter(Q(group=Group.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "group", "draw"))
+    mine = {c.snapshot["account_id"]: (c, d) for c, d in drawn}
+    tasks = []
+    for intervention_id, account_id, group, draw in fresh:
+        candidate, my_draw = mine.get(account_id, (None, None))
+        if candidate is None or my_draw != draw:
+            continue  # fired earlier, or by another run at the same time: its tasks are its own
+        if group == Group.CONTROL:
+            report.control += 1
+            continue
+        report.treated += 1
+        tasks += _tasks(intervention_id, candidate, accounts[account_id], triggered_at)
+    Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
+    report.tasks = len(tasks)
     return report
 
 
@@ -224,6 +254,8 @@ class _SnapshotView:
 
 
 def _tasks(intervention_id: int, candidate: _Candidate, account: dict, triggered_at: dt.datetime) -> list[Task]:
+    """The intervention's tasks, one per step, with the step's message filled (TemplateProblem if one
+    does not fill: the playbook then fails as a whole)."""
     facts = account_facts(account=_AccountView(account), snapshot=_SnapshotView(candidate.snapshot),
                           contact_name=(account["contact"] or "").split(" ")[0],
                           playbook_name=candidate.playbook.name)
@@ -232,8 +264,15 @@ def _tasks(intervention_id: int, candidate: _Candidate, account: dict, triggered
                  AssigneeRole.EXECUTIVE: account["csm__reports_to__reports_to_id"] or account["csm__reports_to_id"]}
     return [Task(intervention_id=intervention_id, account_id=account["id"], step=step, order=step.order,
                  title=step.title, channel=step.channel, assignee_role=step.assignee_role,
-                 assignee_id=assignees[step.assignee_role], message=render_message(step.template, facts),
+                 assignee_id=assignees[step.assignee_role], message=_message(step, facts),
                  due_at=triggered_at + dt.timedelta(hours=step.due_offset_hours),
                  escalate_at=(triggered_at + dt.timedelta(hours=step.escalate_after_hours)
                               if step.escalate_after_hours is not None else None))
             for step in candidate.playbook.steps.all()]
+
+
+def _message(step, facts) -> str:
+    try:
+        return render_message(step.template, facts, step.channel)
+    except TemplateProblem as problem:
+        raise TemplateProblem(f"Step {step.order} \"{step.title}\": {problem}") from None

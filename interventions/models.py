@@ -1,8 +1,7 @@
 """Intervention playbooks (SPEC §3): what admins configure (playbooks and their ordered steps), what
 firing creates (interventions, with their tasks or in the control group), and what CSMs record
-(outcomes, permanent) and managers are told (notifications of escalated tasks)."""
-
-import string
+(outcomes, permanent; Next Best Action items ticked) and managers are told (notifications of escalated
+tasks). Step templates are checked and filled by interventions.messages."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,15 +10,6 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Account
-
-# What a step's message template may name; interventions.templates fills them for an account.
-TEMPLATE_PLACEHOLDERS = {
-    "account": "the account's name", "account_id": "its external id", "plan": "its plan tier",
-    "arr": "its ARR, e.g. $12,000", "renewal": "its renewal date", "csm": "the CSM's name",
-    "contact": "the champion's (or first active contact's) name", "health": "the health score",
-    "tier": "the health tier", "risk": "the churn-risk score", "risk_level": "the risk level",
-    "reasons": "the top risk reasons", "actions": "the recommended actions", "playbook": "the playbook's name",
-}
 
 
 class TriggerKind(models.TextChoices):
@@ -44,17 +34,14 @@ class AssigneeRole(models.TextChoices):
 
 
 def validate_template(text: str) -> None:
-    """A message template may use only the known {placeholders}, with valid brace syntax."""
+    """A message template fit for a step of any channel (kept for migration 0001; steps are checked with
+    their channel by PlaybookStep.clean)."""
+    from interventions.messages import TemplateProblem, check_template
+
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-    except ValueError as error:
-        raise ValidationError(f"The template's braces do not match ({error}); write {{{{ and }}}} for a "
-                              "literal brace.") from None
-    unknown = sorted(n for n in names if n not in TEMPLATE_PLACEHOLDERS)
-    if unknown:
-        braced = ", ".join("{" + name + "}" for name in unknown)
-        known = ", ".join("{" + name + "}" for name in TEMPLATE_PLACEHOLDERS)
-        raise ValidationError(f"Unknown placeholder{'s' if len(unknown) > 1 else ''} {braced}; use {known}.")
+        check_template(text, "task")
+    except TemplateProblem as problem:
+        raise ValidationError(str(problem)) from None
 
 
 class Playbook(models.Model):
@@ -78,6 +65,9 @@ class Playbook(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    last_error = models.TextField(blank=True, help_text="Why the playbook's last firing failed (the other playbooks "
+                                                        "fired); cleared when it fires again.")
+    last_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["priority", "name"]
@@ -107,9 +97,11 @@ class PlaybookStep(models.Model):
         help_text="Due this many hours after the trigger (1 = within an hour, 72 = day 3).")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.TASK)
     assignee_role = models.CharField(max_length=16, choices=AssigneeRole.choices, default=AssigneeRole.CSM)
-    template = models.TextField(blank=True, validators=[validate_template],
-                                help_text="The message, with placeholders such as {account}, {contact}, {health}, "
-                                          "{reasons}, {actions}.")
+    template = models.TextField(
+        blank=True, help_text="The message, with placeholders such as {account}, {contact}, {reasons}, {actions}. "
+                              "E-mail and in-app steps go to the customer: there {reasons} and {actions} are "
+                              "written for the customer, and the team's figures ({health}, {risk}, …) are "
+                              "not available.")
     escalate_after_hours = models.PositiveIntegerField(
         null=True, blank=True, help_text="If not done this many hours after the trigger, the manager is told and an "
                                          "escalation step added. Empty: never escalates.")
@@ -120,6 +112,14 @@ class PlaybookStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.title}"
+
+    def clean(self) -> None:
+        from interventions.messages import TemplateProblem, check_template
+
+        try:
+            check_template(self.template, self.channel)
+        except TemplateProblem as problem:
+            raise ValidationError({"template": str(problem)}) from None
 
 
 class Group(models.TextChoices):
@@ -264,3 +264,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NextBestActionCheck(models.Model):
+    """An action of an account's Next Best Action checklist ticked (or unticked again) by someone: the
+    latest state per account and action, with who changed it and when."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="action_checks")
+    action = models.TextField(help_text="The action's text, as the scoring configuration words it.")
+    done = models.BooleanField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "action"], name="one_check_per_account_action")]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({'done' if self.done else 'not done'}) on {self.account}"

@@ -1,9 +1,11 @@
 """Writes of the interventions app: a CSM's work on tasks (done, snooze), outcomes (permanent records),
-escalation of late tasks to managers, and the audit of playbook changes."""
+Next Best Action items ticked, escalation of late tasks to managers, and playbook firing failures
+(recorded on the playbook, e-mailed to the people who can fix it)."""
 
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,9 +20,11 @@ from interventions.models import (
     AssigneeRole,
     Intervention,
     InterventionStatus,
+    NextBestActionCheck,
     Notification,
     Outcome,
     OutcomeKind,
+    Playbook,
     Task,
     TaskStatus,
 )
@@ -154,3 +158,62 @@ def notifications_email(*, site_url: str = "") -> int:
 
 def notifications_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# Next Best Action ---------------------------------------------------------------------------------------
+
+def next_best_action_set(*, account: Account, user: User, action: str, done: bool, allowed: list[str],
+                         now: dt.datetime | None = None) -> NextBestActionCheck:
+    """Tick (or untick) an action of the account's checklist, recording who and when. `allowed` is the
+    checklist shown for the account; another action raises ValidationError and nothing is written."""
+    if action not in allowed:
+        raise ValidationError({"action": "That action is not on this account's checklist any more; reload the page "
+                                         "to see the current one."})
+    check, _ = NextBestActionCheck.objects.update_or_create(
+        account=account, action=action,
+        defaults={"done": done, "changed_by": user, "changed_at": now or timezone.now()})
+    return check
+
+
+# Playbook failures --------------------------------------------------------------------------------------
+
+def playbook_failure_record(*, playbook: Playbook, error: str, now: dt.datetime | None = None) -> bool:
+    """Record why a playbook did not fire. A new failure (not the one already recorded) is e-mailed to the
+    people who can fix playbooks once the firing commits; the same failure day after day is e-mailed once,
+    until the playbook fires again. Returns whether the failure was new."""
+    now = now or timezone.now()
+    error = error[:4000]
+    logger.warning("Playbook %r did not fire: %s", playbook.name, error)
+    new = Playbook.objects.filter(pk=playbook.pk).exclude(last_error=error).update(last_error=error, last_error_at=now)
+    if new:
+        transaction.on_commit(partial(playbook_failure_email, playbook_id=playbook.pk))
+    else:
+        Playbook.objects.filter(pk=playbook.pk).update(last_error_at=now)
+    return bool(new)
+
+
+def playbook_editors() -> list[str]:
+    """The e-mail addresses of active users who may change playbooks (superusers included)."""
+    can_change = (Q(is_superuser=True) | Q(user_permissions__codename="change_playbook")
+                  | Q(groups__permissions__codename="change_playbook"))
+    return sorted(set(User.objects.filter(can_change, is_active=True).exclude(email="")
+                      .values_list("email", flat=True)))
+
+
+def playbook_failure_email(*, playbook_id: int, site_url: str = "") -> bool:
+    """E-mail the playbook's recorded failure to its editors; False when nobody could be told."""
+    playbook = Playbook.objects.filter(pk=playbook_id).first()
+    recipients = playbook_editors()
+    if playbook is None or not playbook.last_error or not recipients:
+        return False
+    link = (site_url or settings.SITE_URL).rstrip("/") + reverse("admin:interventions_playbook_change",
+                                                                   args=[playbook.pk])
+    try:
+        send_mail(subject=f"HealthCS: the playbook \"{playbook.name[:80]}\" did not fire",
+                  message=f"The playbook \"{playbook.name}\" did not fire on {playbook.last_error_at:%Y-%m-%d %H:%M}; "
+                          f"the other playbooks fired.\n\n{playbook.last_error}\n\nFix it here: {link}\n",
+                  from_email=None, recipient_list=recipients, fail_silently=False)
+    except OSError as error:  # SMTP down: the failure stays recorded and shown in admin's list
+        logger.warning("Playbook failure e-mail to %s failed: %s", ", ".join(recipients), error)
+        return False
+    return True

@@ -1,5 +1,8 @@
-"""Pages of the interventions app: a CSM's work on tasks (done, snooze, log an outcome) in place with HTMX
-or as plain forms, and the managers' effectiveness page."""
+"""Pages of the interventions app: a CSM's work on tasks (done, snooze, log an outcome) and on the Next Best
+Action checklist, in place with HTMX or as plain forms, and the managers' effectiveness page.
+
+A change answers with an HX-Trigger event (tasksChanged, outcomeLogged) that the other parts of the page
+showing the same facts listen to: the queue's counts and the account's timeline fetch themselves again."""
 
 import datetime as dt
 
@@ -7,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,8 +23,22 @@ from interventions.selectors import (
     account_outcomes,
     get_intervention_for_user,
     get_task_for_user,
+    next_best_action_items,
+    task_counts,
 )
-from interventions.services import SnoozeProblem, notifications_read, outcome_log, task_done, task_snooze
+from interventions.services import (
+    SnoozeProblem,
+    next_best_action_set,
+    notifications_read,
+    outcome_log,
+    task_done,
+    task_snooze,
+)
+from scoring.outreach import next_best_actions
+from scoring.selectors import latest_snapshot
+
+TASKS_CHANGED = "tasksChanged"  # a task was done or snoozed: the queue's counts change
+OUTCOME_LOGGED = "outcomeLogged"  # an outcome was logged: the account's timeline changes
 
 
 def _row_context(task, **extra) -> dict:
@@ -41,7 +58,7 @@ def task_done_view(request: HttpRequest, task_id: int) -> HttpResponse:
     task_done(task=task, user=request.user)
     if request.htmx:
         response = _row(request, task, flash=f"Done: {task.title}.")
-        response["HX-Trigger"] = "tasksChanged"
+        response["HX-Trigger"] = TASKS_CHANGED
         return response
     messages.success(request, f"Done: {task.title} for {task.account.name}.")
     return redirect_back(request, "home")
@@ -73,7 +90,7 @@ def task_snooze_view(request: HttpRequest, task_id: int) -> HttpResponse:
     until_text = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"
     if request.htmx:
         response = _row(request, task, flash=f"Snoozed until {until_text}.")
-        response["HX-Trigger"] = "tasksChanged"
+        response["HX-Trigger"] = TASKS_CHANGED
         return response
     messages.success(request, f"Snoozed: {task.title} until {until_text}.")
     return redirect_back(request, "home")
@@ -102,16 +119,53 @@ def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
         if task is not None:
             context = ({"outcome_error": error, "outcome_typed": typed} if error
                        else {"flash": f"Outcome logged: {outcome.get_kind_display()}."})
-            return _row(request, task, **context)
-        context = {"account": account, "outcomes": account_outcomes(account), "outcome_kinds": OutcomeKind.choices,
-                   "outcome_error": error, "outcome_typed": typed if error else {},
-                   "flash": "" if error else f"Outcome logged: {outcome.get_kind_display()}."}
-        return render(request, "interventions/_outcomes.html", context)
+            response = _row(request, task, **context)
+        else:
+            context = {"account": account, "outcomes": account_outcomes(account),
+                       "outcome_kinds": OutcomeKind.choices, "outcome_error": error,
+                       "outcome_typed": typed if error else {},
+                       "flash": "" if error else f"Outcome logged: {outcome.get_kind_display()}."}
+            response = render(request, "interventions/_outcomes.html", context)
+        if not error:
+            response["HX-Trigger"] = OUTCOME_LOGGED
+        return response
     if error:
         messages.error(request, f"The outcome was not logged: {error}")
     else:
         messages.success(request, f"Outcome logged on {account.name}: {outcome.get_kind_display()}.")
     return redirect_back(request, reverse("account_detail", args=[account.external_id]))
+
+
+@login_required
+def queue_counts_view(request: HttpRequest) -> HttpResponse:
+    """The queue header's counts (due today, overdue), fetched again after a task changed."""
+    if not request.htmx:
+        return redirect("home")
+    return render(request, "interventions/_queue_counts.html", {"queue": task_counts(request.user)})
+
+
+@login_required
+@require_POST
+def next_best_action_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Tick or untick an action of the account's Next Best Action checklist: the checklist comes back
+    with HTMX; without JavaScript, the account page (or the checklist with the problem, HTTP 400)."""
+    account = get_account_for_user(request.user, external_id)
+    snapshot = latest_snapshot(account)
+    steps = next_best_actions(snapshot) if snapshot else []
+    action, done = request.POST.get("action", ""), request.POST.get("done", "") == "on"
+    error = ""
+    try:
+        next_best_action_set(account=account, user=request.user, action=action, done=done,
+                             allowed=[step.action for step in steps])
+    except ValidationError as problem:
+        error = " ".join(message for messages_ in problem.message_dict.values() for message in messages_)
+    context = {"account": account, "checklist": next_best_action_items(account, steps), "checklist_error": error}
+    if request.htmx:
+        return render(request, "interventions/_next_best_action.html", context)
+    if error:
+        return render(request, "interventions/next_best_action.html", context, status=400)
+    messages.success(request, f"{'Done' if done else 'Not done'}: {action}.")
+    return redirect(reverse("account_detail", args=[account.external_id]) + "#next-best-action")
 
 
 @login_required

@@ -1,6 +1,12 @@
 """What a CSM does next about an account, from its latest snapshot: the Next Best Action checklist
 (every action of the action groups whose rules fired, riskiest reason first, each with the reason it
-answers) and outreach drafts (e-mail and Slack) that name the account and what was seen."""
+answers) and outreach drafts: an e-mail to the customer and a Slack note for the team.
+
+The rules' reasons ("Usage dropped 70% (30d vs prior)") and the configured actions ("Confirm resolution
+plan and close the loop") are the team's words and stay internal (checklist, Slack, CSM tasks). What goes
+to the customer (the e-mail draft, e-mail and in-app playbook steps) names topics and offers written for
+them, chosen by the fired rules' ids.
+"""
 
 from dataclasses import dataclass
 
@@ -23,6 +29,57 @@ class Drafts:
     source: str = "Drafted from the reasons above; edit before sending."
 
 
+# Per risk rule id: the topic the customer is invited to talk about, and what we offer them.
+CUSTOMER_TOPICS: dict[str, str] = {
+    "usage_drop": "how your team is using the platform day to day",
+    "support_load": "the recent support requests from your team",
+    "error_volume": "the technical problems your team ran into recently",
+    "churn_intent": "what your team needs from us in the coming months",
+    "satisfaction": "your recent experience with our support",
+    "escalation": "the support questions that needed extra attention",
+    "downgrade": "the recent change to your plan",
+    "trial": "getting your team set up during the trial",
+}
+CUSTOMER_OFFERS: dict[str, str] = {
+    "usage_drop": "a short session to revisit your goals and the features that help most",
+    "support_load": "a review of your open requests with a clear plan to resolve them",
+    "error_volume": "a technical review with our support engineers",
+    "churn_intent": "a review of the value your team gets today, with a few quick wins",
+    "satisfaction": "priority support from our team over the next week",
+    "escalation": "a review of your open requests with a clear plan to resolve them",
+    "downgrade": "training for the workflows that matter most to your team",
+    "trial": "a guided onboarding session",
+}
+# For an account with no fired rule, or only rules of a custom configuration not listed above.
+GENERAL_TOPIC = "how things are going for your team"
+GENERAL_OFFER = "a short call to plan the next few weeks together"
+
+
+def _by_rule(fired_rules: list[dict], phrases: dict[str, str], general: str, limit: int) -> list[str]:
+    """The phrases of the fired rules, riskiest first, each once; the general one when none is known."""
+    chosen: list[str] = []
+    for fired in sorted(fired_rules, key=lambda f: -f.get("points", 0)):
+        phrase = phrases.get(fired.get("rule", ""))
+        if phrase and phrase not in chosen:
+            chosen.append(phrase)
+    return chosen[:limit] or [general]
+
+
+def customer_topics(fired_rules: list[dict], limit: int = 3) -> list[str]:
+    """What to talk about with the customer, in their words (never the rules' reasons)."""
+    return _by_rule(fired_rules, CUSTOMER_TOPICS, GENERAL_TOPIC, limit)
+
+
+def customer_offers(fired_rules: list[dict], limit: int = 2) -> list[str]:
+    """What to offer the customer, in their words (never the configured actions)."""
+    return _by_rule(fired_rules, CUSTOMER_OFFERS, GENERAL_OFFER, limit)
+
+
+def phrase_list(phrases: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
 def next_best_actions(snapshot: Snapshot) -> list[Step]:
     """The checklist: the fired rules from most to fewest points, each adding the actions of its
     action groups not listed yet; the configuration's default action when no rule fired."""
@@ -41,21 +98,22 @@ def next_best_actions(snapshot: Snapshot) -> list[Step]:
 
 
 def outreach_drafts(account: Account, snapshot: Snapshot, steps: list[Step], sender: str) -> Drafts:
-    """An e-mail to the account's champion (or main contact) and a Slack note for the team."""
+    """An e-mail to the account's champion (or main contact), written for the customer (topics and
+    offers, no reasons or scores), and a Slack note for the team (the reasons and the first action)."""
     active = account.contacts.filter(is_active=True).order_by("name")
     contact = active.filter(role=ContactRole.CHAMPION).first() or active.first()
     greeting = f"Hi {contact.name.split()[0]}," if contact and contact.name else "Hello,"
-    reasons = [f["reason"] for f in sorted(snapshot.fired_rules, key=lambda f: -f["points"])][:3]
-    seen = ("; ".join(r[0].lower() + r[1:] for r in reasons)) if reasons else "how things are going"
+    topics = phrase_list(customer_topics(snapshot.fired_rules))
+    offers = phrase_list(customer_offers(snapshot.fired_rules))
     first_step = steps[0].action if steps else ""
     body = "\n".join([
         greeting,
         "",
-        f"I wanted to check in on how {account.name} is getting on with us. Looking at the last few weeks "
-        f"I noticed {seen}, and I'd like to make sure you get full value from the platform.",
+        f"I wanted to check in on how {account.name} is getting on with us. I'd like to talk about {topics}, "
+        "and make sure you get full value from the platform.",
         "",
         "Could we find 20 minutes this week? I'd like to hear what is working, what isn't, and agree on a "
-        "couple of next steps together.",
+        f"couple of next steps together. I can also offer {offers}.",
         "",
         "Best regards,",
         sender,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from django.urls import reverse
 from django.utils import timezone
 
 from interventions.firing import fire_playbooks, trigger_time
@@ -36,7 +37,8 @@ def playbook(db):
 
 def critical(account, as_of=AS_OF, **fields):
     return SnapshotFactory(account=account, as_of=as_of, health_tier="Critical", health_score=12.0, risk_score=80,
-                           risk_level="High", arr=Decimal("24000"), top_reasons="Usage dropped 70%", **fields)
+                           risk_level="High", arr=Decimal("24000"), top_reasons="Usage dropped 70%",
+                           fired_rules=[{"rule": "usage_drop", "points": 40, "reason": "Usage dropped 70%"}], **fields)
 
 
 def test_an_account_in_the_tier_gets_an_intervention_with_its_steps_as_tasks(playbook, csm):
@@ -64,7 +66,7 @@ def test_an_account_in_the_tier_gets_an_intervention_with_its_steps_as_tasks(pla
         ("Call", csm, MORNING + dt.timedelta(hours=2), MORNING + dt.timedelta(hours=24)),
         ("Sponsor e-mail", vp, MORNING + dt.timedelta(hours=1), None)]
     assert tasks[0].message == "Call Ana at Lakeside (12, Critical)"
-    assert tasks[1].message == "Dear Ana: Usage dropped 70%"
+    assert tasks[1].message == "Dear Ana: how your team is using the platform day to day"  # to the customer
 
 
 def test_today_fires_now_and_a_past_day_fires_that_morning():
@@ -221,3 +223,72 @@ def test_an_expansion_signal_of_the_day_fires_its_playbook(csm):
 
     assert list(Intervention.objects.values_list("account", "playbook", "reason")) == [
         (today_signal.pk, playbook.pk, "Expansion signal: Promoter (NPS 9-10) with a healthy score")]
+
+
+def second_playbook() -> Playbook:
+    """Another active playbook on the same trigger, with a sound template."""
+    other = Playbook.objects.create(name="Rescue call", trigger_kind="tier", trigger_value="Critical")
+    PlaybookStep.objects.create(playbook=other, order=1, title="Call", due_offset_hours=2, channel="call",
+                                template="Call {contact} about {account}")
+    return other
+
+
+def test_a_bad_template_in_the_database_fails_its_playbook_alone_recorded_and_the_admins_told(
+        playbook, csm, admin_user, mailoutbox, django_capture_on_commit_callbacks):
+    # Written to the database directly, as before the checks existed: admin would refuse it.
+    PlaybookStep.objects.filter(playbook=playbook, order=2).update(template="Dear {contact:>100000}")
+    other = second_playbook()
+    account = AccountFactory(name="Lakeside", csm=csm)
+    critical(account)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert list(Intervention.objects.values_list("playbook__name", "account__name")) == [("Rescue call", "Lakeside")]
+    assert list(Task.objects.values_list("title", "message")) == [("Call", "Call there about Lakeside")]
+    error = ('Step 2 "Sponsor e-mail": Placeholder {contact:>100000} has a format (:>100000), which templates do not '
+             "take: write {contact} alone. Allowed placeholders: {account}, {plan}, {renewal}, {csm}, {contact}, "
+             "{reasons}, {actions}.")
+    assert (report.treated, report.tasks, report.failed) == (1, 1, {"Rescue": error})
+    playbook.refresh_from_db()
+    assert (playbook.last_error, playbook.last_error_at) == (error, NOW)
+    [mail] = mailoutbox
+    assert (mail.to, mail.subject) == (["ada@example.org"], 'HealthCS: the playbook "Rescue" did not fire')
+    assert error in mail.body and f"/admin/interventions/playbook/{playbook.pk}/change/" in mail.body
+    assert "1 playbook(s) failed and were recorded (Rescue: Step 2" in str(report)
+
+
+def test_the_same_failure_is_told_once_and_cleared_when_the_playbook_fires_again(
+        playbook, csm, admin_user, mailoutbox, django_capture_on_commit_callbacks):
+    PlaybookStep.objects.filter(playbook=playbook, order=2).update(template="Dear {account!r}")
+    account = AccountFactory(csm=csm)
+    days = [AS_OF + dt.timedelta(days=n) for n in range(3)]
+    for day in days:
+        critical(account, as_of=day)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fire_playbooks(as_of=days[0], now=NOW)
+        fire_playbooks(as_of=days[1], now=NOW + dt.timedelta(days=1))
+
+    playbook.refresh_from_db()
+    assert playbook.last_error.startswith('Step 2 "Sponsor e-mail": Placeholder {account!r} has a conversion')
+    assert playbook.last_error_at == NOW + dt.timedelta(days=1)
+    assert len(mailoutbox) == 1  # the same failure the next day: recorded, not e-mailed again
+    assert not Intervention.objects.exists()
+
+    PlaybookStep.objects.filter(playbook=playbook, order=2).update(template="Dear {contact}")
+    report = fire_playbooks(as_of=days[2], now=NOW + dt.timedelta(days=2))
+
+    playbook.refresh_from_db()
+    assert (report.failed, report.treated, playbook.last_error, playbook.last_error_at) == ({}, 1, "", None)
+
+
+def test_the_admin_list_shows_a_playbooks_last_failure(client, admin_user, playbook):
+    Playbook.objects.filter(pk=playbook.pk).update(last_error="Step 2 \"Sponsor e-mail\": Unknown placeholder {x}.",
+                                                   last_error_at=NOW)
+    client.force_login(admin_user)
+
+    page = client.get(reverse("admin:interventions_playbook_changelist")).content.decode()
+
+    assert ('<strong class="errornote">2025-04-20 12:00</strong> Step 2 &quot;Sponsor e-mail&quot;: Unknown '
+            "placeholder {x}.") in page

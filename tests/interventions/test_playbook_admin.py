@@ -66,7 +66,8 @@ def test_an_unknown_placeholder_is_refused_with_a_clear_message_and_nothing_save
         {"template": "Hi {contact}, your {healthscore} fell"}]))
 
     assert response.status_code == 200
-    assert "Unknown placeholder {healthscore}; use {account}" in response.content.decode()
+    assert ("Unknown placeholder {healthscore}. Allowed placeholders: {account}, {plan}, {renewal}, {csm}, {contact}, "
+            "{reasons}, {actions}.") in response.content.decode()
     assert not Playbook.objects.filter(name="Renewal push").exists()
     assert not AuditEvent.objects.exists()
 

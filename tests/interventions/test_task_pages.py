@@ -34,7 +34,8 @@ def fired(csm, other_csm):
     ContactFactory(account=own, name="Ana Diaz", role="champion")
     foreign = AccountFactory(external_id="A-FOREIGN", name="Harbor", csm=other_csm)
     for account in (own, foreign):
-        SnapshotFactory(account=account, as_of=today, health_tier="Critical", top_reasons="Usage dropped 70%")
+        SnapshotFactory(account=account, as_of=today, health_tier="Critical", top_reasons="Usage dropped 70%",
+                        fired_rules=[{"rule": "usage_drop", "points": 40, "reason": "Usage dropped 70%"}])
     fire_playbooks(as_of=today)
     return {"own": Task.objects.filter(account=own).order_by("order"),
             "foreign": Task.objects.filter(account=foreign).order_by("order")}
@@ -47,7 +48,7 @@ def test_my_queue_lists_my_tasks_due_today_only(client, csm, fired):
 
     due = response.context["queue"].due
     assert [(t.account.external_id, t.title) for t in due] == [("A-OWN", "Personal e-mail"), ("A-OWN", "Call")]
-    assertContains(response, "Hi Ana, about Lakeside: Usage dropped 70%")
+    assertContains(response, "Hi Ana, about Lakeside: how your team is using the platform day to day")
     assertNotContains(response, "Harbor")
 
 
@@ -144,8 +145,9 @@ def test_account_360_shows_the_open_intervention_and_drafts_from_its_step(client
 
     assert [i.playbook.name for i in response.context["interventions"]] == ["Rescue"]
     drafts = response.context["drafts"]
-    assert (drafts.email_subject, drafts.email_body) == ("Lakeside: Personal e-mail",
-                                                         "Hi Ana, about Lakeside: Usage dropped 70%")
+    # The step's message is the body; the subject stays the customer-facing one, not the step's title.
+    assert (drafts.email_subject, drafts.email_body) == (
+        "Checking in: Lakeside and your team", "Hi Ana, about Lakeside: how your team is using the platform day to day")
     assertContains(response, "Filled from the step &quot;Personal e-mail&quot; of Rescue.")
 
 

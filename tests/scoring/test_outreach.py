@@ -38,7 +38,7 @@ def test_without_fired_rules_the_checklist_is_the_default_action(scored):
                                           "No risk rule fired")
 
 
-def test_the_drafts_greet_the_champion_and_name_what_was_seen(scored, own_account):
+def test_the_email_greets_the_champion_in_customer_words_and_the_slack_note_keeps_the_reasons(scored, own_account):
     ContactFactory(account=own_account, name="Zoe User", role=ContactRole.USER)
     ContactFactory(account=own_account, name="Priya Champion", role=ContactRole.CHAMPION)
     snapshot = snapshot_of("A-OWN")
@@ -47,7 +47,11 @@ def test_the_drafts_greet_the_champion_and_name_what_was_seen(scored, own_accoun
 
     assert drafts.email_subject == "Checking in: Lakeside Family Practice and your team"
     assert drafts.email_body.startswith("Hi Priya,\n\nI wanted to check in on how Lakeside Family Practice")
-    assert "I noticed usage dropped 79% (30d vs prior); low satisfaction score (1-2/5)," in drafts.email_body
+    assert ("I'd like to talk about how your team is using the platform day to day and your recent experience "
+            "with our support, and make sure") in drafts.email_body
+    assert ("I can also offer a short session to revisit your goals and the features that help most and priority "
+            "support from our team over the next week.") in drafts.email_body
+    assert USAGE_REASON.lower() not in drafts.email_body.lower()
     assert drafts.email_body.endswith("Best regards,\nCasey Jones")
     assert drafts.slack.startswith(f":warning: *Lakeside Family Practice* (A-OWN) — risk {OWN_RISK} (Medium)")
     assert drafts.slack.endswith("Next: Schedule a check-in to reset goals.")
@@ -58,6 +62,6 @@ def test_the_account_page_shows_the_checklist_and_the_drafts(client, csm, scored
 
     page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
 
-    assert '<label><input type="checkbox"> Schedule a check-in to reset goals</label>' in page
+    assert '<label><input type="checkbox" name="done"> Schedule a check-in to reset goals</label>' in page
     assert 'value="Checking in: Lakeside Family Practice and your team"' in page
     assert 'data-copy="#draft-email-body"' in page and "/static/js/copy.js" in page
