@@ -26,7 +26,7 @@ class Drafts:
     email_subject: str
     email_body: str
     slack: str
-    source: str = "Drafted from the reasons above; edit before sending."
+    source: str = "Written for the customer from the reasons above, which stay internal; edit before sending."
 
 
 # Per risk rule id: the topic the customer is invited to talk about, and what we offer them.

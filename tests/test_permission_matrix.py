@@ -24,6 +24,7 @@ NAMED = {
     "pipeline": "page", "pipeline_forecast": "page", "opportunity_move": "post", "opportunity_edit": "post",
     "opportunity_add": "post", "signal_convert": "post", "signal_dismiss": "post", "api_opportunities": "api",
     "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post",
+    "account_timeline": "page", "queue_counts": "page", "next_best_action": "post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -49,6 +50,7 @@ def test_every_named_address_is_in_the_matrix():
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind in ("page", "api")])
 def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_account):
     args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
+            "account_timeline": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1]}.get(name, [])
     url = reverse(name, args=args)
 
@@ -115,7 +117,7 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
 
 POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
-             "signal_convert": [1], "signal_dismiss": [1]}
+             "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"]}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])

@@ -237,7 +237,7 @@ def test_a_bad_template_in_the_database_fails_its_playbook_alone_recorded_and_th
         playbook, csm, admin_user, mailoutbox, django_capture_on_commit_callbacks):
     # Written to the database directly, as before the checks existed: admin would refuse it.
     PlaybookStep.objects.filter(playbook=playbook, order=2).update(template="Dear {contact:>100000}")
-    other = second_playbook()
+    second_playbook()
     account = AccountFactory(name="Lakeside", csm=csm)
     critical(account)
 

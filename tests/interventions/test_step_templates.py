@@ -27,7 +27,8 @@ TEAM_ALLOWED = ("Allowed placeholders: {account}, {account_id}, {plan}, {arr}, {
 
 
 @pytest.mark.parametrize(("template", "problem"), [
-    ("Hi {account:d}", "Placeholder {account:d} has a format (:d), which templates do not take: write {account} alone."),
+    ("Hi {account:d}", "Placeholder {account:d} has a format (:d), which templates do not take: write {account} "
+                       "alone."),
     ("{account:>100000}", "Placeholder {account:>100000} has a format (:>100000), which templates do not take: write "
                           "{account} alone."),
     ("{account!r}", "Placeholder {account!r} has a conversion (!r), which templates do not take: write {account} "

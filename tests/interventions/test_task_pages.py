@@ -222,3 +222,56 @@ def test_a_bad_snooze_without_javascript_shows_the_task_with_the_problem(client,
     assertContains(response, 'value="Waiting for IT"', status_code=400)
     task.refresh_from_db()
     assert task.snooze_reason == ""
+
+
+# Parts of the page that show the same facts refresh themselves after a change (HX-Trigger events) ----------
+
+def test_an_outcome_logged_in_place_announces_itself_and_the_timeline_fragment_shows_it(client, csm, fired):
+    task = fired["own"][0]
+    client.force_login(csm)
+    page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
+    assert ('<section class="card" id="timeline" hx-get="/accounts/A-OWN/timeline/?timeline=1" '
+            'hx-trigger="outcomeLogged from:body, tasksChanged from:body" hx-swap="outerHTML">') in page
+
+    from_task = client.post(reverse("outcome_log", args=["A-OWN"]), {
+        "kind": "meeting_scheduled", "note": "Thursday", "intervention": task.intervention_id, "task": task.pk},
+        headers=HTMX)
+    from_account = client.post(reverse("outcome_log", args=["A-OWN"]), {"kind": "contacted"}, headers=HTMX)
+    refused = client.post(reverse("outcome_log", args=["A-OWN"]), {"kind": "won"}, headers=HTMX)
+
+    assert (from_task["HX-Trigger"], from_account["HX-Trigger"]) == ("outcomeLogged", "outcomeLogged")
+    assert "HX-Trigger" not in refused
+    timeline = client.get(reverse("account_timeline", args=["A-OWN"]), {"timeline": "1"}, headers=HTMX)
+    assertContains(timeline, '<section class="card" id="timeline"')
+    assertContains(timeline, "Outcome: Meeting scheduled (Rescue)")
+    assertContains(timeline, "Outcome: Contacted")
+    assertNotContains(timeline, "<html")
+
+
+def test_the_timeline_fragment_is_the_account_page_without_javascript_and_only_for_its_csm(client, csm, fired):
+    client.force_login(csm)
+
+    response = client.get(reverse("account_timeline", args=["A-OWN"]), {"timeline": "2"})
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/A-OWN/?timeline=2#timeline")
+    assert client.get(reverse("account_timeline", args=["A-FOREIGN"]), headers=HTMX).status_code == 404
+
+
+def test_the_queue_counts_refresh_after_a_task_is_done_or_snoozed(client, csm, fired):
+    email, call = fired["own"]
+    client.force_login(csm)
+    page = client.get(reverse("home")).content.decode()
+    assert ('<small id="queue-counts" data-testid="queue-counts" hx-get="/tasks/counts/" '
+            'hx-trigger="tasksChanged from:body" hx-swap="outerHTML">2 due</small>') in page
+
+    done = client.post(reverse("task_done", args=[email.pk]), headers=HTMX)
+    after_done = client.get(reverse("queue_counts"), headers=HTMX)
+    snoozed = client.post(reverse("task_snooze", args=[call.pk]), {
+        "until": (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"), "reason": "Holiday"},
+        headers=HTMX)
+    after_snooze = client.get(reverse("queue_counts"), headers=HTMX)
+
+    assert (done["HX-Trigger"], snoozed["HX-Trigger"]) == ("tasksChanged", "tasksChanged")
+    assert after_done.content.decode().strip().endswith(">1 due</small>")
+    assert after_snooze.content.decode().strip().endswith(">0 due</small>")
+    assert client.get(reverse("queue_counts"))["Location"] == "/"  # without HTMX: the queue itself
