@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -105,7 +105,7 @@ def fire_playbooks(*, as_of: dt.date, now: dt.datetime | None = None, rng: rando
             try:
                 with transaction.atomic():
                     fired = _fire(playbook, drawn, accounts, as_of, triggered_at)
-            except (TemplateProblem, DatabaseError) as error:
+            except (TemplateProblem, DataError, IntegrityError) as error:
                 report.failed[playbook.name] = str(error)
                 playbook_failure_record(playbook=playbook, error=str(error), now=now)
                 continue
