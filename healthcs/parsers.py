@@ -15,9 +15,10 @@ class JSONParser(parsers.JSONParser):
     too_big_hint = ""  # said after the limit, e.g. what the endpoint does with long texts
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = self.max_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = self.max_bytes or settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440  # Django's default
         request = (parser_context or {}).get("request")
-        declared = int((request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0)
+        length = request.META.get("CONTENT_LENGTH", "") if request is not None else ""
+        declared = int(length) if str(length).isascii() and str(length).isdigit() else 0
         if declared > limit or (stream is not None and len(body := stream.read(limit + 1)) > limit):
             size = f"{declared:,} bytes" if declared > limit else f"more than {limit:,} bytes"
             raise ParseError(f"The request body is {size}; send at most {limit:,}{self.too_big_hint}.")

@@ -1,6 +1,6 @@
 """Pages of the interventions app: a CSM's work on tasks (done, snooze, log an outcome) in place with HTMX
-or as plain forms, and the managers' effectiveness page."""
-
+or as plain forms, and the managers' effectiveness page. What is typed is read by the forms of
+interventions.forms; a refused value is shown where it was typed (HTTP 400 without JavaScript)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -78,7 +78,8 @@ def task_snooze_view(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
     """Log an outcome on an account (and one of its interventions). From a task row the row comes back;
-    from Account 360 the outcomes section; without JavaScript the page the form was on."""
+    from Account 360 the outcomes section; without JavaScript the page the form was on, or, when refused,
+    the form again with what was typed and why (400)."""
     account = get_account_for_user(request.user, external_id)
     typed = {"kind": request.POST.get("kind", ""), "note": request.POST.get("note", "")}
     form = OutcomeForm(request.POST)
