@@ -1,17 +1,21 @@
-"""The account filters of the at-risk list (SPEC §5), one definition for the page, its CSV export and
-the API: each filter is a query parameter with its own check, and a bad value is a clear message
-about that parameter, never an error page."""
+"""The account filters of the at-risk list (SPEC §5), one django-filter FilterSet for the page, its CSV
+export and the API: each filter is a query parameter read by a form field with its bounds and length, and
+a bad value is a clear message about that parameter (the others still apply), never an error page."""
 
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Segment
+from accounts.models import Account, Segment, User
+from healthcs.inputs import AmountField, WholeNumberField, form_problems
 from scoring.config import RISK_LEVELS, TIER_NAMES
+from scoring.models import Snapshot
 
 TEXT_FILTERS = {  # parameter -> lookup (case-insensitive equality)
     "risk_level": "risk_level__iexact", "health_tier": "health_tier__iexact", "plan_tier": "plan_tier__iexact",
@@ -41,6 +45,7 @@ ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both des
 }
 DEFAULT_ORDERING = "risk"
 MAX_RENEWAL_DAYS = 3650
+MAX_SEARCH = 200  # characters of ?q=
 
 
 SNAPSHOT_COLUMNS = ("as_of", "health_score", "health_tier", "risk_score", "risk_level", "arr", "usage_30d",
@@ -86,6 +91,118 @@ def expansion_ready() -> Q:
     return Q(signal, churned=False) & not_high & tier_ok
 
 
+class StoredChoiceField(forms.ChoiceField):
+    """One of a fixed set of stored values, in any case; cleaned to the value as stored."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip()
+        return {key.lower(): key for key, _ in self.choices}.get(value.lower(), value)
+
+
+class YesNoField(forms.Field):
+    """true, 1 or yes / false, 0 or no, in any case; empty for neither given."""
+
+    def to_python(self, value):
+        value = (value or "").strip().lower()
+        if not value:
+            return None
+        if value not in TRUE + FALSE:
+            raise ValidationError("not yes or no", code="invalid")
+        return value in TRUE
+
+
+class StoredChoiceFilter(django_filters.Filter):
+    field_class = StoredChoiceField
+
+
+class YesNoFilter(django_filters.Filter):
+    field_class = YesNoField
+
+
+class AmountFilter(django_filters.Filter):
+    field_class = AmountField
+
+
+class WholeNumberFilter(django_filters.Filter):
+    field_class = WholeNumberField
+
+
+def _choices(values) -> list[tuple[str, str]]:
+    return [(value, value) for value in values]
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+class AccountFilter(django_filters.FilterSet):
+    """The list's filters over accounts annotated with their latest scores (with_latest_scores)."""
+
+    q = django_filters.CharFilter(method="search", max_length=MAX_SEARCH, label="search")
+    risk_level = StoredChoiceFilter(field_name="risk_level", choices=_choices(RISK_LEVELS), label="risk level")
+    health_tier = StoredChoiceFilter(field_name="health_tier", choices=_choices(TIER_NAMES), label="health tier")
+    segment = StoredChoiceFilter(field_name="segment", choices=_choices(Segment.values), label="segment")
+    plan_tier = django_filters.CharFilter(lookup_expr="iexact", max_length=_max_length(Account, "plan_tier"),
+                                          label="plan tier")
+    csm = django_filters.CharFilter(field_name="csm__email", lookup_expr="iexact",
+                                    max_length=_max_length(User, "email"), label="CSM's e-mail")
+    ehr_system = django_filters.CharFilter(lookup_expr="iexact", max_length=_max_length(Account, "ehr_system"),
+                                           label="EHR system")
+    min_arr = AmountFilter(field_name="arr", lookup_expr="gte", min_value=0,
+                           max_digits=Snapshot._meta.get_field("arr").max_digits, decimal_places=None,
+                           label="minimum ARR")
+    renewal_within = WholeNumberFilter(method="renewing_within", min_value=0, max_value=MAX_RENEWAL_DAYS,
+                                       label="days")
+    churned = YesNoFilter(field_name="churned")
+    expansion_ready = YesNoFilter(method="ready_for_expansion", label="expansion ready")
+    ordering = django_filters.ChoiceFilter(method="order", choices=_choices(ORDERINGS), empty_label=None)
+
+    problem_messages = {
+        "min_arr": {code: "'{value}' is not an amount; give the minimum ARR as a number, 0 or more."
+                    for code in ("invalid", "min_value")}
+        | {code: "'{value}' is more than any ARR; give a minimum ARR of at most 12 digits."
+           for code in ("max_digits", "max_whole_digits")},
+        "renewal_within": {code: "'{value}' is not a number of days; give a whole number from 0 to "
+                                 f"{MAX_RENEWAL_DAYS}." for code in ("invalid", "min_value", "max_value")},
+        "churned": {"invalid": "'{value}' is not yes or no; give true or false."},
+        "expansion_ready": {"invalid": "'{value}' is not yes or no; give true or false."},
+        "ordering": {"invalid_choice": "Unknown ordering '{value}'; use one of: {choices}."},
+        "q": {"max_length": f"Search for at most {MAX_SEARCH} characters of a name or id."},
+    }
+
+    class Meta:
+        model = Account
+        fields: list[str] = []
+
+    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def search(self, accounts: QuerySet, name: str, value: str) -> QuerySet:
+        return accounts.filter(Q(name__icontains=value) | Q(external_id__icontains=value))
+
+    def renewing_within(self, accounts: QuerySet, name: str, days: int) -> QuerySet:
+        start = self.today or timezone.localdate()
+        return accounts.filter(renewal_date__gte=start, renewal_date__lte=start + dt.timedelta(days=days))
+
+    def ready_for_expansion(self, accounts: QuerySet, name: str, ready: bool) -> QuerySet:
+        return accounts.filter(expansion_ready()) if ready else accounts.exclude(expansion_ready())
+
+    def order(self, accounts: QuerySet, name: str, value: str) -> QuerySet:
+        return accounts  # ordered last, in filter_queryset, so that the default order applies too
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        filtered = super().filter_queryset(queryset)
+        ordering = self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
+        ordered = filtered.order_by(*ORDERINGS[ordering], "external_id")
+        if type(ordered) is QuerySet:  # order_by made a copy: the caller's queryset keeps its class
+            ordered.__class__ = PagedAccounts
+        return ordered
+
+    def problems(self) -> dict[str, str]:
+        return form_problems(self.form, self.problem_messages) if self.is_bound else {}
+
+
 @dataclass
 class Filtered:
     accounts: QuerySet
@@ -96,46 +213,5 @@ def filter_accounts(accounts: QuerySet, params: Mapping[str, str], *, today: dt.
     """Narrow and order accounts annotated with their latest scores (`arr`, `risk_score`, `risk_level`,
     `health_score`, `health_tier`) by the parameters given; empty parameters are ignored, and a bad one
     is left out (the others still apply) with a problem naming it and what it takes."""
-    problems: dict[str, str] = {}
-    for name, lookup in TEXT_FILTERS.items():
-        if value := params.get(name, "").strip():
-            if stored := STORED_VALUES.get(name, {}).get(value.lower()):
-                accounts = accounts.filter(**{lookup.removesuffix("__iexact"): stored})
-            else:
-                accounts = accounts.filter(**{lookup: value})
-    if query := params.get("q", "").strip():
-        accounts = accounts.filter(Q(name__icontains=query) | Q(external_id__icontains=query))
-    if value := params.get("min_arr", "").strip():
-        try:
-            minimum = Decimal(value)
-            if not minimum.is_finite() or minimum < 0:
-                raise InvalidOperation
-            accounts = accounts.filter(arr__gte=minimum)
-        except InvalidOperation:
-            problems["min_arr"] = f"'{value}' is not an amount; give the minimum ARR as a number, 0 or more."
-    if value := params.get("renewal_within", "").strip():
-        if value.isdigit() and int(value) <= MAX_RENEWAL_DAYS:
-            start = today or timezone.localdate()
-            accounts = accounts.filter(renewal_date__gte=start, renewal_date__lte=start + dt.timedelta(int(value)))
-        else:
-            problems["renewal_within"] = (f"'{value}' is not a number of days; give a whole number from 0 to "
-                                          f"{MAX_RENEWAL_DAYS}.")
-    if value := params.get("churned", "").strip().lower():
-        if value in TRUE + FALSE:
-            accounts = accounts.filter(churned=value in TRUE)
-        else:
-            problems["churned"] = f"'{value}' is not yes or no; give true or false."
-    if value := params.get("expansion_ready", "").strip().lower():
-        if value in TRUE + FALSE:
-            ready = expansion_ready()
-            accounts = accounts.filter(ready) if value in TRUE else accounts.exclude(ready)
-        else:
-            problems["expansion_ready"] = f"'{value}' is not yes or no; give true or false."
-    ordering = params.get("ordering", "").strip() or DEFAULT_ORDERING
-    if ordering not in ORDERINGS:
-        problems["ordering"] = f"Unknown ordering '{ordering}'; use one of: {', '.join(ORDERINGS)}."
-        ordering = DEFAULT_ORDERING
-    ordered = accounts.order_by(*ORDERINGS[ordering], "external_id")
-    if type(ordered) is QuerySet:  # order_by made a copy: the caller's queryset keeps its class
-        ordered.__class__ = PagedAccounts
-    return Filtered(ordered, problems)
+    found = AccountFilter(params, queryset=accounts, today=today)
+    return Filtered(found.qs, found.problems())

@@ -6,9 +6,10 @@ from pathlib import Path
 import pandas as pd
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from accounts.services import import_progress, import_run_create
 from accounts.tasks import run_import
 from accounts.timeline import account_timeline
 from expansion.selectors import account_expansion
+from healthcs.inputs import WholeNumberField
 from interventions.messages import drafts_from_tasks
 from interventions.models import OutcomeKind
 from interventions.selectors import (
@@ -76,8 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
 HOME_ROWS = 10
 
 
-LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "min_arr", "renewal_within",
-                "churned", "expansion_ready", "ordering")
+LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "ehr_system", "min_arr",
+                "renewal_within", "churned", "expansion_ready", "ordering")
 
 
 def _filtered_accounts(request: HttpRequest):
@@ -122,8 +124,13 @@ def _filter_choices(user) -> dict[str, list]:
 
 @login_required
 def account_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered, as CSV with SPEC §2e's columns (one row per account, latest scores)."""
+    """The list as filtered, as CSV with SPEC §2e's columns (one row per account, latest scores); a filter
+    that cannot be read is a 400 naming it (a file without that filter would look like the one asked for)."""
     _, filtered = _filtered_accounts(request)
+    if filtered.problems:
+        lines = [f"{name}: {message}" for name, message in filtered.problems.items()]
+        return HttpResponseBadRequest("\n".join(["The export was not made:", *lines]),
+                                      content_type="text/plain; charset=utf-8")
     rows = pd.DataFrame.from_records(
         list(filtered.accounts.values_list("external_id", "external_id", "name", "plan_tier", *EXPORT_SCORES)),
         columns=["customer_id", "account_id", "account_name", "plan_tier", *EXPORT_SCORES])
@@ -189,8 +196,15 @@ def account_timeline_view(request: HttpRequest, external_id: str) -> HttpRespons
 TREND_DAYS = 90
 
 
+TIMELINE_PAGE = WholeNumberField(min_value=1, max_value=9_999, required=False)
+
+
 def _page_number(value: str) -> int:
-    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
+    """The timeline's page (digits 0-9, 1 to 9,999); like the lists' ?page=, anything else shows the first."""
+    try:
+        return TIMELINE_PAGE.clean(value) or 1
+    except ValidationError:
+        return 1
 
 
 def _trend(account, snapshot) -> dict[str, list] | None:

@@ -1,8 +1,10 @@
 """REST API of the expansion pipeline (SPEC §6): list the opportunities a user may see (filter by stage,
 owner and account), create one on an account, read one, and change any editable field of it, stage
 included. The same rule as the pages decides what a user reaches (another CSM's opportunity is 404) and
-the pipeline's services decide what is allowed: a broken rule is a 400 naming the field, e.g.
-{"amount": "A won opportunity needs its amount (added MRR) above zero."}, and nothing is written."""
+the pipeline's services decide what is allowed. Bodies are read by serializers over the model's columns
+(expansion.forms) and query parameters by a FilterSet: a refused value or a broken rule is a 400 naming the
+field, e.g. {"amount": "A won opportunity needs its amount (added MRR) above zero."}, and nothing is
+written."""
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -14,12 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import accounts_for_user, scope_to_user
+from expansion.forms import OpportunityCreateInput, OpportunityListFilter, OpportunityPatchInput
 from expansion.models import Opportunity, Stage, StageChange
 from expansion.pipeline import assignable_owners
 from expansion.selectors import get_opportunity_for_user
 from expansion.services import EDITABLE, OpportunityProblem, opportunity_create, opportunity_update
-
-CREATE_FIELDS = ("account", "title", "amount", "expected_close", "next_step", "notes", "owner", "probability")
+from healthcs.inputs import form_problems, shown
 
 
 class StageChangeSerializer(serializers.Serializer):
@@ -53,37 +55,6 @@ class OpportunitySerializer(serializers.ModelSerializer):
         return StageChangeSerializer(opportunity.stage_changes.all(), many=True).data
 
 
-class OpportunityCreateInput(serializers.Serializer):
-    """Documents the body of a create; the pipeline's services check it (see the module's docstring)."""
-
-    account = serializers.CharField(help_text="The account's external id.")
-    title = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, help_text="Added MRR.")
-    expected_close = serializers.DateField(required=False, allow_null=True)
-    next_step = serializers.CharField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
-    owner = serializers.EmailField(required=False, allow_null=True,
-                                   help_text="The owner's e-mail; the account's CSM when left out.")
-    probability = serializers.IntegerField(required=False, min_value=0, max_value=100,
-                                           help_text="0-100; the stage's default (10) when left out.")
-
-
-class OpportunityPatchInput(serializers.Serializer):
-    """Documents the body of a change (any of these fields); the pipeline's services check it."""
-
-    title = serializers.CharField(required=False)
-    stage = serializers.ChoiceField(choices=Stage.choices, required=False,
-                                    help_text="Open stages may move to any stage; won and lost are final. Won "
-                                              "needs an amount above zero, lost a lost_reason.")
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
-    probability = serializers.IntegerField(required=False, min_value=0, max_value=100)
-    expected_close = serializers.DateField(required=False, allow_null=True)
-    owner = serializers.EmailField(required=False, allow_null=True)
-    next_step = serializers.CharField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
-    lost_reason = serializers.CharField(required=False, allow_blank=True)
-
-
 def _with_history(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
     return queryset.select_related("account", "owner").prefetch_related(
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")))
@@ -95,15 +66,15 @@ def _owner(value):
         return None
     owner = assignable_owners().filter(email__iexact=str(value).strip()).first()
     if owner is None:
-        raise OpportunityProblem("owner", f"No user with the e-mail '{value}' can own opportunities.")
+        raise OpportunityProblem("owner", f"No user with the e-mail '{shown(value)}' can own opportunities.")
     return owner
 
 
-def _fields(data) -> dict:
-    """The request body as a plain dict (JSON object or form)."""
-    if not hasattr(data, "items"):
-        raise ValidationError({"detail": "Send a JSON object."})
-    return dict(data.items())
+def _validated(serializer) -> dict:
+    """The body's fields as the serializer read them; a 400 naming each refused field otherwise."""
+    if not serializer.is_valid():
+        raise ValidationError(serializer.problems())
+    return dict(serializer.validated_data)
 
 
 def _problem(problem: OpportunityProblem) -> ValidationError:
@@ -122,26 +93,16 @@ class OpportunityList(generics.ListAPIView):
     serializer_class = OpportunitySerializer
 
     def get_queryset(self) -> QuerySet[Opportunity]:
-        params = self.request.query_params
-        found = scope_to_user(Opportunity.objects.all(), self.request.user)
-        if value := params.get("stage", "").strip():
-            if value not in Stage.values:
-                raise ValidationError({"stage": f"'{value}' is not a stage; use one of: {', '.join(Stage.values)}."})
-            found = found.filter(stage=value)
-        if value := params.get("owner", "").strip():
-            found = found.filter(owner__email__iexact=value)
-        if value := params.get("account", "").strip():
-            found = found.filter(account__external_id=value)
-        return _with_history(found).order_by("expected_close", "-amount", "id")
+        found = OpportunityListFilter(self.request.query_params,
+                                      queryset=scope_to_user(Opportunity.objects.all(), self.request.user))
+        if problems := form_problems(found.form, OpportunityListFilter.problem_messages):
+            raise ValidationError(problems)
+        return _with_history(found.qs).order_by("expected_close", "-amount", "id")
 
     @extend_schema(request=OpportunityCreateInput, responses={201: OpportunitySerializer})
     def post(self, request):
-        data = _fields(request.data)
-        unknown = [name for name in data if name not in CREATE_FIELDS]
-        if unknown:
-            raise ValidationError({name: f"'{name}' cannot be set here; use: {', '.join(CREATE_FIELDS)}."
-                                   for name in unknown})
-        external_id = str(data.get("account") or "").strip()
+        data = _validated(OpportunityCreateInput(data=request.data))
+        external_id = data["account"]
         # Another CSM's account answers as an unknown one: its existence is not revealed.
         account = accounts_for_user(request.user).filter(external_id=external_id).first() if external_id else None
         if account is None:
@@ -150,10 +111,9 @@ class OpportunityList(generics.ListAPIView):
         try:
             with transaction.atomic():  # a bad probability leaves no opportunity behind
                 opportunity = opportunity_create(
-                    account=account, user=request.user, title=data.get("title") or "",
-                    amount=data.get("amount", "0"), expected_close=data.get("expected_close"),
-                    next_step=data.get("next_step") or "", notes=data.get("notes") or "",
-                    owner=_owner(data.get("owner")))
+                    account=account, user=request.user, title=data["title"], amount=data.get("amount", 0),
+                    expected_close=data.get("expected_close"), next_step=data.get("next_step", ""),
+                    notes=data.get("notes", ""), owner=_owner(data.get("owner")))
                 if "probability" in data:
                     opportunity_update(opportunity=opportunity, user=request.user,
                                        changes={"probability": data["probability"]})
@@ -174,9 +134,9 @@ class OpportunityDetail(APIView):
     @extend_schema(request=OpportunityPatchInput, responses={200: OpportunitySerializer})
     def patch(self, request, opportunity_id: int):
         opportunity = get_opportunity_for_user(request.user, opportunity_id)
-        changes = _fields(request.data)
-        if not changes:
+        if hasattr(request.data, "keys") and not request.data:
             raise ValidationError({"detail": f"Send at least one field to change: {', '.join(EDITABLE)}."})
+        changes = _validated(OpportunityPatchInput(data=request.data, partial=True))
         try:
             if "owner" in changes:
                 changes["owner"] = _owner(changes["owner"])

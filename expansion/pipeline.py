@@ -10,7 +10,6 @@ Every function here costs a fixed number of queries, whatever the number of oppo
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,16 +29,17 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 
-from accounts.models import Role, Segment, User
+from accounts.models import Role, User
 from accounts.selectors import scope_to_user
+from expansion.forms import BoardFilter
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import CLOSED_STAGES, OPEN_STAGES, ExpansionSignal, Opportunity, SignalStatus, Stage
+from healthcs.inputs import form_problems
 
 BOARD_FILTERS = ("owner", "segment", "close_month")
 RECENTLY_CLOSED_DAYS = 90  # won and lost cards stay on the board this long after closing
 RECENT_WIN_RATE_DAYS = 90
 STAGE_ORDER: list[str] = list(Stage.values)
-CLOSE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 ZERO = Decimal("0")
 
 WEIGHTED = ExpressionWrapper(F("amount") * F("probability") / Value(100),
@@ -147,27 +147,8 @@ def filter_board(queryset: QuerySet[Opportunity], params: dict[str, str]) -> tup
     """Opportunities narrowed by owner (user id or e-mail), segment (the account's) and close month
     (YYYY-MM of the expected close date); a filter that cannot be read is named in the problems and
     left out."""
-    problems = {}
-    if owner := params.get("owner", ""):
-        if owner.isdigit():
-            queryset = queryset.filter(owner_id=int(owner))
-        elif "@" in owner:
-            queryset = queryset.filter(owner__email__iexact=owner)
-        else:
-            problems["owner"] = f"'{owner}' is not an owner; give a user's id or e-mail address."
-    if segment := params.get("segment", ""):
-        known = {value.lower(): value for value in Segment.values}
-        if segment.lower() in known:
-            queryset = queryset.filter(account__segment=known[segment.lower()])
-        else:
-            problems["segment"] = f"'{segment}' is not a segment; use one of: {', '.join(Segment.values)}."
-    if close_month := params.get("close_month", ""):
-        match = CLOSE_MONTH.match(close_month)
-        if match and 1 <= int(match[2]) <= 12:
-            queryset = queryset.filter(expected_close__year=int(match[1]), expected_close__month=int(match[2]))
-        else:
-            problems["close_month"] = f"'{close_month}' is not a month; use YYYY-MM, e.g. 2025-06."
-    return queryset, problems
+    found = BoardFilter(params, queryset=queryset)
+    return found.qs, form_problems(found.form, BoardFilter.problem_messages)
 
 
 def board_opportunities(user: User, params: dict[str, str], now: dt.datetime | None = None

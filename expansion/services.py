@@ -7,17 +7,18 @@ Rules (pages and API alike; a broken rule raises OpportunityProblem naming the f
 - won needs an amount above zero; lost needs a reason;
 - the probability is 0-100; it follows the stage's default (10/25/50/75, won 100, lost 0) until someone
   sets it, and closing sets it to 100 or 0 whatever was set;
-- the amount (added MRR) is zero or more.
+- the amount (added MRR) is zero or more, below 10^10 (its column); texts fit their columns.
 """
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
+from expansion.forms import OpportunityFields
 from expansion.models import (
     CLOSED_STAGES,
     DEFAULT_PROBABILITY,
@@ -27,6 +28,7 @@ from expansion.models import (
     Stage,
     StageChange,
 )
+from healthcs.inputs import form_problems, shown
 
 EDITABLE = ("title", "stage", "amount", "probability", "expected_close", "owner", "next_step", "notes",
             "lost_reason")
@@ -42,50 +44,19 @@ class OpportunityProblem(Exception):
 
 
 def _clean(changes: dict) -> dict:
-    """Typed values from form or JSON input; OpportunityProblem for the first bad one."""
-    clean = {}
-    for name, value in changes.items():
-        if name not in EDITABLE:
-            raise OpportunityProblem(name, f"'{name}' cannot be changed; use: {', '.join(EDITABLE)}.")
-        if name == "stage":
-            if value not in Stage.values:
-                raise OpportunityProblem("stage", f"'{value}' is not a stage; use one of: {', '.join(Stage.values)}.")
-        elif name == "amount":
-            try:
-                value = Decimal(str(value).strip() or "0")
-            except InvalidOperation:
-                raise OpportunityProblem("amount", f"'{value}' is not an amount; give the added MRR as a number.") \
-                    from None
-            if not value.is_finite() or value < 0:
-                raise OpportunityProblem("amount", "The amount (added MRR) must be zero or more.")
-            value = value.quantize(Decimal("0.01"))
-        elif name == "probability":
-            try:
-                value = int(str(value).strip())
-            except ValueError:
-                raise OpportunityProblem("probability", f"'{value}' is not a whole number from 0 to 100.") from None
-            if not 0 <= value <= 100:
-                raise OpportunityProblem("probability", "The probability must be from 0 to 100.")
-        elif name == "expected_close":
-            if value in (None, ""):
-                value = None
-            elif not isinstance(value, dt.date):
-                try:
-                    value = dt.date.fromisoformat(str(value).strip())
-                except ValueError:
-                    raise OpportunityProblem("expected_close", f"'{value}' is not a date; use YYYY-MM-DD.") from None
-        elif name == "owner":
-            if value not in (None, "") and not isinstance(value, User):
-                raise OpportunityProblem("owner", "Unknown owner.")
-            value = value or None
-        elif name == "title":
-            value = str(value).strip()[:200]
-            if not value:
-                raise OpportunityProblem("title", "Give the opportunity a title.")
-        else:
-            value = str(value or "").strip()
-        clean[name] = value
-    return clean
+    """Typed values from form or JSON input, read by the opportunity's form (bounds and lengths of its
+    columns); OpportunityProblem for the first bad one."""
+    unknown = [name for name in changes if name not in EDITABLE]
+    if unknown:
+        raise OpportunityProblem(unknown[0], f"'{shown(unknown[0])}' cannot be changed; use: {', '.join(EDITABLE)}.")
+    owner = changes.get("owner")
+    if owner not in (None, "") and not isinstance(owner, User):
+        raise OpportunityProblem("owner", "Unknown owner.")
+    form = OpportunityFields({name: value for name, value in changes.items() if name != "owner"})
+    if not form.is_valid():
+        name, message = next(iter(form_problems(form).items()))
+        raise OpportunityProblem(name, message)
+    return {**form.cleaned_data, **({"owner": owner or None} if "owner" in changes else {})}
 
 
 @transaction.atomic

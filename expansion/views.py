@@ -2,12 +2,13 @@
 (buttons, or drag and drop with static/js/board.js), edits them inline, adds them by hand and converts or
 dismisses signals, all in place with HTMX or as plain forms; and the managers' forecast.
 
-Every action goes through the pipeline's services: a broken rule is shown where the user acted, with what
-they typed, and nothing is changed."""
+Every action goes through the pipeline's services, which read each value with the opportunity's form
+(expansion.forms): a refused value or a broken rule is shown where the user acted, with what they typed
+(HTTP 400 without JavaScript), and nothing is changed."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Segment
 from accounts.selectors import accounts_for_user, get_account_for_user
+from expansion.forms import MAX_ID
 from expansion.models import Stage
 from expansion.pipeline import (
     RECENTLY_CLOSED_DAYS,
@@ -36,6 +38,7 @@ from expansion.services import (
     opportunity_update,
     signal_dismiss,
 )
+from healthcs.inputs import WholeNumberField
 from healthcs.redirects import redirect_back
 
 EDIT_FIELDS = ("amount", "probability", "expected_close", "next_step", "notes", "owner")
@@ -135,12 +138,14 @@ def opportunity_move_view(request: HttpRequest, opportunity_id: int) -> HttpResp
         opportunity = opportunity_update(opportunity=opportunity, user=request.user, changes=changes)
     except OpportunityProblem as problem:
         message = f"{opportunity.title} was not moved: {problem.message}"
+        card = Card(opportunity, problem=problem.message, lost_reason=changes.get("lost_reason", ""),
+                    open_form="lost" if stage == Stage.LOST else "")
         if request.htmx:
-            card = Card(opportunity, problem=problem.message, lost_reason=changes.get("lost_reason", ""),
-                        open_form="lost" if stage == Stage.LOST else "")
             return _board_response(request, card, problem=message)
-        messages.error(request, message)
-        return redirect_back(request, "pipeline")
+        board = pipeline_board(request.user, board_params(request.GET))
+        shown = _with_card(board, card)
+        return render(request, "expansion/pipeline.html",
+                      _page_context(request, board, board_problem="" if shown else message), status=400)
     done = f"Moved to {opportunity.get_stage_display()}."
     if request.htmx:
         return _board_response(request, Card(opportunity, flash=done))
@@ -149,14 +154,21 @@ def opportunity_move_view(request: HttpRequest, opportunity_id: int) -> HttpResp
     return redirect_back(request, "pipeline")
 
 
+OWNER_ID = WholeNumberField(min_value=1, max_value=MAX_ID, required=False)
+
+
 def _owner_value(value: str, opportunity):
     """The chosen owner (a user id) as a user: the current owner, or an active user with a role; anything
     else is passed on for the services to refuse as an unknown owner."""
-    if value.isdigit():
-        if opportunity.owner_id == int(value):
-            return opportunity.owner
-        return assignable_owners().filter(pk=int(value)).first() or value
-    return value or None
+    try:
+        owner_id = OWNER_ID.clean(value)
+    except ValidationError:
+        return value
+    if owner_id is None:
+        return None
+    if opportunity.owner_id == owner_id:
+        return opportunity.owner
+    return assignable_owners().filter(pk=owner_id).first() or value
 
 
 @login_required

@@ -12,7 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import scope_to_user
-from interventions.models import Intervention, InterventionStatus, Outcome, OutcomeKind, Task
+from healthcs.inputs import form_problems
+from interventions.forms import InterventionFilter, OutcomeInput
+from interventions.models import Intervention, InterventionStatus, Outcome, Task
 from interventions.selectors import get_intervention_for_user
 from interventions.services import outcome_log
 
@@ -63,30 +65,15 @@ class InterventionList(generics.ListAPIView):
     serializer_class = InterventionSerializer
 
     def get_queryset(self) -> QuerySet[Intervention]:
-        params = self.request.query_params
-        found = scope_to_user(Intervention.objects.all(), self.request.user)
-        problems = {}
-        if value := params.get("status", "").strip():
-            if value in InterventionStatus.values:
-                found = found.filter(status=value)
-            else:
-                problems["status"] = f"'{value}' is not a status; use one of: {', '.join(InterventionStatus.values)}."
-        if value := params.get("csm", "").strip():
-            found = found.filter(account__csm__email__iexact=value)
-        if value := params.get("playbook", "").strip():
-            found = found.filter(playbook_id=int(value)) if value.isdigit() else found.filter(playbook__name=value)
-        if problems:
+        filters = InterventionFilter(self.request.query_params,
+                                     queryset=scope_to_user(Intervention.objects.all(), self.request.user))
+        if problems := form_problems(filters.form, InterventionFilter.problem_messages):
             raise ValidationError(problems)
-        return (found.select_related("account", "account__csm", "playbook")
+        return (filters.qs.select_related("account", "account__csm", "playbook")
                 .prefetch_related(Prefetch("tasks", queryset=Task.objects.select_related("assignee")
                                            .order_by("due_at", "id")),
                                   Prefetch("outcomes", queryset=Outcome.objects.select_related("created_by")))
                 .order_by("-triggered_at", "-id"))
-
-
-class OutcomeInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=OutcomeKind.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
 
 
 class InterventionOutcomes(APIView):
@@ -96,10 +83,11 @@ class InterventionOutcomes(APIView):
     def post(self, request, intervention_id: int):
         intervention = get_intervention_for_user(request.user, intervention_id)
         payload = OutcomeInput(data=request.data)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            raise ValidationError(payload.problems())
         try:
             outcome = outcome_log(account=intervention.account, user=request.user, intervention=intervention,
-                                  **payload.validated_data)
+                                  kind=payload.validated_data["kind"], note=payload.validated_data.get("note", ""))
         except ModelValidationError as error:
             raise ValidationError(error.message_dict) from None
         return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)

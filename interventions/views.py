@@ -1,10 +1,11 @@
 """Pages of the interventions app: a CSM's work on tasks (done, snooze, log an outcome) and on the Next Best
-Action checklist, in place with HTMX or as plain forms, and the managers' effectiveness page.
+Action checklist, in place with HTMX or as plain forms, and the managers' effectiveness page. What is typed is
+read by the forms of interventions.forms; a refused value is shown where it was typed (HTTP 400 without
+JavaScript).
 
 A change answers with an HX-Trigger event (tasksChanged, outcomeLogged) that the other parts of the page
 showing the same facts listen to: the queue's counts and the account's timeline fetch themselves again."""
 
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import get_account_for_user
+from healthcs.inputs import form_problems
 from healthcs.redirects import redirect_back
 from interventions.effectiveness import effectiveness
+from interventions.forms import OutcomeForm, SnoozeForm
 from interventions.models import OutcomeKind
 from interventions.selectors import (
     account_outcomes,
@@ -64,24 +68,17 @@ def task_done_view(request: HttpRequest, task_id: int) -> HttpResponse:
     return redirect_back(request, "home")
 
 
-def _parse_until(value: str) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-
-
 @login_required
 @require_POST
 def task_snooze_view(request: HttpRequest, task_id: int) -> HttpResponse:
     task = get_task_for_user(request.user, task_id)
     typed = {"until": request.POST.get("until", ""), "reason": request.POST.get("reason", "")}
-    until = _parse_until(typed["until"])
+    form = SnoozeForm(request.POST)
     try:
-        if until is None:
-            raise SnoozeProblem("until", "Give a date and time, e.g. 2025-04-02 09:00.")
-        task_snooze(task=task, user=request.user, until=until, reason=typed["reason"])
+        if not form.is_valid():
+            raise SnoozeProblem(*next(iter(form_problems(form).items())))
+        until = form.cleaned_data["until"]
+        task_snooze(task=task, user=request.user, until=until, reason=form.cleaned_data["reason"])
     except SnoozeProblem as problem:
         context = {"snooze_error": problem.message, "snooze_typed": typed}
         if request.htmx:
@@ -100,25 +97,30 @@ def task_snooze_view(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
     """Log an outcome on an account (and one of its interventions). From a task row the row comes back;
-    from Account 360 the outcomes section; without JavaScript the page the form was on."""
+    from Account 360 the outcomes section; without JavaScript the page the form was on, or, when refused,
+    the form again with what was typed and why (400)."""
     account = get_account_for_user(request.user, external_id)
     typed = {"kind": request.POST.get("kind", ""), "note": request.POST.get("note", "")}
-    intervention = task = None
-    if request.POST.get("intervention", "").isdigit():
-        intervention = get_intervention_for_user(request.user, int(request.POST["intervention"]))
-    if request.POST.get("task", "").isdigit():
-        task = get_task_for_user(request.user, int(request.POST["task"]))
-    error = ""
-    try:
-        outcome = outcome_log(account=account, user=request.user, kind=typed["kind"], note=typed["note"],
-                              intervention=intervention)
-    except ValidationError as problem:
-        error = " ".join(message for messages_ in problem.message_dict.values() for message in messages_)
-        outcome = None
-    if request.htmx:
+    form = OutcomeForm(request.POST)
+    form.is_valid()
+    ids = form.cleaned_data  # the fields that could be read, even when another could not
+    intervention = get_intervention_for_user(request.user, ids["intervention"]) if ids.get("intervention") else None
+    task = get_task_for_user(request.user, ids["task"]) if ids.get("task") else None
+    error = " ".join(form_problems(form).values())
+    outcome = None
+    if not error:
+        try:
+            outcome = outcome_log(account=account, user=request.user, kind=ids["kind"], note=ids["note"],
+                                  intervention=intervention)
+        except ValidationError as problem:
+            error = " ".join(message for messages_ in problem.message_dict.values() for message in messages_)
+    if request.htmx or (error and task is not None):
         if task is not None:
             context = ({"outcome_error": error, "outcome_typed": typed} if error
                        else {"flash": f"Outcome logged: {outcome.get_kind_display()}."})
+            if not request.htmx:  # without JavaScript: the task's own page, with what was typed
+                return render(request, "interventions/task_form.html",
+                              _row_context(task, next=_next(request, account), **context), status=400)
             response = _row(request, task, **context)
         else:
             context = {"account": account, "outcomes": account_outcomes(account),
@@ -129,11 +131,20 @@ def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
         if not error:
             response["HX-Trigger"] = OUTCOME_LOGGED
         return response
-    if error:
-        messages.error(request, f"The outcome was not logged: {error}")
-    else:
-        messages.success(request, f"Outcome logged on {account.name}: {outcome.get_kind_display()}.")
+    if error:  # without JavaScript: the outcome form alone, with what was typed and the problem
+        context = {"account": account, "outcomes": account_outcomes(account), "outcome_kinds": OutcomeKind.choices,
+                   "outcome_error": error, "outcome_typed": typed, "next": _next(request, account)}
+        return render(request, "interventions/outcome_form.html", context, status=400)
+    messages.success(request, f"Outcome logged on {account.name}: {outcome.get_kind_display()}.")
     return redirect_back(request, reverse("account_detail", args=[account.external_id]))
+
+
+def _next(request: HttpRequest, account) -> str:
+    """Where the re-shown form goes back to once it succeeds: where it came from, on this site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("account_detail", args=[account.external_id])
 
 
 @login_required

@@ -4,7 +4,9 @@ structured reading with the deciding phrases highlighted (in place with HTMX, or
 
 import re
 
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape, format_html
@@ -15,6 +17,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthcs.inputs import TextField, form_problems
+from healthcs.parsers import JSONParser
 from scoring.analysis import CATEGORIES, CATEGORY_LABELS, MAX_TEXT, Analysis, Evidence, sanitise
 from scoring.providers import analyse_one
 
@@ -85,29 +89,31 @@ def _result(typed: str) -> dict:
             if len(typed) > MAX_TEXT else ""}
 
 
+class AnalyzerForm(forms.Form):
+    text = forms.CharField(strip=False, label="text")
+    problem_messages = {"text": {"required": EMPTY_TEXT}}
+
+    def clean_text(self) -> str:
+        if not self.cleaned_data["text"].strip():
+            raise ValidationError(EMPTY_TEXT, code="required")
+        return self.cleaned_data["text"]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def ticket_analyzer(request: HttpRequest) -> HttpResponse:
     """Paste a text, get its category, sentiment, churn intent, competitor, summary and recommended action."""
     context: dict = {"typed": "", "error": "", "max_text": MAX_TEXT}
     if request.method == "POST":
-        context["typed"] = request.POST.get("text", "")
-        if context["typed"].strip():
-            context.update(_result(context["typed"]))
+        form = AnalyzerForm(request.POST)
+        context["typed"] = request.POST.get("text", "").replace("\x00", "")
+        if form.is_valid():
+            context.update(_result(form.cleaned_data["text"]))
         else:
-            context["error"] = EMPTY_TEXT
+            context["error"] = form_problems(form)["text"]
     if request.htmx:
         return render(request, "scoring/_analysis.html", context)
     return render(request, "scoring/analyzer.html", context, status=400 if context["error"] else 200)
-
-
-class TextField(serializers.CharField):
-    """A string and only a string: DRF's CharField would take 42 or 4.2 as text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class TicketAnalysisInput(serializers.Serializer):
@@ -145,8 +151,17 @@ class AnalysisSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, help_text="Why the LLM fell back, or that the text was cut.")
 
 
+class AnalysisBodyParser(JSONParser):
+    """A text is analysed up to MAX_TEXT characters: a body far beyond that is refused before it is read."""
+
+    max_bytes = 1_000_000
+    too_big_hint = f" (texts are analysed up to their first {MAX_TEXT:,} characters)"
+
+
 class TicketAnalysis(APIView):
     """Analyse one text: {"text": "..."} → category, sentiment, churn intent, competitor, summary, action."""
+
+    parser_classes = [AnalysisBodyParser]
 
     @extend_schema(request=TicketAnalysisInput, responses={
         200: AnalysisSerializer,

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interventions.firing import fire_playbooks
-from interventions.models import Intervention, InterventionStatus, Outcome, Playbook, PlaybookStep
+from interventions.models import Intervention, InterventionStatus, Outcome, OutcomeKind, Playbook, PlaybookStep
 from tests.factories import AccountFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_a_bad_outcome_is_a_json_error_and_writes_nothing(fired, csm):
     response = api_for(csm).post(f"/api/interventions/{intervention.pk}/outcomes/", {"kind": "won"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"kind": ['"won" is not a valid choice.']}
+    assert response.json() == {"kind": f"'won' is not an outcome; use one of: {', '.join(OutcomeKind.values)}."}
     assert not Outcome.objects.exists()
 
 
