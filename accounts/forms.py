@@ -22,11 +22,15 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
+CHOOSE_FILES = "Choose the files to import: the CSV files, or one .zip holding them."
+
+
 class ImportUploadForm(forms.Form):
     """Several CSV files or one zip; the size and the file types are checked here."""
 
     files = MultipleFileField(
         widget=MultipleFileInput(attrs={"accept": ".csv,.zip"}),
+        error_messages={"required": CHOOSE_FILES},
         help_text="The RavenStack CSV files (and optional contacts, touchpoints, surveys, "
                   "invoices), or one .zip holding them.",
     )
@@ -34,7 +38,7 @@ class ImportUploadForm(forms.Form):
     def clean_files(self):
         uploads = [u for u in self.cleaned_data["files"] if u]
         if not uploads:
-            raise forms.ValidationError("Choose at least one file.")
+            raise forms.ValidationError(CHOOSE_FILES)
         limit = settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
         if sum(u.size for u in uploads) > limit:
             raise forms.ValidationError(

@@ -471,6 +471,10 @@ class ImportRun(models.Model):
     status = models.CharField(
         max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the run was last handed to the task queue; empty while the queue cannot be reached.",
+    )
     counts = models.JSONField(default=dict, blank=True, help_text="Rows read per table.")
     errors = models.JSONField(default=list, blank=True)
     seconds = models.FloatField(null=True, blank=True)

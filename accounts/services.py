@@ -1,13 +1,20 @@
-"""Writes around customer data: recording import runs and running queued web imports."""
+"""Writes around customer data: recording import runs, handing web imports to the workers (and again
+when the broker was unreachable) and running them."""
 
 import logging
 import shutil
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
@@ -16,6 +23,9 @@ from accounts.models import ImportRun, ImportStatus, User
 logger = logging.getLogger(__name__)
 
 MAX_STORED_PROBLEMS = 2000
+# The broker or the Redis cache cannot be reached (down, refusing, or not answering in time): transient,
+# so the work waits for it instead of failing. Nothing else is caught.
+UNREACHABLE = (OperationalError, RedisConnectionError, RedisTimeoutError)
 
 
 def import_progress_key(run_id: int) -> str:
@@ -24,7 +34,11 @@ def import_progress_key(run_id: int) -> str:
 
 def import_progress(run_id: int) -> dict:
     """The last progress a running import reported: phase, done, total, percent."""
-    return cache.get(import_progress_key(run_id)) or {"phase": "Waiting for a worker", "percent": 0}
+    waiting = {"phase": "Waiting for a worker", "percent": 0}
+    try:
+        return cache.get(import_progress_key(run_id)) or waiting
+    except UNREACHABLE:  # the page still answers while Redis is down
+        return waiting
 
 
 def _report_progress(run_id: int, phase: str, done: int, total: int) -> None:
@@ -61,6 +75,44 @@ def _queue_text_analysis() -> None:
         analyse_pending_texts.delay()
     except OperationalError as error:
         logger.warning("Text analysis not queued (%s); the periodic sweep will read the new texts", error)
+
+
+def import_run_submit(*, user: User, files: dict[str, bytes], upload_root: Path) -> ImportRun:
+    """Record a web import and hand it to the workers once it is committed. When the broker cannot be
+    reached the run stays queued, with its files on disk, and the dispatch sweep hands it over later."""
+    with transaction.atomic():
+        run = import_run_create(user=user, files=files, upload_root=upload_root)
+        transaction.on_commit(partial(import_run_dispatch, run_id=run.pk))
+    run.refresh_from_db(fields=["dispatched_at", "status"])
+    return run
+
+
+def import_run_dispatch(*, run_id: int) -> bool:
+    """Put one queued run on the task queue; False (and the run left as it is) when the broker is unreachable.
+    Handing a run over twice is harmless: import_run_execute claims it once."""
+    from accounts.tasks import run_import  # the tasks module imports this one
+
+    try:
+        run_import.delay(run_id)
+    except UNREACHABLE as error:
+        logger.warning("Import #%s stays queued: the task queue cannot be reached (%s)", run_id, error)
+        return False
+    ImportRun.objects.filter(pk=run_id).update(dispatched_at=timezone.now())
+    return True
+
+
+def import_runs_dispatch_queued() -> int:
+    """Hand over again the runs still queued that never reached the broker, or whose message was handed over
+    long ago (a broker restarted without persistence loses it); the number handed over."""
+    resend_before = timezone.now() - timedelta(minutes=settings.IMPORT_REDISPATCH_MINUTES)
+    waiting = ImportRun.objects.filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend_before),
+                                       status=ImportStatus.QUEUED)
+    dispatched = 0
+    for run_id in waiting.order_by("pk").values_list("pk", flat=True):
+        if not import_run_dispatch(run_id=run_id):
+            break  # the broker is still away: the next sweep tries again
+        dispatched += 1
+    return dispatched
 
 
 @transaction.atomic
@@ -102,10 +154,13 @@ def import_run_execute(*, run_id: int) -> None:
 
 
 def import_runs_expire(*, older_than: timedelta = timedelta(hours=6)) -> int:
-    """Close imports that never finished (worker lost, upload abandoned) and delete their files."""
+    """Close imports that never finished (worker lost, or handed to a broker that no worker read for hours)
+    and delete their files. A run that never reached the broker is not closed: it waits for the broker,
+    and the dispatch sweep hands it over once the broker is back."""
     cutoff = timezone.now() - older_than
     stale = ImportRun.objects.filter(
-        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING], created_at__lt=cutoff
+        Q(status=ImportStatus.RUNNING, created_at__lt=cutoff)
+        | Q(status=ImportStatus.QUEUED, created_at__lt=cutoff, dispatched_at__lt=cutoff)
     )
     folders = list(stale.values_list("upload_dir", flat=True))
     count = stale.update(

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from accounts.services import import_run_execute, import_runs_expire
+from accounts.services import import_run_execute, import_runs_dispatch_queued, import_runs_expire
 
 
 @shared_task(acks_late=True)
@@ -15,3 +15,9 @@ def run_import(run_id: int) -> None:
 def expire_stale_imports() -> int:
     """Scheduled housekeeping: close imports that never finished."""
     return import_runs_expire()
+
+
+@shared_task
+def dispatch_queued_imports() -> int:
+    """Scheduled: hand over the imports left queued while the broker was unreachable (or whose message it lost)."""
+    return import_runs_dispatch_queued()

@@ -21,8 +21,7 @@ from accounts.forms import ImportUploadForm
 from accounts.importing.services import read_zip
 from accounts.models import Account, ImportRun, ImportStatus, Segment, User
 from accounts.selectors import accounts_for_user, get_account_for_user, get_import_run_for_user
-from accounts.services import import_progress, import_run_create
-from accounts.tasks import run_import
+from accounts.services import import_progress, import_run_submit
 from accounts.timeline import account_timeline
 from expansion.selectors import account_expansion
 from healthcs.inputs import WholeNumberField
@@ -221,23 +220,24 @@ def _trend(account, snapshot) -> dict[str, list] | None:
 @permission_required("accounts.import_data", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    """The upload form; a valid upload becomes a queued import run, anything wrong is listed (HTTP 400)."""
+    form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         uploads = form.cleaned_data["files"]
         if len(uploads) == 1 and uploads[0].name.lower().endswith(".zip"):
-            files, zip_problems = read_zip(uploads[0].name, uploads[0].read())
+            # The upload itself (on disk past 10 MB), not its bytes: read_zip checks the sizes first.
+            files, zip_problems = read_zip(uploads[0].name, uploads[0])
             problems = [str(p) for p in zip_problems]
         else:
             files = {Path(u.name).name: u.read() for u in uploads}
         if not problems:
-            run = import_run_create(user=request.user, files=files,
-                                    upload_root=Path(settings.MEDIA_ROOT))
-            run_import.delay_on_commit(run.pk)
+            run = import_run_submit(user=request.user, files=files, upload_root=Path(settings.MEDIA_ROOT))
             return redirect("import_detail", run_id=run.pk)
     recent = ImportRun.objects.select_related("created_by")[:10]
+    status = 400 if request.method == "POST" else 200
     return render(request, "accounts/import_upload.html",
-                  {"form": form, "problems": problems, "recent": recent})
+                  {"form": form, "problems": problems, "recent": recent}, status=status)
 
 
 @login_required

@@ -35,6 +35,11 @@ app.conf.beat_schedule = {
         "task": "scoring.tasks.analyse_pending_texts",
         "schedule": crontab(minute="*/5"),
     },
+    # Web imports uploaded while the broker was unreachable wait, queued; this hands them over once it is back.
+    "dispatch-queued-imports": {
+        "task": "accounts.tasks.dispatch_queued_imports",
+        "schedule": crontab(minute="*"),
+    },
     "expire-stale-imports": {
         "task": "accounts.tasks.expire_stale_imports",
         "schedule": crontab(minute=15),

@@ -130,6 +130,13 @@ MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 # Uploads: the import page accepts CSV files or one zip up to IMPORT_MAX_UPLOAD_MB in total.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=200)
+# A zip may expand to no more than the files one could upload unzipped, and no member may expand more than
+# CSV text does (3-10 times; 1,000 times is a zip bomb). Both are checked on the zip's headers before reading.
+IMPORT_ZIP_MAX_UNCOMPRESSED_MB = env.int("IMPORT_ZIP_MAX_UNCOMPRESSED_MB", default=IMPORT_MAX_UPLOAD_MB)
+IMPORT_ZIP_MAX_RATIO = env.float("IMPORT_ZIP_MAX_RATIO", default=100.0)
+# A queued web import whose message was handed to the broker this long ago, and not taken, is handed over again
+# by the dispatch sweep (a broker restarted without persistence loses its messages; a second copy is harmless).
+IMPORT_REDISPATCH_MINUTES = env.int("IMPORT_REDISPATCH_MINUTES", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -172,12 +179,18 @@ ANALYSER_LLM_RETRIES = env.int("ANALYSER_LLM_RETRIES", default=2)
 # Redis is optional: it backs the Celery broker and the shared cache when REDIS_URL is set.
 REDIS_URL = env.str("REDIS_URL", default="")
 
+# Seconds to wait for Redis (broker and cache) to accept a connection and to answer: a web request fails fast
+# instead of hanging on a Redis that is down or stuck (the import page then says the import is queued).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=2.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=3.0)
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="healthcs"),
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:
@@ -195,7 +208,9 @@ else:
 CELERY_FILESYSTEM_QUEUE = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # The socket timeout stays above the workers' 1-second BRPOP polls, so only a stuck Redis trips it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                                       "socket_timeout": REDIS_SOCKET_TIMEOUT}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -216,6 +231,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 1500
 CELERY_TASK_TIME_LIMIT = 1800
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# Publishing (from a web request) retries once, briefly, then gives up: the caller keeps the work queued in the
+# database and a sweep hands it over later, rather than holding the request for the default retries.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

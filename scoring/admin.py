@@ -11,17 +11,28 @@ from django.utils.html import format_html
 
 from accounts.admin import OwnedByAccountAdmin
 from accounts.audit import audit_record, form_changes
-from scoring.config import ConfigError, validate_config
+from scoring.config import DEFAULT_CONFIG, NOT_AN_OBJECT, ConfigError, validate_config
 from scoring.models import Alert, ConfigStatus, RecomputeBatch, RecomputeRun, ScoringConfig, Snapshot
 from scoring.services import config_activate, config_active, config_draft_create, config_preview
 
 
+class ConfigDocumentField(forms.JSONField):
+    """The configuration's JSON. `[]` and `{}` are documents to check, not an empty field: validate_config says
+    what they lack, where Django would only say "This field is required."."""
+
+    empty_values = [None, ""]
+    default_error_messages = {"required": NOT_AN_OBJECT.format(keys=", ".join(DEFAULT_CONFIG), kind="nothing")}
+
+
 class ScoringConfigForm(forms.ModelForm):
+    data = ConfigDocumentField(
+        help_text=ScoringConfig._meta.get_field("data").help_text,
+        widget=forms.Textarea(attrs={"rows": 40, "cols": 100, "class": "vLargeTextField",
+                                     "style": "font-family: monospace"}))
+
     class Meta:
         model = ScoringConfig
         fields = ("name", "notes", "data")
-        widgets = {"data": forms.Textarea(attrs={"rows": 40, "cols": 100, "class": "vLargeTextField",
-                                                 "style": "font-family: monospace"})}
 
     def clean_data(self):
         data = self.cleaned_data["data"]

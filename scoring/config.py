@@ -402,10 +402,27 @@ def _check_alerts(alerts: Any, problems: list[str]) -> None:
                 problems.append(f"alert '{kind}': features must be a list of feature names")
 
 
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    for kind, words in ((dict, "an object"), (list, "a list"), (str, "a text"), (int | float, "a number")):
+        if isinstance(value, kind):
+            return words
+    return type(value).__name__
+
+
+NOT_AN_OBJECT = ("the configuration must be a JSON object {{...}} with the keys {keys} (got {kind}); start from a "
+                 "copy of the active configuration (`manage.py scoring_config export FILE.json`, or Copy in admin)")
+
+
 def validate_config(data: Any) -> list[str]:
     """Every problem of a configuration document, as sentences; an empty list means it is valid."""
     if not isinstance(data, dict):
-        return ["the configuration must be a JSON object"]
+        keys = ", ".join(DEFAULT_CONFIG)
+        return [NOT_AN_OBJECT.format(keys=keys, kind=_json_kind(data))]
     problems: list[str] = []
     allowed = set(DEFAULT_CONFIG) | {"name", "notes"}
     for key in data:

@@ -166,7 +166,8 @@ def test_a_row_with_too_many_values_is_refused(stored):
     text = csv_bytes(ACCOUNTS_HEADER, GOOD_ACCOUNT, GOOD_ACCOUNT.replace("A-1", "A-2") + ",extra")
 
     assert messages({"ravenstack_accounts.csv": text}) == [
-        "ravenstack_accounts.csv, row 3, -: expected 10 values, found 11"
+        "ravenstack_accounts.csv, row 3, -: expected 10 values (one per column of the header), found 11; a value "
+        "that holds a comma must be in double quotes"
     ]
     assert database_fingerprint() == stored
 
@@ -230,10 +231,83 @@ def test_values_with_surrounding_spaces_and_whole_floats_are_accepted():
         "Cedar Valley Family Medicine", "2024-02-01", 25, True, False)
 
 
-def test_numbers_too_large_for_the_database_are_refused(stored):
-    row = GOOD_ACCOUNT.replace(",25,", ",99999999999,")
+@pytest.mark.parametrize("seats", ["99999999999", "100000000000000000000", "-100000000000000000000",
+                                   "1" * 400, "100000000000000000000.0"])
+def test_whole_numbers_out_of_the_databases_range_say_the_range(stored, seats):
+    row = GOOD_ACCOUNT.replace(",25,", f",{seats},")
 
     assert messages({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, row)}) == [
-        "ravenstack_accounts.csv, row 2, seats: '99999999999' is too large"
+        f"ravenstack_accounts.csv, row 2, seats: '{seats if len(seats) <= 40 else seats[:39] + '…'}' is out of "
+        "range: seats must be a whole number from 0 to 2147483647"
+    ]
+    assert database_fingerprint() == stored
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1000000000000", "-1e13"])
+def test_amounts_out_of_the_databases_range_say_the_range(stored, amount):
+    files = {"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, GOOD_ACCOUNT),
+             "ravenstack_subscriptions.csv": csv_bytes(
+                 SUBSCRIPTIONS_HEADER, GOOD_SUBSCRIPTION.replace(",1200,", f",{amount},"))}
+
+    assert messages(files) == [
+        f"ravenstack_subscriptions.csv, row 2, mrr_amount: '{amount}' is out of range: mrr_amount must be a number "
+        "from 0 to 999999999999.99"
+    ]
+    assert database_fingerprint() == stored
+
+
+def test_a_row_with_too_few_values_says_how_to_fix_it(stored):
+    text = csv_bytes(ACCOUNTS_HEADER, GOOD_ACCOUNT, "A-2,Harbor Pediatrics")
+
+    assert messages({"ravenstack_accounts.csv": text}) == [
+        "ravenstack_accounts.csv, row 3, -: expected 10 values (one per column of the header), found 2; every row "
+        "needs a value, possibly empty, for each column"
+    ]
+    assert database_fingerprint() == stored
+
+
+UNCLOSED = ('the quote (") that opens this value is never closed, so the rest of the file would be read as this '
+            'one value; add the closing quote, or write a quote inside a quoted value as two ("")')
+
+
+@pytest.mark.parametrize(("row", "column"), [
+    ('A-2,"Harbor Pediatrics,Primary care,US,2024-02-01,partner,Pro,25,False,False', "account_name"),
+    ('A-2,Harbor Pediatrics,Primary care,US,2024-02-01,partner,Pro,25,False,"False', "churn_flag"),
+], ids=["in-the-middle", "in-the-last-column"])
+def test_an_unterminated_quote_is_named_with_its_row_and_column(stored, row, column):
+    text = csv_bytes(ACCOUNTS_HEADER, GOOD_ACCOUNT, '"A-3","Lakeside ""North"" Clinic",Primary care,US,2024-02-01,'
+                     'partner,Pro,25,False,False', row, GOOD_ACCOUNT.replace("A-1", "A-4"),
+                     GOOD_ACCOUNT.replace("A-1", "A-5"))
+
+    assert messages({"ravenstack_accounts.csv": text}) == [f"ravenstack_accounts.csv, row 4, {column}: {UNCLOSED}"]
+    assert database_fingerprint() == stored
+
+
+def test_quotes_inside_unquoted_values_are_still_accepted():
+    row = GOOD_ACCOUNT.replace("Cedar Valley Family Medicine", 'Cedar 5" Clinic').replace("A-1", "A-9")
+    text = csv_bytes(ACCOUNTS_HEADER, row, '"A-10","Multi\nline",Primary care,US,2024-02-01,partner,Pro,25,False,'
+                     'False')
+
+    result = import_files({"ravenstack_accounts.csv": text})
+
+    assert result.ok, [str(p) for p in result.problems]
+    assert dict(m.Account.objects.values_list("external_id", "name")) == {
+        "A-9": 'Cedar 5" Clinic', "A-10": "Multi\nline"}
+
+
+TOO_LONG = ("the value is {size} MB long, more than the 1 MB one value may hold; shorten it (long texts belong in "
+            "the product, not in an import file)")
+
+
+@pytest.mark.parametrize("quote", ['', '"'], ids=["plain", "quoted"])
+@pytest.mark.parametrize("megabytes", [1.5, 3])
+def test_a_value_over_a_megabyte_is_named_with_its_row_and_column(stored, quote, megabytes):
+    header = "survey_id,account_id,responded_at,nps_score,comment"
+    comment = quote + "x" * int(megabytes * 1024 * 1024) + quote
+    rows = [f"SV-{i},A-3c1a3f,2024-05-01,9,fine" for i in range(1, 4)]
+    rows.insert(1, f"SV-9,A-3c1a3f,2024-05-01,9,{comment}")
+
+    assert messages({"surveys.csv": csv_bytes(header, *rows)}) == [
+        f"surveys.csv, row 3, comment: {TOO_LONG.format(size=f'{megabytes:g}')}"
     ]
     assert database_fingerprint() == stored

@@ -96,7 +96,7 @@ def test_a_wrong_file_type_is_refused_with_a_message(client, manager, in_process
     response = upload(client, django_capture_on_commit_callbacks,
                       SimpleUploadedFile("book.xlsx", b"PK\x03\x04"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Only .csv files or one .zip file can be imported (not: book.xlsx)." in response.content.decode()
     assert not m.ImportRun.objects.exists()
 
@@ -111,6 +111,7 @@ def test_an_upload_over_the_size_limit_is_refused(client, manager, settings, in_
     response = upload(client, django_capture_on_commit_callbacks,
                       SimpleUploadedFile("ravenstack_accounts.csv", big))
 
+    assert response.status_code == 400
     assert "The upload is larger than the 1 MB limit." in response.content.decode()
     assert database_fingerprint() == before and not m.ImportRun.objects.exists()
 
@@ -120,8 +121,28 @@ def test_a_broken_zip_is_refused(client, manager, in_process_tasks, django_captu
 
     response = upload(client, django_capture_on_commit_callbacks, SimpleUploadedFile("book.zip", b"not a zip"))
 
+    assert response.status_code == 400
     assert "book.zip, row -, -: this is not a valid zip archive" in response.content.decode()
     assert not m.ImportRun.objects.exists()
+
+
+def test_an_empty_post_is_refused_with_400_and_the_form_again(client, manager):
+    client.force_login(manager)
+
+    response = client.post(reverse("import_upload"), {})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert ('<ul class="error" role="alert"><li>Choose the files to import: the CSV files, or one .zip holding '
+            'them.</li></ul>') in page
+    assert '<input type="file" name="files"' in page
+    assert not m.ImportRun.objects.exists()
+
+
+def test_the_form_answers_200_when_first_shown(client, manager):
+    client.force_login(manager)
+
+    assert client.get(reverse("import_upload")).status_code == 200
 
 
 def test_a_running_import_shows_a_progress_bar(client, manager):

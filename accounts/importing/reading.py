@@ -18,9 +18,13 @@ import pyarrow.csv as pacsv
 from accounts.importing.schema import Column, Table
 
 MAX_VALUE_PREVIEW = 40
-_INT_PATTERN = r"^[+-]?\d{1,15}(\.0*)?$"
+# One value may hold this much (a long support ticket is a few kilobytes); a larger one is refused by name.
+MAX_FIELD_BYTES = 1024 * 1024
+_ARROW_BLOCK_BYTES = 4 * 1024 * 1024
+_INT_PATTERN = r"^[+-]?\d+(\.0*)?$"  # any length: a value too large is then refused as out of range
 _INT_LIMIT = 2_147_483_647  # the database's integer columns
 _DECIMAL_LIMIT = 1e12  # money and hours have 14 digits, 2 after the point
+_DECIMAL_HIGHEST = "999999999999.99"
 _DECIMAL_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -95,34 +99,66 @@ def _check_header(table: Table, filename: str, header: list[str]) -> list[Proble
     return problems
 
 
-def _record_lines(text: str) -> list[tuple[int, int]]:
-    """(first line, number of values) of every non-blank record, following CSV quoting."""
-    reader = csv.reader(io.StringIO(text))
+# Python's csv reader (which numbers the lines of files with quoted values) refuses values over 128 KB by
+# default; the size of a value is checked on Arrow's reading instead, where its row and column are known.
+csv.field_size_limit(2**31 - 1)
+
+UNCLOSED_QUOTE = ('the quote (") that opens this value is never closed, so the rest of the file would be read as '
+                  'this one value; add the closing quote, or write a quote inside a quoted value as two ("")')
+
+
+class _UnclosedQuote(Exception):
+    """A quoted value runs to the end of the file: its record's first line and the value's position."""
+
+    def __init__(self, line: int, position: int):
+        super().__init__(line, position)
+        self.line, self.position = line, position
+
+
+def _scan_records(text: str, *, strict: bool) -> list[tuple[int, int]]:
+    reader = csv.reader(io.StringIO(text), strict=strict)
     next(reader, None)
     records = []
     previous_end = reader.line_num
-    for row in reader:
-        if row:
-            records.append((previous_end + 1, len(row)))
-        previous_end = reader.line_num
+    try:
+        for row in reader:
+            if row:
+                records.append((previous_end + 1, len(row)))
+            previous_end = reader.line_num
+    except csv.Error as error:
+        if strict and str(error) == "unexpected end of data":  # end of file inside a quoted value
+            rest = "\n".join(text.split("\n")[previous_end:])
+            raise _UnclosedQuote(previous_end + 1, len(next(csv.reader(io.StringIO(rest)))) - 1) from error
+        raise
     return records
 
 
-def _line_numbers(data: bytes, records: int) -> np.ndarray:
-    """The file line on which each data record starts (header = line 1)."""
+def _record_lines(text: str) -> list[tuple[int, int]]:
+    """(first line, number of values) of every non-blank record, following CSV quoting; raises _UnclosedQuote
+    when a quoted value is never closed."""
+    try:
+        return _scan_records(text, strict=True)
+    except csv.Error:
+        # Strict reading also refuses quirks that Arrow reads well (`"a"b`); number the lines leniently then.
+        return _scan_records(text, strict=False)
+
+
+def _line_numbers(data: bytes, records: int, quoted: list[tuple[int, int]] | None) -> np.ndarray:
+    """The file line on which each data record starts (header = line 1); `quoted` are the records of a file
+    with quoted values, whose values may span lines."""
+    if quoted is not None:
+        return np.array([line for line, _ in quoted][:records])
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if b'"' not in data and lines == records + 1:
+    if lines == records + 1:
         return np.arange(2, records + 2)
-    # Quoted values span lines, or blank lines are skipped: follow the csv reader instead.
+    # Blank lines are skipped: follow the csv reader instead.
     return np.array([line for line, _ in _record_lines(data.decode())][:records])
 
 
-def _read_strings(filename: str, header: list[str], data: bytes) -> tuple[pa.Table | None, list[Problem]]:
-    """Every value of the file as a string (the CSV parsing itself is Arrow's, multi-threaded)."""
-    ragged = []
-    table = pacsv.read_csv(
+def _read_arrow(header: list[str], data: bytes, block_size: int, ragged: list) -> pa.Table:
+    return pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_size),
         parse_options=pacsv.ParseOptions(
             newlines_in_values=b'"' in data,
             invalid_row_handler=lambda row: ragged.append(row) or "skip",
@@ -132,13 +168,49 @@ def _read_strings(filename: str, header: list[str], data: bytes) -> tuple[pa.Tab
             strings_can_be_null=False, quoted_strings_can_be_null=False,
         ),
     )
+
+
+def _read_strings(filename: str, header: list[str], data: bytes, quoted: list[tuple[int, int]] | None
+                  ) -> tuple[pa.Table | None, list[Problem]]:
+    """Every value of the file as a string (the CSV parsing itself is Arrow's, multi-threaded)."""
+    ragged: list = []
+    try:
+        table = _read_arrow(header, data, _ARROW_BLOCK_BYTES, ragged)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc):
+            raise
+        # A record larger than Arrow's block (a value of megabytes): read the file as one block, so that the
+        # value can be named with its row and column (see _oversized_values).
+        ragged.clear()
+        table = _read_arrow(header, data, min(len(data) + 1, 2**31 - 1), ragged)
     if ragged:
         expected = len(header)
+        records = quoted if quoted is not None else _record_lines(data.decode())
         return None, [
-            Problem(filename, line, "", f"expected {expected} values, found {count}")
-            for line, count in _record_lines(data.decode()) if count != expected
+            Problem(filename, line, "", f"expected {expected} values (one per column of the header), found {count}; "
+                    + ("a value that holds a comma must be in double quotes" if count > expected
+                       else "every row needs a value, possibly empty, for each column"))
+            for line, count in records if count != expected
         ]
     return table, []
+
+
+def _oversized_values(filename: str, strings: pa.Table, lines: np.ndarray) -> list[Problem]:
+    """Values larger than MAX_FIELD_BYTES, by row and column."""
+    problems = []
+    for name in strings.column_names:
+        sizes = pc.binary_length(strings.column(name))
+        for index in np.flatnonzero(_mask(pc.greater(sizes, MAX_FIELD_BYTES))):
+            problems.append(Problem(
+                filename, int(lines[index]), name,
+                f"the value is {_megabytes(sizes[int(index)].as_py())} MB long, more than the "
+                f"{_megabytes(MAX_FIELD_BYTES)} MB one value may hold; shorten it (long texts belong in the product, "
+                "not in an import file)"))
+    return problems
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.2f}".rstrip("0").rstrip(".")
 
 
 def parse_file(table: Table, filename: str, data: bytes) -> tuple[ParsedFile | None, list[Problem]]:
@@ -149,15 +221,25 @@ def parse_file(table: Table, filename: str, data: bytes) -> tuple[ParsedFile | N
     problems = _check_header(table, filename, header)
     if problems:
         return None, problems
+    quoted = None
+    if b'"' in data:
+        try:
+            quoted = _record_lines(data.decode())
+        except _UnclosedQuote as unclosed:
+            column = header[unclosed.position] if unclosed.position < len(header) else ""
+            return None, [Problem(filename, unclosed.line, column, UNCLOSED_QUOTE)]
     try:
-        strings, problems = _read_strings(filename, header, data)
+        strings, problems = _read_strings(filename, header, data, quoted)
     except pa.ArrowInvalid as exc:
         return None, [Problem(filename, None, "", f"the file cannot be read as CSV ({exc})")]
     if strings is None:
         return None, problems
     if strings.num_rows == 0:
         return None, [Problem(filename, 2, "", "the file has a header but no data rows")]
-    lines = _line_numbers(data, strings.num_rows)
+    lines = _line_numbers(data, strings.num_rows, quoted)
+    oversized = _oversized_values(filename, strings, lines)
+    if oversized:
+        return None, oversized
     columns: dict[str, pd.Series] = {}
     for column in table.columns:
         if column.name not in header:
@@ -292,9 +374,14 @@ def parse_column(filename: str, column: Column, raw: pa.ChunkedArray, lines: np.
         well_formed = _mask(pc.match_substring_regex(text, _INT_PATTERN))
         cells.flag(filled & ~well_formed, "'{value}' is not a whole number")
         digits = pc.replace_substring_regex(pc.replace_substring_regex(text, r"\.0*$", ""), r"^\+", "")
-        numbers = pc.cast(pc.if_else(pa.array(well_formed), digits, None), pa.int64())
-        cells.flag(_mask(pc.greater(pc.abs(numbers), _INT_LIMIT)), "'{value}' is too large")
-        numbers = pc.if_else(pc.greater(pc.abs(numbers), _INT_LIMIT), None, numbers)
+        # Compared as floats first: a number of any length fits one (10^400 becomes infinity), not an int64.
+        magnitude = pc.abs(pc.cast(pc.if_else(pa.array(well_formed), digits, None), pa.float64()))
+        fits = _mask(pc.less_equal(magnitude, _INT_LIMIT))
+        low = -_INT_LIMIT - 1 if column.minimum is None else f"{column.minimum:g}"
+        high = _INT_LIMIT if column.maximum is None else f"{column.maximum:g}"
+        cells.flag(well_formed & ~fits, f"'{{value}}' is out of range: {column.name} must be a whole number "
+                                        f"from {low} to {high}")
+        numbers = pc.cast(pc.if_else(pa.array(fits), digits, None), pa.int64())
         _check_range(cells, numbers)
         return numbers, cells.problems
 
@@ -302,7 +389,10 @@ def parse_column(filename: str, column: Column, raw: pa.ChunkedArray, lines: np.
         well_formed = _mask(pc.match_substring_regex(text, _DECIMAL_PATTERN))
         cells.flag(filled & ~well_formed, "'{value}' is not a number")
         numbers = pc.cast(pc.if_else(pa.array(well_formed), text, None), pa.float64())
-        cells.flag(well_formed & ~_mask(pc.less(pc.abs(numbers), _DECIMAL_LIMIT)), "'{value}' is too large")
+        low = f"-{_DECIMAL_HIGHEST}" if column.minimum is None else f"{column.minimum:g}"
+        high = _DECIMAL_HIGHEST if column.maximum is None else f"{column.maximum:g}"
+        cells.flag(well_formed & ~_mask(pc.less(pc.abs(numbers), _DECIMAL_LIMIT)),
+                   f"'{{value}}' is out of range: {column.name} must be a number from {low} to {high}")
         numbers = pc.if_else(pc.less(pc.abs(numbers), _DECIMAL_LIMIT), numbers, None)
         _check_range(cells, numbers)
         return pc.round(numbers, 2), cells.problems

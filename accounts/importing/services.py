@@ -4,13 +4,16 @@ transaction, or nothing at all when any problem was found."""
 import io
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.functions import Lower
 
@@ -68,29 +71,118 @@ def read_directory(directory: Path) -> dict[str, bytes]:
             if p.is_file() and p.suffix.lower() == ".csv"}
 
 
-def read_zip(name: str, raw: bytes) -> tuple[dict[str, bytes], list[Problem]]:
-    """The CSV members of a zip archive (folders inside it are flattened)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
-        return {}, [Problem(name, None, "", "this is not a valid zip archive")]
-    files: dict[str, bytes] = {}
+MB = 1024 * 1024
+_ZIP_CHUNK = MB
+# Members smaller than this cannot hurt however well they compress; their ratio is not checked, so a tiny
+# file of repeated values (a header and a few rows) is never mistaken for a bomb.
+_RATIO_CHECKED_FROM = MB
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """How far a zip may expand: all its CSV members together, and each member against its compressed size."""
+
+    max_total: int  # bytes
+    max_ratio: float
+
+    @classmethod
+    def from_settings(cls) -> "ZipLimits":
+        return cls(max_total=settings.IMPORT_ZIP_MAX_UNCOMPRESSED_MB * MB, max_ratio=settings.IMPORT_ZIP_MAX_RATIO)
+
+
+class _MemberTooLarge(Exception):
+    """A member yields more bytes than its header declared."""
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.2f}".rstrip("0").rstrip(".")
+
+
+def _csv_members(name: str, archive: zipfile.ZipFile) -> tuple[list[zipfile.ZipInfo], list[Problem]]:
+    """The archive's CSV members (folders flattened; macOS and hidden files skipped) and what else it holds."""
+    members: list[zipfile.ZipInfo] = []
+    seen: set[str] = set()
     problems: list[Problem] = []
+    for info in archive.infolist():
+        base = Path(info.filename).name
+        if info.is_dir() or base.startswith(".") or "__MACOSX" in info.filename:
+            continue
+        if not base.lower().endswith(".csv"):
+            problems.append(Problem(f"{name}/{info.filename}", None, "",
+                                    "only .csv files are accepted inside the zip"))
+        elif base in seen:
+            problems.append(Problem(f"{name}/{info.filename}", None, "", "the zip holds two files with this name"))
+        else:
+            seen.add(base)
+            members.append(info)
+    return members, problems
+
+
+def _declared_size_problems(name: str, members: list[zipfile.ZipInfo], limits: ZipLimits) -> list[Problem]:
+    """What the headers announce, checked before a single byte is expanded."""
+    problems: list[Problem] = []
+    total = sum(info.file_size for info in members)
+    if total > limits.max_total:
+        problems.append(Problem(name, None, "", f"the zip expands to {_mb(total)} MB, more than the "
+                                f"{_mb(limits.max_total)} MB limit; split the files into several smaller zips (an "
+                                "administrator can raise IMPORT_ZIP_MAX_UNCOMPRESSED_MB)"))
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_CHECKED_FROM and ratio > limits.max_ratio:
+            problems.append(Problem(
+                f"{name}/{info.filename}", None, "",
+                f"expands {int(ratio)} times (from {_mb(info.compress_size)} MB to {_mb(info.file_size)} MB), "
+                f"more than the {limits.max_ratio:g} times that CSV text can; this looks like a zip bomb: zip the "
+                "CSV files again with ordinary compression, or upload them unzipped"))
+    return problems
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The member's bytes, read in chunks; stops as soon as it yields more than its header declared (headers
+    can lie: the real size is counted, never trusted). The declared sizes together are within the cap, so
+    this never holds more than the cap and one chunk."""
+    chunks: list[bytes] = []
+    size = 0
+    with archive.open(info) as member:
+        while chunk := member.read(min(_ZIP_CHUNK, info.file_size - size + 1)):
+            size += len(chunk)
+            if size > info.file_size:
+                raise _MemberTooLarge
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# What zipfile raises on a damaged, truncated, encrypted or exotic member.
+_UNREADABLE_MEMBER = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
+
+def read_zip(name: str, source: str | Path | BinaryIO | bytes, limits: ZipLimits | None = None
+             ) -> tuple[dict[str, bytes], list[Problem]]:
+    """The CSV members of a zip archive (a path, an open file or its bytes; folders inside it are flattened),
+    or every reason to refuse it. The sizes its headers declare are checked against the limits before
+    anything is expanded, and the real sizes while reading, so a zip bomb costs neither memory nor time."""
+    limits = limits or ZipLimits.from_settings()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except (zipfile.BadZipFile, EOFError):
+        return {}, [Problem(name, None, "", "this is not a valid zip archive")]
     with archive:
-        for info in archive.infolist():
-            base = Path(info.filename).name
-            if info.is_dir() or base.startswith(".") or "__MACOSX" in info.filename:
-                continue
-            if not base.lower().endswith(".csv"):
-                problems.append(Problem(f"{name}/{info.filename}", None, "",
-                                        "only .csv files are accepted inside the zip"))
-                continue
-            if base in files:
-                problems.append(Problem(f"{name}/{info.filename}", None, "",
-                                        "the zip holds two files with this name"))
-                continue
-            files[base] = archive.read(info)
-    return files, problems
+        members, problems = _csv_members(name, archive)
+        problems += _declared_size_problems(name, members, limits)
+        if problems:
+            return {}, problems
+        files: dict[str, bytes] = {}
+        for info in members:
+            where = f"{name}/{info.filename}"
+            try:
+                files[Path(info.filename).name] = _read_member(archive, info)
+            except _MemberTooLarge:
+                return {}, [Problem(where, None, "", "holds more data than its header declares: the archive is "
+                                    "damaged or crafted; zip the CSV files again")]
+            except _UNREADABLE_MEMBER as error:
+                return {}, [Problem(where, None, "", f"cannot be read from the zip ({error}): the archive is "
+                                    "damaged; zip the CSV files again")]
+    return files, []
 
 
 def validate_files(files: dict[str, bytes], progress: Progress = _no_progress

@@ -136,9 +136,18 @@ def test_name_and_notes_are_allowed_at_the_top_level():
 
 # --- invalid documents ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("document", [[], "config", None, 42, [{"risk_rules": []}]])
-def test_a_document_that_is_not_a_json_object_is_refused(document):
-    assert validate_config(document) == ["the configuration must be a JSON object"]
+def not_an_object(kind: str) -> str:
+    return ("the configuration must be a JSON object {...} with the keys risk_rules, risk_levels, action_groups, "
+            f"default_action, health, alerts (got {kind}); start from a copy of the active configuration "
+            "(`manage.py scoring_config export FILE.json`, or Copy in admin)")
+
+
+@pytest.mark.parametrize(("document", "kind"), [
+    ([], "a list"), ("config", "a text"), (None, "null"), (42, "a number"), (True, "true or false"),
+    ([{"risk_rules": []}], "a list"),
+])
+def test_a_document_that_is_not_a_json_object_is_refused_with_the_keys_it_needs(document, kind):
+    assert validate_config(document) == [not_an_object(kind)]
 
 
 @pytest.mark.parametrize("weight", [0, -5, "10", True, None])
@@ -423,7 +432,7 @@ def test_parse_config_refuses_a_non_object():
     with pytest.raises(ConfigError) as raised:
         parse_config([])
 
-    assert raised.value.problems == ["the configuration must be a JSON object"]
+    assert raised.value.problems == [not_an_object("a list")]
 
 
 def test_every_rule_id_is_known_to_the_configuration():

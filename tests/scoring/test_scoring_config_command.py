@@ -150,15 +150,21 @@ def test_a_file_that_is_not_json_is_refused_and_nothing_is_created(tmp_path):
     assert configs() == before
 
 
-def test_a_document_that_is_not_an_object_is_refused(tmp_path):
+@pytest.mark.parametrize("document", [[1, 2], []])
+def test_a_document_that_is_not_an_object_is_refused_with_the_keys_it_needs(tmp_path, document):
     config_active()
     before = configs()
+    path = write_json(tmp_path / "list.json", document)
     err = io.StringIO()
 
-    with pytest.raises(CommandError, match="1 problem"):
-        call_command("scoring_config", "import", str(write_json(tmp_path / "list.json", [1, 2])), stderr=err)
+    with pytest.raises(CommandError) as refused:
+        call_command("scoring_config", "import", str(path), "--activate", stderr=err)
 
-    assert "the configuration must be a JSON object" in err.getvalue()
+    assert str(refused.value) == f"{path}: 1 problem(s); nothing was imported"
+    assert err.getvalue().splitlines() == [
+        f"{path}: the configuration must be a JSON object {{...}} with the keys risk_rules, risk_levels, "
+        "action_groups, default_action, health, alerts (got a list); start from a copy of the active configuration "
+        "(`manage.py scoring_config export FILE.json`, or Copy in admin)"]
     assert configs() == before
 
 

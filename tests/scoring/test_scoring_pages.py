@@ -464,6 +464,28 @@ def test_adding_an_invalid_configuration_shows_the_problems_and_saves_nothing(cl
     assert list(ScoringConfig.objects.values_list("pk", "status")) == [(active.pk, ConfigStatus.ACTIVE)]
 
 
+@pytest.mark.parametrize(("data", "problem"), [
+    ("[]", "the configuration must be a JSON object {...} with the keys risk_rules, risk_levels, action_groups, "
+           "default_action, health, alerts (got a list); start from a copy of the active configuration "
+           "(`manage.py scoring_config export FILE.json`, or Copy in admin)"),
+    ("", "the configuration must be a JSON object {...} with the keys risk_rules, risk_levels, action_groups, "
+         "default_action, health, alerts (got nothing); start from a copy of the active configuration "
+         "(`manage.py scoring_config export FILE.json`, or Copy in admin)"),
+    ("{}", "risk_rules must be a list of rules, each with &#x27;id&#x27; and &#x27;enabled&#x27;"),
+], ids=["empty-list", "nothing", "empty-object"])
+def test_an_empty_configuration_says_what_a_configuration_holds(client, admin_user, data, problem):
+    active = config_active()
+    client.force_login(admin_user)
+
+    response = client.post(reverse("admin:scoring_scoringconfig_add"),
+                           {"name": "Empty", "notes": "", "data": data, "_save": "Save"})
+
+    assert response.status_code == 200
+    assertContains(response, problem)
+    assertNotContains(response, "This field is required.")
+    assert list(ScoringConfig.objects.values_list("pk", "status")) == [(active.pk, ConfigStatus.ACTIVE)]
+
+
 def test_adding_a_valid_configuration_makes_a_draft(client, admin_user):
     active = config_active()
     data = copy.deepcopy(active.data)

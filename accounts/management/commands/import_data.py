@@ -21,7 +21,7 @@ class Command(BaseCommand):
             files = read_directory(path)
             problems = []
         elif path.is_file() and path.suffix.lower() == ".zip":
-            files, problems = read_zip(path.name, path.read_bytes())
+            files, problems = read_zip(path.name, path)
         else:
             raise CommandError(f"{source} is neither a directory nor a .zip file")
         if problems:
