@@ -43,6 +43,7 @@ def test_the_api_docs_page_has_no_inline_script_or_style(client, admin_user):
     assert '<script src="/api/docs/?script="></script>' in html
     assert (script.status_code, script["Content-Type"]) == (200, "application/javascript")
     assert "SwaggerUIBundle" in script.content.decode()
+    assert '"validatorUrl": null' in script.content.decode()  # no badge fetched from an outside validator
 
 
 @pytest.mark.parametrize("path", ["/api/accounts/", "/api/accounts/A-OWN/", "/api/accounts/NOPE/", "/api/nothing/",
