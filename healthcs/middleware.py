@@ -32,6 +32,13 @@ class NoStoreMiddleware:
         return response
 
 
+def start_idle_clock(sender, request: HttpRequest, user, **kwargs) -> None:
+    """On log-in (Django's user_logged_in): the idle clock starts with the session Django saves anyway, so
+    the first request after it need not write the session again."""
+    if hasattr(request, "session"):
+        request.session[IdleSessionTimeoutMiddleware.LAST_ACTIVITY] = int(time.time())
+
+
 class IdleSessionTimeoutMiddleware:
     """Log out a user whose last request is more than SESSION_IDLE_TIMEOUT_MINUTES old. Each request
     counts as activity; the session (and its cookie's expiry) is saved again at most once a minute, not
