@@ -63,9 +63,9 @@ class IdleSessionTimeoutMiddleware:
 
 
 class FriendlyErrorsMiddleware:
-    """With DEBUG on, Django answers a missing page, a refusal or a crash with its debug pages; people
-    get the friendly 403/404/500 pages (or the API's JSON) in every mode. With DEBUG off Django already
-    calls the handlers of healthcs/urls.py, and this does nothing."""
+    """With DEBUG on, Django answers a missing page or a crash with its debug pages (a failed CSRF check:
+    see CSRF_FAILURE_VIEW); people get the friendly 404/500 pages (or the API's JSON) in every mode. With
+    DEBUG off Django already calls the handlers of healthcs/urls.py, and this does nothing."""
 
     def __init__(self, get_response: Handler):
         self.get_response = get_response
@@ -83,8 +83,8 @@ class FriendlyErrorsMiddleware:
             return None
         if isinstance(exception, Http404):
             return errors.page_not_found(request, exception)
-        if isinstance(exception, PermissionDenied):
-            return errors.permission_denied(request, exception)
+        if isinstance(exception, PermissionDenied):  # Django calls handler403 in every mode
+            return None
         # A crash: what Django does with DEBUG off (tell listeners such as the test client, log the
         # traceback), with the friendly page instead of the debug one.
         signals.got_request_exception.send(sender=None, request=request)

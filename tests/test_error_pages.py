@@ -92,22 +92,41 @@ def test_the_favicon_is_served(client):
 
 
 @pytest.mark.parametrize("debug", [True, False])
-def test_a_404_is_logged_once_without_a_traceback(client, csm, caplog, debug):
+def test_a_4xx_is_logged_once_without_a_traceback(client, csm, caplog, debug):
     client.force_login(csm)
     caplog.set_level(logging.INFO)
     with override_settings(DEBUG=debug):
         client.get(reverse("account_detail", args=["NOPE"]))
         client.get("/no-such-page/")
+        client.get(reverse("import_upload"))  # Django attaches the PermissionDenied: a traceback
 
     records = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [(r.name, r.levelname, r.getMessage(), r.exc_info) for r in records] == [
         ("django.request", "WARNING", "Not Found: /accounts/NOPE/", None),
         ("django.request", "WARNING", "Not Found: /no-such-page/", None),
+        ("django.request", "WARNING", "Forbidden (Permission denied): /import/", None),
     ]
+    assert [handlers_printing(r) for r in records] == [1, 1, 1]
 
 
-def test_django_log_records_reach_one_handler_only():
-    """Django's own "django" logger would print each record itself and again through the root handler."""
-    assert logging.getLogger("django").handlers == []
-    assert logging.getLogger("django.request").handlers == []
-    assert len(logging.getLogger().handlers) >= 1
+def handlers_printing(record: logging.LogRecord) -> int:
+    """How many handlers would write the record: those of its logger and of each one it propagates to
+    (pytest's own capturing handlers aside)."""
+    count, logger = 0, logging.getLogger(record.name)
+    while logger is not None:
+        count += sum(1 for h in logger.handlers if record.levelno >= h.level and h.filter(record)
+                     and not type(h).__module__.startswith("_pytest"))
+        logger = logger.parent if logger.propagate else None
+    return count
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_5xx_is_printed_once_with_its_traceback(debug):
+    record = logging.getLogger("django.request").makeRecord(
+        "django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s", ("/",), (RuntimeError,
+        RuntimeError("boom"), None), extra={"status_code": 500})
+    with override_settings(DEBUG=debug):
+        assert handlers_printing(record) == 1
+        logging.getLogger("django.request").filter(record)
+
+    assert record.exc_info[0] is RuntimeError
