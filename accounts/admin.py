@@ -2,21 +2,67 @@
 support engineer reaches for. CSMs see only their own accounts' rows here, as in the pages."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest, HttpResponse
 
 from accounts import models as m
-from accounts.audit import audit_record, form_changes
+from accounts.audit import audit_admin_delete, audit_admin_formset, audit_admin_save, audit_password_set
 from accounts.selectors import accounts_for_user, scope_to_user
 
 
+class AuditedAdmin(admin.ModelAdmin):
+    """Every write made through this admin is in the audit log: adds and changes from the form or a
+    changelist row (list_editable rows are saved through save_model too), deletes one by one or selected
+    in bulk, and the rows of inlines."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_admin_save(user=request.user, obj=obj, form=form, change=change)
+
+    def delete_model(self, request, obj):
+        parent = super()
+        audit_admin_delete(user=request.user, objects=[obj], delete=lambda: parent.delete_model(request, obj))
+
+    def delete_queryset(self, request, queryset):
+        parent = super()
+        audit_admin_delete(user=request.user, objects=list(queryset),
+                           delete=lambda: parent.delete_queryset(request, queryset))
+
+    def save_formset(self, request, form, formset, change):
+        parent = super()
+        audit_admin_formset(user=request.user, formset=formset,
+                            save=lambda: parent.save_formset(request, form, formset, change))
+
+
+def _password_set(request: HttpRequest, response: HttpResponse) -> bool:
+    """A password form's answer: a redirect after a POST means the new password was saved."""
+    return request.method == "POST" and response.status_code == 302
+
+
 @admin.register(m.User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "reports_to", "is_staff", "is_active")
     list_filter = ("groups", "is_staff", "is_superuser", "is_active")
     fieldsets = (*BaseUserAdmin.fieldsets, ("Team", {"fields": ("reports_to",)}))
 
+    def user_change_password(self, request, id, form_url=""):
+        """An administrator sets someone's password: recorded (who, whose; never the password)."""
+        response = super().user_change_password(request, id, form_url)
+        if _password_set(request, response):
+            audit_password_set(user=request.user, target=self.get_object(request, unquote(id)))
+        return response
 
-class OwnedByAccountAdmin(admin.ModelAdmin):
+
+def own_password_change(request: HttpRequest) -> HttpResponse:
+    """Admin's "Change password" for one's own password, recorded like an administrator's change."""
+    response = admin.site.password_change(request)
+    if _password_set(request, response):
+        audit_password_set(user=request.user, target=request.user)
+    return response
+
+
+class OwnedByAccountAdmin(AuditedAdmin):
     """Rows of one account: CSMs see the rows of their own accounts only."""
 
     account_path = "account"
@@ -63,16 +109,6 @@ class AccountAdmin(OwnedByAccountAdmin):
     raw_id_fields = ("csm",)
     date_hierarchy = "signup_date"
     inlines = (SubscriptionInline, ContactInline)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if form.changed_data:
-            audit_record(user=request.user, action="changed" if change else "created", obj=obj,
-                         changes=form_changes(form))
-
-    def delete_model(self, request, obj):
-        audit_record(user=request.user, action="deleted", obj=obj)
-        super().delete_model(request, obj)
 
 
 @admin.register(m.Subscription)
@@ -157,7 +193,7 @@ class InvoiceAdmin(OwnedByAccountAdmin):
 
 
 @admin.register(m.ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(AuditedAdmin):
     list_display = ("id", "created_at", "created_by", "source", "status", "seconds")
     list_filter = ("status",)
     search_fields = ("source", "created_by__username")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 
@@ -12,3 +13,8 @@ class AccountsConfig(AppConfig):
 
         # Permissions only exist after migrate has run, so the role groups are kept in step here.
         post_migrate.connect(ensure_role_groups, dispatch_uid="healthcs-role-groups")
+        # The idle-session timeout's clock starts at log-in (healthcs.middleware); the log-in's own session
+        # save carries it, and Django offers no other hook into every way of logging in.
+        from healthcs.middleware import start_idle_clock
+
+        user_logged_in.connect(start_idle_clock, dispatch_uid="healthcs-idle-clock")

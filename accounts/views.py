@@ -3,7 +3,6 @@
 import datetime as dt
 from pathlib import Path
 
-import pandas as pd
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -43,8 +42,7 @@ from scoring.dashboards import (
     renewals_ahead,
     team_view,
 )
-from scoring.exports import COLUMNS as EXPORT_COLUMNS
-from scoring.exports import write_risk_csv
+from scoring.exports import account_list_export
 from scoring.models import AlertStatus
 from scoring.outreach import next_best_actions, outreach_drafts
 from scoring.selectors import fired_rule_rows, latest_snapshot, measure_rows, open_alerts_for_user
@@ -125,28 +123,16 @@ def _filter_choices(user) -> dict[str, list]:
 def account_export(request: HttpRequest) -> HttpResponse:
     """The list as filtered, as CSV with SPEC §2e's columns (one row per account, latest scores); a filter
     that cannot be read is a 400 naming it (a file without that filter would look like the one asked for)."""
-    _, filtered = _filtered_accounts(request)
+    params, filtered = _filtered_accounts(request)
     if filtered.problems:
         lines = [f"{name}: {message}" for name, message in filtered.problems.items()]
         return HttpResponseBadRequest("\n".join(["The export was not made:", *lines]),
                                       content_type="text/plain; charset=utf-8")
-    rows = pd.DataFrame.from_records(
-        list(filtered.accounts.values_list("external_id", "external_id", "name", "plan_tier", *EXPORT_SCORES)),
-        columns=["customer_id", "account_id", "account_name", "plan_tier", *EXPORT_SCORES])
-    rows["arr"] = pd.to_numeric(rows["arr"]).fillna(0.0).astype("float64")
-    for column in ("usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d",
-                   "risk_score"):  # whole numbers, or empty for an account not scored yet
-        rows[column] = pd.Series([None if pd.isna(v) else int(v) for v in rows[column]], dtype=object)
-    rows["health_score"] = pd.to_numeric(rows["health_score"]).astype("float64")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="accounts-{latest_as_of() or "unscored"}.csv"'
-    write_risk_csv(rows[list(EXPORT_COLUMNS)], response)
+    account_list_export(user=request.user, accounts=filtered.accounts,
+                        filters={name: value for name, value in params.items() if value}, out=response)
     return response
-
-
-EXPORT_SCORES = ("arr", "usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d",
-                 "churn_intent_30d", "risk_score", "risk_level", "top_reasons", "recommended_actions",
-                 "health_score", "health_tier")
 
 
 @login_required

@@ -3,17 +3,17 @@ opportunities (CSMs see their own accounts' rows)."""
 
 from django.contrib import admin
 
-from accounts.admin import OwnedByAccountAdmin
+from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
 from expansion.models import AdvancedFeature, ExpansionSignal, Opportunity, PlanLimit, StageChange
 
 
 @admin.register(PlanLimit)
-class PlanLimitAdmin(admin.ModelAdmin):
+class PlanLimitAdmin(AuditedAdmin):
     list_display = ("plan_tier", "monthly_uses_per_seat")
 
 
 @admin.register(AdvancedFeature)
-class AdvancedFeatureAdmin(admin.ModelAdmin):
+class AdvancedFeatureAdmin(AuditedAdmin):
     list_display = ("name",)
     search_fields = ("name",)
 

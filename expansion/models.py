@@ -100,6 +100,7 @@ class Opportunity(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "opportunities"
         ordering = ["expected_close", "-amount", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(probability__gte=0, probability__lte=100),

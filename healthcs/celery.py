@@ -8,6 +8,11 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from kombu.exceptions import OperationalError as BrokerOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthcs.settings")
 
@@ -45,3 +50,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=15),
     },
 }
+
+# Errors worth another try: the database or the broker briefly unreachable (a restart, a failover, the
+# network; PostgreSQL's deadlock and serialisation failures are OperationalErrors too). Anything else (a
+# bug, bad data) would fail again the same way, so it fails the task at once. Python's own ConnectionError
+# is not among them: psycopg, redis-py and kombu raise their own types.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseOperationalError, DatabaseInterfaceError, BrokerOperationalError, RedisConnectionError, RedisTimeoutError)
+# For tasks that retry them: waits of about 5 s, 10 s, 20 s, ... (jittered), at most 5 minutes, 5 retries.
+TRANSIENT_RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 5, "retry_backoff_max": 300,
+                   "retry_jitter": True, "max_retries": 5}

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     "accounts",
     "scoring",
     "interventions",
@@ -51,13 +53,19 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "healthcs.middleware.RefuseNulBytes",
+    "csp.middleware.CSPMiddleware",
+    # Outside everything that may answer with an error, so API errors and refusals are covered too.
+    "healthcs.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "healthcs.middleware.IdleSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside CommonMiddleware (its APPEND_SLASH redirect still sees the 404) and the user's session.
+    "healthcs.middleware.FriendlyErrorsMiddleware",
     # Last, as django-axes asks: it turns lockouts raised by authentication into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -101,11 +109,21 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "email", "first_name", "last_name")}},
+    # The similarity check lets "caseycasey" through for casey (the ratio is only 0.67): refuse any
+    # password that contains the user name or the e-mail's local part.
+    {"NAME": "accounts.passwords.UserNameInPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Idle sessions end: a logged-in user who sends no request for SESSION_IDLE_TIMEOUT_MINUTES is logged
+# out (IdleSessionTimeoutMiddleware); the session cookie and row expire after the same time.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=60)
+if SESSION_IDLE_TIMEOUT_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT_MINUTES must be a whole number of minutes, at least 1.")
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -263,6 +281,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No "valid" badge: Swagger UI would send the schema's address to an outside validator (and the CSP
+    # blocks images from elsewhere anyway).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Security headers; `manage.py check --deploy` is clean with DEBUG off and HTTPS settings on.
@@ -276,12 +297,39 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A failed CSRF check gets the friendly 403 page (Django's own explains CSRF to developers when DEBUG is on).
+CSRF_FAILURE_VIEW = "healthcs.errors.csrf_failure"
 
+# Content-Security-Policy (django-csp): this site's own scripts, styles, images and fonts only. No inline
+# script or style anywhere: the htmx indicator styles live in app.css (htmx is told not to inject them),
+# the API docs load their start-up script from a URL, Chart.js sizes canvases through the CSSOM (which
+# style-src does not govern). `data:` images are Swagger UI's and the admin's small inline SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# One handler, on the root logger. Django's own "django" logger gets no handler of its own (by default
+# it has a console handler when DEBUG is on, and every record was printed twice); a 4xx answer is one
+# warning line without a traceback (healthcs.logs.ClientErrorsWithoutTraceback), a 5xx keeps its trace.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_without_traceback": {"()": "healthcs.logs.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"handlers": [], "filters": ["client_errors_without_traceback"], "propagate": True},
+    },
 }
 
 # Without collectstatic (demo, tests) WhiteNoise serves straight from the app and static folders.

@@ -1,11 +1,16 @@
+"""The site's addresses, and the handlers of 400/403/404/500 (friendly pages, JSON under /api/)."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.templatetags.static import static
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as account_api
 from accounts import views as account_views
+from accounts.admin import own_password_change
 from expansion import api as expansion_api
 from expansion import views as expansion_views
 from healthcs.api import not_found
@@ -17,8 +22,24 @@ from scoring import views as scoring_views
 admin.site.site_header = "HealthCS administration"
 admin.site.site_title = "HealthCS admin"
 
+handler400 = "healthcs.errors.bad_request"
+handler403 = "healthcs.errors.permission_denied"
+handler404 = "healthcs.errors.page_not_found"
+handler500 = "healthcs.errors.server_error"
+
+
+class FaviconView(RedirectView):
+    """Browsers and tools ask for /favicon.ico whatever the page's <link rel="icon"> says."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.svg")
+
+
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", account_views.account_list, name="account_list"),
@@ -59,8 +80,12 @@ urlpatterns = [
     path("api/opportunities/<int:opportunity_id>/", expansion_api.OpportunityDetail.as_view(), name="api_opportunity"),
     path("api/ticket-analysis/", analyzer_views.TicketAnalysis.as_view(), name="api_ticket_analysis"),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
-    # A page for people: without a login it sends them to the login form, like every other page.
-    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="api_schema")), name="api_docs"),
+    # A page for people: without a login it sends them to the login form, like every other page. The split
+    # view loads Swagger UI's start-up script from ?script= instead of inline (Content-Security-Policy).
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(
+        url_name="api_schema", template_name="api/swagger_ui.html")), name="api_docs"),
     re_path(r"^api/(?P<path>.*)$", not_found),
+    # Before admin's own route of the same address: the same page, with the change recorded in the audit log.
+    path("admin/password_change/", admin.site.admin_view(own_password_change)),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.admin import OwnedByAccountAdmin, ReadOnlyAdminMixin
-from accounts.audit import audit_record
+from accounts.audit import audit_admin_delete, audit_record
 from accounts.models import Account
 from accounts.selectors import accounts_for_user
 from interventions.messages import TemplateProblem, account_facts, contact_first_name, render_message
@@ -106,6 +106,12 @@ class PlaybookAdmin(admin.ModelAdmin):
         before = playbook_state(obj.pk)
         audit_record(user=request.user, action="deleted", obj=obj, changes=state_changes(before, {}))
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The changelist's "Delete selected" bypasses delete_model: each playbook is recorded all the same.
+        parent = super()
+        audit_admin_delete(user=request.user, objects=list(queryset),
+                           delete=lambda: parent.delete_queryset(request, queryset))
 
     def has_delete_permission(self, request, obj=None):
         # A playbook that fired is history that effectiveness reads: switch it off instead.

@@ -9,8 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accounts.admin import OwnedByAccountAdmin
-from accounts.audit import audit_record, form_changes
+from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
 from scoring.config import DEFAULT_CONFIG, NOT_AN_OBJECT, ConfigError, validate_config
 from scoring.models import Alert, ConfigStatus, RecomputeBatch, RecomputeRun, ScoringConfig, Snapshot
 from scoring.services import config_activate, config_active, config_draft_create, config_preview
@@ -27,8 +26,7 @@ class ConfigDocumentField(forms.JSONField):
 class ScoringConfigForm(forms.ModelForm):
     data = ConfigDocumentField(
         help_text=ScoringConfig._meta.get_field("data").help_text,
-        widget=forms.Textarea(attrs={"rows": 40, "cols": 100, "class": "vLargeTextField",
-                                     "style": "font-family: monospace"}))
+        widget=forms.Textarea(attrs={"rows": 40, "cols": 100, "class": "vLargeTextField monospace"}))
 
     class Meta:
         model = ScoringConfig
@@ -43,7 +41,7 @@ class ScoringConfigForm(forms.ModelForm):
 
 
 @admin.register(ScoringConfig)
-class ScoringConfigAdmin(admin.ModelAdmin):
+class ScoringConfigAdmin(AuditedAdmin):
     """Editing makes drafts; a draft is previewed, then activated. Active and retired versions are
     read-only (copy one into a new draft to change it)."""
 
@@ -71,12 +69,9 @@ class ScoringConfigAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            if form.changed_data:
-                audit_record(user=request.user, action="changed", obj=obj, changes=form_changes(form))
+            super().save_model(request, obj, form, change)  # recorded by AuditedAdmin
             return
         draft = config_draft_create(user=request.user, data=obj.data, name=obj.name, notes=obj.notes)
-        audit_record(user=request.user, action="created", obj=draft)
         obj.pk, obj.version, obj.status, obj.created_by = draft.pk, draft.version, draft.status, draft.created_by
         obj.created_at = draft.created_at
 
@@ -109,7 +104,6 @@ class ScoringConfigAdmin(admin.ModelAdmin):
                 raise PermissionDenied
             try:
                 config_activate(config=config, user=request.user)
-                audit_record(user=request.user, action="activated", obj=config)
             except ConfigError as error:
                 self.message_user(request, f"Not activated: {error}", messages.ERROR)
             else:
@@ -177,7 +171,7 @@ class RecomputeBatchInline(admin.TabularInline):
 
 
 @admin.register(RecomputeRun)
-class RecomputeRunAdmin(admin.ModelAdmin):
+class RecomputeRunAdmin(AuditedAdmin):
     list_display = ("pk", "as_of", "trigger", "created_by", "status", "batches_done", "batches_total",
                     "accounts_scored", "alerts_opened", "seconds", "started_at")
     list_filter = ("status", "trigger")

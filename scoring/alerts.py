@@ -53,8 +53,12 @@ def critical_drop(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
 
 
 def usage_cliff(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
-    """Usage of the last 3 days at least 50% below the 3 days before, and below the same weekdays a
-    week earlier as well, so an ordinary weekend dip is not a cliff."""
+    """Usage of the last n days (the rule's `days`, 3 by default) at least `drop` below the n days before,
+    and below the same weekdays a week earlier as well, so an ordinary weekend dip is not a cliff. The
+    message and evidence name the configured window. (BookData's columns keep the names last_3, before_3
+    and week_before_3 whatever n is: fetch.usage counts them over the configured n days.)"""
+    days = int(rule.get("days", 3))
+    period = f"{days} day{'s' if days != 1 else ''}"
     usage = data.usage_by_account.reindex(scores.accounts.index).fillna(0)
     keep = 1 - rule["drop"]
     hit = ((usage["before_3"] > 0) & (usage["week_before_3"] > 0)
@@ -62,8 +66,8 @@ def usage_cliff(data: BookData, scores: Scores, rule: dict) -> pd.DataFrame:
     rows = usage[hit]
     return _alerts(
         "usage_cliff", rows,
-        lambda r: f"Usage fell {round(100 * (1 - r.last_3 / r.before_3))}% over the last 3 days",
-        lambda r: {"last_3_days": int(r.last_3), "3_days_before": int(r.before_3),
+        lambda r: f"Usage fell {round(100 * (1 - r.last_3 / r.before_3))}% over the last {period}",
+        lambda r: {f"last_{days}_days": int(r.last_3), f"{days}_days_before": int(r.before_3),
                    "same_days_a_week_earlier": int(r.week_before_3)},
     )
 

@@ -1,14 +1,18 @@
 """The risk export of SPEC §2e: one row per subscription or per account, fixed columns in order.
 
 The command `export_risk` and the at-risk list's CSV download both write through `write_risk_csv`,
-which also neutralises cells a spreadsheet would run as formulas.
+which also neutralises cells a spreadsheet would run as formulas; both are recorded in the audit log
+(who exported which filter, how many rows).
 """
 
 import csv
 from typing import TextIO
 
 import pandas as pd
+from django.db.models import QuerySet
 
+from accounts.audit import audit_export
+from accounts.models import Account, User
 from scoring.calculations import Scores
 
 COLUMNS: tuple[str, ...] = (
@@ -76,3 +80,34 @@ def write_risk_csv(rows: pd.DataFrame, out: TextIO) -> int:
         record["health_tier"] = record["health_tier"] or ""
         writer.writerow([neutralise(v) if isinstance(v, str) else v for v in (record[c] for c in COLUMNS)])
     return len(rows)
+
+
+# The latest scores' fields of the at-risk list's download, as annotated by accounts.filters.with_latest_scores.
+LIST_SCORES = ("arr", "usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d",
+               "churn_intent_30d", "risk_score", "risk_level", "top_reasons", "recommended_actions",
+               "health_score", "health_tier")
+WHOLE_NUMBERS = ("usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d",
+                 "risk_score")
+
+
+def account_list_export(*, user: User, accounts: QuerySet[Account], filters: dict[str, str], out: TextIO) -> int:
+    """The at-risk list as filtered (accounts annotated with their latest scores), one row per account with
+    SPEC §2e's columns; recorded in the audit log with the filters. Returns the number of rows."""
+    rows = pd.DataFrame.from_records(
+        list(accounts.values_list("external_id", "external_id", "name", "plan_tier", *LIST_SCORES)),
+        columns=["customer_id", "account_id", "account_name", "plan_tier", *LIST_SCORES])
+    rows["arr"] = pd.to_numeric(rows["arr"]).fillna(0.0).astype("float64")
+    for column in WHOLE_NUMBERS:  # whole numbers, or empty for an account not scored yet
+        rows[column] = pd.Series([None if pd.isna(v) else int(v) for v in rows[column]], dtype=object)
+    rows["health_score"] = pd.to_numeric(rows["health_score"]).astype("float64")
+    count = write_risk_csv(rows[list(COLUMNS)], out)
+    audit_export(user=user, model=Account, what="Account list CSV", filters=filters, rows=count)
+    return count
+
+
+def risk_export(*, scores: Scores, level: str, out: TextIO, filters: dict[str, str]) -> int:
+    """`export_risk`: the book's rows at the level, written to `out` and recorded in the audit log (no user:
+    an operator ran the command). Returns the number of rows."""
+    count = write_risk_csv(risk_rows(scores, level), out)
+    audit_export(user=None, model=Account, what=f"Risk export per {level}", filters=filters, rows=count)
+    return count

@@ -94,6 +94,7 @@ class RecomputeBatch(models.Model):
     accounts_scored = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name_plural = "recompute batches"
         ordering = ["run", "number"]
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="recompute_batch_unique")]
 

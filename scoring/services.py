@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Account, SupportTicket, Touchpoint, User
 from scoring import alerts as alert_rules
 from scoring.calculations import Scores, score_book
@@ -77,9 +78,11 @@ def config_draft_create(*, user: User | None, data: dict[str, Any] | None = None
     for _ in range(3):
         try:
             with transaction.atomic():
-                return ScoringConfig.objects.create(version=_next_version(), name=name or document.get("name", ""),
-                                                    status=ConfigStatus.DRAFT, data=document, notes=notes,
-                                                    created_by=user)
+                draft = ScoringConfig.objects.create(version=_next_version(), name=name or document.get("name", ""),
+                                                     status=ConfigStatus.DRAFT, data=document, notes=notes,
+                                                     created_by=user)
+                audit_record(user=user, action="created", obj=draft)
+                return draft
         except IntegrityError:  # two drafts took the same version number at once; take the next one
             continue
     raise RuntimeError("could not allocate a configuration version")
@@ -95,11 +98,16 @@ def config_activate(*, config: ScoringConfig, user: User | None) -> ScoringConfi
     problems = validate_config(config.data)
     if problems:
         raise ConfigError(problems)
-    ScoringConfig.objects.select_for_update().filter(status=ConfigStatus.ACTIVE).update(status=ConfigStatus.RETIRED)
+    previous = list(ScoringConfig.objects.select_for_update().filter(status=ConfigStatus.ACTIVE)
+                    .values_list("version", flat=True))
+    ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).update(status=ConfigStatus.RETIRED)
     config.status = ConfigStatus.ACTIVE
     config.activated_at = timezone.now()
     config.activated_by = user
     config.save(update_fields=["status", "activated_at", "activated_by"])
+    # Whoever activates, from admin or `scoring_config import --activate` (no user), is in the audit log.
+    audit_record(user=user, action="activated", obj=config,
+                 changes={"active_version": [previous[0] if previous else None, config.version]})
     return config
 
 

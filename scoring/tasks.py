@@ -8,6 +8,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
+from healthcs.celery import TRANSIENT_ERRORS, TRANSIENT_RETRY
 from scoring.models import RecomputeRun
 from scoring.services import recompute_batch, recompute_run_create, recompute_run_fail, recompute_runs_expire
 
@@ -34,12 +35,19 @@ def recompute_all(as_of: str | None = None, trigger: str = "schedule", user_id: 
     return recompute_start(as_of=day, trigger=trigger, user=user).pk
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
-def recompute_one_batch(batch_id: int, run_id: int) -> bool:
-    """Score one batch (idempotent: a batch already done is skipped); a failure fails the run."""
+@shared_task(bind=True, acks_late=True, **TRANSIENT_RETRY)
+def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
+    """Score one batch (idempotent: a batch already done is skipped). A transient error (database or
+    broker unreachable) is retried with backoff while the run stays running; any other error, or the
+    last retry's, fails the run (it must not stay "running" forever) and is re-raised."""
     try:
         finished = recompute_batch(batch_id=batch_id)
-    except Exception as error:  # the run must not stay "running" forever; the error is re-raised
+    except TRANSIENT_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            recompute_run_fail(run_id=run_id, error=f"{type(error).__name__} after {self.max_retries} retries: "
+                                                    f"{error}")
+        raise  # autoretry_for schedules the next try
+    except Exception as error:
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
     if finished:  # the run's last batch: planner statistics, the day's signals, then its playbooks (idempotent)
@@ -59,7 +67,7 @@ def expire_stale_recomputes() -> int:
     return recompute_runs_expire()
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+@shared_task(acks_late=True, **TRANSIENT_RETRY)
 def analyse_text_batch(model_label: str, ids: list[int]) -> int:
     """Read one batch of waiting texts (idempotent: rows read meanwhile are skipped)."""
     from scoring.text_analysis import analyse_batch

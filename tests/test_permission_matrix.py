@@ -23,7 +23,7 @@ NAMED = {
     "api_account_history": "api", "api_schema": "api", "api_docs": "page", "login": "public", "logout": "post",
     "pipeline": "page", "pipeline_forecast": "page", "opportunity_move": "post", "opportunity_edit": "post",
     "opportunity_add": "post", "signal_convert": "post", "signal_dismiss": "post", "api_opportunities": "api",
-    "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post",
+    "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post", "favicon": "public",
     "account_timeline": "page", "queue_counts": "page", "next_best_action": "post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API

@@ -6,6 +6,7 @@ Accounts get steady daily usage unless a test says otherwise, so that only the s
 can raise an alert.
 """
 
+import copy
 import datetime as dt
 
 import numpy as np
@@ -17,7 +18,7 @@ from accounts.models import ContactRole, Direction, InvoiceStatus, Subscription,
 from scoring.alerts import alert_resolve, critical_drop, usage_cliff
 from scoring.calculations import Scores
 from scoring.models import Alert, AlertStatus, RecomputeRun, Snapshot
-from scoring.services import recompute_scores
+from scoring.services import config_active, config_import, recompute_scores
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -127,6 +128,33 @@ def test_usage_falling_by_90_percent_over_3_days_is_a_usage_cliff(db):
     raised = alert("A-1", "usage_cliff")
     assert raised.message == "Usage fell 90% over the last 3 days"
     assert raised.evidence == {"last_3_days": 30, "3_days_before": 300, "same_days_a_week_earlier": 300}
+
+
+def test_the_usage_cliff_message_names_the_configured_window(db):
+    document = copy.deepcopy(config_active().data)
+    document["alerts"]["usage_cliff"]["days"] = 7
+    config_import(data=document, user=None, activate=True)
+    subscription = customer("A-1", steady_usage=False)
+    usage(subscription, daily(60, 7, 100) | daily(6, 0, 10))
+
+    recompute_scores(as_of=AS_OF)
+
+    raised = alert("A-1", "usage_cliff")
+    assert raised.message == "Usage fell 90% over the last 7 days"
+    assert raised.evidence == {"last_7_days": 70, "7_days_before": 700, "same_days_a_week_earlier": 700}
+
+
+def test_a_one_day_window_is_named_in_the_singular():
+    usage_by_account = pd.DataFrame({"last_3": [10], "before_3": [100], "week_before_3": [100], "active_days": [31]},
+                                    index=pd.Index([21], name="account_id"))
+    data = type("Data", (), {"usage_by_account": usage_by_account})()
+    scores = Scores(subscriptions=pd.DataFrame(), accounts=pd.DataFrame(index=[21]))
+
+    found = usage_cliff(data, scores, {"drop": 0.5, "days": 1})
+
+    assert found[["message", "evidence"]].to_dict("records") == [
+        {"message": "Usage fell 90% over the last 1 day",
+         "evidence": {"last_1_days": 10, "1_days_before": 100, "same_days_a_week_earlier": 100}}]
 
 
 def test_a_weekend_dip_is_not_a_usage_cliff(db):

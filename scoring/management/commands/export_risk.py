@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.config import ConfigError, parse_config
-from scoring.exports import LEVELS, risk_rows, write_risk_csv
+from scoring.exports import LEVELS, risk_export
 from scoring.services import config_active, score_range
 
 
@@ -38,10 +38,10 @@ class Command(BaseCommand):
         else:
             parsed = parse_config(config_active().data)
         scores, _ = score_range(as_of=as_of, config=parsed)
-        rows = risk_rows(scores, level)
+        filters = {"as_of": as_of.isoformat(), "level": level, "config": config or "active"}
         try:
             with open(output, "w", newline="", encoding="utf-8") as out:
-                count = write_risk_csv(rows, out)
+                count = risk_export(scores=scores, level=level, out=out, filters=filters)
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error}") from error
         self.stdout.write(f"Wrote {count} {level} rows as of {as_of} to {output}")
