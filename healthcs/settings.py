@@ -52,10 +52,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "healthcs.middleware.RefuseNulBytes",
     "csp.middleware.CSPMiddleware",
     # Outside everything that may answer with an error, so API errors and refusals are covered too.
     "healthcs.middleware.NoStoreMiddleware",
+    "healthcs.middleware.RefuseNulBytes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
