@@ -13,3 +13,11 @@ def person(user, nobody: str = "—") -> str:
     if not user:
         return nobody
     return user.get_full_name() or user.username
+
+
+@register.filter
+def person_email(user, nobody: str = "—") -> str:
+    """The user's e-mail address (their user name when it has none); `nobody` when there is no user."""
+    if not user:
+        return nobody
+    return user.email or user.username
