@@ -18,8 +18,8 @@ class InvalidTemplateVariable(Exception):
     """A template variable of this project did not resolve."""
 
 
-def _rendering_node():
-    """The template node being rendered by the caller's caller (the one whose variable did not resolve)."""
+def _rendering_node() -> Node | None:
+    """The innermost template node being rendered (the one whose variable did not resolve)."""
     frame = sys._getframe(2)
     while frame is not None:
         node = frame.f_locals.get("self")
@@ -29,7 +29,7 @@ def _rendering_node():
     return None
 
 
-def _is_ours(node) -> bool:
+def _is_ours(node: Node) -> bool:
     name = str(getattr(getattr(node, "origin", None), "name", "") or "")
     return name.startswith(str(PROJECT_DIR)) and "site-packages" not in name
 

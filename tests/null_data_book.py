@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import models as m
 from accounts.audit import audit_record
-from expansion.models import ExpansionSignal, Opportunity
+from expansion.models import AdvancedFeature, ExpansionSignal, Opportunity, PlanLimit
 from expansion.services import opportunity_create, opportunity_update
 from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Notification, Playbook, PlaybookStep, Task
@@ -164,6 +164,9 @@ def build_book() -> Book:
     CrontabSchedule.objects.create(minute="0", hour="6")
     SolarSchedule.objects.create(event="sunrise", latitude=Decimal("48.1"), longitude=Decimal("11.6"))
     _axes_rows()
+    # Installed by migrations, gone after a transactional test's flush: the admin sweep needs one of each.
+    PlanLimit.objects.get_or_create(plan_tier="Pro", defaults={"monthly_uses_per_seat": 100})
+    AdvancedFeature.objects.get_or_create(name="api")
 
     ids = {
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,
