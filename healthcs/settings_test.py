@@ -16,3 +16,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# A variable of HealthCS's own templates that does not resolve raises in every test (see the module).
+from healthcs.strict_templates import RaiseOnInvalid  # noqa: E402
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = RaiseOnInvalid()  # noqa: F405
