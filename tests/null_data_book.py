@@ -26,9 +26,11 @@ from expansion.models import AdvancedFeature, ExpansionSignal, Opportunity, Plan
 from expansion.services import opportunity_create, opportunity_update
 from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Notification, Playbook, PlaybookStep, Task
-from interventions.services import outcome_log
+from interventions.services import next_best_action_set, outcome_log
 from scoring.alerts import alert_resolve
 from scoring.models import Alert
+from scoring.outreach import next_best_actions
+from scoring.selectors import latest_snapshot
 from scoring.services import recompute_run_create, recompute_scores
 from tests.factories import (
     AccountFactory,
@@ -129,6 +131,8 @@ def build_book() -> Book:
     intervention = task.intervention
     outcome_log(account=accounts["A-NORMAL"], user=casey, kind="contacted", note="", intervention=intervention)
     outcome_log(account=accounts["A-NOCSM"], user=users["manager"], kind="no_response")
+    checklist = [step.action for step in next_best_actions(latest_snapshot(accounts["A-NORMAL"]))]
+    next_best_action_set(account=accounts["A-NORMAL"], user=casey, action=checklist[0], done=True, allowed=checklist)
     Notification.objects.create(user=casey, account=accounts["A-NORMAL"], task=task, message="Escalated: call")
     Notification.objects.create(user=users["manager"], account=accounts["A-NOCSM"], task=None, message="Escalated")
 

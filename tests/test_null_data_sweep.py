@@ -106,15 +106,17 @@ SWEEP: dict[str, list[Visit]] = {
     "account_detail": [*account_visits("account_detail"),
                        page(lambda b: reverse("account_detail", args=["A-NORMAL"]) + "?timeline=2")],
     "import_upload": [page(named("import_upload"), csm=403),
-                      # An empty upload form is refused with its message (the status is the import helper's).
-                      page(named("import_upload"), csm=403, manager=200, method="post")],
+                      # An empty upload form is refused with its message.
+                      page(named("import_upload"), csm=403, manager=400, method="post")],
     "import_detail": [page(named("import_detail", "import_failed"), csm=403),
                       page(named("import_detail", "import_queued"), csm=403, htmx=True)],
     "executive": [page(named("executive"))],
     "insights": [page(named("insights"))],
     "outcome_log": [
-        *[v for v in account_visits("outcome_log", csm_ok=302, manager=302, method="post")
+        # Without JavaScript an empty form is shown again with its problem (400); a whole one goes back (302).
+        *[v for v in account_visits("outcome_log", csm_ok=400, manager=400, method="post")
           if v.label in ("A-NORMAL", "A-NOCSM", "A-FOREIGN")],
+        page(named("outcome_log", "A-NORMAL"), csm=302, manager=302, method="post", data={"kind": "contacted"}),
         page(named("outcome_log", "A-NORMAL"), csm=200, manager=200, method="post", htmx=True),
         page(named("outcome_log", "A-NORMAL"), csm=200, manager=200, method="post", htmx=True,
              data={"task": "task", "kind": "contacted"}),
@@ -136,7 +138,7 @@ SWEEP: dict[str, list[Visit]] = {
                  Visit(lambda b: reverse("pipeline") + "?add=A-NORMAL", {"anonymous": LOGIN, "manager": 200,
                                                                           "csm": 200}, label="add-form")],
     "pipeline_forecast": [page(named("pipeline_forecast"), csm=403)],
-    "opportunity_move": [page(named("opportunity_move", "opportunity"), manager=302, csm=302, method="post"),
+    "opportunity_move": [page(named("opportunity_move", "opportunity"), manager=400, csm=400, method="post"),
                          page(named("opportunity_move", "unowned_opportunity"), csm=404, method="post", htmx=True)],
     "opportunity_edit": [page(named("opportunity_edit", "opportunity"), manager=302, csm=302, method="post"),
                          page(named("opportunity_edit", "unowned_opportunity"), csm=404, method="post", htmx=True,
@@ -174,10 +176,23 @@ SWEEP: dict[str, list[Visit]] = {
     "api_opportunity": [api(named("api_opportunity", "unowned_opportunity"), csm=404),
                         # Nothing to change: refused with the reason.
                         api(named("api_opportunity", "opportunity"), method="patch", manager=400, csm=400)],
-    "api_ticket_analysis": [api(named("api_ticket_analysis"), method="post", manager=400, csm=400),
+    # The endpoint reads JSON only: a form-encoded body is refused as such.
+    "api_ticket_analysis": [api(named("api_ticket_analysis"), method="post", manager=415, csm=415),
                             api(named("api_ticket_analysis"), manager=405, csm=405)],
     "api_schema": [api(named("api_schema"))],
+    "favicon": [page(named("favicon"), anonymous=301, manager=301, csm=301)],
+    "account_timeline": [*account_visits("account_timeline", htmx=True),
+                         # Without JavaScript the fragment's address sends people to the account's page.
+                         page(named("account_timeline", "A-NORMAL"), csm=302, manager=302)],
+    "queue_counts": [page(named("queue_counts"), htmx=True), page(named("queue_counts"), csm=302, manager=302)],
+    "next_best_action": [page(named("next_best_action", "A-NORMAL"), csm=400, manager=400, method="post"),
+                         page(named("next_best_action", "A-NOCSM"), csm=404, manager=200, method="post", htmx=True,
+                              data={"action": "Not on the checklist", "done": "on"})],
     "api_docs": [page(named("api_docs"))],
+    # The admin's own password form (audited): staff only, anonymous visitors go to the admin's login.
+    "admin/password_change/": [page(lambda b: "/admin/password_change/", anonymous=302),
+                               page(lambda b: "/admin/password_change/", anonymous=302, manager=200, csm=200,
+                                    method="post")],
     "^api/(?P<path>.*)$": [api(lambda b: "/api/nothing-here/", anonymous=404, manager=404, csm=404)],
 }
 
