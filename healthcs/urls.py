@@ -29,6 +29,7 @@ urlpatterns = [
     path("executive/", scoring_views.executive, name="executive"),
     path("insights/", scoring_views.insights, name="insights"),
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
+    path("tasks/", intervention_views.task_list_view, name="task_list"),
     path("tasks/<int:task_id>/done/", intervention_views.task_done_view, name="task_done"),
     path("tasks/<int:task_id>/snooze/", intervention_views.task_snooze_view, name="task_snooze"),
     path("notifications/read/", intervention_views.notifications_read_view, name="notifications_read"),
