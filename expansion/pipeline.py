@@ -42,6 +42,10 @@ COLUMN_PAGE = 25  # cards a column shows at first, and how many more each "show 
 # first, undated last), then the largest amount.
 COLUMN_ORDER = [F("closed_at").desc(nulls_last=True), F("expected_close").asc(nulls_last=True), F("amount").desc(),
                 F("id").asc()]
+# What a card shows of its opportunity, account and owner (the accounts' other columns stay in the database).
+CARD_FIELDS = ("title", "stage", "amount", "probability", "probability_edited", "expected_close", "closed_at",
+               "next_step", "notes", "lost_reason", "account__name", "account__external_id", "owner__first_name",
+               "owner__last_name", "owner__username")
 RECENTLY_CLOSED_DAYS = 90  # won and lost cards stay on the board this long after closing
 RECENT_WIN_RATE_DAYS = 90
 STAGE_ORDER: list[str] = list(Stage.values)
@@ -220,7 +224,7 @@ def pipeline_board(user: User, params: dict[str, str], now: dt.datetime | None =
     by_stage: dict[str, list[Card]] = {stage: [] for stage in STAGE_ORDER}
     first = (shown.annotate(position=Window(RowNumber(), partition_by=F("stage"), order_by=COLUMN_ORDER))
              .filter(position__lte=per_column))
-    for opportunity in first.select_related("account", "owner").order_by("position"):
+    for opportunity in first.select_related("account", "owner").only(*CARD_FIELDS).order_by("position"):
         by_stage[opportunity.stage].append(Card(opportunity))
     columns = [Column(stage=Stage(stage), cards=by_stage[stage], totals=totals[stage]) for stage in STAGE_ORDER]
     return Board(columns=columns, filters={name: params.get(name, "") for name in BOARD_FILTERS}, problems=problems)
@@ -232,8 +236,8 @@ def board_column(user: User, params: dict[str, str], stage: Stage, offset: int, 
     column's totals: what its "show more" fetches (two queries)."""
     shown, _ = board_opportunities(user, params, now)
     shown = shown.filter(stage=stage)
-    cards = [Card(opportunity) for opportunity in
-             shown.select_related("account", "owner").order_by(*COLUMN_ORDER)[offset:offset + per_column]]
+    cards = [Card(opportunity) for opportunity in shown.select_related("account", "owner").only(*CARD_FIELDS)
+             .order_by(*COLUMN_ORDER)[offset:offset + per_column]]
     return Column(stage=stage, cards=cards, totals=stage_totals(shown)[stage], offset=offset)
 
 
