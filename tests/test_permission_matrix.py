@@ -24,6 +24,7 @@ NAMED = {
     "pipeline": "page", "pipeline_forecast": "page", "opportunity_move": "post", "opportunity_edit": "post",
     "opportunity_add": "post", "signal_convert": "post", "signal_dismiss": "post", "api_opportunities": "api",
     "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post",
+    "opportunity": "page", "pipeline_column": "page", "task_list": "page",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -49,7 +50,8 @@ def test_every_named_address_is_in_the_matrix():
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind in ("page", "api")])
 def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_account):
     args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
-            "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1]}.get(name, [])
+            "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
+            "pipeline_column": ["identified"]}.get(name, [])
     url = reverse(name, args=args)
 
     response = client.get(url)
