@@ -225,6 +225,19 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) used so far by gunicorn's processes (its process group), from /proc."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == server.pid:  # its process group: gunicorn was started as a session leader
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 # The run -----------------------------------------------------------------------------------------------
 
 @dataclass
@@ -333,7 +346,7 @@ def percentile(values: list[float], p: int) -> float:
 
 
 def report(results: Results, elapsed: float, load_start: tuple[float, ...], load_end: tuple[float, ...],
-           users: int, think: tuple[float, float], workers: int, threads: int) -> bool:
+           users: int, think: tuple[float, float], workers: int, threads: int, server_cpu: float) -> bool:
     """Print the table and the verdict; True when the budget holds."""
     samples = results.samples
     if not samples:
@@ -374,6 +387,8 @@ def report(results: Results, elapsed: float, load_start: tuple[float, ...], load
     print(f"\n{users} users ({users // MANAGER_EVERY} managers), "
           f"{elapsed:.1f} s, {len(samples) / elapsed:.1f} requests/s, think time {think[0]:g}-{think[1]:g} s; "
           f"gunicorn gthread {workers} workers x {threads} threads on {os.cpu_count()} cores")
+    print(f"the server used {server_cpu:.1f} s of CPU ({server_cpu / elapsed:.2f} of the {os.cpu_count()} cores, "
+          f"{1000 * server_cpu / len(samples):.0f} ms per request; the database's work is not counted)")
     print(f"load average (1, 5, 15 min) at the start {', '.join(f'{x:.2f}' for x in load_start)}; "
           f"at the end {', '.join(f'{x:.2f}' for x in load_end)}")
     print(f"budget: p95 <= {BUDGET_P95_MS:.0f} ms overall and per page, no errors, every body under "
@@ -411,14 +426,14 @@ def main() -> None:
     server = start_server(port, args.workers, args.threads, log_path)
     try:
         warm_up(users, port, args.workers, args.threads)
-        load_start = os.getloadavg()
+        load_start, cpu_start = os.getloadavg(), server_cpu_seconds(server)
         results, elapsed = measure(users, port, args.duration, tuple(args.think), args.seed)
-        load_end = os.getloadavg()
+        load_end, server_cpu = os.getloadavg(), server_cpu_seconds(server) - cpu_start
     finally:
         stop_server(server)
         end_sessions(users)
     passes = report(results, elapsed, load_start, load_end, args.users, tuple(args.think), args.workers,
-                    args.threads)
+                    args.threads, server_cpu)
     if not passes:
         sys.exit(1)
 
