@@ -24,8 +24,9 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -37,6 +38,15 @@ from expansion.models import CLOSED_STAGES, OPEN_STAGES, ExpansionSignal, Opport
 from healthcs.inputs import form_problems
 
 BOARD_FILTERS = ("owner", "segment", "close_month")
+COLUMN_PAGE = 25  # cards a column shows at first, and how many more each "show more" adds
+# A column's order: the latest closes first in won and lost; open stages by expected close (the soonest
+# first, undated last), then the largest amount.
+COLUMN_ORDER = [F("closed_at").desc(nulls_last=True), F("expected_close").asc(nulls_last=True), F("amount").desc(),
+                F("id").asc()]
+# What a card shows of its opportunity, account and owner (the accounts' other columns stay in the database).
+CARD_FIELDS = ("title", "stage", "amount", "probability", "probability_edited", "expected_close", "closed_at",
+               "next_step", "notes", "lost_reason", "account__name", "account__external_id", "owner__first_name",
+               "owner__last_name", "owner__username")
 RECENTLY_CLOSED_DAYS = 90  # won and lost cards stay on the board this long after closing
 RECENT_WIN_RATE_DAYS = 90
 STAGE_ORDER: list[str] = list(Stage.values)
@@ -114,13 +124,32 @@ def edit_values(opportunity: Opportunity) -> dict[str, str]:
 
 @dataclass
 class Column:
+    """A stage's column: its totals over every card, and the cards shown, from `offset` on (the board
+    shows the first COLUMN_PAGE; "show more" fetches the next ones)."""
+
     stage: Stage
     cards: list[Card]
     totals: Totals
+    offset: int = 0
 
     @property
     def label(self) -> str:
         return self.stage.label
+
+    @property
+    def shown_to(self) -> int:
+        """How many of the column's cards are shown up to the last one here."""
+        return self.offset + len(self.cards)
+
+    @property
+    def remaining(self) -> int:
+        """Cards of the column after the last one shown."""
+        return max(0, self.totals.count - self.shown_to)
+
+    @property
+    def next_page(self) -> int:
+        """How many more the column's "show more" fetches."""
+        return min(COLUMN_PAGE, self.remaining)
 
 
 @dataclass
@@ -167,17 +196,30 @@ def stage_totals(queryset: QuerySet[Opportunity]) -> dict[str, Totals]:
     return {stage: found.get(stage, Totals()) for stage in STAGE_ORDER}
 
 
-def pipeline_board(user: User, params: dict[str, str], now: dt.datetime | None = None) -> Board:
-    """The board: one column per stage with its cards and totals (two queries)."""
+def pipeline_board(user: User, params: dict[str, str], now: dt.datetime | None = None,
+                   per_column: int = COLUMN_PAGE) -> Board:
+    """The board: one column per stage with its totals and its first `per_column` cards (two queries,
+    however many opportunities there are: the page stays light, the rest is fetched on demand)."""
     shown, problems = board_opportunities(user, params, now)
     totals = stage_totals(shown)
     by_stage: dict[str, list[Card]] = {stage: [] for stage in STAGE_ORDER}
-    for opportunity in shown.select_related("account", "owner"):
+    first = (shown.annotate(position=Window(RowNumber(), partition_by=F("stage"), order_by=COLUMN_ORDER))
+             .filter(position__lte=per_column))
+    for opportunity in first.select_related("account", "owner").only(*CARD_FIELDS).order_by("position"):
         by_stage[opportunity.stage].append(Card(opportunity))
-    for stage in CLOSED_STAGES:  # the latest closes first
-        by_stage[stage].sort(key=lambda card: card.opportunity.closed_at, reverse=True)
     columns = [Column(stage=Stage(stage), cards=by_stage[stage], totals=totals[stage]) for stage in STAGE_ORDER]
     return Board(columns=columns, filters={name: params.get(name, "") for name in BOARD_FILTERS}, problems=problems)
+
+
+def board_column(user: User, params: dict[str, str], stage: Stage, offset: int, now: dt.datetime | None = None,
+                 per_column: int = COLUMN_PAGE) -> Column:
+    """One column's cards from `offset` on (at most `per_column`), in the board's order, with the
+    column's totals: what its "show more" fetches (two queries)."""
+    shown, _ = board_opportunities(user, params, now)
+    shown = shown.filter(stage=stage)
+    cards = [Card(opportunity) for opportunity in shown.select_related("account", "owner").only(*CARD_FIELDS)
+             .order_by(*COLUMN_ORDER)[offset:offset + per_column]]
+    return Column(stage=stage, cards=cards, totals=stage_totals(shown)[stage], offset=offset)
 
 
 def board_totals(user: User, params: dict[str, str], now: dt.datetime | None = None) -> list[Column]:

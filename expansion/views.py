@@ -6,14 +6,15 @@ Every action goes through the pipeline's services, which read each value with th
 (expansion.forms): a refused value or a broken rule is shown where the user acted, with what they typed
 (HTTP 400 without JavaScript), and nothing is changed."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Segment
 from accounts.selectors import accounts_for_user, get_account_for_user
@@ -24,13 +25,14 @@ from expansion.pipeline import (
     Board,
     Card,
     assignable_owners,
+    board_column,
     board_params,
     board_totals,
     forecast,
     open_signals,
     pipeline_board,
 )
-from expansion.selectors import get_opportunity_for_user, get_signal_for_user
+from expansion.selectors import accounts_to_add, clean_account_query, get_opportunity_for_user, get_signal_for_user
 from expansion.services import (
     OpportunityProblem,
     opportunity_create,
@@ -46,6 +48,17 @@ ADD_FIELDS = ("title", "amount", "expected_close", "next_step")
 CHANGED = "pipelineChanged"  # the HX-Trigger event sent after every change
 
 
+class ColumnPageForm(forms.Form):
+    """Which column's cards "show more" asks for, and from which card on."""
+
+    stage = forms.ChoiceField(choices=Stage.choices, error_messages={
+        "invalid_choice": f"'%(value)s' is not a stage; use one of: {', '.join(Stage.values)}."})
+    offset = forms.IntegerField(min_value=0, max_value=1_000_000, error_messages={
+        "invalid": "The offset must be a whole number of cards, 0 or more.",
+        "min_value": "The offset must be a whole number of cards, 0 or more.",
+        "max_value": "The offset must be at most 1,000,000 cards."})
+
+
 def _links(request: HttpRequest) -> dict:
     """The board's filters in use and the addresses built from them: the cards' forms post to
     `<action>{board_query}` so the board comes back filtered as it was, and plain forms return to
@@ -53,7 +66,8 @@ def _links(request: HttpRequest) -> dict:
     kept = QueryDict(mutable=True)
     kept.update({name: value for name, value in board_params(request.GET).items() if value})
     board_query = f"?{kept.urlencode()}" if kept else ""
-    return {"kept": kept, "board_query": board_query, "board_url": reverse("pipeline") + board_query}
+    return {"kept": kept, "board_query": board_query, "board_url": reverse("pipeline") + board_query,
+            "also_query": f"&{kept.urlencode()}" if kept else ""}
 
 
 def _card_context(request: HttpRequest, card: Card) -> dict:
@@ -73,8 +87,9 @@ def _add_context(request: HttpRequest, account=None, **extra) -> dict:
     the opportunity's fields for that account."""
     context = {**_links(request), "add_account": account, **extra}
     if account is None:
-        context["account_choices"] = list(accounts_for_user(request.user).filter(churned=False)
-                                          .order_by("name").values_list("external_id", "name"))
+        query = request.GET.get("add_q", "")
+        context.update(add_query=clean_account_query(query), add_matches=accounts_to_add(request.user, query),
+                       any_live_account=accounts_for_user(request.user).filter(churned=False).exists())
     return context
 
 
@@ -264,6 +279,37 @@ def signal_dismiss_view(request: HttpRequest, signal_id: int) -> HttpResponse:
         return _signals_response(request, done, board_changed=False)
     messages.success(request, done)
     return redirect_back(request, "pipeline")
+
+
+@login_required
+@require_GET
+def opportunity_view(request: HttpRequest, opportunity_id: int) -> HttpResponse:
+    """One opportunity with its actions and edit form: what a card's "Edit / move" link fetches into the
+    card with HTMX, or opens as a page of its own without JavaScript (its forms return to the board).
+    `?view=card` gives the compact card back (the open card's "Close")."""
+    opportunity = get_opportunity_for_user(request.user, opportunity_id)
+    compact = request.GET.get("view") == "card"
+    context = _card_context(request, Card(opportunity, open_form="" if compact else "edit"))
+    if request.htmx:
+        return render(request, "expansion/_card.html", context)
+    return render(request, "expansion/opportunity.html", context)
+
+
+@login_required
+@require_GET
+def pipeline_column_view(request: HttpRequest, stage: str) -> HttpResponse:
+    """A column's next cards (`?offset=N`, with the board's filters): HTMX puts them in place of the
+    column's "show more"; without JavaScript they are a page of their own with a link to the next."""
+    form = ColumnPageForm({"stage": stage, "offset": request.GET.get("offset", "0")})
+    if not form.is_valid():
+        problems = " ".join(problem for field_problems in form.errors.values() for problem in field_problems)
+        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+    column = board_column(request.user, board_params(request.GET), Stage(form.cleaned_data["stage"]),
+                          form.cleaned_data["offset"])
+    context = {**_links(request), "column": column}
+    if request.htmx:
+        return render(request, "expansion/_column_cards.html", context)
+    return render(request, "expansion/column.html", context)
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Reads of the interventions app, scoped to what the user may see (accounts.selectors decides that)."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -20,7 +20,8 @@ from interventions.models import (
 )
 
 UPCOMING_DAYS = 7
-QUEUE_LIMIT = 50
+QUEUE_PAGE = 10  # tasks each list of My queue shows at first, and how many more each "show more" adds
+QUEUE_LISTS = ("due", "upcoming")
 
 
 def get_task_for_user(user: User, task_id: int) -> Task:
@@ -45,44 +46,87 @@ def _task_rows(queryset: QuerySet[Task]) -> QuerySet[Task]:
 
 
 @dataclass
+class TaskList:
+    """One list of the queue ("due" or "upcoming"): its tasks from `offset` on, and how many it holds."""
+
+    which: str
+    tasks: list[Task]
+    count: int
+    offset: int = 0
+
+    @property
+    def shown_to(self) -> int:
+        return self.offset + len(self.tasks)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.count - self.shown_to)
+
+    @property
+    def next_page(self) -> int:
+        """How many more its "show more" fetches."""
+        return min(QUEUE_PAGE, self.remaining)
+
+
+@dataclass
 class QueueCounts:
     due_count: int  # open tasks due by the end of today
     overdue_count: int
+    upcoming_count: int = 0  # due in the next 7 days: listed on demand (queue_tasks)
 
 
 @dataclass
 class Queue(QueueCounts):
-    due: list[Task]  # due by the end of today, overdue first
-    upcoming: list[Task]  # due in the next 7 days
+    due: list[Task] = field(default_factory=list)  # due by the end of today, overdue first (the first QUEUE_PAGE)
+
+    @property
+    def due_list(self) -> TaskList:
+        return TaskList("due", self.due, self.due_count)
 
 
-def _open_tasks(user: User, now: dt.datetime) -> tuple[QuerySet[Task], dt.datetime]:
-    """The user's open tasks: assigned to them, or (for a CSM) unassigned on their accounts; for a
-    manager also the unassigned ones on any account. With the end of the user's day."""
+def _open_tasks(user: User, now: dt.datetime) -> tuple[QuerySet[Task], dict[str, Q]]:
+    """The user's open tasks: assigned to them, or (for a CSM) unassigned on their accounts; for a manager
+    also the unassigned ones on any account; with what puts a task in each list of the queue."""
     end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
     mine = Q(assignee=user) | Q(assignee__isnull=True)
-    return scope_to_user(Task.objects.filter(mine, status=TaskStatus.OPEN), user), end_of_day
+    lists = {"due": Q(due_at__lte=end_of_day),
+             "upcoming": Q(due_at__gt=end_of_day, due_at__lte=end_of_day + dt.timedelta(days=UPCOMING_DAYS))}
+    return scope_to_user(Task.objects.filter(mine, status=TaskStatus.OPEN), user), lists
+
+
+def _counts(open_tasks: QuerySet[Task], lists: dict[str, Q], now: dt.datetime) -> QueueCounts:
+    counts = open_tasks.filter(lists["due"] | lists["upcoming"]).aggregate(
+        due=Count("id", filter=lists["due"]), overdue=Count("id", filter=Q(due_at__lt=now)),
+        upcoming=Count("id", filter=lists["upcoming"]))
+    return QueueCounts(due_count=counts["due"], overdue_count=counts["overdue"], upcoming_count=counts["upcoming"])
 
 
 def task_counts(user: User, now: dt.datetime | None = None) -> QueueCounts:
-    """How many of the user's open tasks are due by the end of today, and how many are overdue (one query)."""
+    """How many of the user's open tasks are due by the end of today, overdue, and due in the next days (one
+    query): the queue header's counts, fetched again after a task changed."""
     now = now or timezone.now()
-    open_tasks, end_of_day = _open_tasks(user, now)
-    counts = open_tasks.filter(due_at__lte=end_of_day).aggregate(due=Count("id"),
-                                                                 overdue=Count("id", filter=Q(due_at__lt=now)))
-    return QueueCounts(due_count=counts["due"], overdue_count=counts["overdue"])
+    return _counts(*_open_tasks(user, now), now)
 
 
-def task_queue(user: User, now: dt.datetime | None = None) -> Queue:
-    """The user's open tasks due today and in the next days, with the counts (three queries)."""
+def task_queue(user: User, now: dt.datetime | None = None, limit: int = QUEUE_PAGE) -> Queue:
+    """The first `limit` tasks due today or overdue, and the counts of both lists of the user's queue (two
+    queries, however many tasks there are: the rest, and the upcoming tasks, are fetched on demand by
+    queue_tasks)."""
     now = now or timezone.now()
-    open_tasks, end_of_day = _open_tasks(user, now)
-    due = list(_task_rows(open_tasks.filter(due_at__lte=end_of_day))[:QUEUE_LIMIT])
-    upcoming = list(_task_rows(open_tasks.filter(due_at__gt=end_of_day,
-                                                 due_at__lte=end_of_day + dt.timedelta(days=UPCOMING_DAYS)))
-                    [:QUEUE_LIMIT])
-    counts = task_counts(user, now)
-    return Queue(due_count=counts.due_count, overdue_count=counts.overdue_count, due=due, upcoming=upcoming)
+    open_tasks, lists = _open_tasks(user, now)
+    due = list(_task_rows(open_tasks.filter(lists["due"]))[:limit])
+    counts = _counts(open_tasks, lists, now)
+    return Queue(due=due, due_count=counts.due_count, overdue_count=counts.overdue_count,
+                 upcoming_count=counts.upcoming_count)
+
+
+def queue_tasks(user: User, which: str, offset: int, now: dt.datetime | None = None,
+                limit: int = QUEUE_PAGE) -> TaskList:
+    """One list of the user's queue from `offset` on (at most `limit`): what its "show more" fetches (two
+    queries)."""
+    open_tasks, lists = _open_tasks(user, now or timezone.now())
+    listed = open_tasks.filter(lists[which])
+    return TaskList(which, list(_task_rows(listed)[offset:offset + limit]), listed.count(), offset)
 
 
 def account_interventions(account: Account) -> list[Intervention]:

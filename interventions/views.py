@@ -7,15 +7,16 @@ A change answers with an HX-Trigger event (tasksChanged, outcomeLogged) that the
 showing the same facts listen to: the queue's counts and the account's timeline fetch themselves again."""
 
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import get_account_for_user
 from healthcs.inputs import form_problems
@@ -24,10 +25,12 @@ from interventions.effectiveness import effectiveness
 from interventions.forms import OutcomeForm, SnoozeForm
 from interventions.models import OutcomeKind
 from interventions.selectors import (
+    QUEUE_LISTS,
     account_outcomes,
     get_intervention_for_user,
     get_task_for_user,
     next_best_action_items,
+    queue_tasks,
     task_counts,
 )
 from interventions.services import (
@@ -199,3 +202,32 @@ def effectiveness_view(request: HttpRequest) -> HttpResponse:
     context = {"report": report, "charts": report.charts(), "outcome_kinds": OutcomeKind.choices,
                "outcome_rows": outcome_rows}
     return render(request, "interventions/effectiveness.html", context)
+
+
+class TaskListForm(forms.Form):
+    """Which list of My queue "show more" asks for, and from which task on."""
+
+    list = forms.ChoiceField(choices=[(name, name) for name in QUEUE_LISTS], error_messages={
+        "required": f"Say which list: {' or '.join(QUEUE_LISTS)}.",
+        "invalid_choice": f"'%(value)s' is not a list of the queue; use {' or '.join(QUEUE_LISTS)}."})
+    offset = forms.IntegerField(min_value=0, max_value=1_000_000, required=False, error_messages={
+        "invalid": "The offset must be a whole number of tasks, 0 or more.",
+        "min_value": "The offset must be a whole number of tasks, 0 or more.",
+        "max_value": "The offset must be at most 1,000,000 tasks."})
+
+
+@login_required
+@require_GET
+def task_list_view(request: HttpRequest) -> HttpResponse:
+    """More of My queue (`?list=due|upcoming&offset=N`): HTMX puts the tasks in place of the list's "show
+    more"; without JavaScript they are a page of their own with a link to the next ones. Plain /tasks/ is
+    the tasks due, from the first."""
+    params = request.GET.copy()
+    params.setdefault("list", "due")
+    form = TaskListForm(params)
+    if not form.is_valid():
+        problems = " ".join(problem for field_problems in form.errors.values() for problem in field_problems)
+        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+    listed = queue_tasks(request.user, form.cleaned_data["list"], form.cleaned_data["offset"] or 0)
+    context = _row_context(None, more=listed)
+    return render(request, "interventions/_task_list.html" if request.htmx else "interventions/tasks.html", context)

@@ -25,6 +25,7 @@ NAMED = {
     "opportunity_add": "post", "signal_convert": "post", "signal_dismiss": "post", "api_opportunities": "api",
     "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post", "favicon": "public",
     "account_timeline": "page", "queue_counts": "page", "next_best_action": "post",
+    "opportunity": "page", "pipeline_column": "page", "task_list": "page",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -51,7 +52,8 @@ def test_every_named_address_is_in_the_matrix():
 def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_account):
     args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
             "account_timeline": ["A-OWN"],
-            "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1]}.get(name, [])
+            "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
+            "pipeline_column": ["identified"]}.get(name, [])
     url = reverse(name, args=args)
 
     response = client.get(url)

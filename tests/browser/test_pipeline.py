@@ -1,10 +1,13 @@
-"""The expansion pipeline board in a real browser: a CSM moves a card to the next stage with its button
-and drags another to a later column; both land without a reload and the columns' totals follow.
+"""The expansion pipeline board in a real browser: a CSM opens a card's actions (fetched into the card on
+demand), moves it to the next stage with its button and drags another to a later column; both land without
+a reload and the columns' totals follow. A card's edit form saves in place; a long column shows its first
+cards and brings the next ones with "show more", in place.
 
 A screenshot of the board is saved to docs/screenshots/pipeline.png.
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -46,8 +49,11 @@ def test_a_csm_moves_cards_by_button_and_by_drag_and_drop(page, live_server, app
     expect(totals("identified")).to_have_text("3 · $4,200 · weighted $420")
     expect(totals("qualified")).to_have_text("0 · $0 · weighted $0")
 
-    # When casey moves "Add 10 seats" to the next stage with its button
-    page.locator(f"#opp-{seats.pk}").get_by_role("button", name="next stage →").click()
+    # When casey opens the actions of "Add 10 seats" (the compact card has none) and moves it on
+    card = page.locator(f"#opp-{seats.pk}")
+    expect(card.get_by_role("button")).to_have_count(0)
+    card.get_by_role("link", name="Edit / move").click()
+    card.get_by_role("button", name="next stage →").click()
 
     # Then it lands in Qualified and both columns' totals follow, without a reload
     expect(column("qualified").locator(f"#opp-{seats.pk}")).to_contain_text("Moved to Qualified.")
@@ -69,3 +75,36 @@ def test_a_csm_moves_cards_by_button_and_by_drag_and_drop(page, live_server, app
         ("", "identified", csm), ("identified", "proposal", csm)]
 
     page.screenshot(path=screenshot_path("pipeline.png"), full_page=True)
+
+
+def test_a_csm_edits_a_card_in_place_and_shows_more_of_a_long_column(page, live_server, app_url, csm, own_account):
+    # Given 30 identified opportunities, the soonest closing first
+    for n in range(1, 31):
+        opportunity_create(account=own_account, user=csm, title=f"Seats {n:02d}", amount="100",
+                           expected_close=dt.date(2025, 6, 1) + dt.timedelta(days=n))
+    first = Opportunity.objects.get(title="Seats 01")
+    login_as(page, live_server, "casey")
+    page.goto(app_url("/pipeline/"))
+    page.evaluate("window.sameDocument = true")
+    column = page.get_by_test_id("column-identified")
+    expect(column.get_by_test_id("card")).to_have_count(25)
+
+    # When casey opens the first card's edit form and saves a new amount
+    card = page.locator(f"#opp-{first.pk}")
+    card.get_by_role("link", name="Edit / move").click()
+    card.get_by_label("Amount (added MRR)").fill("400")
+    card.get_by_role("button", name="Save").click()
+
+    # Then the card shows it, closed again, and the column's totals follow, without a reload
+    expect(card).to_contain_text("Saved.")
+    expect(card.get_by_test_id("amount")).to_have_text("$400/mo")
+    expect(card.get_by_role("link", name="Edit / move")).to_be_visible()
+    expect(page.get_by_test_id("totals-identified")).to_have_text("30 · $3,300 · weighted $330")
+    assert Opportunity.objects.get(pk=first.pk).amount == Decimal("400.00")
+
+    # When casey asks for more of the column, the last five come in place of the link
+    column.get_by_role("link", name="Show 5 more of 5").click()
+    expect(column.get_by_test_id("card")).to_have_count(30)
+    expect(column.get_by_test_id("card").last).to_contain_text("Seats 30")
+    expect(column.get_by_role("link", name=re.compile("more of"))).to_have_count(0)
+    assert page.evaluate("window.sameDocument") is True

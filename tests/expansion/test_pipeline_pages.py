@@ -87,20 +87,30 @@ def test_the_board_has_a_column_per_stage_with_exact_totals(client, csm, book):
     assertNotContains(response, "Old idea")
 
 
-def test_a_card_shows_its_facts_and_the_actions_its_stage_allows(client, csm, book):
+def test_a_card_shows_its_facts_and_opens_its_actions_on_demand(client, csm, book):
     client.force_login(csm)
 
     html = client.get(reverse("pipeline")).content.decode()
 
     seats = re.search(rf'<li[^>]*id="opp-{book["seats"].pk}".*?</li>', html, re.S).group(0)
     for text in ("Lakeside Family Practice", "Add 10 seats", "$1,000/mo", "10%", "2025-06-15",
-                 csm.get_full_name(), "next stage →", "Mark won", "Mark lost", "Edit"):
+                 csm.get_full_name(), "Edit / move"):
         assert text in seats, text
-    assert "← previous stage" not in seats  # identified is the first stage
-    api = re.search(rf'<li[^>]*id="opp-{book["api"].pk}".*?</li>', html, re.S).group(0)
+    # compact: no form and no select box on the board; the actions come with the card's own address
+    assert "<form" not in seats and "<select" not in seats
+    card_url = reverse("opportunity", args=[book["seats"].pk])
+    assert f'href="{card_url}" hx-get="{card_url}" hx-target="#opp-{book["seats"].pk}"' in seats
+    opened = client.get(card_url, headers=HTMX).content.decode()
+    assert opened.lstrip().startswith(f'<li class="opp opened" id="opp-{book["seats"].pk}"')
+    for text in ("next stage →", "Mark won", "Mark lost", "<details open><summary>Edit</summary>", 'name="owner"'):
+        assert text in opened, text
+    assert "← previous stage" not in opened  # identified is the first stage
+    api = client.get(reverse("opportunity", args=[book["api"].pk]), headers=HTMX).content.decode()
     assert "← previous stage" in api and "next stage →" in api
     won = re.search(rf'<li[^>]*id="opp-{book["won"].pk}".*?</li>', html, re.S).group(0)
-    assert "Won on" in won and "<form" not in won and "data-move-url" not in won  # closed stays closed
+    assert "Won on" in won and "Edit / move" not in won and "data-move-url" not in won  # closed stays closed
+    won_opened = client.get(reverse("opportunity", args=[book["won"].pk]), headers=HTMX).content.decode()
+    assert "<form" not in won_opened
 
 
 def test_the_filters_narrow_the_board_by_owner_segment_and_close_month(client, manager, csm, other_csm, book):
@@ -139,9 +149,14 @@ def test_filtering_with_htmx_returns_the_board_and_keeps_the_address_in_step(cli
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="board"') and "<html" not in html
     assert "Two more sites" in html and "Add 10 seats" not in html
-    # the cards' forms carry the filters, so the board comes back filtered after a move
-    assert f'hx-post="/pipeline/{book["sites"].pk}/move/?segment=SMB"' in html
-    assert 'name="next" value="/pipeline/?segment=SMB"' in html
+    # the cards and their forms carry the filters, so the board comes back filtered after a move
+    sites = book["sites"].pk
+    assert f'data-move-url="/pipeline/{sites}/move/?segment=SMB"' in html
+    assert f'hx-get="/pipeline/{sites}/?segment=SMB"' in html
+    opened = client.get(f"/pipeline/{sites}/?segment=SMB", headers=HTMX).content.decode()
+    assert f'hx-post="/pipeline/{sites}/move/?segment=SMB"' in opened
+    assert 'name="next" value="/pipeline/?segment=SMB"' in opened
+    assert f'hx-get="/pipeline/{sites}/?view=card&amp;segment=SMB"' in opened  # "Close": the compact card
 
 
 def test_the_board_costs_the_same_queries_for_one_or_many_cards(client, csm, own_account):
@@ -324,10 +339,20 @@ def test_the_new_opportunity_form_starts_with_the_account(client, csm, book):
     client.force_login(csm)
 
     picker = client.get(reverse("pipeline"))
+    found = client.get(reverse("pipeline"), {"add_q": "brook"}, headers={**HTMX, "HX-Target": "new-opportunity"})
+    by_id = client.get(reverse("pipeline"), {"add_q": "a-smb"})
+    others = client.get(reverse("pipeline"), {"add_q": "harbor"})
     form = client.get(reverse("pipeline"), {"add": "A-SMB"}, headers={**HTMX, "HX-Target": "new-opportunity"})
 
-    assertContains(picker, '<option value="A-SMB">Brookside Clinic (A-SMB)</option>', html=True)
-    assertNotContains(picker, "A-FOREIGN")
+    # the account is found by what is typed, not picked from a select box of every account
+    assertContains(picker, '<input type="search" id="add-account" name="add_q" value="" maxlength="100" required>',
+                   html=True)
+    assertNotContains(picker, '<option value="A-SMB">')
+    assert [a.external_id for a in found.context["add_matches"]] == ["A-SMB"]
+    assertContains(found, '<a href="/pipeline/?add=A-SMB" hx-get="/pipeline/?add=A-SMB"')
+    assert [a.external_id for a in by_id.context["add_matches"]] == ["A-SMB"]
+    assert others.context["add_matches"] == []  # robin's account is out of reach
+    assertContains(others, "None of your live accounts is called or has the id “harbor”.")
     assertContains(form, f'action="{reverse("opportunity_add", args=["A-SMB"])}"')
     assert client.get(reverse("pipeline"), {"add": "A-FOREIGN"}).status_code == 404
 

@@ -104,7 +104,8 @@ def test_a_snooze_moves_the_task_out_of_today(client, csm, fired):
     assert task.snooze_reason == "Customer at a conference"
     assert task.due_at == until.replace(second=0, microsecond=0)
     queue = client.get(reverse("home")).context["queue"]
-    assert task not in queue.due and task in queue.upcoming
+    assert task not in queue.due and queue.upcoming_count == 1
+    assert client.get(reverse("task_list"), {"list": "upcoming"}).context["more"].tasks == [task]
 
 
 def test_an_outcome_logged_from_a_task_is_recorded_and_shown_on_the_account(client, csm, fired):
