@@ -98,9 +98,11 @@ def fetch_book(as_of: dt.date) -> pd.DataFrame:
 
 
 def _periods(accounts: pd.DataFrame, as_of: dt.date) -> None:
-    """Usage of the three 30-day periods up to the day, newest first (from the usage days)."""
+    """Usage of the three 30-day periods up to the day, newest first (from the usage days). A day has one
+    row per word of 62 features: every word counts (word 0 alone held only the first 62 features ever seen,
+    and none at all once the feature list's numbering had moved past them)."""
     start = as_of - dt.timedelta(days=OVERAGE_PERIODS * WINDOW_DAYS - 1)
-    rows = (UsageDay.objects.filter(date__gte=start, date__lte=as_of, word=0).order_by()
+    rows = (UsageDay.objects.filter(date__gte=start, date__lte=as_of).order_by()
             .values_list("subscription__account_id", "date").annotate(uses=Sum("usage_count")))
     days = pd.DataFrame.from_records(list(rows), columns=["account_id", "date", "uses"])
     days["period"] = (pd.Timestamp(as_of) - pd.to_datetime(days["date"])).dt.days // WINDOW_DAYS

@@ -42,3 +42,20 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"FAILED: {len(skipped)} test(s) were skipped; every test must run.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def migration_defaults(django_db_blocker):
+    """The rows the data migrations install (default playbooks, plan limits, advanced features), put back when
+    missing: a transactional test before this one empties every table, and tests that read the shipped
+    defaults must not depend on the order they run in."""
+    import importlib
+
+    from django.apps import apps
+
+    from interventions.defaults import install_default_playbooks
+
+    with django_db_blocker.unblock():
+        importlib.import_module("expansion.migrations.0002_defaults").install(apps, None)
+        install_default_playbooks(apps.get_model("interventions", "Playbook"),
+                                  apps.get_model("interventions", "PlaybookStep"))

@@ -14,6 +14,7 @@ AS_OF = dt.date(2025, 3, 14)
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("migration_defaults")
 def test_the_demo_pipeline_has_won_lost_and_open_opportunities_and_unconverted_signals():
     call_command("seed_demo", "--accounts", "200", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from accounts.models import UsageFeature
 from expansion import signals as s
 from expansion.models import ExpansionSignal, Opportunity, PlanLimit, SignalStatus, StageChange
 from expansion.signals import detect_signals
@@ -21,6 +22,9 @@ from tests.factories import (
 )
 
 AS_OF = dt.date(2025, 3, 31)
+
+# The plan limits and advanced features the data migrations ship, whatever ran before.
+pytestmark = pytest.mark.usefixtures("migration_defaults")
 
 
 def book(**columns) -> pd.DataFrame:
@@ -213,3 +217,19 @@ def test_a_book_without_usage_or_texts_detects_nothing_and_does_not_fail(csm):
     report = detect_signals(as_of=AS_OF)
 
     assert (report.new, report.suppressed) == (0, 0) and not ExpansionSignal.objects.exists()
+
+
+@pytest.mark.django_db
+def test_usage_of_features_numbered_past_the_first_word_counts(csm):
+    """A book with more than 62 feature names keeps its later features' days in further words: their uses
+    count towards the plan limit like any other."""
+    UsageFeature.objects.bulk_create(UsageFeature(name=f"feature-{n:02}", integration=False) for n in range(70))
+    PlanLimit.objects.update_or_create(plan_tier="Pro", defaults={"monthly_uses_per_seat": 50})
+    account = AccountFactory(name="Late features", csm=csm, plan_tier="Pro", seats=10)
+    subscription = SubscriptionFactory(account=account, seats=20, mrr=Decimal("2000"))
+    usage(subscription, range(30), 30, feature="zz-scheduling")  # registered after the 70 above
+    assert UsageFeature.objects.get(name="zz-scheduling").pk > 62 + UsageFeature.objects.order_by("pk").first().pk
+
+    detect_signals(as_of=AS_OF)
+
+    assert list(ExpansionSignal.objects.values_list("kind", "estimated_mrr")) == [("usage_limit", Decimal("400.00"))]

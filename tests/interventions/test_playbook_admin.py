@@ -9,7 +9,7 @@ from interventions.defaults import DEFAULT_PLAYBOOKS
 from interventions.models import Playbook, PlaybookStep
 from tests.factories import AccountFactory, ContactFactory, SnapshotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("migration_defaults")]
 
 
 def form_data(playbook: Playbook | None = None, steps: list[dict] | None = None, **fields) -> dict:
