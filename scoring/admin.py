@@ -123,9 +123,14 @@ class ScoringConfigAdmin(AuditedAdmin):
         return TemplateResponse(request, "admin/scoring/scoringconfig/preview.html", context)
 
     def copy_view(self, request, pk: int):
+        """GET asks to confirm; POST (with its CSRF token) makes the draft: a link alone never writes."""
         source = get_object_or_404(ScoringConfig, pk=pk)
         if not self.has_add_permission(request):
             raise PermissionDenied
+        if request.method != "POST":
+            context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": source,
+                       "title": f"Copy configuration v{source.version}"}
+            return TemplateResponse(request, "admin/scoring/scoringconfig/copy.html", context)
         draft = config_draft_create(user=request.user, data=source.data, name=f"Copy of v{source.version}")
         self.message_user(request, f"Draft v{draft.version} created from v{source.version}.")
         return redirect("admin:scoring_scoringconfig_change", draft.pk)

@@ -384,9 +384,9 @@ ADMIN_SITE: dict[str, list[Visit]] = {
     ],
     "scoring_scoringconfig_preview": [
         Visit(_admin_url("scoring_scoringconfig_preview", _first("scoring.ScoringConfig")), {**STAFF, "csm": 403})],
-    # (A GET that creates a draft: reported, the admin is not this sweep's to change.)
+    # A GET asks to confirm (the POST that makes the draft is tested in tests/scoring/test_scoring_pages.py).
     "scoring_scoringconfig_copy": [Visit(_admin_url("scoring_scoringconfig_copy", _first("scoring.ScoringConfig")),
-                                         {**STAFF, "manager": 403, "csm": 403, "admin": 302})],
+                                         {**STAFF, "manager": 403, "csm": 403, "admin": 200})],
 }
 
 

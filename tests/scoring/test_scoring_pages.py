@@ -503,6 +503,24 @@ def test_adding_a_valid_configuration_makes_a_draft(client, admin_user):
     assert active.status == ConfigStatus.ACTIVE
 
 
+def test_copying_a_configuration_asks_first_and_drafts_only_on_post(client, admin_user):
+    active = config_active()
+    client.force_login(admin_user)
+    url = reverse("admin:scoring_scoringconfig_copy", args=[active.pk])
+
+    asked = client.get(url)
+
+    assert asked.status_code == 200 and b"Create the draft" in asked.content
+    assert ScoringConfig.objects.count() == 1  # a link (or a prefetching browser) writes nothing
+
+    response = client.post(url)
+
+    draft = ScoringConfig.objects.exclude(pk=active.pk).get()
+    assertRedirects(response, reverse("admin:scoring_scoringconfig_change", args=[draft.pk]),
+                    fetch_redirect_response=False)
+    assert (draft.status, draft.name, draft.data) == (ConfigStatus.DRAFT, f"Copy of v{active.version}", active.data)
+
+
 def test_the_add_form_starts_from_the_active_configuration(client, admin_user):
     active = config_active()
     client.force_login(admin_user)
