@@ -3,7 +3,7 @@ demand), moves it to the next stage with its button and drags another to a later
 a reload and the columns' totals follow. A card's edit form saves in place; a long column shows its first
 cards and brings the next ones with "show more", in place.
 
-A screenshot of the board is saved to docs/screenshots/pipeline.png.
+A screenshot of the board is saved as pipeline.png (see screenshot_path).
 """
 
 import datetime as dt

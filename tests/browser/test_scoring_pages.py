@@ -2,7 +2,7 @@
 through Redis while the page polls its progress; a CSM reading an account's scores and resolving an
 alert in place (HTMX, no reload); an admin previewing a draft configuration and activating it.
 
-Screenshots of the account's scores and of the finished recompute are saved under docs/screenshots/.
+Screenshots of the account's scores and of the finished recompute are saved by screenshot_path.
 """
 
 import copy
