@@ -36,6 +36,7 @@ from expansion.forms import BoardFilter
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import CLOSED_STAGES, OPEN_STAGES, ExpansionSignal, Opportunity, SignalStatus, Stage
 from healthcs.inputs import form_problems
+from healthcs.paging import ShowMore
 
 BOARD_FILTERS = ("owner", "segment", "close_month")
 COLUMN_PAGE = 25  # cards a column shows at first, and how many more each "show more" adds
@@ -123,7 +124,7 @@ def edit_values(opportunity: Opportunity) -> dict[str, str]:
 
 
 @dataclass
-class Column:
+class Column(ShowMore):
     """A stage's column: its totals over every card, and the cards shown, from `offset` on (the board
     shows the first COLUMN_PAGE; "show more" fetches the next ones)."""
 
@@ -132,24 +133,19 @@ class Column:
     totals: Totals
     offset: int = 0
 
+    page_size = COLUMN_PAGE
+
     @property
     def label(self) -> str:
         return self.stage.label
 
     @property
-    def shown_to(self) -> int:
-        """How many of the column's cards are shown up to the last one here."""
-        return self.offset + len(self.cards)
+    def shown(self) -> int:
+        return len(self.cards)
 
     @property
-    def remaining(self) -> int:
-        """Cards of the column after the last one shown."""
-        return max(0, self.totals.count - self.shown_to)
-
-    @property
-    def next_page(self) -> int:
-        """How many more the column's "show more" fetches."""
-        return min(COLUMN_PAGE, self.remaining)
+    def total(self) -> int:
+        return self.totals.count
 
 
 @dataclass

@@ -40,7 +40,7 @@ from expansion.services import (
     opportunity_update,
     signal_dismiss,
 )
-from healthcs.inputs import WholeNumberField
+from healthcs.inputs import WholeNumberField, joined_problems
 from healthcs.redirects import redirect_back
 
 EDIT_FIELDS = ("amount", "probability", "expected_close", "next_step", "notes", "owner")
@@ -302,8 +302,7 @@ def pipeline_column_view(request: HttpRequest, stage: str) -> HttpResponse:
     column's "show more"; without JavaScript they are a page of their own with a link to the next."""
     form = ColumnPageForm({"stage": stage, "offset": request.GET.get("offset", "0")})
     if not form.is_valid():
-        problems = " ".join(problem for field_problems in form.errors.values() for problem in field_problems)
-        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(joined_problems(form.errors), content_type="text/plain; charset=utf-8")
     column = board_column(request.user, board_params(request.GET), Stage(form.cleaned_data["stage"]),
                           form.cleaned_data["offset"])
     context = {**_links(request), "column": column}

@@ -6,7 +6,7 @@ field for JSON that takes text only, and one way to turn a refused value into a 
 field, says what is wrong and how to fix it, and quotes the typed value shortened and without control
 characters (never a NUL byte, never 100 KB of it)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django import forms
@@ -80,6 +80,11 @@ def form_problems(form: forms.Form, messages: Mapping[str, Mapping[str, str]] | 
         value = form.data.get(form.add_prefix(name)) if hasattr(form.data, "get") else None
         problems[name] = describe(name, field, error.code, value, messages, fallback)
     return problems
+
+
+def joined_problems(by_field: Mapping[str, Iterable[str]]) -> str:
+    """Every message of a form's errors or a ValidationError's message_dict, as one text."""
+    return " ".join(message for messages in by_field.values() for message in messages)
 
 
 def serializer_problems(serializer: serializers.Serializer) -> dict[str, str]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account, User
 from accounts.selectors import scope_to_user
+from healthcs.paging import ShowMore
 from interventions.models import (
     Intervention,
     InterventionStatus,
@@ -46,26 +47,22 @@ def _task_rows(queryset: QuerySet[Task]) -> QuerySet[Task]:
 
 
 @dataclass
-class TaskList:
+class TaskList(ShowMore):
     """One list of the queue ("due" or "upcoming"): its tasks from `offset` on, and how many it holds."""
 
     which: str
     tasks: list[Task]
     count: int
     offset: int = 0
+    page_size = QUEUE_PAGE
 
     @property
-    def shown_to(self) -> int:
-        return self.offset + len(self.tasks)
+    def shown(self) -> int:
+        return len(self.tasks)
 
     @property
-    def remaining(self) -> int:
-        return max(0, self.count - self.shown_to)
-
-    @property
-    def next_page(self) -> int:
-        """How many more its "show more" fetches."""
-        return min(QUEUE_PAGE, self.remaining)
+    def total(self) -> int:
+        return self.count
 
 
 @dataclass

@@ -15,12 +15,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import get_account_for_user
-from healthcs.inputs import form_problems
-from healthcs.redirects import redirect_back
+from healthcs.inputs import form_problems, joined_problems
+from healthcs.redirects import next_address, redirect_back
 from interventions.effectiveness import effectiveness
 from interventions.forms import OutcomeForm, SnoozeForm
 from interventions.models import OutcomeKind
@@ -116,7 +115,7 @@ def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
             outcome = outcome_log(account=account, user=request.user, kind=ids["kind"], note=ids["note"],
                                   intervention=intervention)
         except ValidationError as problem:
-            error = " ".join(message for messages_ in problem.message_dict.values() for message in messages_)
+            error = joined_problems(problem.message_dict)
     if request.htmx or (error and task is not None):
         if task is not None:
             context = ({"outcome_error": error, "outcome_typed": typed} if error
@@ -144,10 +143,7 @@ def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
 
 def _next(request: HttpRequest, account) -> str:
     """Where the re-shown form goes back to once it succeeds: where it came from, on this site."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("account_detail", args=[account.external_id])
+    return next_address(request, reverse("account_detail", args=[account.external_id]))
 
 
 @login_required
@@ -172,7 +168,7 @@ def next_best_action_view(request: HttpRequest, external_id: str) -> HttpRespons
         next_best_action_set(account=account, user=request.user, action=action, done=done,
                              allowed=[step.action for step in steps])
     except ValidationError as problem:
-        error = " ".join(message for messages_ in problem.message_dict.values() for message in messages_)
+        error = joined_problems(problem.message_dict)
     context = {"account": account, "checklist": next_best_action_items(account, steps), "checklist_error": error}
     if request.htmx:
         return render(request, "interventions/_next_best_action.html", context)
@@ -226,8 +222,7 @@ def task_list_view(request: HttpRequest) -> HttpResponse:
     params.setdefault("list", "due")
     form = TaskListForm(params)
     if not form.is_valid():
-        problems = " ".join(problem for field_problems in form.errors.values() for problem in field_problems)
-        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(joined_problems(form.errors), content_type="text/plain; charset=utf-8")
     listed = queue_tasks(request.user, form.cleaned_data["list"], form.cleaned_data["offset"] or 0)
     context = _row_context(None, more=listed)
     return render(request, "interventions/_task_list.html" if request.htmx else "interventions/tasks.html", context)
