@@ -136,6 +136,8 @@ class UsageRecordAdmin(OwnedByAccountAdmin):
 
 @admin.register(m.SupportTicket)
 class SupportTicketAdmin(OwnedByAccountAdmin):
+    readonly_fields = ("analysis_version", "intent_phrase", "category", "sentiment", "competitors", "facts",
+                       "summary", "recommended_action", "analysis_note")
     list_display = ("external_id", "account", "submitted_at", "priority", "satisfaction_score",
                     "escalated", "subject")
     list_filter = ("priority", "escalated", "satisfaction_score", "submitted_at")
@@ -143,6 +145,12 @@ class SupportTicketAdmin(OwnedByAccountAdmin):
     list_select_related = ("account",)
     raw_id_fields = ("account",)
     date_hierarchy = "submitted_at"
+
+    def save_model(self, request, obj, form, change):
+        from scoring.texts.service import text_edited
+
+        super().save_model(request, obj, form, change)
+        text_edited(obj)
 
 
 @admin.register(m.ChurnEvent)
@@ -167,11 +175,19 @@ class ContactAdmin(OwnedByAccountAdmin):
 
 @admin.register(m.Touchpoint)
 class TouchpointAdmin(OwnedByAccountAdmin):
+    readonly_fields = ("analysis_version", "intent_phrase", "category", "sentiment", "competitors", "facts",
+                       "summary", "recommended_action", "analysis_note")
     list_display = ("external_id", "account", "occurred_at", "kind", "direction", "subject")
     list_filter = ("kind", "direction", "occurred_at")
     search_fields = ("external_id", "account__external_id", "account__name", "subject", "text")
     list_select_related = ("account",)
     raw_id_fields = ("account", "contact")
+
+    def save_model(self, request, obj, form, change):
+        from scoring.texts.service import text_edited
+
+        super().save_model(request, obj, form, change)
+        text_edited(obj)
 
 
 @admin.register(m.SurveyResponse)

@@ -225,9 +225,12 @@ class Priority(models.TextChoices):
 
 
 class AnalysedText(models.Model):
-    """What the scoring engine reads out of a customer text (subject and body): a cancellation-intent
-    phrase, a feature request, a case-study mention. Filled on save, in bulk on import, and for rows
-    written any other way (``analysed_with`` empty) before the next scoring run reads them."""
+    """What the text reader (scoring.texts) read in a customer text (subject and body): churn intent with the
+    deciding phrase, category, sentiment, competitors, facts, feature request, case-study mention, summary and
+    recommended action, all written together by one reading under one version. An empty
+    ``analysis_version`` means the text waits to be read: imports and edits leave it empty, and
+    scoring.texts.service reads the waiting texts (right after an admin edit, in the background after an
+    import, and before every recompute)."""
 
     TEXT_FIELDS: tuple[str, str] = ("subject", "body")
 
@@ -236,40 +239,23 @@ class AnalysedText(models.Model):
         help_text="The words that voiced cancellation intent; empty when none did.")
     feature_request = models.BooleanField(default=False, editable=False)
     case_study = models.BooleanField(default=False, editable=False)
-    analysed_with = models.CharField(
-        max_length=32, blank=True, editable=False,
-        help_text="The analyser that filled the fields above; empty: not analysed yet.")
-    # The full reading of the text analyser (SPEC §2f), filled in the background in batches
-    # (scoring.text_analysis) after the text is written; empty analysis_version: not read yet.
     category = models.CharField(max_length=24, blank=True, editable=False)
     sentiment = models.FloatField(null=True, blank=True, editable=False, help_text="-1 (negative) to 1 (positive).")
-    competitor = models.CharField(max_length=64, blank=True, editable=False)
+    competitors = models.JSONField(default=list, blank=True, editable=False,
+                                   help_text="The competitors named, in order of first mention.")
+    facts = models.JSONField(default=dict, blank=True, editable=False,
+                             help_text="{days_to_renewal, amounts, seats, ehr} as the text states them.")
     summary = models.CharField(max_length=200, blank=True, editable=False)
     recommended_action = models.CharField(max_length=300, blank=True, editable=False)
     evidence = models.JSONField(default=list, blank=True, editable=False,
                                 help_text="The phrases that decided: [{kind, phrase, start, end}].")
     analysis_version = models.CharField(max_length=48, blank=True, editable=False,
-                                        help_text="Who read it (builtin-2, llm-<model>); empty: waiting.")
+                                        help_text="Who read it (builtin-3, llm-<model>); empty: waiting.")
     analysis_note = models.CharField(max_length=200, blank=True, editable=False,
-                                     help_text="E.g. why the LLM fell back to the built-in analyser.")
+                                     help_text="E.g. why the LLM fell back to the built-in reader.")
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        from scoring.text_signals import ANALYSER, analyse_text
-
-        subject, body = (getattr(self, name) for name in self.TEXT_FIELDS)
-        for name, value in analyse_text(subject, body).items():
-            setattr(self, name, value)
-        self.analysed_with = ANALYSER
-        self.analysis_version = ""  # the full reading follows in the background (new or changed text)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *ANALYSIS_FIELDS, "analysis_version"}
-        super().save(*args, **kwargs)
-
-
-ANALYSIS_FIELDS = ("intent_phrase", "feature_request", "case_study", "analysed_with")
 
 
 class SupportTicket(AnalysedText):
@@ -300,7 +286,6 @@ class SupportTicket(AnalysedText):
         ]
         indexes = [
             models.Index(fields=["account", "submitted_at"], name="ticket_account_date"),
-            models.Index(fields=["id"], condition=Q(analysed_with=""), name="ticket_not_analysed"),
             models.Index(fields=["id"], condition=Q(analysis_version=""), name="ticket_not_read"),
             models.Index(fields=["account", "submitted_at"], condition=~Q(intent_phrase=""), name="ticket_intent"),
         ]
@@ -392,7 +377,6 @@ class Touchpoint(AnalysedText):
         ordering = ["-occurred_at"]
         indexes = [
             models.Index(fields=["account", "occurred_at"], name="touchpoint_account_date"),
-            models.Index(fields=["id"], condition=Q(analysed_with=""), name="touchpoint_not_analysed"),
             models.Index(fields=["id"], condition=Q(analysis_version=""), name="touchpoint_not_read"),
             models.Index(fields=["account", "occurred_at"], condition=~Q(intent_phrase=""),
                          name="touchpoint_intent"),

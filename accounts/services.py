@@ -69,10 +69,10 @@ def _queue_text_analysis() -> None:
     """Fan the new texts out to the workers; without a reachable broker the 5-minute sweep does it."""
     from kombu.exceptions import OperationalError
 
-    from scoring.tasks import analyse_pending_texts
+    from scoring.tasks import read_waiting_texts
 
     try:
-        analyse_pending_texts.delay()
+        read_waiting_texts.delay()
     except OperationalError as error:
         logger.warning("Text analysis not queued (%s); the periodic sweep will read the new texts", error)
 

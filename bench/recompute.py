@@ -158,7 +158,7 @@ def prepare(accounts: int, seed: int, as_of: dt.date, fresh: bool) -> None:
         use_database(name)
         call_command("migrate", verbosity=0)
         print(f"  reusing database {name}")
-        analyse_new_texts()
+        read_waiting_texts()
         return
     started = time.perf_counter()
     book = ensure_book(accounts, seed, as_of)
@@ -180,14 +180,15 @@ def prepare(accounts: int, seed: int, as_of: dt.date, fresh: bool) -> None:
           f"{imported:.1f} s, VACUUM ANALYZE {time.perf_counter() - step:.1f} s")
 
 
-def analyse_new_texts() -> None:
-    """Texts a migration left unanalysed are read here, as an import would have, not in the timed run."""
-    from scoring.services import text_signals_refresh
+def read_waiting_texts() -> None:
+    """Texts waiting to be read (a new reader version marks them all) are read here, as the workers would
+    have after the import, not in the timed run."""
+    from scoring.texts.service import texts_read_pending
 
     started = time.perf_counter()
-    analysed = text_signals_refresh()
+    analysed = texts_read_pending()
     if analysed:
-        print(f"  analysed {analysed:,} texts left unanalysed by a migration in {time.perf_counter() - started:.1f} s")
+        print(f"  read {analysed:,} waiting texts in {time.perf_counter() - started:.1f} s")
 
 
 def aggregation_sql(table: str, windowed: bool) -> str:

@@ -35,9 +35,9 @@ app.conf.beat_schedule = {
         "task": "interventions.tasks.escalate_overdue",
         "schedule": crontab(minute="*/15"),
     },
-    # Texts written since the last sweep (saves, API, admin) are read by the text analyser in batches.
-    "analyse-pending-texts": {
-        "task": "scoring.tasks.analyse_pending_texts",
+    # Texts waiting to be read (imported, or marked unread after a reader change) go to the workers in batches.
+    "read-waiting-texts": {
+        "task": "scoring.tasks.read_waiting_texts",
         "schedule": crontab(minute="*/5"),
     },
     # Web imports uploaded while the broker was unreachable wait, queued; this hands them over once it is back.

@@ -3,6 +3,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,7 +12,7 @@ from django.utils.html import format_html
 
 from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
 from scoring.config import DEFAULT_CONFIG, NOT_AN_OBJECT, ConfigError, validate_config
-from scoring.models import Alert, ConfigStatus, RecomputeBatch, RecomputeRun, ScoringConfig, Snapshot
+from scoring.models import Alert, Competitor, ConfigStatus, RecomputeBatch, RecomputeRun, ScoringConfig, Snapshot
 from scoring.services import config_activate, config_active, config_draft_create, config_preview
 
 
@@ -187,3 +188,42 @@ class RecomputeRunAdmin(AuditedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Competitor)
+class CompetitorAdmin(AuditedAdmin):
+    """The competitor list of the text reader; a change has every text read again in the background."""
+
+    list_display = ("name", "note")
+    search_fields = ("name", "note")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._read_again(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._read_again(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._read_again(request)
+
+    def _read_again(self, request) -> None:
+        from scoring.texts.service import texts_mark_unread
+
+        count = texts_mark_unread()
+        if count:
+            transaction.on_commit(_queue_reading)
+            self.message_user(request, f"{count:,} customer texts will be read again with the new list.")
+
+
+def _queue_reading() -> None:
+    from kombu.exceptions import OperationalError
+
+    from scoring.tasks import read_waiting_texts
+
+    try:
+        read_waiting_texts.delay()
+    except OperationalError:
+        pass  # the five-minute sweep, and at the latest the next recompute, read them

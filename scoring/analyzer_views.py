@@ -19,13 +19,13 @@ from rest_framework.views import APIView
 
 from healthcs.inputs import TextField, form_problems
 from healthcs.parsers import JSONParser
-from scoring.analysis import CATEGORIES, CATEGORY_LABELS, MAX_TEXT, Analysis, Evidence, sanitise
-from scoring.providers import analyse_one
+from scoring.texts.clean import MAX_TEXT, sanitise
+from scoring.texts.reading import CATEGORIES, CATEGORY_LABELS, EVIDENCE_KINDS, Evidence, Reading
+from scoring.texts.service import read_text
 
 # Kinds of evidence, most important first: where two phrases overlap without one containing the other,
 # the more important one is highlighted.
-EVIDENCE_LABELS = {"churn_intent": "Churn intent", "competitor": "Competitor", "category": "Category",
-                   "sentiment": "Sentiment", "evidence": "Other evidence"}
+EVIDENCE_LABELS = EVIDENCE_KINDS
 EMPTY_TEXT = "Paste the text of a ticket, an e-mail or a call note to analyse it."
 
 
@@ -79,7 +79,7 @@ def _close(text: str, pieces: list[str], position: int, end: int) -> int:
 
 
 def _result(typed: str) -> dict:
-    analysis = analyse_one(typed)
+    analysis = read_text(typed)
     clean, _ = sanitise(typed)
     kinds = {e.kind for e in analysis.evidence}
     return {"analysis": analysis, "category_label": CATEGORY_LABELS.get(analysis.category, analysis.category),
@@ -135,6 +135,13 @@ class EvidenceSerializer(serializers.Serializer):
     end = serializers.IntegerField()
 
 
+class FactsSerializer(serializers.Serializer):
+    days_to_renewal = serializers.IntegerField(allow_null=True, help_text="As the text states it, e.g. 47.")
+    amounts = serializers.ListField(child=serializers.CharField(), help_text='Money as written: "$12,400".')
+    seats = serializers.IntegerField(allow_null=True)
+    ehr = serializers.CharField(allow_blank=True, help_text="The EHR or practice system named.")
+
+
 class AnalysisSerializer(serializers.Serializer):
     summary = serializers.CharField()
     category = serializers.ChoiceField(choices=CATEGORIES)
@@ -142,12 +149,14 @@ class AnalysisSerializer(serializers.Serializer):
     sentiment_label = serializers.ChoiceField(choices=["negative", "neutral", "positive"])
     churn_intent = serializers.BooleanField()
     intent_phrase = serializers.CharField(allow_blank=True, help_text="The phrase that voices churn intent.")
-    competitor = serializers.CharField(allow_blank=True)
+    competitors = serializers.ListField(child=serializers.CharField(), help_text="Every competitor named.")
     recommended_action = serializers.CharField()
     language = serializers.CharField()
     feature_request = serializers.BooleanField()
+    case_study = serializers.BooleanField(help_text="A case study, testimonial or reference call is mentioned.")
+    facts = FactsSerializer()
     evidence = EvidenceSerializer(many=True)
-    analyser = serializers.CharField(help_text='Who answered: "builtin-2" or "llm-<model>".')
+    reader = serializers.CharField(help_text='Who read it: "builtin-3" or "llm-<model>".')
     note = serializers.CharField(allow_blank=True, help_text="Why the LLM fell back, or that the text was cut.")
 
 
@@ -169,5 +178,5 @@ class TicketAnalysis(APIView):
     def post(self, request):
         payload = TicketAnalysisInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        analysis: Analysis = analyse_one(payload.validated_data["text"])
+        analysis: Reading = read_text(payload.validated_data["text"])
         return Response(AnalysisSerializer(analysis).data)

@@ -353,7 +353,7 @@ def ticket_themes(user: User, as_of: dt.date | None = None) -> list[Theme]:
     the day it starts), the MRR of the accounts that raised it in the last 30 days (at risk through it),
     the competitors named in their tickets and touchpoints, and the accounts (three queries)."""
     from accounts.models import Subscription, SupportTicket, Touchpoint
-    from scoring.analysis import CATEGORY_LABELS
+    from scoring.texts.reading import CATEGORY_LABELS
 
     as_of = as_of or latest_as_of() or timezone.localdate()
     end = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
@@ -361,9 +361,9 @@ def ticket_themes(user: User, as_of: dt.date | None = None) -> list[Theme]:
     rows = (scope_to_user(SupportTicket.objects.filter(submitted_at__gt=start, submitted_at__lte=end)
                           .exclude(analysis_version="").exclude(category__in=("", "other")), user)
             .order_by().values_list("account_id", "account__external_id", "account__name", "account__ehr_system",
-                                    "account__segment", "category", "competitor", "submitted_at"))
+                                    "account__segment", "category", "competitors", "submitted_at"))
     tickets = pd.DataFrame.from_records(list(rows), columns=["account_id", "external_id", "name", "ehr", "segment",
-                                                             "category", "competitor", "at"])
+                                                             "category", "competitors", "at"])
     if tickets.empty:
         return []
     tickets["at"] = pd.to_datetime(tickets["at"], utc=True)
@@ -374,16 +374,17 @@ def ticket_themes(user: User, as_of: dt.date | None = None) -> list[Theme]:
                .values_list("account_id").annotate(m=Sum("mrr")))
     named = pd.DataFrame.from_records(list(
         Touchpoint.objects.filter(account_id__in=recent_accounts, occurred_at__gt=end - dt.timedelta(days=THEME_DAYS),
-                                  occurred_at__lte=end).exclude(competitor="").values_list("account_id", "competitor")),
-        columns=["account_id", "competitor"])
-    touch_competitors = named.groupby("account_id")["competitor"].agg(set).to_dict() if len(named) else {}
+                                  occurred_at__lte=end).exclude(competitors=[]).values_list("account_id", "competitors")),
+        columns=["account_id", "competitors"])
+    touch_competitors = (named.explode("competitors").groupby("account_id")["competitors"].agg(set).to_dict()
+                         if len(named) else {})
     themes = []
     for (category, ehr, segment), group in tickets.groupby(["category", "ehr", "segment"]):
         recent = group[group["last_30"]]
         accounts = recent.drop_duplicates("account_id")
         if recent.empty:
             continue  # quiet for 30 days: not a current theme
-        competitors = set(recent["competitor"]) - {""}
+        competitors = {name for names in recent["competitors"] for name in names}
         for account_id in accounts["account_id"]:
             competitors |= touch_competitors.get(account_id, set())
         by_mrr = sorted(accounts.itertuples(), key=lambda a: -float(mrr.get(a.account_id) or 0))

@@ -213,3 +213,19 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.account_id}"
+
+
+class Competitor(models.Model):
+    """A competing vendor the text reader names when a customer mentions it (SPEC §2f). Admins keep the list;
+    the reader also finds names that are not on it from their context ("a demo from X", "moving to X"). A
+    change marks every text to be read again."""
+
+    name = models.CharField(max_length=64, unique=True,
+                            help_text="As customers write it; matched as a whole word, in any case.")
+    note = models.CharField(max_length=200, blank=True, help_text="E.g. where the team saw it.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

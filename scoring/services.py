@@ -36,7 +36,7 @@ from scoring.models import (
     ScoringConfig,
     Snapshot,
 )
-from scoring.text_signals import ANALYSER, SIGNAL_COLUMNS, analyse_texts
+from scoring.texts.service import texts_read_for_accounts, texts_read_pending
 
 logger = logging.getLogger(__name__)
 ALL_ACCOUNTS = AccountRange()
@@ -128,51 +128,9 @@ def config_import(*, data: Any, user: User | None, activate: bool = False) -> Sc
 
 # Scoring -----------------------------------------------------------------------------------------------
 
-TEXT_SIGNALS_CHUNK = 20_000
-
-
-def text_signals_refresh() -> int:
-    """Analyse every ticket and touchpoint not analysed yet (written by a path that does not analyse,
-    or reset after the analyser changed), chunk by chunk, each chunk in its own transaction. Returns
-    how many texts were analysed; costs one index lookup per table when there is nothing to do."""
-    analysed = 0
-    for model in (SupportTicket, Touchpoint):
-        subject, body = model.TEXT_FIELDS
-        while True:
-            rows = list(model.objects.filter(analysed_with="").order_by("id")
-                        .values_list("id", subject, body)[:TEXT_SIGNALS_CHUNK])
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=["id", "subject", "body"])
-            signals = analyse_texts(frame["subject"], frame["body"])
-            with transaction.atomic():
-                _store_text_signals(model, frame["id"].tolist(), signals)
-            analysed += len(rows)
-    return analysed
-
-
-def _store_text_signals(model, ids: list[int], signals: pd.DataFrame) -> None:
-    if connection.vendor == "postgresql":
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS t SET intent_phrase = v.phrase, feature_request = v.feature_request, "
-                f"case_study = v.case_study, analysed_with = %s "
-                f"FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[]) "
-                f"AS v(id, phrase, feature_request, case_study) WHERE t.id = v.id",
-                [ANALYSER, ids, signals["intent_phrase"].tolist(), signals["feature_request"].tolist(),
-                 signals["case_study"].tolist()],
-            )
-        return
-    objects = [model(id=pk, intent_phrase=phrase, feature_request=request, case_study=study, analysed_with=ANALYSER)
-               for pk, phrase, request, study in zip(ids, *(signals[c].tolist() for c in SIGNAL_COLUMNS), strict=True)]
-    model.objects.bulk_update(objects, [*SIGNAL_COLUMNS, "analysed_with"], batch_size=500)
-
-
 def score_range(*, as_of: dt.date, config: Config, batch: AccountRange = ALL_ACCOUNTS) -> tuple[Scores, Any]:
-    """Score the accounts of one range as of a date, without writing anything; also returns the data.
-    Texts not analysed yet are analysed first (the churn-intent rule and two measures read them)."""
-    text_signals_refresh()
+    """Score the accounts of one range as of a date, without writing anything; also returns the data. Texts
+    are scored as read (see scoring.texts.service: the recompute reads the waiting ones first)."""
     data = load_book(as_of, batch, alerts=config.alerts, trend_days=config.trend_days)
     return score_book(data, config), data
 
@@ -276,6 +234,7 @@ def recompute_batch(*, batch_id: int) -> bool:
     run = batch.run
     if batch.done_at is None and run.status == RunStatus.RUNNING:
         config = parse_config(run.config.data)
+        texts_read_for_accounts(batch.first_account, batch.last_account)  # the rules read the texts' readings
         scores, data = score_range(as_of=run.as_of, config=config,
                                    batch=AccountRange(batch.first_account, batch.last_account))
         detected = alert_rules.detect_alerts(data, scores, config)
@@ -353,6 +312,7 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
     `workers` > 1 in that many worker processes at once (PostgreSQL only; each batch is still one
     transaction, so the run is as safe to kill or repeat as a single process)."""
     started = time.perf_counter()
+    texts_read_pending()  # the churn-intent rule and two measures read the texts' readings
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         # SQLite takes one writer at a time; and inside the caller's transaction, worker processes (with
         # connections of their own) would not see what it wrote: both stay in this process.

@@ -68,25 +68,19 @@ def expire_stale_recomputes() -> int:
 
 
 @shared_task(acks_late=True, **TRANSIENT_RETRY)
-def analyse_text_batch(model_label: str, ids: list[int]) -> int:
+def read_text_batch(model_label: str, ids: list[int]) -> int:
     """Read one batch of waiting texts (idempotent: rows read meanwhile are skipped)."""
-    from scoring.text_analysis import analyse_batch
+    from scoring.texts.service import texts_read
 
-    return analyse_batch(model_label, ids)
+    return texts_read(model_label, ids)
 
 
 @shared_task
-def analyse_pending_texts() -> int:
-    """The phrase rules for every text waiting for them (so the next scoring run finds them read), then
-    the full reading fanned out, one task per batch (after an import, and every few minutes)."""
-    from scoring.services import text_signals_refresh
-    from scoring.text_analysis import pending_batches
+def read_waiting_texts() -> int:
+    """Hand every waiting text to the workers, one task per batch (after an import, and every few minutes)."""
+    from scoring.texts.service import texts_queue_pending
 
-    text_signals_refresh()
-    batches = pending_batches()
-    for label, ids in batches:
-        analyse_text_batch.delay(label, ids)
-    return len(batches)
+    return texts_queue_pending()
 
 
 @shared_task

@@ -46,8 +46,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture
 def migration_defaults(django_db_blocker):
-    """The rows the data migrations install (default playbooks, plan limits, advanced features), put back when
-    missing: a transactional test before this one empties every table, and tests that read the shipped
+    """The rows the data migrations install (default playbooks, plan limits, advanced features, competitors), put
+    back when missing: a transactional test before this one empties every table, and tests that read the shipped
     defaults must not depend on the order they run in."""
     import importlib
 
@@ -57,5 +57,6 @@ def migration_defaults(django_db_blocker):
 
     with django_db_blocker.unblock():
         importlib.import_module("expansion.migrations.0002_defaults").install(apps, None)
+        importlib.import_module("scoring.migrations.0006_competitor").install_default_competitors(apps, None)
         install_default_playbooks(apps.get_model("interventions", "Playbook"),
                                   apps.get_model("interventions", "PlaybookStep"))

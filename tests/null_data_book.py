@@ -28,7 +28,7 @@ from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Notification, Playbook, PlaybookStep, Task
 from interventions.services import next_best_action_set, outcome_log
 from scoring.alerts import alert_resolve
-from scoring.models import Alert
+from scoring.models import Alert, Competitor
 from scoring.outreach import next_best_actions
 from scoring.selectors import latest_snapshot
 from scoring.services import recompute_run_create, recompute_scores
@@ -171,6 +171,7 @@ def build_book() -> Book:
     # Installed by migrations, gone after a transactional test's flush: the admin sweep needs one of each.
     PlanLimit.objects.get_or_create(plan_tier="Pro", defaults={"monthly_uses_per_seat": 100})
     AdvancedFeature.objects.get_or_create(name="api")
+    Competitor.objects.get_or_create(name="CareLoop")
 
     ids = {
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,

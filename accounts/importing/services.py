@@ -290,22 +290,20 @@ def _resolve_references(pf: ParsedFile) -> pd.DataFrame:
     return frame
 
 
-def _text_signals(table: Table, frame: pd.DataFrame) -> dict[str, object] | None:
-    """The columns to add to a table of customer texts (see accounts.models.AnalysedText): every text
-    the file carries waits to be read — the phrase rules by the background sweep or, at the latest, by
-    the next scoring run; the full reading by the background batches. Reading 560,000 texts inside the
-    import competed with the usage rows' write for the interpreter; an unchanged row keeps its reading
-    (these columns change a row only together with a real change). None for tables without texts or
-    files without text columns."""
+def _texts_waiting(table: Table, frame: pd.DataFrame) -> dict[str, object] | None:
+    """The column to add to a table of customer texts (see accounts.models.AnalysedText): every text the file
+    carries waits to be read by scoring.texts.service — by the workers once the import commits or, at the
+    latest, by the next recompute. An unchanged row keeps its reading (the column changes a row only together
+    with a real change). None for tables without texts or files without text columns."""
     if not issubclass(table.model, AnalysedText):
         return None
     present = [f for f in table.model.TEXT_FIELDS if f in frame.columns]
-    return {"analysed_with": "", "analysis_version": ""} if present else None
+    return {"analysis_version": ""} if present else None
 
 
 def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress) -> list[TableResult]:
     """Upsert every parsed table in dependency order, inside the caller's transaction; customer texts
-    are marked to be read in the background (see _text_signals)."""
+    are marked to be read (see _texts_waiting)."""
     results: list[TableResult] = []
     ordered = [t for t in TABLES if t.name in parsed]
     for index, table in enumerate(ordered):
@@ -313,13 +311,13 @@ def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress
         progress(f"Writing {table.filename}", index, len(ordered))
         started = time.perf_counter()
         frame = _resolve_references(pf)
-        signals = _text_signals(table, pf.frame)
-        if signals:
-            frame = frame.assign(**signals)
+        waiting = _texts_waiting(table, pf.frame)
+        if waiting:
+            frame = frame.assign(**waiting)
         keys = {table.column(k).field for k in table.key}
         update_columns = [c for c in frame.columns if c not in keys]
-        # A changed text waits for the text analyser again; an unchanged one keeps its reading.
-        count = upsert(table, frame, update_columns, reset_columns=("analysed_with", "analysis_version"))
+        # A changed text waits for the reader again; an unchanged one keeps its reading.
+        count = upsert(table, frame, update_columns, reset_columns=("analysis_version",))
         results.append(TableResult(table.name, pf.filename, len(frame), count.inserted,
                                    count.updated, time.perf_counter() - started))
     return results

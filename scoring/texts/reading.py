@@ -9,9 +9,9 @@ CATEGORY_LABELS = {"billing": "Billing", "bug": "Bug", "integration": "Integrati
                    "performance": "Performance", "feature_request": "Feature request",
                    "account_cancellation": "Account / cancellation", "other": "Other"}
 # Kinds of evidence, most important first (the Ticket Analyzer highlights the more important of two crossing
-# phrases). "model" is a learned second opinion, "evidence" a phrase the LLM quoted.
+# phrases). "evidence" is anything else that decided: a case-study mention, a phrase the LLM quoted.
 EVIDENCE_KINDS = {"churn_intent": "Churn intent", "competitor": "Competitor", "fact": "Fact",
-                  "category": "Category", "sentiment": "Sentiment", "model": "Model", "evidence": "Other evidence"}
+                  "category": "Category", "sentiment": "Sentiment", "evidence": "Other evidence"}
 
 
 @dataclass(frozen=True)

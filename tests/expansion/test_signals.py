@@ -12,6 +12,7 @@ from accounts.models import UsageFeature
 from expansion import signals as s
 from expansion.models import ExpansionSignal, Opportunity, PlanLimit, SignalStatus, StageChange
 from expansion.signals import detect_signals
+from scoring.texts.service import texts_read_pending
 from tests.factories import (
     AccountFactory,
     SnapshotFactory,
@@ -170,6 +171,7 @@ def test_integration_and_feature_requests_are_read_from_the_texts(accounts):
                     "Feature request: export to Excel"):
         SupportTicketFactory(account=accounts["Quiet"], subject=subject, body="Would love to see this.",
                              submitted_at=dt.datetime(2025, 3, 10, 9, tzinfo=dt.UTC))
+    texts_read_pending()  # as the recompute does before the signals are detected
 
     detect_signals(as_of=AS_OF)
 

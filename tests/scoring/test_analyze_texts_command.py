@@ -1,5 +1,6 @@
 """`manage.py analyze_texts IN.csv OUT.csv [--column NAME]` (SPEC §2f): every input row comes back with its
-analysis; the text column is named or picked; bad input stops the command before anything is written."""
+reading by the configured reader (with the competitor list in admin); the text column is named or picked; bad
+input stops the command before anything is written."""
 
 import csv
 import io
@@ -8,11 +9,15 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from scoring.analysis import ACTIONS, Analysis, Evidence
 from scoring.management.commands import analyze_texts
+from scoring.texts.reader import ACTIONS, NAME, read
+from scoring.texts.reading import Evidence, Facts, Reading
+from scoring.texts.service import lexicon
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("migration_defaults")]  # the shipped competitors
 
 ANALYSIS_COLUMNS = ["summary", "category", "sentiment", "sentiment_label", "churn_intent", "intent_phrase",
-                    "competitor", "recommended_action", "evidence", "analyser", "analysed_column"]
+                    "competitor", "days_to_renewal", "recommended_action", "evidence", "analyser", "analysed_column"]
 TICKETS = (
     "id,subject,body,created\n"
     "T-1,Renewal,\"We won't renew, the sync keeps failing.\",2024-01-02\n"
@@ -23,8 +28,8 @@ TICKETS = (
 
 
 @pytest.fixture(autouse=True)
-def builtin_analyser(settings):
-    settings.ANALYSER_LLM_URL = ""  # the exact values below are the built-in analyser's
+def builtin_reader(settings):
+    settings.ANALYSER_LLM_URL = ""  # the values below are the built-in reader's
 
 
 def write(path: Path, content: str) -> Path:
@@ -38,7 +43,13 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def read(path: Path) -> list[dict]:
+def reading_cells(text: str) -> dict[str, str]:
+    """The output columns the built-in reader's reading of `text` gives, as the command writes them."""
+    cells = analyze_texts.analysis_cells(read(text, lexicon()), "body")
+    return dict(zip(ANALYSIS_COLUMNS, cells, strict=True))
+
+
+def read_rows(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as source:
         return list(csv.DictReader(source))
 
@@ -51,26 +62,25 @@ def test_every_row_comes_back_with_its_input_columns_and_its_analysis(tmp_path):
     assert output.splitlines() == ["Analysing column 'body'", f"Wrote 4 rows to {target} (2 with churn intent)"]
     with open(target, newline="", encoding="utf-8") as written:
         assert next(csv.reader(written)) == ["id", "subject", "body", "created", *ANALYSIS_COLUMNS]
-    rows = read(target)
+    rows = read_rows(target)
     assert [row["id"] for row in rows] == ["T-1", "T-2", "T-3", "T-4"]
-    assert rows[0] == {
-        "id": "T-1", "subject": "Renewal", "body": "We won't renew, the sync keeps failing.", "created": "2024-01-02",
-        "summary": "We won't renew, the sync keeps failing.", "category": "account_cancellation",
-        "sentiment": "-0.511", "sentiment_label": "negative", "churn_intent": "yes", "intent_phrase": "won't renew",
-        "competitor": "", "recommended_action": ACTIONS["account_cancellation"],
-        "evidence": "churn_intent:won't renew; sentiment:failing", "analyser": "builtin-2", "analysed_column": "body",
-    }
-    assert {k: rows[1][k] for k in ANALYSIS_COLUMNS} == {
-        "summary": "Wir wechseln zu CareLoop, bitte schicken Sie den Export.", "category": "account_cancellation",
-        "sentiment": "0.000", "sentiment_label": "neutral", "churn_intent": "yes",
-        "intent_phrase": "Wir wechseln zu CareLoop", "competitor": "CareLoop",
-        "recommended_action": ACTIONS["account_cancellation"],
-        "evidence": "churn_intent:Wir wechseln zu CareLoop; competitor:CareLoop", "analyser": "builtin-2",
-        "analysed_column": "body",
-    }
-    assert {k: rows[2][k] for k in ("category", "sentiment", "sentiment_label", "churn_intent", "evidence")} == {
-        "category": "other", "sentiment": "0.796", "sentiment_label": "positive", "churn_intent": "no",
-        "evidence": "sentiment:Great; sentiment:support"}
+    inputs = [("T-1", "Renewal", "We won't renew, the sync keeps failing.", "2024-01-02"),
+              ("T-2", "Wechsel", "Wir wechseln zu CareLoop, bitte schicken Sie den Export.", "2024-01-03"),
+              ("T-3", "Thanks", "Great support from Priya yesterday!", "2024-01-04"),
+              ("T-4", "Empty", "", "2024-01-05")]
+    for row, (ticket, subject, body, created) in zip(rows, inputs, strict=True):
+        assert row == {"id": ticket, "subject": subject, "body": body, "created": created, **reading_cells(body)}
+    assert {k: rows[0][k] for k in ("category", "sentiment_label", "churn_intent", "competitor", "analyser")} == {
+        "category": "account_cancellation", "sentiment_label": "negative", "churn_intent": "yes", "competitor": "",
+        "analyser": NAME}
+    assert "renew" in rows[0]["intent_phrase"] and rows[0]["recommended_action"] == ACTIONS["account_cancellation"]
+    assert f"churn_intent:{rows[0]['intent_phrase']}" in rows[0]["evidence"]
+    assert {k: rows[1][k] for k in ("category", "churn_intent", "competitor", "days_to_renewal")} == {
+        "category": "account_cancellation", "churn_intent": "yes", "competitor": "CareLoop", "days_to_renewal": ""}
+    assert "competitor:CareLoop" in rows[1]["evidence"]
+    assert rows[1]["recommended_action"].startswith(ACTIONS["account_cancellation"])
+    assert {k: rows[2][k] for k in ("category", "sentiment_label", "churn_intent")} == {
+        "category": "other", "sentiment_label": "positive", "churn_intent": "no"}
     assert {k: rows[3][k] for k in ("body", "summary", "category", "churn_intent", "evidence")} == {
         "body": "", "summary": "", "category": "other", "churn_intent": "no", "evidence": ""}
 
@@ -81,8 +91,9 @@ def test_without_column_the_most_text_like_column_is_picked_and_named(tmp_path):
     output = run(str(source), str(target))
 
     assert output.splitlines()[0] == "Analysing column 'body' (picked automatically: the most text-like column)"
-    assert {row["analysed_column"] for row in read(target)} == {"body"}
-    assert read(target)[0]["intent_phrase"] == "won't renew"
+    assert {row["analysed_column"] for row in read_rows(target)} == {"body"}
+    assert read_rows(target)[0]["intent_phrase"] == reading_cells("We won't renew, the sync keeps failing.")[
+        "intent_phrase"] != ""
 
 
 def test_a_text_like_name_wins_over_a_slightly_longer_column(tmp_path):
@@ -93,7 +104,7 @@ def test_a_text_like_name_wins_over_a_slightly_longer_column(tmp_path):
 
     run(str(source), str(tmp_path / "out.csv"))
 
-    assert read(tmp_path / "out.csv")[0]["analysed_column"] == "comment"
+    assert read_rows(tmp_path / "out.csv")[0]["analysed_column"] == "comment"
 
 
 def test_numbers_dates_and_single_words_are_never_picked(tmp_path):
@@ -106,26 +117,39 @@ def test_numbers_dates_and_single_words_are_never_picked(tmp_path):
     assert analyze_texts.pick_text_column(table) == "feedback"
 
 
-def test_the_configured_provider_analyses_the_texts(tmp_path, monkeypatch):
+def test_the_configured_reader_reads_the_texts(tmp_path, monkeypatch):
     seen = []
 
     def llm(texts):
         seen.append(list(texts))
-        return [Analysis(summary=t[:5], category="billing", sentiment=-0.25, sentiment_label="negative",
-                         churn_intent=False, intent_phrase="", competitor="", recommended_action="Check it.",
-                         language="en", feature_request=False, evidence=[Evidence("category", "invoice", 0, 7)],
-                         analyser="llm-llama3.1") for t in texts]
+        return [Reading(summary=t[:5], category="billing", sentiment=-0.25, sentiment_label="negative",
+                        churn_intent=False, intent_phrase="", competitors=["CareLoop", "MedRelay"],
+                        recommended_action="Check it.", language="en", feature_request=False, case_study=False,
+                        facts=Facts(days_to_renewal=30), evidence=[Evidence("category", "invoice", 0, 7)],
+                        reader="llm-llama3.1") for t in texts]
 
-    monkeypatch.setattr(analyze_texts, "analyse_many", llm)
+    monkeypatch.setattr(analyze_texts, "read_texts", llm)
     source = write(tmp_path / "in.csv", "text\nInvoice wrong again\n=1+1 looks odd\n")
 
     run(str(source), str(tmp_path / "out.csv"))
 
     assert seen == [["Invoice wrong again", "=1+1 looks odd"]]
-    rows = read(tmp_path / "out.csv")
+    rows = read_rows(tmp_path / "out.csv")
     assert [(r["summary"], r["analyser"], r["evidence"]) for r in rows] == [
         ("Invoi", "llm-llama3.1", "category:invoice"), ("'=1+1 ", "llm-llama3.1", "category:invoice")]
+    assert {(r["competitor"], r["days_to_renewal"]) for r in rows} == {("CareLoop; MedRelay", "30")}
     assert rows[1]["text"] == "=1+1 looks odd"  # input columns pass through unchanged
+
+
+def test_the_competitor_list_in_admin_is_used(tmp_path):
+    from scoring.models import Competitor
+
+    Competitor.objects.create(name="Zephyr Health")
+    source = write(tmp_path / "in.csv", "text\nThe invoice mentions Zephyr Health and CareLoop.\n")
+
+    run(str(source), str(tmp_path / "out.csv"))
+
+    assert set(read_rows(tmp_path / "out.csv")[0]["competitor"].split("; ")) == {"Zephyr Health", "CareLoop"}
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -189,6 +213,6 @@ def test_a_byte_order_mark_and_blank_lines_are_read_as_excel_writes_them(tmp_pat
 
     run(str(source), str(tmp_path / "out.csv"))
 
-    rows = read(tmp_path / "out.csv")
+    rows = read_rows(tmp_path / "out.csv")
     assert [(r["body"], r["churn_intent"]) for r in rows] == [
         ("Wir werden den Vertrag kündigen.", "yes"), ("Alles gut, danke!", "no")]

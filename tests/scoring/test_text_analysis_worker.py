@@ -1,5 +1,5 @@
-"""The text-analysis batches through a real Redis and worker: the sweep fans the waiting texts out and
-a worker reads them."""
+"""The text-reading batches through a real Redis and worker: the sweep fans the waiting texts out and a
+worker reads them."""
 
 import time
 
@@ -8,7 +8,8 @@ from celery.contrib.testing.worker import start_worker
 
 from accounts.models import SupportTicket
 from healthcs.celery import app
-from scoring.tasks import analyse_pending_texts
+from scoring.tasks import read_waiting_texts
+from scoring.texts.reader import NAME
 from tests.factories import SupportTicketFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -21,10 +22,10 @@ def test_a_worker_reads_the_waiting_texts(own_account):
         SupportTicketFactory(account=own_account, subject=f"Sync {n}", body="The Epic interface keeps failing.")
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        analyse_pending_texts.delay()
+        read_waiting_texts.delay()
         deadline = time.monotonic() + 60
         while SupportTicket.objects.filter(analysis_version="").exists() and time.monotonic() < deadline:
             time.sleep(0.2)
 
     assert list(SupportTicket.objects.values_list("category", "analysis_version").distinct()) == [
-        ("integration", "builtin-2")]
+        ("integration", NAME)]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from scoring.dashboards import ticket_themes
-from scoring.text_analysis import analyse_pending
+from scoring.texts.service import texts_read_pending
 from tests.factories import (
     AccountFactory,
     SnapshotFactory,
@@ -47,7 +47,7 @@ def crisis(csm, other_csm):
     epic = AccountFactory(name="Epic Clinic", ehr_system="Epic", segment="SMB", csm=csm)
     SupportTicketFactory(account=epic, subject="Invoice", body="We were charged twice on the last invoice, "
                                                                "please refund.", submitted_at=at(3))
-    analyse_pending()
+    texts_read_pending()
     return clinics
 
 

@@ -2,6 +2,7 @@
 text and gets its structured reading, in place with HTMX or as a plain form, with the evidence highlighted
 and the user's text always escaped; the API answers the same reading as JSON, and clear JSON errors."""
 
+import json
 import re
 import socket
 from dataclasses import replace
@@ -15,17 +16,27 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scoring import analyzer_views
-from scoring.analysis import MAX_TEXT, Evidence, analyse
 from scoring.analyzer_views import EMPTY_TEXT, highlighted_text
+from scoring.texts.clean import MAX_TEXT
+from scoring.texts.llm import FALLBACK
+from scoring.texts.reader import NAME, read
+from scoring.texts.reading import Evidence, Facts, Reading
+from scoring.texts.service import lexicon
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("migration_defaults")]  # the shipped competitors
 
 HTMX = {"HX-Request": "true"}
 CHURN_MAIL = ("Hi, after the third Epic sync outage this month we've decided we're moving to CareLoop when our "
               "contract ends.")
 HOSTILE = '<script>alert("x")</script> We have decided to cancel our subscription & are moving to MedRelay.'
 ANALYSIS_FIELDS = ["summary", "category", "sentiment", "sentiment_label", "churn_intent", "intent_phrase",
-                   "competitor", "recommended_action", "language", "feature_request", "evidence", "analyser", "note"]
+                   "competitors", "recommended_action", "language", "feature_request", "case_study", "facts",
+                   "evidence", "reader", "note"]
+
+
+def analyse(text: str) -> Reading:
+    """The built-in reader's reading with the competitor list in admin, as the page and the API read it."""
+    return read(text, lexicon())
 
 
 def analysed_text(body: str) -> str:
@@ -34,8 +45,8 @@ def analysed_text(body: str) -> str:
 
 
 def churn_marks() -> str:
-    """How the page marks the built-in analyser's churn phrase in CHURN_MAIL: the competitor nested inside.
-    Derived from its reading, since the analyser's phrase rules are tuned on their own."""
+    """How the page marks the built-in reader's churn phrase in CHURN_MAIL: the competitor nested inside.
+    Derived from its reading, since the reader's rules are tuned on their own."""
     phrase = analyse(CHURN_MAIL).intent_phrase
     assert phrase.endswith("moving to CareLoop"), phrase
     return (f'<mark data-kind="churn_intent" title="Churn intent">{escape(phrase.removesuffix("CareLoop"))}'
@@ -85,7 +96,7 @@ def test_htmx_gets_the_result_alone_with_the_evidence_highlighted(client, csm):
     assertContains(response, f'<span class="sentiment-{reading.sentiment_label}">{reading.sentiment_label.title()}'
                              f"</span> <small>({floatformat(reading.sentiment, 2)} on −1 to 1)</small>")
     assertContains(response, "Call the customer today")
-    assertContains(response, "Analysed by the built-in analyser (builtin-2).")
+    assertContains(response, f"Read by the built-in reader ({NAME}).")
 
 
 def test_without_javascript_the_page_shows_the_result_and_keeps_the_text(client, csm):
@@ -153,17 +164,45 @@ def test_the_page_names_the_llm_and_its_fallback(client, csm, settings):
 
     response = client.post(reverse("ticket_analyzer"), {"text": CHURN_MAIL}, headers=HTMX)
 
-    assertContains(response, "Analysed by the built-in analyser (builtin-2). <span data-testid=\"analysis-note\">"
-                             "LLM fell back to the built-in analyser: could not connect to the LLM server.</span>")
+    assertContains(response, f"Read by the built-in reader ({NAME}). <span data-testid=\"analysis-note\">"
+                             f"{FALLBACK}could not connect to the LLM server.</span>")
 
 
 def test_an_llm_answer_is_named_as_such(client, csm, monkeypatch):
-    monkeypatch.setattr(analyzer_views, "analyse_one", lambda text: replace(analyse(text), analyser="llm-llama3.1"))
+    monkeypatch.setattr(analyzer_views, "read_text", lambda text: replace(analyse(text), reader="llm-llama3.1"))
     client.force_login(csm)
 
     response = client.post(reverse("ticket_analyzer"), {"text": CHURN_MAIL}, headers=HTMX)
 
-    assertContains(response, "Analysed by the LLM (llm-llama3.1).")
+    assertContains(response, "Read by the LLM (llm-llama3.1).")
+
+
+def test_the_page_shows_every_competitor_and_the_facts_the_text_states(client, csm, monkeypatch):
+    facts = Facts(days_to_renewal=47, amounts=("$12,400", "3.500 €"), seats=25, ehr="athenahealth")
+    monkeypatch.setattr(analyzer_views, "read_text", lambda text: replace(
+        analyse(text), competitors=["CareLoop", "MedRelay"], facts=facts))
+    client.force_login(csm)
+
+    response = client.post(reverse("ticket_analyzer"), {"text": CHURN_MAIL}, headers=HTMX)
+
+    assertContains(response, '<dd data-testid="competitor">CareLoop, MedRelay</dd>', html=True)
+    assertContains(response, '<dd data-testid="days-to-renewal">in 47 days</dd>', html=True)
+    assertContains(response, '<dd data-testid="amounts">$12,400, 3.500 €</dd>', html=True)
+    assertContains(response, '<dd data-testid="seats">25</dd>', html=True)
+    assertContains(response, '<dd data-testid="ehr">athenahealth</dd>', html=True)
+
+
+def test_facts_the_text_does_not_state_are_not_shown(client, csm, monkeypatch):
+    monkeypatch.setattr(analyzer_views, "read_text", lambda text: replace(analyse(text), competitors=[],
+                                                                          facts=Facts()))
+    client.force_login(csm)
+
+    response = client.post(reverse("ticket_analyzer"), {"text": "Thanks for the quick help."}, headers=HTMX)
+
+    assertContains(response, '<dd data-testid="competitor">None mentioned</dd>', html=True)
+    assertContains(response, '<dd data-testid="days-to-renewal">Not stated</dd>', html=True)
+    for absent in ("amounts", "seats", "ehr"):
+        assertNotContains(response, f'data-testid="{absent}"')
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -208,10 +247,11 @@ def test_the_api_answers_the_analysis_as_json(api):
     assert response.status_code == 200
     data = response.json()
     assert list(data) == ANALYSIS_FIELDS
-    assert data == analyse(CHURN_MAIL).as_dict()
-    assert {k: data[k] for k in ("category", "churn_intent", "competitor", "analyser", "note")} == {
-        "category": "account_cancellation", "churn_intent": True, "competitor": "CareLoop", "analyser": "builtin-2",
+    assert data == json.loads(json.dumps(analyse(CHURN_MAIL).as_dict()))
+    assert {k: data[k] for k in ("category", "churn_intent", "competitors", "reader", "note")} == {
+        "category": "account_cancellation", "churn_intent": True, "competitors": ["CareLoop"], "reader": NAME,
         "note": ""}
+    assert list(data["facts"]) == ["days_to_renewal", "amounts", "seats", "ehr"]
     assert data["intent_phrase"].endswith("moving to CareLoop")
     churn = next(e for e in data["evidence"] if e["kind"] == "churn_intent")
     assert (churn["phrase"], CHURN_MAIL[churn["start"]:churn["end"]]) == (data["intent_phrase"],) * 2
@@ -231,6 +271,31 @@ def test_the_api_refuses_a_missing_empty_or_non_string_text(api, payload, proble
 
     assert response.status_code == 400
     assert response.json() == {"text": [problem]}
+
+
+def test_the_api_answers_the_facts_and_every_competitor(api, monkeypatch):
+    facts = Facts(days_to_renewal=47, amounts=("$12,400",), seats=None, ehr="Epic")
+    monkeypatch.setattr(analyzer_views, "read_text", lambda text: replace(
+        analyse(text), competitors=["CareLoop", "MedRelay"], facts=facts, case_study=True))
+
+    data = api.post(reverse("api_ticket_analysis"), {"text": CHURN_MAIL}, format="json").json()
+
+    assert (data["competitors"], data["case_study"]) == (["CareLoop", "MedRelay"], True)
+    assert data["facts"] == {"days_to_renewal": 47, "amounts": ["$12,400"], "seats": None, "ehr": "Epic"}
+
+
+def test_the_api_reads_with_the_competitor_list_in_admin(api):
+    from scoring.models import Competitor
+
+    text = "The invoice mentions Zephyr Health twice."
+    assert "Zephyr Health" not in api.post(reverse("api_ticket_analysis"), {"text": text},
+                                           format="json").json()["competitors"]
+    Competitor.objects.create(name="Zephyr Health")
+
+    data = api.post(reverse("api_ticket_analysis"), {"text": text}, format="json").json()
+
+    assert "Zephyr Health" in data["competitors"]
+    assert {"kind": "competitor", "phrase": "Zephyr Health", "start": 21, "end": 34} in data["evidence"]
 
 
 def test_the_api_cuts_a_long_text_and_says_so(api):

@@ -28,7 +28,7 @@ from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Playbook, PlaybookStep
 from interventions.services import escalate_overdue_tasks
 from scoring.services import recompute_scores
-from scoring.text_analysis import analyse_pending
+from scoring.texts.service import texts_read_pending
 
 BIG_BOOK = 2000
 SIGNAL_HISTORY_DAYS = 70  # signals compare 30 days with the 30 before: the 130 days of usage allow 70 days
@@ -94,8 +94,8 @@ class Command(BaseCommand):
             report_import(self, result, "the demo book was not imported")
             days = score_history_days(as_of)
             self.stdout.write(f"Scoring the book on {len(days)} days up to {as_of} (history for trends)")
-            read = analyse_pending(progress=lambda n, total: progress("texts", n, total))
-            self.stdout.write(f"  {read:,} customer texts read by the text analyser")
+            read = texts_read_pending(progress=lambda n, total: progress("texts", n, total))
+            self.stdout.write(f"  {read:,} customer texts read by the text reader")
             install_default_playbooks(Playbook, PlaybookStep)
             csm_ids = list(User.objects.filter(username__in=[u.username for u in DEMO_CSMS])
                            .order_by("username").values_list("id", flat=True))

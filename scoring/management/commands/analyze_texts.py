@@ -1,7 +1,7 @@
 """python manage.py analyze_texts IN.csv OUT.csv [--column NAME]
 
 Analyses one text column of a CSV (tickets, e-mails, call notes, NPS comments; UTF-8, any columns) with the
-configured analyser (scoring.providers: the built-in one, or the local LLM server when one is set) and writes
+configured reader (scoring.texts: the built-in one, or the local LLM server when one is set) and writes
 every input column plus the analysis of SPEC §2f, one output row per input row. Without --column the most
 text-like column is analysed; its name is printed and written to `analysed_column`. Bad input stops the command
 before anything is written.
@@ -17,12 +17,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.analysis import Analysis
 from scoring.exports import neutralise
-from scoring.providers import analyse_many
+from scoring.texts.reading import Reading
+from scoring.texts.service import read_texts
 
 OUTPUT_COLUMNS = ("summary", "category", "sentiment", "sentiment_label", "churn_intent", "intent_phrase",
-                  "competitor", "recommended_action", "evidence", "analyser", "analysed_column")
+                  "competitor", "days_to_renewal", "recommended_action", "evidence", "analyser", "analysed_column")
 # Column names that say "this is the text" (English and German); such a column counts double when picking.
 TEXT_COLUMN_NAMES = frozenset({"text", "body", "message", "comment", "description", "note", "content", "feedback",
                                "transcript", "kommentar", "nachricht", "beschreibung", "notiz", "inhalt", "freitext"})
@@ -105,14 +105,15 @@ def pick_text_column(table: Table) -> str:
     return table.columns[best]
 
 
-def analysis_cells(analysis: Analysis, column: str) -> list[str]:
+def analysis_cells(analysis: Reading, column: str) -> list[str]:
     """The output columns for one analysis, in OUTPUT_COLUMNS order; text a spreadsheet would run as a
     formula is neutralised."""
     evidence = "; ".join(f"{item.kind}:{item.phrase}" for item in analysis.evidence)
     return [neutralise(analysis.summary), analysis.category, f"{analysis.sentiment:.3f}", analysis.sentiment_label,
             "yes" if analysis.churn_intent else "no", neutralise(analysis.intent_phrase),
-            neutralise(analysis.competitor), neutralise(analysis.recommended_action), neutralise(evidence),
-            analysis.analyser, column]
+            neutralise("; ".join(analysis.competitors)),
+            "" if analysis.facts.days_to_renewal is None else str(analysis.facts.days_to_renewal),
+            neutralise(analysis.recommended_action), neutralise(evidence), analysis.reader, column]
 
 
 def write_table(path: Path, columns: list[str], rows: list[list[str]]) -> None:
@@ -152,7 +153,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Analysing column '{column}'")
         index = table.columns.index(column)
-        analyses = analyse_many([row[index] for row in table.rows])
+        analyses = read_texts([row[index] for row in table.rows])
         rows = [row + analysis_cells(analysis, column) for row, analysis in zip(table.rows, analyses, strict=True)]
         try:
             write_table(target, table.columns + list(OUTPUT_COLUMNS), rows)

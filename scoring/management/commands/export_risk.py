@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from scoring.config import ConfigError, parse_config
 from scoring.exports import LEVELS, risk_export
 from scoring.services import config_active, score_range
+from scoring.texts.service import texts_read_pending
 
 
 class Command(BaseCommand):
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{config}: {len(error.problems)} problem(s); nothing was exported") from error
         else:
             parsed = parse_config(config_active().data)
+        texts_read_pending()  # the churn-intent rule reads the texts' readings
         scores, _ = score_range(as_of=as_of, config=parsed)
         filters = {"as_of": as_of.isoformat(), "level": level, "config": config or "active"}
         try:
