@@ -374,7 +374,8 @@ def ticket_themes(user: User, as_of: dt.date | None = None) -> list[Theme]:
                .values_list("account_id").annotate(m=Sum("mrr")))
     named = pd.DataFrame.from_records(list(
         Touchpoint.objects.filter(account_id__in=recent_accounts, occurred_at__gt=end - dt.timedelta(days=THEME_DAYS),
-                                  occurred_at__lte=end).exclude(competitors=[]).values_list("account_id", "competitors")),
+                                  occurred_at__lte=end)
+        .exclude(competitors=[]).values_list("account_id", "competitors")),
         columns=["account_id", "competitors"])
     touch_competitors = (named.explode("competitors").groupby("account_id")["competitors"].agg(set).to_dict()
                          if len(named) else {})

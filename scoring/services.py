@@ -23,7 +23,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.models import Account, SupportTicket, Touchpoint, User
+from accounts.models import Account, User
 from scoring import alerts as alert_rules
 from scoring.calculations import Scores, score_book
 from scoring.config import Config, ConfigError, default_config, parse_config, validate_config

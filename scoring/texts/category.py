@@ -22,12 +22,14 @@ _CUES: dict[str, dict[str, float]] = {
         "merge": 1, "trial": 1, "vertragspartner": 2, "annual": 1, "my plan": 1, "our plan": 1, "account type": 1.5,
     },
     "billing": {
-        "invoic": 2, "billing": 2, "billed": 2, "bill=": 1.5, "charg": 2, "quote=": 2, "quotes=": 2, "angebot": 1.5, "kostet": 2, "order=": 1, "ordered": 1,
+        "invoic": 2, "billing": 2, "billed": 2, "bill=": 1.5, "charg": 2, "quote=": 2, "quotes=": 2, "angebot": 1.5,
+        "kostet": 2, "order=": 1, "ordered": 1,
         "bestellung": 1.5, "credit=": 1.5, "gutschreib": 2, "rate=": 1, "overcharg": 2.5, "refund": 2,
         "payment": 2, "paid": 1, "pay=": 1, "price": 1.5, "pricing": 1.5, "cost": 1, "fee=": 1.5, "fees": 1.5,
         "receipt": 2, "tax=": 1, "vat=": 1.5, "credit card": 2, "discount": 1.5, "purchase order": 2,
         "*rechnung": 2, "*zahlung": 2, "gutschrift": 2, "erstatt": 2, "abbuchung": 2, "abgebucht": 2,
-        "lastschrift": 2, "*preis": 1.5, "price increase": 2, "kosten": 1, "*gebühr": 2, "quittung": 2, "rabatt": 1.5, "mwst": 1.5,
+        "lastschrift": 2, "*preis": 1.5, "price increase": 2, "kosten": 1, "*gebühr": 2, "quittung": 2, "rabatt": 1.5,
+        "mwst": 1.5,
         "mehrwertsteuer": 1.5, "bezahl": 1, "kreditkarte": 2, "bankverbindung": 2, "karte=": 1, "card=": 1,
     },
     "bug": {
@@ -47,7 +49,8 @@ _CUES: dict[str, dict[str, float]] = {
         "does not work": 2, "isn't working": 2, "stopped working": 2, "fail": 1.5, "exception": 1.5, "glitch": 2,
         "wrong": 1.5, "incorrect": 1.5, "missing": 1, "fix=": 1, "fixed": 1, "does nothing": 2, "blank": 1,
         "twice": 1, "lost": 1, "logged out": 1.5, "won't accept": 1.5, "revert": 1.5, "not arriving": 1.5,
-        "behoben": 1.5, "beheben": 1.5, "trotzdem": 1, "statt": 0.5, "instead of": 0.5, "defect": 2, "malfunction": 2, "unable to": 1, "can't": 1,
+        "behoben": 1.5, "beheben": 1.5, "trotzdem": 1, "statt": 0.5, "instead of": 0.5, "defect": 2, "malfunction": 2,
+        "unable to": 1, "can't": 1,
         "cannot": 1, "reproduc": 1, "not saved": 2, "disappear": 1.5, "duplicate": 1, "*fehler": 2,
         "absturz": 2, "abgestürzt": 2, "stürzt": 2, "funktioniert nicht": 2, "geht nicht": 1.5, "falsch": 1.5,
         "fehlt": 1.5, "fehlen": 1.5, "kaputt": 2, "nicht gespeichert": 2, "verschwunden": 1.5, "doppelt": 1,
@@ -55,7 +58,10 @@ _CUES: dict[str, dict[str, float]] = {
         "stopped": 1.5, "do not work": 2, "don't work": 2, "not updated": 1.5, "no luck": 1, "ohne erfolg": 1,
         "flacker": 1.5, "trouble": 1, "nicht korrekt": 1.5, "not correct": 1.5, "supposed to": 1.5, "still being": 1,
         "even when": 1, "lose all": 1.5, "loses": 1, "different": 0.5, "has expired": 1, "nicht in ordnung": 1.5,
-        "not saving": 2, "doesnt": 1, "by itself": 1.5, "still appear": 1, "immer noch": 1, "gar nix": 1.5, "off by one": 1.5, "abgelaufen": 1, "expired": 1, "are gone": 1.5, "is gone": 1.5, "no results": 1.5, "returns nothing": 1.5, "return nothing": 1.5, "keine ergebnisse": 1.5, "stops": 1.5, "nur noch": 1, "reagiert nicht": 1.5, "wieder auf": 1,
+        "not saving": 2, "doesnt": 1, "by itself": 1.5, "still appear": 1, "immer noch": 1, "gar nix": 1.5,
+        "off by one": 1.5, "abgelaufen": 1, "expired": 1, "are gone": 1.5, "is gone": 1.5, "no results": 1.5,
+        "returns nothing": 1.5, "return nothing": 1.5, "keine ergebnisse": 1.5, "stops": 1.5, "nur noch": 1,
+        "reagiert nicht": 1.5, "wieder auf": 1,
     },
     "integration": {
         "lis=": 2, "sftp": 2, "adt=": 2, "labor=": 1, "lab results": 1.5, "befunde": 1, "abgleich": 2,
@@ -65,15 +71,18 @@ _CUES: dict[str, dict[str, float]] = {
         "sync": 2, "feed=": 1.5, "feeds=": 1.5, "sso=": 2.5, "single sign-on": 2.5, "saml": 2.5, "webhook": 2,
         "endpoint": 2, "connector": 2, "ehr=": 1.5, "emr=": 1.5, "epic=": 1.5, "cerner": 1.5, "athena": 1.5,
         "import": 0.5, "export": 0.5, "connect": 1, "third-party": 1.5, "third party": 1.5, "crm=": 1,
-        "data transfer": 1, "*schnittstelle": 2.5, "synchronis": 2, "anbind": 2, "angebunden": 2, "pvs=": 1.5, "kis=": 1.5,
+        "data transfer": 1, "*schnittstelle": 2.5, "synchronis": 2, "anbind": 2, "angebunden": 2, "pvs=": 1.5,
+        "kis=": 1.5,
         "gdt=": 2.5, "kim=": 1.5, "verbindung": 0.5, "datenübertragung": 1,
         "add-in": 2, "plugin": 2, "plug-in": 2, "*konnektor": 2, "scim": 2.5, "oauth": 2, "provisioning": 1.5,
-        "mapping": 1, "callback": 1.5, "redirect uri": 2, "app registration": 2, "drittanbieter": 1.5, "übertragen": 1, "verknüpf": 1, "verbinden": 1,
+        "mapping": 1, "callback": 1.5, "redirect uri": 2, "app registration": 2, "drittanbieter": 1.5, "übertragen": 1,
+        "verknüpf": 1, "verbinden": 1,
     },
     "onboarding": {
         "where do i": 1.5, "where can i": 1.5, "where do we": 1.5, "best way to": 1.5, "next steps": 1,
         "video": 1, "user guide": 2, "up to speed": 2, "first week": 1.5, "signed up": 1.5, "recommended order": 1,
-        "is there a way": 1, "lege ich": 1.5, "legen wir": 1.5, "stelle ich": 1.5, "stellen wir": 1.5, "richte ich": 1.5,
+        "is there a way": 1, "lege ich": 1.5, "legen wir": 1.5, "stelle ich": 1.5, "stellen wir": 1.5,
+        "richte ich": 1.5,
         "richten wir": 1.5, "wie bekomm": 1, "wie man": 1, "anlegen": 1, "einführung": 1.5, "einarbeit": 2,
         "überblick": 1, "stell ich": 1.5, "schalte ich": 1.5, "welche schritte": 1.5, "set her up": 1.5,
         "set him up": 1.5, "set them up": 1.5, "kick-off": 1.5, "kickoff": 1.5,
@@ -88,14 +97,18 @@ _CUES: dict[str, dict[str, float]] = {
         "step by step": 1.5, "schritt für schritt": 1.5, "best practice": 1.5, "best-practice": 1.5,
         "difference": 1, "unterschied": 1, "wie aktivier": 1.5, "hinterlege ich": 1.5, "ordne ich": 1.5,
         "muss ich": 1, "vorlage": 1, "webinar": 1.5, "my first": 1.5, "meinen ersten": 1.5, "meine erste": 1.5,
-        "ich richte": 1.5, "how should we": 1.5, "how should i": 1.5, "which one should": 1.5, "kann ich": 1, "*handbuch": 2, "user manual": 2, "trainer": 1.5, "super user": 1.5, "new hires": 1.5, "recommendation": 1, "empfehlung": 1, "am besten": 1, "enrol": 1.5,
+        "ich richte": 1.5, "how should we": 1.5, "how should i": 1.5, "which one should": 1.5, "kann ich": 1,
+        "*handbuch": 2, "user manual": 2, "trainer": 1.5, "super user": 1.5, "new hires": 1.5, "recommendation": 1,
+        "empfehlung": 1, "am besten": 1, "enrol": 1.5,
     },
     "performance": {
         "takes ages": 2, "ages=": 1, "lags=": 1.5, "stuck on": 1.5, "unreachable": 2, "zu spät": 1.5,
         "ewig": 1.5, "could not load": 1.5, "to open": 1, "to show up": 1,
         "slow": 2.5, "sluggish": 2.5, "timing out": 2, "to load": 1.5, "late=": 1.5, "verspätung": 2, "verspätet": 2,
         "seconds": 1, "minute": 1, "sekunden": 1, "minuten": 1, "dauert": 1, "crawling": 2, "spinning": 1.5,
-        "forever": 1.5, "latency": 2.5, "timeout": 2.5, "timed out": 2.5, "time out": 2, "times out": 2.5, "overload": 2, "zäh=": 2, "lahm": 2, "friert": 1.5, "einfrier": 1.5, "freezes": 1.5, "throughput": 2, "bandwidth": 2, "outage": 2.5, "downtime": 2.5,
+        "forever": 1.5, "latency": 2.5, "timeout": 2.5, "timed out": 2.5, "time out": 2, "times out": 2.5,
+        "overload": 2, "zäh=": 2, "lahm": 2, "friert": 1.5, "einfrier": 1.5, "freezes": 1.5, "throughput": 2,
+        "bandwidth": 2, "outage": 2.5, "downtime": 2.5,
         "down=": 1.5, "delay": 1.5, "lag=": 1.5, "lagging": 1.5, "loading": 1, "takes forever": 2, "performance": 2,
         "response time": 2, "unresponsive": 2, "freez": 1.5, "hang=": 1, "hangs=": 1.5, "unavailable": 1.5,
         "not responding": 2, "high load": 1.5, "cpu=": 1, "availability": 1, "*langsam": 2.5, "ladezeit": 2.5,
@@ -107,9 +120,11 @@ _CUES: dict[str, dict[str, float]] = {
     "feature_request": {
         "we'd like a": 2, "we would like a": 2, "allow=": 1, "any plans for": 2, "alternative to": 1,
         "automatically": 1, "automatisch": 1, "denkbar": 1.5, "fehlt uns": 2, "könnte man": 1.5,
-        "would be great to": 2, "can the system": 1.5, "would save": 1.5, "that would": 1, "can the": 1, "wäre cool": 2.5, "wär=": 1, "pls add": 2, "can we get": 1.5, "kann man": 1,
+        "would be great to": 2, "can the system": 1.5, "would save": 1.5, "that would": 1, "can the": 1,
+        "wäre cool": 2.5, "wär=": 1, "pls add": 2, "can we get": 1.5, "kann man": 1,
         "is that coming": 1.5, "wirklich fehlt": 1.5, "kann das system": 1.5,
-        "feature request": 3, "would be great if": 2.5, "would love": 2, "would be nice": 2, "wish": 1.5, "schön wäre": 2.5, "toll wäre": 2.5, "any chance": 1.5, "would help": 1.5,
+        "feature request": 3, "would be great if": 2.5, "would love": 2, "would be nice": 2, "wish": 1.5,
+        "schön wäre": 2.5, "toll wäre": 2.5, "any chance": 1.5, "would help": 1.5,
         "would really help": 1.5, "could you offer": 2, "can you offer": 2, "bieten sie": 1, "hätten gern": 2,
         "wunsch": 1.5, "keep asking for": 2, "keeps asking for": 2, "let users": 1.5, "allow users": 1.5,
         "you'll add": 1.5, "you'll build": 1.5, "funktion": 0.5,
@@ -123,15 +138,21 @@ _CUES: dict[str, dict[str, float]] = {
         "planned": 1.5, "consider adding": 2.5, "suggest": 1.5, "be added": 1.5, "we are missing": 2,
         "missing a way": 2, "wäre es möglich": 2, "möglich": 0.5, "would make": 1, "would solve": 1.5,
         "ideally": 1, "idealerweise": 1, "würde uns": 1,
-        "add a": 1, "add an": 1, "can u add": 2.5, "could you make": 1.5, "can you make": 1.5, "pls let us": 2, "asked for": 1.5,
+        "add a": 1, "add an": 1, "can u add": 2.5, "could you make": 1.5, "can you make": 1.5, "pls let us": 2,
+        "asked for": 1.5,
     },
     # Security incidents, removing a person's access, and general questions are "other".
     "other": {
-        "data breach": 3, "breach": 2, "phishing": 4, "fake=": 1.5, "gefälscht": 2, "angeblich": 1.5, "compromised": 2.5, "hacked": 2.5, "suspicious": 2,
+        "data breach": 3, "breach": 2, "phishing": 4, "fake=": 1.5, "gefälscht": 2, "angeblich": 1.5,
+        "compromised": 2.5, "hacked": 2.5, "suspicious": 2,
         "verdächtig": 2, "*sicherheitsvorfall": 3, "datenschutzvorfall": 3, "unauthori": 2, "unbefugt": 2,
         "revoke": 2, "dismissed": 1.5, "left the company": 2, "leaves the company": 2, "ausgeschieden": 2,
         "offboard": 2, "certificate": 1.5, "zertifikat": 1.5, "thesis": 2, "interview": 1.5, "holiday": 1.5,
-        "feiertag": 1.5, "weihnachten": 1.5, "rumo": 2, "gerücht": 2, "meetup": 1, "messe": 1, "conference": 2, "speaker": 2, "lob=": 2, "bedank": 2, "weiter so": 2, "kudos": 2, "praise": 2, "great job": 2, "well done": 2, "contact details": 2, "kontaktdaten": 2, "ansprechpartner": 1.5, "retired": 1, "ruhestand": 1, "support hours": 2, "servicezeiten": 2, "christmas": 1.5, "*auftragsverarbeit": 2.5, "dsgvo": 1.5, "gdpr": 1.5, "data processing agreement": 2.5,
+        "feiertag": 1.5, "weihnachten": 1.5, "rumo": 2, "gerücht": 2, "meetup": 1, "messe": 1, "conference": 2,
+        "speaker": 2, "lob=": 2, "bedank": 2, "weiter so": 2, "kudos": 2, "praise": 2, "great job": 2, "well done": 2,
+        "contact details": 2, "kontaktdaten": 2, "ansprechpartner": 1.5, "retired": 1, "ruhestand": 1,
+        "support hours": 2, "servicezeiten": 2, "christmas": 1.5, "*auftragsverarbeit": 2.5, "dsgvo": 1.5, "gdpr": 1.5,
+        "data processing agreement": 2.5,
         "konferenz": 1,
     },
 }
@@ -151,7 +172,8 @@ _OPENING = 200  # characters of subject and first sentence after the greeting, w
 _OPENING_FACTOR = 1.5
 _QUOTED_FACTOR = 0.5  # a cue in a quoted earlier message
 # A first line that only greets ("Dear Support Team,", "Sehr geehrte Damen und Herren,") is not the opening.
-_GREETING_LINE = re.compile(r"[ \t]*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon)|hallo|liebe[rs]?|guten\s+(?:tag|morgen)|"
+_GREETING_LINE = re.compile(r"[ \t]*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon)|hallo|"
+                            r"liebe[rs]?|guten\s+(?:tag|morgen)|"
                             r"sehr\s+geehrte[rs]?|moin|servus)\b[^\n]{0,60}\n")
 _QUOTE_START = re.compile(r"^[ \t]*>|^-{2,}\s*(?:original|ursprüngliche)|^on\s.{0,80}\swrote:|^am\s.{0,80}\sschrieb|"
                           r"^(?:from|von):\s", re.MULTILINE)
@@ -186,7 +208,8 @@ _NEGATION_AFTER = re.compile(r"\w*(?:\s+[^\s.!?;,]+){0,5}?\s+(?:nicht|nie|niemal
 # An ending asked about in a hypothetical or general question: "if we ever did cancel", "falls ein Vertrag endet".
 _HYPOTHETICAL_BEFORE = re.compile(r"\b(?:if|falls|should|easy\s+to)\b[^.!?;,]*$")
 # "the HubSpot integration", "Klarna-Schnittstelle": an integration named after the system it connects to.
-_NAMED_BEFORE = re.compile(r"(?<![\w.])(?!(?:The|Our|Your|This|That|My|Its|How|What|When|Why|Die|Der|Das|Den|Dem|Unser|Ihr|Mein|Ein|Wie|Was|Wann|Warum)\w*[ -])"
+_NAMED_BEFORE = re.compile(r"(?<![\w.])(?!(?:The|Our|Your|This|That|My|Its|How|What|When|Why|"
+                           r"Die|Der|Das|Den|Dem|Unser|Ihr|Mein|Ein|Wie|Was|Wann|Warum)\w*[ -])"
                            r"[A-Z][\w.]*[a-z0-9][ -]$")
 _NAMED_INTEGRATION_WEIGHT = 1.5
 # Nouns of a connection that, after a system's name, make it an integration ("the Salesforce sync", "our

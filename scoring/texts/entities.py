@@ -140,7 +140,8 @@ _RENEWAL = (r"(?:the\s+|our\s+|zur\s+|der\s+)?(?:contract\s+)?(?:renewal|renewin
 _DAYS_AFTER = re.compile(
     rf"\s+{_UNIT}\s+(?:from|to|until|till|before|left\s+(?:to|until|before)|away\s+from|out\s+from|bis\s+zur|"
     rf"vor\s+der)\s+{_RENEWAL}")
-_RENEWAL_IN = rf"{_RENEWAL}\s+(?:is\s+|date\s+is\s+|comes\s+up\s+|is\s+coming\s+up\s+|ist\s+|steht\s+)?(?:in|within|in\s+about|in\s+just|in\s+only)\s+"
+_RENEWAL_IN = (rf"{_RENEWAL}\s+(?:is\s+|date\s+is\s+|comes\s+up\s+|is\s+coming\s+up\s+|ist\s+|steht\s+)?"
+               r"(?:in|within|in\s+about|in\s+just|in\s+only)\s+")
 _DAYS_BEFORE = re.compile(rf"{_RENEWAL_IN}$")
 _UNIT_AFTER = re.compile(rf"\s+{_UNIT}")
 _DAYS_IN_WORDS = re.compile(rf"{_RENEWAL_IN}(?P<count>{alternation(_NUMBER_WORDS)})\s+{_UNIT}")

@@ -44,7 +44,8 @@ donnerstag freitag samstag sonntag q1 q2 q3 q4 version release v2 v3 the a an ou
 kis pvs ehr emr lis ris pacs it new
 """.split())
 
-_NAME = r"(?-i:(?P<name>[A-Z][\w-]*[A-Za-z0-9](?:\.(?:com|io|ai|app|de|net|co|health)\b)?(?:\s+(?:[A-Z][\w-]*[a-z][\w-]*|Health|AI|MD))?|[a-z]+[A-Z][\w-]+))"
+_NAME = (r"(?-i:(?P<name>[A-Z][\w-]*[A-Za-z0-9](?:\.(?:com|io|ai|app|de|net|co|health)\b)?"
+         r"(?:\s+(?:[A-Z][\w-]*[a-z][\w-]*|Health|AI|MD))?|[a-z]+[A-Z][\w-]+))")
 _VENDOR_NOUN = (r"(?:vendors?|providers?|suppliers?|platforms?|systems?|solutions?|tools?|products?|software|"
                 r"company|companies|service|options?|partners?|competitors?|apps?)")
 _OTHER_VENDOR = (rf"(?:(?:an?other|a\s+different|a\s+cheaper|an?\s+alternative|a\s+competing|other|"
@@ -54,8 +55,8 @@ _OTHER_VENDOR = (rf"(?:(?:an?other|a\s+different|a\s+cheaper|an?\s+alternative|a
 _US = (r"(?:you(?:\s+guys)?|y'all|u(?=\s)|your\s+(?:company|firm|team|service|services|product|platform|software|app|"
        r"solution|tool|system|business)|this\s+(?:company|service|platform|product|vendor|software|app)|"
        r"(?-i:(?P<own>[A-Z][\w-]*)))")
-_CONTRACT = (r"(?:subscriptions?|subs?c?r?i?[bp]?t?i?o?ns?|contracts?|ac+o?u?n?ts?|acct|plans?|agreements?|memberships?|"
-             r"services?|licen[cs]es?|"
+_CONTRACT = (r"(?:subscriptions?|subs?c?r?i?[bp]?t?i?o?ns?|contracts?|ac+o?u?n?ts?|acct|plans?|agreements?|"
+             r"memberships?|services?|licen[cs]es?|"
              r"relationship|partnership|business|auto-?renewal|renewal|trial|workspace)")
 _DET = r"(?:our|my|the|this|your|their|its|all|all\s+of\s+our|all\s+our|the\s+whole|the\s+entire|our\s+entire)"
 
@@ -386,8 +387,8 @@ _FAMILIES: dict[str, str] = {
           consider\s+(?:us|me)\s+(?:gone|out|done)|
           (?:don't|dont|do\s+not|no\s+need\s+to|refrain\s+from|won't\s+have\s+to|don't\s+bother|dont\s+bother)\s+
           (?:\w+\s+){{0,2}}?(?:send|issu|prepar|draft)\w*\s+(?:us\s+)?(?:(?:a|the|any|our)\s+)?(?:renewal|next\s+invoice)|
-          {_US.replace("own", "own3")}\s+(?:won't|will\s+not|will\s+no\s+longer|is\s+no\s+longer)\s+(?:be\s+)?part\s+of\s+
-          (?:our|the)|
+          {_US.replace("own", "own3")}\s+(?:won't|will\s+not|will\s+no\s+longer|is\s+no\s+longer)\s+
+          (?:be\s+)?part\s+of\s+(?:our|the)|
           (?:sunset|discontinu|ceas|end|wind|phas)\w*(?:\s+(?:down|out))?\s+(?:our\s+|the\s+|all\s+)?(?:use\s+of|using)\s+
           (?:{_US.replace("own", "own4")}|the\s+(?:platform|service|software|system|app))|
           (?:won't|will\s+not|wont|no\s+longer)\s+(?:be\s+)?need(?:ing)?\s+(?:the|this)\s+(?:service|platform|software|
@@ -441,7 +442,8 @@ _STEMS: dict[str, dict[str, tuple[str, ...]]] = {
                               "backing out", "want out",
                               "wants out")},
     "cancel_bare": {"prefix": ("cancel", "cancle", "terminat")},
-    "want_ended": {"word": tuple(f"{verb} {det}" for verb in ("want", "need", "like", "wish") for det in ("our", "my"))},
+    "want_ended": {"word": tuple(f"{verb} {det}" for verb in ("want", "need", "like", "wish")
+                                 for det in ("our", "my"))},
     "end_us": {"prefix": ("cancel", "terminat", "drop", "replac", "fertig", "discontinu", "pull", "sunset", "phas",
                           "unsubscrib",
                           "decommission", "retir"),
@@ -456,7 +458,8 @@ _STEMS: dict[str, dict[str, tuple[str, ...]]] = {
                   "word": ("keep paying", "need you", "need your", "need this")},
     "renewal_off": {"prefix": ("renew", "lapse", "expir", "reconsider", "rather"),
                     "word": ("run out", "last", "final", "wind", "winding")},
-    "leave": {"prefix": ("pull", "leav", "quit", "churn", "walk", "switch", "drop", "transition", "phas", "stop", "migrat"),
+    "leave": {"prefix": ("pull", "leav", "quit", "churn", "walk", "switch", "drop", "transition", "phas", "stop",
+                         "migrat"),
               "word": ("left", "part", "parting", "move", "moving", "want out", "wants out", "need out",
                        "needs out", "gone", "done", "be off", "get off", "getting off", "we're out", "we are out",
                        "we r out", "we'll be out", "we will be out", "i'm out", "im out", "i am out")},
@@ -518,17 +521,20 @@ _STEMS: dict[str, dict[str, tuple[str, ...]]] = {
     "beenden": {"prefix": ("beend", "einstell", "auflös", "lösch", "schließ", "schliess", "storn", "stopp",
                            "abbestell", "deaktivier", "aufgelöst", "gelöscht", "geschlossen", "gekündigt"),
                 "infix": ("künd",)},
-    "farewell": {"prefix": ("refrain", "bother", "continu", "goodbye", "good-bye", "farewell", "future", "further", "recurring",
+    "farewell": {"prefix": ("refrain", "bother", "continu", "goodbye", "good-bye", "farewell", "future", "further",
+                            "recurring",
                             "upcoming", "again", "anymore", "everything", "account off", "account down",
                             "subscription off", "subscription down", "time with", "journey with", "relationship with",
                             "partnership with", "collaboration with", "last day", "final day", "last week",
                             "last month", "final month", "lapse", "expire"),
-                 "word": ("have to", "need to", "ends", "end with", "end on", "end at", "end in", "end by", "it all", "all of it", "go a", "going a", "go another", "going another", "lost",
+                 "word": ("have to", "need to", "ends", "end with", "end on", "end at", "end in", "end by", "it all",
+                          "all of it", "go a", "going a", "go another", "going another", "lost",
                           "consider us", "consider me", "part", "use of", "using", "be on", "running on", "needing",
                           "need the", "need this", "next invoice", "any more", "be using", "we're using",
                           "we are using", "we're on", "we are on", "we'll be on", "we will be on")},
     "abschied": {"prefix": ("war's", "wars", "wege", "abbuchung", "lastschrift", "belastung", "zahlungen",
-                            "anders", "nutz", "verwend", "arbeite", "einsetz", "setzen", "verabschied", "verlängerung", "interesse", "beendigung",
+                            "anders", "nutz", "verwend", "arbeite", "einsetz", "setzen", "verabschied", "verlängerung",
+                            "interesse", "beendigung",
                             "mach", "alles", "hör", "gegen", "ersetzen", "einzustell", "einstell", "abschalt",
                             "abzuschalt", "fällt")},
     "weg": {"prefix": ("kunde", "steig", "aussteig", "fertig", "schluss", "zukunft", "weiter", "fortsetz", "fortzusetz",
@@ -579,20 +585,24 @@ _VENDOR_FAMILIES = frozenset({"in_house", "switch", "change_vendor", "alternativ
                               "use_other",
                               "pilot", "wechseln", "wechseln_vorn", "anbieter"})
 # Families that end a contract, which may be anyone's contract.
-_CONTRACT_FAMILIES = frozenset({"end_contract", "want_ended", "not_renew", "renewal_off", "kuendigen", "kuendigung", "beenden",
+_CONTRACT_FAMILIES = frozenset({"end_contract", "want_ended", "not_renew", "renewal_off", "kuendigen", "kuendigung",
+                                "beenden",
                                 "nicht_verlaengern", "cancellation"})
 # Families whose every phrase starts at the word that holds one of their stems: their grammar is tried there only
 # (the others search the stretch around a stem).
-_ANCHORED = frozenset({"end_contract", "want_ended", "cancel_bare", "end_us", "replace_us", "switch", "threat", "kuendigen",
+_ANCHORED = frozenset({"end_contract", "want_ended", "cancel_bare", "end_us", "replace_us", "switch", "threat",
+                       "kuendigen",
                        "kuendigung", "verlassen"})
 # How far before its stem a family's phrase may start, where that is less than the window ("we will be gone").
 _LEAD = {"leave": 16}
-_GERMAN = frozenset({"abschied", "kuendigen", "kuendigung", "verlassen", "wechseln", "wechseln_vorn", "anbieter", "für_entschieden",
+_GERMAN = frozenset({"abschied", "kuendigen", "kuendigung", "verlassen", "wechseln", "wechseln_vorn", "anbieter",
+                     "für_entschieden",
                      "ersetzen_durch", "rausfliegen", "nicht_mehr_brauchen", "abloesen",
                      "zuschlag", "unterschrieben",
                      "nicht_verlaengern", "beenden", "weg"})
 # Families whose words are themselves the negation of staying ("won't renew"): no negation guard before them.
-_NEGATIVE_BY_NATURE = frozenset({"abschied", "not_renew", "renewal_off", "nicht_verlaengern", "weg", "nicht_mehr_brauchen"})
+_NEGATIVE_BY_NATURE = frozenset({"abschied", "not_renew", "renewal_off", "nicht_verlaengern", "weg",
+                                 "nicht_mehr_brauchen"})
 
 _NEGATION = re.compile(
     r"\b(?:not|never|no|without|nothing|against|n't|dont|didnt|doesnt|wont|cant|isnt|arent|wasnt|werent|havent|hasnt|"
@@ -727,7 +737,8 @@ _STAYING_HINTS = ("not cancel", "not leav", "not switch", "not terminat", "not c
                   "continue", "nicht daran", "nicht vor", "weiterhin", "bestehen")
 # Families whose phrases name the act of leaving itself, which staying said in another sentence does not undo (the
 # others, asking for terms, looking at alternatives, do).
-_OUTRIGHT_FAMILIES = frozenset({"end_contract", "want_ended", "cancel_bare", "end_us", "us_gone", "not_renew", "renewal_off",
+_OUTRIGHT_FAMILIES = frozenset({"end_contract", "want_ended", "cancel_bare", "end_us", "us_gone", "not_renew",
+                                "renewal_off",
                                 "leave", "switch", "sign_with", "chose", "replace_us", "in_house", "use_other",
                                 "kuendigen", "verlassen", "wechseln", "wechseln_vorn", "beenden", "nicht_verlaengern",
                                 "für_entschieden", "unterschrieben", "zuschlag", "ersetzen_durch", "abloesen",
@@ -763,8 +774,8 @@ _AUF = re.compile(r"\bauf\b")
 _AWAY_DE = re.compile(r"\b(?:urlaub|krank|montag|dienstag|mittwoch|donnerstag|freitag|woche|wochen|tage|büro|"
                       r"feierabend|mittag)\b")
 _CAMEL_CASE = re.compile(r"[a-z][A-Z]")
-_CANCELLATION_LAW_DE = re.compile(r"\w*kündigungs(?:recht|schutz|welle|button|knopf|schaltfläche|funktion|gr[üu]nd|quote|"
-                                  r"rate|statistik|feld)")
+_CANCELLATION_LAW_DE = re.compile(r"\w*kündigungs(?:recht|schutz|welle|button|knopf|schaltfläche|funktion|gr[üu]nd|"
+                                  r"quote|rate|statistik|feld)")
 _THEIR_CONTRACTS_DE = re.compile(r"\b(?:pro|je|jede[nmr]?|aller|unserer)\s+(?:kunden|klienten|patienten)\w*|"
                                  r"\b(?:feld|spalte|export|bericht|report)\w*\s+(?:\w+\s+){0,2}$")
 _CAN_YOU = re.compile(r"\b(?:can|could|would|will)\s+you\b", re.IGNORECASE)
@@ -844,9 +855,10 @@ _ONE_PART = re.compile(r"\b(?:add-?ons?|module|modul\w*|zusatz\w*|seats?|licen[c
                        r"duplicate\w*|doppelt\w*|zweimal|until|bis\s+(?:zur|zum)|überweisung|bank\s+transfer|"
                        r"per\s+rechnung|paid\s+by|ticket|tickets|issue|resolved|case|feature|design|farbe|layout|logo)\b")
 _GOODBYE_TO = re.compile(r"\s*to\b")
-_GOODBYE_TO_US = re.compile(r"\s*to\s+(?:you|your\s+(?:team|company|platform|service)|healthcs|this\s+platform|all\s+of\s+you)\b")
-_ACCOUNT_ENDING = re.compile(r"\b(?:card|\w*karte|account|subscription|contract|billing|data|done|goodbye|leaving|konto|"
-                             r"abo\w*|vertrag)\b")
+_GOODBYE_TO_US = re.compile(r"\s*to\s+(?:you|your\s+(?:team|company|platform|service)|healthcs|"
+                            r"this\s+platform|all\s+of\s+you)\b")
+_ACCOUNT_ENDING = re.compile(r"\b(?:card|\w*karte|account|subscription|contract|billing|data|done|goodbye|leaving|"
+                             r"konto|abo\w*|vertrag)\b")
 _FOR_SOMEONE_DE = re.compile(r"\b(?:von|für|des|der|frau|herrn?)\b")
 _FOR_A_TASK = re.compile(r"\s*(?:for|für|to\s+(?:send|store|handle|manage|run)|zur|zum)\b")
 _PLAN_OR_PLACE = re.compile(r"\s+(?:plan|tier|edition|version|server|building|office)\b", re.IGNORECASE)
@@ -1652,7 +1664,8 @@ def _farewell_ok(site: _Site) -> bool:
     if "bye" in verb or "farewell" in verb:
         if _GOODBYE_TO.match(site.after.lower()) and not _GOODBYE_TO_US.match(site.after.lower()):
             return False
-    if (verb.startswith(("clos", "shut")) and verb.endswith(("everything", "all", "it")) or verb.startswith("alles")) and \
+    if (verb.startswith(("clos", "shut")) and verb.endswith(("everything", "all", "it"))
+            or verb.startswith("alles")) and \
             not _ACCOUNT_ENDING.search(site.text[max(0, site.start - 120):site.start + len(site.match.group(0)) + 80]
                                        .lower()):
         return False

@@ -117,7 +117,8 @@ def _fallback(text: str, lexicon: Lexicon, reason: str) -> Reading:
 def _ask(session: requests.Session, clean: str, model: str, own_names: tuple[str, ...]) -> object:
     """The JSON the model answered for this text, retrying transient failures with a short backoff."""
     endpoint = settings.ANALYSER_LLM_URL.rstrip("/") + "/api/generate"
-    payload = {"model": model, "prompt": PROMPT.format(categories=", ".join(CATEGORIES), own=" / ".join(own_names), text=clean),
+    payload = {"model": model,
+               "prompt": PROMPT.format(categories=", ".join(CATEGORIES), own=" / ".join(own_names), text=clean),
                "format": "json", "stream": False, "options": {"temperature": 0}}
     timeout = settings.ANALYSER_LLM_TIMEOUT
     attempts = 1 + max(0, settings.ANALYSER_LLM_RETRIES)

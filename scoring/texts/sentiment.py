@@ -3,9 +3,9 @@ for English, a small German list on the same -4..4 scale) summed over the tokens
 "nicht zufrieden"), intensifiers ("very", "sehr") and "but" ("aber", "however") handled as VADER does."""
 
 import math
-from itertools import accumulate
 import re
 from importlib import resources
+from itertools import accumulate
 
 from scoring.texts.reading import Evidence
 

@@ -11,8 +11,8 @@ from scoring.texts.reading import Evidence
 SUMMARY_LENGTH = 200
 _KIND_WEIGHT = {"churn_intent": 16.0, "competitor": 8.0, "fact": 4.0, "category": 2.0, "sentiment": 1.0}
 # A sentence ends at . ! ? followed by a space, or at a line break; not after a title or a German ordinal.
-_SENTENCE = re.compile(r"[^\n.!?]*(?:(?:(?<=\bDr)|(?<=\bMr)|(?<=\bMs)|(?<=\bMrs)|(?<=\bProf)|(?<=\b\d)|(?<=\b\d\d)|(?<=\bca)|"
-                       r"(?<=\bz\.B)|(?<=\bbzw))\.[^\n.!?]*)*[.!?]*")
+_SENTENCE = re.compile(r"[^\n.!?]*(?:(?:(?<=\bDr)|(?<=\bMr)|(?<=\bMs)|(?<=\bMrs)|(?<=\bProf)|(?<=\b\d)|(?<=\b\d\d)|"
+                       r"(?<=\bca)|(?<=\bz\.B)|(?<=\bbzw))\.[^\n.!?]*)*[.!?]*")
 _GREETING = re.compile(
     r"\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|hallo|liebe[rs]?|guten\s+(?:tag|morgen|abend)|"
     r"sehr\s+geehrte[rs]?|moin|servus)\b[^.!?]{0,50}[,!:]?\s*$|\s*(?:i\s+hope\s+(?:you|this)|hope\s+you|"

@@ -11,8 +11,17 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.texts.evaluation import (BLIND_MIN_CATEGORY_ACCURACY, BLIND_MIN_CHURN_F1, BLIND_SET, TUNING_MIN_CHURN_F1,
-                                      TUNING_SET, Evaluation, LabelledSetError, evaluate, load_labelled_texts)
+from scoring.texts.evaluation import (
+    BLIND_MIN_CATEGORY_ACCURACY,
+    BLIND_MIN_CHURN_F1,
+    BLIND_SET,
+    TUNING_MIN_CHURN_F1,
+    TUNING_SET,
+    Evaluation,
+    LabelledSetError,
+    evaluate,
+    load_labelled_texts,
+)
 from scoring.texts.reading import CATEGORIES
 
 

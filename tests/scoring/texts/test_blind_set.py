@@ -6,8 +6,13 @@ from collections import Counter
 
 import pytest
 
-from scoring.texts.evaluation import (BLIND_MIN_CATEGORY_ACCURACY, BLIND_MIN_CHURN_F1, BLIND_SET, evaluate,
-                                      load_labelled_texts)
+from scoring.texts.evaluation import (
+    BLIND_MIN_CATEGORY_ACCURACY,
+    BLIND_MIN_CHURN_F1,
+    BLIND_SET,
+    evaluate,
+    load_labelled_texts,
+)
 
 
 @pytest.fixture(scope="module")
