@@ -713,6 +713,10 @@ _EN_LOOKALIKE_OBJECT = re.compile(
     r"insurance|lease|leases|workflow|report|reports|templates?|campaigns?|reminders?|messages?|texts?|"
     r"vpn|sso|api|feed|sync|integration|test|trial\s+user|sandbox|guest|staff|employee|nurse|provider)\b",
     re.IGNORECASE)
+_LOOKALIKE_AHEAD = re.compile(r"(?!all\s+(?:(?:\d+|of\s+(?:our|my|the))\s+)?(?:seats?|users?|licen[cs]es?)\b)"
+                              r"(?:(?!(?:subscriptions?|contracts?|accounts?|plans?|services?|and|or)\b)"
+                              rf"[\w-]+\s+){{0,3}}?(?:items?|lines?|entries|entry|{_EN_LOOKALIKE_OBJECT.pattern[2:]})",
+                              re.IGNORECASE)
 _EVENT = re.compile(r"\b(?:appointments?|visits?|meetings?|calls?|sessions?|trainings?|webinars?|demos?|orders?|"
                     r"invoices?|charges?|payments?|bookings?|reservations?|shifts?|slots?|print\s+jobs?|jobs?|"
                     r"tickets?|requests?|transactions?|events?|classes|class|courses?|interviews?)\b", re.IGNORECASE)
@@ -822,7 +826,8 @@ _NOT_A_DENIAL = re.compile(r"\bnot\s+(?:only|just|yet\s+sure)\b|\bno\s+(?:choice
 _WHY_NOT = re.compile(r"\b(?:why|warum|wieso|weshalb)\s+(?:(?:we|i|wir|ich|don't|dont|do|not|nicht|einfach|just)\s+)*"
                       r"(?:don't|dont|not|nicht)\b")
 _NOT_DE = re.compile(r"\b(?:nicht|kein\w*)\b", re.IGNORECASE)
-_NOT_OUR_CANCELLATION = re.compile(r"\b(?:patients?|appointments?|users?|they|he|she)\b")
+_NOT_OUR_CANCELLATION = re.compile(r"\b(?:patients?|appointments?|users?|they|he|she|people|persons?|recipients?|"
+                                   r"contacts?|customers?|clients?|subscribers?|members?|someone|anyone|who)\b")
 _NOT_VENDOR_DE = re.compile(r"\b(?:labor|bank|pvs|kis|praxisverwaltung\w*)\b")
 _NOW = re.compile(r"\s+(?:now|today|this|in)\b")
 _NO_DE = re.compile(r"\bkeine\s+$")
@@ -1295,9 +1300,10 @@ def _cancellation_ok(site: _Site) -> bool:
     family, text, after, lowered_clause = site.family, site.text, site.after, site.lowered_clause
     if site.groups.get("verb5") and _PATIENTS_CANCEL.search(site.sentence.lower()):
         return False
-    if family == "how_cancel" and _NOT_OUR_CANCELLATION.search(lowered_clause + " " + after.lower()[:40]):
+    if family == "how_cancel" and _NOT_OUR_CANCELLATION.search(
+            f"{lowered_clause} {site.match.group(0).lower()} {after.lower()[:40]}"):
         return False
-    if family == "how_cancel" and _EN_LOOKALIKE_OBJECT.match(_DETERMINER_START.sub("", after.strip()) or "-") and \
+    if family == "how_cancel" and _LOOKALIKE_AHEAD.match(_DETERMINER_START.sub("", after.strip()) or "-") and \
             not _OUR_CONTRACT.match(after):
         return False
     if family == "how_cancel" and site.verb.endswith(("close", "delete")) and after.strip() and \
@@ -1360,6 +1366,9 @@ def _leave_ok(site: _Site) -> bool:
         return False
     if verb.startswith(("leav", "left", "quit")) and _SOMEONE_LEAVING.search((sentence + " " + after).lower()) and \
             not _FIRST_PERSON.search(lowered_clause) and not _THEY.search(lowered_clause):
+        return False
+    if verb.startswith(("drop", "switch")) and not obj and not _WE_OR_CUSTOMER_IS.search(sentence.lower()) and \
+            clause.strip() and not _THINKING_OF.search(lowered_clause) and not _WISH.search(lowered_clause):
         return False
     if verb.startswith(("walk", "mov", "quit", "churn", "leav", "left", "part", "done")) and not obj:
         if not _WE_OR_CUSTOMER_IS.search(sentence.lower()) and clause.strip():

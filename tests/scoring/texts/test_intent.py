@@ -317,6 +317,12 @@ NOT_CHURN = {
                                                "We are moving our headquarters to Munich, please update the contract."],
     "an announcement is not a cancellation": ["Wir haben Ihre Ankündigung zur alten Schnittstelle erhalten.",
                                               "Bitte senden Sie Herrn Kraft künftig die Wartungsankündigungen."],
+    "how other people unsubscribe, how to end small things": [
+        "Tell us what to do about the readers who wanted to unsubscribe from the digest.",
+        "How can I close all open tabs on the shared terminal?", "is it possible to delete one line of the quote",
+        "How do we terminate the idle remote sessions on the gateway?"],
+    "things that drop or switch": ["Since the update some video calls drop after ten minutes.",
+                                   "The VPN tunnel keeps switching between the two links."],
 }
 
 
