@@ -67,7 +67,8 @@ _FAMILIES: dict[str, str] = {
           deactivat(?:e|ing)|
           delet(?:e|ing)|shut(?:ting)?\s+down|discontinu(?:e|ing)|wrap(?:ping)?\s+up|wind(?:ing)?\s+down|
           unsubscrib(?:e|ing)(?:\s+(?:us|me))?\s+from|get(?:ting)?\s+(?:(?:us|me)\s+)?(?:out|rid)\s+of|pull(?:ing)?\s+out\s+of|
-          back(?:ing)?\s+out\s+of|wants?\s+out\s+of|stop(?:ping)?|drop(?:ping)?|sunset(?:ting)?|ditch(?:ing)?)
+          back(?:ing)?\s+out\s+of|wants?\s+out\s+of|stop(?:ping)?|drop(?:ping)?|sunset(?:ting)?|ditch(?:ing)?|
+          remov(?:e|ing)|quit(?:ting)?)
         \s+(?P<det>{_DET}\s+)?(?P<mod>(?:[\w&'-]+\s+){{0,2}}?)(?P<obj>{_CONTRACT}|platform|product|software|
           tool|app)\b
     """,
@@ -97,10 +98,14 @@ _FAMILIES: dict[str, str] = {
           move|not\s+renew)|
           with\s+immediate)\b|\s*[.!?,;:]|\s*$))
     """,
-    "cancellation": r"""
-        \b(?:(?P<verb5>lost\s+(?:\w+\s+){0,2}?to\s+(?:a\s+|the\s+)?competit\w*|request(?:s|ed|ing)?\s+(?:a\s+|the\s+)?
+    "cancellation": rf"""
+        \b(?:(?P<verb5>lost\s+(?:\w+\s+){{0,2}}?to\s+(?:a\s+|the\s+)?competit\w*|request(?:s|ed|ing)?\s+(?:a\s+|the\s+)?
           (?:cancell?ation|termination)(?=\s*(?:[.!?,;:]|$)|\s+(?:effective|as\s+of|on|by|from|at\s+(?:the\s+)?end|today|
           \d|of\s+(?:our|their|the|its)\s+(?:contract|subscription|agreement|service)\b)))|
+          (?P<verb7>(?:closure|closing|deletion|removal|cancell?ation|termination)\s+of\s+(?:my|our)\s+
+          (?:[\w-]+\s+)?{_CONTRACT}\b|(?:early\s+)?(?:cancell?ation|termination|exit)\s+(?:fees?|penalt(?:y|ies)|
+          polic(?:y|ies)|terms|conditions|charges?|costs?)\s+(?:on|for|of|in|under|with)\s+(?:my|our)\s+
+          (?:[\w-]+\s+)?{_CONTRACT}\b)|
           (?P<verb4>(?:exercis|invok)(?:e|ing)\s+(?:our|my|the)\s+(?:right|option)\s+to\s+(?:terminate|cancel|exit))|
           (?P<verb3>(?:this\s+(?:is|serves\s+as)|consider\s+this|(?:treat|accept|take)\s+this\s+(?:\w+\s+)?as)\s+
           (?:our|my)\s+(?:\d+[\s-]days?'?\s+|formal\s+|
@@ -433,7 +438,7 @@ _STEMS: dict[str, dict[str, tuple[str, ...]]] = {
     "end_contract": {"prefix": ("cancel", "cancle", "terminat", "clos", "delet", "shut", "discontinu", "unsubscrib",
                                 "deactivat",
                                 "sunset",
-                                "ditch", "stop", "drop", "pull"),
+                                "ditch", "stop", "drop", "pull", "remov", "quit"),
                      "word": tuple(f"{verb} {word}" for verb in ("end", "ends", "ending")
                                    for word in ("our", "my", "the", "this", "your", "their", "its", "all", "contract",
                                                 "subscription", "service", "services", "business", "account",
@@ -450,7 +455,8 @@ _STEMS: dict[str, dict[str, tuple[str, ...]]] = {
                "word": ("wind", "winding", "move on", "moving on", "no longer", "don't", "won't", "do not")},
     "us_gone": {"prefix": ("replaced", "phased", "retired", "decommission", "sunset", "dropped"),
                 "word": ("gone", "you out", "the cut")},
-    "cancellation": {"prefix": ("cancel", "terminat", "notice", "non-renew", "nonrenew", "replac", "offboard", "lost"),
+    "cancellation": {"prefix": ("cancel", "terminat", "notice", "non-renew", "nonrenew", "replac", "offboard", "lost",
+                                "closure", "closing", "deletion", "removal"),
                      "word": ("exit",)},
     "how_cancel": {"prefix": ("cancel", "cancle", "terminat", "clos", "delet", "unsubscrib", "deactivat")},
     "not_renew": {"prefix": ("renew", "re-new", "sign", "convert", "extend", "continu", "customer", "needing",
@@ -912,6 +918,9 @@ _YOUR_PLATFORM_DE = re.compile(r"\b(?:ihre|die)\s+(?:plattform|software|lösung)
 _YOUR_SOLUTION_DE = re.compile(r"\b(?:sie|ihre?\w*\s+(?:lösung|software|plattform|system|produkt))\b")
 _YOU_DE = re.compile(r"\b(?:ihr\w*|sie|ihre\s+\w+)\b")
 
+_FROM_SOMETHING = re.compile(r"\s*(?:from|off|out\s+of)\b", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"\{\{[^{}\n]{1,40}\}\}")
+
 _WINDOW = 100  # characters either side of a stem that a phrase may reach (within its sentence)
 
 
@@ -920,13 +929,16 @@ def churn_intent(text: str, *, own_names: Sequence[str] = ("HealthCS",),
     """The words of a customer text that say the customer intends to stop being a customer (cancel, not renew,
     leave, move to another vendor), or None. own_names are our product and company names; competitors the known
     competitor names."""
+    original = text
+    if "{{" in text:
+        text = _PLACEHOLDER.sub(_placeholder_word, text)
     lowered = text.lower()
     known = frozenset(name.lower() for name in competitors)
     own = frozenset(name.lower() for name in own_names)
     windows = _family_windows(text, lowered, known, own)
     if not windows:
         return None
-    original, text = text, _names_spelt(text, lowered, (*own_names, *competitors))
+    text = _names_spelt(text, lowered, (*own_names, *competitors))
     best: tuple[int, int] | None = None
     found: set[str] = set()
     for window_start, window_end, family in sorted((start, end, family) for family, spans in windows.items()
@@ -952,6 +964,12 @@ def churn_intent(text: str, *, own_names: Sequence[str] = ("HealthCS",),
     while end > start and original[end - 1] in " \t\n,.;:!?":
         end -= 1
     return Evidence(kind="churn_intent", phrase=original[start:end], start=start, end=end)
+
+
+def _placeholder_word(match: re.Match) -> str:
+    """A template placeholder ("{{Account Type}}") as blanks of the same length, so that "my {{Account Type}}
+    account" reads as "my account"."""
+    return " " * len(match.group())
 
 
 def _names_spelt(text: str, lowered: str, names: Sequence[str]) -> str:
@@ -1218,6 +1236,9 @@ def _end_contract_ok(site: _Site) -> bool:
     modifier = (groups.get("mod") or "").strip()
     verb = groups["verb"].lower()
     if modifier and not _our_modifier(modifier, own):
+        return False
+    if verb.startswith(("remov", "quit")) and (det not in ("my", "our") or not obj.startswith(
+            ("account", "acct", "membership", "subscription", "contract")) or _FROM_SOMETHING.match(after)):
         return False
     if verb.startswith(("stop", "drop", "sunset", "ditch", "end")) and obj in ("account", "accounts", "plan",
                                                                                "plans", "business") and \

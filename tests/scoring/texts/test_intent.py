@@ -23,6 +23,10 @@ FROM_THE_ISSUE = [
 ]
 
 CHURN = {
+    "the closure of my account, the cancellation terms of my contract, a template placeholder": [
+        "I'd like to ask for the deletion of our practice account.", "what are the exit fees on our contract",
+        "can you send the termination conditions for my subscription", "please remove my account",
+        "how can I quit my membership", "help me close my {{Plan Name}} account"],
     "quit, churn, leave": ["I quit.", "We're leaving. Nobody fixed the invoices.", "We will churn at renewal.",
                            "We'll be moving on from HealthCS once our current term ends."],
     "switch, move, go to a vendor": ["We're moving all our clinics over to MedRelay once the contract runs out.",
@@ -321,6 +325,9 @@ NOT_CHURN = {
         "Tell us what to do about the readers who wanted to unsubscribe from the digest.",
         "How can I close all open tabs on the shared terminal?", "is it possible to delete one line of the quote",
         "How do we terminate the idle remote sessions on the gateway?"],
+    "removing other things, closing others' accounts": [
+        "Please remove their licences from our subscription.", "Do we need to remove the app registration first?",
+        "The closure of the branch account is planned for May."],
     "things that drop or switch": ["Since the update some video calls drop after ten minutes.",
                                    "The VPN tunnel keeps switching between the two links."],
 }
