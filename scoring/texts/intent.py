@@ -348,7 +348,8 @@ _FAMILIES: dict[str, str] = {
         \b(?P<verb>(?:löschen|schließen|kündigen|beenden)\s+sie\s+(?:bitte\s+)?(?:mein|unser)(?:e|en)?\s+(?:konto|account|
           abo\w*|vertrag|mitgliedschaft)|sondern\s+(?:\w+\s+)?(?:ganz|komplett|vollständig)\s+(?:beenden|kündigen|auflösen)|
           \w*(?:vertrag|abb?o|abonnement|zusammenarbeit|nutzung|mitgliedschaft|account|konto|dienst|
-          lizenz|geschäftsbeziehung)\b(?:\s+(?!nicht\b|kein\w*\b)[\w.]+){0,7}?\s+(?:zu\s+)?(?:beenden|einstellen|
+          lizenz|geschäftsbeziehung|testphase|probephase|probeabo)\b(?:\s+(?!nicht\b|kein\w*\b)[\w.]+){0,7}?\s+
+          (?:zu\s+)?(?:beenden|beende|widerrufen|einstellen|
           auflösen|löschen|schließen|schliessen|kündigen|stornieren|stoppen|abbestellen|deaktivieren|
           (?:beendet|aufgelöst|gelöscht|geschlossen|storniert|gekündigt)\s+(?:wird|werden))|
           (?:lösch|schließ|schliess|storn|beend)\w*\s+(?:ich|wir|sie)\s+(?:bitte\s+)?(?:mein|meine|meinen|unser|unsere|unseren)\s+
@@ -524,7 +525,7 @@ _STEMS: dict[str, dict[str, tuple[str, ...]]] = {
     "nicht_verlaengern": {"prefix": ("verläng", "erneuer", "auslauf", "raus aus", "empfehl", "letzte", "widersprech",
                                      "verzicht"),
                           "infix": ("verlängerung",)},
-    "beenden": {"prefix": ("beend", "einstell", "auflös", "lösch", "schließ", "schliess", "storn", "stopp",
+    "beenden": {"prefix": ("beend", "einstell", "widerruf", "auflös", "lösch", "schließ", "schliess", "storn", "stopp",
                            "abbestell", "deaktivier", "aufgelöst", "gelöscht", "geschlossen", "gekündigt"),
                 "infix": ("künd",)},
     "farewell": {"prefix": ("refrain", "bother", "continu", "goodbye", "good-bye", "farewell", "future", "further",
@@ -918,6 +919,7 @@ _YOUR_PLATFORM_DE = re.compile(r"\b(?:ihre|die)\s+(?:plattform|software|lösung)
 _YOUR_SOLUTION_DE = re.compile(r"\b(?:sie|ihre?\w*\s+(?:lösung|software|plattform|system|produkt))\b")
 _YOU_DE = re.compile(r"\b(?:ihr\w*|sie|ihre\s+\w+)\b")
 
+_MY_DE_END = re.compile(r"\bmein(?:e|en)?\s*$")
 _FROM_SOMETHING = re.compile(r"\s*(?:from|off|out\s+of)\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{\{[^{}\n]{1,40}\}\}")
 
@@ -1618,7 +1620,7 @@ def _beenden_ok(site: _Site) -> bool:
     """Whether the customer means it, for ending the contract or the account: ours, not a person's, not inside a
     condition."""
     lowered_clause, verb = site.lowered_clause, site.verb
-    if _DE_LOOKALIKE_OBJECT.search(verb) or _OF_PERSON_DE.search(verb):
+    if (_DE_LOOKALIKE_OBJECT.search(verb) and not _MY_DE_END.search(lowered_clause)) or _OF_PERSON_DE.search(verb):
         return False
     if _ACCOUNT_WORD.match(verb) and lowered_clause.strip() and not _OUR_DE.search(lowered_clause + " " + verb):
         return False

@@ -26,7 +26,9 @@ CHURN = {
     "the closure of my account, the cancellation terms of my contract, a template placeholder": [
         "I'd like to ask for the deletion of our practice account.", "what are the exit fees on our contract",
         "can you send the termination conditions for my subscription", "please remove my account",
-        "how can I quit my membership", "help me close my {{Plan Name}} account"],
+        "how can I quit my membership", "help me close my {{Plan Name}} account",
+        "Bitte helfen Sie mir, meinen Kundenaccount zu löschen.", "Ich will mein Abo widerrufen.",
+        "Wie kann ich die Testphase beenden?"],
     "quit, churn, leave": ["I quit.", "We're leaving. Nobody fixed the invoices.", "We will churn at renewal.",
                            "We'll be moving on from HealthCS once our current term ends."],
     "switch, move, go to a vendor": ["We're moving all our clinics over to MedRelay once the contract runs out.",
@@ -328,6 +330,8 @@ NOT_CHURN = {
     "removing other things, closing others' accounts": [
         "Please remove their licences from our subscription.", "Do we need to remove the app registration first?",
         "The closure of the branch account is planned for May."],
+    "a user's account, a certificate revoked": ["Bitte das Benutzerkonto von Frau Kühn löschen.",
+                                                "Das Zertifikat für den Mailserver muss widerrufen werden."],
     "things that drop or switch": ["Since the update some video calls drop after ten minutes.",
                                    "The VPN tunnel keeps switching between the two links."],
 }
