@@ -139,7 +139,9 @@ _CUES: dict[str, dict[str, float]] = {
         "missing a way": 2, "wäre es möglich": 2, "möglich": 0.5, "would make": 1, "would solve": 1.5,
         "ideally": 1, "idealerweise": 1, "würde uns": 1,
         "add a": 1, "add an": 1, "can u add": 2.5, "could you make": 1.5, "can you make": 1.5, "pls let us": 2,
-        "asked for": 1.5,
+        "asked for": 1.5, "future release": 2, "future version": 2, "nächsten version": 2, "künftigen version": 2,
+        "vorgesehen": 1.5, "vermiss": 1.5, "you could add": 2.5, "do you plan": 2, "would benefit": 1.5,
+        "only supports": 1, "unterstützt nur": 1, "bisher nur": 1, "is it possible to": 1.5, "ist es möglich": 1.5,
     },
     # Security incidents, removing a person's access, and general questions are "other".
     "other": {
@@ -216,6 +218,18 @@ _NAMED_INTEGRATION_WEIGHT = 1.5
 # Shopify webhook", "der DATEV-Export", "HubSpot-Import").
 _NAMED_NOUNS = frozenset(("integration", "integrat", "schnittstelle", "sync", "synchronis", "connector", "konnektor",
                           "webhook", "import", "export", "api", "feed", "plugin", "add-in", "anbind"))
+# The sign-off and signature at the end ("Thanks,\nOwen Price, Cloud Platform", "Viele Grüße\nSarah Kim"): names and
+# job titles there are not the topic.
+_SIGN_OFF = re.compile(r"\n[ \t]*(?:thanks|thank\s+you|many\s+thanks|cheers|regards|best(?:\s+regards|\s+wishes)?|"
+                       r"kind\s+regards|warm\s+regards|sincerely|all\s+the\s+best|merci|danke(?:\s+schön)?|"
+                       r"vielen\s+dank|(?:viele|beste|liebe|freundliche)\s+grüße|mit\s+freundlichen\s+grüßen|grüße|"
+                       r"gruß|lg|vg|mfg)\b[^\n]{0,40}\n(?:[^\n]{0,80}\n?){0,4}$")
+_SIGN_OFF_SPAN = 300  # characters at the end searched for a sign-off
+# A wait measured in time ("take 20-40 minutes to appear", "über 40 Sekunden zum Laden", "sit queued for 10 minutes").
+_DURATION = re.compile(r"\b\d+(?:\s*[-–]\s*\d+)?\s*(?:seconds|secs?|minutes|mins?|hours|sekunden|minuten|stunden)\b"
+                       r"(?=[^.!?\n]{0,30}\b(?:to\s+(?:load|appear|open|show|start|run|respond|complete|arrive|sync)|"
+                       r"before|until|bis|zum\s+(?:laden|öffnen)|dauer|lang|wait|warte|delay|verzöger))")
+_DURATION_WEIGHT = 2.0
 _THANKS = re.compile(r"\b(?:thanks|thank\s+you|danke|vielen\s+dank|kudos|appreciate)")
 
 
@@ -226,11 +240,15 @@ def categorise(text: str, *, churn: bool) -> tuple[str, list[Evidence]]:
     opening_end = (greeting.end() if greeting else 0) + _OPENING
     quoted = _QUOTE_START.search(lower, opening_end) if "\n" in lower[opening_end:] else None
     quoted_start = quoted.start() if quoted else len(lower)
+    sign_off = _SIGN_OFF.search(lower, max(0, len(lower) - _SIGN_OFF_SPAN)) if "\n" in lower else None
+    text_end = sign_off.start() if sign_off else len(lower)
     scores: dict[str, float] = {}
     seen: set[str] = set()
     found: dict[str, list[tuple[int, int]]] = {}  # category -> spans of its cues
     for cue, start, end in _cues(lower):
         category, weight, whole_word, inside = _CUE_INFO[cue]
+        if start >= text_end:
+            break
         if whole_word and end < len(lower) and lower[end].isalpha():
             continue
         if start < opening_end:
@@ -258,6 +276,8 @@ def categorise(text: str, *, churn: bool) -> tuple[str, list[Evidence]]:
         seen.add(cue)
         scores[category] = scores.get(category, 0.0) + weight
         found.setdefault(category, []).append((start, end))
+    if _DURATION.search(lower, 0, text_end):
+        scores["performance"] = scores.get("performance", 0.0) + _DURATION_WEIGHT
     request = feature_request(text)
     if request:
         weight = _FEATURE_REQUEST_WEIGHT * (_OPENING_FACTOR if request.start < opening_end else 1)
