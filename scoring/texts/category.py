@@ -241,7 +241,7 @@ _ACCOUNT_ACTION = (r"(?:clos|delet|remov|cancel|quit|terminat|transfer|merg|deac
                    r"zusammenf|beend)")
 _ACCOUNT_CHANGE = re.compile(
     rf"\b{_ACCOUNT_ACTION}\w*\W+(?:[\w']+\W+){{0,4}}?{_OWN_ACCOUNT}"
-    rf"|{_OWN_ACCOUNT}\W+(?:[\w']+\W+){{0,3}}?{_ACCOUNT_ACTION}"
+    rf"|{_OWN_ACCOUNT}\W+(?:[\w']+\W+){{0,4}}?{_ACCOUNT_ACTION}"
     r"|\b(?:switch|move|chang|upgrad|downgrad|wechsel|umstell|umsteig)\w*\W+(?:[\w']+\W+){0,4}?"
     r"(?:(?:\w+\s+)?(?:plan|tier|tarif|paket)\b|(?:monthly|yearly|annual|jährlich|monatlich)\w*)")
 _ACCOUNT_CHANGE_WEIGHT = 2.5
