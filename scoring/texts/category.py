@@ -20,6 +20,7 @@ _CUES: dict[str, dict[str, float]] = {
         "delete my account": 2, "plan=": 0.5, "ownership": 1, "*kündig": 2, "*vertrag": 1,
         "abo=": 1.5, "abonnement": 1.5, "*lizenz": 1.5, "verlänger": 1, "tarif": 1, "paket": 0.5,
         "merge": 1, "trial": 1, "vertragspartner": 2, "annual": 1, "my plan": 1, "our plan": 1, "account type": 1.5,
+        "membership": 1.5, "mitgliedschaft": 1.5, "tier=": 1,
     },
     "billing": {
         "invoic": 2, "billing": 2, "billed": 2, "bill=": 1.5, "charg": 2, "quote=": 2, "quotes=": 2, "angebot": 1.5,
@@ -76,7 +77,7 @@ _CUES: dict[str, dict[str, float]] = {
         "gdt=": 2.5, "kim=": 1.5, "verbindung": 0.5, "datenübertragung": 1,
         "add-in": 2, "plugin": 2, "plug-in": 2, "*konnektor": 2, "scim": 2.5, "oauth": 2, "provisioning": 1.5,
         "mapping": 1, "callback": 1.5, "redirect uri": 2, "app registration": 2, "drittanbieter": 1.5, "übertragen": 1,
-        "verknüpf": 1, "verbinden": 1,
+        "verknüpf": 1, "verbind": 1.5, "reconnect": 1.5, "disconnect": 1, "connect my": 2, "connect our": 2,
     },
     "onboarding": {
         "where do i": 1.5, "where can i": 1.5, "where do we": 1.5, "best way to": 1.5, "next steps": 1,
@@ -115,7 +116,8 @@ _CUES: dict[str, dict[str, float]] = {
         "*ausfall": 2, "ausgefallen": 2, "verzöger": 1.5, "nicht erreichbar": 2, "hängt": 1.5, "überlast": 2,
         "verfügbarkeit": 1, "antwortzeit": 2, "reaktionszeit": 1,
         "laggy": 2.5, "too long": 1.5, "zu lange": 1.5, "packet loss": 2.5, "choppy": 2, "ruckel": 2, "dropping": 1,
-        "kaum erreichbar": 2, "aussetz": 1, "setzte": 0.5, "hours=": 0.5, "stunden": 0.5,
+        "kaum erreichbar": 2,
+        "*störung": 2, "hinterher": 1.5, "delayed by": 2, "aussetz": 1, "setzte": 0.5, "hours=": 0.5, "stunden": 0.5,
     },
     "feature_request": {
         "we'd like a": 2, "we would like a": 2, "allow=": 1, "any plans for": 2, "alternative to": 1,
@@ -139,7 +141,9 @@ _CUES: dict[str, dict[str, float]] = {
         "missing a way": 2, "wäre es möglich": 2, "möglich": 0.5, "would make": 1, "would solve": 1.5,
         "ideally": 1, "idealerweise": 1, "würde uns": 1,
         "add a": 1, "add an": 1, "can u add": 2.5, "could you make": 1.5, "can you make": 1.5, "pls let us": 2,
-        "asked for": 1.5,
+        "asked for": 1.5, "future release": 2, "future version": 2, "nächsten version": 2, "künftigen version": 2,
+        "vorgesehen": 1.5, "vermiss": 1.5, "you could add": 2.5, "do you plan": 2, "would benefit": 1.5,
+        "only supports": 1, "unterstützt nur": 1, "bisher nur": 1, "is it possible to": 1.5, "ist es möglich": 1.5,
     },
     # Security incidents, removing a person's access, and general questions are "other".
     "other": {
@@ -216,6 +220,33 @@ _NAMED_INTEGRATION_WEIGHT = 1.5
 # Shopify webhook", "der DATEV-Export", "HubSpot-Import").
 _NAMED_NOUNS = frozenset(("integration", "integrat", "schnittstelle", "sync", "synchronis", "connector", "konnektor",
                           "webhook", "import", "export", "api", "feed", "plugin", "add-in", "anbind"))
+# The sign-off and signature at the end ("Thanks,\nOwen Price, Cloud Platform", "Viele Grüße\nSarah Kim"): names and
+# job titles there are not the topic.
+_SIGN_OFF = re.compile(r"\n[ \t]*(?:thanks|thank\s+you|many\s+thanks|cheers|regards|best(?:\s+regards|\s+wishes)?|"
+                       r"kind\s+regards|warm\s+regards|sincerely|all\s+the\s+best|merci|danke(?:\s+schön)?|"
+                       r"vielen\s+dank|(?:viele|beste|liebe|freundliche)\s+grüße|mit\s+freundlichen\s+grüßen|grüße|"
+                       r"gruß|lg|vg|mfg)\b[^\n]{0,40}(?:\n[^\n]{0,80}){1,4}\n?$")
+_SIGN_OFF_SPAN = 300  # characters at the end searched for a sign-off
+# A wait measured in time ("take 20-40 minutes to appear", "über 40 Sekunden zum Laden", "sit queued for 10 minutes").
+_DURATION = re.compile(r"\b\d+(?:\s*[-–]\s*\d+)?\s*(?:seconds|secs?|minutes|mins?|hours|sekunden|minuten|stunden)\b"
+                       r"(?=[^.!?\n]{0,30}\b(?:to\s+(?:load|appear|open|show|start|run|respond|complete|arrive|sync)|"
+                       r"before|until|bis|zum\s+(?:laden|öffnen)|dauer|lang|wait|warte|delay|verzöger))")
+_DURATION_WEIGHT = 2.0
+# The writer's own account ended, handed over or merged, or its plan changed: "the closure of my account", "remove my
+# account", "transfer ownership of my account", "mein Benutzerkonto löschen", "switch to the premium plan", "move
+# down to the starter tier", "from monthly to yearly".
+_OWN_ACCOUNT = (r"\b(?:my|our|mein\w*|unser\w*)\s+(?:\w+\s+)?"
+                r"(?:account|membership|konto|benutzerkonto|abo\b|mitgliedschaft)")
+_ACCOUNT_ACTION = (r"(?:clos|delet|remov|cancel|quit|terminat|transfer|merg|deactivat|lösch|schließ|kündig|übertr|"
+                   r"zusammenf|beend)")
+_ACCOUNT_CHANGE = re.compile(
+    rf"\b{_ACCOUNT_ACTION}\w*\W+(?:[\w']+\W+){{0,4}}?{_OWN_ACCOUNT}"
+    rf"|{_OWN_ACCOUNT}\W+(?:[\w']+\W+){{0,4}}?{_ACCOUNT_ACTION}"
+    r"|\b(?:switch|move|chang|upgrad|downgrad|wechsel|umstell|umsteig)\w*\W+(?:[\w']+\W+){0,4}?"
+    r"(?:(?:\w+\s+)?(?:plan|tier|tarif|paket)\b|(?:monthly|yearly|annual|jährlich|monatlich)\w*)")
+_ACCOUNT_CHANGE_WEIGHT = 2.5
+_ACCOUNT_WORDS = ("account", "membership", "konto", "abo", "mitgliedschaft", "plan", "tier", "tarif", "paket",
+                  "monthly", "yearly", "annual", "jährlich", "monatlich")  # one must be there for _ACCOUNT_CHANGE
 _THANKS = re.compile(r"\b(?:thanks|thank\s+you|danke|vielen\s+dank|kudos|appreciate)")
 
 
@@ -226,11 +257,15 @@ def categorise(text: str, *, churn: bool) -> tuple[str, list[Evidence]]:
     opening_end = (greeting.end() if greeting else 0) + _OPENING
     quoted = _QUOTE_START.search(lower, opening_end) if "\n" in lower[opening_end:] else None
     quoted_start = quoted.start() if quoted else len(lower)
+    sign_off = _SIGN_OFF.search(lower, max(0, len(lower) - _SIGN_OFF_SPAN)) if "\n" in lower else None
+    text_end = sign_off.start() if sign_off else len(lower)
     scores: dict[str, float] = {}
     seen: set[str] = set()
     found: dict[str, list[tuple[int, int]]] = {}  # category -> spans of its cues
     for cue, start, end in _cues(lower):
         category, weight, whole_word, inside = _CUE_INFO[cue]
+        if start >= text_end:
+            break
         if whole_word and end < len(lower) and lower[end].isalpha():
             continue
         if start < opening_end:
@@ -258,6 +293,10 @@ def categorise(text: str, *, churn: bool) -> tuple[str, list[Evidence]]:
         seen.add(cue)
         scores[category] = scores.get(category, 0.0) + weight
         found.setdefault(category, []).append((start, end))
+    if _DURATION.search(lower, 0, text_end):
+        scores["performance"] = scores.get("performance", 0.0) + _DURATION_WEIGHT
+    if any(word in lower for word in _ACCOUNT_WORDS) and _ACCOUNT_CHANGE.search(lower, 0, text_end):
+        scores["account_cancellation"] = scores.get("account_cancellation", 0.0) + _ACCOUNT_CHANGE_WEIGHT
     request = feature_request(text)
     if request:
         weight = _FEATURE_REQUEST_WEIGHT * (_OPENING_FACTOR if request.start < opening_end else 1)

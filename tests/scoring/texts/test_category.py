@@ -38,6 +38,12 @@ TUNING_SET = Path(__file__).resolve().parents[2] / "data" / "analyzer_eval.csv"
     ("Kündigen kommt für uns nicht in Frage, das Team ist sehr zufrieden.", "other"),
     ("If we ever did cancel, would we get our data back?", "other"),
     ("thanks for the quick fix yesterday!", "other"),
+    ("please close my account by the end of the month", "account_cancellation"),
+    ("Wir möchten unser Konto auf die neue Praxisinhaberin übertragen.", "account_cancellation"),
+    ("can we move from the monthly to the yearly plan?", "account_cancellation"),
+    ("Reports now take 30-45 minutes to load every morning.", "performance"),
+    ("Is a dark mode planned for a future release?", "feature_request"),
+    ("The schedule page crashes.\n\nThanks,\nOwen Price\nBilling Office", "bug"),
 ])
 def test_it_finds_the_main_topic(text, expected):
     assert categorise(text, churn=False)[0] == expected
@@ -60,5 +66,6 @@ def test_tuning_set_accuracy():
         rows = list(csv.DictReader(handle))
     right = sum(categorise(r["text"], churn=r["churn_intent"] == "yes")[0] == r["category"] for r in rows)
     # 0.93 when written (923 rows), 0.906 on 1,540; 0.892 on 2,477 after two fresh sets were added (indirect leaving,
-    # long IT tickets) and tuned on for one round.
+    # long IT tickets) and tuned on for one round; 0.891 after a round on two more fresh sets (chatbot voice, IT
+    # tickets) that are not in the tuning set.
     assert right / len(rows) >= 0.88
