@@ -23,9 +23,6 @@ from scoring.texts.clean import MAX_TEXT, sanitise
 from scoring.texts.reading import CATEGORIES, CATEGORY_LABELS, EVIDENCE_KINDS, Evidence, Reading
 from scoring.texts.service import read_text
 
-# Kinds of evidence, most important first: where two phrases overlap without one containing the other,
-# the more important one is highlighted.
-EVIDENCE_LABELS = EVIDENCE_KINDS
 EMPTY_TEXT = "Paste the text of a ticket, an e-mail or a call note to analyse it."
 
 
@@ -45,7 +42,7 @@ def highlighted_text(text: str, evidence: list[Evidence]) -> SafeString:
         while open_ends and open_ends[-1] <= start:
             position = _close(text, pieces, position, open_ends.pop())
         pieces.append(escape(text[position:start]))
-        pieces.append(format_html('<mark data-kind="{}" title="{}">', kind, EVIDENCE_LABELS.get(kind, kind)))
+        pieces.append(format_html('<mark data-kind="{}" title="{}">', kind, EVIDENCE_KINDS.get(kind, kind)))
         open_ends.append(end)
         position = start
     while open_ends:
@@ -55,7 +52,7 @@ def highlighted_text(text: str, evidence: list[Evidence]) -> SafeString:
 
 
 def _rank(kind: str) -> int:
-    return list(EVIDENCE_LABELS).index(kind) if kind in EVIDENCE_LABELS else len(EVIDENCE_LABELS)
+    return list(EVIDENCE_KINDS).index(kind) if kind in EVIDENCE_KINDS else len(EVIDENCE_KINDS)
 
 
 def _span(text: str, item: Evidence) -> tuple[int, int] | None:
@@ -84,7 +81,7 @@ def _result(typed: str) -> dict:
     kinds = {e.kind for e in analysis.evidence}
     return {"analysis": analysis, "category_label": CATEGORY_LABELS.get(analysis.category, analysis.category),
             "highlighted": highlighted_text(clean, analysis.evidence),
-            "legend": [(kind, label) for kind, label in EVIDENCE_LABELS.items() if kind in kinds],
+            "legend": [(kind, label) for kind, label in EVIDENCE_KINDS.items() if kind in kinds],
             "cut": f"The text has {len(typed):,} characters; only the first {MAX_TEXT:,} were analysed."
             if len(typed) > MAX_TEXT else ""}
 
@@ -129,7 +126,7 @@ class TicketAnalysisInput(serializers.Serializer):
 
 class EvidenceSerializer(serializers.Serializer):
     # Text rather than an enum: the schema already has a "kind" enum (outcomes), and the names would collide.
-    kind = serializers.CharField(help_text=f"What the phrase is evidence of: {', '.join(EVIDENCE_LABELS)}.")
+    kind = serializers.CharField(help_text=f"What the phrase is evidence of: {', '.join(EVIDENCE_KINDS)}.")
     phrase = serializers.CharField()
     start = serializers.IntegerField(help_text="Offset of the phrase in the sanitised text.")
     end = serializers.IntegerField()

@@ -49,12 +49,17 @@ def reader_name() -> str:
     return BUILTIN_NAME
 
 
+def _read_builtin(texts: list[str], names: Lexicon) -> list[Reading]:
+    """The built-in reading of each text; a module-level function, so reading processes can be handed it."""
+    return [read(text, names) for text in texts]
+
+
 def read_texts(texts: list[str], names: Lexicon | None = None) -> list[Reading]:
     """The reading of each text by the configured reader, in order."""
     names = names if names is not None else lexicon()
     if settings.ANALYSER_LLM_URL:
         return read_with_llm(texts, names)
-    return [read(text, names) for text in texts]
+    return _read_builtin(texts, names)
 
 
 def read_text(text: str) -> Reading:
@@ -147,10 +152,6 @@ def waiting_batches(limit: int | None = None) -> list[tuple[str, list[int]]]:
             if left <= 0:
                 break
     return batches
-
-
-def _read_builtin(texts: list[str], names: Lexicon) -> list[Reading]:
-    return [read(text, names) for text in texts]
 
 
 def texts_read_pending(limit: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
