@@ -12,6 +12,7 @@ def navigation(request) -> dict:
              ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer"))]
     if user.sees_all_accounts:
         items.append(("Effectiveness", reverse("effectiveness")))
+        items.append(("Score accuracy", reverse("score_accuracy")))
     if user.has_perm("scoring.recompute_scores"):
         items.append(("Recompute", reverse("recompute")))
     if user.has_perm("accounts.import_data"):

@@ -45,7 +45,14 @@ from scoring.dashboards import (
 from scoring.exports import account_list_export
 from scoring.models import AlertStatus
 from scoring.outreach import next_best_actions, outreach_drafts
-from scoring.selectors import fired_rule_rows, latest_snapshot, measure_rows, open_alerts_for_user
+from scoring.selectors import (
+    churn_card,
+    fired_rule_rows,
+    latest_snapshot,
+    measure_rows,
+    open_alerts_for_user,
+    verdict_note,
+)
 from scoring.services import latest_as_of
 
 PAGE_SIZE = 50
@@ -148,8 +155,9 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "subscriptions": account.subscriptions.order_by("-start_date")[:50],
         "tickets": account.tickets.order_by("-submitted_at")[:20],
         "contacts": account.contacts.order_by("name"),
-        "snapshot": snapshot,
-        "measures": measure_rows(snapshot) if snapshot else [],
+        "snapshot": snapshot, "churn": churn_card(account),
+        "measures": (measures := measure_rows(snapshot) if snapshot else []),
+        "verdict_note": verdict_note(snapshot, measures) if snapshot else "",
         "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
         "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
         "steps": (steps := next_best_actions(snapshot) if snapshot else []),

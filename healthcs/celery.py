@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "task": "scoring.tasks.recompute_all",
         "schedule": crontab(hour=5, minute=30),
     },
+    # The churn model learns again from the week's history; it replaces the active one only if it beats the rules.
+    "train-churn-model-weekly": {
+        "task": "scoring.tasks.train_churn_model",
+        "schedule": crontab(hour=3, minute=30, day_of_week="sunday"),
+    },
     "expire-stale-recomputes": {
         "task": "scoring.tasks.expire_stale_recomputes",
         "schedule": crontab(minute=20),

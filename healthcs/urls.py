@@ -16,7 +16,7 @@ from expansion import views as expansion_views
 from healthcs.api import not_found
 from interventions import api as intervention_api
 from interventions import views as intervention_views
-from scoring import analyzer_views
+from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 
 admin.site.site_header = "HealthCS administration"
@@ -52,6 +52,8 @@ urlpatterns = [
     path("import/<int:run_id>/", account_views.import_detail, name="import_detail"),
     path("executive/", scoring_views.executive, name="executive"),
     path("insights/", scoring_views.insights, name="insights"),
+    path("accuracy/", accuracy_views.score_accuracy, name="score_accuracy"),
+    path("accuracy/export.csv", accuracy_views.score_accuracy_export, name="score_accuracy_export"),
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
     path("tasks/counts/", intervention_views.queue_counts_view, name="queue_counts"),
     path("tasks/", intervention_views.task_list_view, name="task_list"),
@@ -73,6 +75,8 @@ urlpatterns = [
     path("alerts/<int:alert_id>/resolve/", scoring_views.alert_resolve_view, name="alert_resolve"),
     path("scores/recompute/", scoring_views.recompute, name="recompute"),
     path("scores/recompute/<int:run_id>/", scoring_views.recompute_detail, name="recompute_detail"),
+    path("scores/model/", scoring_views.churn_model, name="churn_model"),
+    path("scores/model/retrain/", scoring_views.churn_model_retrain, name="churn_model_retrain"),
     path("api/accounts/", account_api.AccountList.as_view(), name="api_accounts"),
     path("api/accounts/<str:external_id>/", account_api.AccountDetail.as_view(), name="api_account"),
     path("api/accounts/<str:external_id>/history/", account_api.AccountHistory.as_view(), name="api_account_history"),

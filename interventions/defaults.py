@@ -1,7 +1,8 @@
-"""The default playbooks for the three risk tiers (SPEC §3), installed by a data migration (and by
-seed_demo, for a database emptied since) and editable in admin afterwards. Due offsets and escalations
-are hours after the trigger. E-mail and in-app steps go to the customer: their {reasons} and {actions}
-are the customer-facing topics and offers (interventions.messages)."""
+"""The default playbooks (SPEC §3): Critical and At risk answer the health tier, High risk the churn-risk
+level. Installed by a data migration (and by seed_demo, for a database emptied since) and editable in
+admin afterwards. Due offsets and escalations are hours after the trigger. E-mail and in-app steps go to
+the customer: their {reasons} and {actions} are the customer-facing topics and offers
+(interventions.messages)."""
 
 from decimal import Decimal
 
@@ -56,7 +57,9 @@ DEFAULT_PLAYBOOKS = [
           "due_offset_hours": 24, "channel": "email", "assignee_role": "csm", "template": RETENTION_EMAIL,
           "escalate_after_hours": 72},
      ]},
-    {"name": "High risk: personal outreach", "trigger_kind": "tier", "trigger_value": "High risk", "priority": 20,
+    # On the headline verdict (issue "Predictive truth"): the riskiest accounts are those at High churn risk,
+    # whatever their measures say (their health is capped to the High risk tier or below).
+    {"name": "High risk: personal outreach", "trigger_kind": "risk_level", "trigger_value": "High", "priority": 20,
      "cooldown_days": 30, "control_share": "0.100",
      "description": "A personal CSM e-mail within four hours, an optimisation session offer within a day and a "
                     "value-realisation report within two.",

@@ -8,13 +8,16 @@ import random
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
-from interventions.models import Intervention, InterventionStatus, Outcome, OutcomeKind, Task, TaskStatus
+from interventions.models import Group, Intervention, InterventionStatus, Outcome, OutcomeKind, Task, TaskStatus
 
 # Per demo CSM (in DEMO_CSMS order): share of tasks done, hours late when done (range), share of
 # interventions with an outcome logged.
 BEHAVIOURS = ((0.95, (-1.5, 0.0), 0.9), (0.5, (2.0, 30.0), 0.5), (0.0, (0.0, 0.0), 0.0))
 RECENT_DAYS = 7  # interventions fired this close to the end of the history are left to the queue
+STALE_DAYS = 30  # steps of interventions older than this were all done in the end, if late
+CATCH_UP_DAYS = (3.0, 20.0)  # how late such a step was done, in days
 NOTES = {
     OutcomeKind.CONTACTED: ["Spoke with the practice manager", "Reached the champion by phone",
                             "E-mail answered the same day"],
@@ -33,6 +36,7 @@ def simulate_csm_work(*, fired_on: dt.date, history_end: dt.date, csm_ids: list[
     if (history_end - fired_on).days < RECENT_DAYS:
         return 0
     rng = random.Random(f"{seed}-{fired_on.isoformat()}")
+    stale = (history_end - fired_on).days > STALE_DAYS
     behaviour = {csm_id: BEHAVIOURS[n % len(BEHAVIOURS)] for n, csm_id in enumerate(csm_ids)}
     # Only interventions nobody has worked yet: a second seed_demo run changes nothing.
     worked = Exists(Task.objects.filter(intervention=OuterRef("pk"), status=TaskStatus.DONE))
@@ -49,10 +53,14 @@ def simulate_csm_work(*, fired_on: dt.date, history_end: dt.date, csm_ids: list[
         finished = []
         for task in tasks:
             if rng.random() < share_done:
-                task.status = TaskStatus.DONE
                 task.done_at = task.due_at + dt.timedelta(hours=rng.uniform(*lateness))
-                task.done_by_id = task.assignee_id or csm_id
-                finished.append(task)
+            elif stale:  # nobody leaves a task open for months: it is caught up with, late
+                task.done_at = task.due_at + dt.timedelta(days=rng.uniform(*CATCH_UP_DAYS))
+            else:
+                continue
+            task.status = TaskStatus.DONE
+            task.done_by_id = task.assignee_id or csm_id
+            finished.append(task)
         done_tasks += finished
         if tasks and len(finished) == len(tasks):
             intervention.status = InterventionStatus.COMPLETED
@@ -70,3 +78,21 @@ def simulate_csm_work(*, fired_on: dt.date, history_end: dt.date, csm_ids: list[
     Intervention.objects.bulk_update(completed, ["status", "completed_at"], batch_size=1000)
     Outcome.objects.bulk_create(outcomes, batch_size=1000)
     return len(done_tasks)
+
+
+def treated_on_time(*, account_ids: list[str]) -> dict[str, dt.date]:
+    """Per account (external id): the day its first treated intervention had every step done on time.
+
+    One query; what seed_demo's fate of a planned churner depends on (accounts.demo.outcomes)."""
+    rows = (Task.objects.filter(intervention__account__external_id__in=account_ids, escalation_of__isnull=True,
+                                intervention__group=Group.TREATED)
+            .values_list("intervention__account__external_id", "intervention_id", "status", "due_at", "done_at"))
+    steps: dict[tuple[str, int], list[tuple[str, dt.datetime, dt.datetime | None]]] = {}
+    for account_id, intervention_id, status, due_at, done_at in rows:
+        steps.setdefault((account_id, intervention_id), []).append((status, due_at, done_at))
+    helped: dict[str, dt.date] = {}
+    for (account_id, _), tasks in steps.items():
+        if all(status == TaskStatus.DONE and done_at <= due_at for status, due_at, done_at in tasks):
+            day = timezone.localdate(max(done_at for _, _, done_at in tasks))
+            helped[account_id] = min(day, helped.get(account_id, day))
+    return helped

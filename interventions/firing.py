@@ -15,7 +15,9 @@ Which accounts match:
 - *risk level*: its risk level on the day is the trigger's level;
 - *alert*: it has an open alert of the trigger's type raised on the day or before;
 - *expansion signal*: it has an open expansion signal of that type detected that day (signals are
-  detected after the recompute, before the playbooks fire).
+  detected after the recompute, before the playbooks fire);
+- *churn probability band*: the active churn model put it in that band on the day (predictions are
+  written after the recompute, before the playbooks fire).
 """
 
 import datetime as dt
@@ -40,7 +42,7 @@ from interventions.models import (
     TriggerKind,
 )
 from interventions.services import playbook_failure_record
-from scoring.models import Alert, AlertStatus, AlertType, Snapshot
+from scoring.models import Alert, AlertStatus, AlertType, ChurnPrediction, Snapshot
 
 SNAPSHOT_FIELDS = ("account_id", "health_tier", "health_score", "risk_level", "risk_score", "arr", "top_reasons",
                    "recommended_actions", "fired_rules")
@@ -170,6 +172,11 @@ def _candidates(playbooks: list[Playbook], as_of: dt.date, report: FiringReport)
         for account_id, kind in (ExpansionSignal.objects.filter(status="open", kind__in=signals, last_detected_on=as_of)
                                  .values_list("account_id", "kind")):
             alerted[f"signal:{kind}"].add(account_id)
+    bands = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.PROBABILITY}
+    if bands:
+        for account_id, band in (ChurnPrediction.objects.filter(as_of=as_of, band__in=bands)
+                                 .values_list("account_id", "band")):
+            alerted[f"band:{band}"].add(account_id)
     matching = Q(health_tier__in=tiers) | Q(risk_level__in=levels) | Q(account_id__in={a for s in alerted.values()
                                                                                         for a in s})
     # Live on the day: not churned, or churned only after it (a past day's firing, e.g. a backfill).
@@ -212,6 +219,8 @@ def _match(playbook: Playbook, snap: dict, alerted: dict[str, set[int]]) -> str 
         return f"{value} churn risk ({snap['risk_score']}): {snap['top_reasons'] or 'no reason'}"
     if playbook.trigger_kind == TriggerKind.ALERT and snap["account_id"] in alerted.get(value, ()):
         return f"Open alert: {AlertType(value).label}"
+    if playbook.trigger_kind == TriggerKind.PROBABILITY and snap["account_id"] in alerted.get(f"band:{value}", ()):
+        return f"{value} churn probability (the churn model's band; risk {snap['risk_level']} {snap['risk_score']})"
     if playbook.trigger_kind == TriggerKind.EXPANSION and snap["account_id"] in alerted.get(f"signal:{value}", ()):
         from expansion.kinds import SIGNAL_KINDS
 

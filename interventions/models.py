@@ -17,6 +17,7 @@ class TriggerKind(models.TextChoices):
     RISK_LEVEL = "risk_level", "Risk level"
     ALERT = "alert", "Alert type"
     EXPANSION = "expansion", "Expansion signal"
+    PROBABILITY = "probability", "Churn probability band"
 
 
 class Channel(models.TextChoices):
@@ -52,7 +53,8 @@ class Playbook(models.Model):
     trigger_kind = models.CharField(max_length=16, choices=TriggerKind.choices)
     trigger_value = models.CharField(
         max_length=64, help_text="The tier (Critical, High risk, At risk, …), risk level (High, Medium, Low), "
-                                 "alert type (e.g. failed_payment) or expansion signal the playbook answers.")
+                                 "alert type (e.g. failed_payment), expansion signal or churn probability band "
+                                 "(High, Medium, Low: the active churn model's) the playbook answers.")
     priority = models.PositiveSmallIntegerField(default=100, help_text="Lower comes first in queues.")
     cooldown_days = models.PositiveIntegerField(
         default=30, help_text="No new intervention of this playbook for the account within this many days "

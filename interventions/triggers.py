@@ -14,4 +14,5 @@ def trigger_values(kind: str) -> list[str]:
         "risk_level": list(RISK_LEVELS),
         "alert": [value for value, _ in AlertType.choices],
         "expansion": list(SIGNAL_KINDS),
+        "probability": list(RISK_LEVELS),  # the churn model's bands
     }.get(kind, [])

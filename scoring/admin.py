@@ -1,4 +1,4 @@
-"""Admin of the scoring app: configurations (draft → preview → activate), snapshots, alerts, runs."""
+"""Admin of the scoring app: configurations (draft → preview → activate), snapshots, alerts, runs, churn models."""
 
 
 from django import forms
@@ -11,8 +11,18 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
-from scoring.config import DEFAULT_CONFIG, NOT_AN_OBJECT, ConfigError, validate_config
-from scoring.models import Alert, Competitor, ConfigStatus, RecomputeBatch, RecomputeRun, ScoringConfig, Snapshot
+from scoring.config import DEFAULT_CONFIG, NOT_AN_OBJECT, PRESETS, ConfigError, preset_config, validate_config
+from scoring.models import (
+    Alert,
+    ChurnModel,
+    ChurnPrediction,
+    Competitor,
+    ConfigStatus,
+    RecomputeBatch,
+    RecomputeRun,
+    ScoringConfig,
+    Snapshot,
+)
 from scoring.services import config_activate, config_active, config_draft_create, config_preview
 
 
@@ -92,6 +102,7 @@ class ScoringConfigAdmin(AuditedAdmin):
             path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view),
                  name="scoring_scoringconfig_preview"),
             path("<int:pk>/copy/", self.admin_site.admin_view(self.copy_view), name="scoring_scoringconfig_copy"),
+            path("preset/", self.admin_site.admin_view(self.preset_view), name="scoring_scoringconfig_preset"),
             *super().get_urls(),
         ]
 
@@ -135,6 +146,29 @@ class ScoringConfigAdmin(AuditedAdmin):
         draft = config_draft_create(user=request.user, data=source.data, name=f"Copy of v{source.version}")
         self.message_user(request, f"Draft v{draft.version} created from v{source.version}.")
         return redirect("admin:scoring_scoringconfig_change", draft.pk)
+
+
+    def preset_view(self, request):
+        """GET lists the presets; POST (with its CSRF token) starts a draft from the chosen one."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        name = request.POST.get("preset", "")
+        if request.method != "POST" or name not in PRESETS:
+            context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                       "title": "New draft from a preset", "presets": PRESET_NOTES,
+                       "problem": f"Unknown preset '{name}'." if request.method == "POST" else ""}
+            return TemplateResponse(request, "admin/scoring/scoringconfig/preset.html", context,
+                                    status=400 if request.method == "POST" else 200)
+        draft = config_draft_create(user=request.user, data=preset_config(name), name=f"Preset {name}")
+        self.message_user(request, f"Draft v{draft.version} created from the preset {name}.")
+        return redirect("admin:scoring_scoringconfig_change", draft.pk)
+
+
+PRESET_NOTES = {
+    "default": "The shipped rules: thresholds that fit any book (errors per 1,000 uses, intent over 90 days, "
+               "failed payments, champion loss and silence), health capped by the churn-risk level.",
+    "seed-001": "The seed's exact rules of SPEC §2a (its published RavenStack figures reproduce with them).",
+}
 
 
 @admin.register(Snapshot)
@@ -227,3 +261,39 @@ def _queue_reading() -> None:
         read_waiting_texts.delay()
     except OperationalError:
         pass  # the five-minute sweep, and at the latest the next recompute, read them
+
+
+@admin.register(ChurnModel)
+class ChurnModelAdmin(AuditedAdmin):
+    """Trained churn models, read only: they are made by training (command, schedule or "Retrain now")."""
+
+    list_display = ("version", "status", "created_at", "trigger", "trained_from", "trained_to", "rows", "churners",
+                    "reason")
+    list_filter = ("status", "trigger")
+    exclude = ("booster",)  # LightGBM's text: long and of no use to read here
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # predictions and the record of what was tried and rejected stay
+
+
+@admin.register(ChurnPrediction)
+class ChurnPredictionAdmin(OwnedByAccountAdmin):
+    """Daily churn predictions, read only."""
+
+    list_display = ("account", "as_of", "probability", "band", "model")
+    list_filter = ("as_of", "band")
+    search_fields = ("account__name", "account__external_id")
+    list_select_related = ("account", "model")
+    date_hierarchy = "as_of"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils import timezone
 
 from scoring.config import Config
-from scoring.fetch import BookData
-from scoring.measures import health_scores
+from scoring.fetch import BookData, Window
+from scoring.measures import health_scores, tier_of
 from scoring.rules import evaluate_rules, usage_drop
 
 TICKET_SIGNALS = ("tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30")
@@ -26,20 +27,83 @@ class Scores:
     accounts: pd.DataFrame  # one row per account, indexed by account id: risk, health, trend, signals
 
 
-def churn_intent_by_account(items: pd.DataFrame) -> pd.DataFrame:
-    """Per account: how many texts of the last 30 days voice cancellation intent, and which (evidence)."""
-    hits = items.sort_values(["account_id", "at"], ascending=[True, False])
-    if hits.empty:
-        return pd.DataFrame({"churn_intent_30": pd.Series(dtype="int64"), "intent_evidence": pd.Series(dtype=object)})
+def _days_before(window: Window, instants: pd.Series) -> np.ndarray:
+    """Whole days from each instant's date (in the site's time zone) to as_of."""
+    as_of = pd.Timestamp(window.as_of)
+    local = pd.to_datetime(instants, utc=True).dt.tz_convert(timezone.get_current_timezone()).dt.tz_localize(None)
+    return (as_of - local.dt.normalize()).dt.days.to_numpy()
+
+
+def churn_intent_by_account(items: pd.DataFrame, window: Window, days: int) -> pd.DataFrame:
+    """Per account: how many texts voiced cancellation intent in the last 30 days (the snapshot's figure)
+    and in the rule's look-back, the days since the latest, and which texts (evidence, newest first)."""
+    columns = {"churn_intent_30": "int64", "intent_n": "int64", "intent_days": "float64", "intent_evidence": object}
+    if items.empty:
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
+    items = items.assign(_days=_days_before(window, items["at"]))
+    hits = items[items["_days"] <= max(days, 30)].sort_values(["account_id", "at"], ascending=[True, False])
     grouped = hits.groupby("account_id")
-    quoted = hits[grouped.cumcount().to_numpy() < EVIDENCE_ITEMS]  # the newest few, per account
+    in_rule = hits[hits["_days"] <= days]
+    quoted = in_rule[in_rule.groupby("account_id").cumcount().to_numpy() < EVIDENCE_ITEMS]  # the newest few
     quotes = [{"source": s, "id": i, "phrase": p}
               for s, i, p in zip(quoted["source"], quoted["item"], quoted["phrase"], strict=True)]
     evidence = pd.Series(quotes, index=quoted.index).groupby(quoted["account_id"].to_numpy()).agg(list)
-    return pd.DataFrame({"churn_intent_30": grouped.size(), "intent_evidence": evidence})
+    return pd.DataFrame({
+        "churn_intent_30": grouped["_days"].agg(lambda d: int((d <= 30).sum())),
+        "intent_n": in_rule.groupby("account_id").size(),
+        "intent_days": in_rule.groupby("account_id")["_days"].min().astype("float64"),
+        "intent_evidence": evidence,
+    })
 
 
-def subscription_signals(data: BookData) -> pd.DataFrame:
+def _recent_count(rows: pd.DataFrame, column: str, window: Window, days: int) -> pd.Series:
+    """Rows per account dated within the last `days` days up to as_of."""
+    if rows.empty:
+        return pd.Series(dtype="int64")
+    age = (pd.Timestamp(window.as_of) - rows[column]).dt.days
+    return rows[age.to_numpy() <= days].groupby("account_id").size()
+
+
+def unrecovered_payments(data: BookData) -> pd.DataFrame:
+    """The failed payments not followed by a successful one by as_of (a card that failed once and paid the
+    next invoice is a hiccup, not a warning sign)."""
+    failed = data.failed_payments
+    if failed.empty or "last_paid" not in data.invoices:
+        return failed
+    last_paid = pd.to_datetime(data.invoices["last_paid"], utc=True).dt.tz_convert(
+        timezone.get_current_timezone()).dt.tz_localize(None).dt.normalize()
+    paid_after = failed["account_id"].map(last_paid)
+    return failed[~(paid_after > failed["due"]).to_numpy()]
+
+
+def unreplaced_champions(data: BookData) -> pd.DataFrame:
+    """The champions who left an account that has no active champion on as_of (one who was replaced is
+    no longer a warning sign)."""
+    left = data.champions_left
+    if left.empty or "champions_active" not in data.contacts:
+        return left
+    replaced = left["account_id"].map(data.contacts["champions_active"]).fillna(0) > 0
+    return left[~replaced.to_numpy()]
+
+
+def silence_days(data: BookData) -> pd.Series:
+    """Days since the account's last two-way contact (a ticket, a survey answer, a call, meeting or e-mail
+    from the customer), counted from its signup (at most a year back) when there was none; NaN in a book
+    that records no touchpoints (silence cannot be told from missing data there)."""
+    index = data.accounts.index
+    if not data.has_touchpoints:
+        return pd.Series(np.nan, index=index)
+    lasts = [frame[column].reindex(index) for frame, column in ((data.touchpoints, "last_interaction"),
+                                                                 (data.tickets, "last_ticket"),
+                                                                 (data.surveys, "last_survey"))]
+    dated = pd.concat([pd.Series(_days_before(data.window, last.fillna(pd.NaT)), index=index) for last in lasts],
+                      axis=1).min(axis=1)
+    signup = pd.to_datetime(data.accounts.get("signup_date", pd.Series(pd.NaT, index=index)))
+    since_signup = (pd.Timestamp(data.window.as_of) - signup).dt.days.clip(upper=365).astype("float64")
+    return dated.fillna(since_signup).clip(lower=0)
+
+
+def subscription_signals(data: BookData, config: Config) -> pd.DataFrame:
     """The rule inputs of every subscription, plus one row per account that has no subscription (its
     ticket signals still count). Subscription signals: usage and errors; account signals: tickets."""
     usage = data.usage_by_subscription.set_index("subscription_id")[["usage_30", "usage_prev", "errors_30"]]
@@ -55,9 +119,16 @@ def subscription_signals(data: BookData) -> pd.DataFrame:
         subs[column] = subs[column].fillna(0).astype("int64")
     tickets = data.tickets.reindex(columns=list(TICKET_SIGNALS))
     subs = subs.merge(tickets, left_on="account_id", right_index=True, how="left")
-    intent = churn_intent_by_account(data.intent_items)
+    window = data.window
+    intent = churn_intent_by_account(data.intent_items, window, config.rule("churn_intent").days)
     subs = subs.merge(intent, left_on="account_id", right_index=True, how="left")
-    for column in (*TICKET_SIGNALS, "churn_intent_30"):
+    account = subs["account_id"]
+    subs["failed_n"] = account.map(_recent_count(unrecovered_payments(data), "due", window,
+                                                 config.rule("failed_payment").days))
+    subs["champions_left_n"] = account.map(_recent_count(unreplaced_champions(data), "left", window,
+                                                         config.rule("champion_left").days))
+    subs["silence_days"] = account.map(silence_days(data)).astype("float64")
+    for column in (*TICKET_SIGNALS, "churn_intent_30", "intent_n", "failed_n", "champions_left_n"):
         subs[column] = subs[column].fillna(0).astype("int64")
     return subs.reset_index(drop=True)
 
@@ -72,9 +143,25 @@ def _account_risk(subs: pd.DataFrame) -> pd.DataFrame:
     return ranked.drop_duplicates("account_id").set_index("account_id")
 
 
+def _cap_health(accounts: pd.DataFrame, config: Config) -> None:
+    """One voice (SPEC §2a'): the health score may not exceed the cap of the account's churn-risk level (nor,
+    when configured, 100 - its risk score), so the scorecard never reads Healthy beside High risk. The
+    measures' score is kept as health_before_cap (NaN where no cap lowered it) so that the page can say why."""
+    caps = accounts["risk_level"].map(config.risk_caps).astype("float64")
+    if config.cap_by_risk_score:
+        caps = np.fmin(caps, 100.0 - accounts["risk_score"].astype("float64"))
+    health = accounts["health_score"]
+    lowered = caps.notna() & health.notna() & (health > caps)
+    accounts["health_before_cap"] = health.where(lowered)
+    accounts["health_score"] = health.where(~lowered, caps)
+    accounts["health_tier"] = tier_of(accounts["health_score"], config).where(health.notna(), accounts["health_tier"])
+
+
 def score_book(data: BookData, config: Config) -> Scores:
     """Risk and health for every subscription and account of one batch."""
-    subs = subscription_signals(data)
+    health = health_scores(data, config)
+    subs = subscription_signals(data, config)
+    subs["health_measures"] = subs["account_id"].map(health["health_score"]).astype("float64")
     subs = subs.join(evaluate_rules(subs, config))
     _, pct = usage_drop(subs)
     subs["usage_drop_pct"] = pct.astype("int64")
@@ -87,7 +174,8 @@ def score_book(data: BookData, config: Config) -> Scores:
     carried = ["sub_external_id", "usage_30", "usage_prev", "usage_drop_pct", "errors_30", "tickets_30",
                "churn_intent_30", "risk_score", "risk_level", "top_reasons", "recommended_actions", "fired_rules"]
     accounts = accounts.join(chosen[carried].rename(columns={"sub_external_id": "risk_subscription"}))
-    accounts = accounts.join(health_scores(data, config))
+    accounts = accounts.join(health)
+    _cap_health(accounts, config)
 
     previous = data.previous_health.reindex(accounts.index)
     delta = (accounts["health_score"] - previous).round(1)

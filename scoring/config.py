@@ -13,10 +13,12 @@ A configuration is plain JSON so that it can be stored, diffed, exported and imp
 """
 
 import copy
+import json
 import math
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # Risk rules (SPEC §2a), in the table's order. The direction says how a tier's threshold compares
@@ -26,23 +28,44 @@ RULE_DIRECTIONS: dict[str, str] = {
     "usage_drop": "at_least",
     "support_load": "at_least",
     "error_volume": "at_least",
-    "churn_intent": "flag",
+    # Tiers compare the days since the latest text that voiced it; a tier without a threshold fires for
+    # any such text within the rule's "days".
+    "churn_intent": "recency",
     "satisfaction": "at_most",
     "escalation": "flag",
     "downgrade": "flag",
     "trial": "flag",
+    # Rules beyond the seed's table (SPEC §2a: thresholds that fit the book). A document written before
+    # they existed leaves them out, and a rule left out is off.
+    "error_rate": "at_least",
+    "failed_payment": "at_least",
+    "champion_left": "at_least",
+    "silence": "at_least",
+    "low_health": "at_most",  # the health scorecard's own score (before any cap), when it is weak
 }
+SEED_RULES: tuple[str, ...] = (
+    "usage_drop", "support_load", "error_volume", "churn_intent", "satisfaction", "escalation", "downgrade", "trial",
+)
+# Rules that look back a configurable number of days ("days" on the rule; these when absent), read
+# from per-item rows fetched over at most RULE_LOOKBACK_DAYS.
+RULE_DAYS: dict[str, int] = {"churn_intent": 30, "failed_payment": 60, "champion_left": 90}
+RULE_LOOKBACK_DAYS = 180
 RULE_IDS: tuple[str, ...] = tuple(RULE_DIRECTIONS)
 # Placeholders each rule's reason text may use.
 RULE_PLACEHOLDERS: dict[str, set[str]] = {
     "usage_drop": {"pct", "last", "prior"},
     "support_load": {"n"},
     "error_volume": {"n"},
-    "churn_intent": {"n"},
+    "churn_intent": {"n", "days"},
     "satisfaction": {"mean", "rounded"},
     "escalation": {"n"},
     "downgrade": set(),
     "trial": set(),
+    "error_rate": {"n", "rate", "uses"},
+    "failed_payment": {"n", "days"},
+    "champion_left": {"n", "days"},
+    "silence": {"days"},
+    "low_health": {"score"},
 }
 
 MEASURE_GROUPS: tuple[str, ...] = ("usage", "engagement", "business", "relationship")
@@ -73,7 +96,7 @@ ALERT_TYPES: tuple[str, ...] = (
 )
 RISK_LEVELS: tuple[str, ...] = ("High", "Medium", "Low")
 
-DEFAULT_CONFIG: dict[str, Any] = {
+SEED_CONFIG: dict[str, Any] = {
     "risk_rules": [
         {"id": "usage_drop", "enabled": True, "tiers": [
             {"threshold": 0.60, "points": 40, "reason": "Usage dropped {pct}% (30d vs prior)"},
@@ -170,12 +193,91 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "renewal_risk": {"enabled": True, "days": 60, "levels": ["High", "Medium"]},
     },
 }
+
+
+def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
+    """The shipped default: the seed's rules and weights with thresholds that fit any book (SPEC §2a).
+
+    Where it departs from the seed, and why (found on books the seed's rules were not written for):
+    - written intent to leave is looked for over 90 days and is Medium on its own, High within 30 days
+      (22 points under a Medium line of 30 never flagged an account that only said it was leaving);
+    - a usage drop of 90% or more (a customer who stopped) is High on its own;
+    - error counts are read per 1,000 uses (a book with thousands of uses a day had "High error volume"
+      on nearly every account) and tickets count less: one-off integration hiccups and go-live bursts
+      were most false alarms, so neither reaches Medium alone;
+    - failed payments (unless a later payment succeeded), a champion who left (unless another one is
+      active) and long silence enter the risk score (such churners were never flagged), each Medium on
+      its own;
+    - a weak health scorecard (the measures' score, before the cap below) adds points, Medium on its own
+      at 25 or less: the verdict hears what the scorecard says;
+    - health: activities whose absence is normal (feature requests, community, documentation, case
+      studies, executive meetings) score neutral (50) at zero instead of 0, and the health score is capped
+      by the churn-risk level and by 100 - risk score, so that the scorecard never reads Healthy beside
+      High risk and the riskiest accounts reach Critical (one voice).
+    """
+    config = copy.deepcopy(seed)
+    rules = {rule["id"]: rule for rule in config["risk_rules"]}
+    drop = "Usage dropped {pct}% (30d vs prior)"
+    rules["usage_drop"]["tiers"] = [{"threshold": 0.90, "points": 60, "reason": drop}] + rules["usage_drop"]["tiers"]
+    for tier, points in zip(rules["support_load"]["tiers"], (10, 5), strict=True):
+        tier["points"] = points
+    rules["error_volume"]["enabled"] = False
+    intent = "Customer language suggests cancellation risk ({n} in {days}d)"
+    rules["churn_intent"].update(days=90, tiers=[
+        {"threshold": 30, "points": 60, "reason": intent}, {"threshold": 90, "points": 40, "reason": intent}])
+    errors = "High error rate ({rate} errors per 1,000 uses in 30d)"
+    config["risk_rules"] += [
+        {"id": "error_rate", "enabled": True, "tiers": [
+            {"threshold": 100, "points": 15, "reason": errors}, {"threshold": 30, "points": 8, "reason": errors}]},
+        {"id": "failed_payment", "enabled": True, "days": 60, "tiers": [
+            {"threshold": 2, "points": 45, "reason": "Failed payments ({n} invoices in {days}d)"},
+            {"threshold": 1, "points": 35, "reason": "Failed payment ({n} invoice in {days}d)"}]},
+        {"id": "champion_left", "enabled": True, "days": 90, "tiers": [
+            {"threshold": 1, "points": 35, "reason": "Champion left ({n} in {days}d)"}]},
+        {"id": "silence", "enabled": True, "tiers": [
+            {"threshold": 90, "points": 40, "reason": "No contact for {days} days"},
+            {"threshold": 60, "points": 30, "reason": "No contact for {days} days"}]},
+        {"id": "low_health", "enabled": True, "tiers": [
+            {"threshold": 25, "points": 30, "reason": "Weak health scorecard ({score}/100)"},
+            {"threshold": 40, "points": 15, "reason": "Weak health scorecard ({score}/100)"}]},
+    ]
+    config["action_groups"] += [
+        {"rules": ["failed_payment"], "actions": [
+            "Call the billing contact and agree a payment plan", "Check whether budget or value is the issue"]},
+        {"rules": ["champion_left", "silence"], "actions": [
+            "Find and meet the new champion or sponsor", "Re-introduce the team and agree a success plan"]},
+        {"rules": ["error_rate"], "actions": [
+            "Confirm resolution plan and close the loop", "Escalate repeat issues with a clear timeline"]},
+        {"rules": ["low_health"], "actions": [
+            "Walk through the weakest measures with the customer", "Agree an adoption plan for the next 30 days"]},
+    ]
+    neutral_at_zero = {"feature_request_activity": 2, "community_participation": 2, "documentation_engagement": 4,
+                       "executive_engagement": 1, "case_study_participation": 1}
+    for measure in config["health"]["measures"]:
+        if measure["id"] in neutral_at_zero:
+            good = neutral_at_zero[measure["id"]]
+            measure["normalisation"] = {"method": "linear", "bad": -good, "good": good}
+    config["health"]["risk_caps"] = {"High": 39, "Medium": 59}
+    config["health"]["cap_by_risk_score"] = True
+    return config
+
+
+DEFAULT_CONFIG: dict[str, Any] = _fitted(SEED_CONFIG)
+# Named configurations an admin or a command can start from (`--config seed-001`).
+PRESETS: dict[str, dict[str, Any]] = {"default": DEFAULT_CONFIG, "seed-001": SEED_CONFIG}
 TIER_NAMES: tuple[str, ...] = tuple(t["name"] for t in DEFAULT_CONFIG["health"]["tiers"])
 
 
 def default_config() -> dict[str, Any]:
     """A fresh copy of the default configuration (SPEC §2a-§2d)."""
     return copy.deepcopy(DEFAULT_CONFIG)
+
+
+def preset_config(name: str) -> dict[str, Any]:
+    """A fresh copy of a named preset; KeyError names the known ones."""
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset '{name}' (known: {', '.join(PRESETS)})")
+    return copy.deepcopy(PRESETS[name])
 
 
 @dataclass(frozen=True)
@@ -190,6 +292,7 @@ class RiskRule:
     id: str
     enabled: bool
     tiers: tuple[RuleTier, ...]
+    days: int = 30  # the look-back of the rules in RULE_DAYS
 
     @property
     def direction(self) -> str:
@@ -238,6 +341,8 @@ class Config:
     trend_days: int
     trend_stable_band: float
     alerts: dict[str, dict[str, Any]]
+    risk_caps: dict[str, float] = field(default_factory=dict)  # risk level -> highest health score it allows
+    cap_by_risk_score: bool = False  # health may not exceed 100 - risk score either
 
     def rule(self, rule_id: str) -> RiskRule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -288,6 +393,11 @@ def _check_rule(rule: Any, index: int, problems: list[str]) -> None:
     direction = RULE_DIRECTIONS[rule_id]
     if direction == "flag" and len(tiers) != 1:
         problems.append(f"{where}: a yes/no rule has exactly one tier")
+    if "days" in rule and rule_id not in RULE_DAYS:
+        problems.append(f"{where}: 'days' is only for the rules {', '.join(RULE_DAYS)}")
+    elif "days" in rule and (not isinstance(rule["days"], int) or isinstance(rule["days"], bool)
+                             or not 1 <= rule["days"] <= RULE_LOOKBACK_DAYS):
+        problems.append(f"{where}: days must be a whole number from 1 to {RULE_LOOKBACK_DAYS}")
     thresholds: list[float] = []
     for number, tier in enumerate(tiers, 1):
         if not isinstance(tier, dict):
@@ -312,6 +422,10 @@ def _check_rule(rule: Any, index: int, problems: list[str]) -> None:
         if direction == "flag":
             continue
         threshold = tier.get("threshold")
+        if direction == "recency" and threshold is None:
+            if number != len(tiers):
+                problems.append(f"{where}, tier {number}: only the last tier may leave out its threshold (days)")
+            continue
         if not _is_number(threshold) or threshold < 0:
             problems.append(f"{where}, tier {number}: threshold must be a number >= 0")
             continue
@@ -320,7 +434,7 @@ def _check_rule(rule: Any, index: int, problems: list[str]) -> None:
     if direction == "at_least" and any(a <= b for a, b in pairs):
         problems.append(f"{where}: thresholds overlap; list them from the highest to the lowest, each lower "
                         f"than the one before (got {thresholds})")
-    if direction == "at_most" and any(a >= b for a, b in pairs):
+    if direction in ("at_most", "recency") and any(a >= b for a, b in pairs):
         problems.append(f"{where}: thresholds overlap; list them from the lowest to the highest, each higher "
                         f"than the one before (got {thresholds})")
 
@@ -373,6 +487,17 @@ def _check_tiers(health: dict[str, Any], problems: list[str]) -> None:
         problems.append("health.trend.days must be a whole number of days >= 1")
     elif not _is_number(trend.get("stable_band")) or trend["stable_band"] < 0:
         problems.append("health.trend.stable_band must be a number >= 0")
+
+
+def _check_risk_caps(caps: Any, problems: list[str]) -> None:
+    if not isinstance(caps, dict):
+        problems.append("health.risk_caps must be an object: risk level -> highest health score it allows")
+        return
+    for level, cap in caps.items():
+        if level not in RISK_LEVELS:
+            problems.append(f"health.risk_caps: unknown risk level {level!r} (known: {', '.join(RISK_LEVELS)})")
+        elif not _is_number(cap) or not 0 <= cap <= 100:
+            problems.append(f"health.risk_caps: the cap of {level} must be a number from 0 to 100")
 
 
 def _check_alerts(alerts: Any, problems: list[str]) -> None:
@@ -437,7 +562,7 @@ def validate_config(data: Any) -> list[str]:
         ids = [r.get("id") for r in rules if isinstance(r, dict) and _known(r.get("id"), RULE_DIRECTIONS)]
         for rule_id in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append(f"risk rule '{rule_id}' is listed twice")
-        for rule_id in RULE_IDS:
+        for rule_id in SEED_RULES:
             if rule_id not in ids:
                 problems.append(f"risk rule '{rule_id}' is missing (switch it off with \"enabled\": false instead)")
     levels = data.get("risk_levels")
@@ -469,6 +594,9 @@ def validate_config(data: Any) -> list[str]:
     else:
         _check_measures(health, problems)
         _check_tiers(health, problems)
+        _check_risk_caps(health.get("risk_caps", {}), problems)
+        if not isinstance(health.get("cap_by_risk_score", False), bool):
+            problems.append("health.cap_by_risk_score must be true or false")
     _check_alerts(data.get("alerts"), problems)
     return problems
 
@@ -479,11 +607,14 @@ def parse_config(data: dict[str, Any]) -> Config:
     if problems:
         raise ConfigError(problems)
     by_id = {r["id"]: r for r in data["risk_rules"]}
+    absent = {"enabled": False, "tiers": []}  # a rule the document does not list is off
     rules = tuple(
         RiskRule(
             id=rule_id,
-            enabled=by_id[rule_id]["enabled"],
-            tiers=tuple(RuleTier(t.get("threshold"), t["points"], t["reason"]) for t in by_id[rule_id]["tiers"]),
+            enabled=by_id.get(rule_id, absent)["enabled"],
+            tiers=tuple(RuleTier(t.get("threshold"), t["points"], t["reason"])
+                        for t in by_id.get(rule_id, absent)["tiers"]),
+            days=by_id.get(rule_id, {}).get("days", RULE_DAYS.get(rule_id, 30)),
         )
         for rule_id in RULE_IDS
     )
@@ -508,9 +639,24 @@ def parse_config(data: dict[str, Any]) -> Config:
         trend_days=health["trend"]["days"],
         trend_stable_band=float(health["trend"]["stable_band"]),
         alerts=copy.deepcopy(data["alerts"]),
+        risk_caps={level: float(cap) for level, cap in health.get("risk_caps", {}).items()},
+        cap_by_risk_score=health.get("cap_by_risk_score", False),
     )
 
 
 def slug(text: str) -> str:
     """A lower-case identifier for a tier or level name ("At risk" -> "at_risk")."""
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def config_argument(value: str) -> Config:
+    """The configuration a command's --config names: a preset ("seed-001") or a JSON file. Raises
+    ConfigError listing every problem (an unreadable file is one)."""
+    if value in PRESETS:
+        return parse_config(preset_config(value))
+    try:
+        document = json.loads(Path(value).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConfigError([f"cannot read {value} ({error}); give a JSON file or a preset: {', '.join(PRESETS)}"]
+                          ) from error
+    return parse_config(document)

@@ -6,7 +6,7 @@ queries run on PostgreSQL and SQLite; `BookData` bundles them for `scoring.calcu
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from accounts.models import (
     UsageDay,
     UsageFeature,
 )
+from scoring.config import RULE_LOOKBACK_DAYS
 
 # How far back the measures look, in days before as_of (the rules use 30 and 60, SPEC §2a).
 USAGE_DAYS = 60
@@ -86,17 +87,18 @@ def frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
 def accounts(batch: AccountRange) -> pd.DataFrame:
     qs = Account.objects.filter(batch.q()).order_by().values_list(
         "id", "external_id", "name", "plan_tier", "segment", "seats", "onboarding_completed_pct",
-        "renewal_date", "csm_id", "churned", "is_trial",
+        "renewal_date", "csm_id", "churned", "is_trial", "signup_date",
     )
     df = frame(qs, ["account_id", "external_id", "name", "plan_tier", "segment", "seats", "onboarding_pct",
-                    "renewal_date", "csm_id", "churned", "is_trial"])
+                    "renewal_date", "csm_id", "churned", "is_trial", "signup_date"])
     df["onboarding_pct"] = pd.to_numeric(df["onboarding_pct"], errors="coerce").astype("float64")
     df["churned"] = df["churned"].astype(bool)
     return df.set_index("account_id", drop=False).rename_axis(None)
 
 
 def subscriptions(batch: AccountRange, window: Window) -> pd.DataFrame:
-    qs = Subscription.objects.filter(batch.q("account_id")).order_by().values_list(
+    # A subscription that starts after as_of was not known on as_of (backtests replay past dates).
+    qs = Subscription.objects.filter(batch.q("account_id"), start_date__lte=window.as_of).order_by().values_list(
         "id", "external_id", "account_id", "start_date", "end_date", "plan_tier", "seats", "mrr", "arr",
         "is_trial", "upgrade_flag", "downgrade_flag", "churn_flag",
     )
@@ -324,14 +326,15 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
 
 
 def intent_items(batch: AccountRange, window: Window) -> pd.DataFrame:
-    """The customer's words of the last 30 days that voiced cancellation intent (as analysed when the
-    text was written): tickets, and touchpoints other than the CSM's own outbound e-mails.
-    Columns: account_id, source, item, at, phrase."""
+    """The customer's words of the look-back period (RULE_LOOKBACK_DAYS) that voiced cancellation intent
+    (as the text reader read them): tickets, and touchpoints other than the CSM's own outbound e-mails.
+    Columns: account_id, source, item, at, phrase; the rules count the days they look back at."""
+    start = window.instant(RULE_LOOKBACK_DAYS)
     ticket_qs = SupportTicket.objects.filter(
-        batch.q("account_id"), submitted_at__gte=window.instant(30), submitted_at__lt=window.end,
+        batch.q("account_id"), submitted_at__gte=start, submitted_at__lt=window.end,
     ).exclude(intent_phrase="").order_by().values_list("account_id", "external_id", "submitted_at", "intent_phrase")
     touch_qs = Touchpoint.objects.filter(
-        batch.q("account_id"), occurred_at__gte=window.instant(30), occurred_at__lt=window.end,
+        batch.q("account_id"), occurred_at__gte=start, occurred_at__lt=window.end,
     ).exclude(intent_phrase="").exclude(kind="email", direction="outbound").order_by().values_list(
         "account_id", "external_id", "occurred_at", "intent_phrase"
     )
@@ -382,22 +385,52 @@ def surveys(batch: AccountRange, window: Window) -> pd.DataFrame:
 
 
 def invoices(batch: AccountRange, window: Window, failed_days: int) -> pd.DataFrame:
-    """Per account: invoices due in the last 180 days, those paid, and failed or overdue ones lately."""
+    """Per account: invoices due in the last 180 days, those paid, and failed or overdue ones lately.
+    Point in time: an invoice paid after as_of was still unpaid then (overdue once its due date had passed)."""
+    paid_then = Q(status="paid") & (Q(paid_at__isnull=True) | Q(paid_at__lt=window.end))
+    unpaid_then = Q(status__in=("failed", "overdue")) | Q(status="paid", paid_at__gte=window.end,
+                                                            due_date__lt=window.as_of)
     qs = (
         Invoice.objects.filter(batch.q("account_id"), due_date__gt=window.day(INVOICE_DAYS),
                                due_date__lte=window.as_of)
         .order_by().values_list("account_id")
         .annotate(
             invoices_due=Count("id"),
-            invoices_paid=Count("id", filter=Q(status="paid")),
-            failed_recent=Count("id", filter=Q(status__in=("failed", "overdue"),
-                                               due_date__gte=window.day(failed_days))),
-            first_failed_due=Min("due_date", filter=Q(status__in=("failed", "overdue"),
-                                                      due_date__gte=window.day(failed_days))),
+            invoices_paid=Count("id", filter=paid_then),
+            failed_recent=Count("id", filter=unpaid_then & Q(due_date__gte=window.day(failed_days))),
+            first_failed_due=Min("due_date", filter=unpaid_then & Q(due_date__gte=window.day(failed_days))),
+            last_paid=_as_text(Max("paid_at", filter=paid_then)),
         )
     )
     return frame(qs, ["account_id", "invoices_due", "invoices_paid", "failed_recent",
-                      "first_failed_due"]).set_index("account_id")
+                      "first_failed_due", "last_paid"]).set_index("account_id")
+
+
+# A payment counts as failed on as_of when its invoice is marked failed or overdue, or when it was paid
+# only after as_of although due more than this many days before it (point in time: late then).
+LATE_PAYMENT_DAYS = 14
+
+
+def failed_payments(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """The invoices of the look-back period that had failed on as_of, one row each: account_id, due."""
+    late = Q(status="paid", paid_at__gte=window.end, due_date__lte=window.day(LATE_PAYMENT_DAYS))
+    qs = (Invoice.objects.filter(batch.q("account_id"), due_date__gt=window.day(RULE_LOOKBACK_DAYS),
+                                 due_date__lte=window.as_of)
+          .filter(Q(status__in=("failed", "overdue")) | late)
+          .order_by().values_list("account_id", "due_date"))
+    df = frame(qs, ["account_id", "due"])
+    df["due"] = pd.to_datetime(df["due"])
+    return df
+
+
+def champions_left(batch: AccountRange, window: Window) -> pd.DataFrame:
+    """The champions who left in the look-back period up to as_of, one row each: account_id, left."""
+    qs = (Contact.objects.filter(batch.q("account_id"), role="champion",
+                                 left_date__gt=window.day(RULE_LOOKBACK_DAYS), left_date__lte=window.as_of)
+          .order_by().values_list("account_id", "left_date"))
+    df = frame(qs, ["account_id", "left"])
+    df["left"] = pd.to_datetime(df["left"])
+    return df
 
 
 def _contact_active(window: Window, path: str = "") -> Q:
@@ -420,10 +453,11 @@ def contacts(batch: AccountRange, window: Window, champion_days: int) -> pd.Data
             engaged_active=Count("id", filter=_contact_active(window) & Q(id__in=engaged)),
             champions_left=Count("id", filter=left_lately),
             champion_left_on=Max("left_date", filter=left_lately),
+            champions_active=Count("id", filter=Q(role="champion") & _contact_active(window)),
         )
     )
     return frame(qs, ["account_id", "contacts_active", "engaged_active", "champions_left",
-                      "champion_left_on"]).set_index("account_id")
+                      "champion_left_on", "champions_active"]).set_index("account_id")
 
 
 def previous_health(batch: AccountRange, day: dt.date) -> pd.Series:
@@ -457,6 +491,11 @@ class BookData:
     has_touchpoints: bool
     has_contacts: bool
     has_ticket_text: bool = False
+    # Dated rows the rules count over their own look-back (empty: nothing fires).
+    failed_payments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"account_id": pd.Series(dtype="int64"), "due": pd.Series(dtype="datetime64[ns]")}))
+    champions_left: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"account_id": pd.Series(dtype="int64"), "left": pd.Series(dtype="datetime64[ns]")}))
 
 
 
@@ -494,8 +533,11 @@ def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int)
         surveys=surveys(batch, window),
         invoices=invoices(batch, window, int(alerts["failed_payment"].get("days", 30))),
         contacts=contacts(batch, window, int(alerts["champion_left"].get("days", 30))),
+        failed_payments=failed_payments(batch, window),
+        champions_left=champions_left(batch, window),
         previous_health=previous_health(batch, as_of - dt.timedelta(days=trend_days)),
-        has_touchpoints=Touchpoint.objects.exists(),
+        # Point in time: what the book held by as_of (a table filled later did not exist yet).
+        has_touchpoints=Touchpoint.objects.filter(occurred_at__lt=window.end).exists(),
         has_contacts=Contact.objects.exists(),
-        has_ticket_text=SupportTicket.objects.exclude(subject="", body="").exists(),
+        has_ticket_text=SupportTicket.objects.filter(submitted_at__lt=window.end).exclude(subject="", body="").exists(),
     )

@@ -133,6 +133,9 @@ class Snapshot(models.Model):
     health_score = models.FloatField(null=True, blank=True, help_text="0-100; empty when no measure has data.")
     health_tier = models.CharField(max_length=16, blank=True)
     covered_share = models.FloatField(default=0, help_text="Share of the measures' weight that had data.")
+    health_before_cap = models.FloatField(
+        null=True, blank=True,
+        help_text="The measures' health score when the churn-risk level capped it (one voice); empty otherwise.")
     health_trend = models.FloatField(null=True, blank=True, help_text="Change against the snapshot 30 days earlier.")
     trend = models.CharField(max_length=16, blank=True)
 
@@ -229,3 +232,70 @@ class Competitor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ChurnModelStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REJECTED = "rejected", "Rejected"
+    RETIRED = "retired", "Retired"
+
+
+class ChurnModel(models.Model):
+    """One trained churn model (scoring.model.training): the booster as LightGBM's text, its isotonic
+    calibration and band thresholds, the validation figures against the rules, and the training data's
+    distribution per feature (drift). At most one is active; a model that did not beat the rules is kept
+    as rejected with the reason in words."""
+
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    status = models.CharField(max_length=16, choices=ChurnModelStatus.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    trigger = models.CharField(max_length=16, help_text="command, schedule or web")
+    trained_from = models.DateField(help_text="The first training date.")
+    trained_to = models.DateField(help_text="The last validation date (its 90-day label is fully observed).")
+    rows = models.PositiveIntegerField(default=0, help_text="Account-days in training and validation.")
+    churners = models.PositiveIntegerField(default=0, help_text="Account-days followed by churn within 90 days.")
+    features = models.JSONField(default=list, help_text="Feature names in the booster's column order.")
+    booster = models.TextField(blank=True, help_text="LightGBM model_to_string().")
+    calibration = models.JSONField(default=dict, blank=True,
+                                   help_text="Isotonic calibration: {x: raw scores, y: probabilities}.")
+    band_high = models.FloatField(null=True, blank=True, help_text="Probability from which the band is High.")
+    band_medium = models.FloatField(null=True, blank=True, help_text="Probability from which the band is Medium.")
+    validation = models.JSONField(default=dict, blank=True, help_text="Figures on the validation dates.")
+    reason = models.TextField(blank=True, help_text="Why it was activated or rejected.")
+    baselines = models.JSONField(default=dict, blank=True,
+                                 help_text="Per feature: bin edges and training shares (population stability).")
+    drift = models.JSONField(default=dict, blank=True, help_text="The latest predicted day's stability per feature.")
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = "churn model"
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="one_active_churn_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Churn model v{self.version} ({self.get_status_display().lower()})"
+
+
+class ChurnPrediction(models.Model):
+    """An account's churn probability for the 90 days after one date, by one model, with its top reasons."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="churn_predictions", db_index=False)
+    as_of = models.DateField()
+    model = models.ForeignKey(ChurnModel, on_delete=models.CASCADE, related_name="predictions")
+    probability = models.FloatField(help_text="Calibrated probability of churn within 90 days.")
+    band = models.CharField(max_length=8, help_text="High, Medium or Low by the model's thresholds.")
+    contributions = models.JSONField(default=list, blank=True,
+                                     help_text="Top contributions: [{feature, label, value, contribution}] (log-odds).")
+
+    class Meta:
+        ordering = ["-as_of", "account_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "as_of"], name="one_churn_prediction_per_account_per_day"),
+            models.CheckConstraint(condition=Q(probability__gte=0, probability__lte=1), name="churn_probability_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.as_of}: {self.probability:.2f} ({self.band})"

@@ -39,6 +39,11 @@ CUSTOMER_TOPICS: dict[str, str] = {
     "escalation": "the support questions that needed extra attention",
     "downgrade": "the recent change to your plan",
     "trial": "getting your team set up during the trial",
+    "error_rate": "the technical problems your team ran into recently",
+    "failed_payment": "your recent invoices and the billing set-up that suits you",
+    "champion_left": "who on your team now leads the work with us",
+    "silence": "how things are going for your team",
+    "low_health": "how your team is getting on with the platform",
 }
 CUSTOMER_OFFERS: dict[str, str] = {
     "usage_drop": "a short session to revisit your goals and the features that help most",
@@ -49,6 +54,11 @@ CUSTOMER_OFFERS: dict[str, str] = {
     "escalation": "a review of your open requests with a clear plan to resolve them",
     "downgrade": "training for the workflows that matter most to your team",
     "trial": "a guided onboarding session",
+    "error_rate": "a technical review with our support engineers",
+    "failed_payment": "a billing plan that fits your budget cycle",
+    "champion_left": "an introduction session for your team's new lead",
+    "silence": "a short call to plan the next few weeks together",
+    "low_health": "a review of how your team uses the platform, with a plan for the next month",
 }
 # For an account with no fired rule, or only rules of a custom configuration not listed above.
 GENERAL_TOPIC = "how things are going for your team"

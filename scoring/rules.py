@@ -17,6 +17,11 @@ SIGNAL_COLUMNS: tuple[str, ...] = (
     "usage_30", "usage_prev", "errors_30", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30",
     "churn_intent_30", "downgrade_flag", "is_trial",
 )
+# The inputs of the rules beyond the seed's table (scoring.calculations adds them; absent: nothing fires).
+EXTRA_SIGNAL_COLUMNS: dict[str, float] = {
+    "intent_n": 0, "intent_days": np.nan, "failed_n": 0, "champions_left_n": 0, "silence_days": np.nan,
+    "health_measures": np.nan,
+}
 
 
 def half_up(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -48,9 +53,11 @@ def _tiered(rule: RiskRule, value: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     conditions = []
     for tier in rule.tiers:
         if rule.direction == "at_least":
-            conditions.append((value >= tier.threshold).to_numpy())
-        elif rule.direction == "at_most":
+            conditions.append((value >= tier.threshold).fillna(False).to_numpy(dtype=bool))
+        elif rule.direction == "at_most" or (rule.direction == "recency" and tier.threshold is not None):
             conditions.append((value <= tier.threshold).fillna(False).to_numpy(dtype=bool))
+        elif rule.direction == "recency":  # any day within the rule's look-back
+            conditions.append(value.notna().to_numpy())
         else:
             conditions.append(value.astype(bool).to_numpy())
     points = np.select(conditions, [t.points for t in rule.tiers], 0)
@@ -58,17 +65,43 @@ def _tiered(rule: RiskRule, value: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return points, tier_index
 
 
-def _rule_inputs(signals: pd.DataFrame) -> dict[str, tuple[pd.Series, dict[str, pd.Series]]]:
+def error_rate(signals: pd.DataFrame) -> pd.Series:
+    """Errors per 1,000 uses in the last 30 days, to one decimal (NaN without usage)."""
+    uses = signals["usage_30"].astype("float64")
+    return (signals["errors_30"] / uses.where(uses > 0) * 1000).round(1)
+
+
+def _rule_inputs(signals: pd.DataFrame, config: Config) -> dict[str, tuple[pd.Series, dict[str, pd.Series]]]:
     """For every rule: the value its tiers compare, and the evidence fields its texts may use."""
+    if "intent_days" not in signals:  # only the 30-day count is known: those texts are the look-back's
+        signals = signals.assign(intent_n=signals["churn_intent_30"],
+                                 intent_days=np.where(signals["churn_intent_30"] > 0, 0.0, np.nan))
+    for column, empty in EXTRA_SIGNAL_COLUMNS.items():
+        if column not in signals:
+            signals = signals.assign(**{column: empty})
     drop, pct = usage_drop(signals)
     rounded = satisfaction_rounded(signals)
     rated = signals["rated_30"].replace(0, np.nan)
     mean = (signals["satisfaction_sum_30"] / rated).round(2)
+    intent = config.rule("churn_intent")
+    intent_days, intent_n = signals["intent_days"], signals["intent_n"]
+    days = pd.Series(intent.days, index=signals.index)
+    silence = signals["silence_days"]
     return {
         "usage_drop": (drop, {"pct": pct, "last": signals["usage_30"], "prior": signals["usage_prev"]}),
         "support_load": (signals["tickets_30"], {"n": signals["tickets_30"]}),
         "error_volume": (signals["errors_30"], {"n": signals["errors_30"]}),
-        "churn_intent": (signals["churn_intent_30"] > 0, {"n": signals["churn_intent_30"]}),
+        "churn_intent": (intent_days.where(intent_days <= intent.days), {"n": intent_n, "days": days}),
+        "error_rate": (error_rate(signals), {"n": signals["errors_30"], "rate": error_rate(signals),
+                                            "uses": signals["usage_30"]}),
+        "failed_payment": (signals["failed_n"], {"n": signals["failed_n"],
+                                                 "days": pd.Series(config.rule("failed_payment").days,
+                                                                   index=signals.index)}),
+        "champion_left": (signals["champions_left_n"], {"n": signals["champions_left_n"],
+                                                        "days": pd.Series(config.rule("champion_left").days,
+                                                                          index=signals.index)}),
+        "silence": (silence, {"days": silence.fillna(0).astype("int64")}),
+        "low_health": (signals["health_measures"], {"score": signals["health_measures"].round(0)}),
         "satisfaction": (rounded, {"mean": mean, "rounded": rounded}),
         "escalation": (signals["escalated_30"] > 0, {"n": signals["escalated_30"]}),
         "downgrade": (signals["downgrade_flag"].astype(bool), {}),
@@ -90,7 +123,7 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
     n = len(signals)
     total = np.zeros(n, dtype=np.int64)
     fired: list[list[dict[str, Any]]] = [[] for _ in range(n)]
-    inputs = _rule_inputs(signals)
+    inputs = _rule_inputs(signals, config)
     extra_evidence = signals["intent_evidence"].tolist() if "intent_evidence" in signals else [None] * n
     for rule in config.rules:
         if not rule.enabled:

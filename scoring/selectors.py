@@ -1,14 +1,16 @@
 """Reads of the scoring app, scoped to what the user may see (accounts.selectors decides that)."""
 
 import datetime as dt
+import json
+from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Account, User
 from accounts.selectors import scope_to_user
 from scoring.config import MEASURE_IDS, TIER_NAMES, parse_config
-from scoring.models import Alert, AlertStatus, RecomputeRun, Snapshot
+from scoring.models import Alert, AlertStatus, ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
 
 
 def latest_snapshot(account: Account) -> Snapshot | None:
@@ -89,3 +91,86 @@ def measure_rows(snapshot: Snapshot) -> list[dict]:
             "raw": values.get("raw"), "score": values.get("score"), "points": values.get("points"),
         })
     return rows
+
+
+FLAGGING_TIERS = ("At risk", "High risk", "Critical")
+
+
+def verdict_note(snapshot: Snapshot, measures: list[dict]) -> str:
+    """One voice (SPEC §2a'): churn risk is the headline and the health scorecard explains it; where the
+    two would point in different directions, the sentence that says why (empty when they agree)."""
+    if snapshot.health_before_cap is not None:
+        return (f"The measures alone score {snapshot.health_before_cap:.1f}; health is capped at "
+                f"{snapshot.health_score:.0f} ({snapshot.health_tier}) because churn risk is {snapshot.risk_level}: "
+                f"{snapshot.top_reasons or 'see the rules below'}.")
+    if snapshot.risk_level == "Low" and snapshot.health_tier in FLAGGING_TIERS:
+        weakest = sorted((m for m in measures if m["score"] is not None), key=lambda m: m["score"])[:3]
+        names = ", ".join(f"{m['label'].lower()} ({m['score']:.0f}/100)" for m in weakest)
+        return (f"No churn-risk rule fired, but the scorecard is weak ({snapshot.health_tier}): {names}. "
+                f"Low scores without a warning sign usually mean low adoption rather than a customer about to leave.")
+    return ""
+
+
+@dataclass
+class ChurnCard:
+    """What Account 360's churn card shows: the latest prediction in words, or why there is none."""
+
+    probability: float | None = None
+    band: str = ""
+    as_of: dt.date | None = None
+    model_version: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    missing: str = ""  # why there is no prediction
+
+
+def churn_card(account: Account) -> ChurnCard:
+    """The account's latest churn prediction with its top reasons in plain words, in one query (the active model,
+    annotated with the account's latest prediction); when there is none, why."""
+    from scoring.model.predict import describe
+
+    latest = ChurnPrediction.objects.filter(account=account).order_by("-as_of")
+    row = (ChurnModel.objects.filter(status=ChurnModelStatus.ACTIVE)
+           .annotate(p_as_of=Subquery(latest.values("as_of")[:1]),
+                     p_probability=Subquery(latest.values("probability")[:1]),
+                     p_band=Subquery(latest.values("band")[:1]),
+                     p_contributions=Subquery(latest.values("contributions")[:1]),
+                     p_version=Subquery(latest.values("model__version")[:1]))
+           .values("p_as_of", "p_probability", "p_band", "p_contributions", "p_version").first())
+    if row is None:
+        return ChurnCard(missing="No churn model is active yet: one is trained weekly from the book's history and "
+                                 "activated once it predicts churn better than the rules.")
+    if row["p_as_of"] is None:
+        return ChurnCard(missing="This account has no churn prediction yet: it is predicted with the daily "
+                                 "recompute once it is scored.")
+    contributions = row["p_contributions"]
+    if isinstance(contributions, str):  # a subquery's JSON arrives as text on some databases
+        contributions = json.loads(contributions)
+    return ChurnCard(probability=row["p_probability"], band=row["p_band"], as_of=row["p_as_of"],
+                     model_version=row["p_version"], reasons=[describe(item) for item in contributions[:5]])
+
+
+@dataclass
+class ModelPanel:
+    """The managers' churn-model panel: the active model, the last rejected one and the latest day's drift."""
+
+    active: ChurnModel | None
+    rejected: ChurnModel | None
+    drift_as_of: str
+    drift: list[dict]  # {feature, label, psi, warning}, largest PSI first
+
+
+def model_panel() -> ModelPanel:
+    """The active churn model with its figures against the rules, the last rejected one and its reason, and the
+    population stability of each feature on the latest predicted day (two queries)."""
+    from scoring.model.drift import WARNING_PSI
+    from scoring.model.features import BY_NAME
+
+    models = ChurnModel.objects.select_related("created_by").defer("booster")  # the booster is not shown
+    active = models.filter(status=ChurnModelStatus.ACTIVE).first()
+    rejected = models.filter(status=ChurnModelStatus.REJECTED).order_by("-version").first()
+    psi = (active.drift or {}).get("psi", {}) if active else {}
+    rows = [{"feature": name, "label": BY_NAME[name].label if name in BY_NAME else name, "psi": value,
+             "warning": value > WARNING_PSI} for name, value in psi.items()]
+    rows.sort(key=lambda r: (-r["psi"], r["feature"]))
+    return ModelPanel(active=active, rejected=rejected, drift_as_of=(active.drift or {}).get("as_of", "") if active
+                      else "", drift=rows)

@@ -41,8 +41,8 @@ from scoring.texts.service import texts_read_for_accounts, texts_read_pending
 logger = logging.getLogger(__name__)
 ALL_ACCOUNTS = AccountRange()
 SNAPSHOT_FIELDS = [
-    "config", "run", "computed_at", "health_score", "health_tier", "covered_share", "health_trend", "trend",
-    "risk_score", "risk_level", "risk_subscription", "top_reasons", "recommended_actions", "arr", "usage_30d",
+    "config", "run", "computed_at", "health_score", "health_tier", "covered_share", "health_before_cap", "health_trend",
+    "trend", "risk_score", "risk_level", "risk_subscription", "top_reasons", "recommended_actions", "arr", "usage_30d",
     "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d", "measures", "fired_rules",
 ]
 
@@ -57,7 +57,8 @@ def config_active() -> ScoringConfig:
     try:
         with transaction.atomic():
             return ScoringConfig.objects.create(
-                version=_next_version(), name="Default (SPEC)", status=ConfigStatus.ACTIVE, data=default_config(),
+                version=_next_version(), name="Default (fitted to the book)", status=ConfigStatus.ACTIVE,
+                data=default_config(),
                 activated_at=timezone.now(), notes="Installed automatically with the default rules and weights.",
             )
     except IntegrityError:  # another process installed it first
@@ -152,6 +153,7 @@ def _snapshot_columns(scores: Scores, *, as_of: dt.date, config: ScoringConfig,
         "run_id": [run.pk if run else None] * n, "computed_at": [timezone.now()] * n,
         "health_score": floats_or_none("health_score"), "health_tier": acc["health_tier"].fillna("").tolist(),
         "covered_share": acc["covered_share"].astype("float64").tolist(),
+        "health_before_cap": floats_or_none("health_before_cap"),
         "health_trend": floats_or_none("health_trend"), "trend": acc["trend"].tolist(),
         "risk_score": ints("risk_score"), "risk_level": acc["risk_level"].tolist(),
         "risk_subscription": acc["risk_subscription"].fillna("").tolist(),

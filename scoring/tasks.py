@@ -50,14 +50,15 @@ def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
     except Exception as error:
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
-    if finished:  # the run's last batch: planner statistics, the day's signals, then its playbooks (idempotent)
+    if finished:  # the run's last batch: planner statistics, churn predictions, signals, then playbooks (idempotent)
         from celery import chain
 
         from expansion.tasks import detect_signals_for_day
         from interventions.tasks import fire_playbooks_for_day
 
         day = RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id).isoformat()
-        chain(refresh_snapshot_statistics.si(), detect_signals_for_day.si(day), fire_playbooks_for_day.si(day)).delay()
+        chain(refresh_snapshot_statistics.si(), predict_churn_for_day.si(day), detect_signals_for_day.si(day),
+              fire_playbooks_for_day.si(day)).delay()
     return finished
 
 
@@ -89,3 +90,26 @@ def refresh_snapshot_statistics() -> None:
     from scoring.services import snapshot_statistics_refresh
 
     snapshot_statistics_refresh()
+
+
+@shared_task(acks_late=True, **TRANSIENT_RETRY)
+def predict_churn_for_day(as_of: str) -> int:
+    """After a day's recompute: the active churn model's predictions for the day (none without a model;
+    idempotent: the day's rows are replaced)."""
+    from scoring.model.predict import predict_day
+
+    return predict_day(dt.date.fromisoformat(as_of))
+
+
+@shared_task(acks_late=True)
+def train_churn_model(as_of: str | None = None, trigger: str = "schedule", user_id: int | None = None) -> int:
+    """Weekly, or when a manager asks: train the churn model and activate it when it beats the rules."""
+    from scoring.model.training import train_churn_model as train
+
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    return train(as_of=dt.date.fromisoformat(as_of) if as_of else None, trigger=trigger, user=user).pk
+
+
+def churn_model_training_start(*, user: User | None) -> None:
+    """Queue a training run for a manager; raises kombu's OperationalError when the broker cannot be reached."""
+    train_churn_model.delay(trigger="web", user_id=user.pk if user else None)

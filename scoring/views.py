@@ -1,5 +1,5 @@
 """Pages of the scoring app: alerts, the Executive and Drivers & insights dashboards, and the manager's
-"recompute now" with its progress bar."""
+"recompute now" with its progress bar, and the churn model's "Retrain now" (its panel is on Score accuracy)."""
 
 import datetime as dt
 
@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
@@ -16,10 +17,15 @@ from healthcs.redirects import redirect_back
 from scoring.alerts import alert_resolve
 from scoring.dashboards import drivers, executive_summary
 from scoring.models import RecomputeRun, RunStatus
-from scoring.selectors import get_alert_for_user, get_run, open_alerts_for_user
-from scoring.tasks import recompute_start
+from scoring.selectors import get_alert_for_user, get_run, model_panel, open_alerts_for_user
+from scoring.tasks import churn_model_training_start, recompute_start
 
 PAGE_SIZE = 50
+
+
+def model_panel_url() -> str:
+    """Where the churn model's panel is: on the Score accuracy page."""
+    return reverse("score_accuracy") + "#model"
 
 
 @login_required
@@ -147,3 +153,26 @@ def recompute_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     context = {"run": run, "finished": run.status != RunStatus.RUNNING}
     template = "scoring/_recompute_status.html" if request.htmx else "scoring/recompute_detail.html"
     return render(request, template, context)
+
+
+@login_required
+@permission_required("scoring.recompute_scores", raise_exception=True)
+def churn_model(request: HttpRequest) -> HttpResponse:
+    """The churn model's panel now lives on the Score accuracy page: send old links there."""
+    return redirect(model_panel_url())
+
+
+@login_required
+@permission_required("scoring.recompute_scores", raise_exception=True)
+@require_POST
+def churn_model_retrain(request: HttpRequest) -> HttpResponse:
+    """Queue a training of the churn model; when the broker is down, say so (503) and change nothing."""
+    try:
+        churn_model_training_start(user=request.user)
+    except OperationalError:
+        error = ("The background task queue is not reachable right now, so the training could not start. The "
+                 "active model is unchanged; please try again in a few minutes.")
+        return render(request, "scoring/churn_model.html", {"panel": model_panel(), "error": error}, status=503)
+    messages.success(request, "Training of a new churn model has started; it is activated only if it beats the "
+                              "rules. Reload this page in a minute or two to see it.")
+    return redirect_back(request, model_panel_url())

@@ -81,6 +81,26 @@ def _customer(account: m.Account, as_of: dt.date, *, contacts: bool = True, subs
     TouchpointFactory(account=account, occurred_at=at, subject="", text="", contact=contact, direction="")
 
 
+def _churn_models(as_of: dt.date, account: m.Account) -> None:
+    """A rejected churn model without figures, an active one never run on a day (no drift), and one prediction
+    whose reasons include a feature without data."""
+    from scoring.models import ChurnModel, ChurnPrediction
+
+    ChurnModel.objects.create(version=1, status="rejected", trigger="schedule", trained_from=as_of, trained_to=as_of,
+                              reason="Not enough history.")
+    active = ChurnModel.objects.create(
+        version=2, status="active", trigger="web", trained_from=as_of - dt.timedelta(days=300),
+        trained_to=as_of - dt.timedelta(days=90), rows=1000, churners=80, band_high=0.3, band_medium=0.1,
+        validation={"auc_model": 0.8, "auc_rules": 0.6, "brier": 0.07, "top_band_precision": 0.4,
+                    "top_band_recall": 0.5, "validation_rows": 300, "validation_churners": 25},
+        reason="It beats the rules.")
+    ChurnPrediction.objects.create(account=account, as_of=as_of, model=active, probability=0.23, band="Medium",
+                                   contributions=[{"feature": "satisfaction_30", "label": "Mean ticket satisfaction",
+                                                   "value": None, "contribution": 0.3},
+                                                  {"feature": "segment", "label": "Segment", "value": "SMB",
+                                                   "contribution": -0.1}])
+
+
 def build_book() -> Book:
     """Create, score and work the book as of today (inside the caller's transaction)."""
     as_of = timezone.localdate()
@@ -172,6 +192,7 @@ def build_book() -> Book:
     PlanLimit.objects.get_or_create(plan_tier="Pro", defaults={"monthly_uses_per_seat": 100})
     AdvancedFeature.objects.get_or_create(name="api")
     Competitor.objects.get_or_create(name="CareLoop")
+    _churn_models(as_of, accounts["A-NORMAL"])
 
     ids = {
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,

@@ -134,6 +134,14 @@ SWEEP: dict[str, list[Visit]] = {
     "notifications_read": [page(named("notifications_read"), method="post", manager=302, csm=302),
                            page(named("notifications_read"), method="post", htmx=True)],
     "effectiveness": [page(named("effectiveness"), csm=403)],
+    "score_accuracy": [page(named("score_accuracy"), csm=403), page(named("score_accuracy"), csm=403, htmx=True),
+                       page(lambda b: reverse("score_accuracy") + "?as_of=&horizon=", csm=403),
+                       page(lambda b: reverse("score_accuracy") + f"?as_of={b.as_of}&horizon=30", csm=403,
+                            htmx=True),
+                       page(lambda b: reverse("score_accuracy") + "?horizon=soon", csm=403, manager=400)],
+    "score_accuracy_export": [page(named("score_accuracy_export"), csm=403),
+                              page(lambda b: reverse("score_accuracy_export") + "?as_of=1999-01-01", csm=403,
+                                   manager=400)],
     "pipeline": [page(named("pipeline")), page(named("pipeline"), htmx=True),
                  page(lambda b: reverse("pipeline") + "?owner=&segment=&stage=&q=", htmx=True),
                  page(lambda b: reverse("pipeline") + "?add=A-NOCSM", csm=404),
@@ -169,6 +177,10 @@ SWEEP: dict[str, list[Visit]] = {
     "recompute": [page(named("recompute"), csm=403),
                   # A date that is not one: refused with the form (an empty one would queue a real run).
                   page(named("recompute"), csm=403, manager=400, method="post", data={"as_of": "soon"})],
+    # The old address of the churn model's panel: managers are sent to it on Score accuracy.
+    "churn_model": [page(named("churn_model"), csm=403, manager=302)],
+    # POST only (a manager's POST would queue a real training): a GET is refused as such.
+    "churn_model_retrain": [page(named("churn_model_retrain"), csm=403, manager=405)],
     "recompute_detail": [page(named("recompute_detail", "run_running"), csm=403),
                          page(named("recompute_detail", "run_running"), csm=403, htmx=True)],
     "api_accounts": [api(named("api_accounts")), api(lambda b: reverse("api_accounts") + "?search=&ordering=")],
@@ -387,6 +399,9 @@ ADMIN_SITE: dict[str, list[Visit]] = {
     # A GET asks to confirm (the POST that makes the draft is tested in tests/scoring/test_scoring_pages.py).
     "scoring_scoringconfig_copy": [Visit(_admin_url("scoring_scoringconfig_copy", _first("scoring.ScoringConfig")),
                                          {**STAFF, "manager": 403, "csm": 403, "admin": 200})],
+    # A GET lists the presets (the POST that makes the draft is tested in tests/scoring/test_fitted_rules.py).
+    "scoring_scoringconfig_preset": [Visit(_admin_url("scoring_scoringconfig_preset"),
+                                           {**STAFF, "manager": 403, "csm": 403, "admin": 200})],
 }
 
 

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 # (JSON, POST only).
 NAMED = {
     "home": "page", "executive": "page", "insights": "page", "account_list": "page", "account_export": "page",
-    "account_detail": "page", "effectiveness": "page", "task_done": "post", "task_snooze": "post",
+    "account_detail": "page", "effectiveness": "page", "score_accuracy": "page", "score_accuracy_export": "page",
+    "task_done": "post", "task_snooze": "post",
     "outcome_log": "post", "notifications_read": "post", "api_interventions": "api",
     "api_intervention_outcomes": "api-post",
     "import_upload": "page", "import_detail": "page", "alert_list": "page", "alert_resolve": "post",
@@ -25,7 +26,8 @@ NAMED = {
     "opportunity_add": "post", "signal_convert": "post", "signal_dismiss": "post", "api_opportunities": "api",
     "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post", "favicon": "public",
     "account_timeline": "page", "queue_counts": "page", "next_best_action": "post",
-    "opportunity": "page", "pipeline_column": "page", "task_list": "page",
+    "opportunity": "page", "pipeline_column": "page", "task_list": "page", "churn_model": "page",
+    "churn_model_retrain": "post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -111,15 +113,18 @@ def test_a_csm_cannot_resolve_another_csms_alert(client, csm, own_account, forei
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     client.force_login(csm)
 
-    for name in ("import_upload", "recompute"):
+    pages = ("import_upload", "recompute", "score_accuracy", "score_accuracy_export")
+    for name in (*pages, "churn_model"):
         assert client.get(reverse(name)).status_code == 403, name
     client.force_login(manager)
-    assert [client.get(reverse(name)).status_code for name in ("import_upload", "recompute")] == [200, 200]
+    assert [client.get(reverse(name)).status_code for name in pages] == [200] * len(pages)
+    assert client.get(reverse("churn_model"))["Location"] == reverse("score_accuracy") + "#model"
 
 
 POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
-             "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"]}
+             "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
+             "churn_model_retrain": []}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])

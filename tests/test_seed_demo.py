@@ -22,10 +22,12 @@ from accounts.demo.generator import (
     generate_book,
     write_book,
 )
+from accounts.demo.outcomes import apply_fates, draw_fates, pending_churners
 from accounts.demo.text import COMPETITORS, FEATURE_REQUESTS
 from accounts.demo.users import DEMO_CSMS, DEMO_PASSWORD, ensure_demo_users
 from accounts.importing.schema import TABLES
 from accounts.importing.services import validate_files
+from interventions.demo import treated_on_time
 
 AS_OF = dt.date(2025, 3, 14)
 AS_OF_TS = pd.Timestamp(AS_OF)
@@ -41,9 +43,17 @@ def book() -> Book:
 
 
 def _accounts(book: Book, scenario: str, *, active_only: bool = True) -> pd.DataFrame:
+    """A scenario's accounts; with active_only, those whose pattern shows on as_of (not past or pending)."""
     accounts = book["ravenstack_accounts.csv"]
     chosen = accounts[accounts["scenario"] == scenario]
-    return chosen[~chosen["churn_flag"]] if active_only else chosen
+    return chosen[chosen["account_id"].isin(_showing_now(book))] if active_only else chosen
+
+
+def _showing_now(book: Book) -> set[str]:
+    """Accounts whose planted pattern leads up to as_of (no churn planned before it, no recovery)."""
+    planted = book[generator.PLAN_KEY]
+    now = (planted["anchor"] == AS_OF_TS) & planted["planned_churn"].isna()
+    return set(planted[now]["account_id"])
 
 
 def _daily_usage(book: Book) -> pd.Series:
@@ -130,7 +140,7 @@ def test_write_book_writes_one_csv_per_non_empty_table(tmp_path):
 
     paths = write_book(frames, tmp_path / "book")
 
-    expected = {name for name, frame in frames.items() if not frame.empty}
+    expected = {t.filename for t in TABLES if not frames[t.filename].empty}
     assert {p.name for p in paths} == expected
     accounts = pd.read_csv(tmp_path / "book" / "ravenstack_accounts.csv")
     assert len(accounts) == 30
@@ -230,9 +240,14 @@ def test_outcomes_depend_on_the_scenario(book):
 
 
 def test_already_churned_accounts_have_a_churn_event_and_ended_subscriptions(book):
-    accounts = book["ravenstack_accounts.csv"]
-    events = book["ravenstack_churn_events.csv"]
-    subs = book["ravenstack_subscriptions.csv"]
+    pending = pending_churners(book, AS_OF)
+    lost, saved = draw_fates(pending, 42, {})
+    decided = apply_fates(book, lost, saved)
+    accounts = decided["ravenstack_accounts.csv"]
+    events = decided["ravenstack_churn_events.csv"]
+    subs = decided["ravenstack_subscriptions.csv"]
+    assert book["ravenstack_churn_events.csv"].empty  # nothing churns before seed_demo decides it
+    assert set(lost) | set(saved) == set(pending["account_id"]) and len(lost) > len(saved) > 0
     churned = accounts[accounts["churn_flag"]]
 
     assert len(churned) > 0
@@ -244,9 +259,9 @@ def test_already_churned_accounts_have_a_churn_event_and_ended_subscriptions(boo
     churn_dates = events.set_index("account_id")["churn_date"]
     assert (last_end[churn_dates.index] == churn_dates).all()
     assert subs[subs["churn_flag"]]["account_id"].isin(churned["account_id"]).all()
-    # Most planted churn is the later outcome of accounts that are still customers on as_of.
-    planted = accounts[accounts["scenario"].isin(CHURN_SCENARIOS) & (accounts["outcome"] == "churned")]
-    assert (~planted["churn_flag"]).mean() > 0.5
+    # Churn is spread over the book's year, not bunched in one week.
+    assert events["churn_date"].dt.to_period("M").nunique() >= 6
+    assert (AS_OF_TS - events["churn_date"]).dt.days.between(0, 275).all()
 
 
 # --- Planted churn patterns -------------------------------------------------------------------------
@@ -283,7 +298,7 @@ def test_champion_left_accounts_lost_their_champion_and_then_disengaged(book):
     daily = _daily_usage(book)
     accounts = _accounts(book, "champion_left")
 
-    assert len(accounts) >= 5
+    assert len(accounts) >= 1
     for account in accounts.itertuples():
         champions = contacts[(contacts["account_id"] == account.account_id) & (contacts["role"] == "champion")]
         gone = champions[~champions["is_active"] & champions["left_date"].notna()]
@@ -340,13 +355,17 @@ def test_escalating_email_accounts_get_angrier_follow_ups_and_escalated_tickets(
 
 def test_competitor_accounts_name_a_competitor_and_renew_within_60_days(book):
     texts = _texts(book)
-    accounts = _accounts(book, "competitor_near_renewal")
+    accounts = _accounts(book, "competitor_near_renewal", active_only=False)
+    anchors = book[generator.PLAN_KEY].set_index("account_id")["anchor"]
 
     assert len(accounts) >= 5
     for account in accounts.itertuples():
-        own = texts[(texts["account_id"] == account.account_id) & _between(30, 0)(texts["at"])]
+        anchor = anchors[account.account_id]
+        age = (anchor - pd.to_datetime(texts["at"]).dt.normalize()).dt.days
+        own = texts[(texts["account_id"] == account.account_id) & age.between(0, 30)]
         assert own["text"].str.contains("|".join(COMPETITORS)).any(), account.account_id
-        assert 0 < (account.renewal_date - AS_OF_TS).days <= 60
+        if account.account_id in _showing_now(book):
+            assert 0 < (account.renewal_date - AS_OF_TS).days <= 60
 
 
 def test_competitors_are_only_named_where_planted(book):
@@ -376,6 +395,7 @@ def test_usage_cliff_accounts_lost_half_their_usage_in_the_last_three_days(book)
         dates = usage.index.to_series()
         return usage[_between(2, 0)(dates)].sum() <= 0.5 * usage[_between(5, 3)(dates)].sum()
 
+    active = active[active["account_id"].isin(_showing_now(book))]
     cliffs = {a for a in active["account_id"] if cliff(a)}
     planted = set(active[active["scenario"] == "usage_cliff"]["account_id"])
     assert planted and planted <= cliffs
@@ -521,6 +541,10 @@ def test_seed_demo_imports_the_book_and_a_second_run_changes_nothing():
     output = _run_seed_demo("--accounts", "40", "--seed", "3", "--as-of", "2025-03-14")
     frames = generate_book(accounts=40, seed=3, as_of=AS_OF, csm_emails=[u.email for u in DEMO_CSMS],
                            csm_names={u.email: u.full_name for u in DEMO_CSMS})
+    pending = pending_churners(frames, AS_OF)
+    helped = treated_on_time(account_ids=list(pending["account_id"]))
+    frames = apply_fates(frames, *draw_fates(pending, 3, helped))
+    frames.pop(generator.PLAN_KEY)
 
     counts = {
         "ravenstack_accounts.csv": m.Account.objects.count(),
@@ -547,7 +571,8 @@ def test_seed_demo_imports_the_book_and_a_second_run_changes_nothing():
     assert all("(0 new, 0 updated" in line for line in table_lines), table_lines
     assert m.Account.objects.count() == 40
     runs = list(m.ImportRun.objects.order_by("pk").values_list("source", "status"))
-    assert runs == [("seed_demo --accounts 40 --seed 3", m.ImportStatus.SUCCEEDED)] * 2
+    first = ("seed_demo --accounts 40 --seed 3", m.ImportStatus.SUCCEEDED)
+    assert runs == [first] * 2  # the fates were written by imports of the decided rows, not as runs of their own
 
 
 @pytest.mark.django_db
@@ -555,9 +580,10 @@ def test_seed_demo_can_only_write_the_csv_files(tmp_path):
     output = _run_seed_demo("--accounts", "25", "--seed", "4", "--as-of", "2025-03-14",
                             "--write-csv", str(tmp_path), "--no-import")
 
-    assert (tmp_path / "ravenstack_accounts.csv").read_bytes() == book_to_csv_bytes(generate_book(
-        accounts=25, seed=4, as_of=AS_OF, csm_emails=[u.email for u in DEMO_CSMS],
-        csm_names={u.email: u.full_name for u in DEMO_CSMS}))["ravenstack_accounts.csv"]
+    frames = generate_book(accounts=25, seed=4, as_of=AS_OF, csm_emails=[u.email for u in DEMO_CSMS],
+                           csm_names={u.email: u.full_name for u in DEMO_CSMS})
+    frames = apply_fates(frames, *draw_fates(pending_churners(frames, AS_OF), 4, {}))  # nobody acted
+    assert (tmp_path / "ravenstack_accounts.csv").read_bytes() == book_to_csv_bytes(frames)["ravenstack_accounts.csv"]
     assert m.Account.objects.count() == 0
     assert "Wrote" in output
 
@@ -579,3 +605,90 @@ def test_seed_demo_fails_with_the_problems_when_the_book_does_not_validate(monke
 
     assert "ravenstack_accounts.csv, row 2, seats" in err.getvalue()
     assert m.Account.objects.count() == 0
+
+
+# --- Signals precede churn (issue 15) ---------------------------------------------------------------
+
+def test_planned_churners_show_their_pattern_30_to_90_days_before_the_churn(book):
+    planted = book[generator.PLAN_KEY]
+    churners = planted[planted["planned_churn"].notna() & planted["scenario"].isin(CHURN_SCENARIOS)]
+    lead = (churners["planned_churn"] - churners["signal_start"]).dt.days
+
+    assert len(churners) >= 30
+    assert lead.between(30, 90).all()
+    assert lead.std() > 10  # varied, not one fixed lead
+    # Churners without any warning (no planted pattern) exist too, and churn dates spread over the year.
+    quiet = planted[planted["planned_churn"].notna() & ~planted["scenario"].isin(CHURN_SCENARIOS)]
+    assert len(quiet) >= 3
+    assert churners["planned_churn"].dt.to_period("M").nunique() >= 6
+
+
+def test_decoys_show_a_pattern_and_recover_without_churning(book):
+    planted = book[generator.PLAN_KEY]
+    decoys = planted[planted["recovers"]]
+    daily = _daily_usage(book)
+
+    assert len(decoys) >= 5
+    assert decoys["planned_churn"].isna().all()
+    outcomes = book["ravenstack_accounts.csv"].set_index("account_id").loc[decoys["account_id"], "outcome"]
+    assert (outcomes != "churned").all()
+    fell = recovered = 0
+    for decoy in decoys[decoys["scenario"].isin(["usage_cliff", "champion_left", "silent"])].itertuples():
+        usage = daily.loc[decoy.account_id]
+        before = usage[(usage.index > decoy.anchor - pd.Timedelta(days=90))
+                       & (usage.index <= decoy.anchor - pd.Timedelta(days=60))].mean()
+        at = usage[(usage.index > decoy.anchor - pd.Timedelta(days=3)) & (usage.index <= decoy.anchor)].mean()
+        after = usage[(usage.index > decoy.anchor + pd.Timedelta(days=25))
+                      & (usage.index <= decoy.anchor + pd.Timedelta(days=39))].mean()
+        fell += at < 0.8 * before
+        recovered += after > 0.9 * before
+    assert fell >= 1 and recovered >= fell
+
+
+def test_a_year_of_history_with_core_usage_before_the_detailed_window(book):
+    usage = book["ravenstack_feature_usage.csv"]
+    age = (AS_OF_TS - usage["usage_date"]).dt.days
+
+    assert age.max() == generator.HISTORY_DAYS - 1
+    assert set(usage[age >= USAGE_DAYS]["feature_name"].astype(str)) <= set(generator.CORE_FEATURES)
+    tickets = book["ravenstack_support_tickets.csv"]
+    assert (AS_OF_TS - tickets["submitted_at"]).dt.days.max() > 300
+
+
+def test_timely_help_saves_a_planned_churner_far_more_often_than_none():
+    pending = pd.DataFrame({"account_id": [f"ACC-{n:05d}" for n in range(2000)],
+                            "planned_churn": pd.Timestamp(AS_OF)})
+    helped = {a: AS_OF - dt.timedelta(days=20) for a in pending["account_id"][:1000]}
+    helped_too_late = {a: AS_OF for a in pending["account_id"][:1000]}
+
+    lost, saved = draw_fates(pending, 42, helped)
+    late_lost, late_saved = draw_fates(pending, 42, helped_too_late)
+
+    assert set(lost) | set(saved) == set(pending["account_id"]) and not set(lost) & set(saved)
+    share_helped = sum(a in saved for a in helped) / 1000
+    share_alone = sum(a not in helped for a in saved) / 1000
+    assert share_helped == pytest.approx(0.45, abs=0.05) and share_alone == pytest.approx(0.10, abs=0.03)
+    assert all(saved[a] == AS_OF - dt.timedelta(days=20) for a in helped if a in saved)  # recovery starts then
+    assert all(day == AS_OF for day in lost.values())
+    assert len(late_saved) / 2000 == pytest.approx(0.10, abs=0.03)  # help on the churn day is too late
+    assert draw_fates(pending, 42, helped) == (lost, saved)  # deterministic for a seed
+
+
+def test_a_saved_account_uses_the_product_again_and_a_lost_one_stops(book):
+    pending = pending_churners(book, AS_OF)
+    cliffs = pending[pending["scenario"] == "usage_cliff"]
+    assert len(cliffs) >= 2
+    lost_id, saved_id = cliffs["account_id"].iloc[0], cliffs["account_id"].iloc[1]
+    churn_day = cliffs["planned_churn"].iloc[0].date()
+    saved_from = cliffs["planned_churn"].iloc[1].date() - dt.timedelta(days=30)
+    decided = apply_fates(book, {lost_id: churn_day}, {saved_id: saved_from})
+    before, after = _daily_usage(book), _daily_usage(decided)
+
+    assert after.loc[lost_id].index.max() == pd.Timestamp(churn_day)
+    late = after.loc[saved_id][after.loc[saved_id].index > pd.Timestamp(saved_from + dt.timedelta(days=25))]
+    assert late.sum() > 3 * before.loc[saved_id][late.index].sum()
+    assert set(decided["ravenstack_churn_events.csv"]["account_id"]) == {lost_id}
+    subs = decided["ravenstack_subscriptions.csv"]
+    assert subs[subs["account_id"] == lost_id]["end_date"].notna().all()
+    assert (decided["touchpoints.csv"].query("account_id == @lost_id")["occurred_at"]
+            < pd.Timestamp(churn_day) + pd.Timedelta(days=1)).all()

@@ -15,21 +15,24 @@ The book, as of ``as_of``:
   onboarding completion and a CSM from ``csm_emails`` (balanced; none when the list is empty).
 * ``Account.seats`` is the number of seats in use (provisioned users) and ``Subscription.seats`` the
   licensed seats, so plan utilisation = account seats / licensed seats of the active subscriptions.
-* Every active subscription has ``USAGE_DAYS`` days of daily usage up to ``as_of`` (``ehr_sync``
-  runs every day, so there is at least one row per day), several features per day, with error counts.
+* A year (``HISTORY_DAYS``) of usage, tickets, touchpoints, surveys and invoices. Every active
+  subscription has daily usage (``ehr_sync`` runs every day, so there is at least one row per day):
+  every adopted feature over the last ``USAGE_DAYS`` days, the ``CORE_FEATURES`` only before that.
 * A recorded share of accounts carries a planted pattern in ``scenario`` (see ``SCENARIO_SHARES``):
   the churn precursors ehr_integration_breakage, champion_left, silent, escalating_emails,
   competitor_near_renewal, failed_payments and usage_cliff; the expansion precursors
   seats_near_limit, power_users, feature_requests and promoters; the rest are healthy or neutral
   with ordinary noise.
-* ``outcome`` records what happened *after* the signals (churned / expanded / retained), drawn with
-  scenario-dependent probabilities (``OUTCOME_PROBABILITIES``). Most accounts whose outcome is
-  ``churned`` are still active on ``as_of``: the churn is their later outcome, so they have no churn
-  event and ``churn_flag`` False, which is what a score computed as of ``as_of`` must predict. A share
-  of them (``ALREADY_CHURNED_SHARE``) churned before ``as_of``: their signals lead up to the churn
-  date, then they have a churn event (reason code and feedback), ``churn_flag`` True, and
-  subscriptions ended on that date with their churn flag set. No row is dated after ``as_of`` except
-  the next open invoice.
+* ``outcome`` records what happens (churned / expanded / retained), drawn with scenario-dependent
+  probabilities (``OUTCOME_PROBABILITIES``); healthy and neutral accounts churn too, without warning.
+  Most planned churners are due inside the book's year (spread over it, most in the scored last 120
+  days), their pattern starting 30-90 days before the churn day (``SIGNAL_LEAD_DAYS``) with varied
+  strength; the rest churn after as_of (still customers, what a score as of as_of must predict).
+  Churners due inside the year are *not* churned here: seed_demo decides their fate from what the
+  product did before their churn day (accounts.demo.outcomes), so the book has no churn event until
+  then. Churn-pattern accounts that do not churn are decoys; half of them had their pattern in the past
+  and recovered (``recovers``). The ``PLAN_KEY`` frame records per account what was planted.
+* No row is dated after ``as_of`` except the next open invoice.
 """
 
 import datetime as dt
@@ -48,9 +51,12 @@ from accounts.demo.text import COMPETITORS, EHR_SYSTEMS, Topic, Voice
 from accounts.importing import schema
 
 Progress = Callable[[str, int, int], None]
+PLAN_KEY = "planted"  # the frame of what was planted per account: not an import file
 
-USAGE_DAYS = 130  # days of daily usage up to as_of (the spec asks for 90+, the demo for 120+)
-EVENT_DAYS = 180  # tickets, touchpoints and surveys cover this many days up to as_of
+USAGE_DAYS = 130  # days of full daily usage (every adopted feature) up to as_of (the spec asks for 90+)
+HISTORY_DAYS = 365  # a year of usage, tickets, touchpoints and surveys: enough past dates to learn churn from
+CORE_FEATURES = ("scheduling", "ehr_sync", "patient_intake")  # the only features written before USAGE_DAYS
+EVENT_DAYS = HISTORY_DAYS  # tickets, touchpoints and surveys cover this many days up to as_of
 INVOICE_DAYS = 365
 MIN_TENURE_DAYS = 170  # every account signed up at least this long ago
 USAGE_CHUNK = 1000  # subscriptions per vectorised usage batch
@@ -89,7 +95,14 @@ OUTCOME_PROBABILITIES: dict[str, tuple[float, float, float]] = {
     "neutral": (0.15, 0.08, 0.77),
     "healthy": (0.05, 0.12, 0.83),
 }
-ALREADY_CHURNED_SHARE = 0.3  # of accounts whose outcome is churned: churned before as_of
+# Planned churners: when their churn is due. Most fall inside the book's year (their fate is decided by
+# seed_demo from what the product did before that day); the rest after as_of (the later outcome a score
+# as of as_of must predict). Of those inside the year, most fall in the scored last 120 days.
+FUTURE_CHURN_SHARE = 0.15
+RECENT_CHURN_SHARE = 0.65  # of the churners inside the year: due 5-118 days before as_of, else 119-270
+SIGNAL_LEAD_DAYS = (30, 90)  # a planted pattern starts this many days before the planned churn
+DECOY_PAST_SHARE = 0.5  # churn-pattern accounts that do not churn: share whose pattern passed and recovered
+RECOVERY_DAYS = 21  # usage climbs back to normal over this many days after a pattern passes
 CHURN_REASONS: dict[str, tuple[tuple[str, float], ...]] = {
     "ehr_integration_breakage": (("support", 0.5), ("features", 0.2), ("competitor", 0.2), ("unknown", 0.1)),
     "champion_left": (("unknown", 0.4), ("budget", 0.3), ("competitor", 0.3)),
@@ -249,8 +262,12 @@ class AccountPlan:
     scenario: str
     outcome: str
     churn_date: dt.date | None
-    anchor: dt.date  # signals lead up to this day: as_of, or the churn date
+    anchor: dt.date  # signals lead up to this day: as_of, or some days before a planned churn
     shape: UsageShape
+    planned_churn: dt.date | None = None  # a churn due on or before as_of whose fate seed_demo decides
+    signal_start: dt.date | None = None  # the first day the planted pattern shows
+    recovers: bool = False  # a decoy: the pattern passed at the anchor and usage came back
+    quiet_until: dt.date | None = None  # silent decoys: interaction resumes on this day
     competitor: str = ""
     left_date: dt.date | None = None  # champion_left: when the champion left
     quiet_from: dt.date | None = None  # silent: no touchpoint or ticket from this day on
@@ -395,7 +412,7 @@ def _shape(r: random.Random, scenario: str, days_since_left: int) -> UsageShape:
     if scenario == "champion_left":
         return UsageShape(-days_since_left, r.uniform(0.4, 0.65))
     if scenario == "silent":
-        return UsageShape(-r.randint(80, 120), r.uniform(0.45, 0.7))
+        return UsageShape(-r.randint(60, 90), r.uniform(0.45, 0.7))
     if scenario == "escalating_emails":
         return UsageShape(-30, r.uniform(0.75, 0.9), error_factor=2.5)
     if scenario == "competitor_near_renewal":
@@ -465,7 +482,8 @@ def _plan_subscriptions(r: random.Random, plan: AccountPlan, as_of: dt.date) -> 
     tier_index = PLAN_TIERS.index(plan.plan_tier)
     price = PRICE_PER_SEAT[plan.plan_tier] * max(0.65, 1 - 0.06 * np.log2(max(plan.seats_licensed, 8) / 8))
     auto_renew = r.random() < (0.5 if plan.scenario == "competitor_near_renewal" else 0.88)
-    latest_start = as_of - dt.timedelta(days=USAGE_DAYS + 5)
+    # Every contract line starts well before the pattern (and a planned churn): none starts after a churn.
+    latest_start = min(as_of - dt.timedelta(days=USAGE_DAYS + 5), plan.anchor - dt.timedelta(days=30))
     subs: list[SubscriptionPlan] = []
     start = plan.signup
     change_window = (latest_start - plan.signup).days - 90
@@ -531,19 +549,34 @@ def _plan_accounts(r: random.Random, count: int, as_of: dt.date, csm_emails: lis
             utilisation = r.uniform(0.55, 0.88)
         seats_used = max(1, min(seats, round(seats * utilisation)))
         outcome = _outcome(r, scenario)
-        churn_date = None
-        if outcome == "churned" and r.random() < ALREADY_CHURNED_SHARE:
-            churn_date = as_of - dt.timedelta(days=r.randint(10, 100))
-        anchor = churn_date or as_of
-        if scenario == "competitor_near_renewal" and churn_date is None:
+        churn_date = planned = None
+        # The cross-customer crisis is happening now: its accounts' churn, if any, is still ahead.
+        crisis = scenario == "ehr_integration_breakage" and ehr == CRISIS_EHR
+        if outcome == "churned" and r.random() >= FUTURE_CHURN_SHARE and not crisis:
+            days_before = r.randint(5, 118) if r.random() < RECENT_CHURN_SHARE else r.randint(119, 270)
+            planned = as_of - dt.timedelta(days=days_before)
+        # The pattern's own length (days from its start to the anchor), then where the anchor falls.
+        days_since_left = r.randint(30, 75) if scenario == "champion_left" else 0
+        shape = _shape(r, scenario, days_since_left)
+        quiet_days = r.randint(62, 88) if scenario == "silent" else 0
+        length = _pattern_length(scenario, shape, days_since_left, quiet_days)
+        recovers = False
+        if planned is not None:
+            low, high = SIGNAL_LEAD_DAYS
+            anchor = planned - dt.timedelta(days=r.randint(max(0, low - length), max(0, high - length)))
+        elif scenario in CHURN_SCENARIOS and outcome != "churned" and r.random() < DECOY_PAST_SHARE and not crisis:
+            anchor, recovers = as_of - dt.timedelta(days=r.randint(40, 250)), True
+        else:
+            anchor = as_of
+        if planned is not None:
+            renewal = planned + dt.timedelta(days=365)  # the contract came up for renewal on the churn day
+        elif scenario == "competitor_near_renewal" and not recovers:
             renewal = as_of + dt.timedelta(days=r.randint(15, 58))
-        elif churn_date is not None:
-            renewal = churn_date
         else:
             renewal = as_of + dt.timedelta(days=r.randint(1, 365))
         years = r.choice((1, 1, 2, 2, 3, 4, 5))
         signup = _years_before(renewal, years)
-        while (as_of - signup).days < MIN_TENURE_DAYS:
+        while (as_of - signup).days < MIN_TENURE_DAYS or (anchor - signup).days < 120:
             years += 1
             signup = _years_before(renewal, years)
         tenure = (as_of - signup).days
@@ -553,13 +586,13 @@ def _plan_accounts(r: random.Random, count: int, as_of: dt.date, csm_emails: lis
             onboarding = round(r.uniform(45, 100), 1)
         if scenario in CHURN_SCENARIOS and r.random() < 0.3:
             onboarding = round(r.uniform(30, 80), 1)
-        left_date = quiet_from = None
-        days_since_left = 0
+        left_date = quiet_from = quiet_until = None
         if scenario == "champion_left":
-            days_since_left = r.randint(30, 75)
             left_date = anchor - dt.timedelta(days=days_since_left)
         if scenario == "silent":
-            quiet_from = anchor - dt.timedelta(days=r.randint(62, 110))
+            quiet_from = anchor - dt.timedelta(days=quiet_days)
+            quiet_until = anchor + dt.timedelta(days=r.randint(3, 14)) if recovers else None
+        signal_start = anchor - dt.timedelta(days=length) if scenario in CHURN_SCENARIOS else None
         billing = "monthly" if (r.random() < MONTHLY_BILLING_SHARE[segment]
                                 or scenario == "failed_payments") else "annual"
         csm_email = csm_order[index]
@@ -573,15 +606,28 @@ def _plan_accounts(r: random.Random, count: int, as_of: dt.date, csm_emails: lis
                       and r.random() < 0.06),
             onboarding_pct=onboarding, csm_email=csm_email,
             csm_name=csm_names.get(csm_email) or _csm_name(csm_email, csm_emails),
-            scenario=scenario, outcome=outcome, churn_date=churn_date, anchor=anchor,
-            shape=_shape(r, scenario, days_since_left),
+            scenario=scenario, outcome=outcome, churn_date=churn_date, anchor=anchor, shape=shape,
             competitor=text.pick(r, COMPETITORS) if scenario == "competitor_near_renewal" else "",
-            left_date=left_date, quiet_from=quiet_from,
+            left_date=left_date, quiet_from=quiet_from, planned_churn=planned, signal_start=signal_start,
+            recovers=recovers, quiet_until=quiet_until,
         )
         plan.contacts = _plan_contacts(r, plan)
         plan.subscriptions = _plan_subscriptions(r, plan, as_of)
         plans.append(plan)
     return plans
+
+
+def _pattern_length(scenario: str, shape: UsageShape, days_since_left: int, quiet_days: int) -> int:
+    """How many days before its anchor a scenario's planted pattern starts to show."""
+    if scenario == "ehr_integration_breakage":
+        return -shape.spike_start
+    if scenario == "champion_left":
+        return days_since_left
+    if scenario == "silent":
+        return quiet_days
+    if scenario == "competitor_near_renewal":
+        return -shape.trend_start
+    return {"escalating_emails": 28, "failed_payments": 45, "usage_cliff": 3}.get(scenario, 0)
 
 
 def _pick_index(r: random.Random, weights: tuple[float, ...]) -> int:
@@ -614,7 +660,7 @@ def _csm_name(email: str, csm_emails: list[str]) -> str:
 def _usage_frame(plans: list[AccountPlan], rng: np.random.Generator, as_of: dt.date,
                  progress: Progress) -> pd.DataFrame:
     """Daily feature usage of every subscription, built with numpy in batches of subscriptions."""
-    window_start = as_of - dt.timedelta(days=USAGE_DAYS - 1)
+    window_start = as_of - dt.timedelta(days=HISTORY_DAYS - 1)
     subs = [(plan, sub) for plan in plans for sub in plan.subscriptions
             if sub.end is None or sub.end >= window_start]
     sub_ids = [sub.subscription_id for _, sub in subs]
@@ -634,6 +680,7 @@ def _usage_frame(plans: list[AccountPlan], rng: np.random.Generator, as_of: dt.d
     spike_start = np.array([s.spike_start for s in shapes], dtype=np.float64)
     spike_rate = np.array([s.spike_rate for s in shapes])
     boost = np.array([s.advanced_boost for s in shapes])
+    recovers = np.array([plan.recovers for plan, _ in subs])
     error_factor = np.array([s.error_factor for s in shapes]) * rng.lognormal(0.0, 0.4, len(subs))
     activity = rng.lognormal(0.0, 0.25, len(subs))  # how intensely this customer uses the product
 
@@ -651,7 +698,10 @@ def _usage_frame(plans: list[AccountPlan], rng: np.random.Generator, as_of: dt.d
     weight = per_seat * rng.lognormal(0.0, 0.3, (len(subs), n_features))
     weight[:, advanced] *= boost[:, None]
 
-    days = np.arange(USAGE_DAYS)
+    days = np.arange(HISTORY_DAYS)
+    # Before the last USAGE_DAYS only the core features are written: the far past stays light to import.
+    detailed = days >= HISTORY_DAYS - USAGE_DAYS
+    core = np.array([f.name in CORE_FEATURES for f in FEATURES])
     weekday = (window_start.weekday() + days) % 7  # 5 = Saturday, 6 = Sunday
     weekend_day = weekday >= 5
     parts: list[pd.DataFrame] = []
@@ -664,7 +714,11 @@ def _usage_frame(plans: list[AccountPlan], rng: np.random.Generator, as_of: dt.d
         progress_in_trend = np.clip((rel - trend_start[sl, None]) / -trend_start[sl, None], 0.0, 1.0)
         level = 1.0 + (end_level[sl, None] - 1.0) * progress_in_trend
         level = np.where(rel > -3, level * cliff[sl, None], level)
-        level *= rng.lognormal(0.0, 0.1, (n, USAGE_DAYS))
+        # A decoy's pattern passes at its anchor: usage climbs back to normal over RECOVERY_DAYS.
+        back = np.clip(rel / RECOVERY_DAYS, 0.0, 1.0)
+        low = end_level[sl, None] * cliff[sl, None]
+        level = np.where(recovers[sl, None] & (rel > 0), low + (1.0 - low) * back, level)
+        level *= rng.lognormal(0.0, 0.1, (n, HISTORY_DAYS))
         # Clinics are quieter at weekends, but patients still book, fill in intake forms and message,
         # and the EHR interface keeps running: a weekend never looks like a 50% usage cliff.
         saturday = np.where(seven_day[sl], 0.85, 0.7)
@@ -672,10 +726,11 @@ def _usage_frame(plans: list[AccountPlan], rng: np.random.Generator, as_of: dt.d
         day_factor = np.where(weekday[None, :] == 5, saturday[:, None],
                               np.where(weekday[None, :] == 6, sunday[:, None], 1.0))
         use_chance = np.where(weekend_day[None, :, None], weekend_use[None, None, :], weekday_use[None, None, :])
-        used = rng.random((n, USAGE_DAYS, n_features), dtype=np.float32) < use_chance
-        used &= adopted[sl, None, :] & active[:, :, None]
+        used = rng.random((n, HISTORY_DAYS, n_features), dtype=np.float32) < use_chance
+        used &= adopted[sl, None, :] & active[:, :, None] & (detailed[None, :, None] | core[None, None, :])
         # Interfaces run every day; ehr_sync is adopted by all, so every active day has a row.
-        used[:, :, automated] = active[:, :, None] & adopted[sl, None, automated]
+        used[:, :, automated] = active[:, :, None] & adopted[sl, None, automated] & (
+            detailed[None, :, None] | core[None, None, automated])
         s_i, d_i, f_i = np.nonzero(used)
         ehr_rows = f_i == EHR_SYNC
         day_effect = np.where(automated[f_i], np.sqrt(day_factor[s_i, d_i]), day_factor[s_i, d_i])
@@ -684,6 +739,7 @@ def _usage_frame(plans: list[AccountPlan], rng: np.random.Generator, as_of: dt.d
         counts = rng.poisson(expected)
         rel_rows = rel[s_i, d_i]
         spiking = ehr_rows & (spike_start[sl][s_i] < 0) & (rel_rows >= spike_start[sl][s_i])
+        spiking &= ~(recovers[sl][s_i] & (rel_rows > 0))  # a decoy's integration was fixed
         counts = np.where(spiking, (counts * 0.6).astype(counts.dtype), counts)
         counts = np.where(ehr_rows | (f_i == SCHEDULING), np.maximum(counts, 1), counts)
         duration = np.rint(counts * secs[f_i] * rng.lognormal(0.0, 0.25, len(counts))).astype(np.int64)
@@ -707,7 +763,7 @@ def _usage_frame(plans: list[AccountPlan], rng: np.random.Generator, as_of: dt.d
     prefixes = pd.Categorical.from_codes(sub_codes, categories=[f"U-{s}-" for s in sub_ids]) if sub_ids \
         else pd.Categorical([])
     usage_id = pd.Series(prefixes, dtype=object).astype(str) + raw["n"].astype(str)
-    dates = pd.DatetimeIndex(pd.date_range(window_start, periods=USAGE_DAYS, freq="D"))
+    dates = pd.DatetimeIndex(pd.date_range(window_start, periods=HISTORY_DAYS, freq="D"))
     return pd.DataFrame({
         "usage_id": usage_id,
         "subscription_id": pd.Categorical.from_codes(sub_codes, categories=sub_ids) if sub_ids
@@ -822,7 +878,8 @@ class _BookWriter:
 
     def _open_day(self, plan: AccountPlan, day: dt.date) -> bool:
         """Whether an ordinary interaction can happen that day (not in a silent account's silence)."""
-        return plan.quiet_from is None or day < plan.quiet_from
+        return plan.quiet_from is None or day < plan.quiet_from or (
+            plan.quiet_until is not None and day >= plan.quiet_until)
 
     def _rate(self, plan: AccountPlan, name: str) -> float:
         """A segment's monthly rate of an interaction, scaled by how engaged the scenario is."""
@@ -901,14 +958,15 @@ class _BookWriter:
     def account(self, plan: AccountPlan) -> None:
         """Every event row of one account: the ordinary rhythm, then its planted pattern."""
         start = max(self.as_of - dt.timedelta(days=EVENT_DAYS - 1), plan.signup)
-        end = plan.anchor
-        self._rhythm(plan, start, end)
+        # The ordinary rhythm runs to as_of (a planned churner may yet be saved: seed_demo removes what
+        # follows a churn); the planted pattern leads up to the anchor.
+        self._rhythm(plan, start, self.as_of)
         planter = getattr(self, f"_plant_{plan.scenario}", None)
         if planter is not None:
-            planter(plan, end)
-        self._surveys(plan, start, end)
+            planter(plan, plan.anchor)
+        self._surveys(plan, start, self.as_of)
         self._invoices(plan)
-        if plan.churn_date is not None:
+        if plan.planned_churn is not None:
             self._churn_event(plan)
 
     def _rhythm(self, plan: AccountPlan, start: dt.date, end: dt.date) -> None:
@@ -927,7 +985,10 @@ class _BookWriter:
             self.ticket(plan, day, topic, mood=mood)
         # The CSM's own cadence: an outbound touch every three to six weeks.
         day = start + dt.timedelta(days=r.randint(0, 20))
-        while day <= end and self._open_day(plan, day):
+        while day <= end:
+            if not self._open_day(plan, day):
+                day += dt.timedelta(days=r.randint(21, 42))
+                continue
             if quiet_after_left and day >= quiet_after_left:
                 self.csm_email(plan, day, "no_reply")
             elif r.random() < 0.35 and plan.segment != "SMB":
@@ -967,7 +1028,10 @@ class _BookWriter:
         if plan.segment != "SMB":
             every = 90 if plan.segment == "Enterprise" else 180
             day = start + dt.timedelta(days=r.randint(10, every))
-            while day <= engaged_until and self._open_day(plan, day):
+            while day <= engaged_until:
+                if not self._open_day(plan, day):
+                    day += dt.timedelta(days=every)
+                    continue
                 contact = self._contact(plan, day, ("executive_sponsor", "champion"))
                 quarter = f"Q{(day.month - 1) // 3 + 1} {day.year}"
                 subject, body = text.meeting_summary(r, self._voice(plan, contact), qbr=True,
@@ -1123,13 +1187,18 @@ class _BookWriter:
             amount = round(sub.mrr if sub.billing == "monthly" else sub.mrr * 12, 2)
             rows += [(due, sub.subscription_id, amount) for due in _billing_dates(sub, plan.renewal, earliest, stop)]
         rows.sort()
-        past_due = [i for i, (due, _, _) in enumerate(rows) if due <= as_of - dt.timedelta(days=3)]
+        past_due = [i for i, (due, _, _) in enumerate(rows) if due <= plan.anchor - dt.timedelta(days=3)]
         statuses: dict[int, str] = {}
         if plan.scenario == "failed_payments" and past_due:
             missed = past_due[-r.randint(1, 3):]
             statuses[missed[0]] = "failed"  # the card decline that started it
             for index in missed[1:]:
                 statuses[index] = r.choice(("failed", "overdue"))
+            if plan.planned_churn is not None:  # nothing paid again between the decline and the churn
+                for index, (due, _, _) in enumerate(rows):
+                    last = min(plan.planned_churn, as_of - dt.timedelta(days=3))
+                    if plan.anchor - dt.timedelta(days=3) < due <= last:
+                        statuses[index] = "overdue"
         elif plan.family == "neutral" and past_due and r.random() < 0.05:
             statuses[past_due[-1]] = "overdue"  # a late payer, no failure
         for index, (due, _, amount) in enumerate(rows):
@@ -1146,16 +1215,16 @@ class _BookWriter:
             self.invoices.append((plan.account_id, due, amount, status, paid_at))
 
     def _churn_event(self, plan: AccountPlan) -> None:
-        """The churn event of an account that churned before as_of."""
+        """The churn event a planned churner gets if seed_demo decides that it churns."""
         r = self.r
         reasons = CHURN_REASONS.get(plan.scenario, CHURN_REASONS["other"])
         reason = _weighted(r, reasons)
-        contact = self._contact(plan, plan.churn_date, ("executive_sponsor", "champion"))
+        contact = self._contact(plan, plan.planned_churn, ("executive_sponsor", "champion"))
         competitor = plan.competitor or text.pick(r, COMPETITORS)
         feedback = text.churn_feedback(r, reason, self._voice(plan, contact), competitor=competitor)
         main = plan.subscriptions[-1]
         refund = round(main.mrr * r.uniform(0.2, 2.5), 2) if main.billing == "annual" and r.random() < 0.4 else 0.0
-        self.churn_events.append((plan.account_id, plan.churn_date, reason, refund,
+        self.churn_events.append((plan.account_id, plan.planned_churn, reason, refund,
                                   any(s.upgrade for s in plan.subscriptions),
                                   any(s.downgrade for s in plan.subscriptions), False, feedback))
 
@@ -1220,12 +1289,13 @@ def generate_book(*, accounts: int, seed: int, as_of: dt.date, csm_emails: list[
         writer.account(plan)
     report("Writing tickets, touchpoints, surveys and invoices", len(plans), len(plans))
     usage = _usage_frame(plans, rng, as_of, report)
+    would_churn = _churn_frame(writer.churn_events)
     frames = {
         schema.ACCOUNTS.filename: _accounts_frame(plans),
         schema.SUBSCRIPTIONS.filename: _subscriptions_frame(plans),
         schema.USAGE.filename: usage,
         schema.TICKETS.filename: _tickets_frame(writer.tickets),
-        schema.CHURN_EVENTS.filename: _churn_frame(writer.churn_events),
+        schema.CHURN_EVENTS.filename: would_churn.iloc[:0].copy(),  # churn is decided later (accounts.demo.outcomes)
         schema.CONTACTS.filename: _contacts_frame(plans),
         schema.TOUCHPOINTS.filename: _touchpoints_frame(writer.touchpoints),
         schema.SURVEYS.filename: _surveys_frame(writer.surveys),
@@ -1233,7 +1303,23 @@ def generate_book(*, accounts: int, seed: int, as_of: dt.date, csm_emails: list[
     }
     for table in schema.TABLES:
         frames[table.filename] = frames[table.filename][table.column_names]
+    frames[PLAN_KEY] = _plan_frame(plans, would_churn)
     return frames
+
+
+def _plan_frame(plans: list[AccountPlan], would_churn: pd.DataFrame) -> pd.DataFrame:
+    """What was planted per account (not an import file): the pattern's anchor and start, whether it
+    recovers, the planned churn date and the churn event it gets if seed_demo decides that it churns."""
+    frame = pd.DataFrame({
+        "account_id": [p.account_id for p in plans],
+        "scenario": [p.scenario for p in plans],
+        "anchor": pd.to_datetime([p.anchor for p in plans]),
+        "signal_start": pd.to_datetime([p.signal_start for p in plans]),
+        "planned_churn": pd.to_datetime([p.planned_churn for p in plans]),
+        "recovers": [p.recovers for p in plans],
+        "level": [p.shape.end_level * p.shape.cliff_level for p in plans],
+    })
+    return frame.merge(would_churn, on="account_id", how="left")
 
 
 def _accounts_frame(plans: list[AccountPlan]) -> pd.DataFrame:

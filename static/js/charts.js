@@ -1,4 +1,4 @@
-// Dashboard charts (Executive, Drivers & insights): every <canvas data-chart="key"> is drawn with the
+// Dashboard charts (Executive, Drivers & insights, Score accuracy): every <canvas data-chart="key"> is drawn with the
 // vendored Chart.js from the page's #charts-data entry of that key. Without JavaScript the table that
 // carries data-chart-table="key" stays visible instead; once drawn, the table is kept for screen readers
 // and folded away under a "Show the numbers" toggle.
@@ -36,11 +36,11 @@ function options(chart) {
   };
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+function drawCharts() {
   const source = document.getElementById("charts-data");
   if (!source || !window.Chart) return;
   const charts = JSON.parse(source.textContent);
-  document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
+  document.querySelectorAll("canvas[data-chart]:not([data-drawn])").forEach((canvas) => {
     const chart = charts[canvas.dataset.chart];
     if (!chart) return;
     new window.Chart(canvas, {
@@ -58,4 +58,8 @@ document.addEventListener("DOMContentLoaded", () => {
       fold.append(label, table);
     }
   });
-});
+}
+
+document.addEventListener("DOMContentLoaded", drawCharts);
+// Pages that swap their charts in with HTMX (Score accuracy) bring new canvases and data: draw those too.
+document.addEventListener("htmx:afterSettle", drawCharts);

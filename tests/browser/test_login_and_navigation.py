@@ -79,7 +79,7 @@ def test_a_manager_sees_every_account_and_can_open_the_import_page(
     expect(page.get_by_test_id("account-count")).to_have_text("2")
     expect(main_nav_links(page)).to_have_text(
         ["Home", "Accounts", "Alerts", "Executive", "Drivers & insights", "Pipeline", "Ticket Analyzer",
-         "Effectiveness", "Recompute", "Import"]
+         "Effectiveness", "Score accuracy", "Recompute", "Import"]
         + (["Admin"] if manager.is_staff else []))
 
     # When morgan opens Accounts, then both accounts are listed, by name

@@ -22,6 +22,7 @@ from tests.browser.helpers import login_as
 from tests.factories import AlertFactory
 from tests.scoring.page_data import (
     AS_OF,
+    FOREIGN_RISK,
     OWN_ACTIONS,
     OWN_RISK,
     SATISFACTION_REASON,
@@ -147,7 +148,7 @@ def test_an_admin_previews_a_draft_configuration_and_activates_it(page, live_ser
     foreign = snapshot_of("A-FOREIGN")  # only the risk level moves: the health side is unchanged
     expect(changes.locator("td")).to_have_text(
         ["Harbor Pediatrics (A-FOREIGN)", f"{foreign.health_tier} → {foreign.health_tier}",
-         f"{foreign.health_score} → {foreign.health_score}", "Low → Medium", "8 → 8"])
+         f"{foreign.health_score} → {foreign.health_score}", "Low → Medium", f"{FOREIGN_RISK} → {FOREIGN_RISK}"])
 
     page.get_by_role("button", name=f"Activate v{draft.version}").click()
 

@@ -30,3 +30,10 @@ def test_the_demo_pipeline_has_won_lost_and_open_opportunities_and_unconverted_s
     assert ExpansionSignal.objects.filter(opportunity__stage="lost").exists()
     assert StageChange.objects.filter(to_stage="won").count() == won.count()
     assert ExpansionSignal.objects.filter(first_detected_on__lt=AS_OF - dt.timedelta(days=70)).count() == 0
+    # Plausible dates: open deals close ahead and on many days, closed ones on the day they were decided;
+    # only churned accounts "left".
+    still_open = Opportunity.objects.exclude(stage__in=["won", "lost"])
+    assert all(o.expected_close > AS_OF for o in still_open)
+    assert len({o.expected_close for o in still_open}) > 1
+    assert all(o.expected_close == o.closed_at.date() for o in Opportunity.objects.filter(stage__in=["won", "lost"]))
+    assert not Opportunity.objects.filter(lost_reason="Customer left", account__churned=False).exists()

@@ -22,7 +22,8 @@ from tests.factories import AccountFactory, ContactFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
 
-EVIDENCE = {"pct": 79, "last": 62, "prior": 300, "n": 597, "mean": 1.5, "rounded": 2}
+EVIDENCE = {"pct": 79, "last": 62, "prior": 300, "n": 597, "mean": 1.5, "rounded": 2, "days": 64, "rate": 41.5,
+            "uses": 14_380, "score": 23}
 INTERNAL_WORDS = ("risk", "churn", "cancel", "errors in 30d", "30d", "escalat", "downgrade", "dissatisf", "health",
                   "score")
 
@@ -33,8 +34,10 @@ def every_rule_fired(account, tier: str, as_of: dt.date):
     fired = [{"rule": rule.id, "points": rule.tiers[0].points, "reason": rule.tiers[0].reason.format(**EVIDENCE)}
              for rule in config.rules if rule.enabled]
     fired.sort(key=lambda f: -f["points"])
+    # The High-risk playbook answers the High churn-risk level; the others their tier (with Medium risk).
+    level = "High" if tier == "High risk" else "Medium"
     return SnapshotFactory(account=account, as_of=as_of, health_tier=tier, health_score=12.0, risk_score=100,
-                           risk_level="High", fired_rules=fired,
+                           risk_level=level, fired_rules=fired,
                            top_reasons="; ".join(f["reason"] for f in fired[:3]),
                            recommended_actions=recommended_actions({f["rule"] for f in fired}, config))
 
@@ -87,7 +90,7 @@ def test_the_customer_steps_of_every_default_playbook_name_no_internal_reason_or
     assert {t.title: leaks(t.message) for t in customer_tasks} == {t.title: [] for t in customer_tasks}
     personal = next(t for t in customer_tasks if t.title == "Personal CSM e-mail")
     assert ("talk about how your team is using the platform day to day, what your team needs from us in the coming "
-            "months and the recent support requests from your team.") in personal.message
+            "months and your recent invoices and the billing set-up that suits you.") in personal.message
 
 
 def test_the_team_steps_still_carry_the_internal_reasons_and_actions(book):

@@ -7,12 +7,14 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
 from interventions.firing import fire_playbooks, trigger_time
 from interventions.models import Group, Intervention, InterventionStatus, Playbook, PlaybookStep, Task
+from scoring.models import ChurnModel, ChurnPrediction
 from tests.factories import AccountFactory, AlertFactory, ContactFactory, SnapshotFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +94,33 @@ def test_risk_level_and_alert_triggers(csm):
     assert sorted(Intervention.objects.values_list("account", "playbook", "reason")) == sorted([
         (risky.pk, by_level.pk, "High churn risk (70): Escalation"),
         (paying.pk, by_alert.pk, "Open alert: Failed payment")])
+
+
+def test_a_churn_probability_band_of_the_day_fires_its_playbook(csm):
+    Playbook.objects.update(active=False)
+    by_band = Playbook.objects.create(name="Model says High", trigger_kind="probability", trigger_value="High")
+    model = ChurnModel.objects.create(version=1, status="active", trigger="command", trained_from=AS_OF,
+                                      trained_to=AS_OF)
+    likely, unlikely, yesterday = (AccountFactory(csm=csm) for _ in range(3))
+    for account in (likely, unlikely, yesterday):
+        SnapshotFactory(account=account, risk_level="Low", risk_score=12)
+    ChurnPrediction.objects.create(account=likely, as_of=AS_OF, model=model, probability=0.41, band="High")
+    ChurnPrediction.objects.create(account=unlikely, as_of=AS_OF, model=model, probability=0.02, band="Low")
+    ChurnPrediction.objects.create(account=yesterday, as_of=AS_OF - dt.timedelta(days=1), model=model,
+                                   probability=0.5, band="High")
+
+    fire_playbooks(as_of=AS_OF, now=NOW)
+
+    assert list(Intervention.objects.values_list("account", "playbook", "reason")) == [
+        (likely.pk, by_band.pk, "High churn probability (the churn model's band; risk Low 12)")]
+
+
+def test_a_probability_trigger_names_a_band(db):
+    playbook = Playbook(name="Model", trigger_kind="probability", trigger_value="Critical")
+
+    with pytest.raises(ValidationError, match="'Critical' is not a valid churn probability band; use one of: "
+                                              "High, Medium, Low"):
+        playbook.clean()
 
 
 def test_churned_accounts_and_inactive_playbooks_fire_nothing(playbook, csm):

@@ -1,7 +1,10 @@
 """Playbooks in Django admin: default playbooks installed, steps edited inline, templates validated on
 save (nothing saved on a bad one), a preview against a real account, and every change audited."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from accounts.models import AuditEvent
@@ -30,10 +33,11 @@ def form_data(playbook: Playbook | None = None, steps: list[dict] | None = None,
     return data
 
 
-def test_the_default_playbooks_are_installed_for_the_three_tiers():
+def test_the_default_playbooks_are_installed_for_the_two_tiers_and_the_high_risk_level():
     installed = {p.trigger_value: p for p in Playbook.objects.filter(name__in=[d["name"] for d in DEFAULT_PLAYBOOKS])}
 
-    assert set(installed) == {"Critical", "High risk", "At risk"}
+    assert {(p.trigger_kind, value) for value, p in installed.items()} == {
+        ("tier", "Critical"), ("risk_level", "High"), ("tier", "At risk")}
     critical = installed["Critical"]
     steps = critical.steps.order_by("order")
     assert [(s.due_offset_hours, s.assignee_role, s.escalate_after_hours) for s in steps] == [
@@ -124,3 +128,27 @@ def test_managers_read_playbooks_and_the_audit_log_but_do_not_edit(client, manag
     assert response.status_code == 403
     playbook.refresh_from_db()
     assert playbook.name != "Hijacked"
+
+
+def test_the_upgrade_moves_the_unedited_high_risk_playbook_to_the_risk_level_and_back():
+    module = importlib.import_module("interventions.migrations.0004_high_risk_playbook_on_risk_level")
+    playbook = Playbook.objects.get(name="High risk: personal outreach")
+    Playbook.objects.filter(pk=playbook.pk).update(trigger_kind="tier", trigger_value="High risk")
+
+    module.on_risk_level(django_apps, None)
+    playbook.refresh_from_db()
+    assert (playbook.trigger_kind, playbook.trigger_value) == ("risk_level", "High")
+
+    module.on_tier(django_apps, None)
+    playbook.refresh_from_db()
+    assert (playbook.trigger_kind, playbook.trigger_value) == ("tier", "High risk")
+
+
+def test_the_upgrade_leaves_an_edited_high_risk_playbook_alone():
+    module = importlib.import_module("interventions.migrations.0004_high_risk_playbook_on_risk_level")
+    Playbook.objects.filter(name="High risk: personal outreach").update(trigger_kind="alert",
+                                                                         trigger_value="failed_payment")
+
+    module.on_risk_level(django_apps, None)
+
+    assert Playbook.objects.get(name="High risk: personal outreach").trigger_value == "failed_payment"

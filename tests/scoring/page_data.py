@@ -1,12 +1,14 @@
 """A small hand-built book for the scoring pages' tests (client and browser), scored as of Sunday
-16 March 2025. The risk side is worked out by hand from the rule table of SPEC §2a; the health side
-is whatever the measures compute (tests/scoring/test_measures.py specifies them), so the page tests
-compare what is shown with the stored snapshot, formatted as the templates do.
+16 March 2025. The risk side is worked out by hand from the rules (the shipped default; none of its extra
+rules fires on A-OWN); the health side is whatever the measures compute (tests/scoring/test_measures.py
+specifies them), so the page tests compare what is shown with the stored snapshot, formatted as the
+templates do.
 
 - Lakeside Family Practice (A-OWN, casey's): 10 uses a day in the prior 30 days, 2 a day in the last
   30 days (prior 300, last 62: drop 79%, +40) and a ticket rated 2/5 (+12): risk 52, Medium. No
   invoices and no touchpoints, so payment health and CSM interactions have no data.
-- Harbor Pediatrics (A-FOREIGN, robin's): a trial subscription and no usage: risk 8, Low.
+- Harbor Pediatrics (A-FOREIGN, robin's): a trial subscription (+8) and no usage, so a weak health
+  scorecard (at most 40 of 100: +15): risk 23, Low.
 """
 
 import datetime as dt
@@ -25,7 +27,7 @@ USAGE_REASON = "Usage dropped 79% (30d vs prior)"
 SATISFACTION_REASON = "Low satisfaction score (1-2/5)"
 OWN_ACTIONS = ("Schedule a check-in to reset goals; Recommend 1-2 key features to activate this week; "
                "Follow up on dissatisfaction with a recovery plan")
-FOREIGN_RISK = 8
+FOREIGN_RISK = 23
 
 
 def dropping_usage(account: Account) -> None:

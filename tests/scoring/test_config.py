@@ -1,5 +1,6 @@
-"""The scoring configuration (SPEC §2c): the default is valid and matches the SPEC; every kind of
-invalid document is refused with a sentence that names the problem."""
+"""The scoring configuration (SPEC §2c): the seed's preset is valid and matches the SPEC's table; every kind
+of invalid document is refused with a sentence that names the problem. (The shipped default, which fits
+the same rules to the book, is checked in test_fitted_rules.)"""
 
 import pytest
 
@@ -10,6 +11,7 @@ from scoring.config import (
     ConfigError,
     default_config,
     parse_config,
+    preset_config,
     validate_config,
 )
 
@@ -24,7 +26,7 @@ def measure_doc(document: dict, measure_id: str) -> dict:
 
 def problems_after(edit) -> list[str]:
     """The problems of the default configuration after `edit(document)`."""
-    document = default_config()
+    document = preset_config("seed-001")
     edit(document)
     return validate_config(document)
 
@@ -32,27 +34,26 @@ def problems_after(edit) -> list[str]:
 # --- the default ----------------------------------------------------------------------------------
 
 def test_the_default_configuration_is_valid():
-    assert validate_config(default_config()) == []
+    assert validate_config(preset_config("seed-001")) == []
 
 
 def test_default_config_returns_a_fresh_copy_each_time():
-    first = default_config()
+    first = preset_config("seed-001")
     first["risk_rules"][0]["enabled"] = False
     first["health"]["measures"].clear()
 
-    assert default_config()["risk_rules"][0]["enabled"] is True
-    assert len(default_config()["health"]["measures"]) == 17
+    assert preset_config("seed-001")["risk_rules"][0]["enabled"] is True
+    assert len(preset_config("seed-001")["health"]["measures"]) == 17
 
 
 def test_default_rules_match_the_spec_table():
-    config = parse_config(default_config())
+    config = parse_config(preset_config("seed-001"))
 
-    assert [r.id for r in config.rules] == [
+    assert [r.id for r in config.rules if r.enabled] == [
         "usage_drop", "support_load", "error_volume", "churn_intent", "satisfaction", "escalation", "downgrade",
         "trial",
     ]
-    assert all(r.enabled for r in config.rules)
-    assert {r.id: [(t.threshold, t.points, t.reason) for t in r.tiers] for r in config.rules} == {
+    assert {r.id: [(t.threshold, t.points, t.reason) for t in r.tiers] for r in config.rules if r.enabled} == {
         "usage_drop": [(0.60, 40, "Usage dropped {pct}% (30d vs prior)"),
                        (0.40, 28, "Usage dropped {pct}% (30d vs prior)"),
                        (0.20, 12, "Usage dropped {pct}% (30d vs prior)")],
@@ -71,7 +72,7 @@ def test_default_rules_match_the_spec_table():
 
 
 def test_default_action_groups_follow_the_spec_order():
-    config = parse_config(default_config())
+    config = parse_config(preset_config("seed-001"))
 
     assert [g.rules for g in config.action_groups] == [
         ("usage_drop",), ("support_load", "escalation"), ("churn_intent",), ("trial",), ("satisfaction",),
@@ -81,7 +82,7 @@ def test_default_action_groups_follow_the_spec_order():
 
 
 def test_default_measure_weights_match_the_spec():
-    config = parse_config(default_config())
+    config = parse_config(preset_config("seed-001"))
     weights = {m.id: m.weight for m in config.measures}
     by_group: dict[str, float] = {}
     for m in config.measures:
@@ -98,7 +99,7 @@ def test_default_measure_weights_match_the_spec():
 
 
 def test_default_health_tiers_match_the_spec():
-    config = parse_config(default_config())
+    config = parse_config(preset_config("seed-001"))
 
     assert [(t.name, t.min) for t in config.tiers] == [
         ("Thriving", 80), ("Healthy", 60), ("At risk", 40), ("High risk", 20), ("Critical", 0),
@@ -110,7 +111,7 @@ def test_parse_config_keeps_disabled_rules_and_normalisations():
         rule_doc(document, "trial")["enabled"] = False
         measure_doc(document, "referral_likelihood")["normalisation"] = {"method": "percentile", "within": "segment"}
 
-    document = default_config()
+    document = preset_config("seed-001")
     edit(document)
     config = parse_config(document)
 
@@ -122,7 +123,7 @@ def test_parse_config_keeps_disabled_rules_and_normalisations():
 
 
 def test_parsed_alerts_do_not_change_when_the_document_does():
-    document = default_config()
+    document = preset_config("seed-001")
     config = parse_config(document)
 
     document["alerts"]["critical_drop"]["below"] = 5
@@ -243,7 +244,8 @@ def test_an_unknown_rule_id_is_refused():
 
     assert problems_after(edit) == [
         "risk_rules[8]: unknown rule id 'usage_spike' (known: usage_drop, support_load, error_volume, churn_intent, "
-        "satisfaction, escalation, downgrade, trial)"
+        "satisfaction, escalation, downgrade, trial, error_rate, failed_payment, champion_left, silence, "
+        "low_health)"
     ]
 
 
@@ -413,7 +415,7 @@ def test_validate_config_lists_every_problem_at_once():
 
 
 def test_parse_config_raises_config_error_listing_every_problem():
-    document = default_config()
+    document = preset_config("seed-001")
     document["risk_rules"] = [r for r in document["risk_rules"] if r["id"] not in ("trial", "downgrade")]
     measure_doc(document, "team_adoption")["weight"] = -1
 
@@ -437,6 +439,7 @@ def test_parse_config_refuses_a_non_object():
 
 def test_every_rule_id_is_known_to_the_configuration():
     assert RULE_IDS == tuple(r["id"] for r in default_config()["risk_rules"])
+    assert RULE_IDS[:8] == tuple(r["id"] for r in preset_config("seed-001")["risk_rules"])
 
 
 # --- malformed documents are reported, never raised ---

@@ -70,11 +70,13 @@ def test_ticket_counts_use_their_windows_and_the_last_ticket_looks_back_a_year()
     assert (old.tickets_30, old.tickets_90, pd.Timestamp(old.last_ticket)) == (0, 0, at(days_before(300)))
 
 
-def test_intent_items_are_the_customers_words_of_the_last_30_days():
+def test_intent_items_are_the_customers_words_of_the_rules_look_back():
     account = factories.AccountFactory()
     factories.SupportTicketFactory(external_id="T-IN", account=account, submitted_at=at(days_before(30)),
                                    body="We won't renew.")
-    factories.SupportTicketFactory(account=account, submitted_at=at(days_before(31)), body="We won't renew.")
+    factories.SupportTicketFactory(external_id="T-OLDER", account=account, submitted_at=at(days_before(180)),
+                                   body="We won't renew.")
+    factories.SupportTicketFactory(account=account, submitted_at=at(days_before(181)), body="We won't renew.")
     factories.TouchpointFactory(external_id="TP-IN", account=account, occurred_at=at(days_before(1)),
                                 kind=m.TouchpointKind.CALL, text="They are evaluating other options.")
     factories.TouchpointFactory(account=account, occurred_at=at(days_before(1)), kind=m.TouchpointKind.EMAIL,
@@ -87,7 +89,8 @@ def test_intent_items_are_the_customers_words_of_the_last_30_days():
     said = {**dict(m.SupportTicket.objects.values_list("external_id", "intent_phrase")),
             **dict(m.Touchpoint.objects.values_list("external_id", "intent_phrase"))}
     assert sorted(zip(items["source"], items["item"], items["phrase"], strict=True)) == [
-        ("ticket", "T-IN", said["T-IN"]), ("touchpoint", "TP-IN", said["TP-IN"])]
+        ("ticket", "T-IN", said["T-IN"]), ("ticket", "T-OLDER", said["T-OLDER"]),
+        ("touchpoint", "TP-IN", said["TP-IN"])]
     assert "renew" in said["T-IN"] and "options" in said["TP-IN"]
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from scoring.config import default_config
+from scoring.config import default_config, preset_config
 from scoring.models import ConfigStatus, ScoringConfig
 from tests.importing import RAVENSTACK_DIR
 
@@ -157,8 +157,10 @@ def reference() -> pd.DataFrame:
 
 
 def export(tmp_path: Path, level: str, *extra: str) -> list[dict[str, str]]:
-    """Run export_risk as of 2024-12-31 and return its header check and rows."""
+    """Run export_risk as of 2024-12-31 (with the seed's rules, the preset the published figures come
+    from, unless another --config is given) and return its header check and rows."""
     out = tmp_path / f"risk-{level}.csv"
+    extra = extra if "--config" in extra else ("--config", "seed-001", *extra)
     call_command("export_risk", "--as-of", AS_OF.isoformat(), "--level", level, "--output", str(out), *extra)
     with out.open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
@@ -343,7 +345,7 @@ def test_a_config_file_with_a_rule_switched_off_scores_without_it_and_stores_not
 
     config_active()
     stored = list(ScoringConfig.objects.values_list("version", "status", "data", "activated_at"))
-    document = default_config()
+    document = preset_config("seed-001")
     next(r for r in document["risk_rules"] if r["id"] == "downgrade")["enabled"] = False
     path = tmp_path / "no-downgrade.json"
     path.write_text(json.dumps(document), encoding="utf-8")
@@ -368,6 +370,26 @@ def test_a_config_file_with_a_rule_switched_off_scores_without_it_and_stores_not
     assert (len(downgraded), lowered, unchanged) == (218, downgraded, set(rows) - downgraded)
     assert list(ScoringConfig.objects.values_list("version", "status", "data", "activated_at")) == stored
     assert ScoringConfig.objects.get(status=ConfigStatus.ACTIVE).data == default_config()
+
+
+def test_the_shipped_default_scores_a_subscription_whose_usage_stopped_high(ravenstack, tmp_path):
+    """The seed's rules score a 100% drop (8 uses -> 0) with a downgrade Medium (40 + 12); the shipped
+    default treats a stop as High on its own (60 + 12, and a weak scorecard may add to it)."""
+    rows = {r["customer_id"]: r for r in export(tmp_path, "subscription", "--config", "default")}
+
+    row = rows["S-2636a7"]
+    assert row["risk_level"] == "High" and int(row["risk_score"]) >= 72
+    assert row["top_reasons"].startswith("Usage dropped 100% (30d vs prior); Recent downgrade (value risk)")
+
+
+def test_an_unknown_preset_or_unreadable_config_exports_nothing(ravenstack, tmp_path):
+    out = tmp_path / "never.csv"
+
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("export_risk", "--as-of", "2024-12-31", "--level", "account", "--output", str(out),
+                     "--config", "seed-002")
+
+    assert not out.exists()
 
 
 def test_a_config_file_that_is_invalid_exports_nothing(ravenstack, tmp_path):

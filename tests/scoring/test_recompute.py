@@ -126,21 +126,29 @@ def test_a_snapshot_records_its_configuration_measures_and_fired_rules_with_evid
     snapshot = Snapshot.objects.select_related("config").get(account__external_id="A-1f7acb")
     active = config_active()
     assert (snapshot.config_id, snapshot.config.version) == (active.pk, 1)
-    assert (snapshot.risk_subscription, snapshot.risk_score, snapshot.risk_level) == ("S-2636a7", 52, "Medium")
+    # The shipped default: a usage stop is High on its own (the seed's 40 becomes 60; seed-001 gives 52, Medium),
+    # and the account's weak scorecard adds 30: capped at 100.
+    assert (snapshot.risk_subscription, snapshot.risk_score, snapshot.risk_level) == ("S-2636a7", 100, "High")
     assert (snapshot.usage_30d, snapshot.usage_prev30d, snapshot.usage_drop_pct, snapshot.errors_30d,
             snapshot.tickets_30d, snapshot.churn_intent_30d) == (0, 8, 100, 0, 1, 0)  # T-70987d, 2024-12-05
-    assert snapshot.top_reasons == "Usage dropped 100% (30d vs prior); Recent downgrade (value risk)"
+    weak = round(snapshot.health_score)
+    assert snapshot.top_reasons == (f"Usage dropped 100% (30d vs prior); Recent downgrade (value risk); "
+                                    f"Weak health scorecard ({weak}/100)")
     assert snapshot.fired_rules == [
-        {"rule": "usage_drop", "points": 40, "reason": "Usage dropped 100% (30d vs prior)",
+        {"rule": "usage_drop", "points": 60, "reason": "Usage dropped 100% (30d vs prior)",
          "evidence": {"pct": 100, "last": 0, "prior": 8, "drop": 1.0}},
         {"rule": "downgrade", "points": 12, "reason": "Recent downgrade (value risk)", "evidence": {}},
+        {"rule": "low_health", "points": 30, "reason": f"Weak health scorecard ({weak}/100)",
+         "evidence": {"score": weak}},
     ]
     assert set(snapshot.breakdown()) == set(MEASURE_IDS)
     with_data = {k: v for k, v in snapshot.breakdown().items() if v["score"] is not None}
     weights = {mc["id"]: mc["weight"] for mc in active.data["health"]["measures"]}
     assert snapshot.covered_share == round(sum(weights[k] for k in with_data) / 100, 3)
-    # The breakdown explains the number: the measures' points add up to the health score (each rounded).
+    # The breakdown explains the number: the measures' points add up to the health score (each rounded);
+    # it is below the High risk level's cap of 39, so no cap lowered it.
     assert abs(sum(v["points"] for v in with_data.values()) - snapshot.health_score) < 0.1
+    assert snapshot.health_score <= 39 and snapshot.health_before_cap is None
     assert all(set(v) == {"raw", "score", "points"} for v in snapshot.breakdown().values())
 
 

@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from scoring.config import Config, default_config, parse_config
+from scoring.config import Config, parse_config, preset_config
 from scoring.rules import evaluate_rules
 
-CONFIG = parse_config(default_config())
+CONFIG = parse_config(preset_config("seed-001"))  # the table of SPEC §2a
 DEFAULT_ACTION = "Maintain regular touchpoints and monitor health signals"
 
 
@@ -32,8 +32,8 @@ def score_and_reasons(config: Config, **overrides) -> tuple[int, str]:
 
 
 def config_with(edit) -> Config:
-    """The default configuration after `edit(document)`."""
-    document = default_config()
+    """The seed's configuration after `edit(document)`."""
+    document = preset_config("seed-001")
     edit(document)
     return parse_config(document)
 
@@ -186,7 +186,7 @@ def test_satisfaction_evidence_records_mean_and_rounded_mean():
     [
         ({"churn_intent_30": 1},
          {"rule": "churn_intent", "points": 22, "reason": "Customer language suggests cancellation risk",
-          "evidence": {"n": 1}}),
+          "evidence": {"n": 1, "days": 30}}),
         ({"escalated_30": 2},
          {"rule": "escalation", "points": 10, "reason": "Ticket escalation (higher risk)", "evidence": {"n": 2}}),
         ({"downgrade_flag": True},
@@ -208,7 +208,7 @@ def test_churn_intent_evidence_quotes_the_texts_that_voiced_it():
 
     [fired] = evaluate_rules(frame, CONFIG).iloc[0]["fired_rules"]
 
-    assert fired["evidence"] == {"n": 1, "items": items}
+    assert fired["evidence"] == {"n": 1, "days": 30, "items": items}  # days: the look-back
 
 
 @pytest.mark.parametrize("overrides", [{"churn_intent_30": 0}, {"escalated_30": 0}, {"downgrade_flag": False}])

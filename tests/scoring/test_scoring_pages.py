@@ -366,9 +366,9 @@ def test_cancellation_language_is_quoted_as_evidence(client, csm, own_account):
 
     phrase = read("Contract\nWe want to cancel our subscription at the end of the month.", lexicon()).intent_phrase
     assert phrase in "We want to cancel our subscription"
-    assertContains(response, "<tr><td>churn_intent</td><td>+22</td>"
-                             "<td>Customer language suggests cancellation risk</td>"
-                             f"<td>n 1<br>ticket T-CANCEL: “{phrase}”</td></tr>", html=True)
+    assertContains(response, "<tr><td>churn_intent</td><td>+60</td>"
+                             "<td>Customer language suggests cancellation risk (1 in 90d)</td>"
+                             f"<td>n 1, days 90<br>ticket T-CANCEL: “{phrase}”</td></tr>", html=True)
 
 
 def test_an_account_without_scores_says_so(client, manager, own_account):

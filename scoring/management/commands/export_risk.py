@@ -1,16 +1,14 @@
-"""python manage.py export_risk --as-of D --level subscription|account --output FILE.csv [--config FILE.json]
+"""python manage.py export_risk --as-of D --level subscription|account --output FILE.csv [--config FILE.json|seed-001]
 
 Scores the book as of the date (with the active configuration, or the one in --config, which is
 only read, not stored) and writes the columns of SPEC §2e.
 """
 
 import datetime as dt
-import json
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.config import ConfigError, parse_config
+from scoring.config import ConfigError, config_argument, parse_config
 from scoring.exports import LEVELS, risk_export
 from scoring.services import config_active, score_range
 from scoring.texts.service import texts_read_pending
@@ -23,21 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD")
         parser.add_argument("--level", choices=LEVELS, required=True)
         parser.add_argument("--output", required=True, help="CSV file to write.")
-        parser.add_argument("--config", default=None, help="Score with this configuration JSON instead.")
+        parser.add_argument("--config", default=None,
+                            help="Score with this configuration instead: a JSON file or a preset (seed-001).")
 
     def handle(self, *args, as_of, level, output, config, **options):
-        if config:
-            try:
-                document = json.loads(Path(config).read_text(encoding="utf-8"))
-                parsed = parse_config(document)
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-                raise CommandError(f"Cannot read {config}: {error}") from error
-            except ConfigError as error:
-                for problem in error.problems:
-                    self.stderr.write(f"{config}: {problem}")
-                raise CommandError(f"{config}: {len(error.problems)} problem(s); nothing was exported") from error
-        else:
-            parsed = parse_config(config_active().data)
+        try:
+            parsed = config_argument(config) if config else parse_config(config_active().data)
+        except ConfigError as error:
+            for problem in error.problems:
+                self.stderr.write(f"{config}: {problem}")
+            raise CommandError(f"{config}: {len(error.problems)} problem(s); nothing was exported") from error
         texts_read_pending()  # the churn-intent rule reads the texts' readings
         scores, _ = score_range(as_of=as_of, config=parsed)
         filters = {"as_of": as_of.isoformat(), "level": level, "config": config or "active"}

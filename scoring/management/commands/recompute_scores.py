@@ -1,5 +1,6 @@
 """python manage.py recompute_scores [--as-of D] [--days N] [--workers N] [--scores-only]: recompute every
-account's snapshot, then detect the day's expansion signals and fire the intervention playbooks.
+account's snapshot, then predict churn with the active model, detect the day's
+expansion signals and fire the intervention playbooks.
 
 Runs the batches in this process, or with --workers N in N forked processes (the daily schedule
 and the web button spread them over Celery workers instead). --days N recomputes the N days up to
@@ -16,6 +17,7 @@ from accounts.management.progress import ProgressPrinter
 from expansion.signals import detect_signals
 from interventions.firing import fire_playbooks
 from scoring.config import ConfigError
+from scoring.model.predict import predict_day
 from scoring.services import recompute_scores, snapshot_statistics_refresh
 
 
@@ -61,5 +63,8 @@ class Command(BaseCommand):
             )
             if not scores_only:
                 snapshot_statistics_refresh()
+                predicted = predict_day(day)
+                if predicted:
+                    self.stdout.write(f"  {predicted} churn prediction(s) by the active model")
                 self.stdout.write(f"  {detect_signals(as_of=day)}")
                 self.stdout.write(f"  {fire_playbooks(as_of=day)}")

@@ -1,18 +1,20 @@
-"""python manage.py scoring_config export FILE.json | import FILE.json [--activate] | show
+"""python manage.py scoring_config export FILE.json | import FILE.json [--activate] | preset NAME [--activate] | show
 
 Moves a scoring configuration in and out as JSON (SPEC §2c). `import` validates the whole document
 and refuses it with every problem listed; a valid one becomes a draft, or the active version with
---activate.
+--activate. `preset` starts a draft from a named preset: "default" (the shipped rules) or "seed-001"
+(the seed's exact rules, whose published RavenStack figures reproduce with it).
 """
 
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from scoring.config import ConfigError
+from scoring.config import PRESETS, ConfigError, preset_config
 from scoring.models import ConfigStatus, ScoringConfig
-from scoring.services import config_active, config_export, config_import
+from scoring.services import config_activate, config_active, config_draft_create, config_export, config_import
 
 
 class Command(BaseCommand):
@@ -26,6 +28,9 @@ class Command(BaseCommand):
         load = sub.add_parser("import", help="Read a configuration from a JSON file into a new draft.")
         load.add_argument("file")
         load.add_argument("--activate", action="store_true", help="Make it the active configuration at once.")
+        preset = sub.add_parser("preset", help="Start a new draft from a named preset (default, seed-001).")
+        preset.add_argument("name", choices=list(PRESETS))
+        preset.add_argument("--activate", action="store_true", help="Make it the active configuration at once.")
         sub.add_parser("show", help="List the versions.")
 
     def handle(self, *args, action, **options):
@@ -33,6 +38,14 @@ class Command(BaseCommand):
             self.export(options["file"], options["version"])
         elif action == "import":
             self.load(options["file"], options["activate"])
+        elif action == "preset":
+            with transaction.atomic():
+                config = config_draft_create(user=None, data=preset_config(options["name"]),
+                                             name=f"Preset {options['name']}")
+                if options["activate"]:
+                    config = config_activate(config=config, user=None)
+            state = "active" if config.status == ConfigStatus.ACTIVE else "a draft (activate it in admin)"
+            self.stdout.write(f"Preset {options['name']} is configuration v{config.version}, {state}")
         else:
             config_active()
             for c in ScoringConfig.objects.order_by("version"):

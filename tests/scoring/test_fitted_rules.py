@@ -1,0 +1,336 @@
+"""The shipped default rules (SPEC §2a: thresholds that fit the book) beside the seed's preset: written
+intent over 90 days, a usage stop, errors per 1,000 uses, failed payments, a champion who left, long
+silence, and the health score capped by the churn-risk level (one voice)."""
+
+import datetime as dt
+import html
+import importlib
+import io
+
+import pandas as pd
+import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts import models as m
+from scoring.config import ConfigError, config_argument, default_config, parse_config, preset_config
+from scoring.models import ConfigStatus, ScoringConfig, Snapshot
+from scoring.rules import evaluate_rules
+from scoring.services import config_active, recompute_scores, score_range
+from tests import factories
+
+DEFAULT = parse_config(default_config())
+AS_OF = dt.date(2025, 3, 31)
+
+
+def signals(**overrides) -> pd.DataFrame:
+    """One subscription's inputs: steady usage, nothing else; overrides win."""
+    row = {"usage_30": 1000, "usage_prev": 1000, "errors_30": 0, "tickets_30": 0, "rated_30": 0,
+           "satisfaction_sum_30": 0, "escalated_30": 0, "churn_intent_30": 0, "downgrade_flag": False,
+           "is_trial": False, "intent_n": 0, "intent_days": float("nan"), "failed_n": 0, "champions_left_n": 0,
+           "silence_days": 5.0}
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+def verdict(**overrides) -> tuple[int, str, str]:
+    result = evaluate_rules(signals(**overrides), DEFAULT).iloc[0]
+    return int(result["risk_score"]), str(result["risk_level"]), str(result["top_reasons"])
+
+
+# The rules, one at a time --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("days", "expected"), [
+    (0, (60, "High")), (30, (60, "High")), (31, (40, "Medium")), (90, (40, "Medium")), (91, (0, "Low")),
+])
+def test_written_intent_is_high_within_30_days_and_medium_until_90(days, expected):
+    score, level, reasons = verdict(intent_n=2, intent_days=float(days))
+
+    assert (score, level) == expected
+    if score:
+        assert reasons == "Customer language suggests cancellation risk (2 in 90d)"
+
+
+@pytest.mark.parametrize(("prior", "last", "expected"), [
+    (200, 0, (60, "High")), (200, 20, (60, "High")), (200, 21, (40, "Medium")), (200, 80, (40, "Medium")),
+    (200, 160, (12, "Low")),
+])
+def test_a_usage_stop_is_high_on_its_own(prior, last, expected):
+    assert verdict(usage_prev=prior, usage_30=last)[:2] == expected
+
+
+@pytest.mark.parametrize(("errors", "uses", "points"), [
+    (40, 10_000, 0), (299, 10_000, 0), (300, 10_000, 8), (999, 10_000, 8), (1000, 10_000, 15), (5, 0, 0),
+])
+def test_errors_count_per_1000_uses_and_never_reach_medium_alone(errors, uses, points):
+    score, level, reasons = verdict(errors_30=errors, usage_30=uses, usage_prev=uses)
+
+    assert (score, level) == (points, "Low")
+    if points:
+        assert reasons == f"High error rate ({errors / uses * 1000:g} errors per 1,000 uses in 30d)"
+
+
+def test_the_seed_error_count_rule_is_off_in_the_default_and_a_ticket_burst_stays_low():
+    assert verdict(errors_30=25, tickets_30=8, usage_30=100_000, usage_prev=100_000)[:2] == (10, "Low")
+
+
+@pytest.mark.parametrize(("failed", "expected"), [(0, (0, "Low")), (1, (35, "Medium")), (3, (45, "Medium"))])
+def test_failed_payments_are_medium_on_their_own(failed, expected):
+    assert verdict(failed_n=failed)[:2] == expected
+
+
+def test_a_champion_who_left_is_medium_and_with_silence_high():
+    assert verdict(champions_left_n=1) == (35, "Medium", "Champion left (1 in 90d)")
+    assert verdict(champions_left_n=1, silence_days=75.0) == (
+        65, "High", "Champion left (1 in 90d); No contact for 75 days")
+
+
+@pytest.mark.parametrize(("days", "points"), [(59.0, 0), (60.0, 30), (89.0, 30), (90.0, 40),
+                                              (float("nan"), 0)])
+def test_silence_counts_the_days_without_two_way_contact(days, points):
+    assert verdict(silence_days=days)[0] == points
+
+
+@pytest.mark.parametrize(("score", "points"), [(10.0, 30), (25.0, 30), (25.4, 15), (40.0, 15), (40.1, 0),
+                                               (float("nan"), 0)])
+def test_a_weak_scorecard_adds_points_and_is_medium_at_25_or_less(score, points):
+    assert verdict(health_measures=score)[0] == points
+    if points:
+        assert verdict(health_measures=score)[2] == f"Weak health scorecard ({round(score)}/100)"
+
+
+def test_the_seed_preset_keeps_the_table_of_spec_2a():
+    seed = parse_config(preset_config("seed-001"))
+    result = evaluate_rules(signals(intent_n=1, intent_days=45.0, churn_intent_30=0, failed_n=2,
+                                    champions_left_n=1, silence_days=120.0, usage_prev=100, usage_30=0), seed)
+
+    # Only the seed's 40 points for the drop: intent 45 days ago is outside its 30 days, and the new
+    # rules are not part of it.
+    assert (int(result.iloc[0]["risk_score"]), result.iloc[0]["risk_level"]) == (40, "Medium")
+
+
+def test_a_config_argument_names_a_preset_or_a_file(tmp_path):
+    assert config_argument("seed-001") == parse_config(preset_config("seed-001"))
+    with pytest.raises(ConfigError, match="preset: default, seed-001"):
+        config_argument(str(tmp_path / "missing.json"))
+
+
+def test_rule_look_back_and_caps_are_validated():
+    document = default_config()
+    next(r for r in document["risk_rules"] if r["id"] == "champion_left")["days"] = 400
+    next(r for r in document["risk_rules"] if r["id"] == "silence")["days"] = 30
+    document["health"]["risk_caps"] = {"Severe": 10, "High": 140}
+
+    with pytest.raises(ConfigError) as error:
+        parse_config(document)
+
+    assert error.value.problems == [
+        "risk rule 'champion_left': days must be a whole number from 1 to 180",
+        "risk rule 'silence': 'days' is only for the rules churn_intent, failed_payment, champion_left",
+        "health.risk_caps: unknown risk level 'Severe' (known: High, Medium, Low)",
+        "health.risk_caps: the cap of High must be a number from 0 to 100",
+    ]
+
+
+def test_a_document_written_before_the_new_rules_leaves_them_off():
+    config = parse_config(preset_config("seed-001"))
+
+    assert [r.id for r in config.rules if not r.enabled] == ["error_rate", "failed_payment", "champion_left",
+                                                             "silence", "low_health"]
+
+
+# The engine, on a book in the database -------------------------------------------------------------
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+def before(days: int) -> dt.date:
+    return AS_OF - dt.timedelta(days=days)
+
+
+def steady_account(**fields) -> m.Account:
+    """An account with the same usage every day of the last 60 days and a recent call."""
+    account = factories.AccountFactory(**fields)
+    sub = factories.SubscriptionFactory(account=account)
+    for n in range(60):
+        factories.UsageRecordFactory(subscription=sub, date=before(n), usage_count=30)
+    factories.TouchpointFactory(account=account, kind=m.TouchpointKind.CALL, occurred_at=at(before(3)))
+    return account
+
+
+def scored() -> pd.DataFrame:
+    scores, _ = score_range(as_of=AS_OF, config=DEFAULT)
+    return scores.accounts.set_index("external_id")
+
+
+@pytest.mark.django_db
+def test_the_engine_reads_failed_payments_champions_and_silence_as_of_the_date():
+    calm = steady_account(external_id="A-calm")
+    late = steady_account(external_id="A-late")
+    factories.InvoiceFactory(account=late, due_date=before(20), status=m.InvoiceStatus.FAILED)
+    # Paid after as_of although due 30 days before it: unpaid then. Paid 3 days late before as_of: fine.
+    paid_later = steady_account(external_id="A-paid-later")
+    factories.InvoiceFactory(account=paid_later, due_date=before(30), status=m.InvoiceStatus.PAID,
+                             paid_at=at(AS_OF + dt.timedelta(days=4)))
+    factories.InvoiceFactory(account=calm, due_date=before(30), status=m.InvoiceStatus.PAID,
+                             paid_at=at(before(27)))
+    left = steady_account(external_id="A-left")
+    factories.ContactFactory(account=left, role=m.ContactRole.CHAMPION, left_date=before(40), is_active=False)
+    # A champion who left but was replaced, and a failed payment followed by a paid invoice: no warning.
+    replaced = steady_account(external_id="A-replaced")
+    factories.ContactFactory(account=replaced, role=m.ContactRole.CHAMPION, left_date=before(40), is_active=False)
+    factories.ContactFactory(account=replaced, role=m.ContactRole.CHAMPION)
+    recovered = steady_account(external_id="A-recovered")
+    factories.InvoiceFactory(account=recovered, due_date=before(50), status=m.InvoiceStatus.FAILED)
+    factories.InvoiceFactory(account=recovered, due_date=before(20), status=m.InvoiceStatus.PAID,
+                             paid_at=at(before(19)))
+    factories.ContactFactory(account=calm, role=m.ContactRole.CHAMPION, left_date=AS_OF + dt.timedelta(days=2))
+    quiet = factories.AccountFactory(external_id="A-quiet", signup_date=before(400))
+    sub = factories.SubscriptionFactory(account=quiet)
+    for n in range(60):
+        factories.UsageRecordFactory(subscription=sub, date=before(n), usage_count=30)
+    factories.TouchpointFactory(account=quiet, kind=m.TouchpointKind.MEETING, occurred_at=at(before(95)))
+    factories.TouchpointFactory(account=quiet, kind=m.TouchpointKind.NOTE, occurred_at=at(before(2)))
+
+    accounts = scored()
+
+    assert accounts.loc["A-calm", ["risk_score", "risk_level"]].tolist() == [0, "Low"]
+    assert accounts.loc["A-late", "top_reasons"] == "Failed payment (1 invoice in 60d)"
+    assert accounts.loc["A-paid-later", "top_reasons"] == "Failed payment (1 invoice in 60d)"
+    assert accounts.loc["A-left", ["risk_level", "top_reasons"]].tolist() == ["Medium", "Champion left (1 in 90d)"]
+    assert accounts.loc["A-replaced", "risk_score"] == 0 and accounts.loc["A-recovered", "risk_score"] == 0
+    # Its own note is not contact with the customer: the meeting 95 days ago was the last.
+    assert accounts.loc["A-quiet", ["risk_score", "top_reasons"]].tolist() == [40, "No contact for 95 days"]
+
+
+@pytest.mark.django_db
+def test_intent_written_two_months_ago_still_counts_and_the_snapshot_figure_stays_30_days():
+    account = steady_account(external_id="A-leaving")
+    factories.SupportTicketFactory(account=account, submitted_at=at(before(50)), intent_phrase="we will not renew")
+    factories.SupportTicketFactory(account=account, submitted_at=at(before(120)), intent_phrase="cancel")
+
+    row = scored().loc["A-leaving"]
+
+    assert (row["risk_score"], row["risk_level"], row["churn_intent_30"]) == (40, "Medium", 0)
+    [fired] = row["fired_rules"]
+    assert fired["evidence"]["n"] == 1 and fired["evidence"]["items"][0]["phrase"] == "we will not renew"
+
+
+@pytest.mark.django_db
+def test_health_is_capped_by_the_risk_level_and_keeps_the_measures_score():
+    account = steady_account(external_id="A-capped", onboarding_completed_pct=100)
+    factories.SupportTicketFactory(account=account, submitted_at=at(before(2)), intent_phrase="we are leaving")
+    steady_account(external_id="A-free", onboarding_completed_pct=100)
+
+    accounts = scored()
+
+    capped, free = accounts.loc["A-capped"], accounts.loc["A-free"]
+    assert capped["risk_level"] == "High" and free["risk_level"] == "Low"
+    assert free["health_score"] >= 40 and pd.isna(free["health_before_cap"])
+    assert capped["health_score"] == 39.0 and capped["health_tier"] == "High risk"
+    assert capped["health_before_cap"] > 39.0
+
+
+# Presets: command, admin, upgrade -------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_command_starts_a_draft_from_the_seed_preset():
+    out = io.StringIO()
+
+    call_command("scoring_config", "preset", "seed-001", stdout=out)
+
+    draft = ScoringConfig.objects.get(name="Preset seed-001")
+    assert (draft.status, draft.data) == (ConfigStatus.DRAFT, preset_config("seed-001"))
+    assert out.getvalue().strip() == (f"Preset seed-001 is configuration v{draft.version}, "
+                                      f"a draft (activate it in admin)")
+
+
+@pytest.mark.django_db
+def test_an_admin_starts_a_draft_from_a_preset_and_an_unknown_one_changes_nothing(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("admin:scoring_scoringconfig_preset")
+    assert "seed-001" in client.get(url).content.decode()
+    before = ScoringConfig.objects.count()
+
+    refused = client.post(url, {"preset": "seed-999"})
+    assert refused.status_code == 400 and "Unknown preset" in refused.content.decode()
+    assert ScoringConfig.objects.count() == before
+
+    response = client.post(url, {"preset": "seed-001"})
+    draft = ScoringConfig.objects.get(name="Preset seed-001")
+    assert response.status_code == 302 and draft.data == preset_config("seed-001")
+
+
+@pytest.mark.django_db
+def test_a_csm_cannot_start_a_draft_from_a_preset(client, csm):
+    client.force_login(csm)
+    before = ScoringConfig.objects.count()
+
+    response = client.post(reverse("admin:scoring_scoringconfig_preset"), {"preset": "seed-001"})
+
+    assert response.status_code in (302, 403) and ScoringConfig.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_upgrade_moves_an_untouched_seed_configuration_to_the_default_and_leaves_an_edited_one():
+    module = importlib.import_module("scoring.migrations.0008_snapshot_health_before_cap")
+    ScoringConfig.objects.all().delete()
+    seed = ScoringConfig.objects.create(version=1, status=ConfigStatus.ACTIVE, data=preset_config("seed-001"))
+
+    module.fitted_default(django_apps, None)
+
+    seed.refresh_from_db()
+    active = ScoringConfig.objects.get(status=ConfigStatus.ACTIVE)
+    assert (seed.status, active.version, active.data) == (ConfigStatus.RETIRED, 2, default_config())
+
+    edited = preset_config("seed-001")
+    edited["risk_levels"]["medium"] = 25
+    ScoringConfig.objects.all().delete()
+    ScoringConfig.objects.create(version=1, status=ConfigStatus.ACTIVE, data=edited)
+    module.fitted_default(django_apps, None)
+    assert list(ScoringConfig.objects.values_list("version", "status")) == [(1, ConfigStatus.ACTIVE)]
+
+
+# One voice on Account 360 ----------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_account_360_leads_with_risk_and_says_why_health_was_capped(client, csm):
+    account = steady_account(external_id="A-voice", csm=csm, onboarding_completed_pct=100)
+    factories.SupportTicketFactory(account=account, submitted_at=at(before(2)), subject="Contract",
+                                   body="We have decided not to renew our contract when it ends in May.")
+    config_active()
+    recompute_scores(as_of=AS_OF)
+    snapshot = Snapshot.objects.get(account=account)
+    client.force_login(csm)
+
+    page = client.get(reverse("account_detail", args=["A-voice"])).content.decode()
+
+    assert snapshot.health_before_cap is not None
+    note = (f"The measures alone score {snapshot.health_before_cap:.1f}; health is capped at 39 (High risk) because "
+            f"churn risk is High: Customer language suggests cancellation risk (1 in 90d).")
+    assert snapshot.fired_rules[0]["evidence"]["items"][0]["phrase"] == "decided not to renew"
+    assert note in html.unescape(page)
+    assert page.index('data-testid="risk-score"') < page.index('data-testid="health-score"')
+
+
+@pytest.mark.django_db
+def test_the_riskiest_accounts_reach_critical_health_by_the_risk_score_cap():
+    account = steady_account(external_id="A-worst", onboarding_completed_pct=100)
+    factories.SupportTicketFactory(account=account, submitted_at=at(before(2)), intent_phrase="we are leaving")
+    factories.InvoiceFactory(account=account, due_date=before(20), status=m.InvoiceStatus.FAILED)
+    factories.InvoiceFactory(account=account, due_date=before(10), status=m.InvoiceStatus.FAILED)
+
+    row = scored().loc["A-worst"]
+
+    # Intent 60 + failed payments 45 (capped at 100): health at most 100 - 100 = 0, Critical.
+    assert (row["risk_score"], row["health_score"], row["health_tier"]) == (100, 0.0, "Critical")
+
+
+def test_the_risk_score_cap_is_validated():
+    document = default_config()
+    document["health"]["cap_by_risk_score"] = "yes"
+
+    with pytest.raises(ConfigError, match="health.cap_by_risk_score must be true or false"):
+        parse_config(document)
