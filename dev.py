@@ -136,6 +136,9 @@ def demo(extra: list[str]) -> int:
     stamp = ROOT / "var" / ".demo-seeded"
     if not stamp.exists():
         run(*manage, "seed_demo", env=env)
+        # The churn model learns from the demo's year of history; the recompute then writes its predictions.
+        run(*manage, "train_churn_model", env=env)
+        run(*manage, "recompute_scores", env=env)
         stamp.write_text(time.strftime("%Y-%m-%d %H:%M:%S"))
     # Stopped with SIGTERM as with Ctrl+C: unwind, so the worker and the web server stop too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
