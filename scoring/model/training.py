@@ -39,6 +39,7 @@ MIN_VALIDATION_DATES = 2
 MIN_CHURNERS = 20  # churned accounts in validation below which AUC says too little to decide
 TOP_BAND_SHARE = 0.10  # the High band: about the riskiest tenth of the validation rows
 MEDIUM_BAND_SHARE = 0.25
+AUC_MARGIN = 0.03  # how much better than the rules' AUC a model must be to become the headline
 ROUNDS = 150
 PARAMS: dict[str, Any] = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 7, "max_depth": 4, "min_data_in_leaf": 20,
@@ -171,8 +172,8 @@ def fit(rows: TrainingRows, train_dates: list[dt.date], validation_dates: list[d
     isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y_val)
     calibration = {"x": [float(v) for v in isotonic.X_thresholds_], "y": [float(v) for v in isotonic.y_thresholds_]}
     probability = calibrate(raw, calibration)
-    high = float(np.quantile(probability, 1 - TOP_BAND_SHARE, method="higher"))
-    medium = min(high, float(np.quantile(probability, 1 - MEDIUM_BAND_SHARE, method="higher")))
+    high = band_threshold(probability, TOP_BAND_SHARE)
+    medium = min(high, band_threshold(probability, MEDIUM_BAND_SHARE))
     top = probability >= high
     rules = rows.risk_score[in_val].to_numpy()
     figures.update({
@@ -187,6 +188,16 @@ def fit(rows: TrainingRows, train_dates: list[dt.date], validation_dates: list[d
     activate, reason = judge(figures, min_churners=min_churners)
     return Fitted(booster, calibration, high, medium, figures, stored, activate, reason, train_dates,
                   validation_dates)
+
+
+def band_threshold(probability: np.ndarray, share: float) -> float:
+    """The lowest probability from which at most `share` of the rows are flagged (the highest value when
+    even its rows are more). Calibration gives plateaus of equal probabilities; a quantile that falls
+    inside one would flag the whole plateau, so thresholds sit on plateau edges."""
+    values, counts = np.unique(probability, return_counts=True)
+    values, counts = values[::-1], counts[::-1]
+    within = np.flatnonzero(np.cumsum(counts) <= share * len(probability))
+    return float(values[within[-1]] if len(within) else values[0])
 
 
 def _cannot_train(figures: dict[str, Any], min_churners: int) -> str:
@@ -215,6 +226,10 @@ def judge(figures: dict[str, Any], *, min_churners: int = MIN_CHURNERS) -> tuple
     if model <= rules:
         return False, (f"It does not beat the rules: AUC {model:.2f} against the rules' risk score {rules:.2f} on "
                        f"the same {figures['validation_rows']} validation rows.")
+    if model < rules + AUC_MARGIN:
+        return False, (f"It does not clearly beat the rules: AUC {model:.3f} against the rules' risk score "
+                       f"{rules:.3f} on the same {figures['validation_rows']} validation rows, less than "
+                       f"{AUC_MARGIN} better (a difference that small is within the noise of one validation).")
     return True, (f"It beats the rules: AUC {model:.2f} against the rules' risk score {rules:.2f} on "
                   f"{figures['validation_rows']} validation rows with {figures['validation_churners']} churners.")
 

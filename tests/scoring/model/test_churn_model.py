@@ -14,6 +14,7 @@ from scoring.model.features import FEATURE_NAMES, _next_renewal, churn_labels, f
 from scoring.model.predict import booster_of, contributions, describe, predict_day, probabilities
 from scoring.model.training import (
     HISTORY_DAYS,
+    band_threshold,
     calibrate,
     encode,
     history_needed,
@@ -192,3 +193,24 @@ def test_the_backtest_reads_the_same_probabilities_without_writing(book):
     predict_day(TODAY)
     stored = dict(ChurnPrediction.objects.filter(as_of=TODAY).values_list("account_id", "probability"))
     assert {int(k): round(v, 4) for k, v in found.items()} == stored
+
+
+def test_a_model_must_beat_the_rules_clearly_to_be_activated():
+    figures = {"auc_model": 0.644, "auc_rules": 0.624, "validation_rows": 7261, "validation_churners": 65}
+
+    activate, reason = judge(figures)
+
+    assert not activate and reason.startswith("It does not clearly beat the rules: AUC 0.644 against the rules' "
+                                              "risk score 0.624")
+    assert judge({**figures, "auc_model": 0.66})[0]
+
+
+def test_band_thresholds_sit_on_plateau_edges_of_the_calibrated_probability():
+    # 40% of the rows share the lowest probability, 30% the next: a quantile would put the 25% Medium line
+    # inside a plateau and flag 60% of the rows.
+    probability = np.array([0.02] * 40 + [0.05] * 30 + [0.08] * 22 + [0.3] * 8)
+
+    assert band_threshold(probability, 0.10) == 0.3
+    assert band_threshold(probability, 0.25) == 0.3  # 0.08 would flag 30%
+    assert band_threshold(probability, 0.30) == 0.08
+    assert band_threshold(np.array([0.1] * 10), 0.10) == 0.1  # one plateau: the top value
