@@ -131,7 +131,7 @@ def test_a_snapshot_records_its_configuration_measures_and_fired_rules_with_evid
     assert (snapshot.risk_subscription, snapshot.risk_score, snapshot.risk_level) == ("S-2636a7", 100, "High")
     assert (snapshot.usage_30d, snapshot.usage_prev30d, snapshot.usage_drop_pct, snapshot.errors_30d,
             snapshot.tickets_30d, snapshot.churn_intent_30d) == (0, 8, 100, 0, 1, 0)  # T-70987d, 2024-12-05
-    weak = round(snapshot.health_score)
+    weak = round(snapshot.health_before_cap)  # the measures' own score, before risk 100 capped it at 0
     assert snapshot.top_reasons == (f"Usage dropped 100% (30d vs prior); Recent downgrade (value risk); "
                                     f"Weak health scorecard ({weak}/100)")
     assert snapshot.fired_rules == [
@@ -145,10 +145,10 @@ def test_a_snapshot_records_its_configuration_measures_and_fired_rules_with_evid
     with_data = {k: v for k, v in snapshot.breakdown().items() if v["score"] is not None}
     weights = {mc["id"]: mc["weight"] for mc in active.data["health"]["measures"]}
     assert snapshot.covered_share == round(sum(weights[k] for k in with_data) / 100, 3)
-    # The breakdown explains the number: the measures' points add up to the health score (each rounded);
-    # it is below the High risk level's cap of 39, so no cap lowered it.
-    assert abs(sum(v["points"] for v in with_data.values()) - snapshot.health_score) < 0.1
-    assert snapshot.health_score <= 39 and snapshot.health_before_cap is None
+    # The breakdown explains the number: the measures' points add up to their score (each rounded), which
+    # the risk score of 100 caps at 100 - 100 = 0, Critical.
+    assert abs(sum(v["points"] for v in with_data.values()) - snapshot.health_before_cap) < 0.1
+    assert (snapshot.health_score, snapshot.health_tier) == (0.0, "Critical")
     assert all(set(v) == {"raw", "score", "points"} for v in snapshot.breakdown().values())
 
 
