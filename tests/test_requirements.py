@@ -27,7 +27,10 @@ def imported_top_level_modules() -> dict[str, set[str]]:
             else:
                 continue
             for name in names:
-                if (path.parent / f"{name.split('.')[0]}.py").exists():  # a script's sibling (bench/)
+                top = name.split(".")[0]
+                if (path.parent / f"{top}.py").exists() or (path.parent / top).is_dir():  # a script's sibling
+                    continue
+                if (ROOT / top).is_dir():  # a folder of the project itself (bench/, run from the root)
                     continue
                 found.setdefault(name.split(".")[0], set()).add(str(path.relative_to(ROOT)))
     return found
