@@ -87,12 +87,13 @@ def _rule_inputs(signals: pd.DataFrame, config: Config) -> dict[str, tuple[pd.Se
     intent_days, intent_n = signals["intent_days"], signals["intent_n"]
     days = pd.Series(intent.days, index=signals.index)
     silence = signals["silence_days"]
+    rate = error_rate(signals)
     return {
         "usage_drop": (drop, {"pct": pct, "last": signals["usage_30"], "prior": signals["usage_prev"]}),
         "support_load": (signals["tickets_30"], {"n": signals["tickets_30"]}),
         "error_volume": (signals["errors_30"], {"n": signals["errors_30"]}),
         "churn_intent": (intent_days.where(intent_days <= intent.days), {"n": intent_n, "days": days}),
-        "error_rate": (error_rate(signals), {"n": signals["errors_30"], "rate": error_rate(signals),
+        "error_rate": (rate, {"n": signals["errors_30"], "rate": rate,
                                             "uses": signals["usage_30"]}),
         "failed_payment": (signals["failed_n"], {"n": signals["failed_n"],
                                                  "days": pd.Series(config.rule("failed_payment").days,
