@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
-from scoring.config import DEFAULT_CONFIG, NOT_AN_OBJECT, PRESETS, ConfigError, preset_config, validate_config
+from scoring.config import NOT_AN_OBJECT, PRESETS, REQUIRED_KEYS, ConfigError, preset_config, validate_config
 from scoring.models import (
     Alert,
     ChurnModel,
@@ -31,7 +31,7 @@ class ConfigDocumentField(forms.JSONField):
     what they lack, where Django would only say "This field is required."."""
 
     empty_values = [None, ""]
-    default_error_messages = {"required": NOT_AN_OBJECT.format(keys=", ".join(DEFAULT_CONFIG), kind="nothing")}
+    default_error_messages = {"required": NOT_AN_OBJECT.format(keys=", ".join(REQUIRED_KEYS), kind="nothing")}
 
 
 class ScoringConfigForm(forms.ModelForm):

@@ -103,6 +103,52 @@ def silence_days(data: BookData) -> pd.Series:
     return dated.fillna(since_signup).clip(lower=0)
 
 
+MIN_PEERS = 20  # paying accounts a trial is compared with: its segment's, else the whole book's
+
+
+def _uses_per_seat_day(uses: pd.Series, seats: pd.Series, signup: pd.Series, as_of) -> pd.Series:
+    """Uses of the last 30 days per seat and day (days counted from signup when the account is younger)."""
+    days = (pd.Timestamp(as_of) - pd.to_datetime(signup)).dt.days.add(1).clip(lower=1, upper=31).fillna(31)
+    return uses.astype("float64") / seats.astype("float64").clip(lower=1).fillna(1) / days
+
+
+def trial_peer_share(data: BookData) -> pd.Series:
+    """For each trial account: the share (0-100, whole percent, rounded down) of the book's paying accounts in
+    its segment that used the product more per seat and day over the last 30 days; every paying account of the
+    book is the reference when its segment has fewer than MIN_PEERS. A trial converts when its team adopts the
+    product, so a trial used less than nearly every paying customer is lapsing; peers set the bar, so the rule
+    fits books of any volume. NaN for accounts that are not on trial, and when the book has fewer than
+    MIN_PEERS paying accounts (a share of a handful says nothing)."""
+    accounts = data.accounts
+    subs = data.subscriptions[data.subscriptions["active"]]
+    on_trial = subs["is_trial"].astype(bool)
+    trial = accounts["is_trial"].astype(bool) | accounts.index.isin(subs.loc[on_trial, "account_id"])
+    share = pd.Series(np.nan, index=accounts.index)
+    if not trial.any():
+        return share
+    uses = data.usage_by_account["usage_30"].reindex(accounts.index).fillna(0)
+    intensity = _uses_per_seat_day(uses, accounts["seats"], accounts["signup_date"], data.window.as_of)
+    segment = accounts["segment"].fillna("").astype(str)
+    if data.paying_peers is None:  # the batch's own paying accounts
+        paying = ~trial & accounts.index.isin(subs.loc[~on_trial, "account_id"])
+        peers = pd.DataFrame({"segment": segment[paying], "intensity": intensity[paying]})
+    else:
+        book = data.paying_peers
+        peers = pd.DataFrame({"segment": book["segment"].fillna("").astype(str),
+                              "intensity": _uses_per_seat_day(book["usage_30"], book["seats"], book["signup_date"],
+                                                              data.window.as_of)})
+    if peers.empty:
+        return share
+    for name, trials in intensity[trial].groupby(segment[trial]):
+        same = peers.loc[peers["segment"] == name, "intensity"]
+        reference = np.sort((same if len(same) >= MIN_PEERS else peers["intensity"]).to_numpy())
+        if len(reference) < MIN_PEERS:
+            continue
+        above = len(reference) - np.searchsorted(reference, trials.to_numpy(), side="right")
+        share[trials.index] = np.floor(100 * above / len(reference))
+    return share
+
+
 def subscription_signals(data: BookData, config: Config) -> pd.DataFrame:
     """The rule inputs of every subscription, plus one row per account that has no subscription (its
     ticket signals still count). Subscription signals: usage and errors; account signals: tickets."""
@@ -128,6 +174,9 @@ def subscription_signals(data: BookData, config: Config) -> pd.DataFrame:
     subs["champions_left_n"] = account.map(_recent_count(unreplaced_champions(data), "left", window,
                                                          config.rule("champion_left").days))
     subs["silence_days"] = account.map(silence_days(data)).astype("float64")
+    subs["trial_peer_share"] = account.map(trial_peer_share(data)).astype("float64")
+    last_nps = data.surveys["last_nps"] if "last_nps" in data.surveys else pd.Series(dtype="float64")
+    subs["nps_last"] = account.map(last_nps).astype("float64")
     for column in (*TICKET_SIGNALS, "churn_intent_30", "intent_n", "failed_n", "champions_left_n"):
         subs[column] = subs[column].fillna(0).astype("int64")
     return subs.reset_index(drop=True)

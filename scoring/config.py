@@ -42,6 +42,8 @@ RULE_DIRECTIONS: dict[str, str] = {
     "champion_left": "at_least",
     "silence": "at_least",
     "low_health": "at_most",  # the health scorecard's own score (before any cap), when it is weak
+    "trial_adoption": "at_least",  # a trial's share of paying peers (same segment) that use more per seat
+    "detractor": "at_most",  # the latest NPS answer of the last 180 days
 }
 SEED_RULES: tuple[str, ...] = (
     "usage_drop", "support_load", "error_volume", "churn_intent", "satisfaction", "escalation", "downgrade", "trial",
@@ -66,6 +68,8 @@ RULE_PLACEHOLDERS: dict[str, set[str]] = {
     "champion_left": {"n", "days"},
     "silence": {"days"},
     "low_health": {"score"},
+    "trial_adoption": {"share"},
+    "detractor": {"nps"},
 }
 
 MEASURE_GROUPS: tuple[str, ...] = ("usage", "engagement", "business", "relationship")
@@ -205,11 +209,20 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
     - error counts are read per 1,000 uses (a book with thousands of uses a day had "High error volume"
       on nearly every account) and tickets count less: one-off integration hiccups and go-live bursts
       were most false alarms, so neither reaches Medium alone;
+    - Medium starts at 35, not 30: a rule meant to warn on its own carries at least 35 points, and two weak
+      signs together (a moderate drop and three tickets in the month) are not yet a warning;
     - failed payments (unless a later payment succeeded), a champion who left (unless another one is
-      active) and long silence enter the risk score (such churners were never flagged), each Medium on
-      its own;
-    - a weak health scorecard (the measures' score, before the cap below) adds points, Medium on its own
-      at 25 or less: the verdict hears what the scorecard says;
+      active) and long silence enter the risk score (such churners were never flagged): failed payments,
+      a champion who left and 90 days of silence are Medium on their own, 45-89 days of silence supports;
+    - a weak health scorecard (the measures' score, before the cap below) adds points (30 at 25 or less,
+      15 at 40 or less): the verdict hears what the scorecard says;
+    - related rules are one piece of evidence, not several: within a family (support: tickets, escalations,
+      ratings, errors; relationship: silence, a champion who left, a detractor) the strongest rule counts in
+      full and each other one adds half its points, so one support problem never reads as three
+      (furious-but-loyal customers and large accounts' ticket volume were false alarms that way);
+    - a trial used less per seat than 95% of the paying customers of its segment is Medium on its own (with
+      the seed's trial points): trials convert on adoption, and peers set the bar in any book; a detractor's
+      latest NPS (0-4, or 5-6) and 45 days without contact add supporting points, never Medium alone;
     - health: activities whose absence is normal (feature requests, community, documentation, case
       studies, executive meetings) score neutral (50) at zero instead of 0, and the health score is capped
       by the churn-risk level and by 100 - risk score, so that the scorecard never reads Healthy beside
@@ -226,6 +239,7 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
     rules["churn_intent"].update(days=90, tiers=[
         {"threshold": 30, "points": 60, "reason": intent}, {"threshold": 90, "points": 40, "reason": intent}])
     errors = "High error rate ({rate} errors per 1,000 uses in 30d)"
+    trial = "Trial barely used: {share}% of paying customers in its segment use more per seat"
     config["risk_rules"] += [
         {"id": "error_rate", "enabled": True, "tiers": [
             {"threshold": 100, "points": 15, "reason": errors}, {"threshold": 30, "points": 8, "reason": errors}]},
@@ -236,10 +250,17 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
             {"threshold": 1, "points": 35, "reason": "Champion left ({n} in {days}d)"}]},
         {"id": "silence", "enabled": True, "tiers": [
             {"threshold": 90, "points": 40, "reason": "No contact for {days} days"},
-            {"threshold": 60, "points": 30, "reason": "No contact for {days} days"}]},
+            {"threshold": 60, "points": 30, "reason": "No contact for {days} days"},
+            {"threshold": 45, "points": 15, "reason": "No contact for {days} days"}]},
         {"id": "low_health", "enabled": True, "tiers": [
             {"threshold": 25, "points": 30, "reason": "Weak health scorecard ({score}/100)"},
             {"threshold": 40, "points": 15, "reason": "Weak health scorecard ({score}/100)"}]},
+        {"id": "trial_adoption", "enabled": True, "tiers": [
+            {"threshold": 95, "points": 35, "reason": trial},
+            {"threshold": 85, "points": 15, "reason": trial}]},
+        {"id": "detractor", "enabled": True, "tiers": [
+            {"threshold": 4, "points": 15, "reason": "Detractor: latest NPS {nps}/10"},
+            {"threshold": 6, "points": 8, "reason": "Detractor: latest NPS {nps}/10"}]},
     ]
     config["action_groups"] += [
         {"rules": ["failed_payment"], "actions": [
@@ -248,6 +269,11 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
             "Find and meet the new champion or sponsor", "Re-introduce the team and agree a success plan"]},
         {"rules": ["error_rate"], "actions": [
             "Confirm resolution plan and close the loop", "Escalate repeat issues with a clear timeline"]},
+        {"rules": ["trial_adoption"], "actions": [
+            "Run a hands-on session with the trial's users this week",
+            "Agree the trial's success criteria with the buyer"]},
+        {"rules": ["detractor"], "actions": [
+            "Call the detractor to hear what went wrong", "Close the loop on their feedback with a dated plan"]},
         {"rules": ["low_health"], "actions": [
             "Walk through the weakest measures with the customer", "Agree an adoption plan for the next 30 days"]},
     ]
@@ -257,6 +283,12 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
         if measure["id"] in neutral_at_zero:
             good = neutral_at_zero[measure["id"]]
             measure["normalisation"] = {"method": "linear", "bad": -good, "good": good}
+    config["risk_levels"] = {"high": 60, "medium": 35}
+    config["rule_families"] = {
+        "support": ["support_load", "escalation", "satisfaction", "error_rate", "error_volume"],
+        "relationship": ["silence", "champion_left", "detractor"],
+    }
+    config["family_share"] = 0.5
     config["health"]["risk_caps"] = {"High": 39, "Medium": 59}
     config["health"]["cap_by_risk_score"] = True
     return config
@@ -343,6 +375,10 @@ class Config:
     alerts: dict[str, dict[str, Any]]
     risk_caps: dict[str, float] = field(default_factory=dict)  # risk level -> highest health score it allows
     cap_by_risk_score: bool = False  # health may not exceed 100 - risk score either
+    # Families of related rules: beyond the strongest rule of a family, each fired one adds family_share
+    # of its points (scoring.rules._share_within_families). None in the seed's preset: points simply add.
+    families: tuple[tuple[str, ...], ...] = ()
+    family_share: float = 1.0
 
     def rule(self, rule_id: str) -> RiskRule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -543,11 +579,14 @@ NOT_AN_OBJECT = ("the configuration must be a JSON object {{...}} with the keys 
                  "copy of the active configuration (`manage.py scoring_config export FILE.json`, or Copy in admin)")
 
 
+OPTIONAL_KEYS = ("rule_families", "family_share")  # absent: no families, points simply add (the seed's way)
+REQUIRED_KEYS = tuple(key for key in DEFAULT_CONFIG if key not in OPTIONAL_KEYS)
+
+
 def validate_config(data: Any) -> list[str]:
     """Every problem of a configuration document, as sentences; an empty list means it is valid."""
     if not isinstance(data, dict):
-        keys = ", ".join(DEFAULT_CONFIG)
-        return [NOT_AN_OBJECT.format(keys=keys, kind=_json_kind(data))]
+        return [NOT_AN_OBJECT.format(keys=", ".join(REQUIRED_KEYS), kind=_json_kind(data))]
     problems: list[str] = []
     allowed = set(DEFAULT_CONFIG) | {"name", "notes"}
     for key in data:
@@ -598,7 +637,29 @@ def validate_config(data: Any) -> list[str]:
         if not isinstance(health.get("cap_by_risk_score", False), bool):
             problems.append("health.cap_by_risk_score must be true or false")
     _check_alerts(data.get("alerts"), problems)
+    _check_families(data, problems)
     return problems
+
+
+def _check_families(data: dict[str, Any], problems: list[str]) -> None:
+    """rule_families (optional): {name: [rule ids]}, each rule in one family at most; family_share
+    (optional): a number from 0 to 1."""
+    families = data.get("rule_families", {})
+    if not isinstance(families, dict) or not all(isinstance(rules, list) for rules in families.values()):
+        problems.append("rule_families must be an object: family name -> list of rule ids")
+    else:
+        seen: set[str] = set()
+        for name, rules in families.items():
+            for rule_id in rules:
+                if not _known(rule_id, RULE_DIRECTIONS):
+                    problems.append(f"rule_families '{name}': unknown rule id {rule_id!r}")
+                elif rule_id in seen:
+                    problems.append(f"rule_families '{name}': rule '{rule_id}' is already in another family")
+                else:
+                    seen.add(rule_id)
+    share = data.get("family_share", 1.0)
+    if not _is_number(share) or not 0 <= share <= 1:
+        problems.append("family_share must be a number from 0 to 1")
 
 
 def parse_config(data: dict[str, Any]) -> Config:
@@ -641,6 +702,8 @@ def parse_config(data: dict[str, Any]) -> Config:
         alerts=copy.deepcopy(data["alerts"]),
         risk_caps={level: float(cap) for level, cap in health.get("risk_caps", {}).items()},
         cap_by_risk_score=health.get("cap_by_risk_score", False),
+        families=tuple(tuple(rules) for rules in data.get("rule_families", {}).values()),
+        family_share=float(data.get("family_share", 1.0)),
     )
 
 

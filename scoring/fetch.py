@@ -374,14 +374,21 @@ def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
 
 
 def surveys(batch: AccountRange, window: Window) -> pd.DataFrame:
-    """Per account: NPS responses of the last 180 days (count, sum) and the last response."""
+    """Per account: NPS responses of the last 180 days (count, sum), the last response's date and score."""
     qs = (
         SurveyResponse.objects.filter(batch.q("account_id"), responded_at__gte=window.instant(SURVEY_DAYS),
                                       responded_at__lt=window.end)
         .order_by().values_list("account_id")
         .annotate(responses=Count("id"), nps_sum=Sum("nps_score", default=0), last_survey=_as_text(Max("responded_at")))
     )
-    return frame(qs, ["account_id", "responses", "nps_sum", "last_survey"]).set_index("account_id")
+    df = frame(qs, ["account_id", "responses", "nps_sum", "last_survey"]).set_index("account_id")
+    # The latest answer per account (the detractor rule reads the mood now, not the half-year's mean).
+    answers = frame(SurveyResponse.objects.filter(batch.q("account_id"), responded_at__gte=window.instant(SURVEY_DAYS),
+                                                  responded_at__lt=window.end)
+                    .order_by("account_id", "responded_at", "id").values_list("account_id", "nps_score"),
+                    ["account_id", "nps_score"])
+    df["last_nps"] = answers.groupby("account_id")["nps_score"].last().reindex(df.index).astype("float64")
+    return df
 
 
 def invoices(batch: AccountRange, window: Window, failed_days: int) -> pd.DataFrame:
@@ -421,6 +428,24 @@ def failed_payments(batch: AccountRange, window: Window) -> pd.DataFrame:
     df = frame(qs, ["account_id", "due"])
     df["due"] = pd.to_datetime(df["due"])
     return df
+
+
+def paying_peers(window: Window) -> pd.DataFrame:
+    """Every paying account of the book (not only the batch: a trial's peers must not depend on how the
+    book was cut into batches): no trial flag, an active subscription that is no trial and none that is.
+    Columns: account_id, segment, seats, signup_date, usage_30 (the last 30 days, as the rules count them)."""
+    active = Q(start_date__lte=window.as_of) & (Q(end_date__isnull=True) | Q(end_date__gte=window.as_of))
+    on_trial = Subscription.objects.filter(active, is_trial=True).values("account_id")
+    paid = Subscription.objects.filter(active, is_trial=False).values("account_id")
+    paying = Account.objects.filter(is_trial=False, id__in=paid).exclude(id__in=on_trial).order_by()
+    accounts = frame(paying.values_list("id", "segment", "seats", "signup_date"),
+                     ["account_id", "segment", "seats", "signup_date"])
+    uses = frame(UsageDay.objects.filter(date__gte=window.day(30), date__lte=window.as_of,
+                                         subscription__account_id__in=paying.values("id"))
+                 .order_by().values_list("subscription__account_id").annotate(Sum("usage_count")),
+                 ["account_id", "usage_30"])
+    accounts["usage_30"] = accounts["account_id"].map(uses.set_index("account_id")["usage_30"]).fillna(0)
+    return accounts
 
 
 def champions_left(batch: AccountRange, window: Window) -> pd.DataFrame:
@@ -496,6 +521,8 @@ class BookData:
         {"account_id": pd.Series(dtype="int64"), "due": pd.Series(dtype="datetime64[ns]")}))
     champions_left: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"account_id": pd.Series(dtype="int64"), "left": pd.Series(dtype="datetime64[ns]")}))
+    # The book's paying accounts, read only when the batch holds a trial (None: the batch's own are the peers).
+    paying_peers: pd.DataFrame | None = None
 
 
 
@@ -518,11 +545,13 @@ def _tune_session() -> None:
 def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:
     window = Window(as_of)
     subs = subscriptions(batch, window)
+    batch_accounts = accounts(batch)
+    has_trial = batch_accounts["is_trial"].any() or (subs["active"] & subs["is_trial"]).any()
     used = usage(batch, window, quiet_days=int(alerts["core_feature_unused"].get("days", 7)),
                  cliff_days=int(alerts["usage_cliff"].get("days", 3)), subscriptions=subs)
     return BookData(
         window=window,
-        accounts=accounts(batch),
+        accounts=batch_accounts,
         subscriptions=subs,
         usage_by_subscription=used.by_subscription,
         usage_by_account=used.by_account,
@@ -535,6 +564,7 @@ def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int)
         contacts=contacts(batch, window, int(alerts["champion_left"].get("days", 30))),
         failed_payments=failed_payments(batch, window),
         champions_left=champions_left(batch, window),
+        paying_peers=paying_peers(window) if has_trial else None,
         previous_health=previous_health(batch, as_of - dt.timedelta(days=trend_days)),
         # Point in time: what the book held by as_of (a table filled later did not exist yet).
         has_touchpoints=Touchpoint.objects.filter(occurred_at__lt=window.end).exists(),

@@ -44,6 +44,8 @@ CUSTOMER_TOPICS: dict[str, str] = {
     "champion_left": "who on your team now leads the work with us",
     "silence": "how things are going for your team",
     "low_health": "how your team is getting on with the platform",
+    "trial_adoption": "what your team wants to achieve during the trial",
+    "detractor": "the feedback you gave us recently",
 }
 CUSTOMER_OFFERS: dict[str, str] = {
     "usage_drop": "a short session to revisit your goals and the features that help most",
@@ -59,6 +61,8 @@ CUSTOMER_OFFERS: dict[str, str] = {
     "champion_left": "an introduction session for your team's new lead",
     "silence": "a short call to plan the next few weeks together",
     "low_health": "a review of how your team uses the platform, with a plan for the next month",
+    "trial_adoption": "a hands-on session with your team to get the first workflows running",
+    "detractor": "a call with our team to put right what went wrong",
 }
 # For an account with no fired rule, or only rules of a custom configuration not listed above.
 GENERAL_TOPIC = "how things are going for your team"

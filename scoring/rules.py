@@ -20,7 +20,7 @@ SIGNAL_COLUMNS: tuple[str, ...] = (
 # The inputs of the rules beyond the seed's table (scoring.calculations adds them; absent: nothing fires).
 EXTRA_SIGNAL_COLUMNS: dict[str, float] = {
     "intent_n": 0, "intent_days": np.nan, "failed_n": 0, "champions_left_n": 0, "silence_days": np.nan,
-    "health_measures": np.nan,
+    "health_measures": np.nan, "trial_peer_share": np.nan, "nps_last": np.nan,
 }
 
 
@@ -103,6 +103,8 @@ def _rule_inputs(signals: pd.DataFrame, config: Config) -> dict[str, tuple[pd.Se
                                                                           index=signals.index)}),
         "silence": (silence, {"days": silence.fillna(0).astype("int64")}),
         "low_health": (signals["health_measures"], {"score": signals["health_measures"].round(0)}),
+        "trial_adoption": (signals["trial_peer_share"], {"share": signals["trial_peer_share"]}),
+        "detractor": (signals["nps_last"], {"nps": signals["nps_last"]}),
         "satisfaction": (rounded, {"mean": mean, "rounded": rounded}),
         "escalation": (signals["escalated_30"] > 0, {"n": signals["escalated_30"]}),
         "downgrade": (signals["downgrade_flag"].astype(bool), {}),
@@ -119,6 +121,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _share_within_families(points: dict[str, np.ndarray], config: Config) -> None:
+    """Related rules (one family: say a burst of tickets, their escalation and their poor ratings, all one
+    support problem) are not independent evidence: in each family the rule with the most points counts in
+    full and every other one that fired adds only `family_share` of its points (half up). In place."""
+    for family in config.families:
+        fired = [rule_id for rule_id in family if rule_id in points]
+        if len(fired) < 2:
+            continue
+        stack = np.vstack([points[rule_id] for rule_id in fired])
+        strongest = np.argmax(stack, axis=0)  # the first of equals keeps its points
+        for k, rule_id in enumerate(fired):
+            shared = np.floor(stack[k] * config.family_share + 0.5).astype(np.int64)
+            points[rule_id] = np.where(strongest == k, stack[k], shared)
+
+
 def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
     """Risk score, level, reasons, actions and fired rules for every row of `signals`."""
     n = len(signals)
@@ -126,12 +143,15 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
     fired: list[list[dict[str, Any]]] = [[] for _ in range(n)]
     inputs = _rule_inputs(signals, config)
     extra_evidence = signals["intent_evidence"].tolist() if "intent_evidence" in signals else [None] * n
-    for rule in config.rules:
-        if not rule.enabled:
-            continue
+    enabled = [rule for rule in config.rules if rule.enabled]
+    tiered = {rule.id: _tiered(rule, inputs[rule.id][0]) for rule in enabled}
+    points = {rule_id: pts for rule_id, (pts, _) in tiered.items()}
+    _share_within_families(points, config)
+    for rule in enabled:
         value, fields = inputs[rule.id]
-        points, tier_index = _tiered(rule, value)
-        total += points
+        tier_index = tiered[rule.id][1]
+        rule_points = points[rule.id]
+        total += rule_points
         rows = np.flatnonzero(tier_index >= 0)
         # The evidence of every row that fired, a column at a time, as plain Python values.
         columns = {name: [_plain(v) for v in series.to_numpy()[rows].tolist()] for name, series in fields.items()}
@@ -145,7 +165,8 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
                 evidence["items"] = extra_evidence[row]
             if drops is not None:  # the share next to the percentage it was rounded to
                 evidence = {"pct": evidence.pop("pct"), "drop": drops[k], **evidence}
-            fired[row].append({"rule": rule.id, "points": int(points[row]), "reason": reason, "evidence": evidence})
+            fired[row].append({"rule": rule.id, "points": int(rule_points[row]), "reason": reason,
+                               "evidence": evidence})
     score = np.minimum(total, 100)
     level = np.where(score >= config.high, "High", np.where(score >= config.medium, "Medium", "Low"))
     reasons = ["; ".join(f["reason"] for f in rules[:3]) for rules in fired]

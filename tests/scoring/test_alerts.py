@@ -340,8 +340,11 @@ def test_a_renewal_within_60_days_at_medium_or_high_risk_is_a_renewal_risk(db):
     medium_risk_customer("A-MEDIUM", renewal_in_days=30)
     medium_risk_customer("A-60-DAYS", renewal_in_days=60)
     high = medium_risk_customer("A-HIGH", renewal_in_days=1).account
-    for n in range(6):  # support load 10 and escalation 10 on top of the usage drop's 40
-        SupportTicketFactory(account=high, submitted_at=at(n + 1), escalated=n == 0)
+    # On top of the usage drop's 40, one support problem: ratings of 1 (12), six tickets and an escalation
+    # (10 each, halved as the same family's further rules): 62.
+    for n in range(6):
+        SupportTicketFactory(account=high, submitted_at=at(n + 1), escalated=n == 0,
+                             satisfaction_score=1 if n < 2 else None)
 
     recompute_scores(as_of=AS_OF)
 
@@ -350,7 +353,7 @@ def test_a_renewal_within_60_days_at_medium_or_high_risk_is_a_renewal_risk(db):
     assert alert("A-MEDIUM", "renewal_risk").message == "Renews on 2025-04-15 with Medium risk (40)"
     assert alert("A-MEDIUM", "renewal_risk").evidence == {"renewal_date": "2025-04-15", "risk_level": "Medium",
                                                           "risk_score": 40}
-    assert alert("A-HIGH", "renewal_risk").message == "Renews on 2025-03-17 with High risk (60)"
+    assert alert("A-HIGH", "renewal_risk").message == "Renews on 2025-03-17 with High risk (62)"
 
 
 def test_a_renewal_at_low_risk_or_in_61_days_is_no_renewal_risk(db):

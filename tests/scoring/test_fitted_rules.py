@@ -80,24 +80,95 @@ def test_failed_payments_are_medium_on_their_own(failed, expected):
     assert verdict(failed_n=failed)[:2] == expected
 
 
-def test_a_champion_who_left_is_medium_and_with_silence_high():
+def test_a_champion_who_left_is_medium_and_silence_after_it_adds_half():
     assert verdict(champions_left_n=1) == (35, "Medium", "Champion left (1 in 90d)")
+    # One relationship problem: the silence after a champion left adds half its 30 points.
     assert verdict(champions_left_n=1, silence_days=75.0) == (
-        65, "High", "Champion left (1 in 90d); No contact for 75 days")
+        50, "Medium", "Champion left (1 in 90d); No contact for 75 days")
 
 
-@pytest.mark.parametrize(("days", "points"), [(59.0, 0), (60.0, 30), (89.0, 30), (90.0, 40),
-                                              (float("nan"), 0)])
+@pytest.mark.parametrize(("days", "points"), [(44.0, 0), (45.0, 15), (59.0, 15), (60.0, 30), (89.0, 30),
+                                              (90.0, 40), (float("nan"), 0)])
 def test_silence_counts_the_days_without_two_way_contact(days, points):
-    assert verdict(silence_days=days)[0] == points
+    assert verdict(silence_days=days)[:2] == (points, "Medium" if points >= 35 else "Low")
+
+
+def test_medium_starts_at_35_so_two_weak_signs_are_not_yet_a_warning():
+    # A 45% drop (28) and three tickets (5) were Medium at the seed's line of 30.
+    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3)[:2] == (33, "Low")
+    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, silence_days=50.0)[:2] == (48, "Medium")
+    assert (DEFAULT.medium, DEFAULT.high) == (35, 60)
 
 
 @pytest.mark.parametrize(("score", "points"), [(10.0, 30), (25.0, 30), (25.4, 15), (40.0, 15), (40.1, 0),
                                                (float("nan"), 0)])
-def test_a_weak_scorecard_adds_points_and_is_medium_at_25_or_less(score, points):
+def test_a_weak_scorecard_adds_points_30_at_25_or_less_and_15_at_40_or_less(score, points):
     assert verdict(health_measures=score)[0] == points
     if points:
         assert verdict(health_measures=score)[2] == f"Weak health scorecard ({round(score)}/100)"
+
+
+@pytest.mark.parametrize(("share", "trial", "expected"), [
+    (100.0, True, (43, "Medium")), (95.0, True, (43, "Medium")), (94.0, True, (23, "Low")), (85.0, True, (23, "Low")),
+    (84.0, True, (8, "Low")), (float("nan"), True, (8, "Low")), (float("nan"), False, (0, "Low")),
+])
+def test_a_trial_used_less_than_95_percent_of_its_paying_peers_is_medium(share, trial, expected):
+    score, level, reasons = verdict(trial_peer_share=share, is_trial=trial)
+
+    assert (score, level) == expected
+    if score > 8:
+        assert reasons == ("Trial customer (activation risk); Trial barely used: "
+                           f"{share:g}% of paying customers in its segment use more per seat")
+
+
+@pytest.mark.parametrize(("nps", "points"), [(0.0, 15), (4.0, 15), (5.0, 8), (6.0, 8), (7.0, 0), (float("nan"), 0)])
+def test_a_detractor_adds_supporting_points_never_medium_alone(nps, points):
+    score, level, reasons = verdict(nps_last=nps)
+
+    assert (score, level) == (points, "Low")
+    if points:
+        assert reasons == f"Detractor: latest NPS {nps:g}/10"
+
+
+def test_related_rules_count_the_strongest_in_full_and_half_of_the_others():
+    # One support problem: 10 (6+ tickets) + 12 (ratings 1-2) + 10 (an escalation) added up to a Medium 32.
+    result = evaluate_rules(signals(tickets_30=7, rated_30=2, satisfaction_sum_30=3, escalated_30=1), DEFAULT).iloc[0]
+
+    points = {rule["rule"]: rule["points"] for rule in result["fired_rules"]}
+    assert points == {"satisfaction": 12, "support_load": 5, "escalation": 5}
+    assert (int(result["risk_score"]), result["risk_level"]) == (22, "Low")
+    # Different families still add in full: a champion who left, silence (same family, halved) and tickets.
+    result = evaluate_rules(signals(tickets_30=7, champions_left_n=1, silence_days=75.0), DEFAULT).iloc[0]
+    assert {r["rule"]: r["points"] for r in result["fired_rules"]} == {"support_load": 10, "champion_left": 35,
+                                                                      "silence": 15}
+    assert int(result["risk_score"]) == 60
+    # The seed's preset has no families: the same support problem adds up.
+    seed = evaluate_rules(signals(tickets_30=7, rated_30=2, satisfaction_sum_30=3, escalated_30=1),
+                          parse_config(preset_config("seed-001"))).iloc[0]
+    assert int(seed["risk_score"]) == 18 + 12 + 10
+
+
+def test_rule_families_are_validated():
+    document = default_config()
+    document["rule_families"] = {"support": ["support_load", "nonsense"], "other": ["support_load"]}
+    document["family_share"] = 1.5
+
+    assert parse_problems(document) == [
+        "rule_families 'support': unknown rule id 'nonsense'",
+        "rule_families 'other': rule 'support_load' is already in another family",
+        "family_share must be a number from 0 to 1",
+    ]
+    document["rule_families"] = ["support_load"]
+    document["family_share"] = True
+    assert parse_problems(document) == ["rule_families must be an object: family name -> list of rule ids",
+                                        "family_share must be a number from 0 to 1"]
+
+
+def parse_problems(document: dict) -> list[str]:
+    """Every problem parse_config finds in a document it refuses."""
+    with pytest.raises(ConfigError) as error:
+        parse_config(document)
+    return error.value.problems
 
 
 def test_the_seed_preset_keeps_the_table_of_spec_2a():
@@ -122,10 +193,7 @@ def test_rule_look_back_and_caps_are_validated():
     next(r for r in document["risk_rules"] if r["id"] == "silence")["days"] = 30
     document["health"]["risk_caps"] = {"Severe": 10, "High": 140}
 
-    with pytest.raises(ConfigError) as error:
-        parse_config(document)
-
-    assert error.value.problems == [
+    assert parse_problems(document) == [
         "risk rule 'champion_left': days must be a whole number from 1 to 180",
         "risk rule 'silence': 'days' is only for the rules churn_intent, failed_payment, champion_left",
         "health.risk_caps: unknown risk level 'Severe' (known: High, Medium, Low)",
@@ -137,7 +205,9 @@ def test_a_document_written_before_the_new_rules_leaves_them_off():
     config = parse_config(preset_config("seed-001"))
 
     assert [r.id for r in config.rules if not r.enabled] == ["error_rate", "failed_payment", "champion_left",
-                                                             "silence", "low_health"]
+                                                             "silence", "low_health", "trial_adoption",
+                                                             "detractor"]
+    assert (config.families, config.family_share) == ((), 1.0)
 
 
 # The engine, on a book in the database -------------------------------------------------------------
@@ -203,6 +273,47 @@ def test_the_engine_reads_failed_payments_champions_and_silence_as_of_the_date()
     assert accounts.loc["A-replaced", "risk_score"] == 0 and accounts.loc["A-recovered", "risk_score"] == 0
     # Its own note is not contact with the customer: the meeting 95 days ago was the last.
     assert accounts.loc["A-quiet", ["risk_score", "top_reasons"]].tolist() == [40, "No contact for 95 days"]
+
+
+@pytest.mark.django_db
+def test_a_trial_is_compared_with_the_paying_accounts_of_its_segment_and_a_detractor_by_the_latest_answer():
+    # 20 paying Mid-Market peers (the fewest a trial is compared with): 1 to 4 uses per seat a day.
+    for k in range(20):
+        daily = 10 * (1 + k % 4)
+        peer = factories.AccountFactory(external_id=f"A-peer-{k}", seats=10)
+        sub = factories.SubscriptionFactory(account=peer)
+        factories.UsageRecordFactory(subscription=sub, date=before(40), usage_count=daily)
+        factories.UsageRecordFactory(subscription=sub, date=before(1), usage_count=31 * daily)
+    # A large paying SMB account (another segment) uses little: it is not a Mid-Market trial's peer.
+    smb = factories.AccountFactory(external_id="A-smb", seats=10, segment=m.Segment.SMB)
+    factories.UsageRecordFactory(subscription=factories.SubscriptionFactory(account=smb), date=before(1),
+                                 usage_count=1)
+    # Trials that started 10 days ago: 5 uses a day on 10 seats is 0.5 a seat (every peer uses more), 25 is
+    # 2.5 a seat (half of them do).
+    for external_id, daily in (("A-lapsing", 5), ("A-adopting", 25)):
+        trial = factories.AccountFactory(external_id=external_id, seats=10, is_trial=True, signup_date=before(10))
+        sub = factories.SubscriptionFactory(account=trial, is_trial=True, start_date=before(10))
+        for n in range(11):
+            factories.UsageRecordFactory(subscription=sub, date=before(n), usage_count=daily)
+    detractor = steady_account(external_id="A-detractor")
+    factories.SurveyResponseFactory(account=detractor, responded_at=at(before(100)), nps_score=9)
+    factories.SurveyResponseFactory(account=detractor, responded_at=at(before(20)), nps_score=3)
+    recovered = steady_account(external_id="A-was-detractor")
+    factories.SurveyResponseFactory(account=recovered, responded_at=at(before(100)), nps_score=2)
+    factories.SurveyResponseFactory(account=recovered, responded_at=at(before(20)), nps_score=8)
+    factories.SurveyResponseFactory(account=recovered, responded_at=at(AS_OF + dt.timedelta(days=1)), nps_score=0)
+
+    accounts = scored()
+
+    def fired(external_id: str) -> dict[str, tuple[int, dict]]:
+        return {r["rule"]: (r["points"], r["evidence"]) for r in accounts.loc[external_id, "fired_rules"]}
+
+    assert fired("A-lapsing")["trial_adoption"] == (35, {"share": 100})
+    assert accounts.loc["A-lapsing", "risk_level"] == "Medium"
+    assert "trial_adoption" not in fired("A-adopting") and "trial" in fired("A-adopting")
+    assert accounts.loc["A-detractor", "top_reasons"] == "Detractor: latest NPS 3/10"
+    assert accounts.loc["A-was-detractor", "risk_score"] == 0
+    assert "trial_adoption" not in fired("A-peer-0")  # paying accounts are never judged as trials
 
 
 @pytest.mark.django_db
@@ -290,6 +401,41 @@ def test_the_upgrade_moves_an_untouched_seed_configuration_to_the_default_and_le
     ScoringConfig.objects.all().delete()
     ScoringConfig.objects.create(version=1, status=ConfigStatus.ACTIVE, data=edited)
     module.fitted_default(django_apps, None)
+    assert list(ScoringConfig.objects.values_list("version", "status")) == [(1, ConfigStatus.ACTIVE)]
+
+
+def previous_default() -> dict:
+    """The default before Medium at 35, rule families, the trial-adoption and detractor rules and the 45-day
+    silence tier."""
+    document = default_config()
+    document["risk_rules"] = [r for r in document["risk_rules"] if r["id"] not in ("trial_adoption", "detractor")]
+    silence = next(r for r in document["risk_rules"] if r["id"] == "silence")
+    silence["tiers"] = [t for t in silence["tiers"] if t["threshold"] != 45]
+    document["action_groups"] = [g for g in document["action_groups"]
+                                 if g["rules"] not in (["trial_adoption"], ["detractor"])]
+    del document["rule_families"], document["family_share"]
+    document["risk_levels"]["medium"] = 30
+    return document
+
+
+@pytest.mark.django_db
+def test_the_upgrade_moves_an_untouched_previous_default_to_the_current_one_and_leaves_an_edited_one():
+    module = importlib.import_module("scoring.migrations.0009_default_trial_adoption_detractor")
+    assert module.fingerprint(previous_default()) == module.PREVIOUS_DEFAULT_SHA256
+    ScoringConfig.objects.all().delete()
+    old = ScoringConfig.objects.create(version=3, status=ConfigStatus.ACTIVE, data=previous_default())
+
+    module.newer_default(django_apps, None)
+
+    old.refresh_from_db()
+    active = ScoringConfig.objects.get(status=ConfigStatus.ACTIVE)
+    assert (old.status, active.version, active.data) == (ConfigStatus.RETIRED, 4, default_config())
+
+    edited = previous_default()
+    edited["risk_levels"]["medium"] = 25
+    ScoringConfig.objects.all().delete()
+    ScoringConfig.objects.create(version=1, status=ConfigStatus.ACTIVE, data=edited)
+    module.newer_default(django_apps, None)
     assert list(ScoringConfig.objects.values_list("version", "status")) == [(1, ConfigStatus.ACTIVE)]
 
 

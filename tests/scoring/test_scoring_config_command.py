@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 AS_OF = dt.date(2024, 12, 31)
 SPEC_RULE_IDS = ["usage_drop", "support_load", "error_volume", "churn_intent", "satisfaction", "escalation",
                  "downgrade", "trial"]
-NEW_RULE_IDS = ["error_rate", "failed_payment", "champion_left", "silence", "low_health"]
+NEW_RULE_IDS = ["error_rate", "failed_payment", "champion_left", "silence", "low_health", "trial_adoption",
+                "detractor"]
 
 
 def export_config(path: Path) -> dict:
@@ -58,7 +59,7 @@ def test_export_writes_the_active_configuration_with_risk_rules_as_a_list(tmp_pa
     usage_drop = document["risk_rules"][0]
     assert [(t["threshold"], t["points"]) for t in usage_drop["tiers"]] == [(0.9, 60), (0.6, 40), (0.4, 28),
                                                                           (0.2, 12)]
-    assert document["risk_levels"] == {"high": 60, "medium": 30}
+    assert document["risk_levels"] == {"high": 60, "medium": 35}
     assert {k: v for k, v in document.items() if k != "name"} == default_config()
     assert [c[:2] for c in configs()] == [(1, ConfigStatus.ACTIVE)]
 
@@ -121,9 +122,9 @@ def _overlapping_levels_and_zero_points(doc: dict) -> dict:
     (_weight_zero, ["measure 'support_sentiment': weight must be a positive number (got 0)"]),
     (_overlapping_thresholds, ["risk rule 'support_load': thresholds overlap; list them from the highest to the "
                                "lowest, each lower than the one before (got [2, 3])"]),
-    (_unknown_rule, ["risk_rules[13]: unknown rule id 'nps_drop' (known: usage_drop, support_load, error_volume, "
+    (_unknown_rule, ["risk_rules[15]: unknown rule id 'nps_drop' (known: usage_drop, support_load, error_volume, "
                      "churn_intent, satisfaction, escalation, downgrade, trial, error_rate, failed_payment, "
-                     "champion_left, silence, low_health)"]),
+                     "champion_left, silence, low_health, trial_adoption, detractor)"]),
     # Every problem is listed, not only the first.
     (_overlapping_levels_and_zero_points, [
         "risk rule 'escalation', tier 1: points must be a whole number from 1 to 100",
