@@ -11,7 +11,7 @@ import pandas as pd
 from django.utils import timezone
 
 from scoring.config import Config
-from scoring.fetch import BookData, Window
+from scoring.fetch import TICKET_BASE_DAYS, BookData, Window
 from scoring.measures import health_scores, tier_of
 from scoring.rules import evaluate_rules, usage_drop
 
@@ -103,6 +103,27 @@ def silence_days(data: BookData) -> pd.Series:
     return dated.fillna(since_signup).clip(lower=0)
 
 
+SPIKE_MIN_TICKETS = 3  # fewer tickets in 30 days are never a spike, whatever the usual rate
+SPIKE_MIN_BASE_DAYS = 60  # days of history before the last 30 needed to know the usual rate
+
+
+def ticket_ratio(data: BookData) -> pd.Series:
+    """Per account: its tickets of the last 30 days against its usual 30 days (the tickets of the
+    TICKET_BASE_DAYS before them, per 30 days, at least one), to one decimal. A large customer writes many
+    tickets every month and a new one writes many while it goes live; a burst against the account's own
+    history is the warning sign. NaN under SPIKE_MIN_TICKETS tickets, and for accounts with fewer than
+    SPIKE_MIN_BASE_DAYS days of history before the last 30 (signup unknown: the whole period counts)."""
+    index = data.accounts.index
+    tickets = data.tickets.reindex(index)
+    recent = tickets["tickets_30"].fillna(0).astype("float64")
+    signup = pd.to_datetime(data.accounts.get("signup_date", pd.Series(pd.NaT, index=index)))
+    base_days = ((pd.Timestamp(data.window.as_of) - signup).dt.days - 30).clip(upper=TICKET_BASE_DAYS - 30)
+    base_days = base_days.fillna(TICKET_BASE_DAYS - 30).astype("float64")
+    usual = (tickets["tickets_base"].fillna(0).astype("float64") / base_days.clip(lower=1) * 30).clip(lower=1)
+    ratio = (recent / usual).round(1)
+    return ratio.where((recent >= SPIKE_MIN_TICKETS) & (base_days >= SPIKE_MIN_BASE_DAYS))
+
+
 MIN_PEERS = 20  # paying accounts a trial is compared with: its segment's, else the whole book's
 
 
@@ -175,6 +196,7 @@ def subscription_signals(data: BookData, config: Config) -> pd.DataFrame:
                                                          config.rule("champion_left").days))
     subs["silence_days"] = account.map(silence_days(data)).astype("float64")
     subs["trial_peer_share"] = account.map(trial_peer_share(data)).astype("float64")
+    subs["ticket_ratio"] = account.map(ticket_ratio(data)).astype("float64")
     last_nps = data.surveys["last_nps"] if "last_nps" in data.surveys else pd.Series(dtype="float64")
     subs["nps_last"] = account.map(last_nps).astype("float64")
     for column in (*TICKET_SIGNALS, "churn_intent_30", "intent_n", "failed_n", "champions_left_n"):

@@ -44,6 +44,7 @@ RULE_DIRECTIONS: dict[str, str] = {
     "low_health": "at_most",  # the health scorecard's own score (before any cap), when it is weak
     "trial_adoption": "at_least",  # a trial's share of paying peers (same segment) that use more per seat
     "detractor": "at_most",  # the latest NPS answer of the last 180 days
+    "ticket_spike": "at_least",  # tickets of the last 30 days against the account's usual 30 days
 }
 SEED_RULES: tuple[str, ...] = (
     "usage_drop", "support_load", "error_volume", "churn_intent", "satisfaction", "escalation", "downgrade", "trial",
@@ -70,6 +71,7 @@ RULE_PLACEHOLDERS: dict[str, set[str]] = {
     "low_health": {"score"},
     "trial_adoption": {"share"},
     "detractor": {"nps"},
+    "ticket_spike": {"n", "ratio"},
 }
 
 MEASURE_GROUPS: tuple[str, ...] = ("usage", "engagement", "business", "relationship")
@@ -207,8 +209,10 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
       (22 points under a Medium line of 30 never flagged an account that only said it was leaving);
     - a usage drop of 90% or more (a customer who stopped) is High on its own;
     - error counts are read per 1,000 uses (a book with thousands of uses a day had "High error volume"
-      on nearly every account) and tickets count less: one-off integration hiccups and go-live bursts
-      were most false alarms, so neither reaches Medium alone;
+      on nearly every account) and tickets against the account's own usual rate (a ticket spike; the seed's
+      absolute support load is off): large customers write many tickets every month and new ones while they
+      go live, and one-off integration hiccups and go-live bursts were most false alarms, so neither
+      reaches Medium alone;
     - Medium starts at 35, not 30: a rule meant to warn on its own carries at least 35 points, and two weak
       signs together (a moderate drop and three tickets in the month) are not yet a warning;
     - failed payments (unless a later payment succeeded), a champion who left (unless another one is
@@ -232,13 +236,13 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
     rules = {rule["id"]: rule for rule in config["risk_rules"]}
     drop = "Usage dropped {pct}% (30d vs prior)"
     rules["usage_drop"]["tiers"] = [{"threshold": 0.90, "points": 60, "reason": drop}] + rules["usage_drop"]["tiers"]
-    for tier, points in zip(rules["support_load"]["tiers"], (10, 5), strict=True):
-        tier["points"] = points
+    rules["support_load"]["enabled"] = False
     rules["error_volume"]["enabled"] = False
     intent = "Customer language suggests cancellation risk ({n} in {days}d)"
     rules["churn_intent"].update(days=90, tiers=[
         {"threshold": 30, "points": 60, "reason": intent}, {"threshold": 90, "points": 40, "reason": intent}])
     errors = "High error rate ({rate} errors per 1,000 uses in 30d)"
+    spike = "Support tickets up ({n} in 30d, {ratio}x the usual)"
     trial = "Trial barely used: {share}% of paying customers in its segment use more per seat"
     config["risk_rules"] += [
         {"id": "error_rate", "enabled": True, "tiers": [
@@ -261,7 +265,11 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
         {"id": "detractor", "enabled": True, "tiers": [
             {"threshold": 4, "points": 15, "reason": "Detractor: latest NPS {nps}/10"},
             {"threshold": 6, "points": 8, "reason": "Detractor: latest NPS {nps}/10"}]},
+        {"id": "ticket_spike", "enabled": True, "tiers": [
+            {"threshold": 3, "points": 10, "reason": spike}, {"threshold": 2, "points": 5, "reason": spike}]},
     ]
+    next(g for g in config["action_groups"] if g["rules"] == ["support_load", "escalation"])["rules"].append(
+        "ticket_spike")
     config["action_groups"] += [
         {"rules": ["failed_payment"], "actions": [
             "Call the billing contact and agree a payment plan", "Check whether budget or value is the issue"]},
@@ -285,7 +293,7 @@ def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
             measure["normalisation"] = {"method": "linear", "bad": -good, "good": good}
     config["risk_levels"] = {"high": 60, "medium": 35}
     config["rule_families"] = {
-        "support": ["support_load", "escalation", "satisfaction", "error_rate", "error_volume"],
+        "support": ["ticket_spike", "support_load", "escalation", "satisfaction", "error_rate", "error_volume"],
         "relationship": ["silence", "champion_left", "detractor"],
     }
     config["family_share"] = 0.5

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import CharField, Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Mod
 from django.utils import timezone
 
 from accounts.models import (
@@ -34,6 +34,7 @@ EVENT_DAYS = 90
 SURVEY_DAYS = 180
 INVOICE_DAYS = 180
 CASE_STUDY_DAYS = 365
+TICKET_BASE_DAYS = 180  # an account's usual ticket rate: its tickets from 180 to 31 days before as_of
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,8 @@ def quiet_features(df: pd.DataFrame, window: Window, quiet_days: int, *, batch_s
 def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
     """Per account: tickets, rated tickets, satisfaction and escalations in the last 30 days, the
     satisfaction, text sentiment (tickets the analyser has read) and feature requests of the last 90 days
-    (measures), and the last ticket of the year (silent-account alert)."""
+    (measures), the tickets of the TICKET_BASE_DAYS before the last 30 (the account's usual ticket rate) and
+    the last ticket of the year (silent-account alert)."""
     last30 = Q(submitted_at__gte=window.instant(30))
     rated30 = last30 & Q(satisfaction_score__isnull=False)
     recent = Q(submitted_at__gte=window.instant(EVENT_DAYS))
@@ -311,6 +313,7 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
             rated_30=Count("id", filter=rated30),
             satisfaction_sum_30=Sum("satisfaction_score", filter=rated30, default=0),
             escalated_30=Count("id", filter=last30 & Q(escalated=True)),
+            tickets_base=Count("id", filter=Q(submitted_at__gte=window.instant(TICKET_BASE_DAYS)) & ~last30),
             tickets_90=Count("id", filter=recent),
             rated_90=Count("satisfaction_score", filter=recent),
             satisfaction_sum_90=Sum("satisfaction_score", filter=recent, default=0),
@@ -320,9 +323,9 @@ def tickets(batch: AccountRange, window: Window) -> pd.DataFrame:
             last_ticket=_as_text(Max("submitted_at")),
         )
     )
-    return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_90",
-                      "rated_90", "satisfaction_sum_90", "feature_requests_90", "read_90", "sentiment_sum_90",
-                      "last_ticket"]).set_index("account_id")
+    return frame(qs, ["account_id", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30", "tickets_base",
+                      "tickets_90", "rated_90", "satisfaction_sum_90", "feature_requests_90", "read_90",
+                      "sentiment_sum_90", "last_ticket"]).set_index("account_id")
 
 
 def intent_items(batch: AccountRange, window: Window) -> pd.DataFrame:
@@ -430,14 +433,22 @@ def failed_payments(batch: AccountRange, window: Window) -> pd.DataFrame:
     return df
 
 
+PEER_SAMPLE = 1000  # paying accounts read as trials' peers at most: an even sample of a bigger book
+
+
 def paying_peers(window: Window) -> pd.DataFrame:
-    """Every paying account of the book (not only the batch: a trial's peers must not depend on how the
-    book was cut into batches): no trial flag, an active subscription that is no trial and none that is.
-    Columns: account_id, segment, seats, signup_date, usage_30 (the last 30 days, as the rules count them)."""
+    """The paying accounts of the book (not only the batch: a trial's peers must not depend on how the book
+    was cut into batches): no trial flag, an active subscription that is no trial and none that is. In a
+    book with more than PEER_SAMPLE of them, every k-th by id (an even sample, the same for every batch),
+    so that each batch reads a bounded amount. Columns: account_id, segment, seats, signup_date, usage_30
+    (the last 30 days, as the rules count them)."""
     active = Q(start_date__lte=window.as_of) & (Q(end_date__isnull=True) | Q(end_date__gte=window.as_of))
     on_trial = Subscription.objects.filter(active, is_trial=True).values("account_id")
     paid = Subscription.objects.filter(active, is_trial=False).values("account_id")
     paying = Account.objects.filter(is_trial=False, id__in=paid).exclude(id__in=on_trial).order_by()
+    step = -(-paying.count() // PEER_SAMPLE)  # ceiling division
+    if step > 1:
+        paying = paying.annotate(_slot=Mod("id", step)).filter(_slot=0)
     accounts = frame(paying.values_list("id", "segment", "seats", "signup_date"),
                      ["account_id", "segment", "seats", "signup_date"])
     uses = frame(UsageDay.objects.filter(date__gte=window.day(30), date__lte=window.as_of,

@@ -46,6 +46,7 @@ CUSTOMER_TOPICS: dict[str, str] = {
     "low_health": "how your team is getting on with the platform",
     "trial_adoption": "what your team wants to achieve during the trial",
     "detractor": "the feedback you gave us recently",
+    "ticket_spike": "the recent support requests from your team",
 }
 CUSTOMER_OFFERS: dict[str, str] = {
     "usage_drop": "a short session to revisit your goals and the features that help most",
@@ -63,6 +64,7 @@ CUSTOMER_OFFERS: dict[str, str] = {
     "low_health": "a review of how your team uses the platform, with a plan for the next month",
     "trial_adoption": "a hands-on session with your team to get the first workflows running",
     "detractor": "a call with our team to put right what went wrong",
+    "ticket_spike": "a review of your open requests with a clear plan to resolve them",
 }
 # For an account with no fired rule, or only rules of a custom configuration not listed above.
 GENERAL_TOPIC = "how things are going for your team"

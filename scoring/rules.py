@@ -20,7 +20,7 @@ SIGNAL_COLUMNS: tuple[str, ...] = (
 # The inputs of the rules beyond the seed's table (scoring.calculations adds them; absent: nothing fires).
 EXTRA_SIGNAL_COLUMNS: dict[str, float] = {
     "intent_n": 0, "intent_days": np.nan, "failed_n": 0, "champions_left_n": 0, "silence_days": np.nan,
-    "health_measures": np.nan, "trial_peer_share": np.nan, "nps_last": np.nan,
+    "health_measures": np.nan, "trial_peer_share": np.nan, "nps_last": np.nan, "ticket_ratio": np.nan,
 }
 
 
@@ -91,6 +91,7 @@ def _rule_inputs(signals: pd.DataFrame, config: Config) -> dict[str, tuple[pd.Se
     return {
         "usage_drop": (drop, {"pct": pct, "last": signals["usage_30"], "prior": signals["usage_prev"]}),
         "support_load": (signals["tickets_30"], {"n": signals["tickets_30"]}),
+        "ticket_spike": (signals["ticket_ratio"], {"n": signals["tickets_30"], "ratio": signals["ticket_ratio"]}),
         "error_volume": (signals["errors_30"], {"n": signals["errors_30"]}),
         "churn_intent": (intent_days.where(intent_days <= intent.days), {"n": intent_n, "days": days}),
         "error_rate": (rate, {"n": signals["errors_30"], "rate": rate,
@@ -121,19 +122,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _share_within_families(points: dict[str, np.ndarray], config: Config) -> None:
+def _share_within_families(points: dict[str, np.ndarray], config: Config) -> dict[str, np.ndarray]:
     """Related rules (one family: say a burst of tickets, their escalation and their poor ratings, all one
     support problem) are not independent evidence: in each family the rule with the most points counts in
-    full and every other one that fired adds only `family_share` of its points (half up). In place."""
+    full and every other one that fired adds only `family_share` of its points (half up). Changes `points` in
+    place; returns, per rule whose points were shared, the id of the rule that counted in full ("" elsewhere)."""
+    beside: dict[str, np.ndarray] = {}
     for family in config.families:
         fired = [rule_id for rule_id in family if rule_id in points]
-        if len(fired) < 2:
+        if len(fired) < 2 or config.family_share == 1:
             continue
         stack = np.vstack([points[rule_id] for rule_id in fired])
         strongest = np.argmax(stack, axis=0)  # the first of equals keeps its points
+        names = np.array(fired, dtype=object)[strongest]
         for k, rule_id in enumerate(fired):
             shared = np.floor(stack[k] * config.family_share + 0.5).astype(np.int64)
-            points[rule_id] = np.where(strongest == k, stack[k], shared)
+            lowered = (strongest != k) & (stack[k] > 0)
+            points[rule_id] = np.where(lowered, shared, stack[k])
+            beside[rule_id] = np.where(lowered, names, "")
+    return beside
 
 
 def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -146,7 +153,7 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
     enabled = [rule for rule in config.rules if rule.enabled]
     tiered = {rule.id: _tiered(rule, inputs[rule.id][0]) for rule in enabled}
     points = {rule_id: pts for rule_id, (pts, _) in tiered.items()}
-    _share_within_families(points, config)
+    beside = _share_within_families(points, config)
     for rule in enabled:
         value, fields = inputs[rule.id]
         tier_index = tiered[rule.id][1]
@@ -165,6 +172,8 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
                 evidence["items"] = extra_evidence[row]
             if drops is not None:  # the share next to the percentage it was rounded to
                 evidence = {"pct": evidence.pop("pct"), "drop": drops[k], **evidence}
+            if rule.id in beside and beside[rule.id][row]:  # counted in part: one problem with a stronger rule
+                evidence["shared_with"] = beside[rule.id][row]
             fired[row].append({"rule": rule.id, "points": int(rule_points[row]), "reason": reason,
                                "evidence": evidence})
     score = np.minimum(total, 100)

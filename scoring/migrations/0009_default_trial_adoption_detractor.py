@@ -1,5 +1,6 @@
-"""The shipped default gains the trial-adoption and detractor rules, a 45-day silence tier, families of
-related rules whose points are shared, and Medium from 35 (issue "Predictive truth"). A database whose active configuration is the previous default, untouched, moves to the
+"""The shipped default gains the trial-adoption, detractor and ticket-spike rules (the absolute support load
+is off), a 45-day silence tier, families of related rules whose points are shared, and Medium from 35 (issue
+"Predictive truth"). A database whose active configuration is the previous default, untouched, moves to the
 new one; an edited configuration is left as it is (its owner can start a draft from the "default" preset)."""
 
 import hashlib
@@ -33,8 +34,8 @@ def newer_default(apps, schema_editor):
         version=version, name="Default (trial adoption, detractors)", status="active", data=default_config(),
         activated_at=timezone.now(),
         notes="Installed by an upgrade: the previous default was active and unchanged. New: trials used less "
-              "than their paying peers, detractors' latest NPS, a 45-day silence tier, related rules sharing "
-              "their points, Medium from 35.")
+              "than their paying peers, detractors' latest NPS, ticket spikes against the usual rate, a 45-day "
+              "silence tier, related rules sharing their points, Medium from 35.")
 
 
 class Migration(migrations.Migration):

@@ -2,6 +2,8 @@
 outcome logged in place (HTMX, no reload) while the queue's counts follow, then on Account 360 an outcome
 logged on a task appears on the timeline and a Next Best Action ticked stays ticked, without a reload."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -24,6 +26,8 @@ def test_a_csm_works_an_intervention_without_reloading(page, live_server, app_ur
     account = AccountFactory(external_id="A-OWN", name="Lakeside Family Practice", csm=csm)
     SnapshotFactory(account=account, as_of=timezone.localdate(), health_tier="Critical")
     fire_playbooks(as_of=timezone.localdate())
+    # Both steps due late today whatever the hour the test runs at (4 hours from 21:00 is tomorrow).
+    Task.objects.update(due_at=timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(23, 59))))
     call, plan = Task.objects.order_by("order")
     login_as(page, live_server, "casey")
     page.evaluate("window.sameDocument = true")  # gone if the page reloads

@@ -23,7 +23,7 @@ from tests.factories import AccountFactory, ContactFactory, SnapshotFactory
 pytestmark = pytest.mark.django_db
 
 EVIDENCE = {"pct": 79, "last": 62, "prior": 300, "n": 597, "mean": 1.5, "rounded": 2, "days": 64, "rate": 41.5,
-            "uses": 14_380, "score": 23}
+            "uses": 14_380, "score": 23, "share": 97, "nps": 3, "ratio": 4.5}
 INTERNAL_WORDS = ("risk", "churn", "cancel", "errors in 30d", "30d", "escalat", "downgrade", "dissatisf", "health",
                   "score")
 

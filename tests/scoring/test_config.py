@@ -245,7 +245,7 @@ def test_an_unknown_rule_id_is_refused():
     assert problems_after(edit) == [
         "risk_rules[8]: unknown rule id 'usage_spike' (known: usage_drop, support_load, error_volume, churn_intent, "
         "satisfaction, escalation, downgrade, trial, error_rate, failed_payment, champion_left, silence, "
-        "low_health, trial_adoption, detractor)"
+        "low_health, trial_adoption, detractor, ticket_spike)"
     ]
 
 

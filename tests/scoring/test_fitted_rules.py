@@ -72,7 +72,10 @@ def test_errors_count_per_1000_uses_and_never_reach_medium_alone(errors, uses, p
 
 
 def test_the_seed_error_count_rule_is_off_in_the_default_and_a_ticket_burst_stays_low():
-    assert verdict(errors_30=25, tickets_30=8, usage_30=100_000, usage_prev=100_000)[:2] == (10, "Low")
+    # Tickets count against the account's usual rate: eight, four times the usual, are a spike of 10.
+    assert verdict(errors_30=25, tickets_30=8, ticket_ratio=4.0, usage_30=100_000, usage_prev=100_000)[:2] == (
+        10, "Low")
+    assert verdict(tickets_30=30, ticket_ratio=float("nan"))[:2] == (0, "Low")  # the seed's support load is off
 
 
 @pytest.mark.parametrize(("failed", "expected"), [(0, (0, "Low")), (1, (35, "Medium")), (3, (45, "Medium"))])
@@ -95,8 +98,9 @@ def test_silence_counts_the_days_without_two_way_contact(days, points):
 
 def test_medium_starts_at_35_so_two_weak_signs_are_not_yet_a_warning():
     # A 45% drop (28) and three tickets (5) were Medium at the seed's line of 30.
-    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3)[:2] == (33, "Low")
-    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, silence_days=50.0)[:2] == (48, "Medium")
+    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, ticket_ratio=2.0)[:2] == (33, "Low")
+    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, ticket_ratio=2.0, silence_days=50.0)[:2] == (
+        48, "Medium")
     assert (DEFAULT.medium, DEFAULT.high) == (35, 60)
 
 
@@ -121,6 +125,16 @@ def test_a_trial_used_less_than_95_percent_of_its_paying_peers_is_medium(share, 
                            f"{share:g}% of paying customers in its segment use more per seat")
 
 
+@pytest.mark.parametrize(("ratio", "points"), [(1.9, 0), (2.0, 5), (2.9, 5), (3.0, 10), (12.0, 10),
+                                               (float("nan"), 0)])
+def test_tickets_count_against_the_accounts_usual_rate(ratio, points):
+    score, _, reasons = verdict(tickets_30=6, ticket_ratio=ratio)
+
+    assert score == points
+    if points:
+        assert reasons == f"Support tickets up (6 in 30d, {ratio:g}x the usual)"
+
+
 @pytest.mark.parametrize(("nps", "points"), [(0.0, 15), (4.0, 15), (5.0, 8), (6.0, 8), (7.0, 0), (float("nan"), 0)])
 def test_a_detractor_adds_supporting_points_never_medium_alone(nps, points):
     score, level, reasons = verdict(nps_last=nps)
@@ -131,15 +145,21 @@ def test_a_detractor_adds_supporting_points_never_medium_alone(nps, points):
 
 
 def test_related_rules_count_the_strongest_in_full_and_half_of_the_others():
-    # One support problem: 10 (6+ tickets) + 12 (ratings 1-2) + 10 (an escalation) added up to a Medium 32.
-    result = evaluate_rules(signals(tickets_30=7, rated_30=2, satisfaction_sum_30=3, escalated_30=1), DEFAULT).iloc[0]
+    # One support problem: 10 (3.5x the usual tickets) + 12 (ratings 1-2) + 10 (an escalation) would add up
+    # to a Medium 32.
+    result = evaluate_rules(signals(tickets_30=7, ticket_ratio=3.5, rated_30=2, satisfaction_sum_30=3,
+                                    escalated_30=1), DEFAULT).iloc[0]
 
     points = {rule["rule"]: rule["points"] for rule in result["fired_rules"]}
-    assert points == {"satisfaction": 12, "support_load": 5, "escalation": 5}
+    assert points == {"satisfaction": 12, "ticket_spike": 5, "escalation": 5}
+    # Each rule counted in part names the one it is a single problem with (Account 360 shows the evidence).
+    assert {rule["rule"]: rule["evidence"].get("shared_with") for rule in result["fired_rules"]} == {
+        "satisfaction": None, "ticket_spike": "satisfaction", "escalation": "satisfaction"}
     assert (int(result["risk_score"]), result["risk_level"]) == (22, "Low")
     # Different families still add in full: a champion who left, silence (same family, halved) and tickets.
-    result = evaluate_rules(signals(tickets_30=7, champions_left_n=1, silence_days=75.0), DEFAULT).iloc[0]
-    assert {r["rule"]: r["points"] for r in result["fired_rules"]} == {"support_load": 10, "champion_left": 35,
+    result = evaluate_rules(signals(tickets_30=7, ticket_ratio=3.5, champions_left_n=1, silence_days=75.0),
+                            DEFAULT).iloc[0]
+    assert {r["rule"]: r["points"] for r in result["fired_rules"]} == {"ticket_spike": 10, "champion_left": 35,
                                                                       "silence": 15}
     assert int(result["risk_score"]) == 60
     # The seed's preset has no families: the same support problem adds up.
@@ -206,7 +226,7 @@ def test_a_document_written_before_the_new_rules_leaves_them_off():
 
     assert [r.id for r in config.rules if not r.enabled] == ["error_rate", "failed_payment", "champion_left",
                                                              "silence", "low_health", "trial_adoption",
-                                                             "detractor"]
+                                                             "detractor", "ticket_spike"]
     assert (config.families, config.family_share) == ((), 1.0)
 
 
@@ -317,6 +337,49 @@ def test_a_trial_is_compared_with_the_paying_accounts_of_its_segment_and_a_detra
 
 
 @pytest.mark.django_db
+def test_a_ticket_spike_is_measured_against_the_accounts_own_last_five_months():
+    def tickets(account, days_ago: list[int]) -> None:
+        for n in days_ago:
+            factories.SupportTicketFactory(account=account, submitted_at=at(before(n)))
+
+    quiet = steady_account(external_id="A-quiet-then-busy")  # 1 ticket a month, then 4 in a month
+    tickets(quiet, [40, 70, 100, 130, 160, 2, 5, 9, 20])
+    big = steady_account(external_id="A-big")  # 10 a month, 12 now: its usual
+    tickets(big, [35 + 3 * k for k in range(50)] + list(range(1, 13)))
+    young = steady_account(external_id="A-young", signup_date=before(70))  # 40 days before the last 30
+    tickets(young, [1, 2, 3, 4, 5, 6])
+    two = steady_account(external_id="A-two")  # two tickets are never a spike
+    tickets(two, [1, 2])
+
+    accounts = scored()
+
+    def spike(external_id: str) -> dict | None:
+        return next((r for r in accounts.loc[external_id, "fired_rules"] if r["rule"] == "ticket_spike"), None)
+
+    assert spike("A-quiet-then-busy") == {"rule": "ticket_spike", "points": 10, "evidence": {"n": 4, "ratio": 4},
+                                          "reason": "Support tickets up (4 in 30d, 4x the usual)"}
+    assert spike("A-big") is None and spike("A-young") is None and spike("A-two") is None
+
+
+@pytest.mark.django_db
+def test_a_trials_peers_are_the_books_paying_accounts_or_an_even_sample_of_a_big_book(monkeypatch):
+    from scoring import fetch
+
+    paying = [steady_account(external_id=f"A-pay-{k}") for k in range(9)]
+    factories.SubscriptionFactory(account=factories.AccountFactory(external_id="A-trial", is_trial=True))
+    on_trial_sub = steady_account(external_id="A-trial-sub")
+    factories.SubscriptionFactory(account=on_trial_sub, is_trial=True)
+    window = fetch.Window(AS_OF)
+
+    peers = fetch.paying_peers(window)
+
+    assert sorted(peers["account_id"]) == sorted(a.id for a in paying)
+    assert set(peers["usage_30"]) == {30 * 31}  # 30 uses on each of the last 31 dates
+    monkeypatch.setattr(fetch, "PEER_SAMPLE", 4)  # 9 paying accounts: every third by id
+    assert sorted(fetch.paying_peers(window)["account_id"]) == sorted(a.id for a in paying if a.id % 3 == 0)
+
+
+@pytest.mark.django_db
 def test_intent_written_two_months_ago_still_counts_and_the_snapshot_figure_stays_30_days():
     account = steady_account(external_id="A-leaving")
     factories.SupportTicketFactory(account=account, submitted_at=at(before(50)), intent_phrase="we will not renew")
@@ -405,10 +468,16 @@ def test_the_upgrade_moves_an_untouched_seed_configuration_to_the_default_and_le
 
 
 def previous_default() -> dict:
-    """The default before Medium at 35, rule families, the trial-adoption and detractor rules and the 45-day
-    silence tier."""
+    """The default before Medium at 35, rule families, the trial-adoption, detractor and ticket-spike rules
+    and the 45-day silence tier."""
     document = default_config()
-    document["risk_rules"] = [r for r in document["risk_rules"] if r["id"] not in ("trial_adoption", "detractor")]
+    document["risk_rules"] = [r for r in document["risk_rules"]
+                              if r["id"] not in ("trial_adoption", "detractor", "ticket_spike")]
+    support = next(r for r in document["risk_rules"] if r["id"] == "support_load")
+    support["enabled"] = True
+    for tier, points in zip(support["tiers"], (10, 5), strict=True):
+        tier["points"] = points
+    next(g for g in document["action_groups"] if "ticket_spike" in g["rules"])["rules"].remove("ticket_spike")
     silence = next(r for r in document["risk_rules"] if r["id"] == "silence")
     silence["tiers"] = [t for t in silence["tiers"] if t["threshold"] != 45]
     document["action_groups"] = [g for g in document["action_groups"]

@@ -22,7 +22,7 @@ AS_OF = dt.date(2024, 12, 31)
 SPEC_RULE_IDS = ["usage_drop", "support_load", "error_volume", "churn_intent", "satisfaction", "escalation",
                  "downgrade", "trial"]
 NEW_RULE_IDS = ["error_rate", "failed_payment", "champion_left", "silence", "low_health", "trial_adoption",
-                "detractor"]
+                "detractor", "ticket_spike"]
 
 
 def export_config(path: Path) -> dict:
@@ -52,9 +52,10 @@ def test_export_writes_the_active_configuration_with_risk_rules_as_a_list(tmp_pa
     document = export_config(tmp_path / "config.json")
 
     assert isinstance(document["risk_rules"], list)
-    # SPEC §2a's rules first, then those of the shipped default; the seed's error count is off in it.
+    # SPEC §2a's rules first, then those of the shipped default; the seed's error count and absolute support
+    # load are off in it (errors per 1,000 uses and the ticket spike replace them).
     assert [(r["id"], r["enabled"]) for r in document["risk_rules"]] == [
-        (i, i != "error_volume") for i in [*SPEC_RULE_IDS, *NEW_RULE_IDS]]
+        (i, i not in ("error_volume", "support_load")) for i in [*SPEC_RULE_IDS, *NEW_RULE_IDS]]
     assert list(RULE_IDS) == [*SPEC_RULE_IDS, *NEW_RULE_IDS]
     usage_drop = document["risk_rules"][0]
     assert [(t["threshold"], t["points"]) for t in usage_drop["tiers"]] == [(0.9, 60), (0.6, 40), (0.4, 28),
@@ -122,9 +123,9 @@ def _overlapping_levels_and_zero_points(doc: dict) -> dict:
     (_weight_zero, ["measure 'support_sentiment': weight must be a positive number (got 0)"]),
     (_overlapping_thresholds, ["risk rule 'support_load': thresholds overlap; list them from the highest to the "
                                "lowest, each lower than the one before (got [2, 3])"]),
-    (_unknown_rule, ["risk_rules[15]: unknown rule id 'nps_drop' (known: usage_drop, support_load, error_volume, "
+    (_unknown_rule, ["risk_rules[16]: unknown rule id 'nps_drop' (known: usage_drop, support_load, error_volume, "
                      "churn_intent, satisfaction, escalation, downgrade, trial, error_rate, failed_payment, "
-                     "champion_left, silence, low_health, trial_adoption, detractor)"]),
+                     "champion_left, silence, low_health, trial_adoption, detractor, ticket_spike)"]),
     # Every problem is listed, not only the first.
     (_overlapping_levels_and_zero_points, [
         "risk rule 'escalation', tier 1: points must be a whole number from 1 to 100",
