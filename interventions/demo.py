@@ -1,7 +1,9 @@
 """The demo's intervention history (seed_demo): after each scored day the playbooks fire as they would
 have that morning, and the demo CSMs work their tasks as three kinds of CSM do — one acts on time and
-logs outcomes, one acts late and on about half, one does not act (their tasks escalate) — so the queue,
-the timeline and the effectiveness page have real numbers on first start. Deterministic for a seed."""
+logs outcomes, one acts on most tasks, a few hours late now and then, one does not act (their tasks
+escalate) — so the queue, the timeline and the effectiveness page have real numbers on first start: with
+two of three CSMs working their tasks, treated accounts churn less than the control group, as in a team
+whose playbooks work. Deterministic for a seed."""
 
 import datetime as dt
 import random
@@ -14,7 +16,7 @@ from interventions.models import Group, Intervention, InterventionStatus, Outcom
 
 # Per demo CSM (in DEMO_CSMS order): share of tasks done, hours late when done (range), share of
 # interventions with an outcome logged.
-BEHAVIOURS = ((0.95, (-1.5, 0.0), 0.9), (0.5, (2.0, 30.0), 0.5), (0.0, (0.0, 0.0), 0.0))
+BEHAVIOURS = ((0.95, (-1.5, 0.0), 0.9), (0.9, (-6.0, 2.0), 0.6), (0.0, (0.0, 0.0), 0.0))
 RECENT_DAYS = 7  # interventions fired this close to the end of the history are left to the queue
 STALE_DAYS = 30  # steps of interventions older than this were all done in the end, if late
 CATCH_UP_DAYS = (3.0, 20.0)  # how late such a step was done, in days

@@ -1,5 +1,6 @@
 """seed_demo's intervention history (issue 5): 120 days in which playbooks fired, one CSM acted on time,
-one late and on about half, one not at all (escalated), so the effectiveness page has real numbers."""
+one on most tasks and sometimes late, one not at all (escalated), so the effectiveness page has real
+numbers."""
 
 import datetime as dt
 import io
@@ -31,7 +32,7 @@ def test_the_demo_has_a_history_of_playbooks_worked_well_badly_and_not_at_all():
     on_time = dict(Task.objects.filter(status="done", done_at__lte=F("due_at"))
                    .values_list("account__csm__username").annotate(n=Count("id")))
     assert on_time.get("csm1", 0) / done_share["csm1"] > 0.85
-    assert on_time.get("csm2", 0) == 0 and done.get("csm2", 0) / done_share["csm2"] > 0.3
+    assert 0.5 < on_time.get("csm2", 0) / done.get("csm2", 1) < 0.95 and done.get("csm2", 0) / done_share["csm2"] > 0.8
     assert on_time.get("csm3", 0) == 0
     # No open task is older than a month: old steps were caught up with (late), recent ones wait.
     stale = AS_OF - dt.timedelta(days=STALE_DAYS + 7)

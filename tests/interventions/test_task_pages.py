@@ -22,8 +22,8 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture
 def fired(csm, other_csm):
-    """Today's firing of a two-step playbook for one account of each CSM (e-mail due in an hour, call
-    overdue since an hour ago is not possible today: the call is due in three hours)."""
+    """Today's firing of a two-step playbook for one account of each CSM, both steps due late today (the
+    e-mail at 23:58, the call at 23:59) whatever the hour the test runs at: neither is overdue yet."""
     Playbook.objects.update(active=False)
     playbook = Playbook.objects.create(name="Rescue", trigger_kind="tier", trigger_value="Critical")
     PlaybookStep.objects.create(playbook=playbook, order=1, title="Personal e-mail", due_offset_hours=1,
@@ -37,6 +37,9 @@ def fired(csm, other_csm):
         SnapshotFactory(account=account, as_of=today, health_tier="Critical", top_reasons="Usage dropped 70%",
                         fired_rules=[{"rule": "usage_drop", "points": 40, "reason": "Usage dropped 70%"}])
     fire_playbooks(as_of=today)
+    for order, minute in ((1, 58), (2, 59)):
+        Task.objects.filter(order=order).update(
+            due_at=timezone.make_aware(dt.datetime.combine(today, dt.time(23, minute))))
     return {"own": Task.objects.filter(account=own).order_by("order"),
             "foreign": Task.objects.filter(account=foreign).order_by("order")}
 
