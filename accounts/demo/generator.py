@@ -97,7 +97,7 @@ OUTCOME_PROBABILITIES: dict[str, tuple[float, float, float]] = {
 }
 # Planned churners: when their churn is due. Most fall inside the book's year (their fate is decided by
 # seed_demo from what the product did before that day); the rest after as_of (the later outcome a score
-# as of as_of must predict). Of those inside the year, most fall in the scored last 120 days.
+# as of as_of must predict). Of those inside the year, most fall in the scored last 182 days.
 FUTURE_CHURN_SHARE = 0.15
 RECENT_CHURN_SHARE = 0.65  # of the churners inside the year: due 5-118 days before as_of, else 119-270
 SIGNAL_LEAD_DAYS = (30, 90)  # a planted pattern starts this many days before the planned churn

@@ -74,7 +74,7 @@ def test_a_manager_reads_the_team_executive_and_drivers_pages(page, live_server,
     expect(page.get_by_test_id("reasons").locator("tbody tr").first).to_be_visible()
     page.screenshot(path=screenshot_path("insights.png"), full_page=True)
 
-    # Effectiveness: each playbook against its control group, from the demo's 120 days of history.
+    # Effectiveness: each playbook against its control group, from the demo's 182 days of history.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Effectiveness").click()
     expect(page.get_by_test_id("effectiveness").locator("tbody tr").first).to_be_visible()
     expect_every_chart_drawn(page, ["churn", "outcomes"])

@@ -1,4 +1,4 @@
-"""seed_demo's intervention history (issue 5): 120 days in which playbooks fired, one CSM acted on time,
+"""seed_demo's intervention history (issue 5): 182 days in which playbooks fired, one CSM acted on time,
 one on most tasks and sometimes late, one not at all (escalated), so the effectiveness page has real
 numbers."""
 

@@ -16,12 +16,12 @@ from scoring.models import Snapshot
 AS_OF = dt.date(2025, 3, 14)
 
 
-def test_the_demo_is_scored_weekly_over_120_days_and_30_days_back():
+def test_the_demo_is_scored_weekly_over_182_days_and_30_days_back():
     days = score_history_days(AS_OF)
 
-    assert days[0] == AS_OF - dt.timedelta(weeks=17) and days[-1] == AS_OF
+    assert days[0] == AS_OF - dt.timedelta(weeks=26) and days[-1] == AS_OF
     assert AS_OF - dt.timedelta(days=30) in days
-    assert days == sorted(set(days)) and len(days) == 19
+    assert days == sorted(set(days)) and len(days) == 28
 
 
 @pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_the_demo_book_shows_every_tier_with_explained_breakdowns():
                        .values_list("account__scenario", "h"))
     for planted in ("ehr_integration_breakage", "champion_left", "silent", "failed_payments"):
         assert by_scenario[planted] < by_scenario["healthy"] - 10, (planted, by_scenario)
-    assert Snapshot.objects.values("as_of").annotate(n=Count("id")).count() == 19
+    assert Snapshot.objects.values("as_of").annotate(n=Count("id")).count() == 28
     # One voice: the risk level and the health tier agree on the accounts they flag.
     flagged = [(level in ("High", "Medium"), tier in ("At risk", "High risk", "Critical"))
                for level, tier in today.exclude(health_score=None).values_list("risk_level", "health_tier")]

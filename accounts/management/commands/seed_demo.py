@@ -2,7 +2,7 @@
 
 The demo users are created (or reset) first, the three demo CSMs get the accounts, and the book goes
 through the ordinary validated import, so re-running with the same arguments changes nothing. The book
-is then scored weekly over 120 days; after each scored day the playbooks fire and the demo CSMs work
+is then scored weekly over 182 days; after each scored day the playbooks fire and the demo CSMs work
 what fired (interventions.demo), so the queue, timelines and effectiveness page start with history.
 
 The book's planned churners (due within its year) are decided as the walk reaches them, from what the
@@ -49,11 +49,11 @@ from scoring.texts.service import texts_read_pending
 BIG_BOOK = 2000
 DEMO_CONTROL_SHARE = Decimal("0.250")
 SIGNAL_HISTORY_DAYS = 70  # signals compare 30 days with the 30 before: the 130 days of usage allow 70 days
-HISTORY_WEEKS = 17  # weekly snapshots over the last 120 days, plus the day 30 days back (trend)
+HISTORY_WEEKS = 26  # weekly snapshots over the last 182 days, plus the day 30 days back (trend)
 
 
 def score_history_days(as_of: dt.date) -> list[dt.date]:
-    """The days the demo is scored on, oldest first: weekly for 120 days, 30 days back, and as_of."""
+    """The days the demo is scored on, oldest first: weekly for 182 days, 30 days back, and as_of."""
     days = {as_of - dt.timedelta(weeks=w) for w in range(HISTORY_WEEKS + 1)} | {as_of - dt.timedelta(days=30)}
     return sorted(days)  # from this many accounts on, progress is shown in finer steps
 
