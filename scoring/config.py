@@ -662,7 +662,7 @@ def _check_families(data: dict[str, Any], problems: list[str]) -> None:
                 if not _known(rule_id, RULE_DIRECTIONS):
                     problems.append(f"rule_families '{name}': unknown rule id {rule_id!r}")
                 elif rule_id in seen:
-                    problems.append(f"rule_families '{name}': rule '{rule_id}' is already in another family")
+                    problems.append(f"rule_families '{name}': rule '{rule_id}' is listed more than once")
                 else:
                     seen.add(rule_id)
     share = data.get("family_share", 1.0)

@@ -175,7 +175,7 @@ def test_rule_families_are_validated():
 
     assert parse_problems(document) == [
         "rule_families 'support': unknown rule id 'nonsense'",
-        "rule_families 'other': rule 'support_load' is already in another family",
+        "rule_families 'other': rule 'support_load' is listed more than once",
         "family_share must be a number from 0 to 1",
     ]
     document["rule_families"] = ["support_load"]
