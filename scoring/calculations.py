@@ -56,6 +56,12 @@ def churn_intent_by_account(items: pd.DataFrame, window: Window, days: int) -> p
     })
 
 
+def _days_since_signup(accounts: pd.DataFrame, as_of) -> pd.Series:
+    """Whole days from each account's signup to as_of (NaN when the signup is unknown)."""
+    signup = pd.to_datetime(accounts.get("signup_date", pd.Series(pd.NaT, index=accounts.index)))
+    return (pd.Timestamp(as_of) - signup).dt.days.astype("float64")
+
+
 def _recent_count(rows: pd.DataFrame, column: str, window: Window, days: int) -> pd.Series:
     """Rows per account dated within the last `days` days up to as_of."""
     if rows.empty:
@@ -98,8 +104,7 @@ def silence_days(data: BookData) -> pd.Series:
                                                                  (data.surveys, "last_survey"))]
     dated = pd.concat([pd.Series(_days_before(data.window, last.fillna(pd.NaT)), index=index) for last in lasts],
                       axis=1).min(axis=1)
-    signup = pd.to_datetime(data.accounts.get("signup_date", pd.Series(pd.NaT, index=index)))
-    since_signup = (pd.Timestamp(data.window.as_of) - signup).dt.days.clip(upper=365).astype("float64")
+    since_signup = _days_since_signup(data.accounts, data.window.as_of).clip(upper=365)
     return dated.fillna(since_signup).clip(lower=0)
 
 
@@ -116,9 +121,8 @@ def ticket_ratio(data: BookData) -> pd.Series:
     index = data.accounts.index
     tickets = data.tickets.reindex(index)
     recent = tickets["tickets_30"].fillna(0).astype("float64")
-    signup = pd.to_datetime(data.accounts.get("signup_date", pd.Series(pd.NaT, index=index)))
-    base_days = ((pd.Timestamp(data.window.as_of) - signup).dt.days - 30).clip(upper=TICKET_BASE_DAYS - 30)
-    base_days = base_days.fillna(TICKET_BASE_DAYS - 30).astype("float64")
+    base_days = (_days_since_signup(data.accounts, data.window.as_of) - 30).clip(upper=TICKET_BASE_DAYS - 30)
+    base_days = base_days.fillna(TICKET_BASE_DAYS - 30)
     usual = (tickets["tickets_base"].fillna(0).astype("float64") / base_days.clip(lower=1) * 30).clip(lower=1)
     ratio = (recent / usual).round(1)
     return ratio.where((recent >= SPIKE_MIN_TICKETS) & (base_days >= SPIKE_MIN_BASE_DAYS))
@@ -127,10 +131,10 @@ def ticket_ratio(data: BookData) -> pd.Series:
 MIN_PEERS = 20  # paying accounts a trial is compared with: its segment's, else the whole book's
 
 
-def _uses_per_seat_day(uses: pd.Series, seats: pd.Series, signup: pd.Series, as_of) -> pd.Series:
+def _uses_per_seat_day(accounts: pd.DataFrame, uses: pd.Series, as_of) -> pd.Series:
     """Uses of the last 30 days per seat and day (days counted from signup when the account is younger)."""
-    days = (pd.Timestamp(as_of) - pd.to_datetime(signup)).dt.days.add(1).clip(lower=1, upper=31).fillna(31)
-    return uses.astype("float64") / seats.astype("float64").clip(lower=1).fillna(1) / days
+    days = _days_since_signup(accounts, as_of).add(1).clip(lower=1, upper=31).fillna(31)
+    return uses.astype("float64") / accounts["seats"].astype("float64").clip(lower=1).fillna(1) / days
 
 
 def trial_peer_share(data: BookData) -> pd.Series:
@@ -148,18 +152,13 @@ def trial_peer_share(data: BookData) -> pd.Series:
     if not trial.any():
         return share
     uses = data.usage_by_account["usage_30"].reindex(accounts.index).fillna(0)
-    intensity = _uses_per_seat_day(uses, accounts["seats"], accounts["signup_date"], data.window.as_of)
+    intensity = _uses_per_seat_day(accounts, uses, data.window.as_of)
     segment = accounts["segment"].fillna("").astype(str)
-    if data.paying_peers is None:  # the batch's own paying accounts
-        paying = ~trial & accounts.index.isin(subs.loc[~on_trial, "account_id"])
-        peers = pd.DataFrame({"segment": segment[paying], "intensity": intensity[paying]})
-    else:
-        book = data.paying_peers
-        peers = pd.DataFrame({"segment": book["segment"].fillna("").astype(str),
-                              "intensity": _uses_per_seat_day(book["usage_30"], book["seats"], book["signup_date"],
-                                                              data.window.as_of)})
-    if peers.empty:
+    book = data.paying_peers
+    if book is None or book.empty:
         return share
+    peers = pd.DataFrame({"segment": book["segment"].fillna("").astype(str),
+                          "intensity": _uses_per_seat_day(book, book["usage_30"], data.window.as_of)})
     for name, trials in intensity[trial].groupby(segment[trial]):
         same = peers.loc[peers["segment"] == name, "intensity"]
         reference = np.sort((same if len(same) >= MIN_PEERS else peers["intensity"]).to_numpy())

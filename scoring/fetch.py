@@ -378,17 +378,13 @@ def touchpoints(batch: AccountRange, window: Window) -> pd.DataFrame:
 
 def surveys(batch: AccountRange, window: Window) -> pd.DataFrame:
     """Per account: NPS responses of the last 180 days (count, sum), the last response's date and score."""
-    qs = (
-        SurveyResponse.objects.filter(batch.q("account_id"), responded_at__gte=window.instant(SURVEY_DAYS),
-                                      responded_at__lt=window.end)
-        .order_by().values_list("account_id")
-        .annotate(responses=Count("id"), nps_sum=Sum("nps_score", default=0), last_survey=_as_text(Max("responded_at")))
-    )
+    answered = SurveyResponse.objects.filter(batch.q("account_id"), responded_at__gte=window.instant(SURVEY_DAYS),
+                                             responded_at__lt=window.end)
+    qs = answered.order_by().values_list("account_id").annotate(
+        responses=Count("id"), nps_sum=Sum("nps_score", default=0), last_survey=_as_text(Max("responded_at")))
     df = frame(qs, ["account_id", "responses", "nps_sum", "last_survey"]).set_index("account_id")
     # The latest answer per account (the detractor rule reads the mood now, not the half-year's mean).
-    answers = frame(SurveyResponse.objects.filter(batch.q("account_id"), responded_at__gte=window.instant(SURVEY_DAYS),
-                                                  responded_at__lt=window.end)
-                    .order_by("account_id", "responded_at", "id").values_list("account_id", "nps_score"),
+    answers = frame(answered.order_by("account_id", "responded_at", "id").values_list("account_id", "nps_score"),
                     ["account_id", "nps_score"])
     df["last_nps"] = answers.groupby("account_id")["nps_score"].last().reindex(df.index).astype("float64")
     return df
@@ -532,7 +528,7 @@ class BookData:
         {"account_id": pd.Series(dtype="int64"), "due": pd.Series(dtype="datetime64[ns]")}))
     champions_left: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"account_id": pd.Series(dtype="int64"), "left": pd.Series(dtype="datetime64[ns]")}))
-    # The book's paying accounts, read only when the batch holds a trial (None: the batch's own are the peers).
+    # The book's paying accounts, read only when the batch holds a trial (None: no trial is compared).
     paying_peers: pd.DataFrame | None = None
 
 
