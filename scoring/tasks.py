@@ -50,7 +50,8 @@ def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
     except Exception as error:
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
-    if finished:  # the run's last batch: planner statistics, churn predictions, signals, then playbooks (idempotent)
+    if finished:  # the run's last batch: planner statistics, churn predictions, signals, playbooks (idempotent),
+        # then the Score accuracy figures of the new book version, so a manager's first view is not the one to wait
         from celery import chain
 
         from expansion.tasks import detect_signals_for_day
@@ -58,7 +59,7 @@ def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
 
         day = RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id).isoformat()
         chain(refresh_snapshot_statistics.si(), predict_churn_for_day.si(day), detect_signals_for_day.si(day),
-              fire_playbooks_for_day.si(day)).delay()
+              fire_playbooks_for_day.si(day), warm_score_accuracy.si()).delay()
     return finished
 
 
@@ -99,6 +100,16 @@ def predict_churn_for_day(as_of: str) -> int:
     from scoring.model.predict import predict_day
 
     return predict_day(dt.date.fromisoformat(as_of))
+
+
+@shared_task
+def warm_score_accuracy() -> str:
+    """After a day's run: compute and cache the Score accuracy page's default figures (cut-off, trend, model) for
+    the book as it now is; a later view of the page reads them from the cache. Returns the chosen cut-off."""
+    from scoring.backtest import DEFAULT_HORIZON, accuracy_report
+
+    report = accuracy_report(as_of=None, horizon=DEFAULT_HORIZON)
+    return report.as_of.isoformat() if report.as_of else ""
 
 
 @shared_task(acks_late=True)

@@ -1,10 +1,11 @@
 """The churn model's point-in-time features: one row per account live on a date, built only from data dated on
 or before it.
 
-`feature_frame(as_of)` scores the book as of the date without writing anything (scoring.services.score_range)
-and adds what the rules do not read: texts' negative-sentiment share and competitor mentions, tenure, days to
-the next renewal, seats, ARR, payment trouble, silence and champions who left. Missing values stay NaN (the
-trees learn where they go). FEATURES names every column with the words the Account 360 card uses.
+`feature_frame(as_of)` scores the book as of the date without writing anything (scoring.services.score_range),
+keeps every measure's raw value, the rules' inputs and their risk score, and adds what the rules do not read:
+texts' negative-sentiment share and competitor mentions, tenure, days to the next renewal, seats, ARR, payment
+trouble, silence and champions who left. Missing values stay NaN (the trees learn where they go). FEATURES names
+every column with the words the Account 360 card uses.
 """
 
 import datetime as dt
@@ -51,7 +52,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("executive_engagement", "Executive touchpoints (90 days)"),
     Feature("referral_likelihood", "Mean NPS (180 days)"),
     Feature("case_study_participation", "Case study or reference in the last year"),
-    # The rules' inputs (scoring.rules).
+    # The rules' verdict and their inputs (scoring.rules).
+    Feature("risk_score", "Risk score from the rules (0-100)"),
     Feature("usage_30", "Uses in the last 30 days"),
     Feature("usage_prev", "Uses in the 30 days before"),
     Feature("usage_drop", "Usage change in the last 30 days", "change"),
@@ -171,6 +173,7 @@ def feature_frame(as_of: dt.date, *, config: Config | None = None) -> FeatureFra
     out["satisfaction_30"] = (tickets["satisfaction_sum_30"] / tickets["rated_30"].where(tickets["rated_30"] > 0)
                               ).astype("float64")
     out["churn_intent_30"] = acc["churn_intent_30"].fillna(0).astype("float64")
+    out["risk_score"] = acc["risk_score"].fillna(0).astype("float64")
 
     texts = _text_signals(data.window).reindex(ids)
     out["negative_text_share"] = (texts["negative"] / texts["read"].where(texts["read"] > 0)).astype("float64")

@@ -7,6 +7,7 @@ score in log-odds, the last column being the base value, so that they add up to 
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,13 +54,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def top_contributions(features: pd.DataFrame, contrib: np.ndarray, n: int = TOP_CONTRIBUTIONS) -> list[list[dict]]:
-    """Per row, the n features that moved its score most (either way), largest first."""
-    values = features[list(FEATURE_NAMES)].astype(object).to_numpy()
+def top_contributions(features: pd.DataFrame, contrib: np.ndarray, n: int = TOP_CONTRIBUTIONS,
+                      names: Sequence[str] = FEATURE_NAMES) -> list[list[dict]]:
+    """Per row, the n features (of `names`, the columns of `contrib`) that moved its score most (either way),
+    largest first."""
+    names = list(names)
+    values = features.reindex(columns=names).astype(object).to_numpy()
     shares = contrib[:, :-1]
     order = np.argsort(-np.abs(shares), axis=1, kind="stable")[:, :n]
-    names = list(FEATURE_NAMES)
-    return [[{"feature": names[j], "label": BY_NAME[names[j]].label, "value": _plain(values[i, j]),
+    return [[{"feature": names[j], "label": _label(names[j]), "value": _plain(values[i, j]),
               "contribution": round(float(shares[i, j]), 4)} for j in row if shares[i, j] != 0]
             for i, row in enumerate(order.tolist())]
 
@@ -80,12 +83,13 @@ def predict(as_of: dt.date, model: ChurnModel, *, with_reasons: bool = True) -> 
     features = feature_frame(as_of).features
     if features.empty:
         return Predicted(features, np.array([]), np.array([], dtype=object), [])
-    encoded = encode(features, model.baselines)
+    names = model.features or FEATURE_NAMES  # a model trained before a feature was added reads its own list
+    encoded = encode(features, model.baselines, names)
     booster = booster_of(model)
     raw = booster.predict(encoded, raw_score=True)
     probability = np.clip(calibrate(raw, model.calibration), 0.0, 1.0)
     # The SHAP contributions cost a second pass over the trees: skipped when only the probabilities are wanted.
-    reasons = top_contributions(features, contributions(booster, encoded)) if with_reasons else []
+    reasons = top_contributions(features, contributions(booster, encoded), names=names) if with_reasons else []
     return Predicted(features, probability, band_of(probability, model), reasons)
 
 
@@ -118,6 +122,12 @@ def predict_day(as_of: dt.date, *, model: ChurnModel | None = None) -> int:
     return len(rows)
 
 
+def _label(name: str) -> str:
+    """A feature's words (its own name for one a newer release no longer knows)."""
+    feature = BY_NAME.get(name)
+    return feature.label if feature else name
+
+
 def describe(item: dict[str, Any]) -> str:
     """A contribution in plain words: what the value is, and which way it moved the risk."""
     direction = "raises the risk" if item["contribution"] > 0 else "lowers the risk"
@@ -127,7 +137,7 @@ def describe(item: dict[str, Any]) -> str:
 def _value_words(name: str, value: Any) -> str:
     """The feature's value as a short sentence."""
     feature = BY_NAME.get(name)
-    label = feature.label if feature else name
+    label = _label(name)
     if value is None:
         return f"{label}: no data"
     if name == "usage_drop":
@@ -141,6 +151,8 @@ def _value_words(name: str, value: Any) -> str:
         return f"Renewal in {round(value)} days"
     if name == "days_since_interaction":
         return f"Last in touch {round(value)} days ago"
+    if name == "risk_score":
+        return f"Risk score {round(value)} of 100 from the rules"
     if name == "tenure_days":
         return f"Customer for {round(value)} days"
     kind = feature.kind if feature else "number"

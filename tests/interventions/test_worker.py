@@ -1,17 +1,19 @@
 """The interventions' Celery tasks through a real Redis and worker: a scheduled recompute's last batch
-fires the day's playbooks, and the escalation sweep runs as a task."""
+fires the day's playbooks and then warms the Score accuracy figures, and the escalation sweep runs as a task."""
 
 import datetime as dt
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
 from django.utils import timezone
 
 from healthcs.celery import app
 from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Notification, Playbook, PlaybookStep, Task
 from interventions.tasks import escalate_overdue
+from scoring.backtest import book_version
 from scoring.models import RecomputeRun, RunStatus
 from scoring.tasks import recompute_start
 from tests.factories import AccountFactory, SnapshotFactory
@@ -29,9 +31,11 @@ def wait_for(condition, seconds: float = 60) -> bool:
     return False
 
 
-def test_the_last_batch_of_a_queued_recompute_fires_the_playbooks(own_account, foreign_account, settings):
+def test_the_last_batch_of_a_queued_recompute_fires_the_playbooks_then_warms_score_accuracy(
+        own_account, foreign_account, settings):
     assert app.conf.broker_url.startswith("redis://")
     settings.SCORING_BATCH_SIZE = 1
+    cache.clear()  # no figures of an earlier test's book
     app.control.purge()
     build_book(own_account, foreign_account)
     Playbook.objects.all().delete()
@@ -42,7 +46,10 @@ def test_the_last_batch_of_a_queued_recompute_fires_the_playbooks(own_account, f
         run = recompute_start(as_of=AS_OF, trigger="web")
         assert wait_for(lambda: RecomputeRun.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED)
         assert wait_for(lambda: Intervention.objects.exists())
+        warmed = f"backtest:dates:{book_version()}"  # the book as the day's run left it
+        assert wait_for(lambda: cache.get(warmed) is not None)
 
+    assert cache.get(warmed)[0] == [AS_OF]  # the page's cut-off choices, read without computing them again
     assert set(Intervention.objects.values_list("triggered_on", flat=True)) == {AS_OF}
     assert Intervention.objects.filter(playbook=playbook).count() == Task.objects.count() >= 1
 

@@ -4,6 +4,7 @@ and drift."""
 
 import datetime as dt
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
@@ -214,3 +215,33 @@ def test_band_thresholds_sit_on_plateau_edges_of_the_calibrated_probability():
     assert band_threshold(probability, 0.25) == 0.3  # 0.08 would flag 30%
     assert band_threshold(probability, 0.30) == 0.08
     assert band_threshold(np.array([0.1] * 10), 0.10) == 0.1  # one plateau: the top value
+
+
+def test_a_higher_rules_risk_score_never_lowers_the_models_score(book):
+    model = ChurnModel.objects.get(pk=book.model.pk)
+    features = feature_frame(D).features.head(25)
+    booster = booster_of(model)
+    steps = np.arange(0, 101, 5)
+    raw = np.array([booster.predict(encode(features.assign(risk_score=float(s)), model.baselines), raw_score=True)
+                    for s in steps])  # one row per risk score, one column per account
+
+    assert "risk_score" in model.features
+    assert np.all(np.diff(raw, axis=0) >= -1e-12)
+    assert describe({"feature": "risk_score", "value": 45.0, "contribution": 0.3}) == \
+        "Risk score 45 of 100 from the rules — raises the risk"
+
+
+def test_a_model_trained_before_a_feature_was_added_still_predicts_with_its_own_features(book):
+    model = ChurnModel.objects.get(pk=book.model.pk)
+    older = [name for name in FEATURE_NAMES if name != "risk_score"]
+    rows = feature_frame(D).features
+    labels = churn_labels(D, rows.index)
+    booster = lgb.train({"objective": "binary", "num_leaves": 4, "min_data_in_leaf": 5, "verbose": -1},
+                        lgb.Dataset(encode(rows, model.baselines, older), label=labels.to_numpy()), num_boost_round=5)
+    ChurnModel.objects.filter(pk=model.pk).update(booster=booster.model_to_string(), features=older)
+
+    written = predict_day(TODAY)
+
+    assert written == len(live_accounts(TODAY))
+    stored = ChurnPrediction.objects.filter(as_of=TODAY).values_list("contributions", flat=True)
+    assert all(item["feature"] != "risk_score" for items in stored for item in items)
