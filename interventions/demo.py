@@ -83,18 +83,20 @@ def simulate_csm_work(*, fired_on: dt.date, history_end: dt.date, csm_ids: list[
 
 
 def treated_on_time(*, account_ids: list[str]) -> dict[str, dt.date]:
-    """Per account (external id): the day its first treated intervention had every step done on time.
+    """Per account (external id): the day its first treated intervention had its first step done on time — the
+    customer was reached while it mattered; later steps follow up.
 
     One query; what seed_demo's fate of a planned churner depends on (accounts.demo.outcomes)."""
     rows = (Task.objects.filter(intervention__account__external_id__in=account_ids, escalation_of__isnull=True,
                                 intervention__group=Group.TREATED)
+            .order_by("intervention_id", "order")
             .values_list("intervention__account__external_id", "intervention_id", "status", "due_at", "done_at"))
-    steps: dict[tuple[str, int], list[tuple[str, dt.datetime, dt.datetime | None]]] = {}
+    first_steps: dict[int, tuple[str, str, dt.datetime, dt.datetime | None]] = {}
     for account_id, intervention_id, status, due_at, done_at in rows:
-        steps.setdefault((account_id, intervention_id), []).append((status, due_at, done_at))
+        first_steps.setdefault(intervention_id, (account_id, status, due_at, done_at))
     helped: dict[str, dt.date] = {}
-    for (account_id, _), tasks in steps.items():
-        if all(status == TaskStatus.DONE and done_at <= due_at for status, due_at, done_at in tasks):
-            day = timezone.localdate(max(done_at for _, _, done_at in tasks))
+    for account_id, status, due_at, done_at in first_steps.values():
+        if status == TaskStatus.DONE and done_at <= due_at:
+            day = timezone.localdate(done_at)
             helped[account_id] = min(day, helped.get(account_id, day))
     return helped

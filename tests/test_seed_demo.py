@@ -667,7 +667,7 @@ def test_timely_help_saves_a_planned_churner_far_more_often_than_none():
     assert set(lost) | set(saved) == set(pending["account_id"]) and not set(lost) & set(saved)
     share_helped = sum(a in saved for a in helped) / 1000
     share_alone = sum(a not in helped for a in saved) / 1000
-    assert share_helped == pytest.approx(0.45, abs=0.05) and share_alone == pytest.approx(0.10, abs=0.03)
+    assert share_helped == pytest.approx(0.70, abs=0.05) and share_alone == pytest.approx(0.10, abs=0.03)
     assert all(saved[a] == AS_OF - dt.timedelta(days=20) for a in helped if a in saved)  # recovery starts then
     assert all(day == AS_OF for day in lost.values())
     assert len(late_saved) / 2000 == pytest.approx(0.10, abs=0.03)  # help on the churn day is too late

@@ -18,6 +18,7 @@ from scoring.config import ConfigError, config_argument, default_config, parse_c
 from scoring.models import ConfigStatus, ScoringConfig, Snapshot
 from scoring.rules import evaluate_rules
 from scoring.services import config_active, recompute_scores, score_range
+from scoring.upgrades import fingerprint
 from tests import factories
 
 DEFAULT = parse_config(default_config())
@@ -97,10 +98,11 @@ def test_silence_counts_the_days_without_two_way_contact(days, points):
 
 
 def test_medium_starts_at_35_so_two_weak_signs_are_not_yet_a_warning():
-    # A 45% drop (28) and three tickets (5) were Medium at the seed's line of 30.
-    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, ticket_ratio=2.0)[:2] == (33, "Low")
-    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, ticket_ratio=2.0, silence_days=50.0)[:2] == (
-        48, "Medium")
+    # A 45% drop (28) and a mild sign (an NPS of 6, tickets at twice the usual) stay Low; a real second sign
+    # (tickets at three times the usual, 10; 50 days of silence, 15) makes a warning.
+    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, ticket_ratio=2.0, nps_last=6.0)[:2] == (28, "Low")
+    assert verdict(usage_prev=1000, usage_30=550, tickets_30=3, ticket_ratio=3.0)[:2] == (38, "Medium")
+    assert verdict(usage_prev=1000, usage_30=550, silence_days=50.0)[:2] == (43, "Medium")
     assert (DEFAULT.medium, DEFAULT.high) == (35, 60)
 
 
@@ -125,9 +127,9 @@ def test_a_trial_used_less_than_95_percent_of_its_paying_peers_is_medium(share, 
                            f"{share:g}% of paying customers in its segment use more per seat")
 
 
-@pytest.mark.parametrize(("ratio", "points"), [(1.9, 0), (2.0, 5), (2.9, 5), (3.0, 10), (12.0, 10),
+@pytest.mark.parametrize(("ratio", "points"), [(1.9, 0), (2.0, 0), (2.9, 0), (3.0, 10), (12.0, 10),
                                                (float("nan"), 0)])
-def test_tickets_count_against_the_accounts_usual_rate(ratio, points):
+def test_tickets_count_against_the_accounts_usual_rate_from_three_times_it(ratio, points):
     score, _, reasons = verdict(tickets_30=6, ticket_ratio=ratio)
 
     assert score == points
@@ -135,8 +137,8 @@ def test_tickets_count_against_the_accounts_usual_rate(ratio, points):
         assert reasons == f"Support tickets up (6 in 30d, {ratio:g}x the usual)"
 
 
-@pytest.mark.parametrize(("nps", "points"), [(0.0, 15), (4.0, 15), (5.0, 8), (6.0, 8), (7.0, 0), (float("nan"), 0)])
-def test_a_detractor_adds_supporting_points_never_medium_alone(nps, points):
+@pytest.mark.parametrize(("nps", "points"), [(0.0, 15), (4.0, 15), (5.0, 0), (6.0, 0), (7.0, 0), (float("nan"), 0)])
+def test_a_detractor_of_0_to_4_adds_supporting_points_never_medium_alone(nps, points):
     score, level, reasons = verdict(nps_last=nps)
 
     assert (score, level) == (points, "Low")
@@ -467,10 +469,22 @@ def test_the_upgrade_moves_an_untouched_seed_configuration_to_the_default_and_le
     assert list(ScoringConfig.objects.values_list("version", "status")) == [(1, ConfigStatus.ACTIVE)]
 
 
+def default_before_mild_signs_stopped_counting() -> dict:
+    """The default while a rating of 3 of 5 (6 points), an NPS of 5-6 (8) and tickets at twice the usual rate
+    (5) counted."""
+    document = default_config()
+    rules = {r["id"]: r for r in document["risk_rules"]}
+    rules["satisfaction"]["tiers"].append({"threshold": 3, "points": 6, "reason": "Medium satisfaction score (3/5)"})
+    rules["detractor"]["tiers"].append({"threshold": 6, "points": 8, "reason": "Detractor: latest NPS {nps}/10"})
+    rules["ticket_spike"]["tiers"].append(
+        {"threshold": 2, "points": 5, "reason": "Support tickets up ({n} in 30d, {ratio}x the usual)"})
+    return document
+
+
 def previous_default() -> dict:
     """The default before Medium at 35, rule families, the trial-adoption, detractor and ticket-spike rules
     and the 45-day silence tier."""
-    document = default_config()
+    document = default_before_mild_signs_stopped_counting()
     document["risk_rules"] = [r for r in document["risk_rules"]
                               if r["id"] not in ("trial_adoption", "detractor", "ticket_spike")]
     support = next(r for r in document["risk_rules"] if r["id"] == "support_load")
@@ -490,7 +504,7 @@ def previous_default() -> dict:
 @pytest.mark.django_db
 def test_the_upgrade_moves_an_untouched_previous_default_to_the_current_one_and_leaves_an_edited_one():
     module = importlib.import_module("scoring.migrations.0009_default_trial_adoption_detractor")
-    assert module.fingerprint(previous_default()) == module.PREVIOUS_DEFAULT_SHA256
+    assert fingerprint(previous_default()) == module.PREVIOUS_DEFAULT_SHA256
     ScoringConfig.objects.all().delete()
     old = ScoringConfig.objects.create(version=3, status=ConfigStatus.ACTIVE, data=previous_default())
 
@@ -506,6 +520,25 @@ def test_the_upgrade_moves_an_untouched_previous_default_to_the_current_one_and_
     ScoringConfig.objects.create(version=1, status=ConfigStatus.ACTIVE, data=edited)
     module.newer_default(django_apps, None)
     assert list(ScoringConfig.objects.values_list("version", "status")) == [(1, ConfigStatus.ACTIVE)]
+
+
+@pytest.mark.django_db
+def test_the_upgrade_that_stops_counting_mild_signs_moves_only_the_untouched_default():
+    module = importlib.import_module("scoring.migrations.0010_default_mild_signs_do_not_count")
+    before = default_before_mild_signs_stopped_counting()
+    assert fingerprint(before) == module.PREVIOUS_DEFAULT_SHA256
+    ScoringConfig.objects.all().delete()
+    old = ScoringConfig.objects.create(version=5, status=ConfigStatus.ACTIVE, data=before)
+
+    module.newer_default(django_apps, None)
+
+    old.refresh_from_db()
+    active = ScoringConfig.objects.get(status=ConfigStatus.ACTIVE)
+    assert (old.status, active.version, active.data) == (ConfigStatus.RETIRED, 6, default_config())
+    assert active.notes.startswith("Installed by an upgrade")
+
+    module.newer_default(django_apps, None)  # the current default is not the previous one: nothing changes
+    assert ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).get().pk == active.pk
 
 
 # One voice on Account 360 ----------------------------------------------------------------------------
