@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "scoring",
     "interventions",
     "expansion",
+    "workspace",
 ]
 
 MIDDLEWARE = [

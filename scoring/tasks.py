@@ -9,6 +9,7 @@ from kombu.exceptions import OperationalError
 
 from accounts.models import User
 from healthcs.celery import TRANSIENT_ERRORS, TRANSIENT_RETRY
+from scoring.events import day_scored
 from scoring.models import RecomputeRun
 from scoring.services import recompute_batch, recompute_run_create, recompute_run_fail, recompute_runs_expire
 
@@ -50,16 +51,9 @@ def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
     except Exception as error:
         recompute_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
-    if finished:  # the run's last batch: planner statistics, churn predictions, signals, playbooks (idempotent),
-        # then the Score accuracy figures of the new book version, so a manager's first view is not the one to wait
-        from celery import chain
-
-        from expansion.tasks import detect_signals_for_day
-        from interventions.tasks import fire_playbooks_for_day
-
-        day = RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id).isoformat()
-        chain(refresh_snapshot_statistics.si(), predict_churn_for_day.si(day), detect_signals_for_day.si(day),
-              fire_playbooks_for_day.si(day), warm_score_accuracy.si()).delay()
+    if finished:  # the run's last batch: the layers above finish the day (workspace.daily, by scoring.events)
+        day = RecomputeRun.objects.values_list("as_of", flat=True).get(pk=run_id)
+        day_scored.send(sender=RecomputeRun, as_of=day)
     return finished
 
 
@@ -83,33 +77,6 @@ def read_waiting_texts() -> int:
     from scoring.texts.service import texts_queue_pending
 
     return texts_queue_pending()
-
-
-@shared_task
-def refresh_snapshot_statistics() -> None:
-    """After a recompute: the planner learns about the new day (see snapshot_statistics_refresh)."""
-    from scoring.services import snapshot_statistics_refresh
-
-    snapshot_statistics_refresh()
-
-
-@shared_task(acks_late=True, **TRANSIENT_RETRY)
-def predict_churn_for_day(as_of: str) -> int:
-    """After a day's recompute: the active churn model's predictions for the day (none without a model;
-    idempotent: the day's rows are replaced)."""
-    from scoring.model.predict import predict_day
-
-    return predict_day(dt.date.fromisoformat(as_of))
-
-
-@shared_task
-def warm_score_accuracy() -> str:
-    """After a day's run: compute and cache the Score accuracy page's default figures (cut-off, trend, model) for
-    the book as it now is; a later view of the page reads them from the cache. Returns the chosen cut-off."""
-    from scoring.backtest import DEFAULT_HORIZON, accuracy_report
-
-    report = accuracy_report(as_of=None, horizon=DEFAULT_HORIZON)
-    return report.as_of.isoformat() if report.as_of else ""
 
 
 @shared_task(acks_late=True)

@@ -44,19 +44,24 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-@pytest.fixture
-def migration_defaults(django_db_blocker):
-    """The rows the data migrations install (default playbooks, plan limits, advanced features, competitors), put
-    back when missing: a transactional test before this one empties every table, and tests that read the shipped
-    defaults must not depend on the order they run in."""
+def install_migration_defaults() -> None:
+    """Put back the rows the data migrations install (default playbooks, plan limits, advanced features,
+    competitors) when missing."""
     import importlib
 
     from django.apps import apps
 
     from interventions.defaults import install_default_playbooks
 
+    importlib.import_module("expansion.migrations.0002_defaults").install(apps, None)
+    importlib.import_module("scoring.migrations.0006_competitor").install_default_competitors(apps, None)
+    install_default_playbooks(apps.get_model("interventions", "Playbook"),
+                              apps.get_model("interventions", "PlaybookStep"))
+
+
+@pytest.fixture
+def migration_defaults(django_db_blocker):
+    """The migrations' rows, put back when missing: a transactional test before this one empties every table,
+    and tests that read the shipped defaults must not depend on the order they run in."""
     with django_db_blocker.unblock():
-        importlib.import_module("expansion.migrations.0002_defaults").install(apps, None)
-        importlib.import_module("scoring.migrations.0006_competitor").install_default_competitors(apps, None)
-        install_default_playbooks(apps.get_model("interventions", "Playbook"),
-                                  apps.get_model("interventions", "PlaybookStep"))
+        install_migration_defaults()

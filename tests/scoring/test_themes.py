@@ -1,16 +1,13 @@
 """Ticket themes across customers on Drivers & insights (issue 7, item 7): category × EHR system × segment
-with accounts, MRR at risk, ticket counts and their trend, competitors and account links; the demo's
-planted integration crisis on one EHR system shows up as a spike at the top."""
+with accounts, MRR at risk, ticket counts and their trend, competitors and account links (the demo's planted
+integration crisis: tests/demo_book/test_themes.py)."""
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import User
 from scoring.dashboards import ticket_themes
 from scoring.texts.service import texts_read_pending
 from tests.factories import (
@@ -80,11 +77,3 @@ def test_the_insights_page_shows_the_themes_with_links(client, crisis, manager):
     assert '<span class="badge bad" data-testid="spike">Spike</span>' in content
     assert f'href="/accounts/{crisis[3].external_id}/"' in content
     assert response.context["charts"]["themes"]["datasets"][0]["data"][0] == 8
-
-
-def test_the_demo_integration_crisis_tops_the_themes():
-    call_command("seed_demo", "--accounts", "300", "--as-of", "2025-03-14", stdout=io.StringIO())
-
-    top = ticket_themes(User.objects.get(username="manager"), dt.date(2025, 3, 14))[0]
-
-    assert (top.label, top.ehr_system, top.spike) == ("Integration", "Cerner", True)

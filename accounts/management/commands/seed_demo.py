@@ -36,15 +36,13 @@ from accounts.models import Account, Invoice, SupportTicket, SurveyResponse, Tou
 from accounts.services import import_files_recorded
 from expansion.demo import simulate_pipeline
 from expansion.models import ExpansionSignal, Opportunity
-from expansion.signals import detect_signals
 from interventions.defaults import install_default_playbooks
 from interventions.demo import simulate_csm_work, treated_on_time
-from interventions.firing import fire_playbooks
+from interventions.firing import trigger_time
 from interventions.models import Intervention, Playbook, PlaybookStep
 from interventions.services import escalate_overdue_tasks
-from scoring.model.predict import predict_day
-from scoring.services import recompute_scores
 from scoring.texts.service import texts_read_pending
+from workspace.daily import run_day
 
 BIG_BOOK = 2000
 DEMO_CONTROL_SHARE = Decimal("0.250")
@@ -147,14 +145,12 @@ class Command(BaseCommand):
             csm_ids = list(User.objects.filter(username__in=[u.username for u in DEMO_CSMS])
                            .order_by("username").values_list("id", flat=True))
             for number, day in enumerate(days, 1):
-                report = recompute_scores(as_of=day, trigger="seed_demo")
-                # Signals are detected and playbooks fire as they would have that morning (dated then), and
-                # the CSMs work what fired.
-                morning = timezone.make_aware(dt.datetime.combine(day, dt.time(7)))
-                if day >= as_of - dt.timedelta(days=SIGNAL_HISTORY_DAYS):  # 60 days of usage behind it
-                    detect_signals(as_of=day, now=morning if day < timezone.localdate() else None)
-                predict_day(day)  # with an active churn model, its bands can trigger playbooks too
-                fire_playbooks(as_of=day, rng=random.Random(f"{seed}-{day}"))
+                # The day as the schedule runs it, replayed: signals are detected and playbooks fire as they
+                # would have that morning (dated then; signals only with 60 days of usage behind them), and the
+                # CSMs work what fired.
+                report = run_day(day, trigger="seed_demo", now=trigger_time(day, timezone.now()),
+                                 rng=random.Random(f"{seed}-{day}"),
+                                 signals=day >= as_of - dt.timedelta(days=SIGNAL_HISTORY_DAYS)).scores
                 simulate_csm_work(fired_on=day, history_end=as_of, csm_ids=csm_ids, seed=seed)
                 if not recorded:  # fates due before the next scored day: only what was done by now counts
                     until = pd.Timestamp(days[number] if number < len(days) else as_of)

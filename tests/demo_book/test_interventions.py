@@ -3,24 +3,19 @@ one on most tasks and sometimes late, one not at all (escalated), so the effecti
 numbers."""
 
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account, ChurnEvent, Subscription, UsageRecord
 from interventions.demo import STALE_DAYS
 from interventions.effectiveness import effectiveness
 from interventions.models import Intervention, Notification, Outcome, Task
-
-AS_OF = dt.date(2025, 3, 14)
+from tests.demo_book.conftest import AS_OF
 
 
 @pytest.mark.django_db
-def test_the_demo_has_a_history_of_playbooks_worked_well_badly_and_not_at_all():
-    call_command("seed_demo", "--accounts", "150", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
-
+def test_the_demo_has_a_history_of_playbooks_worked_well_badly_and_not_at_all(demo_book):
     days = sorted(set(Intervention.objects.values_list("triggered_on", flat=True)))
     assert len(days) >= 5  # fired on many of the scored days, from the start of the history to its end
     assert days[0] <= AS_OF - dt.timedelta(days=90) and days[-1] >= AS_OF - dt.timedelta(days=14)
@@ -49,9 +44,7 @@ def test_the_demo_has_a_history_of_playbooks_worked_well_badly_and_not_at_all():
 
 
 @pytest.mark.django_db
-def test_demo_churn_markers_agree_and_nothing_follows_a_churn():
-    call_command("seed_demo", "--accounts", "60", "--seed", "5", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
-
+def test_demo_churn_markers_agree_and_nothing_follows_a_churn(demo_book):
     churned = set(Account.objects.filter(churned=True).values_list("id", flat=True))
     events = dict(ChurnEvent.objects.values_list("account_id", "churn_date"))
     assert churned and churned == set(events)

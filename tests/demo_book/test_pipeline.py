@@ -2,22 +2,16 @@
 were won (accounts that expanded), lost and still open, and signals that never turned into revenue."""
 
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 
 from expansion.models import ExpansionSignal, Opportunity, StageChange
-
-AS_OF = dt.date(2025, 3, 14)
+from tests.demo_book.conftest import AS_OF
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("migration_defaults")
-def test_the_demo_pipeline_has_won_lost_and_open_opportunities_and_unconverted_signals():
-    call_command("seed_demo", "--accounts", "200", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
-
+def test_the_demo_pipeline_has_won_lost_and_open_opportunities_and_unconverted_signals(demo_book):
     kinds = dict(ExpansionSignal.objects.values_list("kind").annotate(n=Count("id")))
     assert {"usage_limit", "team_growth", "power_users", "promoter", "feature_requests"} <= set(kinds)
     stages = dict(Opportunity.objects.values_list("stage").annotate(n=Count("id")))

@@ -1,10 +1,8 @@
 """The demo book, scored by seed_demo: history for trends, all five tiers, explained breakdowns."""
 
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Avg, Count
 
 from accounts import models as m
@@ -12,8 +10,7 @@ from accounts.management.commands.seed_demo import score_history_days
 from interventions.effectiveness import effectiveness
 from scoring.config import RULE_IDS, TIER_NAMES
 from scoring.models import Snapshot
-
-AS_OF = dt.date(2025, 3, 14)
+from tests.demo_book.conftest import AS_OF
 
 
 def test_the_demo_is_scored_weekly_over_182_days_and_30_days_back():
@@ -25,9 +22,7 @@ def test_the_demo_is_scored_weekly_over_182_days_and_30_days_back():
 
 
 @pytest.mark.django_db
-def test_the_demo_book_shows_every_tier_with_explained_breakdowns():
-    call_command("seed_demo", "--accounts", "300", "--as-of", AS_OF.isoformat(), stdout=io.StringIO())
-
+def test_the_demo_book_shows_every_tier_with_explained_breakdowns(demo_book):
     today = Snapshot.objects.filter(as_of=AS_OF)
     assert today.count() == m.Account.objects.count() == 300
     # Every tier but Critical on the day (measures below 20 are rare once ticket counts stopped counting

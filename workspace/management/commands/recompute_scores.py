@@ -1,6 +1,6 @@
 """python manage.py recompute_scores [--as-of D] [--days N] [--workers N] [--scores-only]: recompute every
-account's snapshot, then predict churn with the active model, detect the day's
-expansion signals and fire the intervention playbooks.
+account's snapshot, then finish the day (workspace.daily: planner statistics, churn predictions by the active
+model, the day's expansion signals, playbook firing).
 
 Runs the batches in this process, or with --workers N in N forked processes (the daily schedule
 and the web button spread them over Celery workers instead). --days N recomputes the N days up to
@@ -14,11 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.management.progress import ProgressPrinter
-from expansion.signals import detect_signals
-from interventions.firing import fire_playbooks
 from scoring.config import ConfigError
-from scoring.model.predict import predict_day
-from scoring.services import recompute_scores, snapshot_statistics_refresh
+from scoring.services import recompute_scores
+from workspace.daily import run_day
 
 
 class Command(BaseCommand):
@@ -48,12 +46,12 @@ class Command(BaseCommand):
         for offset in range(days - 1, -1, -1):
             day = as_of - dt.timedelta(days=offset)
             printer = ProgressPrinter(self.stdout.write, 10) if verbosity > 1 else None
+            options = {"batch_size": batch_size or settings.SCORING_COMMAND_BATCH_SIZE,
+                       "workers": workers or settings.SCORING_COMMAND_WORKERS,
+                       "progress": (lambda done, total, p=printer: p("batches", done, total)) if printer else None}
             try:
-                report = recompute_scores(
-                    as_of=day, batch_size=batch_size or settings.SCORING_COMMAND_BATCH_SIZE,
-                    workers=workers or settings.SCORING_COMMAND_WORKERS,
-                    progress=(lambda done, total, p=printer: p("batches", done, total)) if printer else None,
-                )
+                day_report = None if scores_only else run_day(day, **options)
+                report = recompute_scores(as_of=day, **options) if scores_only else day_report.scores
             except ConfigError as error:
                 raise CommandError(f"The active scoring configuration is invalid: {error}") from error
             run = report.run
@@ -61,10 +59,8 @@ class Command(BaseCommand):
                 f"As of {day}: {run.accounts_scored} accounts scored in {run.batches_total} batch(es), "
                 f"{run.alerts_opened} new alert(s), {report.seconds:.1f} s (config v{run.config.version})"
             )
-            if not scores_only:
-                snapshot_statistics_refresh()
-                predicted = predict_day(day)
-                if predicted:
-                    self.stdout.write(f"  {predicted} churn prediction(s) by the active model")
-                self.stdout.write(f"  {detect_signals(as_of=day)}")
-                self.stdout.write(f"  {fire_playbooks(as_of=day)}")
+            if day_report is not None:
+                if day_report.predicted:
+                    self.stdout.write(f"  {day_report.predicted} churn prediction(s) by the active model")
+                self.stdout.write(f"  {day_report.signals}")
+                self.stdout.write(f"  {day_report.firing}")
