@@ -31,6 +31,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ChurnEvent, Contact, ContactRole, User
+from expansion.kinds import SIGNAL_KINDS
+from expansion.models import ExpansionSignal
 from interventions.messages import TemplateProblem, account_facts, render_message
 from interventions.models import (
     AssigneeRole,
@@ -167,8 +169,6 @@ def _candidates(playbooks: list[Playbook], as_of: dt.date, report: FiringReport)
             alerted[kind].add(account_id)
     signals = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.EXPANSION}
     if signals:
-        from expansion.models import ExpansionSignal
-
         for account_id, kind in (ExpansionSignal.objects.filter(status="open", kind__in=signals, last_detected_on=as_of)
                                  .values_list("account_id", "kind")):
             alerted[f"signal:{kind}"].add(account_id)
@@ -222,8 +222,6 @@ def _match(playbook: Playbook, snap: dict, alerted: dict[str, set[int]]) -> str 
     if playbook.trigger_kind == TriggerKind.PROBABILITY and snap["account_id"] in alerted.get(f"band:{value}", ()):
         return f"{value} churn probability (the churn model's band; risk {snap['risk_level']} {snap['risk_score']})"
     if playbook.trigger_kind == TriggerKind.EXPANSION and snap["account_id"] in alerted.get(f"signal:{value}", ()):
-        from expansion.kinds import SIGNAL_KINDS
-
         return f"Expansion signal: {SIGNAL_KINDS[value]}"
     return None
 

@@ -1,6 +1,7 @@
-"""Dependencies point one way: accounts (customer data) ← scoring ← interventions, expansion ← workspace (the
-daily run and, in time, the cross-domain pages). A module may import its own app and the layers below it;
-healthcs' shared helpers (errors, inputs, paging, the Celery app) sit below every app, its URLs above them.
+"""Dependencies point one way: accounts (customer data) ← scoring ← expansion ← interventions ← workspace (the
+daily run and, in time, the cross-domain pages); playbooks may trigger on expansion signals, never the reverse.
+A module may import its own app and the layers below it; healthcs' shared helpers (errors, inputs, paging, the
+Celery app) sit below every app, its URLs and settings above them.
 
 The imports that still point the wrong way are listed in KNOWN, to be removed one by one: the test fails on a
 new one, and on a listed one that is gone (so the list only shrinks)."""
@@ -9,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = {"accounts": 0, "scoring": 1, "interventions": 2, "expansion": 2, "workspace": 3}
+LAYERS = {"accounts": 0, "scoring": 1, "expansion": 2, "interventions": 3, "workspace": 4}
 HEALTHCS_TOP = {"healthcs.urls", "healthcs.wsgi", "healthcs.asgi", "healthcs.settings"}
 KNOWN = {
     ("accounts/admin.py", "scoring"), ("accounts/api.py", "scoring"), ("accounts/filters.py", "expansion"),
@@ -18,7 +19,6 @@ KNOWN = {
     ("accounts/management/commands/seed_demo.py", "scoring"),
     ("accounts/management/commands/seed_demo.py", "workspace"), ("accounts/services.py", "scoring"),
     ("accounts/views.py", "expansion"), ("accounts/views.py", "interventions"), ("accounts/views.py", "scoring"),
-    ("interventions/firing.py", "expansion"), ("interventions/triggers.py", "expansion"),
 }
 
 
@@ -34,7 +34,7 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def wrong_way() -> set[tuple[str, str]]:
-    """(file, app) for each import of a layer above the file's own, or of a sibling at the same layer."""
+    """(file, app) for each import of a layer above the file's own (or of healthcs' top: URLs, settings)."""
     found = set()
     for app, layer in LAYERS.items():
         for path in sorted((ROOT / app).rglob("*.py")):
