@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts import models as m
 from accounts.audit import audit_admin_delete, audit_admin_formset, audit_admin_save, audit_password_set
+from accounts.events import text_saved_by_hand
 from accounts.selectors import accounts_for_user, scope_to_user
 
 
@@ -147,10 +148,8 @@ class SupportTicketAdmin(OwnedByAccountAdmin):
     date_hierarchy = "submitted_at"
 
     def save_model(self, request, obj, form, change):
-        from scoring.texts.service import text_edited
-
         super().save_model(request, obj, form, change)
-        text_edited(obj)
+        text_saved_by_hand.send(sender=type(obj), item=obj)
 
 
 @admin.register(m.ChurnEvent)
@@ -184,10 +183,8 @@ class TouchpointAdmin(OwnedByAccountAdmin):
     raw_id_fields = ("account", "contact")
 
     def save_model(self, request, obj, form, change):
-        from scoring.texts.service import text_edited
-
         super().save_model(request, obj, form, change)
-        text_edited(obj)
+        text_saved_by_hand.send(sender=type(obj), item=obj)
 
 
 @admin.register(m.SurveyResponse)

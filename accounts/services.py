@@ -16,6 +16,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from accounts.events import import_committed
 from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
 from accounts.models import ImportRun, ImportStatus, User
@@ -62,19 +63,12 @@ def import_run_record(*, run_id: int, result: ImportResult) -> None:
         finished_at=timezone.now(),
     )
     if result.ok:
-        transaction.on_commit(_queue_text_analysis)
+        transaction.on_commit(_announce_import)
 
 
-def _queue_text_analysis() -> None:
-    """Fan the new texts out to the workers; without a reachable broker the 5-minute sweep does it."""
-    from kombu.exceptions import OperationalError
-
-    from scoring.tasks import read_waiting_texts
-
-    try:
-        read_waiting_texts.delay()
-    except OperationalError as error:
-        logger.warning("Text analysis not queued (%s); the periodic sweep will read the new texts", error)
+def _announce_import() -> None:
+    """Tell the layers above that the import is committed (scoring reads its new texts)."""
+    import_committed.send(sender=ImportRun)
 
 
 def import_run_submit(*, user: User, files: dict[str, bytes], upload_root: Path) -> ImportRun:

@@ -1,0 +1,9 @@
+"""What the customer-data layer announces to the layers above it, without importing them (they connect
+receivers: scoring reads the texts)."""
+
+from django.dispatch import Signal
+
+# An import succeeded and is committed: new texts may wait to be read.
+import_committed = Signal()
+# A ticket or touchpoint was saved by hand (admin); keyword argument `item`: the saved row.
+text_saved_by_hand = Signal()
