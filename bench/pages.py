@@ -232,7 +232,7 @@ def cases(user, as_of: dt.date) -> list[Case]:
     from django.urls import reverse
 
     from accounts.selectors import accounts_for_user
-    from accounts.views import PAGE_SIZE
+    from workspace.views import PAGE_SIZE
 
     listing = reverse("account_list")
     deep = min(100, -(-accounts_for_user(user).count() // PAGE_SIZE))

@@ -8,7 +8,6 @@ from django.urls import path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from accounts import api as account_api
 from accounts import views as account_views
 from accounts.admin import own_password_change
 from expansion import api as expansion_api
@@ -18,6 +17,8 @@ from interventions import api as intervention_api
 from interventions import views as intervention_views
 from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
+from workspace import api as workspace_api
+from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
 admin.site.site_title = "HealthCS admin"
@@ -38,14 +39,14 @@ class FaviconView(RedirectView):
 
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", workspace_views.home, name="home"),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", account_views.account_list, name="account_list"),
-    path("accounts/export.csv", account_views.account_export, name="account_export"),
-    path("accounts/<str:external_id>/", account_views.account_detail, name="account_detail"),
-    path("accounts/<str:external_id>/timeline/", account_views.account_timeline_view, name="account_timeline"),
+    path("accounts/", workspace_views.account_list, name="account_list"),
+    path("accounts/export.csv", workspace_views.account_export, name="account_export"),
+    path("accounts/<str:external_id>/", workspace_views.account_detail, name="account_detail"),
+    path("accounts/<str:external_id>/timeline/", workspace_views.account_timeline_view, name="account_timeline"),
     path("accounts/<str:external_id>/next-best-action/", intervention_views.next_best_action_view,
          name="next_best_action"),
     path("import/", account_views.import_upload, name="import_upload"),
@@ -77,9 +78,9 @@ urlpatterns = [
     path("scores/recompute/<int:run_id>/", scoring_views.recompute_detail, name="recompute_detail"),
     path("scores/model/", scoring_views.churn_model, name="churn_model"),
     path("scores/model/retrain/", scoring_views.churn_model_retrain, name="churn_model_retrain"),
-    path("api/accounts/", account_api.AccountList.as_view(), name="api_accounts"),
-    path("api/accounts/<str:external_id>/", account_api.AccountDetail.as_view(), name="api_account"),
-    path("api/accounts/<str:external_id>/history/", account_api.AccountHistory.as_view(), name="api_account_history"),
+    path("api/accounts/", workspace_api.AccountList.as_view(), name="api_accounts"),
+    path("api/accounts/<str:external_id>/", workspace_api.AccountDetail.as_view(), name="api_account"),
+    path("api/accounts/<str:external_id>/history/", workspace_api.AccountHistory.as_view(), name="api_account_history"),
     path("api/interventions/", intervention_api.InterventionList.as_view(), name="api_interventions"),
     path("api/interventions/<int:intervention_id>/outcomes/", intervention_api.InterventionOutcomes.as_view(),
          name="api_intervention_outcomes"),

@@ -24,6 +24,7 @@ from accounts.models import Account, ChurnEvent, User
 from accounts.selectors import accounts_for_user, scope_to_user
 from scoring.config import TIER_NAMES
 from scoring.models import Alert, AlertStatus, Snapshot
+from scoring.selectors import with_latest_scores
 from scoring.services import latest_as_of
 
 HIGH = "High"
@@ -255,8 +256,6 @@ def renewals_ahead(user: User, as_of: dt.date | None, today: dt.date | None = No
     renewing = accounts_for_user(user).filter(churned=False, renewal_date__gte=today,
                                              renewal_date__lte=today + dt.timedelta(days=days))
     if as_of is not None:
-        from accounts.filters import with_latest_scores
-
         renewing = with_latest_scores(renewing)
     return list(renewing.order_by("renewal_date", "name")[:limit])
 

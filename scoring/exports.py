@@ -82,7 +82,7 @@ def write_risk_csv(rows: pd.DataFrame, out: TextIO) -> int:
     return len(rows)
 
 
-# The latest scores' fields of the at-risk list's download, as annotated by accounts.filters.with_latest_scores.
+# The latest scores' fields of the at-risk list's download, as annotated by scoring.selectors.with_latest_scores.
 LIST_SCORES = ("arr", "usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d",
                "churn_intent_30d", "risk_score", "risk_level", "top_reasons", "recommended_actions",
                "health_score", "health_tier")

@@ -4,13 +4,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Account, User
 from accounts.selectors import scope_to_user
 from scoring.config import MEASURE_IDS, TIER_NAMES, parse_config
 from scoring.models import Alert, AlertStatus, ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
+from scoring.services import latest_as_of
 
 
 def latest_snapshot(account: Account) -> Snapshot | None:
@@ -174,3 +175,17 @@ def model_panel() -> ModelPanel:
     rows.sort(key=lambda r: (-r["psi"], r["feature"]))
     return ModelPanel(active=active, rejected=rejected, drift_as_of=(active.drift or {}).get("as_of", "") if active
                       else "", drift=rows)
+
+
+SNAPSHOT_COLUMNS = ("as_of", "health_score", "health_tier", "risk_score", "risk_level", "arr", "usage_30d",
+                    "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d", "top_reasons",
+                    "recommended_actions")
+
+
+def with_latest_scores(accounts: QuerySet) -> QuerySet:
+    """The accounts with the latest scoring day's snapshot values as annotations (one join, no query
+    per row); accounts that day did not score have them empty."""
+    return accounts.annotate(
+        snap=FilteredRelation("snapshots", condition=Q(snapshots__as_of=latest_as_of())),
+        **{column: F(f"snap__{column}") for column in SNAPSHOT_COLUMNS},
+    )

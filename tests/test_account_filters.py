@@ -1,4 +1,4 @@
-"""The at-risk list's filters (accounts.filters): each narrows as SPEC §5 says, and a bad value is a
+"""The at-risk list's filters (workspace.filters): each narrows as SPEC §5 says, and a bad value is a
 message about its parameter."""
 
 import datetime as dt
@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from django.db.models import Case, DecimalField, F, Value, When
 
-from accounts.filters import filter_accounts
 from accounts.models import Account
 from tests.factories import AccountFactory
+from workspace.filters import filter_accounts
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2025, 3, 16)

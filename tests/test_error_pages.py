@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts import views as account_views
+from workspace import views as workspace_views
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_a_crash_is_the_friendly_500_and_is_logged_with_its_traceback(csm, monke
     def broken(*args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(account_views, "latest_as_of", broken)
+    monkeypatch.setattr(workspace_views, "latest_as_of", broken)
     client = Client(raise_request_exception=False)
     client.force_login(csm)
     with override_settings(DEBUG=debug):

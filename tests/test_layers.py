@@ -13,12 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {"accounts": 0, "scoring": 1, "expansion": 2, "interventions": 3, "workspace": 4}
 HEALTHCS_TOP = {"healthcs.urls", "healthcs.wsgi", "healthcs.asgi", "healthcs.settings"}
 KNOWN = {
-    ("accounts/api.py", "scoring"), ("accounts/filters.py", "expansion"),
-    ("accounts/filters.py", "scoring"), ("accounts/management/commands/seed_demo.py", "expansion"),
+    ("accounts/management/commands/seed_demo.py", "expansion"),
     ("accounts/management/commands/seed_demo.py", "interventions"),
     ("accounts/management/commands/seed_demo.py", "scoring"),
     ("accounts/management/commands/seed_demo.py", "workspace"),
-    ("accounts/views.py", "expansion"), ("accounts/views.py", "interventions"), ("accounts/views.py", "scoring"),
 }
 
 

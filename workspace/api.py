@@ -10,10 +10,11 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
 from accounts.audit import audit_record
-from accounts.filters import ORDERINGS, TEXT_FILTERS, filter_accounts, with_latest_scores
 from accounts.models import Account
 from accounts.selectors import accounts_for_user, get_account_for_user
 from scoring.models import Snapshot
+from scoring.selectors import with_latest_scores
+from workspace.filters import ORDERINGS, TEXT_FILTERS, filter_accounts
 
 SCORE_FIELDS = ("health_score", "health_tier", "risk_score", "risk_level", "arr")
 class AccountSerializer(serializers.ModelSerializer):

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, Segment, User
+from expansion.models import ExpansionSignal
 from healthcs.inputs import AmountField, WholeNumberField, form_problems
 from scoring.config import RISK_LEVELS, TIER_NAMES
 from scoring.models import Snapshot
@@ -48,22 +49,6 @@ MAX_RENEWAL_DAYS = 3650
 MAX_SEARCH = 200  # characters of ?q=
 
 
-SNAPSHOT_COLUMNS = ("as_of", "health_score", "health_tier", "risk_score", "risk_level", "arr", "usage_30d",
-                    "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d", "top_reasons",
-                    "recommended_actions")
-
-
-def with_latest_scores(accounts: QuerySet) -> QuerySet:
-    """The accounts with the latest scoring day's snapshot values as annotations (one join, no query
-    per row); accounts that day did not score have them empty."""
-    from scoring.services import latest_as_of
-
-    return accounts.annotate(
-        snap=FilteredRelation("snapshots", condition=Q(snapshots__as_of=latest_as_of())),
-        **{column: F(f"snap__{column}") for column in SNAPSHOT_COLUMNS},
-    )
-
-
 class PagedAccounts(QuerySet):
     """Filtered accounts whose slices (the list's and the API's pages) read only the page's rows whole.
 
@@ -83,8 +68,6 @@ class PagedAccounts(QuerySet):
 def expansion_ready() -> Q:
     """Expansion ready: a live account with an open expansion signal, not at High risk nor in the High
     risk or Critical tier on the latest scoring day (needs the with_latest_scores annotations)."""
-    from expansion.models import ExpansionSignal
-
     signal = Exists(ExpansionSignal.objects.filter(account=OuterRef("pk"), status="open"))
     not_high = Q(risk_level__isnull=True) | ~Q(risk_level="High")
     tier_ok = Q(health_tier__isnull=True) | ~Q(health_tier__in=("High risk", "Critical"))

@@ -1,0 +1,206 @@
+"""The cross-domain pages: home (My queue, the team view), the account list and its export, Account 360 and
+its timeline."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.models import Account, Segment, User
+from accounts.selectors import accounts_for_user, get_account_for_user
+from accounts.timeline import account_timeline
+from expansion.selectors import account_expansion
+from healthcs.inputs import WholeNumberField
+from interventions.messages import drafts_from_tasks
+from interventions.models import OutcomeKind
+from interventions.selectors import (
+    account_interventions,
+    account_outcomes,
+    next_best_action_items,
+    task_queue,
+    unread_notifications,
+)
+from scoring.config import TIER_NAMES
+from scoring.dashboards import (
+    RENEWAL_DAYS,
+    accounts_at_risk,
+    executive_summary,
+    latest_book,
+    renewals_ahead,
+    team_view,
+)
+from scoring.exports import account_list_export
+from scoring.models import AlertStatus
+from scoring.outreach import next_best_actions, outreach_drafts
+from scoring.selectors import (
+    churn_card,
+    fired_rule_rows,
+    latest_snapshot,
+    measure_rows,
+    open_alerts_for_user,
+    verdict_note,
+    with_latest_scores,
+)
+from scoring.services import latest_as_of
+from workspace.filters import filter_accounts
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A CSM's queue (their alerts, accounts at risk and renewals) or, for managers, the team's view."""
+    user = request.user
+    as_of = latest_as_of()
+    scored = latest_book(user, as_of)
+    book = executive_summary(user, as_of, with_trend=False, book=scored)
+    context = {
+        "summary": book, "as_of": as_of, "any_accounts": book.live_accounts + book.churned_accounts > 0,
+        "alerts": open_alerts_for_user(user)[:HOME_ROWS], "alert_count": open_alerts_for_user(user).count(),
+        "at_risk": accounts_at_risk(user, as_of), "renewals": renewals_ahead(user, as_of),
+        "renewal_days": RENEWAL_DAYS, "queue": task_queue(user), "outcome_kinds": OutcomeKind.choices,
+        "now": timezone.now(), "notifications": unread_notifications(user),
+    }
+    if user.sees_all_accounts:
+        context["team"] = team_view(user, as_of, book=scored)
+        return render(request, "accounts/home_manager.html", context)
+    context["unscored"] = book.live_accounts - book.scored_accounts if as_of else 0
+    return render(request, "accounts/home_csm.html", context)
+
+
+HOME_ROWS = 10
+
+
+LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "ehr_system", "min_arr",
+                "renewal_within", "churned", "expansion_ready", "ordering")
+
+
+def _filtered_accounts(request: HttpRequest):
+    """The user's accounts with their latest scores, filtered and ordered by the request's parameters."""
+    params = {name: request.GET.get(name, "") for name in LIST_FILTERS}
+    return params, filter_accounts(with_latest_scores(accounts_for_user(request.user).select_related("csm")), params)
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    """The at-risk list (SPEC §5): filters, sortable columns, paging and search, updated in place by
+    HTMX with the address kept in step (a filtered view can be bookmarked), or as a plain form."""
+    params, filtered = _filtered_accounts(request)
+    page = Paginator(filtered.accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The parameters in use: links and the address carry only these (the form also sends empty ones).
+    kept = QueryDict(mutable=True)
+    kept.update({name: value for name, value in request.GET.items() if value.strip()})
+    context = {
+        "kept": kept,
+        "page": page, "params": params, "query": params["q"], "problems": filtered.problems, "as_of": latest_as_of(),
+        "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
+    }
+    if not request.htmx:
+        context["choices"] = _filter_choices(request.user)  # the fragment has no select boxes
+        return render(request, "accounts/account_list.html", context)
+    response = render(request, "accounts/_account_rows.html", context)
+    response["HX-Push-Url"] = request.path + (f"?{kept.urlencode()}" if kept else "")
+    return response
+
+
+def _filter_choices(user) -> dict[str, list]:
+    """The options of the list's select boxes."""
+    # Distinct values found by the database: 20,000 accounts never travel to Python for a select box.
+    choices = {"risk_level": ["High", "Medium", "Low"], "health_tier": list(TIER_NAMES),
+               "segment": [value for value, _ in Segment.choices],
+               "plan_tier": sorted(accounts_for_user(user).exclude(plan_tier="").order_by()
+                                   .values_list("plan_tier", flat=True).distinct())}
+    choices["csm"] = (list(User.objects.filter(Exists(Account.objects.filter(csm=OuterRef("pk"))))
+                           .order_by("email").values_list("email", flat=True)) if user.sees_all_accounts else [])
+    return choices
+
+
+@login_required
+def account_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered, as CSV with SPEC §2e's columns (one row per account, latest scores); a filter
+    that cannot be read is a 400 naming it (a file without that filter would look like the one asked for)."""
+    params, filtered = _filtered_accounts(request)
+    if filtered.problems:
+        lines = [f"{name}: {message}" for name, message in filtered.problems.items()]
+        return HttpResponseBadRequest("\n".join(["The export was not made:", *lines]),
+                                      content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="accounts-{latest_as_of() or "unscored"}.csv"'
+    account_list_export(user=request.user, accounts=filtered.accounts,
+                        filters={name: value for name, value in params.items() if value}, out=response)
+    return response
+
+
+@login_required
+def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
+    account = get_account_for_user(request.user, external_id)
+    audit_record(user=request.user, action="viewed", obj=account)
+    snapshot = latest_snapshot(account)
+    interventions = account_interventions(account)
+    expansion_signals, opportunities = account_expansion(account)
+    context = {
+        "expansion_signals": expansion_signals, "opportunities": opportunities,
+        "account": account,
+        "subscriptions": account.subscriptions.order_by("-start_date")[:50],
+        "tickets": account.tickets.order_by("-submitted_at")[:20],
+        "contacts": account.contacts.order_by("name"),
+        "snapshot": snapshot, "churn": churn_card(account),
+        "measures": (measures := measure_rows(snapshot) if snapshot else []),
+        "verdict_note": verdict_note(snapshot, measures) if snapshot else "",
+        "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
+        "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
+        "steps": (steps := next_best_actions(snapshot) if snapshot else []),
+        "checklist": next_best_action_items(account, steps),
+        "drafts": drafts_from_tasks(outreach_drafts(account, snapshot, steps, request.user.get_full_name()
+                                                    or request.user.username), interventions, account)
+        if snapshot else None,
+        "interventions": interventions, "outcomes": account_outcomes(account), "outcome_kinds": OutcomeKind.choices,
+        "now": timezone.now(),
+        "timeline": account_timeline(account, _page_number(request.GET.get("timeline", "1"))),
+        "trend": (trend := _trend(account, snapshot)),
+        "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
+    }
+    return render(request, "accounts/account_detail.html", context)
+
+
+@login_required
+def account_timeline_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Account 360's timeline section alone (HTMX fetches it again after an outcome or a task changed);
+    without HTMX, the account page at its timeline."""
+    account = get_account_for_user(request.user, external_id)
+    number = _page_number(request.GET.get("timeline", "1"))
+    if not request.htmx:
+        return redirect(reverse("account_detail", args=[account.external_id]) + f"?timeline={number}#timeline")
+    context = {"account": account, "timeline": account_timeline(account, number)}
+    return render(request, "accounts/_timeline.html", context)
+
+
+TREND_DAYS = 90
+
+
+TIMELINE_PAGE = WholeNumberField(min_value=1, max_value=9_999, required=False)
+
+
+def _page_number(value: str) -> int:
+    """The timeline's page (digits 0-9, 1 to 9,999); like the lists' ?page=, anything else shows the first."""
+    try:
+        return TIMELINE_PAGE.clean(value) or 1
+    except ValidationError:
+        return 1
+
+
+def _trend(account, snapshot) -> dict[str, list] | None:
+    """The account's daily health and risk over the 90 days up to its latest snapshot (one query)."""
+    if snapshot is None:
+        return None
+    points = list(account.snapshots.filter(as_of__gt=snapshot.as_of - dt.timedelta(days=TREND_DAYS))
+                  .order_by("as_of").values_list("as_of", "health_score", "risk_score"))
+    return {"dates": [d.isoformat() for d, _, _ in points], "health": [h for _, h, _ in points],
+            "risk": [r for _, _, r in points]}
