@@ -57,7 +57,9 @@ class Segment(models.TextChoices):
     ENTERPRISE = "Enterprise", "Enterprise"
 
 
-class Outcome(models.TextChoices):
+class AccountOutcome(models.TextChoices):
+    """How the account's year ended (the import's `outcome` column); logged work is interventions.Outcome."""
+
     CHURNED = "churned", "Churned"
     EXPANDED = "expanded", "Expanded"
     RETAINED = "retained", "Retained"
@@ -89,7 +91,7 @@ class Account(models.Model):
     # Ground truth for evaluation data sets (the demo book records them): what was planted and
     # what happened afterwards. Blank for ordinary customer data.
     scenario = models.CharField(max_length=64, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(max_length=16, choices=AccountOutcome.choices, blank=True)
 
     class Meta:
         ordering = ["name"]

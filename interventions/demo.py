@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from interventions.models import Group, Intervention, InterventionStatus, Outcome, OutcomeKind, Task, TaskStatus
+from interventions.models import Arm, Intervention, InterventionStatus, Outcome, OutcomeKind, Task, TaskStatus
 
 # Per demo CSM (in DEMO_CSMS order): share of tasks done, hours late when done (range), share of
 # interventions with an outcome logged.
@@ -88,7 +88,7 @@ def treated_on_time(*, account_ids: list[str]) -> dict[str, dt.date]:
 
     One query; what seed_demo's fate of a planned churner depends on (accounts.demo.outcomes)."""
     rows = (Task.objects.filter(intervention__account__external_id__in=account_ids, escalation_of__isnull=True,
-                                intervention__group=Group.TREATED)
+                                intervention__group=Arm.TREATED)
             .order_by("intervention_id", "order")
             .values_list("intervention__account__external_id", "intervention_id", "status", "due_at", "done_at"))
     first_steps: dict[int, tuple[str, str, dt.datetime, dt.datetime | None]] = {}

@@ -26,7 +26,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Account, ChurnEvent, User
-from interventions.models import Group, Intervention, Outcome, OutcomeKind, Playbook, Task, TaskStatus
+from interventions.models import Arm, Intervention, Outcome, OutcomeKind, Playbook, Task, TaskStatus
 from scoring.models import Snapshot
 from scoring.services import latest_as_of
 
@@ -169,7 +169,7 @@ def effectiveness(*, as_of: dt.date | None = None, now: dt.datetime | None = Non
     fired = _churn(fired, as_of)
 
     for (playbook_id, tier), rows in fired.groupby(["playbook_id", "tier"], sort=False):
-        treated, control = rows[rows["group"] == Group.TREATED], rows[rows["group"] == Group.CONTROL]
+        treated, control = rows[rows["group"] == Arm.TREATED], rows[rows["group"] == Arm.CONTROL]
         with_tasks = treated[treated["has_tasks"]]
         churn_t = treated[treated["churn_known"]]
         churn_c = control[control["churn_known"]]

@@ -35,8 +35,8 @@ from expansion.kinds import SIGNAL_KINDS
 from expansion.models import ExpansionSignal
 from interventions.messages import TemplateProblem, account_facts, render_message
 from interventions.models import (
+    Arm,
     AssigneeRole,
-    Group,
     Intervention,
     InterventionStatus,
     Playbook,
@@ -136,18 +136,18 @@ def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts:
             triggered_at=triggered_at, reason=candidate.reason[:300], csm_id=account["csm_id"],
             health_tier=snap["health_tier"], health_score=snap["health_score"], risk_level=snap["risk_level"],
             risk_score=snap["risk_score"], arr=snap["arr"] or Decimal(0), draw=draw,
-            group=Group.CONTROL if control else Group.TREATED,
+            group=Arm.CONTROL if control else Arm.TREATED,
             status=InterventionStatus.CONTROL if control else InterventionStatus.OPEN))
     Intervention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     fresh = (Intervention.objects.filter(triggered_on=as_of, playbook=playbook)
-             .filter(Q(group=Group.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "group", "draw"))
+             .filter(Q(group=Arm.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "group", "draw"))
     mine = {c.snapshot["account_id"]: (c, d) for c, d in drawn}
     tasks = []
     for intervention_id, account_id, group, draw in fresh:
         candidate, my_draw = mine.get(account_id, (None, None))
         if candidate is None or my_draw != draw:
             continue  # fired earlier, or by another run at the same time: its tasks are its own
-        if group == Group.CONTROL:
+        if group == Arm.CONTROL:
             report.control += 1
             continue
         report.treated += 1

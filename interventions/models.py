@@ -124,7 +124,9 @@ class PlaybookStep(models.Model):
             raise ValidationError({"template": str(problem)}) from None
 
 
-class Group(models.TextChoices):
+class Arm(models.TextChoices):
+    """The arm of the comparison a firing falls in: treated (its tasks are created) or control (recorded only)."""
+
     TREATED = "treated", "Treated"
     CONTROL = "control", "Control"
 
@@ -152,7 +154,7 @@ class Intervention(models.Model):
     risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
     arr = models.DecimalField("ARR", max_digits=14, decimal_places=2, default=0)
     draw = models.FloatField(help_text="The uniform random draw in [0, 1); below the control share: control.")
-    group = models.CharField(max_length=8, choices=Group.choices)
+    group = models.CharField(max_length=8, choices=Arm.choices)
     status = models.CharField(max_length=16, choices=InterventionStatus.choices)
     completed_at = models.DateTimeField(null=True, blank=True)
 

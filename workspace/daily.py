@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from expansion.signals import DetectionReport, detect_signals
+from expansion.detection import DetectionReport, detect_signals
 from interventions.firing import FiringReport, fire_playbooks
 from scoring.model.predict import predict_day
 from scoring.services import RecomputeReport, recompute_scores, snapshot_statistics_refresh

@@ -82,7 +82,7 @@ ACCOUNTS = Table(
                required=False, nullable=True, minimum=0, maximum=100),
         Column("scenario", "scenario", "str", required=False, nullable=True, max_length=64),
         Column("outcome", "outcome", "choice", required=False, nullable=True,
-               choices=_choices(m.Outcome)),
+               choices=_choices(m.AccountOutcome)),
     ),
 )
 

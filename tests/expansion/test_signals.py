@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from accounts.models import UsageFeature
-from expansion import signals as s
+from expansion import detection as s
+from expansion.detection import detect_signals
 from expansion.models import ExpansionSignal, Opportunity, PlanLimit, SignalStatus, StageChange
-from expansion.signals import detect_signals
 from scoring.texts.service import texts_read_pending
 from tests.factories import (
     AccountFactory,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from interventions.demo import treated_on_time
 from interventions.firing import fire_playbooks
-from interventions.models import Group, Intervention, Playbook, PlaybookStep, Task, TaskStatus
+from interventions.models import Arm, Intervention, Playbook, PlaybookStep, Task, TaskStatus
 from tests.factories import AccountFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def fired(external_id: str, *, control: bool = False) -> list[Task]:
     fire_playbooks(as_of=DAY)
     intervention = Intervention.objects.get(account__external_id=external_id)
     if control:
-        Intervention.objects.filter(pk=intervention.pk).update(group=Group.CONTROL)
+        Intervention.objects.filter(pk=intervention.pk).update(group=Arm.CONTROL)
     return list(intervention.tasks.order_by("order"))
 
 

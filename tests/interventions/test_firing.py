@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions.firing import fire_playbooks, trigger_time
-from interventions.models import Group, Intervention, InterventionStatus, Playbook, PlaybookStep, Task
+from interventions.models import Arm, Intervention, InterventionStatus, Playbook, PlaybookStep, Task
 from scoring.models import ChurnModel, ChurnPrediction
 from tests.factories import AccountFactory, AlertFactory, ContactFactory, SnapshotFactory, UserFactory
 
@@ -59,7 +59,7 @@ def test_an_account_in_the_tier_gets_an_intervention_with_its_steps_as_tasks(pla
     intervention = Intervention.objects.get()
     assert (report.treated, report.control, report.tasks) == (1, 0, 2)
     assert (intervention.account, intervention.playbook, intervention.group, intervention.status) == (
-        account, playbook, Group.TREATED, InterventionStatus.OPEN)
+        account, playbook, Arm.TREATED, InterventionStatus.OPEN)
     assert (intervention.triggered_on, intervention.triggered_at, intervention.csm) == (AS_OF, MORNING, csm)
     assert (intervention.health_tier, intervention.risk_score, intervention.arr) == ("Critical", 80, Decimal("24000"))
     assert intervention.reason == "In the Critical tier (health 12)"
@@ -173,10 +173,10 @@ def test_the_control_group_gets_the_configured_share_by_a_recorded_draw(playbook
     interventions = list(Intervention.objects.values_list("draw", "group", "status"))
     assert len(interventions) == 1000 and report.control + report.treated == 1000
     assert 0.21 <= report.control / 1000 <= 0.29  # ±4 standard deviations of a 25% draw over 1,000
-    assert all((group == Group.CONTROL) == (draw < 0.25) for draw, group, _ in interventions)
-    assert all(status == (InterventionStatus.CONTROL if group == Group.CONTROL else InterventionStatus.OPEN)
+    assert all((group == Arm.CONTROL) == (draw < 0.25) for draw, group, _ in interventions)
+    assert all(status == (InterventionStatus.CONTROL if group == Arm.CONTROL else InterventionStatus.OPEN)
                for _, group, status in interventions)
-    assert Task.objects.filter(intervention__group=Group.CONTROL).count() == 0
+    assert Task.objects.filter(intervention__group=Arm.CONTROL).count() == 0
     assert Task.objects.count() == 2 * report.treated
 
 
