@@ -1,17 +1,15 @@
 """The pages 50 users work in stay light and cost a fixed number of queries however big the book (issue 13,
-SPEC §9). On the demo book (`seed_demo`, 150 accounts, built once for this module) with a pipeline and a
+SPEC §9). On the demo book (tests/demo_book: `seed_demo`, 300 accounts, built once per run) with a pipeline and a
 queue longer than a page: the pipeline board, home (CSM and manager), the account list and Account 360
 are each under 200 KB of HTML, and cost exactly as many queries again after the book grows by another
 batch of everything they show (accounts with scores and alerts, opportunities in every stage, signals,
 tasks, notifications, and tickets, touchpoints and outcomes on the account opened)."""
 
 import datetime as dt
-import io
 import itertools
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
@@ -33,10 +31,9 @@ SEQUENCE = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(demo_book, django_db_blocker):
     """The demo book with a pipeline and a queue longer than a page for csm1; rolled back afterwards."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", "--accounts", "150", stdout=io.StringIO())
         grow_book(User.objects.get(username="csm1"))
         yield
         transaction.set_rollback(True)
