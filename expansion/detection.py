@@ -327,7 +327,7 @@ def detect_signals(*, as_of: dt.date, now: dt.datetime | None = None, open_oppor
 
 
 def signal_counts() -> dict[str, int]:
-    """Open signals per kind (for the admin and the README's figures)."""
+    """Open signals per kind (for the admin and the figures in docs/expansion.md)."""
     return dict(ExpansionSignal.objects.filter(status=SignalStatus.OPEN).values_list("kind").annotate(n=Count("id")))
 
 

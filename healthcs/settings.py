@@ -1,7 +1,7 @@
 """HealthCS settings, read from the environment with safe defaults.
 
 Embedded defaults (nothing set): SQLite in ``var/healthcs.sqlite3``, no Redis, Celery messages
-through a file-system queue in ``var/celery/`` (see README "Background work without Redis").
+through a file-system queue in ``var/celery/`` (see docs/operations.md, "Background work without Redis").
 Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and the e-mail
 settings; ``DEBUG`` is off unless set.
 """

@@ -11,7 +11,7 @@ from bench.heldout.book import BookWriter, write_book
 
 CUTOFF = dt.date(2026, 6, 30)
 
-# The columns README.md documents for each import file (optional ones included), in file order.
+# The columns docs/import-format.md documents for each import file (optional ones included), in file order.
 DOCUMENTED = {
     "ravenstack_accounts.csv": "account_id,account_name,industry,country,signup_date,referral_source,plan_tier,seats,"
                                "is_trial,churn_flag,segment,ehr_system,renewal_date,csm_email,onboarding_completed_pct",

@@ -47,7 +47,7 @@ ROUNDS = 150
 # fixed within days) can be rare in the history a model learns from and common on the day it scores: on a
 # held-out book built that way, a model of the raw measures alone validated above the rules and then ranked
 # the next quarter's churners at chance, while the same model with the rules' score as a monotone input
-# ranked them as well as the rules or better (README, "Churn model").
+# ranked them as well as the rules or better (docs/scoring.md, "Churn model").
 MONOTONE: dict[str, int] = {"risk_score": 1}
 PARAMS: dict[str, Any] = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 7, "max_depth": 4, "min_data_in_leaf": 20,

@@ -35,7 +35,7 @@ from tests.scoring.page_data import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The README's screenshots are taken again with HEALTHCS_SCREENSHOTS=docs/screenshots; an ordinary run
+# The screenshots in docs/ are taken again with HEALTHCS_SCREENSHOTS=docs/screenshots; an ordinary run
 # keeps its pictures under test-results/ and leaves the committed ones alone.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / os.environ.get("HEALTHCS_SCREENSHOTS", "test-results/screenshots")
 WORKER_TIMEOUT_MS = 60_000

@@ -1,6 +1,6 @@
 """The Ticket Analyzer in a real browser (SPEC §2f, §5): a CSM pastes a customer's e-mail and reads the
 churn-intent verdict with the deciding phrase highlighted, in place without a page reload; an empty text
-asks for one. The screenshot is docs/screenshots/ticket-analyzer.png (the README shows it)."""
+asks for one. The screenshot is docs/screenshots/ticket-analyzer.png (docs/text-intelligence.md shows it)."""
 
 import pytest
 from playwright.sync_api import expect

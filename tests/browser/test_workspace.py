@@ -3,7 +3,7 @@ Executive page and Drivers & insights with every chart drawn; a CSM works from M
 at-risk list and an account. Then the same pages without JavaScript: plain links and forms, tables in
 place of charts.
 
-Screenshots of each page are saved under docs/screenshots/ (the README shows them).
+Screenshots of each page are saved under docs/screenshots/ (docs/pages.md shows them).
 """
 
 import datetime as dt
