@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Subscription, SupportTicket, SurveyResponse, Touchpoint, UsageDay, UsageFeature
 from expansion.models import AdvancedFeature, ExpansionSignal, PlanLimit, SignalStatus
+from scoring.levels import HEALTHY_TIERS, SEVERE_TIERS, Level
 
 USAGE_SHARE = 0.8
 OVERAGE_PERIODS = 3
@@ -56,8 +57,7 @@ UPLIFT = {"usage_limit": 0.20, "overage": 0.30, "power_users": 0.25, "integratio
 SEAT_GROWTH = 0.20
 INTEGRATION_WORDS = re.compile(r"\b(integrat\w*|interfaces?|api|hl7|fhir|connectors?|sync\w*|ehr)\b", re.IGNORECASE)
 API_FEATURE = re.compile(r"(^|[^a-z0-9])api([^a-z0-9]|$)", re.IGNORECASE)
-SUPPRESSING_TIERS = ("High risk", "Critical")
-HEALTHY_TIERS = ("Healthy", "Thriving")
+SUPPRESSING_TIERS = SEVERE_TIERS
 
 
 @dataclass
@@ -296,7 +296,7 @@ def detect_signals(*, as_of: dt.date, now: dt.datetime | None = None, open_oppor
     book = fetch_book(as_of)
     if book.empty:
         return report
-    suppressed = (book["risk_level"] == "High") | book["health_tier"].isin(SUPPRESSING_TIERS)
+    suppressed = (book["risk_level"] == Level.HIGH) | book["health_tier"].isin(SUPPRESSING_TIERS)
     report.suppressed = int(suppressed.sum())
     book = book[~suppressed]
     found = [signal(book) for signal in SIGNALS]

@@ -27,16 +27,17 @@ from django.utils import timezone
 
 from accounts.models import Account, ChurnEvent, User
 from interventions.models import Arm, Intervention, Outcome, OutcomeKind, Playbook, Task, TaskStatus
+from scoring.levels import HEALTHY_TIERS, Tier
 from scoring.models import Snapshot
 from scoring.services import latest_as_of
 
 RECOVERY = {  # tier at trigger -> (days, tiers that count as recovered)
-    "Critical": (30, {"Thriving", "Healthy", "At risk", "High risk"}),
-    "High risk": (60, {"Thriving", "Healthy"}),
-    "At risk": (60, {"Thriving", "Healthy", "At risk"}),
+    Tier.CRITICAL: (30, {Tier.THRIVING, Tier.HEALTHY, Tier.AT_RISK, Tier.HIGH_RISK}),
+    Tier.HIGH_RISK: (60, set(HEALTHY_TIERS)),
+    Tier.AT_RISK: (60, {*HEALTHY_TIERS, Tier.AT_RISK}),
 }
-RECOVERY_TEXT = {"Critical": "out of Critical within 30 days", "High risk": "Healthy or better within 60 days",
-                 "At risk": "not worse within 60 days"}
+RECOVERY_TEXT = {Tier.CRITICAL: "out of Critical within 30 days", Tier.HIGH_RISK: "Healthy or better within 60 days",
+                 Tier.AT_RISK: "not worse within 60 days"}
 CHURN_DAYS = 90
 Z95 = 1.959963984540054
 

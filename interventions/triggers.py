@@ -2,9 +2,8 @@
 
 from expansion.kinds import SIGNAL_KINDS
 from scoring.config import TIER_NAMES
+from scoring.levels import RISK_LEVELS
 from scoring.models import AlertType
-
-RISK_LEVELS = ("High", "Medium", "Low")
 
 
 def trigger_values(kind: str) -> list[str]:

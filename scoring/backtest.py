@@ -25,6 +25,7 @@ from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, Us
 from accounts.services import UNREACHABLE
 from scoring.config import MEASURE_IDS, Config, parse_config
 from scoring.fetch import frame
+from scoring.levels import FLAGGING_TIERS, SEVERE_TIERS, WARNING_LEVELS, Level
 from scoring.models import ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
 from scoring.selectors import MEASURE_LABELS
 
@@ -84,15 +85,15 @@ class Predictor:
 
 RISK_PREDICTOR = Predictor(
     id="risk", label="Churn risk (rules)", score_column="risk_score", level_column="risk_level",
-    bands=(Band("High", in_values("risk_level", ("High",))),
-           Band("High+Medium", in_values("risk_level", ("High", "Medium")))),
+    bands=(Band("High", in_values("risk_level", (Level.HIGH,))),
+           Band("High+Medium", in_values("risk_level", WARNING_LEVELS))),
     headline_band="High+Medium",
     note="Risk points 0-100; the calibration reads score/100, which is a scale, not a probability.",
 )
 HEALTH_PREDICTOR = Predictor(
     id="health", label="Health (100 − score)", score_column="health_risk", level_column="health_tier",
-    bands=(Band("Critical+High risk", in_values("health_tier", ("Critical", "High risk"))),
-           Band("At risk or worse", in_values("health_tier", ("Critical", "High risk", "At risk")))),
+    bands=(Band("Critical+High risk", in_values("health_tier", SEVERE_TIERS)),
+           Band("At risk or worse", in_values("health_tier", FLAGGING_TIERS))),
     headline_band="At risk or worse",
     note="100 − health score; accounts without any health data are in no band and left out of AUC and "
          "calibration. (100 − score)/100 is a scale, not a probability.",
@@ -101,8 +102,8 @@ HEALTH_PREDICTOR = Predictor(
 
 MODEL_PREDICTOR = Predictor(
     id="model", label="Churn model (probability)", score_column="model_probability", level_column="model_band",
-    bands=(Band("High", in_values("model_band", ("High",))),
-           Band("High+Medium", in_values("model_band", ("High", "Medium")))),
+    bands=(Band("High", in_values("model_band", (Level.HIGH,))),
+           Band("High+Medium", in_values("model_band", WARNING_LEVELS))),
     headline_band="High+Medium", to_probability=lambda s: s, is_probability=True,
     note="The model's calibrated probability of churn within 90 days: unlike the two scores above, this one IS a "
          "probability, so its calibration compares a predicted churn rate with the observed one. Bands by the "

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scoring.levels import RISK_LEVELS
+
 # Risk rules (SPEC §2a), in the table's order. The direction says how a tier's threshold compares
 # with the rule's measured value: "at_least" fires when value >= threshold, "at_most" when
 # value <= threshold, "flag" when the condition holds (no threshold).
@@ -100,7 +102,6 @@ ALERT_TYPES: tuple[str, ...] = (
     "critical_drop", "usage_cliff", "failed_payment", "core_feature_unused", "champion_left",
     "silent_account", "renewal_risk",
 )
-RISK_LEVELS: tuple[str, ...] = ("High", "Medium", "Low")
 
 SEED_CONFIG: dict[str, Any] = {
     "risk_rules": [

@@ -23,11 +23,11 @@ from django.utils import timezone
 from accounts.models import Account, ChurnEvent, User
 from accounts.selectors import accounts_for_user, scope_to_user
 from scoring.config import TIER_NAMES
+from scoring.levels import SEVERE_TIERS, Level, Tier
 from scoring.models import Alert, AlertStatus, Snapshot
 from scoring.selectors import with_latest_scores
 from scoring.services import latest_as_of
 
-HIGH = "High"
 TREND_DAYS = 90
 CHURN_MONTHS = 12
 RENEWAL_DAYS = 90
@@ -59,7 +59,7 @@ def latest_book(user: User, as_of: dt.date | None, *columns: str) -> pd.DataFram
     book = pd.DataFrame.from_records(list(rows), columns=names)
     book["arr"] = book["arr"].map(_money).astype("float64")
     book["health_tier"] = book["health_tier"].replace("", NO_DATA)
-    book["high"] = book["risk_level"] == HIGH
+    book["high"] = book["risk_level"] == Level.HIGH
     return book
 
 
@@ -126,7 +126,7 @@ def tier_trend(user: User, as_of: dt.date) -> dict:
     dates = sorted(frame["as_of"].unique())
     tiers = frame.pivot_table(index="as_of", columns="health_tier", values="n", aggfunc="sum", fill_value=0) \
         .reindex(dates, fill_value=0)
-    high = frame[frame["risk_level"] == HIGH].groupby("as_of")[["n", "arr"]].sum().reindex(dates, fill_value=0)
+    high = frame[frame["risk_level"] == Level.HIGH].groupby("as_of")[["n", "arr"]].sum().reindex(dates, fill_value=0)
     totals = frame.groupby("as_of")["n"].sum().reindex(dates)
     return {
         "dates": [d.isoformat() for d in dates],
@@ -244,7 +244,7 @@ def accounts_at_risk(user: User, as_of: dt.date | None, limit: int = QUEUE_ROWS)
     if as_of is None:
         return []
     return list(scope_to_user(Snapshot.objects.filter(as_of=as_of, account__churned=False), user)
-                .filter(Q(risk_level=HIGH) | Q(health_tier__in=("Critical", "High risk")))
+                .filter(Q(risk_level=Level.HIGH) | Q(health_tier__in=SEVERE_TIERS))
                 .select_related("account", "account__csm").order_by("-risk_score", "-arr", "account_id")[:limit])
 
 
@@ -293,7 +293,7 @@ def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
     scored = {}
     if not book.empty:
         book = book.assign(arr_high=book["arr"].where(book["high"], 0.0),
-                           critical=book["health_tier"] == "Critical",
+                           critical=book["health_tier"] == Tier.CRITICAL,
                            csm_key=book["csm_id"].fillna(-1).astype("int64"))
         for key, group in book.groupby("csm_key"):
             scored[None if key == -1 else int(key)] = group

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.config import Config, RiskRule
+from scoring.levels import Level
 
 SIGNAL_COLUMNS: tuple[str, ...] = (
     "usage_30", "usage_prev", "errors_30", "tickets_30", "rated_30", "satisfaction_sum_30", "escalated_30",
@@ -177,7 +178,7 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
             fired[row].append({"rule": rule.id, "points": int(rule_points[row]), "reason": reason,
                                "evidence": evidence})
     score = np.minimum(total, 100)
-    level = np.where(score >= config.high, "High", np.where(score >= config.medium, "Medium", "Low"))
+    level = np.where(score >= config.high, Level.HIGH, np.where(score >= config.medium, Level.MEDIUM, Level.LOW))
     reasons = ["; ".join(f["reason"] for f in rules[:3]) for rules in fired]
     actions = [recommended_actions({f["rule"] for f in rules}, config) for rules in fired]
     return pd.DataFrame(

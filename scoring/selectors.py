@@ -10,6 +10,7 @@ from django.http import Http404
 from accounts.models import Account, User
 from accounts.selectors import scope_to_user
 from scoring.config import MEASURE_IDS, TIER_NAMES, parse_config
+from scoring.levels import FLAGGING_TIERS, Level
 from scoring.models import Alert, AlertStatus, ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
 from scoring.services import latest_as_of
 
@@ -94,7 +95,6 @@ def measure_rows(snapshot: Snapshot) -> list[dict]:
     return rows
 
 
-FLAGGING_TIERS = ("At risk", "High risk", "Critical")
 
 
 def verdict_note(snapshot: Snapshot, measures: list[dict]) -> str:
@@ -104,7 +104,7 @@ def verdict_note(snapshot: Snapshot, measures: list[dict]) -> str:
         return (f"The measures alone score {snapshot.health_before_cap:.1f}; health is capped at "
                 f"{snapshot.health_score:.0f} ({snapshot.health_tier}) because churn risk is {snapshot.risk_level}: "
                 f"{snapshot.top_reasons or 'see the rules below'}.")
-    if snapshot.risk_level == "Low" and snapshot.health_tier in FLAGGING_TIERS:
+    if snapshot.risk_level == Level.LOW and snapshot.health_tier in FLAGGING_TIERS:
         weakest = sorted((m for m in measures if m["score"] is not None), key=lambda m: m["score"])[:3]
         names = ", ".join(f"{m['label'].lower()} ({m['score']:.0f}/100)" for m in weakest)
         return (f"No churn-risk rule fired, but the scorecard is weak ({snapshot.health_tier}): {names}. "

@@ -15,7 +15,8 @@ from django.utils import timezone
 from accounts.models import Account, Segment, User
 from expansion.models import ExpansionSignal
 from healthcs.inputs import AmountField, WholeNumberField, form_problems
-from scoring.config import RISK_LEVELS, TIER_NAMES
+from scoring.config import TIER_NAMES
+from scoring.levels import RISK_LEVELS, SEVERE_TIERS, Level
 from scoring.models import Snapshot
 
 TEXT_FILTERS = {  # parameter -> lookup (case-insensitive equality)
@@ -69,8 +70,8 @@ def expansion_ready() -> Q:
     """Expansion ready: a live account with an open expansion signal, not at High risk nor in the High
     risk or Critical tier on the latest scoring day (needs the with_latest_scores annotations)."""
     signal = Exists(ExpansionSignal.objects.filter(account=OuterRef("pk"), status="open"))
-    not_high = Q(risk_level__isnull=True) | ~Q(risk_level="High")
-    tier_ok = Q(health_tier__isnull=True) | ~Q(health_tier__in=("High risk", "Critical"))
+    not_high = Q(risk_level__isnull=True) | ~Q(risk_level=Level.HIGH)
+    tier_ok = Q(health_tier__isnull=True) | ~Q(health_tier__in=SEVERE_TIERS)
     return Q(signal, churned=False) & not_high & tier_ok
 
 

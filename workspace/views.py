@@ -37,6 +37,7 @@ from scoring.dashboards import (
     team_view,
 )
 from scoring.exports import account_list_export
+from scoring.levels import RISK_LEVELS
 from scoring.models import AlertStatus
 from scoring.outreach import next_best_actions, outreach_drafts
 from scoring.selectors import (
@@ -113,7 +114,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 def _filter_choices(user) -> dict[str, list]:
     """The options of the list's select boxes."""
     # Distinct values found by the database: 20,000 accounts never travel to Python for a select box.
-    choices = {"risk_level": ["High", "Medium", "Low"], "health_tier": list(TIER_NAMES),
+    choices = {"risk_level": list(RISK_LEVELS), "health_tier": list(TIER_NAMES),
                "segment": [value for value, _ in Segment.choices],
                "plan_tier": sorted(accounts_for_user(user).exclude(plan_tier="").order_by()
                                    .values_list("plan_tier", flat=True).distinct())}

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from django.db import transaction
 
+from scoring.levels import Level
 from scoring.model.drift import population_stability
 from scoring.model.features import BY_NAME, FEATURE_NAMES, feature_frame
 from scoring.model.training import calibrate, encode
@@ -41,8 +42,8 @@ def contributions(booster: lgb.Booster, encoded: pd.DataFrame) -> np.ndarray:
 
 def band_of(probability: np.ndarray, model: ChurnModel) -> np.ndarray:
     """High, Medium or Low by the model's probability thresholds."""
-    return np.where(probability >= model.band_high, "High",
-                    np.where(probability >= model.band_medium, "Medium", "Low"))
+    return np.where(probability >= model.band_high, Level.HIGH,
+                    np.where(probability >= model.band_medium, Level.MEDIUM, Level.LOW))
 
 
 def _plain(value: Any) -> Any:
