@@ -18,6 +18,7 @@ from scoring.models import Snapshot
 from scoring.services import latest_as_of
 from tests.browser.helpers import login_as
 from tests.browser.test_scoring_pages import screenshot_path
+from tests.db_snapshot import restore_tables, save_tables
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,10 +30,21 @@ PAINTED = """(canvas) => {
 }"""
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker) -> dict[str, bytes]:
+    """The demo book seeded once for the module (as of today, as `dev.py demo` seeds it, so the renewals of
+    the next 90 days are today's), kept as every table's rows; the database is emptied again afterwards."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", accounts=120, stdout=io.StringIO())
+        saved = save_tables()
+        call_command("flush", interactive=False, verbosity=0)
+    return saved
+
+
 @pytest.fixture
-def demo_book(db):
-    # As of today, as `dev.py demo` seeds it, so the renewals of the next 90 days are today's.
-    call_command("seed_demo", accounts=120, stdout=io.StringIO())
+def demo_book(transactional_db, seeded):
+    """The seeded book, put back before each test (a live server's test empties the tables after it)."""
+    restore_tables(seeded)
 
 
 def expect_every_chart_drawn(page: Page, names: list[str]) -> None:
