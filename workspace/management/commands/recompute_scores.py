@@ -29,8 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None,
                             help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
         parser.add_argument("--scores-only", action="store_true",
-                            help="Scores and alerts only: no follow-up work (planner statistics, expansion "
-                                 "signals, playbooks) after each day's recompute.")
+                            help="Scores and alerts only: no follow-up work (planner statistics, churn "
+                                 "predictions, expansion signals, playbooks) after each day's recompute.")
         parser.add_argument("--workers", type=int, default=None,
                             help="Worker processes scoring batches at once, PostgreSQL only (default: "
                                  "SCORING_COMMAND_WORKERS: one per core, at most 4).")
@@ -46,12 +46,12 @@ class Command(BaseCommand):
         for offset in range(days - 1, -1, -1):
             day = as_of - dt.timedelta(days=offset)
             printer = ProgressPrinter(self.stdout.write, 10) if verbosity > 1 else None
-            options = {"batch_size": batch_size or settings.SCORING_COMMAND_BATCH_SIZE,
+            batches = {"batch_size": batch_size or settings.SCORING_COMMAND_BATCH_SIZE,
                        "workers": workers or settings.SCORING_COMMAND_WORKERS,
                        "progress": (lambda done, total, p=printer: p("batches", done, total)) if printer else None}
             try:
-                day_report = None if scores_only else run_day(day, **options)
-                report = recompute_scores(as_of=day, **options) if scores_only else day_report.scores
+                day_report = None if scores_only else run_day(day, **batches)
+                report = recompute_scores(as_of=day, **batches) if scores_only else day_report.scores
             except ConfigError as error:
                 raise CommandError(f"The active scoring configuration is invalid: {error}") from error
             run = report.run
