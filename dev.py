@@ -4,8 +4,9 @@
     python3 dev.py demo   # virtualenv, requirements, migrations, demo data and users, then serve
     python3 dev.py test   # the whole test suite on PostgreSQL, Redis, a Celery worker and Chromium
 
-`demo` uses the embedded defaults (SQLite in var/, no Redis: Celery messages go through a
-file-system queue that one local worker with an embedded beat consumes). `test` makes sure
+`demo` uses the embedded defaults (a PostgreSQL server from a wheel with its data in var/pgdata, no
+Redis: Celery messages go through a file-system queue that one local worker with an embedded beat
+consumes); with DATABASE_URL set it uses that database instead. `test` makes sure
 PostgreSQL, Redis and Chromium are there (installing and starting them when it can) and runs pytest;
 extra arguments are passed to pytest.
 """
@@ -159,6 +160,9 @@ def demo(extra: list[str]) -> int:
             worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
+        if not env.get("DATABASE_URL"):
+            say("stopping the embedded PostgreSQL")
+            run(PYTHON, "-m", "healthcs.embedded_postgres", "stop", env=env, check=False)
 
 
 def main(argv: list[str]) -> int:

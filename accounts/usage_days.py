@@ -8,7 +8,7 @@ triggers use needs a migration that installs them again.
 """
 
 # A feature is an integration feature when one of these words stands on its own in its name, words
-# being separated by spaces and _ - . / : ( ) , (the same test on every database, without regex).
+# being separated by spaces and _ - . / : ( ) , (a plain LIKE test, without regex).
 HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
 SEPARATORS = ("_", "-", ".", "/", ":", "(", ")", ",")
 DAY_COLUMNS = ("subscription_id, date, word, usage_count, error_count, features_used, integration_usage, "
@@ -33,12 +33,11 @@ def register_sql(source: str, column: str) -> str:
             f"ON CONFLICT (name) DO NOTHING")
 
 
-def aggregate_sql(where: str, *, postgres: bool, source: str = "accounts_usagerecord") -> str:
+def aggregate_sql(where: str, *, source: str = "accounts_usagerecord") -> str:
     """The days of the usage rows (u, from `source`: the table, or a trigger's transition table) that
     match `where`, joined to the feature list (f)."""
-    bit = "CAST(1 AS bigint) << CAST((f.id - 1) % 62 AS integer)" if postgres else "(1 << ((f.id - 1) % 62))"
-    used = f"CASE WHEN u.usage_count > 0 THEN {bit} ELSE 0 END"
-    features = f"BIT_OR({used})" if postgres else f"SUM(DISTINCT {used})"
+    bit = "CAST(1 AS bigint) << CAST((f.id - 1) % 62 AS integer)"
+    features = f"BIT_OR(CASE WHEN u.usage_count > 0 THEN {bit} ELSE 0 END)"
     return (f"SELECT u.subscription_id, u.date, (f.id - 1) / 62 AS word, SUM(u.usage_count) AS usage_count, "
             f"SUM(u.error_count) AS error_count, {features} AS features_used, "
             f"SUM(CASE WHEN f.integration THEN u.usage_count ELSE 0 END) AS integration_usage, "
@@ -47,13 +46,13 @@ def aggregate_sql(where: str, *, postgres: bool, source: str = "accounts_usagere
             f"WHERE {where} GROUP BY u.subscription_id, u.date, (f.id - 1) / 62")
 
 
-def rebuild_sql(where: str, *, postgres: bool) -> str:
+def rebuild_sql(where: str) -> str:
     """Write the days of the usage rows that match `where` (their old days must be gone)."""
-    return f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) {aggregate_sql(where, postgres=postgres)}"
+    return f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) {aggregate_sql(where)}"
 
 
 def rebuild_subscriptions(cursor, subscription_ids: list[int], *, feature_source: str) -> None:
-    """PostgreSQL, inside the importing transaction: register the features of `feature_source` (the
+    """Inside the importing transaction: register the features of `feature_source` (the
     import's staging table) and rebuild every day of these subscriptions from their rows. The days are
     first aggregated into a temporary table, which PostgreSQL does in parallel (an INSERT ... SELECT
     never is), then swapped in."""
@@ -67,13 +66,13 @@ def rebuild_subscriptions(cursor, subscription_ids: list[int], *, feature_source
     cursor.execute("SET LOCAL work_mem = '256MB'")
     cursor.execute("DROP TABLE IF EXISTS import_usage_days")
     if everything:
-        cursor.execute(f"CREATE TEMP TABLE import_usage_days ON COMMIT DROP AS {aggregate_sql('TRUE', postgres=True)}")
+        cursor.execute(f"CREATE TEMP TABLE import_usage_days ON COMMIT DROP AS {aggregate_sql('TRUE')}")
         cursor.execute("DELETE FROM accounts_usageday")
     else:
         # Written out (whole numbers only): the aggregate's own % operators rule out query parameters.
         ids = "'{" + ",".join(str(int(i)) for i in subscription_ids) + "}'::bigint[]"
         cursor.execute(f"CREATE TEMP TABLE import_usage_days ON COMMIT DROP AS "
-                       f"{aggregate_sql(f'u.subscription_id = ANY({ids})', postgres=True)}")
+                       f"{aggregate_sql(f'u.subscription_id = ANY({ids})')}")
         cursor.execute(f"DELETE FROM accounts_usageday WHERE subscription_id = ANY({ids})")
     cursor.execute(f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) SELECT * FROM import_usage_days")
     cursor.execute("DROP TABLE import_usage_days")

@@ -1,7 +1,8 @@
 """HealthCS settings, read from the environment with safe defaults.
 
-Embedded defaults (nothing set): SQLite in ``var/healthcs.sqlite3``, no Redis, Celery messages
-through a file-system queue in ``var/celery/`` (see docs/operations.md, "Background work without Redis").
+Embedded defaults (DEBUG on, nothing else set): an embedded PostgreSQL server with its data in ``var/pgdata``
+(healthcs/embedded_postgres.py), no Redis, Celery messages through a file-system queue in ``var/celery/``
+(see docs/operations.md, "Background work without Redis").
 Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS`` and the e-mail
 settings; ``DEBUG`` is off unless set.
 """
@@ -90,17 +91,19 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'healthcs.sqlite3'}"
-    ),
-}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a concurrent writer (the demo worker) instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+# PostgreSQL only. Without DATABASE_URL (the demo, DEBUG on) an embedded server runs from var/pgdata.
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://user:password@host:port/name).")
+elif DEBUG:
+    from healthcs.embedded_postgres import database_settings
+
+    DATABASES = {"default": database_settings(VAR_DIR / "pgdata")}
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off (the embedded PostgreSQL is for the demo).")
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -179,8 +182,8 @@ SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=5000)
 # `recompute_scores` runs its batches one after the other in one process, where smaller batches only
 # add queries; it scores up to this many accounts at once.
 SCORING_COMMAND_BATCH_SIZE = env.int("SCORING_COMMAND_BATCH_SIZE", default=25000)
-# Worker processes of `recompute_scores`: one per core by default, at most 4 (PostgreSQL only; SQLite
-# takes one writer at a time). The database works in parallel with them, so more rarely helps.
+# Worker processes of `recompute_scores`: one per core by default, at most 4. The database works in
+# parallel with them, so more rarely helps.
 SCORING_COMMAND_WORKERS = env.int("SCORING_COMMAND_WORKERS", default=min(4, os.cpu_count() or 1))
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")

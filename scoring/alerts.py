@@ -181,27 +181,18 @@ def alerts_open(*, as_of, detected: pd.DataFrame) -> int:
     accounts = detected["account_id"].astype(int).tolist()
     messages = [m[:300] for m in detected["message"].tolist()]
     evidence = [_plain(e) for e in detected["evidence"].tolist()]
-    if connection.vendor == "postgresql":  # one statement, however many alerts
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {Alert._meta.db_table} (account_id, kind, status, as_of, message, evidence, created_at) "
-                f"SELECT v.account_id, v.kind, %s, %s, v.message, CAST(v.evidence AS jsonb), %s "
-                f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
-                f"AS v(account_id, kind, message, evidence) "
-                f"ON CONFLICT DO NOTHING",
-                [AlertStatus.OPEN, as_of, timezone.now(), accounts, detected["kind"].tolist(), messages,
-                 [json.dumps(e) for e in evidence]],
-            )
-            return cursor.rowcount
-    # Counted over the batch's accounts only, so other batches committing meanwhile do not count.
-    mine = Alert.objects.filter(status=AlertStatus.OPEN, account_id__in=accounts)
-    before = mine.count()
-    Alert.objects.bulk_create(
-        [Alert(account_id=a, kind=k, as_of=as_of, message=m, evidence=e)
-         for a, k, m, e in zip(accounts, detected["kind"].tolist(), messages, evidence, strict=True)],
-        ignore_conflicts=True, batch_size=2000,
-    )
-    return max(mine.count() - before, 0)
+    # One statement, however many alerts.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Alert._meta.db_table} (account_id, kind, status, as_of, message, evidence, created_at) "
+            f"SELECT v.account_id, v.kind, %s, %s, v.message, CAST(v.evidence AS jsonb), %s "
+            f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
+            f"AS v(account_id, kind, message, evidence) "
+            f"ON CONFLICT DO NOTHING",
+            [AlertStatus.OPEN, as_of, timezone.now(), accounts, detected["kind"].tolist(), messages,
+             [json.dumps(e) for e in evidence]],
+        )
+        return cursor.rowcount
 
 
 def alert_resolve(*, alert: Alert, user: User) -> bool:

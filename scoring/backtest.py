@@ -404,15 +404,11 @@ DETAIL_COLUMNS = ["measures", "fired_rules"]
 
 def snapshot_scores(as_of: dt.date, *, detail: bool = True) -> pd.DataFrame:
     """The stored scores of the cut-off, in one query of only the columns the backtest reads. With `detail`,
-    the fired rule ids and every measure's 0-100 score too: on PostgreSQL picked out of the JSON documents by
-    the database (decoding 20,000 whole documents in Python took seconds), elsewhere decoded here."""
+    the fired rule ids and every measure's 0-100 score too, picked out of the JSON documents by the database
+    (decoding 20,000 whole documents in Python took seconds)."""
     qs = Snapshot.objects.filter(as_of=as_of).order_by()
     if not detail:
         return frame(qs.values_list(*SNAPSHOT_COLUMNS), SNAPSHOT_COLUMNS).set_index("account_id")
-    if connection.vendor != "postgresql":
-        columns = SNAPSHOT_COLUMNS + DETAIL_COLUMNS
-        book = frame(qs.values_list(*columns), columns).set_index("account_id")
-        return with_detail(book)
     table, quote = Snapshot._meta.db_table, connection.ops.quote_name
     # The documents are stored as json (text): json_to_record parses each once and hands every measure's
     # [raw, score, points] over as a column (picking them out one by one would parse it once per measure).

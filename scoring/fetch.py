@@ -1,8 +1,8 @@
 """Reads everything the scoring engine needs, as of a date, as whole-table aggregates in DataFrames.
 
 Each function runs one aggregate query (GROUP BY in the database, never a query per account) for
-the accounts of one batch (a primary-key range, or all accounts) and returns a DataFrame. The same
-queries run on PostgreSQL and SQLite; `BookData` bundles them for `scoring.calculations`.
+the accounts of one batch (a primary-key range, or all accounts) and returns a DataFrame; `BookData`
+bundles them for `scoring.calculations`.
 """
 
 import datetime as dt
@@ -115,27 +115,15 @@ def subscriptions(batch: AccountRange, window: Window) -> pd.DataFrame:
     return df
 
 
-def _usage_sql(vendor: str, batched: bool) -> str:
+def _usage_sql(batched: bool) -> str:
     """One pass over the usage days of the window (accounts.UsageDay: the usage rows added up per
     subscription and day by the database), grouped by subscription and feature word."""
-    if vendor == "postgresql":
-        day_bit = "CAST(1 AS bigint) << (CAST(%s AS date) - d.date)"
-        bit_or = "BIT_OR({})"
-    else:  # SQLite has no BIT_OR: a sum of distinct powers of two is the same bit set, and a
-        # feature set is the OR of each of its bits, summed the same way below in Python instead
-        day_bit = "1 << CAST(julianday(%s) - julianday(d.date) AS INTEGER)"
-        bit_or = "GROUP_CONCAT(DISTINCT {})"
-    if not batched:
-        join, where = "", ""
-    elif vendor == "postgresql":
-        # The span of the batch's subscription ids (rows of other accounts inside it are dropped in
-        # Python): a plain range the planner scans in parallel, cheaper than a list of ids.
-        join, where = "", "AND d.subscription_id BETWEEN %s AND %s"
-    else:
-        join = f"JOIN {Subscription._meta.db_table} s ON s.id = d.subscription_id"
-        where = "AND s.account_id >= %s AND s.account_id <= %s"
-    used_on = bit_or.format(f"CASE WHEN d.usage_count > 0 THEN {day_bit} ELSE 0 END")
-    features = bit_or.format("CASE WHEN {} THEN d.features_used ELSE 0 END")
+    day_bit = "CAST(1 AS bigint) << (CAST(%s AS date) - d.date)"
+    # Batched: the span of the batch's subscription ids (rows of other accounts inside it are dropped in
+    # Python), a plain range the planner scans in parallel, cheaper than a list of ids.
+    where = "AND d.subscription_id BETWEEN %s AND %s" if batched else ""
+    used_on = f"BIT_OR(CASE WHEN d.usage_count > 0 THEN {day_bit} ELSE 0 END)"
+    features = "BIT_OR(CASE WHEN {} THEN d.features_used ELSE 0 END)"
     return f"""
         SELECT d.subscription_id, d.word,
                SUM(CASE WHEN d.date >= %s THEN d.usage_count ELSE 0 END),
@@ -150,28 +138,15 @@ def _usage_sql(vendor: str, batched: bool) -> str:
                SUM(CASE WHEN d.date > %s THEN d.usage_count ELSE 0 END),
                SUM(CASE WHEN d.date > %s AND d.date <= %s THEN d.usage_count ELSE 0 END),
                SUM(CASE WHEN d.date > %s AND d.date <= %s THEN d.usage_count ELSE 0 END)
-        FROM {UsageDay._meta.db_table} d {join}
+        FROM {UsageDay._meta.db_table} d
         WHERE d.date >= %s AND d.date <= %s {where}
         GROUP BY d.subscription_id, d.word
     """
 
 
-def _or_text(values: pd.Series) -> np.ndarray:
-    """SQLite's GROUP_CONCAT of distinct bit sets, OR-ed together (PostgreSQL returns the OR itself)."""
-    result = np.zeros(len(values), dtype=np.int64)
-    for i, text in enumerate(values.tolist()):
-        if isinstance(text, str):
-            for part in text.split(","):
-                result[i] |= int(part)
-        elif text is not None and text == text:
-            result[i] = int(text)
-    return result
-
-
 USAGE_COLUMNS = ["subscription_id", "word", "usage_30", "usage_prev", "errors_30", "integration_usage_30",
                  "integration_errors_30", "days_used", "features_30", "features_recent", "features_before",
                  "last_n", "before_n", "week_before_n"]
-MASK_COLUMNS = ("days_used", "features_30", "features_recent", "features_before")
 
 
 def _or_by(keys: list[np.ndarray], masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -209,27 +184,17 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
     days: usage, active days, distinct features used, integration usage and errors, and the usage of
     the days the cliff alert compares (the last n days, the n before, the same n days a week
     earlier). quiet_features: see `quiet_features`."""
-    n, vendor = cliff_days, connection.vendor
-
-    def day(days_before: int):
-        d = window.day(days_before)
-        return d if vendor == "postgresql" else d.isoformat()
-
+    n, day = cliff_days, window.day
     params = [day(30)] * 5 + [day(0), day(30), day(quiet_days), day(quiet_days + 30), day(quiet_days),
                               day(n), day(2 * n), day(n), day(7 + n), day(7), day(USAGE_DAYS), day(0)]
     if batch.first is not None:
-        if vendor == "postgresql":
-            ids = subscriptions["subscription_id"]
-            params += [int(ids.min()), int(ids.max())] if len(ids) else [0, -1]
-        else:
-            params += [batch.first, batch.last]
+        ids = subscriptions["subscription_id"]
+        params += [int(ids.min()), int(ids.max())] if len(ids) else [0, -1]
     with connection.cursor() as cursor:
-        cursor.execute(_usage_sql(vendor, batch.first is not None), params)
+        cursor.execute(_usage_sql(batch.first is not None), params)
         rows = cursor.fetchall()
     df = pd.DataFrame.from_records(rows, columns=USAGE_COLUMNS)
     for column in USAGE_COLUMNS:
-        if column in MASK_COLUMNS and vendor != "postgresql":
-            df[column] = _or_text(df[column])
         df[column] = df[column].fillna(0).astype("int64")
     df["account_id"] = df["subscription_id"].map(subscriptions.set_index("subscription_id")["account_id"])
     df = df[df["account_id"].notna()]
@@ -541,12 +506,11 @@ def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: 
 
 
 def _tune_session() -> None:
-    """For this transaction on PostgreSQL: no JIT (compiling the aggregates costs more than it saves at
-    this size) and enough memory for the usage aggregation to stay off disk."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = '64MB'")
+    """For this transaction: no JIT (compiling the aggregates costs more than it saves at this size) and
+    enough memory for the usage aggregation to stay off disk."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:

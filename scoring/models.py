@@ -102,11 +102,10 @@ class RecomputeBatch(models.Model):
 class StoredJSONField(models.JSONField):
     """JSON kept as written: PostgreSQL type json rather than jsonb. For documents that are written in
     bulk and read whole, never searched by their contents: json is only checked on the way in, while
-    jsonb is converted, which made it most of the cost of writing a day's snapshots. Other databases
-    store JSON as text either way."""
+    jsonb is converted, which made it most of the cost of writing a day's snapshots."""
 
     def db_type(self, connection):
-        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+        return "json"
 
     def from_db_value(self, value, expression, connection):
         if isinstance(value, dict | list):  # the driver already decoded the json type

@@ -167,21 +167,12 @@ def _snapshot_columns(scores: Scores, *, as_of: dt.date, config: ScoringConfig,
 
 def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None = None) -> int:
     """Insert or replace the snapshots of the scored accounts for that date (one per account per day).
-    Must run inside a transaction. PostgreSQL: the batch's old snapshots of the date are deleted and
-    the new ones streamed in with COPY; writers of the same date take turns (a transaction-scoped
-    advisory lock), so two runs of one date never collide on the unique constraint. Other databases
-    use bulk_create with INSERT ... ON CONFLICT DO UPDATE."""
+    Must run inside a transaction. The batch's old snapshots of the date are deleted and the new ones
+    streamed in with COPY; writers of the same date take turns (a transaction-scoped advisory lock), so
+    two runs of one date never collide on the unique constraint."""
     values = _snapshot_columns(scores, as_of=as_of, config=config, run=run)
     values["fired_rules"] = [json.dumps(v, separators=(",", ":")) for v in values["fired_rules"]]
-    if connection.vendor == "postgresql":
-        _copy_snapshots(values, as_of)
-    else:
-        for column in ("measures", "fired_rules"):
-            values[column] = [json.loads(v) for v in values[column]]
-        names = list(values)
-        objs = [Snapshot(**dict(zip(names, row, strict=True))) for row in zip(*values.values(), strict=True)]
-        Snapshot.objects.bulk_create(objs, batch_size=2000, update_conflicts=True,
-                                     unique_fields=["account", "as_of"], update_fields=SNAPSHOT_FIELDS)
+    _copy_snapshots(values, as_of)
     return len(scores.accounts)
 
 
@@ -189,7 +180,7 @@ SNAPSHOT_LOCK = 7_310_001  # advisory-lock namespace of snapshot writers (the ke
 
 
 def _copy_snapshots(values: dict[str, list], as_of: dt.date) -> None:
-    """The PostgreSQL path of snapshots_write (the attnames are the column names)."""
+    """COPY of snapshots_write (the attnames are the column names)."""
     columns = list(values)
     table = Snapshot._meta.db_table
     with connection.cursor() as cursor:
@@ -278,9 +269,8 @@ def snapshot_statistics_refresh() -> None:
     """Tell PostgreSQL's planner about the day just written: until autovacuum's next analyse (rare on a
     table growing by a day of accounts at a time) it would plan the pages' reads of the new day for about
     one row (measured at 20,000 accounts: the list went from ~60 ms to 80-260 ms, a search to ~0.5 s)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE scoring_snapshot")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE scoring_snapshot")
 
 
 STALE_RUN_AFTER = dt.timedelta(hours=2)  # far beyond the task time limit: nobody works on it any more
@@ -311,13 +301,13 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
                      batch_size: int | None = None, workers: int = 1,
                      progress: Callable[[int, int], None] | None = None) -> RecomputeReport:
     """Recompute every account's snapshot for the date from this process: batch after batch, or with
-    `workers` > 1 in that many worker processes at once (PostgreSQL only; each batch is still one
-    transaction, so the run is as safe to kill or repeat as a single process)."""
+    `workers` > 1 in that many worker processes at once (each batch is still one transaction, so the run
+    is as safe to kill or repeat as a single process)."""
     started = time.perf_counter()
     texts_read_pending()  # the churn-intent rule and two measures read the texts' readings
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        # SQLite takes one writer at a time; and inside the caller's transaction, worker processes (with
-        # connections of their own) would not see what it wrote: both stay in this process.
+    if connection.in_atomic_block:
+        # Inside the caller's transaction, worker processes (with connections of their own) would not see
+        # what it wrote: the run stays in this process.
         workers = 1
     run = recompute_run_create(as_of=as_of, trigger=trigger, user=user, batch_size=batch_size, min_batches=workers)
     batch_ids = list(run.batches.order_by("number").values_list("id", flat=True))

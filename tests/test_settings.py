@@ -31,12 +31,33 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
-def test_the_embedded_defaults_are_sqlite_and_a_file_queue(tmp_path):
-    result = run_settings({"DEBUG": "true", "HEALTHCS_VAR_DIR": str(tmp_path)},
-                          "from django.conf import settings as s; "
-                          "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)")
+def test_the_embedded_defaults_are_a_postgresql_server_in_var_and_a_file_queue(tmp_path):
+    environment = {"DEBUG": "true", "HEALTHCS_VAR_DIR": str(tmp_path)}
+    try:
+        result = run_settings(environment,
+                              "from django.conf import settings as s; from django.db import connection; "
+                              "d = s.DATABASES['default']; c = connection.cursor(); "
+                              "c.execute('SELECT current_database(), current_setting(%s)', ['server_version_num']); "
+                              "name, version = c.fetchone(); "
+                              "print(d['ENGINE'], d['HOST'], name, int(version) >= 150000, s.CELERY_BROKER_URL, s.DEBUG)")
+        again = run_settings(environment, "from django.db import connection; connection.ensure_connection(); print('ok')")
+    finally:
+        stopped = subprocess.run([sys.executable, "-m", "healthcs.embedded_postgres", "stop"], cwd=ROOT,
+                                 env=production_environment(**environment), capture_output=True, text=True, timeout=60)
 
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+    assert result.stdout.split() == ["django.db.backends.postgresql", str(tmp_path / "pgdata"), "healthcs", "True",
+                                     "filesystem://", "True"], result.stderr
+    assert again.stdout.split() == ["ok"], again.stderr  # a second process finds the running server
+    assert stopped.returncode == 0, stopped.stderr
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+
+
+def test_the_database_must_be_postgresql_and_set_in_production():
+    sqlite = run_settings({"DEBUG": "true", "DATABASE_URL": "sqlite:///demo.sqlite3"}, "pass")
+    unset = run_settings({"SECRET_KEY": "x"}, "pass")
+
+    assert "DATABASE_URL must point to PostgreSQL (postgres://user:password@host:port/name)." in sqlite.stderr
+    assert "DATABASE_URL must be set when DEBUG is off (the embedded PostgreSQL is for the demo)." in unset.stderr
 
 
 def test_database_and_redis_urls_are_read_from_the_environment():
@@ -57,7 +78,7 @@ def test_the_deploy_check_is_clean_in_production_settings():
         cwd=ROOT, capture_output=True, text=True, timeout=120,
         env=production_environment(
             SECRET_KEY="a-long-random-production-secret-key-for-the-deploy-check-0123456789",
-            ALLOWED_HOSTS="cs.example.org",
+            ALLOWED_HOSTS="cs.example.org", DATABASE_URL="postgres://cs@db.internal:5432/cs",
         ),
     )
 

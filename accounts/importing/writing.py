@@ -1,10 +1,8 @@
 """Bulk writes of validated frames.
 
-PostgreSQL: the rows are streamed with COPY into a temporary table, then one set-based UPDATE
-changes the rows whose values differ and one INSERT ... WHERE NOT EXISTS adds the new ones, in key
-order (cheap index maintenance). Other databases (SQLite in the demo) get multi-row
-``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed``. Either way, re-importing the same rows
-writes nothing and changed rows are updated in place.
+The rows are streamed with COPY into a temporary table, then one set-based UPDATE changes the rows
+whose values differ and one INSERT ... WHERE NOT EXISTS adds the new ones, in key order (cheap index
+maintenance). Re-importing the same rows writes nothing and changed rows are updated in place.
 """
 
 import io
@@ -23,7 +21,6 @@ from accounts.importing.reading import arrow_column
 from accounts.importing.schema import Table
 from accounts.models import UsageRecord
 
-SQLITE_BATCH = 500
 # From this many rows on, foreign keys are checked once for the whole table rather than row by
 # row (PostgreSQL's advice for populating a database): the constraints are dropped and re-added in
 # the same transaction, which validates every row with one join. The table is locked for readers
@@ -75,12 +72,10 @@ def upsert(table: Table, frame: pd.DataFrame, update_columns: list[str],
         return WriteCount()
     rows = _arrow_rows(table, frame)
     compare = [c for c in update_columns if c not in reset_columns]
-    if connection.vendor == "postgresql":
-        return _write_postgres(table, rows, update_columns, compare)
-    return _write_generic(table, rows, update_columns, compare)
+    return _write(table, rows, update_columns, compare)
 
 
-def _write_postgres(table: Table, rows: pa.Table, update_columns: list[str], compare: list[str]) -> WriteCount:
+def _write(table: Table, rows: pa.Table, update_columns: list[str], compare: list[str]) -> WriteCount:
     q = connection.ops.quote_name
     fields = _db_columns(table.model)
     target = q(table.model._meta.db_table)
@@ -172,49 +167,3 @@ def _foreign_keys(cursor, table: Table) -> list[tuple[str, str]]:
         [table.model._meta.db_table],
     )
     return list(cursor.fetchall())
-
-
-def _python_values(rows: pa.Table, fields: dict[str, Field]) -> list[tuple]:
-    """Row tuples in the representation Django's SQLite backend stores."""
-    columns = []
-    for name in rows.column_names:
-        array = rows.column(name)
-        if pa.types.is_timestamp(array.type):
-            array = pc.strftime(array, format="%Y-%m-%d %H:%M:%S")
-        elif pa.types.is_date(array.type):
-            array = pc.strftime(array, format="%Y-%m-%d")
-        elif pa.types.is_floating(array.type):
-            array = pc.cast(array, pa.string())
-        columns.append(array.to_pylist())
-    return list(zip(*columns, strict=True))
-
-
-def _write_generic(table: Table, rows: pa.Table, update_columns: list[str], compare: list[str]) -> WriteCount:
-    q = connection.ops.quote_name
-    target = q(table.model._meta.db_table)
-    columns = rows.column_names
-    column_list = ", ".join(q(c) for c in columns)
-    conflict = ", ".join(q(c) for c in _key_columns(table))
-    if update_columns:
-        assignments = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in update_columns)
-        changed = " OR ".join(f"{target}.{q(c)} IS DISTINCT FROM excluded.{q(c)}" for c in compare) or "FALSE"
-        action = f"DO UPDATE SET {assignments} WHERE {changed}"
-    else:
-        action = "DO NOTHING"
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    records = _python_values(rows, _db_columns(table.model))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {target}")
-        before = cursor.fetchone()[0]
-        changes = 0
-        for start in range(0, len(records), SQLITE_BATCH):
-            batch = records[start:start + SQLITE_BATCH]
-            cursor.execute(
-                f"INSERT INTO {target} ({column_list}) VALUES {', '.join([placeholders] * len(batch))} "
-                f"ON CONFLICT ({conflict}) {action}",
-                [value for record in batch for value in record],
-            )
-            changes += cursor.rowcount
-        cursor.execute(f"SELECT count(*) FROM {target}")
-        inserted = cursor.fetchone()[0] - before
-    return WriteCount(inserted, changes - inserted)

@@ -15,12 +15,12 @@ ADD_TO_DAYS = """
 def postgres_sql() -> list[str]:
     # New rows are added to their days (a day that exists already gets the sums added, its features OR-ed).
     add_new = (f"INSERT INTO accounts_usageday AS d ({DAY_COLUMNS}) "
-               f"{aggregate_sql('TRUE', postgres=True, source='new_rows')} "
+               f"{aggregate_sql('TRUE', source='new_rows')} "
                f"ON CONFLICT (subscription_id, date, word) DO UPDATE SET {ADD_TO_DAYS.format(d='d.')}")
     touched = "SELECT subscription_id, date FROM old_rows{more}"
     drop_days = ("DELETE FROM accounts_usageday d USING ({touched}) t "
                  "WHERE d.subscription_id = t.subscription_id AND d.date = t.date")
-    rebuild = rebuild_sql("(u.subscription_id, u.date) IN ({touched})", postgres=True)
+    rebuild = rebuild_sql("(u.subscription_id, u.date) IN ({touched})")
     changed = touched.format(more=" UNION SELECT subscription_id, date FROM new_rows")
     gone = touched.format(more="")
     return [
@@ -60,62 +60,20 @@ def postgres_sql() -> list[str]:
     ]
 
 
-def sqlite_sql() -> list[str]:
-    """SQLite has row triggers only: a new row is added to its day; a changed or removed row has its
-    day (or days) rebuilt from the rows."""
-    register_new = register_sql("(SELECT NEW.feature_name AS feature_name)", "feature_name")
-    add_new = (
-        f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) "
-        f"SELECT NEW.subscription_id, NEW.date, (f.id - 1) / 62, NEW.usage_count, NEW.error_count, "
-        f"CASE WHEN NEW.usage_count > 0 THEN (1 << ((f.id - 1) % 62)) ELSE 0 END, "
-        f"CASE WHEN f.integration THEN NEW.usage_count ELSE 0 END, "
-        f"CASE WHEN f.integration THEN NEW.error_count ELSE 0 END "
-        f"FROM accounts_usagefeature f WHERE f.name = NEW.feature_name "
-        f"ON CONFLICT (subscription_id, date, word) DO UPDATE SET {ADD_TO_DAYS.format(d='')}"
-    )
-    old_day = "(subscription_id = OLD.subscription_id AND date = OLD.date)"
-    new_day = "(subscription_id = NEW.subscription_id AND date = NEW.date)"
-    old_rows = "(u.subscription_id = OLD.subscription_id AND u.date = OLD.date)"
-    new_rows = "(u.subscription_id = NEW.subscription_id AND u.date = NEW.date)"
-    return [
-        f"""CREATE TRIGGER accounts_usage_inserted AFTER INSERT ON accounts_usagerecord FOR EACH ROW BEGIN
-            {register_new};
-            {add_new};
-        END""",
-        f"""CREATE TRIGGER accounts_usage_updated AFTER UPDATE ON accounts_usagerecord FOR EACH ROW BEGIN
-            {register_new};
-            DELETE FROM accounts_usageday WHERE {old_day} OR {new_day};
-            {rebuild_sql(f"{old_rows} OR {new_rows}", postgres=False)};
-        END""",
-        f"""CREATE TRIGGER accounts_usage_deleted AFTER DELETE ON accounts_usagerecord FOR EACH ROW BEGIN
-            DELETE FROM accounts_usageday WHERE {old_day};
-            {rebuild_sql(old_rows, postgres=False)};
-        END""",
-    ]
-
-
 def install(apps, schema_editor):
-    postgres = schema_editor.connection.vendor == "postgresql"
     with schema_editor.connection.cursor() as cursor:
         # The days of the rows already there, then the triggers that keep them exact.
-        if postgres:
-            cursor.execute("SELECT array_agg(DISTINCT subscription_id) FROM accounts_usagerecord")
-            rebuild_subscriptions(cursor, cursor.fetchone()[0] or [], feature_source="accounts_usagerecord")
-        else:
-            cursor.execute(register_sql("accounts_usagerecord", "feature_name"))
-            cursor.execute(rebuild_sql("1 = 1", postgres=False))
-        for statement in postgres_sql() if postgres else sqlite_sql():
+        cursor.execute("SELECT array_agg(DISTINCT subscription_id) FROM accounts_usagerecord")
+        rebuild_subscriptions(cursor, cursor.fetchone()[0] or [], feature_source="accounts_usagerecord")
+        for statement in postgres_sql():
             cursor.execute(statement)
 
 
 def uninstall(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         for name in ("inserted", "updated", "deleted", "truncated"):
-            if schema_editor.connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS accounts_usage_{name} ON accounts_usagerecord")
-                cursor.execute(f"DROP FUNCTION IF EXISTS accounts_usage_{name}()")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS accounts_usage_{name}")
+            cursor.execute(f"DROP TRIGGER IF EXISTS accounts_usage_{name} ON accounts_usagerecord")
+            cursor.execute(f"DROP FUNCTION IF EXISTS accounts_usage_{name}()")
 
 
 class Migration(migrations.Migration):

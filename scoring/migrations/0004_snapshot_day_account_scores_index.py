@@ -3,7 +3,7 @@
 The list (and the API's account list) joins every account to its latest snapshot and orders and filters
 by risk score, ARR, health score, health tier and risk level; with this index PostgreSQL reads those
 from the index alone (an index-only scan of one day's entries) instead of visiting 20,000 wide snapshot
-rows for each page. Written as SQL that PostgreSQL and SQLite both take; it is not declared in
+rows for each page. Written as SQL; it is not declared in
 Snapshot.Meta.indexes, so the model state does not change.
 """
 

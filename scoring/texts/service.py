@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from scoring.texts.llm import read_with_llm
 from scoring.texts.reader import NAME as BUILTIN_NAME
@@ -87,16 +87,7 @@ def texts_read(model_label: str, ids: list[int], names: Lexicon | None = None) -
 def _store(model, rows: list[tuple], readings: list[Reading]) -> int:
     """Write the readings of rows (id, subject, body) that still wait with the same text; returns how many."""
     values = [_stored_values(reading) for reading in readings]
-    if connection.vendor == "postgresql":
-        return _update_from_arrays(model, rows, values)
-    subject, body = model.TEXT_FIELDS
-    with transaction.atomic():
-        current = {pk: (s, b) for pk, s, b in model.objects.select_for_update()
-                   .filter(id__in=[row[0] for row in rows], analysis_version="").values_list("id", subject, body)}
-        unchanged = [model(id=row[0], **value) for row, value in zip(rows, values, strict=True)
-                     if current.get(row[0]) == (row[1], row[2])]
-        model.objects.bulk_update(unchanged, STORED, batch_size=BATCH_SIZE)
-    return len(unchanged)
+    return _update_from_arrays(model, rows, values)
 
 
 _SQL_TYPES = {"intent_phrase": "text", "feature_request": "boolean", "case_study": "boolean", "category": "text",
@@ -170,7 +161,7 @@ def texts_read_pending(limit: int | None = None, progress: Callable[[int, int], 
             chunks.append((label, list(ids)))
     workers = min(os.cpu_count() or 1, settings.SCORING_COMMAND_WORKERS)
     pool = (ProcessPoolExecutor(workers) if total >= PARALLEL_FROM and workers > 1 and not settings.ANALYSER_LLM_URL
-            and connection.vendor == "postgresql" else None)
+            else None)
     done = 0
     try:
         for number, (label, ids) in enumerate(chunks, 1):
