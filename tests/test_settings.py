@@ -13,9 +13,13 @@ OVERRIDDEN = ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTIN
               "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
 
 
+# Settings only read it (no connection is made); an empty DATABASE_URL means unset.
+SETTINGS_ONLY_DATABASE = "postgres://cs@db.internal:5432/cs"
+
+
 def production_environment(**env: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if k not in OVERRIDDEN}
-    return {**clean, **env, "DJANGO_SETTINGS_MODULE": "healthcs.settings"}
+    return {**clean, "DATABASE_URL": SETTINGS_ONLY_DATABASE, **env, "DJANGO_SETTINGS_MODULE": "healthcs.settings"}
 
 
 def run_settings(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
@@ -32,7 +36,7 @@ def test_secret_key_is_required_when_debug_is_off():
 
 
 def test_the_embedded_defaults_are_a_postgresql_server_in_var_and_a_file_queue(tmp_path):
-    environment = {"DEBUG": "true", "HEALTHCS_VAR_DIR": str(tmp_path)}
+    environment = {"DEBUG": "true", "HEALTHCS_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
     try:
         result = run_settings(environment,
                               "from django.conf import settings as s; from django.db import connection; "
@@ -54,7 +58,7 @@ def test_the_embedded_defaults_are_a_postgresql_server_in_var_and_a_file_queue(t
 
 def test_the_database_must_be_postgresql_and_set_in_production():
     sqlite = run_settings({"DEBUG": "true", "DATABASE_URL": "sqlite:///demo.sqlite3"}, "pass")
-    unset = run_settings({"SECRET_KEY": "x"}, "pass")
+    unset = run_settings({"SECRET_KEY": "x", "DATABASE_URL": ""}, "pass")
 
     assert "DATABASE_URL must point to PostgreSQL (postgres://user:password@host:port/name)." in sqlite.stderr
     assert "DATABASE_URL must be set when DEBUG is off (the embedded PostgreSQL is for the demo)." in unset.stderr
@@ -78,7 +82,7 @@ def test_the_deploy_check_is_clean_in_production_settings():
         cwd=ROOT, capture_output=True, text=True, timeout=120,
         env=production_environment(
             SECRET_KEY="a-long-random-production-secret-key-for-the-deploy-check-0123456789",
-            ALLOWED_HOSTS="cs.example.org", DATABASE_URL="postgres://cs@db.internal:5432/cs",
+            ALLOWED_HOSTS="cs.example.org",
         ),
     )
 
