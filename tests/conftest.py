@@ -1,8 +1,13 @@
 """Fixtures shared by every test: role users and their books."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.factories import AccountFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_BOOK = "tests/demo_book"
 
 
 @pytest.fixture
@@ -33,6 +38,17 @@ def own_account(csm):
 @pytest.fixture
 def foreign_account(other_csm):
     return AccountFactory(external_id="A-FOREIGN", name="Harbor Pediatrics", csm=other_csm)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`dev.py test` runs `-n auto --dist loadgroup`) each module's tests stay on one
+    worker, and the demo book's package too: their module- and package-scoped fixtures (a seeded book, a
+    live server) are then built once, not once per worker."""
+    for item in items:
+        path = item.path.relative_to(ROOT)
+        group = DEMO_BOOK if path.parts[:2] == ("tests", "demo_book") else path.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_sessionfinish(session, exitstatus):

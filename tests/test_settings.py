@@ -38,13 +38,14 @@ def test_secret_key_is_required_when_debug_is_off():
 def test_the_embedded_defaults_are_a_postgresql_server_in_var_and_a_file_queue(tmp_path):
     environment = {"DEBUG": "true", "HEALTHCS_VAR_DIR": str(tmp_path), "DATABASE_URL": ""}
     try:
-        result = run_settings(environment,
-                              "from django.conf import settings as s; from django.db import connection; "
-                              "d = s.DATABASES['default']; c = connection.cursor(); "
-                              "c.execute('SELECT current_database(), current_setting(%s)', ['server_version_num']); "
-                              "name, version = c.fetchone(); "
-                              "print(d['ENGINE'], d['HOST'], name, int(version) >= 150000, s.CELERY_BROKER_URL, s.DEBUG)")
-        again = run_settings(environment, "from django.db import connection; connection.ensure_connection(); print('ok')")
+        result = run_settings(environment, (
+            "from django.conf import settings as s; from django.db import connection; "
+            "d = s.DATABASES['default']; c = connection.cursor(); "
+            "c.execute('SELECT current_database(), current_setting(%s)', ['server_version_num']); "
+            "name, version = c.fetchone(); "
+            "print(d['ENGINE'], d['HOST'], name, int(version) >= 150000, s.CELERY_BROKER_URL, s.DEBUG)"))
+        again = run_settings(environment,
+                             "from django.db import connection; connection.ensure_connection(); print('ok')")
     finally:
         stopped = subprocess.run([sys.executable, "-m", "healthcs.embedded_postgres", "stop"], cwd=ROOT,
                                  env=production_environment(**environment), capture_output=True, text=True, timeout=60)
