@@ -123,9 +123,10 @@ def test(pytest_args: list[str]) -> int:
     env.setdefault("DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
     env.setdefault("REDIS_URL", DEFAULT_TEST_REDIS_URL)
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    # On every core (at most 8): each pytest-xdist worker has its own test database and Redis database.
+    # On every core (at most 8): each pytest-xdist worker has its own test database and Redis database,
+    # and runs whole modules (tests/conftest.py).
     parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in pytest_args) else \
-        ["-n", str(min(os.cpu_count() or 1, 8)), "--dist", "loadgroup"]
+        ["-n", str(min(os.cpu_count() or 1, 8))]
     say(f"running pytest on {env['DATABASE_URL']} and {env['REDIS_URL']}")
     return run(PYTHON, "-m", "pytest", *parallel, *pytest_args, env=env, check=False)
 

@@ -1,12 +1,9 @@
 """Fixtures shared by every test: role users and their books."""
 
-from pathlib import Path
-
 import pytest
 
 from tests.factories import AccountFactory, UserFactory
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO_BOOK = "tests/demo_book"
 
 
@@ -40,15 +37,19 @@ def foreign_account(other_csm):
     return AccountFactory(external_id="A-FOREIGN", name="Harbor Pediatrics", csm=other_csm)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`dev.py test` runs `-n auto --dist loadgroup`) each module's tests stay on one
-    worker, and the demo book's package too: their module- and package-scoped fixtures (a seeded book, a
-    live server) are then built once, not once per worker."""
-    for item in items:
-        path = item.path.relative_to(ROOT)
-        group = DEMO_BOOK if path.parts[:2] == ("tests", "demo_book") else path.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (`dev.py test` runs `-n auto`) each module's tests run on one worker, and the demo
+    book's package as one: their module- and package-scoped fixtures (a seeded book, a live server) are built
+    once, not once per worker. (xdist's own `--dist loadgroup` marks no longer reach the scheduler on this
+    pytest, whose node ids are not strings any more.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return DEMO_BOOK if module.startswith(f"{DEMO_BOOK}/") else module
+
+    return ModuleScheduling(config, log)
 
 
 def pytest_sessionfinish(session, exitstatus):
