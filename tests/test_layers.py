@@ -1,5 +1,5 @@
 """Dependencies point one way: accounts (customer data) ← scoring ← expansion ← interventions ← workspace (the
-daily run and, in time, the cross-domain pages); playbooks may trigger on expansion signals, never the reverse.
+daily run, the cross-domain pages and the demo); playbooks may trigger on expansion signals, never the reverse.
 A module may import its own app and the layers below it; healthcs' shared helpers (errors, inputs, paging, the
 Celery app) sit below every app, its URLs and settings above them.
 
