@@ -76,7 +76,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from accounts.demo.generator import generate_book, write_book
+    from workspace.demo.generator import generate_book, write_book
 
     fresh_schema()
     timed_import("RavenStack", ROOT / "tests" / "data" / "ravenstack")

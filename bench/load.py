@@ -131,9 +131,9 @@ def create_users(count: int, seed: int) -> list[VirtualUser]:
     from django.conf import settings
     from django.test import Client
 
-    from accounts.demo.users import DEMO_CSMS, DEMO_USERS
     from accounts.models import Role, User
     from accounts.selectors import accounts_for_user
+    from workspace.demo.users import DEMO_CSMS, DEMO_USERS
 
     logging.getLogger("axes").setLevel(logging.WARNING)  # no line per login
     manager = next(u.username for u in DEMO_USERS if u.role == Role.MANAGER.value)

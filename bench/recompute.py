@@ -99,7 +99,7 @@ def book_directory(accounts: int, seed: int, as_of: dt.date) -> Path:
 
 
 def ensure_book(accounts: int, seed: int, as_of: dt.date) -> Path:
-    from accounts.demo.generator import generate_book, write_book
+    from workspace.demo.generator import generate_book, write_book
 
     book = book_directory(accounts, seed, as_of)
     if (book / "ravenstack_feature_usage.csv").exists():

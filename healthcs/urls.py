@@ -18,6 +18,7 @@ from interventions import views as intervention_views
 from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 from workspace import api as workspace_api
+from workspace import dashboard_views
 from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
@@ -51,8 +52,8 @@ urlpatterns = [
          name="next_best_action"),
     path("import/", account_views.import_upload, name="import_upload"),
     path("import/<int:run_id>/", account_views.import_detail, name="import_detail"),
-    path("executive/", scoring_views.executive, name="executive"),
-    path("insights/", scoring_views.insights, name="insights"),
+    path("executive/", dashboard_views.executive, name="executive"),
+    path("insights/", dashboard_views.insights, name="insights"),
     path("accuracy/", accuracy_views.score_accuracy, name="score_accuracy"),
     path("accuracy/export.csv", accuracy_views.score_accuracy_export, name="score_accuracy_export"),
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from scoring.dashboards import churn_by_month, drivers, executive_summary, renewals_ahead, team_view
 from tests.factories import AccountFactory, AlertFactory, ChurnEventFactory, SnapshotFactory
+from workspace.dashboards import churn_by_month, drivers, executive_summary, renewals_ahead, team_view
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts import models as m
-from accounts.demo import generator, text
-from accounts.demo.generator import (
+from accounts.importing.schema import TABLES
+from accounts.importing.services import validate_files
+from workspace.demo import generator, text
+from workspace.demo.generator import (
     CHURN_SCENARIOS,
     EXPANSION_SCENARIOS,
     SCENARIO_SHARES,
@@ -22,12 +24,10 @@ from accounts.demo.generator import (
     generate_book,
     write_book,
 )
-from accounts.demo.outcomes import apply_fates, draw_fates, pending_churners
-from accounts.demo.text import COMPETITORS, FEATURE_REQUESTS
-from accounts.demo.users import DEMO_CSMS, DEMO_PASSWORD, ensure_demo_users
-from accounts.importing.schema import TABLES
-from accounts.importing.services import validate_files
-from interventions.demo import treated_on_time
+from workspace.demo.interventions import treated_on_time
+from workspace.demo.outcomes import apply_fates, draw_fates, pending_churners
+from workspace.demo.text import COMPETITORS, FEATURE_REQUESTS
+from workspace.demo.users import DEMO_CSMS, DEMO_PASSWORD, ensure_demo_users
 
 AS_OF = dt.date(2025, 3, 14)
 AS_OF_TS = pd.Timestamp(AS_OF)
@@ -597,7 +597,7 @@ def test_seed_demo_fails_with_the_problems_when_the_book_does_not_validate(monke
         frames["ravenstack_accounts.csv"].loc[0, "seats"] = -5
         return frames
 
-    monkeypatch.setattr("accounts.management.commands.seed_demo.generate_book", broken)
+    monkeypatch.setattr("workspace.management.commands.seed_demo.generate_book", broken)
     err = io.StringIO()
 
     with pytest.raises(CommandError, match="not imported"):

@@ -28,14 +28,6 @@ from interventions.selectors import (
     unread_notifications,
 )
 from scoring.config import TIER_NAMES
-from scoring.dashboards import (
-    RENEWAL_DAYS,
-    accounts_at_risk,
-    executive_summary,
-    latest_book,
-    renewals_ahead,
-    team_view,
-)
 from scoring.exports import account_list_export
 from scoring.levels import RISK_LEVELS
 from scoring.models import AlertStatus
@@ -50,6 +42,14 @@ from scoring.selectors import (
     with_latest_scores,
 )
 from scoring.services import latest_as_of
+from workspace.dashboards import (
+    RENEWAL_DAYS,
+    accounts_at_risk,
+    executive_summary,
+    latest_book,
+    renewals_ahead,
+    team_view,
+)
 from workspace.filters import filter_accounts
 
 PAGE_SIZE = 50

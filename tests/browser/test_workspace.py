@@ -13,12 +13,12 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from accounts.demo.users import DEMO_PASSWORD
 from scoring.models import Snapshot
 from scoring.services import latest_as_of
 from tests.browser.helpers import login_as
 from tests.browser.test_scoring_pages import screenshot_path
 from tests.db_snapshot import restore_tables, save_tables
+from workspace.demo.users import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

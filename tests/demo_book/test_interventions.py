@@ -8,10 +8,10 @@ import pytest
 from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account, ChurnEvent, Subscription, UsageRecord
-from interventions.demo import STALE_DAYS
 from interventions.effectiveness import effectiveness
 from interventions.models import Intervention, Notification, Outcome, Task
 from tests.demo_book.conftest import AS_OF
+from workspace.demo.interventions import STALE_DAYS
 
 
 @pytest.mark.django_db

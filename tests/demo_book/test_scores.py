@@ -6,11 +6,11 @@ import pytest
 from django.db.models import Avg, Count
 
 from accounts import models as m
-from accounts.management.commands.seed_demo import score_history_days
 from interventions.effectiveness import effectiveness
 from scoring.config import RULE_IDS, TIER_NAMES
 from scoring.models import Snapshot
 from tests.demo_book.conftest import AS_OF
+from workspace.management.commands.seed_demo import score_history_days
 
 
 def test_the_demo_is_scored_weekly_over_182_days_and_30_days_back():

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import User
-from scoring.dashboards import ticket_themes
+from workspace.dashboards import ticket_themes
 
 
 @pytest.mark.django_db

@@ -1,15 +1,15 @@
-"""What counts as timely help in the demo's simulation (interventions.demo.treated_on_time): the first step of a
-treated intervention done by its due time, whatever the later steps; control-group firings never help."""
+"""What counts as timely help in the demo's simulation (workspace.demo.interventions.treated_on_time): the first
+step of a treated intervention done by its due time, whatever the later steps; control-group firings never help."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from interventions.demo import treated_on_time
 from interventions.firing import fire_playbooks
 from interventions.models import Arm, Intervention, Playbook, PlaybookStep, Task, TaskStatus
 from tests.factories import AccountFactory, SnapshotFactory
+from workspace.demo.interventions import treated_on_time
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from scoring.dashboards import ticket_themes
 from scoring.texts.service import texts_read_pending
 from tests.factories import (
     AccountFactory,
@@ -17,6 +16,7 @@ from tests.factories import (
     SupportTicketFactory,
     TouchpointFactory,
 )
+from workspace.dashboards import ticket_themes
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
-"""Reads behind the home, Executive and Drivers & insights pages: whole-book figures computed with a
-fixed number of set-based queries (grouped in the database or in one DataFrame), scoped to the
+"""Reads behind the home (with the team view), Executive and Drivers & insights pages: whole-book figures
+computed with a fixed number of set-based queries (grouped in the database or in one DataFrame), scoped to the
 accounts the user may see (accounts.selectors decides that).
 
 Definitions the pages state as well:
@@ -20,13 +20,14 @@ import pandas as pd
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
-from accounts.models import Account, ChurnEvent, User
+from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, Touchpoint, User
 from accounts.selectors import accounts_for_user, scope_to_user
 from scoring.config import TIER_NAMES
 from scoring.levels import SEVERE_TIERS, Level, Tier
 from scoring.models import Alert, AlertStatus, Snapshot
 from scoring.selectors import with_latest_scores
 from scoring.services import latest_as_of
+from scoring.texts.reading import CATEGORY_LABELS
 
 TREND_DAYS = 90
 CHURN_MONTHS = 12
@@ -351,9 +352,6 @@ def ticket_themes(user: User, as_of: dt.date | None = None) -> list[Theme]:
     the accounts, tickets of the last 30 days (and the 30 before, and the last 7: a spike starting shows
     the day it starts), the MRR of the accounts that raised it in the last 30 days (at risk through it),
     the competitors named in their tickets and touchpoints, and the accounts (three queries)."""
-    from accounts.models import Subscription, SupportTicket, Touchpoint
-    from scoring.texts.reading import CATEGORY_LABELS
-
     as_of = as_of or latest_as_of() or timezone.localdate()
     end = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
     start = end - dt.timedelta(days=2 * THEME_DAYS)

@@ -3,11 +3,11 @@
 The demo users are created (or reset) first, the three demo CSMs get the accounts, and the book goes
 through the ordinary validated import, so re-running with the same arguments changes nothing. The book
 is then scored weekly over 182 days; after each scored day the playbooks fire and the demo CSMs work
-what fired (interventions.demo), so the queue, timelines and effectiveness page start with history.
+what fired (workspace.demo.interventions), so the queue, timelines and effectiveness page start with history.
 
 The book's planned churners (due within its year) are decided as the walk reaches them, from what the
 product did before each one's churn day: a treated intervention whose steps were all done on time saves
-the account far more often than nothing, a control draw or late work (accounts.demo.outcomes). After each
+the account far more often than nothing, a control draw or late work (workspace.demo.outcomes). After each
 scored day, the churners due before the next one are decided and their rows of the decided book imported
 (churn event, churned flags, ended subscriptions, or recovered usage), and what followed a churn removed,
 so every snapshot is taken on data that agrees with the fates and nothing is scored twice. Churners due
@@ -27,22 +27,22 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.demo.generator import PLAN_KEY, book_to_csv_bytes, generate_book
-from accounts.demo.outcomes import apply_fates, draw_fates, pending_churners
-from accounts.demo.users import DEMO_CSMS, ensure_demo_users
 from accounts.importing.services import import_files
 from accounts.management.progress import ProgressPrinter, report_import
 from accounts.models import Account, Invoice, SupportTicket, SurveyResponse, Touchpoint, UsageRecord, User
 from accounts.services import import_files_recorded
-from expansion.demo import simulate_pipeline
 from expansion.models import ExpansionSignal, Opportunity
 from interventions.defaults import install_default_playbooks
-from interventions.demo import simulate_csm_work, treated_on_time
 from interventions.firing import trigger_time
 from interventions.models import Intervention, Playbook, PlaybookStep
 from interventions.services import escalate_overdue_tasks
 from scoring.texts.service import texts_read_pending
 from workspace.daily import run_day
+from workspace.demo.expansion import simulate_pipeline
+from workspace.demo.generator import PLAN_KEY, book_to_csv_bytes, generate_book
+from workspace.demo.interventions import simulate_csm_work, treated_on_time
+from workspace.demo.outcomes import apply_fates, draw_fates, pending_churners
+from workspace.demo.users import DEMO_CSMS, ensure_demo_users
 
 BIG_BOOK = 2000
 DEMO_CONTROL_SHARE = Decimal("0.250")

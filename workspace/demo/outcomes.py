@@ -10,12 +10,12 @@ import random
 import numpy as np
 import pandas as pd
 
-from accounts.demo.generator import PLAN_KEY, RECOVERY_DAYS
 from accounts.importing import schema
+from workspace.demo.generator import PLAN_KEY, RECOVERY_DAYS
 
 Book = dict[str, pd.DataFrame]
 SAVED_TREATED = 0.70  # chance a planned churner stays when a treated intervention reached it in time (its first step
-# done by its due time, before the churn day; interventions.demo.treated_on_time)
+# done by its due time, before the churn day; workspace.demo.interventions.treated_on_time)
 SAVED_UNTREATED = 0.10  # ... when nobody acted in time (untreated, control group, a late or undone first step)
 SAVED_BY_ITSELF_DAYS = 14  # an account that stays without help starts to recover this long before the day
 

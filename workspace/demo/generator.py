@@ -29,7 +29,7 @@ The book, as of ``as_of``:
   days), their pattern starting 30-90 days before the churn day (``SIGNAL_LEAD_DAYS``) with varied
   strength; the rest churn after as_of (still customers, what a score as of as_of must predict).
   Churners due inside the year are *not* churned here: seed_demo decides their fate from what the
-  product did before their churn day (accounts.demo.outcomes), so the book has no churn event until
+  product did before their churn day (workspace.demo.outcomes), so the book has no churn event until
   then. Churn-pattern accounts that do not churn are decoys; half of them had their pattern in the past
   and recovered (``recovers``). The ``PLAN_KEY`` frame records per account what was planted.
 * No row is dated after ``as_of`` except the next open invoice.
@@ -46,9 +46,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from accounts.demo import text
-from accounts.demo.text import COMPETITORS, EHR_SYSTEMS, Topic, Voice
 from accounts.importing import schema
+from workspace.demo import text
+from workspace.demo.text import COMPETITORS, EHR_SYSTEMS, Topic, Voice
 
 Progress = Callable[[str, int, int], None]
 PLAN_KEY = "planted"  # the frame of what was planted per account: not an import file
@@ -1295,7 +1295,7 @@ def generate_book(*, accounts: int, seed: int, as_of: dt.date, csm_emails: list[
         schema.SUBSCRIPTIONS.filename: _subscriptions_frame(plans),
         schema.USAGE.filename: usage,
         schema.TICKETS.filename: _tickets_frame(writer.tickets),
-        schema.CHURN_EVENTS.filename: would_churn.iloc[:0].copy(),  # churn is decided later (accounts.demo.outcomes)
+        schema.CHURN_EVENTS.filename: would_churn.iloc[:0].copy(),  # churn is decided later (workspace.demo.outcomes)
         schema.CONTACTS.filename: _contacts_frame(plans),
         schema.TOUCHPOINTS.filename: _touchpoints_frame(writer.touchpoints),
         schema.SURVEYS.filename: _surveys_frame(writer.surveys),

@@ -86,7 +86,7 @@ def treated_on_time(*, account_ids: list[str]) -> dict[str, dt.date]:
     """Per account (external id): the day its first treated intervention had its first step done on time — the
     customer was reached while it mattered; later steps follow up.
 
-    One query; what seed_demo's fate of a planned churner depends on (accounts.demo.outcomes)."""
+    One query; what seed_demo's fate of a planned churner depends on (workspace.demo.outcomes)."""
     rows = (Task.objects.filter(intervention__account__external_id__in=account_ids, escalation_of__isnull=True,
                                 intervention__group=Arm.TREATED)
             .order_by("intervention_id", "order")
