@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from healthcs.errors import DomainError
 from scoring.levels import RISK_LEVELS
 
 # Risk rules (SPEC §2a), in the table's order. The direction says how a tier's threshold compares
@@ -397,8 +398,8 @@ class Config:
         return next(r for r in self.rules if r.id == rule_id)
 
 
-class ConfigError(ValueError):
-    """A configuration document that cannot be used; `problems` lists every reason."""
+class ConfigError(DomainError):
+    """A configuration document that cannot be used; `problems` lists every reason (the message joins them)."""
 
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
