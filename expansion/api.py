@@ -2,11 +2,11 @@
 owner and account), create one on an account, read one, and change any editable field of it, stage
 included. The same rule as the pages decides what a user reaches (another CSM's opportunity is 404) and
 the pipeline's services decide what is allowed. Bodies are read by serializers over the model's columns
-(expansion.forms) and query parameters by a FilterSet: a refused value or a broken rule is a 400 naming the
+(expansion.forms), which hand typed values to one service; query parameters by a FilterSet. A refused
+value, or a broken rule (a DomainError, answered by healthcs.api.exception_handler), is a 400 naming the
 field, e.g. {"amount": "A won opportunity needs its amount (added MRR) above zero."}, and nothing is
 written."""
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -20,8 +20,8 @@ from expansion.forms import OpportunityCreateInput, OpportunityListFilter, Oppor
 from expansion.models import Opportunity, Stage, StageChange
 from expansion.pipeline import assignable_owners
 from expansion.selectors import get_opportunity_for_user
-from expansion.services import EDITABLE, OpportunityProblem, opportunity_create, opportunity_update
-from healthcs.inputs import form_problems, shown
+from expansion.services import opportunity_create, opportunity_update
+from healthcs.inputs import form_problems
 
 
 class StageChangeSerializer(serializers.Serializer):
@@ -60,25 +60,11 @@ def _with_history(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")))
 
 
-def _owner(value):
-    """The owner named by e-mail (an active user with a role), None to leave it unassigned."""
-    if value in (None, ""):
-        return None
-    owner = assignable_owners().filter(email__iexact=str(value).strip()).first()
-    if owner is None:
-        raise OpportunityProblem("owner", f"No user with the e-mail '{shown(value)}' can own opportunities.")
-    return owner
-
-
 def _validated(serializer) -> dict:
     """The body's fields as the serializer read them; a 400 naming each refused field otherwise."""
     if not serializer.is_valid():
         raise ValidationError(serializer.problems())
     return dict(serializer.validated_data)
-
-
-def _problem(problem: OpportunityProblem) -> ValidationError:
-    return ValidationError({problem.field: problem.message})
 
 
 @extend_schema(parameters=[
@@ -101,24 +87,9 @@ class OpportunityList(generics.ListAPIView):
 
     @extend_schema(request=OpportunityCreateInput, responses={201: OpportunitySerializer})
     def post(self, request):
-        data = _validated(OpportunityCreateInput(data=request.data))
-        external_id = data["account"]
-        # Another CSM's account answers as an unknown one: its existence is not revealed.
-        account = accounts_for_user(request.user).filter(external_id=external_id).first() if external_id else None
-        if account is None:
-            raise ValidationError({"account": f"No account '{external_id}' among yours; give its external id."
-                                   if external_id else "Give the account's external id."})
-        try:
-            with transaction.atomic():  # a bad probability leaves no opportunity behind
-                opportunity = opportunity_create(
-                    account=account, user=request.user, title=data["title"], amount=data.get("amount", 0),
-                    expected_close=data.get("expected_close"), next_step=data.get("next_step", ""),
-                    notes=data.get("notes", ""), owner=_owner(data.get("owner")))
-                if "probability" in data:
-                    opportunity_update(opportunity=opportunity, user=request.user,
-                                       changes={"probability": data["probability"]})
-        except OpportunityProblem as problem:
-            raise _problem(problem) from None
+        context = {"accounts": accounts_for_user(request.user), "owners": assignable_owners()}
+        data = _validated(OpportunityCreateInput(data=request.data, context=context))
+        opportunity = opportunity_create(user=request.user, **data)
         created = _with_history(Opportunity.objects.filter(pk=opportunity.pk)).get()
         return Response(OpportunitySerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -134,13 +105,7 @@ class OpportunityDetail(APIView):
     @extend_schema(request=OpportunityPatchInput, responses={200: OpportunitySerializer})
     def patch(self, request, opportunity_id: int):
         opportunity = get_opportunity_for_user(request.user, opportunity_id)
-        if hasattr(request.data, "keys") and not request.data:
-            raise ValidationError({"detail": f"Send at least one field to change: {', '.join(EDITABLE)}."})
-        changes = _validated(OpportunityPatchInput(data=request.data, partial=True))
-        try:
-            if "owner" in changes:
-                changes["owner"] = _owner(changes["owner"])
-            opportunity_update(opportunity=opportunity, user=request.user, changes=changes)
-        except OpportunityProblem as problem:
-            raise _problem(problem) from None
+        changes = _validated(OpportunityPatchInput(data=request.data, partial=True,
+                                                   context={"owners": assignable_owners()}))
+        opportunity_update(opportunity=opportunity, user=request.user, changes=changes)
         return Response(OpportunitySerializer(_with_history(Opportunity.objects.filter(pk=opportunity.pk)).get()).data)

@@ -1,7 +1,9 @@
-"""How the pipeline reads what is typed: the opportunity's fields (a Django form the services parse every
-change with, from pages and API alike, bounds and lengths from the model's columns), the board's filters
-and the API list's filters (django-filter), and the API's bodies (DRF serializers over the same columns).
-Each refused value is a sentence naming its field (healthcs.inputs)."""
+"""How the pipeline reads what is typed: the opportunity's fields on the pages (a Django form) and in the
+API's bodies (DRF serializers), both from the model's columns (bounds, lengths, choices) with the same
+sentences (OPPORTUNITY_MESSAGES), so the services receive typed values either way; the board's filters and
+the API list's filters (django-filter). Each refused value is a sentence naming its field
+(healthcs.inputs). The pipeline's own rules (a closed opportunity stays closed, won needs an amount, ...)
+are the services'."""
 
 import re
 
@@ -9,10 +11,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from rest_framework import serializers
 
-from accounts.models import Segment, User
+from accounts.models import Account, Segment, User
 from expansion.models import Opportunity, Stage
-from healthcs.inputs import AmountField, InputSerializer, TextField, WholeNumberField
+from healthcs.inputs import SPOKEN, AmountField, InputSerializer, TextField, WholeNumberField, shown
 
 NOTES_MAX = 10_000  # characters of an opportunity's notes (a text column: the bound is the product's)
 MAX_ID = 2**63 - 1  # the largest id a column holds
@@ -24,6 +27,7 @@ def _column(name: str):
     return Opportunity._meta.get_field(name)
 
 
+OWNER_ID = WholeNumberField(min_value=1, max_value=MAX_ID)
 AMOUNT_LIMIT = f"{10 ** (_column('amount').max_digits - _column('amount').decimal_places):,}"
 AMOUNT_MESSAGES = {
     "invalid": "'{value}' is not an amount; give the added MRR as a number.",
@@ -56,7 +60,9 @@ OPPORTUNITY_MESSAGES = {
 
 
 class OpportunityFields(forms.Form):
-    """An opportunity's editable values as typed (text) or given (typed values pass as they are)."""
+    """An opportunity's editable values as typed on a page. Only the fields given are read (and required);
+    the others keep their saved values. The owner is a user's id among `owners` (or the opportunity's
+    current `owner`), empty for nobody."""
 
     title = _column("title").formfield()
     stage = forms.ChoiceField(choices=Stage.choices)
@@ -67,17 +73,34 @@ class OpportunityFields(forms.Form):
     next_step = _column("next_step").formfield()
     notes = forms.CharField(max_length=NOTES_MAX, required=False)
     lost_reason = _column("lost_reason").formfield()
+    owner = forms.CharField(required=False)
 
     problem_messages = OPPORTUNITY_MESSAGES
 
-    def __init__(self, data: dict, *args, **kwargs):
+    def __init__(self, data: dict, *args, owners: QuerySet[User] | None = None, owner: User | None = None,
+                 **kwargs):
         super().__init__(data, *args, **kwargs)
-        # Only the fields given are read (and required); the others keep their saved values.
         self.fields = {name: field for name, field in self.fields.items() if name in data}
+        self.owners, self.owner = owners, owner
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         return 0 if amount is None else amount
+
+    def clean_owner(self) -> User | None:
+        value = self.cleaned_data["owner"]
+        if not value:
+            return None
+        try:
+            owner_id = OWNER_ID.clean(value)
+        except ValidationError:
+            owner_id = None
+        if self.owner is not None and owner_id == self.owner.pk:
+            return self.owner
+        owner = self.owners.filter(pk=owner_id).first() if owner_id and self.owners is not None else None
+        if owner is None:
+            raise ValidationError("Unknown owner.", code=SPOKEN)
+        return owner
 
 
 # The board's filters and the API list's filters ------------------------------------------------------------
@@ -178,6 +201,9 @@ class OpportunityListFilter(django_filters.FilterSet):
 # The API's bodies ---------------------------------------------------------------------------------------------
 
 class _OpportunityInput(InputSerializer):
+    """An opportunity's fields as the API sends them; the owner (an e-mail) is read against
+    context["owners"], who may own opportunities."""
+
     owner = TextField(required=False, allow_null=True, allow_blank=True, max_length=EMAIL_MAX,
                       help_text="The owner's e-mail; empty for nobody.")
     notes = TextField(required=False, allow_blank=True, max_length=NOTES_MAX)
@@ -187,9 +213,19 @@ class _OpportunityInput(InputSerializer):
         model = Opportunity
         fields: list[str] = []
 
+    def validate_owner(self, value: str | None) -> User | None:
+        if not value:
+            return None
+        owner = self.context["owners"].filter(email__iexact=value.strip()).first()
+        if owner is None:
+            raise serializers.ValidationError(f"No user with the e-mail '{shown(value)}' can own opportunities.",
+                                              code=SPOKEN)
+        return owner
+
 
 class OpportunityCreateInput(_OpportunityInput):
-    """The body of a create: the account's external id, a title, and any of the other fields."""
+    """The body of a create: the account's external id (one of context["accounts"]: another CSM's account
+    answers as an unknown one, its existence not revealed), a title, and any of the other fields."""
 
     account = TextField(max_length=64, help_text="The account's external id.")
     unknown_message = "'{name}' cannot be set here; use: {fields}."
@@ -201,11 +237,24 @@ class OpportunityCreateInput(_OpportunityInput):
         extra_kwargs = {"probability": {"help_text": "0-100; the stage's default (10) when left out."},
                         "amount": {"help_text": "Added MRR."}}
 
+    def validate_account(self, external_id: str) -> Account:
+        account = self.context["accounts"].filter(external_id=external_id).first()
+        if account is None:
+            raise serializers.ValidationError(f"No account '{external_id}' among yours; give its external id.",
+                                              code=SPOKEN)
+        return account
+
 
 class OpportunityPatchInput(_OpportunityInput):
-    """The body of a change: any of the editable fields, stage included."""
+    """The body of a change: at least one of the editable fields, stage included."""
 
     unknown_message = "'{name}' cannot be changed; use: {fields}."
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError(
+                {"detail": f"Send at least one field to change: {', '.join(self.Meta.fields)}."}, code=SPOKEN)
+        return attrs
 
     class Meta(_OpportunityInput.Meta):
         fields = ["title", "stage", "amount", "probability", "expected_close", "owner", "next_step", "notes",

@@ -1,24 +1,23 @@
 """Writes of the expansion pipeline: opportunities created (from a signal or by hand) and changed under
 the pipeline's rules, every stage change recorded, and signals dismissed.
 
-Rules (pages and API alike; a broken rule raises OpportunityProblem naming the field, nothing saved):
+The services take typed values: the page's form and the API's serializers (expansion.forms) read what is
+typed, with the columns' bounds and lengths. Rules (pages and API alike; a broken rule raises DomainError
+naming the field, nothing saved):
 - the stage is one of identified, qualified, proposal, negotiation, won, lost; open stages may move to
   any other stage; won and lost are final;
 - won needs an amount above zero; lost needs a reason;
 - the probability is 0-100; it follows the stage's default (10/25/50/75, won 100, lost 0) until someone
   sets it, and closing sets it to 100 or 0 whatever was set;
-- the amount (added MRR) is zero or more, below 10^10 (its column); texts fit their columns.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
-from expansion.forms import OpportunityFields
 from expansion.models import (
     CLOSED_STAGES,
     DEFAULT_PROBABILITY,
@@ -28,57 +27,35 @@ from expansion.models import (
     Stage,
     StageChange,
 )
-from healthcs.inputs import form_problems, shown
+from healthcs.errors import DomainError
 
+# What opportunity_update changes: {name: typed value} (a Decimal amount, an int probability, a date, a User).
 EDITABLE = ("title", "stage", "amount", "probability", "expected_close", "owner", "next_step", "notes",
             "lost_reason")
-
-
-@dataclass
-class OpportunityProblem(Exception):
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-def _clean(changes: dict) -> dict:
-    """Typed values from form or JSON input, read by the opportunity's form (bounds and lengths of its
-    columns); OpportunityProblem for the first bad one."""
-    unknown = [name for name in changes if name not in EDITABLE]
-    if unknown:
-        raise OpportunityProblem(unknown[0], f"'{shown(unknown[0])}' cannot be changed; use: {', '.join(EDITABLE)}.")
-    owner = changes.get("owner")
-    if owner not in (None, "") and not isinstance(owner, User):
-        raise OpportunityProblem("owner", "Unknown owner.")
-    form = OpportunityFields({name: value for name, value in changes.items() if name != "owner"})
-    if not form.is_valid():
-        name, message = next(iter(form_problems(form).items()))
-        raise OpportunityProblem(name, message)
-    return {**form.cleaned_data, **({"owner": owner or None} if "owner" in changes else {})}
 
 
 @transaction.atomic
 def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: dict,
                        now: dt.datetime | None = None) -> Opportunity:
-    """Apply the changes under the pipeline's rules; a stage change is recorded (who, when, from, to)."""
+    """Apply the changes (typed values of EDITABLE fields) under the pipeline's rules; a stage change is
+    recorded (who, when, from, to)."""
+    if unknown := set(changes) - set(EDITABLE):
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     now = now or timezone.now()
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
-    clean = _clean(changes)
     before = opportunity.stage
-    if before in CLOSED_STAGES and clean.get("stage", before) != before:
-        raise OpportunityProblem("stage", f"This opportunity is {opportunity.get_stage_display().lower()}; "
-                                          "a closed opportunity stays closed.")
-    for name, value in clean.items():
+    if before in CLOSED_STAGES and changes.get("stage", before) != before:
+        raise DomainError(f"This opportunity is {opportunity.get_stage_display().lower()}; "
+                          "a closed opportunity stays closed.", field="stage")
+    for name, value in changes.items():
         setattr(opportunity, name, value)
-    if "probability" in clean and clean["probability"] != DEFAULT_PROBABILITY.get(before):
+    if "probability" in changes and changes["probability"] != DEFAULT_PROBABILITY.get(before):
         opportunity.probability_edited = True
     stage = opportunity.stage
     if stage == Stage.WON and opportunity.amount <= 0:
-        raise OpportunityProblem("amount", "A won opportunity needs its amount (added MRR) above zero.")
+        raise DomainError("A won opportunity needs its amount (added MRR) above zero.", field="amount")
     if stage == Stage.LOST and not opportunity.lost_reason:
-        raise OpportunityProblem("lost_reason", "Say why the opportunity was lost.")
+        raise DomainError("Say why the opportunity was lost.", field="lost_reason")
     if stage != before:
         if stage in CLOSED_STAGES or not opportunity.probability_edited:
             opportunity.probability = DEFAULT_PROBABILITY[stage]
@@ -90,16 +67,19 @@ def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: 
 
 
 @transaction.atomic
-def opportunity_create(*, account: Account, user: User | None, title: str, amount: Decimal | str = "0",
-                       owner: User | None = None, expected_close: dt.date | str | None = None, next_step: str = "",
-                       notes: str = "", source_kind: str = "", now: dt.datetime | None = None) -> Opportunity:
-    """A new opportunity in the identified stage (recorded as its first stage change)."""
+def opportunity_create(*, account: Account, user: User | None, title: str, amount: Decimal = Decimal(0),
+                       owner: User | None = None, expected_close: dt.date | None = None, next_step: str = "",
+                       notes: str = "", probability: int | None = None, source_kind: str = "",
+                       now: dt.datetime | None = None) -> Opportunity:
+    """A new opportunity in the identified stage (recorded as its first stage change), owned by the
+    account's CSM unless an owner is given, at the stage's probability unless one is given."""
     now = now or timezone.now()
-    clean = _clean({"title": title, "amount": amount, "expected_close": expected_close, "next_step": next_step,
-                    "notes": notes})
+    default = DEFAULT_PROBABILITY[Stage.IDENTIFIED]
     opportunity = Opportunity.objects.create(
-        account=account, stage=Stage.IDENTIFIED, probability=DEFAULT_PROBABILITY[Stage.IDENTIFIED],
-        owner=owner or account.csm, created_by=user, created_at=now, source_kind=source_kind, **clean)
+        account=account, stage=Stage.IDENTIFIED, title=title, amount=amount, expected_close=expected_close,
+        next_step=next_step, notes=notes, probability=default if probability is None else probability,
+        probability_edited=probability not in (None, default), owner=owner or account.csm, created_by=user,
+        created_at=now, source_kind=source_kind)
     StageChange.objects.create(opportunity=opportunity, from_stage="", to_stage=Stage.IDENTIFIED, changed_by=user,
                                changed_at=now)
     return opportunity

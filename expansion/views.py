@@ -9,7 +9,7 @@ Every action goes through the pipeline's services, which read each value with th
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Segment
 from accounts.selectors import accounts_for_user, get_account_for_user
-from expansion.forms import MAX_ID
+from expansion.forms import OpportunityFields
 from expansion.models import Stage
 from expansion.pipeline import (
     RECENTLY_CLOSED_DAYS,
@@ -34,13 +34,13 @@ from expansion.pipeline import (
 )
 from expansion.selectors import accounts_to_add, clean_account_query, get_opportunity_for_user, get_signal_for_user
 from expansion.services import (
-    OpportunityProblem,
     opportunity_create,
     opportunity_from_signal,
     opportunity_update,
     signal_dismiss,
 )
-from healthcs.inputs import WholeNumberField, joined_problems
+from healthcs.errors import DomainError
+from healthcs.inputs import joined_problems, valid_data
 from healthcs.redirects import redirect_back
 
 EDIT_FIELDS = ("amount", "probability", "expected_close", "next_step", "notes", "owner")
@@ -150,8 +150,9 @@ def opportunity_move_view(request: HttpRequest, opportunity_id: int) -> HttpResp
     if stage == Stage.LOST:
         changes["lost_reason"] = request.POST.get("lost_reason", "")
     try:
-        opportunity = opportunity_update(opportunity=opportunity, user=request.user, changes=changes)
-    except OpportunityProblem as problem:
+        opportunity = opportunity_update(opportunity=opportunity, user=request.user,
+                                         changes=valid_data(OpportunityFields(changes)))
+    except DomainError as problem:
         message = f"{opportunity.title} was not moved: {problem.message}"
         card = Card(opportunity, problem=problem.message, lost_reason=changes.get("lost_reason", ""),
                     open_form="lost" if stage == Stage.LOST else "")
@@ -169,23 +170,6 @@ def opportunity_move_view(request: HttpRequest, opportunity_id: int) -> HttpResp
     return redirect_back(request, "pipeline")
 
 
-OWNER_ID = WholeNumberField(min_value=1, max_value=MAX_ID, required=False)
-
-
-def _owner_value(value: str, opportunity):
-    """The chosen owner (a user id) as a user: the current owner, or an active user with a role; anything
-    else is passed on for the services to refuse as an unknown owner."""
-    try:
-        owner_id = OWNER_ID.clean(value)
-    except ValidationError:
-        return value
-    if owner_id is None:
-        return None
-    if opportunity.owner_id == owner_id:
-        return opportunity.owner
-    return assignable_owners().filter(pk=owner_id).first() or value
-
-
 @login_required
 @require_POST
 def opportunity_edit_view(request: HttpRequest, opportunity_id: int) -> HttpResponse:
@@ -194,12 +178,10 @@ def opportunity_edit_view(request: HttpRequest, opportunity_id: int) -> HttpResp
     was typed and shows the problem."""
     opportunity = get_opportunity_for_user(request.user, opportunity_id)
     typed = {name: request.POST.get(name, "") for name in EDIT_FIELDS if name in request.POST}
-    changes = dict(typed)
-    if "owner" in typed:
-        changes["owner"] = _owner_value(typed["owner"].strip(), opportunity)
+    form = OpportunityFields(typed, owners=assignable_owners(), owner=opportunity.owner)
     try:
-        opportunity = opportunity_update(opportunity=opportunity, user=request.user, changes=changes)
-    except OpportunityProblem as problem:
+        opportunity = opportunity_update(opportunity=opportunity, user=request.user, changes=valid_data(form))
+    except DomainError as problem:
         card = Card(opportunity, values=typed, errors={problem.field: problem.message}, open_form="edit")
         if request.htmx:
             return render(request, "expansion/_card.html", _card_context(request, card))
@@ -228,8 +210,9 @@ def opportunity_add_view(request: HttpRequest, external_id: str) -> HttpResponse
     account = get_account_for_user(request.user, external_id)
     typed = {name: request.POST.get(name, "") for name in ADD_FIELDS}
     try:
-        opportunity = opportunity_create(account=account, user=request.user, **typed)
-    except OpportunityProblem as problem:
+        opportunity = opportunity_create(account=account, user=request.user,
+                                         **valid_data(OpportunityFields(typed)))
+    except DomainError as problem:
         error = {"add_typed": typed, "add_errors": {problem.field: problem.message}}
         if request.htmx:
             return render(request, "expansion/_add_form.html", _add_context(request, account, **error))

@@ -1,10 +1,14 @@
-"""What every API endpoint shares: paging and JSON errors (SPEC §6)."""
+"""What every API endpoint shares: paging and JSON errors (SPEC §6), a DomainError (a rule the request
+broke) included."""
 
 import logging
 
 from django.http import HttpRequest, JsonResponse
 from rest_framework import pagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from healthcs.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -18,8 +22,11 @@ class Pagination(pagination.PageNumberPagination):
 
 
 def exception_handler(error, context):
-    """DRF's JSON errors ({"detail": ...}, or the fields and their problems), and a JSON 500 with no
-    trace for anything unexpected (logged with its trace)."""
+    """DRF's JSON errors ({"detail": ...}, or the fields and their problems); a DomainError is a 400 like a
+    refused field: {field: message} when it names one, {"detail": message} otherwise; and a JSON 500 with
+    no trace for anything unexpected (logged with its trace)."""
+    if isinstance(error, DomainError):
+        return Response(error.as_json(), status=400)
     response = drf_exception_handler(error, context)
     if response is not None:
         return response

@@ -1,10 +1,35 @@
 """The error answers people and programs get: friendly 400/403/404/500 pages, and JSON under /api/
 (the API's own errors are DRF's JSON; these cover what happens outside a DRF view). Used as the
-handlers of healthcs/urls.py, by FriendlyErrorsMiddleware when DEBUG is on, and for CSRF failures."""
+handlers of healthcs/urls.py, by FriendlyErrorsMiddleware, and for CSRF failures.
+
+DomainError is the one exception for a request the domain's rules refuse: services raise it, and it is
+answered once for pages (FriendlyErrorsMiddleware: this 400 page, or a 400 fragment for HTMX) and once for
+the API (healthcs.api.exception_handler: a 400 in JSON). A page that shows the message beside what was typed
+catches it itself."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
+
+
+class DomainError(ValueError):
+    """A request the domain's rules refuse, with nothing changed: `message` is a sentence for the person
+    (what is wrong and how to fix it) and `field` the input it is about, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """{field: message} when the refusal is about one input, else {}."""
+        return {self.field: self.message} if self.field else {}
+
+    def as_json(self) -> dict[str, str]:
+        """The API's 400 body, shaped like a refused field's: {field: message}, else {"detail": message}."""
+        return self.fields or {"detail": self.message}
+
 
 API_PREFIX = "/api/"
 MESSAGES = {
@@ -27,6 +52,15 @@ def _answer(request: HttpRequest, status: int, template: str, context: dict | No
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _answer(request, 400, "400.html")
+
+
+def refused(request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A DomainError no page caught: its sentence on the 400 page, or alone in a small fragment for HTMX
+    (swapped where the request's answer goes), or as JSON under /api/."""
+    if _api(request):
+        return JsonResponse(error.as_json(), status=400)
+    template = "_refused.html" if getattr(request, "htmx", False) else "400.html"
+    return render(request, template, {"refusal": error.message}, status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

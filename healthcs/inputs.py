@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from rest_framework import serializers
 
+from healthcs.errors import DomainError
+
 SHOWN_MAX = 40  # characters of a typed value quoted in a message
 
 # Sentences for an error code of any field; a form or serializer gives its own per field and code.
@@ -80,6 +82,15 @@ def form_problems(form: forms.Form, messages: Mapping[str, Mapping[str, str]] | 
         value = form.data.get(form.add_prefix(name)) if hasattr(form.data, "get") else None
         problems[name] = describe(name, field, error.code, value, messages, fallback)
     return problems
+
+
+def valid_data(form: forms.Form) -> dict:
+    """A page form's typed values; DomainError naming its first refused field otherwise, so a page shows a
+    refused value and a broken rule of the services the same way."""
+    if not form.is_valid():
+        name, message = next(iter(form_problems(form).items()))
+        raise DomainError(message, field=name)
+    return form.cleaned_data
 
 
 def joined_problems(by_field: Mapping[str, Iterable[str]]) -> str:

@@ -1,5 +1,6 @@
 """Project-wide middleware: NUL bytes refused in addresses, no caching of API answers and downloads, the
-idle-session timeout, and the friendly error pages when DEBUG is on.
+idle-session timeout, the 400 answer to a DomainError a page did not catch, and the friendly error pages
+when DEBUG is on.
 
 NUL bytes: a NUL in the address or its query string (`?q=%00`) is refused with a 400 naming the parameter.
 PostgreSQL cannot store or compare text holding NUL, and some views look a path or parameter up before any
@@ -93,9 +94,12 @@ class IdleSessionTimeoutMiddleware:
 
 
 class FriendlyErrorsMiddleware:
-    """With DEBUG on, Django answers a missing page or a crash with its debug pages (a failed CSRF check:
+    """A DomainError a page did not catch (a rule the request broke) is a 400 with its sentence, in every
+    mode: the friendly 400 page, or a fragment for HTMX (base.html's htmx-config puts a 400 in #refusal).
+
+    With DEBUG on, Django answers a missing page or a crash with its debug pages (a failed CSRF check:
     see CSRF_FAILURE_VIEW); people get the friendly 404/500 pages (or the API's JSON) in every mode. With
-    DEBUG off Django already calls the handlers of healthcs/urls.py, and this does nothing."""
+    DEBUG off Django already calls the handlers of healthcs/urls.py, and this does nothing more."""
 
     def __init__(self, get_response: Handler):
         self.get_response = get_response
@@ -109,6 +113,8 @@ class FriendlyErrorsMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, errors.DomainError):
+            return errors.refused(request, exception)
         if not settings.DEBUG:
             return None
         if isinstance(exception, Http404):

@@ -2,7 +2,6 @@
 playbook, and logging an outcome on one. The same rule as the pages decides what a user reaches
 (another CSM's intervention is 404)."""
 
-from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -85,9 +84,6 @@ class InterventionOutcomes(APIView):
         payload = OutcomeInput(data=request.data)
         if not payload.is_valid():
             raise ValidationError(payload.problems())
-        try:
-            outcome = outcome_log(account=intervention.account, user=request.user, intervention=intervention,
-                                  kind=payload.validated_data["kind"], note=payload.validated_data.get("note", ""))
-        except ModelValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        outcome = outcome_log(account=intervention.account, user=request.user, intervention=intervention,
+                              kind=payload.validated_data["kind"], note=payload.validated_data.get("note", ""))
         return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import SimpleNamespace
 
+from healthcs.errors import DomainError
 from scoring.outreach import customer_offers, customer_topics, phrase_list
 
 # What a step's message template may name, and what each is filled with.
@@ -38,8 +39,9 @@ TEMPLATE_MAX = 4000  # characters of a template
 MESSAGE_MAX = 5000  # characters of a filled message; a longer one is cut (firing) or refused (admin)
 
 
-class TemplateProblem(ValueError):
-    """A template that cannot be filled; the message says what is wrong and how to write it instead."""
+class TemplateProblem(DomainError):
+    """A template that cannot be filled; the message says what is wrong and how to write it instead. Its own
+    name because firing catches it (and only it) to record the failure on the playbook."""
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,9 @@ Next Best Action items ticked, escalation of late tasks to managers, and playboo
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, User
+from healthcs.errors import DomainError
 from interventions.models import (
     AssigneeRole,
     Intervention,
@@ -49,26 +48,20 @@ def task_done(*, task: Task, user: User, now: dt.datetime | None = None) -> Task
     return task
 
 
-@dataclass
-class SnoozeProblem(Exception):
-    field: str
-    message: str
-
-
 @transaction.atomic
 def task_snooze(*, task: Task, user: User, until: dt.datetime, reason: str, now: dt.datetime | None = None) -> Task:
     """Move an open task's due time (and its escalation by the same amount) to `until`, with a reason.
-    Raises SnoozeProblem (nothing changed) for a time in the past or beyond 30 days, or no reason."""
+    Raises DomainError (nothing changed) for a time in the past or beyond 30 days, or no reason."""
     now = now or timezone.now()
     reason = reason.strip()
     if task.status != TaskStatus.OPEN:
-        raise SnoozeProblem("until", "This task is already done.")
+        raise DomainError("This task is already done.", field="until")
     if until <= now:
-        raise SnoozeProblem("until", "Snooze until a time in the future.")
+        raise DomainError("Snooze until a time in the future.", field="until")
     if until > now + dt.timedelta(days=MAX_SNOOZE_DAYS):
-        raise SnoozeProblem("until", f"Snooze for {MAX_SNOOZE_DAYS} days at most.")
+        raise DomainError(f"Snooze for {MAX_SNOOZE_DAYS} days at most.", field="until")
     if not reason:
-        raise SnoozeProblem("reason", "Say why the task waits (the manager sees it).")
+        raise DomainError("Say why the task waits (the manager sees it).", field="reason")
     shift = until - task.due_at
     task.due_at = until
     if task.escalate_at is not None and task.escalated_at is None:
@@ -81,13 +74,13 @@ def task_snooze(*, task: Task, user: User, until: dt.datetime, reason: str, now:
 def outcome_log(*, account: Account, user: User, kind: str, note: str = "",
                 intervention: Intervention | None = None, now: dt.datetime | None = None) -> Outcome:
     """Record what came of the work on an account (and its intervention): who, when, what, a note.
-    Raises ValidationError (nothing written) for an unknown kind or an intervention of another account."""
+    Raises DomainError (nothing written) for an unknown kind or an intervention of another account."""
     if kind not in OutcomeKind.values:
-        raise ValidationError({"kind": f"'{kind}' is not an outcome; use one of: {', '.join(OutcomeKind.values)}."})
+        raise DomainError(f"'{kind}' is not an outcome; use one of: {', '.join(OutcomeKind.values)}.", field="kind")
     if intervention is not None and intervention.account_id != account.pk:
-        raise ValidationError({"intervention": "That intervention belongs to another account."})
+        raise DomainError("That intervention belongs to another account.", field="intervention")
     if len(note) > NOTE_MAX:
-        raise ValidationError({"note": f"Keep the note under {NOTE_MAX} characters."})
+        raise DomainError(f"Keep the note under {NOTE_MAX} characters.", field="note")
     return Outcome.objects.create(account=account, intervention=intervention, kind=kind, note=note.strip(),
                                   created_by=user, created_at=now or timezone.now())
 
@@ -165,10 +158,10 @@ def notifications_read(*, user: User) -> int:
 def next_best_action_set(*, account: Account, user: User, action: str, done: bool, allowed: list[str],
                          now: dt.datetime | None = None) -> NextBestActionCheck:
     """Tick (or untick) an action of the account's checklist, recording who and when. `allowed` is the
-    checklist shown for the account; another action raises ValidationError and nothing is written."""
+    checklist shown for the account; another action raises DomainError and nothing is written."""
     if action not in allowed:
-        raise ValidationError({"action": "That action is not on this account's checklist any more; reload the page "
-                                         "to see the current one."})
+        raise DomainError("That action is not on this account's checklist any more; reload the page to see the "
+                          "current one.", field="action")
     check, _ = NextBestActionCheck.objects.update_or_create(
         account=account, action=action,
         defaults={"done": done, "changed_by": user, "changed_at": now or timezone.now()})

@@ -10,7 +10,7 @@ showing the same facts listen to: the queue's counts and the account's timeline 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import get_account_for_user
-from healthcs.inputs import form_problems, joined_problems
+from healthcs.errors import DomainError
+from healthcs.inputs import form_problems, joined_problems, valid_data
 from healthcs.redirects import next_address, redirect_back
 from interventions.effectiveness import effectiveness
 from interventions.forms import OutcomeForm, SnoozeForm
@@ -33,7 +34,6 @@ from interventions.selectors import (
     task_counts,
 )
 from interventions.services import (
-    SnoozeProblem,
     next_best_action_set,
     notifications_read,
     outcome_log,
@@ -75,13 +75,11 @@ def task_done_view(request: HttpRequest, task_id: int) -> HttpResponse:
 def task_snooze_view(request: HttpRequest, task_id: int) -> HttpResponse:
     task = get_task_for_user(request.user, task_id)
     typed = {"until": request.POST.get("until", ""), "reason": request.POST.get("reason", "")}
-    form = SnoozeForm(request.POST)
     try:
-        if not form.is_valid():
-            raise SnoozeProblem(*next(iter(form_problems(form).items())))
-        until = form.cleaned_data["until"]
-        task_snooze(task=task, user=request.user, until=until, reason=form.cleaned_data["reason"])
-    except SnoozeProblem as problem:
+        snooze = valid_data(SnoozeForm(request.POST))
+        until = snooze["until"]
+        task_snooze(task=task, user=request.user, until=until, reason=snooze["reason"])
+    except DomainError as problem:
         context = {"snooze_error": problem.message, "snooze_typed": typed}
         if request.htmx:
             return _row(request, task, **context)
@@ -114,8 +112,8 @@ def outcome_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
         try:
             outcome = outcome_log(account=account, user=request.user, kind=ids["kind"], note=ids["note"],
                                   intervention=intervention)
-        except ValidationError as problem:
-            error = joined_problems(problem.message_dict)
+        except DomainError as problem:
+            error = problem.message
     if request.htmx or (error and task is not None):
         if task is not None:
             context = ({"outcome_error": error, "outcome_typed": typed} if error
@@ -167,8 +165,8 @@ def next_best_action_view(request: HttpRequest, external_id: str) -> HttpRespons
     try:
         next_best_action_set(account=account, user=request.user, action=action, done=done,
                              allowed=[step.action for step in steps])
-    except ValidationError as problem:
-        error = joined_problems(problem.message_dict)
+    except DomainError as problem:
+        error = problem.message
     context = {"account": account, "checklist": next_best_action_items(account, steps), "checklist_error": error}
     if request.htmx:
         return render(request, "interventions/_next_best_action.html", context)

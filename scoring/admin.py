@@ -23,7 +23,7 @@ from scoring.models import (
     ScoringConfig,
     Snapshot,
 )
-from scoring.services import config_activate, config_active, config_draft_create, config_preview
+from scoring.services import config_activate, config_draft_create, config_preview, ensure_active_config
 
 
 class ConfigDocumentField(forms.JSONField):
@@ -76,7 +76,7 @@ class ScoringConfigAdmin(AuditedAdmin):
             obj.status == ConfigStatus.DRAFT and not obj.snapshots.exists() and not obj.runs.exists()))
 
     def get_changeform_initial_data(self, request):
-        return {"data": config_active().data, "name": "Draft"}
+        return {"data": ensure_active_config().data, "name": "Draft"}
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -131,7 +131,7 @@ class ScoringConfigAdmin(AuditedAdmin):
                    "title": f"Preview of configuration v{config.version}", "preview": preview, "problem": problem,
                    "can_activate": config.status == ConfigStatus.DRAFT
                    and request.user.has_perm("scoring.activate_scoringconfig"),
-                   "active": config_active()}
+                   "active": ensure_active_config()}
         return TemplateResponse(request, "admin/scoring/scoringconfig/preview.html", context)
 
     def copy_view(self, request, pk: int):

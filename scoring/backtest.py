@@ -557,9 +557,9 @@ def run_backtest(*, as_of: dt.date, horizon: int = DEFAULT_HORIZON, rescore: boo
     stored = None if rescore else snapshot_scores(as_of, detail=with_signals)
     if stored is None or stored.empty:
         if config is None:
-            from scoring.services import config_active
+            from scoring.services import ensure_active_config
 
-            config = parse_config(config_active().data)
+            config = parse_config(ensure_active_config().data)
         scores, source = rescored_scores(as_of, config), "rescored"
     else:
         scores, source = stored, "snapshots"

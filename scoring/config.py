@@ -8,8 +8,9 @@ A configuration is plain JSON so that it can be stored, diffed, exported and imp
      "health": {"measures": [...], "tiers": [...], "trend": {...}},
      "alerts": {"critical_drop": {"enabled": true, "below": 20}, ...}}
 
-`validate_config` checks a document completely and returns every problem as a readable sentence;
-`parse_config` turns a valid document into frozen dataclasses that the engine reads.
+`validate_config` checks a document completely against the pydantic models below (_Document) and returns
+every problem as a readable sentence that says where it is; `parse_config` turns a valid document into
+frozen dataclasses that the engine reads.
 """
 
 import copy
@@ -19,8 +20,23 @@ import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from healthcs.errors import DomainError
 from scoring.levels import RISK_LEVELS
 
 # Risk rules (SPEC §2a), in the table's order. The direction says how a tier's threshold compares
@@ -397,22 +413,44 @@ class Config:
         return next(r for r in self.rules if r.id == rule_id)
 
 
-class ConfigError(ValueError):
-    """A configuration document that cannot be used; `problems` lists every reason."""
+class ConfigError(DomainError):
+    """A configuration document that cannot be used; `problems` lists every reason (the message joins them)."""
 
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
 
 
-def _is_number(value: Any) -> bool:
-    """A finite JSON number (not a boolean, not NaN or infinity)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+# Validation: the document's shape and rules declared as pydantic models ---------------------------------------
+# Types and bounds sit on the fields; what a refused field means to an admin is in PROBLEMS (by the field's
+# path); the rules across fields (a rule's tiers, the tiers' order, ...) are the models' validators, which
+# name where the problem is themselves.
 
 
-def _known(value: Any, names: Any) -> bool:
-    """Whether a JSON value is one of the known names (lists and objects never are)."""
-    return isinstance(value, str) and value in names
+class _Problems(ValueError):
+    """What a validator found: sentences that name where they are, or (`here`) that the field's path
+    should introduce."""
+
+    def __init__(self, problems: list[str], here: bool = False):
+        super().__init__("; ".join(problems))
+        self.problems, self.here = problems, here
+
+
+def _refuse(problems: list[str], here: bool = False) -> None:
+    if problems:
+        raise _Problems(problems, here)
+
+
+def _finite_number(value: Any) -> Any:
+    """A finite JSON number (not a boolean, not NaN or infinity), as it was written (an int stays an int)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Number = Annotated[int | float, BeforeValidator(_finite_number)]
+RuleId = Literal[RULE_IDS]  # type: ignore[valid-type]
+RiskLevel = Literal[tuple(RISK_LEVELS)]  # type: ignore[valid-type]
 
 
 def _placeholders(text: str) -> set[str] | None:
@@ -423,157 +461,342 @@ def _placeholders(text: str) -> set[str] | None:
         return None
 
 
-def _check_rule(rule: Any, index: int, problems: list[str]) -> None:
-    where = f"risk_rules[{index}]"
-    if not isinstance(rule, dict):
-        problems.append(f"{where}: must be an object with 'id' and 'enabled'")
-        return
-    rule_id = rule.get("id")
-    if not _known(rule_id, RULE_DIRECTIONS):
-        problems.append(f"{where}: unknown rule id {rule_id!r} (known: {', '.join(RULE_IDS)})")
-        return
-    where = f"risk rule '{rule_id}'"
-    if not isinstance(rule.get("enabled"), bool):
-        problems.append(f"{where}: 'enabled' must be true or false")
-    tiers = rule.get("tiers")
-    if not isinstance(tiers, list) or not tiers:
-        problems.append(f"{where}: 'tiers' must be a non-empty list")
-        return
-    direction = RULE_DIRECTIONS[rule_id]
-    if direction == "flag" and len(tiers) != 1:
-        problems.append(f"{where}: a yes/no rule has exactly one tier")
-    if "days" in rule and rule_id not in RULE_DAYS:
-        problems.append(f"{where}: 'days' is only for the rules {', '.join(RULE_DAYS)}")
-    elif "days" in rule and (not isinstance(rule["days"], int) or isinstance(rule["days"], bool)
-                             or not 1 <= rule["days"] <= RULE_LOOKBACK_DAYS):
-        problems.append(f"{where}: days must be a whole number from 1 to {RULE_LOOKBACK_DAYS}")
-    thresholds: list[float] = []
-    for number, tier in enumerate(tiers, 1):
-        if not isinstance(tier, dict):
-            problems.append(f"{where}, tier {number}: must be an object")
-            continue
-        points = tier.get("points")
-        if not isinstance(points, int) or isinstance(points, bool) or not 1 <= points <= 100:
-            problems.append(f"{where}, tier {number}: points must be a whole number from 1 to 100")
-        reason = tier.get("reason")
-        names = _placeholders(reason) if isinstance(reason, str) and reason.strip() else None
-        if names is None:
-            problems.append(f"{where}, tier {number}: reason must be a non-empty text with valid {{placeholders}}")
-        elif names - RULE_PLACEHOLDERS[rule_id]:
-            allowed = ", ".join(f"{{{n}}}" for n in sorted(RULE_PLACEHOLDERS[rule_id])) or "none"
-            problems.append(f"{where}, tier {number}: unknown placeholder "
-                            f"{', '.join(sorted(names - RULE_PLACEHOLDERS[rule_id]))} (allowed: {allowed})")
-        else:
-            try:
-                reason.format(**{name: 1 for name in names})
-            except (ValueError, TypeError, IndexError, KeyError) as error:
-                problems.append(f"{where}, tier {number}: reason cannot be filled in ({error})")
-        if direction == "flag":
-            continue
-        threshold = tier.get("threshold")
-        if direction == "recency" and threshold is None:
-            if number != len(tiers):
-                problems.append(f"{where}, tier {number}: only the last tier may leave out its threshold (days)")
-            continue
-        if not _is_number(threshold) or threshold < 0:
-            problems.append(f"{where}, tier {number}: threshold must be a number >= 0")
-            continue
-        thresholds.append(threshold)
-    pairs = list(zip(thresholds, thresholds[1:], strict=False))
-    if direction == "at_least" and any(a <= b for a, b in pairs):
-        problems.append(f"{where}: thresholds overlap; list them from the highest to the lowest, each lower "
-                        f"than the one before (got {thresholds})")
-    if direction in ("at_most", "recency") and any(a >= b for a, b in pairs):
-        problems.append(f"{where}: thresholds overlap; list them from the lowest to the highest, each higher "
-                        f"than the one before (got {thresholds})")
+def _reason(text: str) -> str:
+    if not text.strip() or _placeholders(text) is None:
+        raise ValueError("must be a non-empty text with valid {placeholders}")
+    return text
 
 
-def _check_measures(health: dict[str, Any], problems: list[str]) -> None:
-    measures = health.get("measures")
-    if not isinstance(measures, list) or not measures:
-        problems.append("health.measures must be a non-empty list")
-        return
-    seen: set[str] = set()
-    for index, measure in enumerate(measures):
-        if not isinstance(measure, dict) or not _known(measure.get("id"), MEASURE_IDS):
-            known = ", ".join(MEASURE_IDS)
-            got = measure.get("id") if isinstance(measure, dict) else measure
-            problems.append(f"health.measures[{index}]: unknown measure id {got!r} (known: {known})")
-            continue
-        where = f"measure '{measure['id']}'"
-        if measure["id"] in seen:
-            problems.append(f"{where}: listed twice")
-        seen.add(measure["id"])
-        weight = measure.get("weight")
-        if not _is_number(weight) or weight <= 0:
-            problems.append(f"{where}: weight must be a positive number (got {weight!r})")
-        norm = measure.get("normalisation")
-        if not isinstance(norm, dict) or norm.get("method") not in ("linear", "percentile"):
-            problems.append(f"{where}: normalisation.method must be 'linear' or 'percentile'")
-        elif norm["method"] == "linear":
-            bad, good = norm.get("bad"), norm.get("good")
-            if not (_is_number(bad) and _is_number(good)) or bad == good:
-                problems.append(f"{where}: linear normalisation needs two different numbers 'bad' and 'good'")
-        elif norm.get("within") not in PERCENTILE_GROUPS:
-            problems.append(f"{where}: percentile normalisation needs 'within': one of {', '.join(PERCENTILE_GROUPS)}")
+class _Tier(BaseModel):
+    threshold: Annotated[Number, Field(ge=0)] | None = None
+    points: Annotated[StrictInt, Field(ge=1), Field(le=100)]
+    reason: Annotated[StrictStr, AfterValidator(_reason)]
 
 
-def _check_tiers(health: dict[str, Any], problems: list[str]) -> None:
-    tiers = health.get("tiers")
+class _Rule(BaseModel):
+    id: RuleId
+    enabled: StrictBool
+    tiers: Annotated[list[_Tier], Field(min_length=1)]
+    days: Annotated[StrictInt, Field(ge=1), Field(le=RULE_LOOKBACK_DAYS)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object_with_a_known_id(cls, rule: Any) -> Any:
+        if not isinstance(rule, dict):
+            _refuse(["must be an object with 'id' and 'enabled'"], here=True)
+        if not isinstance(rule.get("id"), str) or rule["id"] not in RULE_DIRECTIONS:
+            _refuse([f"unknown rule id {rule.get('id')!r} (known: {', '.join(RULE_IDS)})"], here=True)
+        return rule
+
+    @model_validator(mode="after")
+    def _tiers_fit_the_rule(self) -> "_Rule":
+        where, direction = f"risk rule '{self.id}'", RULE_DIRECTIONS[self.id]
+        problems = []
+        if direction == "flag" and len(self.tiers) != 1:
+            problems.append(f"{where}: a yes/no rule has exactly one tier")
+        if self.days is not None and self.id not in RULE_DAYS:
+            problems.append(f"{where}: 'days' is only for the rules {', '.join(RULE_DAYS)}")
+        allowed = RULE_PLACEHOLDERS[self.id]
+        thresholds = []
+        for number, tier in enumerate(self.tiers, 1):
+            names = _placeholders(tier.reason)
+            if names - allowed:
+                shown = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+                problems.append(f"{where}, tier {number}: unknown placeholder "
+                                f"{', '.join(sorted(names - allowed))} (allowed: {shown})")
+            else:
+                try:
+                    tier.reason.format(**{name: 1 for name in names})
+                except (ValueError, TypeError, IndexError, KeyError) as error:
+                    problems.append(f"{where}, tier {number}: reason cannot be filled in ({error})")
+            if direction == "flag":
+                continue
+            if tier.threshold is None:
+                if direction != "recency":
+                    problems.append(f"{where}, tier {number}: threshold must be a number >= 0")
+                elif number != len(self.tiers):
+                    problems.append(f"{where}, tier {number}: only the last tier may leave out its threshold (days)")
+                continue
+            thresholds.append(tier.threshold)
+        pairs = list(zip(thresholds, thresholds[1:], strict=False))
+        if direction == "at_least" and any(a <= b for a, b in pairs):
+            problems.append(f"{where}: thresholds overlap; list them from the highest to the lowest, each lower "
+                            f"than the one before (got {thresholds})")
+        if direction in ("at_most", "recency") and any(a >= b for a, b in pairs):
+            problems.append(f"{where}: thresholds overlap; list them from the lowest to the highest, each higher "
+                            f"than the one before (got {thresholds})")
+        _refuse(problems)
+        return self
+
+
+def _every_rule_once(rules: list[_Rule]) -> list[_Rule]:
+    ids = [rule.id for rule in rules]
+    _refuse([f"risk rule '{rule_id}' is listed twice" for rule_id in sorted({i for i in ids if ids.count(i) > 1})]
+            + [f"risk rule '{rule_id}' is missing (switch it off with \"enabled\": false instead)"
+               for rule_id in SEED_RULES if rule_id not in ids])
+    return rules
+
+
+class _RiskLevels(BaseModel):
+    high: Number
+    medium: Number
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "_RiskLevels":
+        if not 0 < self.medium < self.high <= 100:
+            _refuse([f"risk_levels overlap: need 0 < medium < high <= 100 (got medium {self.medium}, "
+                     f"high {self.high})"])
+        return self
+
+
+NonBlankText = Annotated[StrictStr, StringConstraints(pattern=r"\S")]
+
+
+class _ActionGroup(BaseModel):
+    rules: list[RuleId]
+    actions: Annotated[list[NonBlankText], Field(min_length=1)]
+
+
+class _Linear(BaseModel):
+    method: Literal["linear"]
+    bad: Number
+    good: Number
+
+    @model_validator(mode="after")
+    def _two_different_numbers(self) -> "_Linear":
+        if self.bad == self.good:
+            raise ValueError("'bad' and 'good' are the same number")
+        return self
+
+
+class _Percentile(BaseModel):
+    method: Literal["percentile"]
+    within: Literal[PERCENTILE_GROUPS]  # type: ignore[valid-type]
+
+
+class _Measure(BaseModel):
+    id: str
+    weight: Annotated[Number, Field(gt=0)]
+    normalisation: Annotated[_Linear | _Percentile, Field(discriminator="method")]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_known_measure(cls, measure: Any) -> Any:
+        got = measure.get("id") if isinstance(measure, dict) else measure
+        if not isinstance(got, str) or got not in MEASURE_IDS:
+            _refuse([f"unknown measure id {got!r} (known: {', '.join(MEASURE_IDS)})"], here=True)
+        return measure
+
+
+def _every_measure_once(measures: list[_Measure]) -> list[_Measure]:
+    ids = [measure.id for measure in measures]
+    _refuse([f"measure '{i}': listed twice" for n, i in enumerate(ids) if i in ids[:n]])
+    return measures
+
+
+class _HealthTier(BaseModel):
+    name: Any
+    min: Annotated[Number, Field(ge=0), Field(le=100)]
+
+
+def _tiers_in_order(tiers: list[_HealthTier]) -> list[_HealthTier]:
+    mins = [tier.min for tier in tiers]
+    if any(a <= b for a, b in zip(mins, mins[1:], strict=False)) or mins[-1] != 0:
+        _refuse([f"health.tiers: thresholds overlap; each tier's minimum must be lower than the one before and "
+                 f"Critical's must be 0 (got {mins})"])
+    return tiers
+
+
+def _five_tiers(tiers: Any) -> Any:
     if not isinstance(tiers, list) or [t.get("name") if isinstance(t, dict) else None for t in tiers] != list(
-        TIER_NAMES
-    ):
-        problems.append(f"health.tiers must list the five tiers in order: {', '.join(TIER_NAMES)}")
-        return
-    mins = [t.get("min") for t in tiers]
-    if not all(_is_number(m) and 0 <= m <= 100 for m in mins):
-        problems.append("health.tiers: every 'min' must be a number from 0 to 100")
-    elif any(a <= b for a, b in zip(mins, mins[1:], strict=False)) or mins[-1] != 0:
-        problems.append(f"health.tiers: thresholds overlap; each tier's minimum must be lower than the one "
-                        f"before and Critical's must be 0 (got {mins})")
-    trend = health.get("trend")
-    if not isinstance(trend, dict) or not isinstance(trend.get("days"), int) or trend["days"] < 1:
-        problems.append("health.trend.days must be a whole number of days >= 1")
-    elif not _is_number(trend.get("stable_band")) or trend["stable_band"] < 0:
-        problems.append("health.trend.stable_band must be a number >= 0")
+            TIER_NAMES):
+        _refuse([f"health.tiers must list the five tiers in order: {', '.join(TIER_NAMES)}"])
+    return tiers
 
 
-def _check_risk_caps(caps: Any, problems: list[str]) -> None:
-    if not isinstance(caps, dict):
-        problems.append("health.risk_caps must be an object: risk level -> highest health score it allows")
-        return
-    for level, cap in caps.items():
-        if level not in RISK_LEVELS:
-            problems.append(f"health.risk_caps: unknown risk level {level!r} (known: {', '.join(RISK_LEVELS)})")
-        elif not _is_number(cap) or not 0 <= cap <= 100:
-            problems.append(f"health.risk_caps: the cap of {level} must be a number from 0 to 100")
+class _Trend(BaseModel):
+    days: Annotated[StrictInt, Field(ge=1)]
+    stable_band: Annotated[Number, Field(ge=0)]
 
 
-def _check_alerts(alerts: Any, problems: list[str]) -> None:
-    if not isinstance(alerts, dict):
-        problems.append("alerts must be an object keyed by alert type")
-        return
-    for kind in alerts:
-        if kind not in ALERT_TYPES:
-            problems.append(f"alerts: unknown alert type {kind!r} (known: {', '.join(ALERT_TYPES)})")
-    for kind in ALERT_TYPES:
-        rule = alerts.get(kind)
-        if not isinstance(rule, dict) or not isinstance(rule.get("enabled"), bool):
-            problems.append(f"alert '{kind}': must be an object with 'enabled' true or false")
-            continue
-        for key, value in rule.items():
-            if key in ("days", "below") and (not _is_number(value) or value <= 0):
-                problems.append(f"alert '{kind}': {key} must be a positive number")
-            if key in ("drop", "min_active_share") and (not _is_number(value) or not 0 < value <= 1):
-                problems.append(f"alert '{kind}': {key} must be a number above 0 and at most 1")
-            if key == "levels" and (not isinstance(value, list) or not all(_known(v, RISK_LEVELS) for v in value)):
-                problems.append(f"alert '{kind}': levels must be a list of High, Medium, Low")
-            if kind == "core_feature_unused" and key == "days" and _is_number(value) and value > 30:
-                problems.append(f"alert '{kind}': days must be at most 30")
-            if kind == "usage_cliff" and key == "days" and (not isinstance(value, int) or not 1 <= value <= 14):
-                problems.append(f"alert '{kind}': days must be a whole number from 1 to 14")
-            if key == "features" and (not isinstance(value, list) or not all(isinstance(f, str) for f in value)):
-                problems.append(f"alert '{kind}': features must be a list of feature names")
+class _Health(BaseModel):
+    measures: Annotated[list[_Measure], Field(min_length=1), AfterValidator(_every_measure_once)]
+    tiers: Annotated[list[_HealthTier], BeforeValidator(_five_tiers), AfterValidator(_tiers_in_order)]
+    trend: _Trend
+    risk_caps: dict[RiskLevel, Annotated[Number, Field(ge=0), Field(le=100)]] = {}
+    cap_by_risk_score: StrictBool = False
+
+
+class _Alert(BaseModel):
+    enabled: StrictBool
+    days: Annotated[Number, Field(gt=0)] | None = None
+    below: Annotated[Number, Field(gt=0)] | None = None
+    drop: Annotated[Number, Field(gt=0), Field(le=1)] | None = None
+    min_active_share: Annotated[Number, Field(gt=0), Field(le=1)] | None = None
+    levels: list[RiskLevel] | None = None
+    features: list[StrictStr] | None = None
+
+
+class _CoreFeatureUnused(_Alert):
+    @model_validator(mode="after")
+    def _a_month_at_most(self) -> "_CoreFeatureUnused":
+        if self.days is not None and self.days > 30:
+            _refuse(["alert 'core_feature_unused': days must be at most 30"])
+        return self
+
+
+class _UsageCliff(_Alert):
+    days: Annotated[StrictInt, Field(ge=1), Field(le=14)] | None = None
+
+
+class _Alerts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    critical_drop: _Alert
+    usage_cliff: _UsageCliff
+    failed_payment: _Alert
+    core_feature_unused: _CoreFeatureUnused
+    champion_left: _Alert
+    silent_account: _Alert
+    renewal_risk: _Alert
+
+
+def _families(families: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each family's rules are known rules, and a rule is in one family at most."""
+    problems, seen = [], set()
+    for name, rules in families.items():
+        for rule_id in rules:
+            if not isinstance(rule_id, str) or rule_id not in RULE_DIRECTIONS:
+                problems.append(f"rule_families '{name}': unknown rule id {rule_id!r}")
+            elif rule_id in seen:
+                problems.append(f"rule_families '{name}': rule '{rule_id}' is listed more than once")
+            else:
+                seen.add(rule_id)
+    _refuse(problems)
+    return families
+
+
+class _Document(BaseModel):
+    """A whole configuration document (SPEC §2c)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Any = None
+    notes: Any = None
+    risk_rules: Annotated[list[_Rule], AfterValidator(_every_rule_once)]
+    risk_levels: _RiskLevels
+    action_groups: list[_ActionGroup]
+    default_action: NonBlankText
+    health: _Health
+    alerts: _Alerts
+    rule_families: Annotated[dict[str, list[Any]], AfterValidator(_families)] = {}
+    family_share: Annotated[Number, Field(ge=0), Field(le=1)] = 1.0
+
+
+ANY = object()  # one step of a path: any index or key
+# What a refused field means, by its path (the longest that matches wins); {0}, {1}: the steps ANY matched,
+# {rule}/{measure}: the rule or measure named by its id, {tier}: the tier's number, {got}: the value given.
+PROBLEMS: dict[tuple, str] = {
+    ("risk_rules",): "risk_rules must be a list of rules, each with 'id' and 'enabled'",
+    ("risk_rules", ANY): "risk_rules[{0}]: must be an object with 'id' and 'enabled'",
+    ("risk_rules", ANY, "enabled"): "{rule}: 'enabled' must be true or false",
+    ("risk_rules", ANY, "tiers"): "{rule}: 'tiers' must be a non-empty list",
+    ("risk_rules", ANY, "tiers", ANY): "{rule}, tier {tier}: must be an object",
+    ("risk_rules", ANY, "tiers", ANY, "points"): "{rule}, tier {tier}: points must be a whole number from 1 to 100",
+    ("risk_rules", ANY, "tiers", ANY, "reason"):
+        "{rule}, tier {tier}: reason must be a non-empty text with valid {{placeholders}}",
+    ("risk_rules", ANY, "tiers", ANY, "threshold"): "{rule}, tier {tier}: threshold must be a number >= 0",
+    ("risk_rules", ANY, "days"): f"{{rule}}: days must be a whole number from 1 to {RULE_LOOKBACK_DAYS}",
+    ("risk_levels",): "risk_levels needs numbers 'high' and 'medium'",
+    ("action_groups",): "action_groups must be a list of {{rules, actions}}",
+    ("action_groups", ANY): "action_groups[{0}]: needs lists 'rules' and 'actions'",
+    ("action_groups", ANY, "rules", ANY): "action_groups[{0}]: unknown rule id {got}",
+    ("action_groups", ANY, "actions"): "action_groups[{0}]: actions must be non-empty texts",
+    ("default_action",): "default_action must be a non-empty text",
+    ("health",): "health must be an object with measures, tiers and trend",
+    ("health", "measures"): "health.measures must be a non-empty list",
+    ("health", "measures", ANY, "weight"): "{measure}: weight must be a positive number (got {got})",
+    ("health", "measures", ANY, "normalisation"): "{measure}: normalisation.method must be 'linear' or 'percentile'",
+    ("health", "measures", ANY, "normalisation", "linear"):
+        "{measure}: linear normalisation needs two different numbers 'bad' and 'good'",
+    ("health", "measures", ANY, "normalisation", "percentile"):
+        f"{{measure}}: percentile normalisation needs 'within': one of {', '.join(PERCENTILE_GROUPS)}",
+    ("health", "tiers"): "health.tiers: every 'min' must be a number from 0 to 100",
+    ("health", "trend"): "health.trend.days must be a whole number of days >= 1",
+    ("health", "trend", "stable_band"): "health.trend.stable_band must be a number >= 0",
+    ("health", "risk_caps"): "health.risk_caps must be an object: risk level -> highest health score it allows",
+    ("health", "risk_caps", ANY): "health.risk_caps: the cap of {0} must be a number from 0 to 100",
+    ("health", "risk_caps", ANY, "[key]"):
+        f"health.risk_caps: unknown risk level {{got}} (known: {', '.join(RISK_LEVELS)})",
+    ("health", "cap_by_risk_score"): "health.cap_by_risk_score must be true or false",
+    ("alerts",): "alerts must be an object keyed by alert type",
+    ("alerts", ANY): "alert '{0}': must be an object with 'enabled' true or false",
+    ("alerts", ANY, "days"): "alert '{0}': days must be a positive number",
+    ("alerts", "usage_cliff", "days"): "alert 'usage_cliff': days must be a whole number from 1 to 14",
+    ("alerts", ANY, "below"): "alert '{0}': below must be a positive number",
+    ("alerts", ANY, "drop"): "alert '{0}': drop must be a number above 0 and at most 1",
+    ("alerts", ANY, "min_active_share"): "alert '{0}': min_active_share must be a number above 0 and at most 1",
+    ("alerts", ANY, "levels"): "alert '{0}': levels must be a list of High, Medium, Low",
+    ("alerts", ANY, "features"): "alert '{0}': features must be a list of feature names",
+    ("rule_families",): "rule_families must be an object: family name -> list of rule ids",
+    ("family_share",): "family_share must be a number from 0 to 1",
+}
+# Refusals that are not about a field's value but about the key itself.
+EXTRA_PROBLEMS: dict[tuple, str] = {
+    (): "unknown key {got} (known: {known})",
+    ("alerts",): f"alerts: unknown alert type {{got}} (known: {', '.join(ALERT_TYPES)})",
+}
+
+
+def _matches(pattern: tuple, loc: tuple) -> list | None:
+    """The steps ANY matched when the pattern starts the path, else None."""
+    if len(pattern) > len(loc) or any(p is not ANY and p != step for p, step in zip(pattern, loc, strict=False)):
+        return None
+    return [step for p, step in zip(pattern, loc, strict=False) if p is ANY]
+
+
+def _named(document: dict, section: tuple, index: int, kind: str) -> str:
+    """"risk rule 'usage_drop'" for the document's risk_rules[index] (its position when it has no usable id)."""
+    items = document
+    for key in section:
+        items = items.get(key, {}) if isinstance(items, dict) else {}
+    item = items[index] if isinstance(items, list) and index < len(items) else None
+    item_id = item.get("id") if isinstance(item, dict) else None
+    return f"{kind} '{item_id}'" if isinstance(item_id, str) else f"{'.'.join(section)}[{index}]"
+
+
+def _path(loc: tuple) -> str:
+    """A field's path as an admin reads it: health.measures[3].weight."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in loc).lstrip(".")
+
+
+def _problems(error: dict, document: dict) -> list[str]:
+    """The sentences for one pydantic error: the validator's own, or the field's meaning (PROBLEMS) with
+    where it is, or, for a field PROBLEMS does not know, its path and pydantic's reason."""
+    loc = tuple(error["loc"])
+    found = error.get("ctx", {}).get("error")
+    if isinstance(found, _Problems):
+        return [f"{_path(loc)}: {problem}" for problem in found.problems] if found.here else found.problems
+    got = None if error["type"] == "missing" else error["input"]
+    if error["type"] == "extra_forbidden":
+        parent, key = loc[:-1], loc[-1]
+        known = ", ".join(sorted(set(_Document.model_fields)))
+        if parent in EXTRA_PROBLEMS:
+            return [EXTRA_PROBLEMS[parent].format(got=repr(key), known=known)]
+    # The longest path that matches; of two as long, the one with fewer ANY steps.
+    found = [(len(p), -p.count(ANY), p) for p in PROBLEMS if _matches(p, loc) is not None]
+    if not found:
+        return [f"{_path(loc) or 'the configuration'}: {error['msg']}"]
+    pattern = max(found, key=lambda f: f[:2])[2]
+    def index(at: int) -> int | None:
+        return loc[at] if len(loc) > at and isinstance(loc[at], int) else None
+
+    facts = {"got": repr(got), "tier": "" if index(3) is None else index(3) + 1,
+             "rule": _named(document, ("risk_rules",), index(1), "risk rule") if pattern[:1] == ("risk_rules",)
+             and index(1) is not None else "",
+             "measure": _named(document, ("health", "measures"), index(2), "measure")
+             if pattern[:2] == ("health", "measures") and index(2) is not None else ""}
+    return [PROBLEMS[pattern].format(*_matches(pattern, loc), **facts)]
 
 
 def _json_kind(value: Any) -> str:
@@ -600,79 +823,11 @@ def validate_config(data: Any) -> list[str]:
     """Every problem of a configuration document, as sentences; an empty list means it is valid."""
     if not isinstance(data, dict):
         return [NOT_AN_OBJECT.format(keys=", ".join(REQUIRED_KEYS), kind=_json_kind(data))]
-    problems: list[str] = []
-    allowed = set(DEFAULT_CONFIG) | {"name", "notes"}
-    for key in data:
-        if key not in allowed:
-            problems.append(f"unknown key {key!r} (known: {', '.join(sorted(allowed))})")
-    rules = data.get("risk_rules")
-    if not isinstance(rules, list):
-        problems.append("risk_rules must be a list of rules, each with 'id' and 'enabled'")
-    else:
-        for index, rule in enumerate(rules):
-            _check_rule(rule, index, problems)
-        ids = [r.get("id") for r in rules if isinstance(r, dict) and _known(r.get("id"), RULE_DIRECTIONS)]
-        for rule_id in sorted({i for i in ids if ids.count(i) > 1}):
-            problems.append(f"risk rule '{rule_id}' is listed twice")
-        for rule_id in SEED_RULES:
-            if rule_id not in ids:
-                problems.append(f"risk rule '{rule_id}' is missing (switch it off with \"enabled\": false instead)")
-    levels = data.get("risk_levels")
-    if not isinstance(levels, dict) or not all(_is_number(levels.get(k)) for k in ("high", "medium")):
-        problems.append("risk_levels needs numbers 'high' and 'medium'")
-    elif not 0 < levels["medium"] < levels["high"] <= 100:
-        problems.append(f"risk_levels overlap: need 0 < medium < high <= 100 (got medium {levels['medium']}, "
-                        f"high {levels['high']})")
-    groups = data.get("action_groups")
-    if not isinstance(groups, list):
-        problems.append("action_groups must be a list of {rules, actions}")
-    else:
-        for index, group in enumerate(groups):
-            if not isinstance(group, dict) or not isinstance(group.get("rules"), list) or not isinstance(
-                group.get("actions"), list
-            ):
-                problems.append(f"action_groups[{index}]: needs lists 'rules' and 'actions'")
-                continue
-            for rule_id in group["rules"]:
-                if not _known(rule_id, RULE_DIRECTIONS):
-                    problems.append(f"action_groups[{index}]: unknown rule id {rule_id!r}")
-            if not all(isinstance(a, str) and a.strip() for a in group["actions"]) or not group["actions"]:
-                problems.append(f"action_groups[{index}]: actions must be non-empty texts")
-    if not isinstance(data.get("default_action"), str) or not data["default_action"].strip():
-        problems.append("default_action must be a non-empty text")
-    health = data.get("health")
-    if not isinstance(health, dict):
-        problems.append("health must be an object with measures, tiers and trend")
-    else:
-        _check_measures(health, problems)
-        _check_tiers(health, problems)
-        _check_risk_caps(health.get("risk_caps", {}), problems)
-        if not isinstance(health.get("cap_by_risk_score", False), bool):
-            problems.append("health.cap_by_risk_score must be true or false")
-    _check_alerts(data.get("alerts"), problems)
-    _check_families(data, problems)
-    return problems
-
-
-def _check_families(data: dict[str, Any], problems: list[str]) -> None:
-    """rule_families (optional): {name: [rule ids]}, each rule in one family at most; family_share
-    (optional): a number from 0 to 1."""
-    families = data.get("rule_families", {})
-    if not isinstance(families, dict) or not all(isinstance(rules, list) for rules in families.values()):
-        problems.append("rule_families must be an object: family name -> list of rule ids")
-    else:
-        seen: set[str] = set()
-        for name, rules in families.items():
-            for rule_id in rules:
-                if not _known(rule_id, RULE_DIRECTIONS):
-                    problems.append(f"rule_families '{name}': unknown rule id {rule_id!r}")
-                elif rule_id in seen:
-                    problems.append(f"rule_families '{name}': rule '{rule_id}' is listed more than once")
-                else:
-                    seen.add(rule_id)
-    share = data.get("family_share", 1.0)
-    if not _is_number(share) or not 0 <= share <= 1:
-        problems.append("family_share must be a number from 0 to 1")
+    try:
+        _Document.model_validate(data)
+    except ValidationError as error:
+        return list(dict.fromkeys(problem for found in error.errors() for problem in _problems(found, data)))
+    return []
 
 
 def parse_config(data: dict[str, Any]) -> Config:

@@ -49,8 +49,9 @@ SNAPSHOT_FIELDS = [
 
 # Configurations --------------------------------------------------------------------------------------
 
-def config_active() -> ScoringConfig:
-    """The active configuration; the default one becomes version 1 when there is none yet."""
+def ensure_active_config() -> ScoringConfig:
+    """The active configuration, created when there is none yet: the default one is saved as the first
+    version (a write, on a fresh database)."""
     config = ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).first()
     if config is not None:
         return config
@@ -72,7 +73,7 @@ def _next_version() -> int:
 def config_draft_create(*, user: User | None, data: dict[str, Any] | None = None, name: str = "",
                         notes: str = "") -> ScoringConfig:
     """A new draft: the given document, or a copy of the active configuration. Invalid: ConfigError."""
-    document = data if data is not None else config_active().data
+    document = data if data is not None else ensure_active_config().data
     problems = validate_config(document)
     if problems:
         raise ConfigError(problems)
@@ -206,7 +207,7 @@ def recompute_run_create(*, as_of: dt.date, trigger: str, user: User | None = No
     """A run for the date with its batches (nothing scored yet): batches of at most `batch_size`
     accounts, and at least `min_batches` of them (one per worker). With a percentile normalisation
     the whole book is one batch, because a percentile needs every account of the group at once."""
-    config = config_active()
+    config = ensure_active_config()
     parsed = parse_config(config.data)
     size = batch_size or settings.SCORING_BATCH_SIZE
     if any(m.normalisation.method == "percentile" for m in parsed.measures):
@@ -398,7 +399,7 @@ def config_preview(*, config: ScoringConfig, as_of: dt.date | None = None) -> Pr
     """Which accounts would change health tier or risk level under `config`, against the active one, on
     today's data as of the latest snapshot date (or today). Nothing is written."""
     as_of = as_of or latest_as_of() or timezone.localdate()
-    active = parse_config(config_active().data)
+    active = parse_config(ensure_active_config().data)
     candidate = parse_config(config.data)
     before, data = score_range(as_of=as_of, config=active)
     after = score_book(data, candidate)

@@ -161,6 +161,6 @@ class SnapshotFactory(factory.django.DjangoModelFactory):
 
 
 def _active_config():
-    from scoring.services import config_active
+    from scoring.services import ensure_active_config
 
-    return config_active()
+    return ensure_active_config()

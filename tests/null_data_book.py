@@ -161,12 +161,12 @@ def build_book() -> Book:
     alert_resolve(alert=resolved, user=casey)
 
     blank = opportunity_create(account=accounts["A-NOCSM"], user=None, title="Unowned idea")
-    owned = opportunity_create(account=accounts["A-NORMAL"], user=casey, title="Add seats", amount="1200",
+    owned = opportunity_create(account=accounts["A-NORMAL"], user=casey, title="Add seats", amount=Decimal("1200"),
                                owner=casey, expected_close=as_of + dt.timedelta(days=30), next_step="Call")
     opportunity_update(opportunity=opportunity_create(account=accounts["A-NORMAL"], user=casey, title="Lost one"),
                        user=casey, changes={"stage": "lost", "lost_reason": "No budget"})
     opportunity_update(opportunity=opportunity_create(account=accounts["A-CHURNED"], user=None, title="Won one",
-                                                          amount="500"),
+                                                          amount=Decimal("500")),
                        user=None, changes={"stage": "won"})
     foreign_opportunity = opportunity_create(account=accounts["A-FOREIGN"], user=robin, title="Harbor upsell")
     signals = {name: ExpansionSignal.objects.create(account=accounts[name], kind="promoter", first_detected_on=as_of,

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account, AuditEvent, Subscription
 from scoring.models import ScoringConfig
-from scoring.services import config_active
+from scoring.services import ensure_active_config
 from tests.factories import AccountFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_an_account_changed_in_admin_is_recorded_with_old_and_new_values(client,
 
 
 def test_a_configuration_draft_and_its_activation_are_recorded(client, admin_user):
-    data = copy.deepcopy(config_active().data)
+    data = copy.deepcopy(ensure_active_config().data)
     data["risk_levels"]["medium"] = 25
     client.force_login(admin_user)
 
@@ -182,7 +182,7 @@ def test_rows_changed_added_and_deleted_in_an_admin_inline_are_recorded(client, 
 
 
 def test_a_configuration_activated_by_the_import_command_is_recorded(tmp_path):
-    before = config_active()
+    before = ensure_active_config()
     data = copy.deepcopy(before.data)
     data["risk_levels"]["medium"] = 25
     path = tmp_path / "config.json"
@@ -199,7 +199,7 @@ def test_a_configuration_activated_by_the_import_command_is_recorded(tmp_path):
 
 
 def test_a_configuration_refused_by_the_import_command_records_nothing(tmp_path):
-    config_active()
+    ensure_active_config()
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"name": "Broken"}), encoding="utf-8")
 

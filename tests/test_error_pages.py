@@ -1,17 +1,25 @@
 """People get friendly 403/404/500 pages in every mode (DEBUG on too), programs get JSON under /api/;
 /favicon.ico exists; a 4xx is logged once, as one line without a traceback."""
 
+import datetime as dt
 import logging
 
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from expansion import views as expansion_views
+from expansion.models import ExpansionSignal
+from healthcs.errors import DomainError
+from interventions import api as interventions_api
+from interventions.models import Intervention, InterventionStatus, Playbook
 from workspace import views as workspace_views
 
 pytestmark = pytest.mark.django_db
 
+TODAY = dt.date(2025, 6, 2)
 DEBUG_PAGE_MARKS = ("Using the URLconf defined in", "Traceback", "You're seeing this error because you have")
 
 
@@ -130,3 +138,56 @@ def test_a_5xx_is_printed_once_with_its_traceback(debug):
         logging.getLogger("django.request").filter(record)
 
     assert record.exc_info[0] is RuntimeError
+
+
+# A rule a request broke (healthcs.errors.DomainError) that no page showed beside its form ------------------
+
+def _refusing(monkeypatch, module, name: str, error: DomainError) -> None:
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(module, name, refuse)
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_broken_rule_is_the_friendly_400_with_its_sentence(client, csm, own_account, monkeypatch, debug):
+    _refusing(monkeypatch, expansion_views, "signal_dismiss", DomainError("This signal is already closed."))
+    found = ExpansionSignal.objects.create(account=own_account, kind="usage_limit", first_detected_on=TODAY,
+                                           last_detected_on=TODAY, estimated_mrr=600)
+    client.force_login(csm)
+
+    with override_settings(DEBUG=debug):
+        response = client.post(reverse("signal_dismiss", args=[found.pk]))
+
+    assert_friendly(response, 400, "Bad request")
+    assert '<p class="error" role="alert">This signal is already closed.</p>' in response.content.decode()
+
+
+def test_a_broken_rule_answers_htmx_with_a_fragment(client, csm, own_account, monkeypatch):
+    _refusing(monkeypatch, expansion_views, "signal_dismiss", DomainError("This signal is already closed."))
+    found = ExpansionSignal.objects.create(account=own_account, kind="usage_limit", first_detected_on=TODAY,
+                                           last_detected_on=TODAY, estimated_mrr=600)
+    client.force_login(csm)
+
+    response = client.post(reverse("signal_dismiss", args=[found.pk]), headers={"HX-Request": "true"})
+
+    assert (response.status_code, response.content.decode()) == (
+        400, '<p class="error" role="alert">This signal is already closed.</p>\n')
+
+
+@pytest.mark.parametrize(("error", "body"), [
+    (DomainError("That intervention is closed."), {"detail": "That intervention is closed."}),
+    (DomainError("Keep the note short.", field="note"), {"note": "Keep the note short."}),
+])
+def test_a_broken_rule_is_a_json_400_in_the_api(csm, own_account, monkeypatch, error, body):
+    _refusing(monkeypatch, interventions_api, "outcome_log", error)
+    playbook = Playbook.objects.create(name="Rescue", trigger_kind="tier", trigger_value="Critical")
+    intervention = Intervention.objects.create(account=own_account, playbook=playbook, triggered_on=TODAY,
+                                               triggered_at=timezone.now(), reason="Critical", draw=0.5,
+                                               group="treated", status=InterventionStatus.OPEN)
+    client = APIClient()
+    client.force_authenticate(csm)
+
+    response = client.post(f"/api/interventions/{intervention.pk}/outcomes/", {"kind": "contacted"}, format="json")
+
+    assert (response.status_code, response.json()) == (400, body)

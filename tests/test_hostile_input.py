@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -172,7 +173,7 @@ def world(csm, manager, own_account):
     today = timezone.localdate()
     SnapshotFactory(account=own_account, as_of=today, health_tier="Critical")
     fire_playbooks(as_of=today)
-    opportunity = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount="1000")
+    opportunity = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount=Decimal("1000"))
     AccountFactory(external_id="A-OTHER", csm=csm)
     intervention = Intervention.objects.get(account=own_account)
     return {"csm": csm, "manager": manager, "opportunity": opportunity, "intervention": intervention,

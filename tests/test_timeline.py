@@ -17,10 +17,10 @@ def at(day: int) -> dt.datetime:
 
 
 def snapshot(account, day: int, tier: str, level: str, risk: int) -> None:
-    from scoring.services import config_active
+    from scoring.services import ensure_active_config
 
-    Snapshot.objects.create(account=account, as_of=dt.date(2025, 3, day), config=config_active(), computed_at=at(day),
-                            health_score=50, health_tier=tier, risk_score=risk, risk_level=level)
+    Snapshot.objects.create(account=account, as_of=dt.date(2025, 3, day), config=ensure_active_config(),
+                            computed_at=at(day), health_score=50, health_tier=tier, risk_score=risk, risk_level=level)
 
 
 def test_events_of_every_kind_come_newest_first(own_account):

@@ -149,9 +149,9 @@ def _days_since(instants: pd.Series, as_of: dt.date) -> pd.Series:
 
 def feature_frame(as_of: dt.date, *, config: Config | None = None) -> FeatureFrame:
     """The features (FEATURES) of every account live on the date, from data dated on or before it only."""
-    from scoring.services import config_active, score_range  # scoring.services imports the models
+    from scoring.services import ensure_active_config, score_range  # scoring.services imports the models
 
-    config = config or parse_config(config_active().data)
+    config = config or parse_config(ensure_active_config().data)
     signup = live_accounts(as_of)
     ids = signup.index
     scores, data = score_range(as_of=as_of, config=config)

@@ -251,9 +251,9 @@ def train_churn_model(*, as_of: dt.date | None = None, trigger: str = "command",
                       min_churners: int = MIN_CHURNERS, step_days: int = STEP_DAYS) -> ChurnModel:
     """Train on the history up to as_of (default: the latest usage day), a training date every `step_days`,
     store the model and activate it when it beats the rules (the previous active model is then retired)."""
-    from scoring.services import config_active
+    from scoring.services import ensure_active_config
 
-    config_row = config_active()
+    config_row = ensure_active_config()
     as_of = as_of or UsageDay.objects.aggregate(d=Max("date"))["d"] or timezone.localdate()
     start = history_start()
     dates = training_dates(start, as_of, step=step_days) if start else []

@@ -28,9 +28,9 @@ def book(csm, own_account, foreign_account):
     brookside = AccountFactory(external_id="A-SMB", name="Brookside Community Health Partnership", csm=csm,
                                segment="SMB", renewal_date=dt.date(2025, 4, 30))
     opportunity_create(account=own_account, user=csm, title="Add 10 seats for the telehealth programme",
-                       amount="1000", expected_close="2025-06-15",
+                       amount=Decimal("1000"), expected_close=dt.date(2025, 6, 15),
                        next_step="Confirm-the-seat-count-with-the-practice-manager-and-the-CFO")
-    sites = opportunity_create(account=brookside, user=csm, title="Two more sites", amount="800")
+    sites = opportunity_create(account=brookside, user=csm, title="Two more sites", amount=Decimal("800"))
     opportunity_update(opportunity=sites, user=csm, changes={"stage": "proposal"})
     ExpansionSignal.objects.create(account=brookside, kind="promoter", first_detected_on=dt.date(2025, 3, 20),
                                    last_detected_on=dt.date(2025, 3, 28), estimated_mrr=Decimal("150"),

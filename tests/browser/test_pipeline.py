@@ -26,19 +26,19 @@ def test_a_csm_moves_cards_by_button_and_by_drag_and_drop(page, live_server, app
     # Given casey's pipeline: three identified opportunities, one in proposal, one won, and a promoter
     # signal waiting outside the pipeline
     brookside = AccountFactory(external_id="A-SMB", name="Brookside Clinic", csm=csm, segment="SMB")
-    seats = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount="1000",
-                               expected_close="2025-06-15", next_step="Confirm the seat count")
-    api = opportunity_create(account=brookside, user=csm, title="API tier", amount="2000",
-                             expected_close="2025-07-01", next_step="Demo the API to IT")
-    sites = opportunity_create(account=own_account, user=csm, title="Two more sites", amount="800",
-                               expected_close="2025-06-30", next_step="Send the proposal")
+    seats = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount=Decimal("1000"),
+                               expected_close=dt.date(2025, 6, 15), next_step="Confirm the seat count")
+    api = opportunity_create(account=brookside, user=csm, title="API tier", amount=Decimal("2000"),
+                             expected_close=dt.date(2025, 7, 1), next_step="Demo the API to IT")
+    sites = opportunity_create(account=own_account, user=csm, title="Two more sites", amount=Decimal("800"),
+                               expected_close=dt.date(2025, 6, 30), next_step="Send the proposal")
     opportunity_update(opportunity=sites, user=csm, changes={"stage": "proposal"})
-    opportunity_create(account=own_account, user=csm, title="Population health module", amount="1200",
-                       expected_close="2025-09-30", next_step="Find the clinical sponsor")
+    opportunity_create(account=own_account, user=csm, title="Population health module", amount=Decimal("1200"),
+                       expected_close=dt.date(2025, 9, 30), next_step="Find the clinical sponsor")
     ExpansionSignal.objects.create(account=brookside, kind="promoter", first_detected_on=dt.date(2025, 3, 20),
                                    last_detected_on=dt.date(2025, 3, 28), estimated_mrr=Decimal("150"),
                                    summary="NPS 10 from the practice manager; health Thriving")
-    analytics = opportunity_create(account=brookside, user=csm, title="Analytics add-on", amount="300")
+    analytics = opportunity_create(account=brookside, user=csm, title="Analytics add-on", amount=Decimal("300"))
     opportunity_update(opportunity=analytics, user=csm, changes={"stage": "won"})
     login_as(page, live_server, "casey")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline").click()
@@ -80,7 +80,7 @@ def test_a_csm_moves_cards_by_button_and_by_drag_and_drop(page, live_server, app
 def test_a_csm_edits_a_card_in_place_and_shows_more_of_a_long_column(page, live_server, app_url, csm, own_account):
     # Given 30 identified opportunities, the soonest closing first
     for n in range(1, 31):
-        opportunity_create(account=own_account, user=csm, title=f"Seats {n:02d}", amount="100",
+        opportunity_create(account=own_account, user=csm, title=f"Seats {n:02d}", amount=Decimal("100"),
                            expected_close=dt.date(2025, 6, 1) + dt.timedelta(days=n))
     first = Opportunity.objects.get(title="Seats 01")
     login_as(page, live_server, "casey")

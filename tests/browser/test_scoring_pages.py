@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from healthcs.celery import app
 from scoring.models import AlertStatus, ConfigStatus, RecomputeRun, RunStatus, ScoringConfig, Snapshot
-from scoring.services import config_active, config_draft_create
+from scoring.services import config_draft_create, ensure_active_config
 from tests.browser.helpers import login_as
 from tests.factories import AlertFactory
 from tests.scoring.page_data import (
@@ -131,7 +131,7 @@ def test_a_csm_reads_the_scores_and_resolves_an_alert_in_place(page, live_server
 def test_an_admin_previews_a_draft_configuration_and_activates_it(page, live_server, app_url, admin_user,
                                                                   own_account, foreign_account):
     score_book(own_account, foreign_account)
-    previous = config_active()
+    previous = ensure_active_config()
     data = copy.deepcopy(previous.data)
     data["risk_levels"]["medium"] = 5  # the trial account's 8 points become Medium
     draft = config_draft_create(user=admin_user, data=data, name="Medium from 5")

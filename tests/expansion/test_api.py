@@ -2,9 +2,11 @@
 included) under the pipeline's rules, JSON errors naming the field with nothing written, the same
 permissions as the pages (another CSM's opportunity is 404), session or token authentication."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -24,12 +26,13 @@ def api_for(user) -> APIClient:
 @pytest.fixture
 def pipeline(csm, other_csm, own_account, foreign_account):
     second = AccountFactory(external_id="A-TWO", name="Brookside Clinic", csm=csm)
-    seats = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount="1000",
-                               expected_close="2025-06-15")
-    api = opportunity_create(account=second, user=csm, title="API tier", amount="2500", expected_close="2025-07-01")
+    seats = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount=Decimal("1000"),
+                               expected_close=dt.date(2025, 6, 15))
+    api = opportunity_create(account=second, user=csm, title="API tier", amount=Decimal("2500"),
+                             expected_close=dt.date(2025, 7, 1))
     opportunity_update(opportunity=api, user=csm, changes={"stage": "proposal"})
-    foreign = opportunity_create(account=foreign_account, user=other_csm, title="Harbor upsell", amount="5000",
-                                 expected_close="2025-08-01")
+    foreign = opportunity_create(account=foreign_account, user=other_csm, title="Harbor upsell", amount=Decimal("5000"),
+                                 expected_close=dt.date(2025, 8, 1))
     return {"seats": seats, "api": api, "foreign": foreign}
 
 
@@ -236,6 +239,33 @@ def test_the_list_costs_the_same_queries_for_one_or_many_opportunities(pipeline,
 
     few = queries()
     for n in range(10):
-        opportunity = opportunity_create(account=AccountFactory(), user=manager, title=f"More {n}", amount="10")
+        opportunity = opportunity_create(account=AccountFactory(), user=manager, title=f"More {n}",
+                                         amount=Decimal(10))
         opportunity_update(opportunity=opportunity, user=manager, changes={"stage": "qualified"})
     assert queries() == few
+
+
+def test_the_serializer_refuses_every_bad_field_of_a_body_at_once_and_nothing_is_written(pipeline, csm):
+    before = snapshot()
+
+    response = api_for(csm).post("/api/opportunities/", {"account": "A-OWN", "title": "X", "amount": -1,
+                                                         "owner": "nobody@example.org", "probability": "high"},
+                                 format="json")
+
+    assert (response.status_code, response.json()) == (400, {
+        "amount": "The amount (added MRR) must be zero or more.",
+        "owner": "No user with the e-mail 'nobody@example.org' can own opportunities.",
+        "probability": "'high' is not a whole number from 0 to 100.",
+    })
+    assert snapshot() == before
+
+
+def test_the_page_and_the_api_refuse_a_value_with_the_same_sentence(client, pipeline, csm):
+    client.force_login(csm)
+
+    page = client.post(reverse("opportunity_edit", args=[pipeline["seats"].pk]), {"amount": "-5"},
+                       headers={"HX-Request": "true"})
+    api = api_for(csm).patch(f"/api/opportunities/{pipeline['seats'].pk}/", {"amount": "-5"}, format="json")
+
+    assert (api.status_code, api.json()) == (400, {"amount": "The amount (added MRR) must be zero or more."})
+    assert page.context["card"].errors == api.json()

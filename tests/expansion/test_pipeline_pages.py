@@ -27,9 +27,11 @@ D = Decimal
 
 def make(account, title, amount, stage="identified", user=None, expected_close=None, now=None, closed_at=None,
          **changes):
-    """An opportunity created (and moved) through the services, as the pages and API do."""
-    opportunity = opportunity_create(account=account, user=user, title=title, amount=amount,
-                                     expected_close=expected_close, now=now)
+    """An opportunity created (and moved) through the services, as the pages and API do (amount and
+    expected close as typed: "1000", "2025-06-15")."""
+    opportunity = opportunity_create(account=account, user=user, title=title, amount=Decimal(amount),
+                                     expected_close=dt.date.fromisoformat(expected_close) if expected_close else None,
+                                     now=now)
     if stage != "identified" or changes:
         opportunity = opportunity_update(opportunity=opportunity, user=user, changes={"stage": stage, **changes},
                                          now=closed_at or now)

@@ -17,7 +17,7 @@ from interventions.models import Playbook, PlaybookStep, Task
 from scoring.config import parse_config
 from scoring.outreach import next_best_actions, outreach_drafts
 from scoring.rules import recommended_actions
-from scoring.services import config_active
+from scoring.services import ensure_active_config
 from tests.factories import AccountFactory, ContactFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ INTERNAL_WORDS = ("risk", "churn", "cancel", "errors in 30d", "30d", "escalat", 
 
 def every_rule_fired(account, tier: str, as_of: dt.date):
     """A snapshot of the day on which every enabled rule fired at its first (highest) tier."""
-    config = parse_config(config_active().data)
+    config = parse_config(ensure_active_config().data)
     fired = [{"rule": rule.id, "points": rule.tiers[0].points, "reason": rule.tiers[0].reason.format(**EVIDENCE)}
              for rule in config.rules if rule.enabled]
     fired.sort(key=lambda f: -f["points"])
@@ -44,7 +44,7 @@ def every_rule_fired(account, tier: str, as_of: dt.date):
 
 def internal_texts() -> list[str]:
     """Every reason (filled as the rules fill them) and every action text of the active configuration."""
-    config = parse_config(config_active().data)
+    config = parse_config(ensure_active_config().data)
     reasons = [tier.reason.format(**EVIDENCE) for rule in config.rules for tier in rule.tiers]
     actions = [action for group in config.action_groups for action in group.actions]
     return [*reasons, *actions, config.default_action]

@@ -5,11 +5,11 @@ Another CSM's account is out of reach, an action not on the checklist is refused
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from healthcs.errors import DomainError
 from interventions.models import NextBestActionCheck
 from interventions.services import next_best_action_set
 from tests.factories import SnapshotFactory
@@ -46,11 +46,11 @@ def test_ticking_and_unticking_records_who_and_when(csm, other_csm, own_account)
 
 
 def test_an_action_not_on_the_checklist_is_refused_and_nothing_written(csm, own_account):
-    with pytest.raises(ValidationError) as problem:
+    with pytest.raises(DomainError) as problem:
         next_best_action_set(account=own_account, user=csm, action="Send flowers", done=True, allowed=[CHECK_IN])
 
-    assert problem.value.message_dict == {"action": ["That action is not on this account's checklist any more; "
-                                                     "reload the page to see the current one."]}
+    assert problem.value.fields == {"action": "That action is not on this account's checklist any more; "
+                                              "reload the page to see the current one."}
     assert not NextBestActionCheck.objects.exists()
 
 

@@ -5,12 +5,20 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
 
+from healthcs.errors import DomainError
 from interventions.firing import fire_playbooks
-from interventions.models import Intervention, InterventionStatus, Notification, Outcome, Playbook, PlaybookStep, Task
+from interventions.models import (
+    Intervention,
+    InterventionStatus,
+    Notification,
+    Outcome,
+    OutcomeKind,
+    Playbook,
+    PlaybookStep,
+    Task,
+)
 from interventions.services import (
-    SnoozeProblem,
     escalate_overdue_tasks,
     outcome_log,
     task_done,
@@ -81,7 +89,7 @@ def test_a_bad_snooze_says_why_and_changes_nothing(intervention, csm, until, rea
     call, _ = tasks(intervention)
     before = (call.due_at, call.escalate_at)
 
-    with pytest.raises(SnoozeProblem) as problem:
+    with pytest.raises(DomainError) as problem:
         task_snooze(task=call, user=csm, until=until, reason=reason, now=MORNING)
 
     assert (problem.value.field, problem.value.message) == (field, message)
@@ -100,10 +108,15 @@ def test_an_outcome_is_recorded_with_who_and_when(intervention, csm):
 
 
 def test_a_bad_outcome_is_refused_and_nothing_written(intervention, csm):
-    with pytest.raises(ValidationError, match="'won' is not an outcome"):
+    with pytest.raises(DomainError) as unknown:
         outcome_log(account=intervention.account, user=csm, kind="won")
-    with pytest.raises(ValidationError, match="belongs to another account"):
+    with pytest.raises(DomainError) as foreign:
         outcome_log(account=AccountFactory(csm=csm), user=csm, kind="contacted", intervention=intervention)
+
+    assert (unknown.value.field, unknown.value.message) == (
+        "kind", "'won' is not an outcome; use one of: " + ", ".join(OutcomeKind.values) + ".")
+    assert (foreign.value.field, foreign.value.message) == (
+        "intervention", "That intervention belongs to another account.")
 
     assert not Outcome.objects.exists()
 

@@ -18,7 +18,7 @@ from accounts.models import ContactRole, Direction, InvoiceStatus, Subscription,
 from scoring.alerts import alert_resolve, critical_drop, usage_cliff
 from scoring.calculations import Scores
 from scoring.models import Alert, AlertStatus, RecomputeRun, Snapshot
-from scoring.services import config_active, config_import, recompute_scores
+from scoring.services import config_import, ensure_active_config, recompute_scores
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -131,7 +131,7 @@ def test_usage_falling_by_90_percent_over_3_days_is_a_usage_cliff(db):
 
 
 def test_the_usage_cliff_message_names_the_configured_window(db):
-    document = copy.deepcopy(config_active().data)
+    document = copy.deepcopy(ensure_active_config().data)
     document["alerts"]["usage_cliff"]["days"] = 7
     config_import(data=document, user=None, activate=True)
     subscription = customer("A-1", steady_usage=False)

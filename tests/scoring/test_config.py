@@ -477,3 +477,20 @@ def test_an_infinite_weight_is_refused():
         measure_doc(document, "payment_health")["weight"] = float("inf")
 
     assert "measure 'payment_health': weight must be a positive number (got inf)" in problems_after(edit)
+
+
+def test_the_declared_rules_name_the_path_of_each_refused_field():
+    def edit(document):
+        document["risk_rules"].append(5)
+        document["action_groups"][0]["actions"] = [" "]
+        measure_doc(document, "payment_health")["normalisation"] = {"method": "percentile"}
+        document["health"]["trend"]["stable_band"] = "narrow"
+        document["alerts"]["usage_cliff"]["days"] = 2.5
+
+    assert problems_after(edit) == [
+        "risk_rules[8]: must be an object with 'id' and 'enabled'",
+        "action_groups[0]: actions must be non-empty texts",
+        "measure 'payment_health': percentile normalisation needs 'within': one of plan_tier, segment",
+        "health.trend.stable_band must be a number >= 0",
+        "alert 'usage_cliff': days must be a whole number from 1 to 14",
+    ]

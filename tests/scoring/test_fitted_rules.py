@@ -17,7 +17,7 @@ from accounts import models as m
 from scoring.config import ConfigError, config_argument, default_config, parse_config, preset_config
 from scoring.models import ConfigStatus, ScoringConfig, Snapshot
 from scoring.rules import evaluate_rules
-from scoring.services import config_active, recompute_scores, score_range
+from scoring.services import ensure_active_config, recompute_scores, score_range
 from scoring.upgrades import fingerprint
 from tests import factories
 
@@ -548,7 +548,7 @@ def test_account_360_leads_with_risk_and_says_why_health_was_capped(client, csm)
     account = steady_account(external_id="A-voice", csm=csm, onboarding_completed_pct=100)
     factories.SupportTicketFactory(account=account, submitted_at=at(before(2)), subject="Contract",
                                    body="We have decided not to renew our contract when it ends in May.")
-    config_active()
+    ensure_active_config()
     recompute_scores(as_of=AS_OF)
     snapshot = Snapshot.objects.get(account=account)
     client.force_login(csm)

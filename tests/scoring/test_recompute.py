@@ -24,7 +24,7 @@ from accounts.importing.services import import_files
 from healthcs.celery import app
 from scoring.config import MEASURE_IDS
 from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, Snapshot
-from scoring.services import config_active, recompute_runs_expire
+from scoring.services import ensure_active_config, recompute_runs_expire
 from scoring.tasks import recompute_all, recompute_one_batch
 from tests.importing import ravenstack_files
 
@@ -124,7 +124,7 @@ def test_a_snapshot_records_its_configuration_measures_and_fired_rules_with_evid
     recompute()
 
     snapshot = Snapshot.objects.select_related("config").get(account__external_id="A-1f7acb")
-    active = config_active()
+    active = ensure_active_config()
     assert (snapshot.config_id, snapshot.config.version) == (active.pk, 1)
     # The shipped default: a usage stop is High on its own (the seed's 40 becomes 60; seed-001 gives 52, Medium),
     # and the account's weak scorecard adds 30: capped at 100.
@@ -330,7 +330,7 @@ def test_a_worker_recomputes_every_batch_through_redis(settings):
 
 @pytest.mark.django_db
 def test_a_run_left_running_by_a_killed_process_is_closed_after_two_hours():
-    config = config_active()
+    config = ensure_active_config()
     stale = RecomputeRun.objects.create(as_of=dt.date(2024, 12, 31), config=config, trigger="command")
     fresh = RecomputeRun.objects.create(as_of=dt.date(2024, 12, 31), config=config, trigger="command")
     RecomputeRun.objects.filter(pk=stale.pk).update(started_at=timezone.now() - dt.timedelta(hours=3))

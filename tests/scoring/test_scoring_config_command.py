@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from scoring.config import RULE_IDS, default_config
 from scoring.models import ConfigStatus, ScoringConfig, Snapshot
-from scoring.services import config_active, config_preview
+from scoring.services import config_preview, ensure_active_config
 from tests.scoring.test_ravenstack_scores import active_on, reference_risk
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_importing_an_edited_file_makes_a_draft_and_leaves_the_active_version(tm
     v1, v2 = ScoringConfig.objects.order_by("version")
     assert (v1.version, v1.status, v2.version, v2.status, v2.activated_at) == (
         1, ConfigStatus.ACTIVE, 2, ConfigStatus.DRAFT, None)
-    assert config_active() == v1 and v1.data == default_config()
+    assert ensure_active_config() == v1 and v1.data == default_config()
     trial = next(r for r in v2.data["risk_rules"] if r["id"] == "trial")
     weight = next(x["weight"] for x in v2.data["health"]["measures"] if x["id"] == "daily_active_rate")
     assert (trial["enabled"], weight) == (False, 40)
@@ -84,7 +84,7 @@ def test_importing_an_edited_file_makes_a_draft_and_leaves_the_active_version(tm
 
 def test_importing_with_activate_makes_it_the_active_version_and_retires_the_old_one(tmp_path):
     path = write_json(tmp_path / "config.json", edited(export_config(tmp_path / "config.json")))
-    v1_activated_at = config_active().activated_at
+    v1_activated_at = ensure_active_config().activated_at
     before = timezone.now()
 
     call_command("scoring_config", "import", str(path), "--activate", stdout=io.StringIO())
@@ -92,7 +92,7 @@ def test_importing_with_activate_makes_it_the_active_version_and_retires_the_old
     v1, v2 = ScoringConfig.objects.order_by("version")
     assert (v1.status, v1.activated_at) == (ConfigStatus.RETIRED, v1_activated_at)
     assert v2.status == ConfigStatus.ACTIVE and before <= v2.activated_at <= timezone.now()
-    assert config_active() == v2
+    assert ensure_active_config() == v2
     assert ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).count() == 1
     trial = next(r for r in export_config(tmp_path / "again.json")["risk_rules"] if r["id"] == "trial")
     assert trial == {**next(r for r in default_config()["risk_rules"] if r["id"] == "trial"), "enabled": False}
@@ -132,7 +132,7 @@ def _overlapping_levels_and_zero_points(doc: dict) -> dict:
         "risk_levels overlap: need 0 < medium < high <= 100 (got medium 60, high 30)"]),
 ], ids=["weight-0", "overlapping-thresholds", "unknown-rule-id", "two-problems"])
 def test_an_invalid_file_is_refused_with_its_problems_and_nothing_is_created(tmp_path, edit, problems):
-    config_active()
+    ensure_active_config()
     before = configs()
     path = write_json(tmp_path / "bad.json", edit(default_config()))
     err = io.StringIO()
@@ -146,7 +146,7 @@ def test_an_invalid_file_is_refused_with_its_problems_and_nothing_is_created(tmp
 
 
 def test_a_file_that_is_not_json_is_refused_and_nothing_is_created(tmp_path):
-    config_active()
+    ensure_active_config()
     before = configs()
     path = tmp_path / "bad.json"
     path.write_text('{"risk_rules": [\n  {"id": "trial", "enabled": tru}\n]}\n', encoding="utf-8")
@@ -159,7 +159,7 @@ def test_a_file_that_is_not_json_is_refused_and_nothing_is_created(tmp_path):
 
 @pytest.mark.parametrize("document", [[1, 2], []])
 def test_a_document_that_is_not_an_object_is_refused_with_the_keys_it_needs(tmp_path, document):
-    config_active()
+    ensure_active_config()
     before = configs()
     path = write_json(tmp_path / "list.json", document)
     err = io.StringIO()

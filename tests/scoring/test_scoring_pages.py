@@ -18,7 +18,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from healthcs.celery import app as celery_app
 from scoring.config import TIER_NAMES
 from scoring.models import Alert, AlertStatus, ConfigStatus, RecomputeRun, RunStatus, ScoringConfig, Snapshot
-from scoring.services import config_active, config_draft_create, recompute_run_create, recompute_scores
+from scoring.services import config_draft_create, ensure_active_config, recompute_run_create, recompute_scores
 from scoring.tasks import recompute_one_batch
 from scoring.texts.reader import read
 from scoring.texts.service import lexicon
@@ -66,7 +66,7 @@ def in_process_tasks():
 
 
 def draft_with_medium_risk_at(points: int, user) -> ScoringConfig:
-    data = copy.deepcopy(config_active().data)
+    data = copy.deepcopy(ensure_active_config().data)
     data["risk_levels"]["medium"] = points
     return config_draft_create(user=user, data=data, name=f"Medium from {points}")
 
@@ -454,7 +454,7 @@ def test_home_counts_my_accounts_by_tier_and_lists_my_new_alerts(client, csm, sc
 # Configuration in Django admin -------------------------------------------------------------------------
 
 def test_adding_an_invalid_configuration_shows_the_problems_and_saves_nothing(client, admin_user):
-    active = config_active()
+    active = ensure_active_config()
     data = copy.deepcopy(active.data)
     data["health"]["measures"][0]["weight"] = 0
     client.force_login(admin_user)
@@ -478,7 +478,7 @@ def test_adding_an_invalid_configuration_shows_the_problems_and_saves_nothing(cl
     ("{}", "risk_rules must be a list of rules, each with &#x27;id&#x27; and &#x27;enabled&#x27;"),
 ], ids=["empty-list", "nothing", "empty-object"])
 def test_an_empty_configuration_says_what_a_configuration_holds(client, admin_user, data, problem):
-    active = config_active()
+    active = ensure_active_config()
     client.force_login(admin_user)
 
     response = client.post(reverse("admin:scoring_scoringconfig_add"),
@@ -491,7 +491,7 @@ def test_an_empty_configuration_says_what_a_configuration_holds(client, admin_us
 
 
 def test_adding_a_valid_configuration_makes_a_draft(client, admin_user):
-    active = config_active()
+    active = ensure_active_config()
     data = copy.deepcopy(active.data)
     data["risk_levels"]["medium"] = 25
     client.force_login(admin_user)
@@ -508,7 +508,7 @@ def test_adding_a_valid_configuration_makes_a_draft(client, admin_user):
 
 
 def test_copying_a_configuration_asks_first_and_drafts_only_on_post(client, admin_user):
-    active = config_active()
+    active = ensure_active_config()
     client.force_login(admin_user)
     url = reverse("admin:scoring_scoringconfig_copy", args=[active.pk])
 
@@ -526,7 +526,7 @@ def test_copying_a_configuration_asks_first_and_drafts_only_on_post(client, admi
 
 
 def test_the_add_form_starts_from_the_active_configuration(client, admin_user):
-    active = config_active()
+    active = ensure_active_config()
     client.force_login(admin_user)
 
     response = client.get(reverse("admin:scoring_scoringconfig_add"))
@@ -555,7 +555,7 @@ def test_the_preview_lists_the_accounts_that_would_change(client, admin_user, sc
 
 
 def test_activating_from_the_preview_makes_the_draft_active_and_records_who(client, admin_user, scored_book):
-    previous = config_active()
+    previous = ensure_active_config()
     draft = draft_with_medium_risk_at(5, admin_user)
     client.force_login(admin_user)
 
@@ -571,7 +571,7 @@ def test_activating_from_the_preview_makes_the_draft_active_and_records_who(clie
 
 
 def test_a_manager_may_preview_but_not_activate(client, manager, admin_user, scored_book):
-    previous = config_active()
+    previous = ensure_active_config()
     draft = draft_with_medium_risk_at(5, admin_user)
     client.force_login(manager)
 

@@ -124,7 +124,8 @@ def test_rows_written_in_bulk_are_read_before_the_recompute_scores_them():
 
     assert m.SupportTicket.objects.filter(analysis_version="").count() == 0
     assert stored(m.Touchpoint, "TP-1") == ("", True, False, NAME)
-    scores, data = services.score_range(as_of=dt.date(2024, 12, 31), config=parse_config(services.config_active().data))
+    config = parse_config(services.ensure_active_config().data)
+    scores, data = services.score_range(as_of=dt.date(2024, 12, 31), config=config)
     assert scores.accounts.loc[account.pk, "churn_intent_30"] == 3
     assert data.touchpoints.loc[account.pk, "feature_requests_90"] == 1
     assert texts_read_pending() == 0  # nothing left to do
@@ -134,6 +135,6 @@ def test_score_range_reads_nothing_and_writes_nothing():
     account = factories.AccountFactory()
     factories.SupportTicketFactory(account=account, body="We plan to cancel our subscription.")
 
-    services.score_range(as_of=dt.date(2024, 12, 31), config=parse_config(services.config_active().data))
+    services.score_range(as_of=dt.date(2024, 12, 31), config=parse_config(services.ensure_active_config().data))
 
     assert m.SupportTicket.objects.get().analysis_version == ""  # still waiting: the recompute reads it

@@ -6,6 +6,7 @@ numbers. Deterministic for a seed."""
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -44,7 +45,7 @@ def simulate_pipeline(*, as_of: dt.date, seed: int) -> int:
             elif number == len(steps):  # still open: expected to close in the coming weeks, not all at once
                 changes["expected_close"] = as_of + dt.timedelta(days=rng.randint(*OPEN_CLOSE_DAYS))
             if stage == Stage.WON and opportunity.amount <= 0:
-                changes["amount"] = "500"
+                changes["amount"] = Decimal(500)
             opportunity = opportunity_update(opportunity=opportunity, user=opportunity.owner, changes=changes,
                                              now=when)
         if not steps:  # left where the signal put it: its expected close still lies ahead

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scoring.config import ConfigError, config_argument, parse_config
 from scoring.exports import LEVELS, risk_export
-from scoring.services import config_active, score_range
+from scoring.services import ensure_active_config, score_range
 from scoring.texts.service import texts_read_pending
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of, level, output, config, **options):
         try:
-            parsed = config_argument(config) if config else parse_config(config_active().data)
+            parsed = config_argument(config) if config else parse_config(ensure_active_config().data)
         except ConfigError as error:
             for problem in error.problems:
                 self.stderr.write(f"{config}: {problem}")

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from scoring.config import PRESETS, ConfigError, preset_config
 from scoring.models import ConfigStatus, ScoringConfig
-from scoring.services import config_activate, config_active, config_draft_create, config_export, config_import
+from scoring.services import config_activate, config_draft_create, config_export, config_import, ensure_active_config
 
 
 class Command(BaseCommand):
@@ -47,14 +47,14 @@ class Command(BaseCommand):
             state = "active" if config.status == ConfigStatus.ACTIVE else "a draft (activate it in admin)"
             self.stdout.write(f"Preset {options['name']} is configuration v{config.version}, {state}")
         else:
-            config_active()
+            ensure_active_config()
             for c in ScoringConfig.objects.order_by("version"):
                 when = f", activated {c.activated_at:%Y-%m-%d %H:%M}" if c.activated_at else ""
                 self.stdout.write(f"v{c.version} {c.get_status_display()}{when} {c.name}")
 
     def export(self, file: str, version: int | None) -> None:
         if version is None:
-            config = config_active()
+            config = ensure_active_config()
         else:
             config = ScoringConfig.objects.filter(version=version).first()
             if config is None:
