@@ -228,7 +228,7 @@ class ReadOnlyAdminMixin:
 
 @admin.register(m.AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The audit log (SPEC §9), read-only: managers see who changed what and when."""
+    """The audit log (docs/security.md), read-only: managers see who changed what and when."""
 
     list_display = ("at", "user", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type")

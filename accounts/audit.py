@@ -1,4 +1,4 @@
-"""The audit log (SPEC §9): who viewed or changed an account, a scoring configuration or a playbook,
+"""The audit log (docs/security.md): who viewed or changed an account, a scoring configuration or a playbook,
 and when, with the changed fields' old and new values; who exported which rows, who set whose password,
 and every write made in admin (single and bulk deletes, inline rows). Managers read it in admin (Audit
 events). Services call these functions; views and admin hooks never write AuditEvent rows themselves."""

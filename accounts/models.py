@@ -1,4 +1,4 @@
-"""Users of HealthCS and the customer data model of SPEC §1 (accounts and everything about them).
+"""Users of HealthCS and the customer data model of docs/import-format.md (accounts and everything about them).
 
 Every customer-side entity is keyed by the external id its source system gave it; the database
 enforces that key, the foreign keys and the value ranges (satisfaction 1-5, NPS 0-10, money >= 0).
@@ -474,7 +474,7 @@ class ImportRun(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which object, and when (SPEC §9): changes to playbooks, scoring configurations
+    """Who did what to which object, and when (docs/security.md): changes to playbooks, scoring configurations
     and accounts are recorded here, with the fields changed (old and new values). Managers read it."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Load benchmark (SPEC §9): 50 logged-in users on gunicorn and PostgreSQL, over loopback.
+"""Load benchmark (docs/security.md): 50 logged-in users on gunicorn and PostgreSQL, over loopback.
 
     .venv/bin/python bench/load.py [--users 50] [--duration 60] [--think 1 5] [--workers 2] [--threads 4]
                                    [--accounts 2000] [--seed 42] [--fresh] [--prepare-only]
@@ -393,7 +393,7 @@ def report(results: Results, elapsed: float, load_start: tuple[float, ...], load
           f"at the end {', '.join(f'{x:.2f}' for x in load_end)}")
     print(f"budget: p95 <= {BUDGET_P95_MS:.0f} ms overall and per page, no errors, every body under "
           f"{BUDGET_BYTES // 1024} KB")
-    print(f"SPEC §9 load budget at {users} users: {'PASS' if passes else 'FAIL'}")
+    print(f"docs/security.md load budget at {users} users: {'PASS' if passes else 'FAIL'}")
     return passes
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Page benchmark (SPEC §8): server time of the at-risk list and Account 360 on the 20,000-account book.
+"""Page benchmark (docs/performance.md): server time of the at-risk list and Account 360 on the 20,000-account book.
 
     .venv/bin/python bench/pages.py [--requests 50] [--seed 42] [--as-of 2026-11-01] [--fresh] [--prepare-only]
                                     [--show-queries]
@@ -336,7 +336,7 @@ def report(results: list[CaseResult], requests: int) -> bool:
     print(f"\n{requests} timed requests per case, in rounds, after a warm-up pass; queries per request from one "
           f"more request per address; load average at the end {os.getloadavg()[0]:.1f}; budget: p95 <= "
           f"{BUDGET_MS:.0f} ms in every case")
-    print(f"SPEC §8 page budget at {ACCOUNTS:,} accounts: {'PASS' if passes else 'FAIL'}")
+    print(f"docs/performance.md page budget at {ACCOUNTS:,} accounts: {'PASS' if passes else 'FAIL'}")
     return passes
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Recompute benchmark (SPEC §8): health and risk for every account, against one bare SQL aggregation.
+"""Recompute benchmark (docs/performance.md): health and risk for every account, against one bare SQL aggregation.
 
     .venv/bin/python bench/recompute.py [--accounts 5000 10000 20000] [--seed 42] [--as-of 2026-11-01]
                                         [--fresh] [--prepare-only]
@@ -12,7 +12,7 @@ accounts, seed and as-of) and only migrates. --fresh drops and re-creates every 
 migration was rewritten. --prepare-only stops once the databases are ready.
 
 For each size it measures:
-  - bare SQL: one GROUP BY subscription over all the book's usage rows (SPEC §8: "one bare SQL
+  - bare SQL: one GROUP BY subscription over all the book's usage rows (docs/performance.md: "one bare SQL
     aggregation over the same usage rows", those of the book's 90 days of daily usage), summing usage
     of the last 30 days, of the prior 30 days and errors of the last 30 days, every result row fetched
     to the client, best of 3; and, for comparison, the same aggregation restricted to the 60 days up to
@@ -204,7 +204,7 @@ def aggregation_sql(table: str, windowed: bool) -> str:
 
 
 def window_parameters(as_of: dt.date) -> dict[str, dt.date]:
-    """SPEC §2: last 30 days are [as_of - 30, as_of], prior 30 days [as_of - 60, as_of - 30)."""
+    """docs/scoring.md: last 30 days are [as_of - 30, as_of], prior 30 days [as_of - 60, as_of - 30)."""
     return {"as_of": as_of, "last_from": as_of - dt.timedelta(days=30),
             "prior_from": as_of - dt.timedelta(days=60)}
 
@@ -251,7 +251,7 @@ def timed_recompute(as_of: dt.date) -> float:
     output = io.StringIO()
     started = time.perf_counter()
     # Health, risk and alerts: the follow-up work (planner statistics, signals, playbooks) is not part of
-    # SPEC §8's recompute budget.
+    # The recompute budget (docs/performance.md).
     call_command("recompute_scores", "--as-of", as_of.isoformat(), "--scores-only", stdout=output, stderr=output)
     seconds = time.perf_counter() - started
     last_line = next((line for line in reversed(output.getvalue().splitlines()) if line.strip()), "")
@@ -303,9 +303,9 @@ def report(results: list[SizeResult]) -> bool:
               f"{largest.per_thousand / smallest.per_thousand:.2f}x (1.00x is linear growth)")
     at_budget = next((r for r in results if r.accounts == BUDGET_ACCOUNTS), None)
     if at_budget is None:
-        print(f"SPEC §8 budget is defined at {BUDGET_ACCOUNTS:,} accounts, which this run did not measure")
+        print(f"docs/performance.md budget is defined at {BUDGET_ACCOUNTS:,} accounts, which this run did not measure")
         return all(r.passes for r in results)
-    print(f"SPEC §8 budget at {BUDGET_ACCOUNTS:,} accounts: {'PASS' if at_budget.passes else 'FAIL'}")
+    print(f"docs/performance.md budget at {BUDGET_ACCOUNTS:,} accounts: {'PASS' if at_budget.passes else 'FAIL'}")
     return at_budget.passes
 
 

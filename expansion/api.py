@@ -1,4 +1,4 @@
-"""REST API of the expansion pipeline (SPEC §6): list the opportunities a user may see (filter by stage,
+"""REST API of the expansion pipeline (docs/api.md): list the opportunities a user may see (filter by stage,
 owner and account), create one on an account, read one, and change any editable field of it, stage
 included. The same rule as the pages decides what a user reaches (another CSM's opportunity is 404) and
 the pipeline's services decide what is allowed. Bodies are read by serializers over the model's columns

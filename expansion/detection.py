@@ -1,4 +1,4 @@
-"""Daily expansion-signal detection (SPEC §4): each signal is a small named function over one DataFrame of
+"""Daily expansion-signal detection (docs/expansion.md): each signal is a small named function over one DataFrame of
 the book (one row per live account, read with a fixed number of set-based queries), returning the
 accounts it fires for with their evidence, a one-line summary and an estimated added MRR.
 

@@ -1,4 +1,4 @@
-"""The expansion signal types of SPEC §4, by id: the pipeline (expansion issue) detects them, and a
+"""The expansion signal types of docs/expansion.md, by id: the pipeline (expansion issue) detects them, and a
 playbook (interventions) may be triggered by one."""
 
 SIGNAL_KINDS: dict[str, str] = {

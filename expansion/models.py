@@ -1,4 +1,4 @@
-"""Expansion (SPEC §4): plan limits (admin-tuned), the features counted as advanced, the signals detected
+"""Expansion (docs/expansion.md): plan limits (admin-tuned), the features counted as advanced, the signals detected
 each day with their evidence and estimated added MRR, and the opportunities of the pipeline with every
 stage change recorded."""
 

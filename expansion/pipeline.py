@@ -1,4 +1,4 @@
-"""Reads of the expansion pipeline for the board and the managers' forecast (SPEC §4, §5).
+"""Reads of the expansion pipeline for the board and the managers' forecast (docs/expansion.md, docs/pages.md).
 
 The board: the open and recently closed opportunities of the user's accounts, filtered by owner, segment
 and expected-close month, in one column per stage with its count, total and weighted value (amount ×

@@ -1,5 +1,5 @@
-"""Pages of the expansion pipeline (SPEC §4, §5): the board, where a CSM moves opportunities between stages
-(buttons, or drag and drop with static/js/board.js), edits them inline, adds them by hand and converts or
+"""Pages of the expansion pipeline (docs/expansion.md, docs/pages.md): the board, where a CSM moves opportunities
+between stages (buttons, or drag and drop with static/js/board.js), edits them inline, adds them by hand and converts or
 dismisses signals, all in place with HTMX or as plain forms; and the managers' forecast.
 
 Every action goes through the pipeline's services, which read each value with the opportunity's form
@@ -124,7 +124,7 @@ def _board_response(request: HttpRequest, card: Card, problem: str = "") -> Http
 
 @login_required
 def pipeline_view(request: HttpRequest) -> HttpResponse:
-    """The board (SPEC §5 Expansion pipeline): filters update it in place with the address kept in step
+    """The board (docs/pages.md Expansion pipeline): filters update it in place with the address kept in step
     (a filtered board can be bookmarked), or as a plain GET form. `?add=<account>` opens the
     new-opportunity form for that account."""
     add = request.GET.get("add", "").strip()

@@ -1,4 +1,4 @@
-"""What every API endpoint shares: paging and JSON errors (SPEC §6), a DomainError (a rule the request
+"""What every API endpoint shares: paging and JSON errors (docs/api.md), a DomainError (a rule the request
 broke) included."""
 
 import logging

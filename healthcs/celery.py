@@ -21,7 +21,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    # Every account's health and risk for the day, then alerts (SPEC §2d); 05:30 so CSMs start fresh.
+    # Every account's health and risk for the day, then alerts (docs/scoring.md); 05:30 so CSMs start fresh.
     "recompute-scores-daily": {
         "task": "scoring.tasks.recompute_all",
         "schedule": crontab(hour=5, minute=30),
@@ -35,7 +35,7 @@ app.conf.beat_schedule = {
         "task": "scoring.tasks.expire_stale_recomputes",
         "schedule": crontab(minute=20),
     },
-    # Playbook tasks not done in time go to the manager (SPEC §3); each task is escalated once.
+    # Playbook tasks not done in time go to the manager (docs/interventions.md); each task is escalated once.
     "escalate-overdue-tasks": {
         "task": "interventions.tasks.escalate_overdue",
         "schedule": crontab(minute="*/15"),

@@ -188,10 +188,10 @@ SCORING_COMMAND_WORKERS = env.int("SCORING_COMMAND_WORKERS", default=min(4, os.c
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
 
-# Text reading (SPEC §2f, scoring.texts). The built-in reader always works offline; an Ollama-compatible local LLM
-# server can be set instead (ANALYSER_LLM_URL, e.g. http://127.0.0.1:11434), with the built-in reader as the
-# fallback on timeout, error or malformed JSON. Competitors are kept in admin (Scoring → Competitors); our own
-# product and company names are "us" to the reader ("switching from HealthCS to X" is leaving).
+# Text reading (docs/text-intelligence.md, scoring.texts). The built-in reader always works offline; an
+# Ollama-compatible local LLM server can be set instead (ANALYSER_LLM_URL, e.g. http://127.0.0.1:11434), with the
+# built-in reader as the fallback on timeout, error or malformed JSON. Competitors are kept in admin (Scoring →
+# Competitors); our own product and company names are "us" to the reader ("switching from HealthCS to X" is leaving).
 ANALYSER_OWN_NAMES = [name.strip() for name in env.list("ANALYSER_OWN_NAMES", default=["HealthCS"]) if name.strip()]
 ANALYSER_LLM_URL = env.str("ANALYSER_LLM_URL", default="")
 ANALYSER_LLM_MODEL = env.str("ANALYSER_LLM_MODEL", default="llama3.1")

@@ -1,4 +1,4 @@
-"""REST API of interventions (SPEC §6): the interventions a user may see, filterable by status, CSM and
+"""REST API of interventions (docs/api.md): the interventions a user may see, filterable by status, CSM and
 playbook, and logging an outcome on one. The same rule as the pages decides what a user reaches
 (another CSM's intervention is 404)."""
 

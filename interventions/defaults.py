@@ -1,4 +1,4 @@
-"""The default playbooks (SPEC §3): Critical and At risk answer the health tier, High risk the churn-risk
+"""The default playbooks (docs/interventions.md): Critical and At risk answer the health tier, High risk the churn-risk
 level. Installed by a data migration (and by seed_demo, for a database emptied since) and editable in
 admin afterwards. Due offsets and escalations are hours after the trigger. E-mail and in-app steps go to
 the customer: their {reasons} and {actions} are the customer-facing topics and offers

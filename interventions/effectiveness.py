@@ -1,4 +1,4 @@
-"""Which playbook works (SPEC §3), computed from interventions, their tasks and outcomes, the accounts'
+"""Which playbook works (docs/interventions.md), computed from interventions, their tasks and outcomes, the accounts'
 snapshots and churn events — never from stored counters — with a fixed number of queries.
 
 Per playbook and the tier the account was in when it fired:

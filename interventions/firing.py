@@ -1,4 +1,4 @@
-"""Firing playbooks after a recompute (SPEC §3): every live account whose snapshot of the day matches an
+"""Firing playbooks after a recompute (docs/interventions.md): every live account whose snapshot of the day matches an
 active playbook's trigger, with no open intervention of that playbook and outside its cooldown, gets one
 intervention — in the control group (no tasks) by a recorded random draw below the playbook's control
 share, otherwise with the playbook's steps as tasks (due times from the trigger, assignee from the

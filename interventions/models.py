@@ -1,4 +1,4 @@
-"""Intervention playbooks (SPEC §3): what admins configure (playbooks and their ordered steps), what
+"""Intervention playbooks (docs/interventions.md): what admins configure (playbooks and their ordered steps), what
 firing creates (interventions, with their tasks or in the control group), and what CSMs record
 (outcomes, permanent; Next Best Action items ticked) and managers are told (notifications of escalated
 tasks). Step templates are checked and filled by interventions.messages."""

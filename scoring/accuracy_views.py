@@ -1,4 +1,4 @@
-"""The managers' Score accuracy page (SPEC §2a′): how many churners the scores of a past date caught, how
+"""The managers' Score accuracy page (docs/score-accuracy.md): how many churners the scores of a past date caught, how
 well they ranked them, and which signals preceded churn; with its CSV export. The figures come from
 scoring.backtest, cached per cut-off, horizon and book version. The page also holds the churn model's panel
 (active model against the rules, the last rejected one, drift, "Retrain now")."""

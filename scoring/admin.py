@@ -167,7 +167,7 @@ class ScoringConfigAdmin(AuditedAdmin):
 PRESET_NOTES = {
     "default": "The shipped rules: thresholds that fit any book (errors per 1,000 uses, intent over 90 days, "
                "failed payments, champion loss and silence), health capped by the churn-risk level.",
-    "seed-001": "The seed's exact rules of SPEC §2a (its published RavenStack figures reproduce with them).",
+    "seed-001": "The seed's exact rules of docs/scoring.md (its published RavenStack figures reproduce with them).",
 }
 
 

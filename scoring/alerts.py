@@ -1,4 +1,4 @@
-"""Alert rules of SPEC §2d, evaluated for a scored batch, and the notifications they send.
+"""Alert rules of docs/scoring.md, evaluated for a scored batch, and the notifications they send.
 
 `detect_alerts` is pure (BookData and Scores in, one row per alert out). Opening alerts relies on
 the database's "one open alert per account and type" constraint; notifying claims each alert

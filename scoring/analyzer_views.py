@@ -1,6 +1,6 @@
-"""The Ticket Analyzer (SPEC §2f, §5, §6): anyone logged in pastes a ticket, e-mail or call note and sees its
-structured reading with the deciding phrases highlighted (in place with HTMX, or as a plain form), and
-`POST /api/ticket-analysis/` gives integrations the same reading as JSON."""
+"""The Ticket Analyzer (docs/text-intelligence.md, docs/pages.md, docs/api.md): anyone logged in pastes a ticket, e-mail
+or call note and sees its structured reading with the deciding phrases highlighted (in place with HTMX, or as a plain
+form), and `POST /api/ticket-analysis/` gives integrations the same reading as JSON."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The backtest (SPEC §2a′): how well the scores of a past date foretold the churn that followed.
+"""The backtest (docs/score-accuracy.md): how well the scores of a past date foretold the churn that followed.
 
 Point in time: the accounts live at a cut-off date D are scored as of D (their stored snapshots of D, or
 the rules replayed over the raw tables dated up to D) and judged on whether they churned in (D, D + horizon].

@@ -214,7 +214,7 @@ def _account_risk(subs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cap_health(accounts: pd.DataFrame, config: Config) -> None:
-    """One voice (SPEC §2a'): the health score may not exceed the cap of the account's churn-risk level (nor,
+    """One voice (docs/scoring.md'): the health score may not exceed the cap of the account's churn-risk level (nor,
     when configured, 100 - its risk score), so the scorecard never reads Healthy beside High risk. The
     measures' score is kept as health_before_cap (NaN where no cap lowered it) so that the page can say why."""
     caps = accounts["risk_level"].map(config.risk_caps).astype("float64")

@@ -1,4 +1,4 @@
-"""The scoring configuration (SPEC §2c): its default, its validation and its typed, parsed form.
+"""The scoring configuration (docs/scoring.md): its default, its validation and its typed, parsed form.
 
 A configuration is plain JSON so that it can be stored, diffed, exported and imported as it is:
 
@@ -39,7 +39,7 @@ from pydantic import (
 from healthcs.errors import DomainError
 from scoring.levels import RISK_LEVELS
 
-# Risk rules (SPEC §2a), in the table's order. The direction says how a tier's threshold compares
+# Risk rules (docs/scoring.md), in the table's order. The direction says how a tier's threshold compares
 # with the rule's measured value: "at_least" fires when value >= threshold, "at_most" when
 # value <= threshold, "flag" when the condition holds (no threshold).
 RULE_DIRECTIONS: dict[str, str] = {
@@ -53,7 +53,7 @@ RULE_DIRECTIONS: dict[str, str] = {
     "escalation": "flag",
     "downgrade": "flag",
     "trial": "flag",
-    # Rules beyond the seed's table (SPEC §2a: thresholds that fit the book). A document written before
+    # Rules beyond the seed's table (docs/scoring.md: thresholds that fit the book). A document written before
     # they existed leaves them out, and a rule left out is off.
     "error_rate": "at_least",
     "failed_payment": "at_least",
@@ -219,7 +219,7 @@ SEED_CONFIG: dict[str, Any] = {
 
 
 def _fitted(seed: dict[str, Any]) -> dict[str, Any]:
-    """The shipped default: the seed's rules and weights with thresholds that fit any book (SPEC §2a).
+    """The shipped default: the seed's rules and weights with thresholds that fit any book (docs/scoring.md).
 
     Where it departs from the seed, and why (found on books the seed's rules were not written for):
     - written intent to leave is looked for over 90 days and is Medium on its own, High within 30 days
@@ -330,7 +330,7 @@ TIER_NAMES: tuple[str, ...] = tuple(t["name"] for t in DEFAULT_CONFIG["health"][
 
 
 def default_config() -> dict[str, Any]:
-    """A fresh copy of the default configuration (SPEC §2a-§2d)."""
+    """A fresh copy of the default configuration (docs/scoring.md-§2d)."""
     return copy.deepcopy(DEFAULT_CONFIG)
 
 
@@ -677,7 +677,7 @@ def _families(families: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 class _Document(BaseModel):
-    """A whole configuration document (SPEC §2c)."""
+    """A whole configuration document (docs/scoring.md)."""
 
     model_config = ConfigDict(extra="forbid")
 

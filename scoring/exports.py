@@ -1,4 +1,4 @@
-"""The risk export of SPEC §2e: one row per subscription or per account, fixed columns in order.
+"""The risk export of docs/scoring.md: one row per subscription or per account, fixed columns in order.
 
 The command `export_risk` and the at-risk list's CSV download both write through `write_risk_csv`,
 which also neutralises cells a spreadsheet would run as formulas; both are recorded in the audit log
@@ -92,7 +92,8 @@ WHOLE_NUMBERS = ("usage_30d", "usage_prev30d", "usage_drop_pct", "errors_30d", "
 
 def account_list_export(*, user: User, accounts: QuerySet[Account], filters: dict[str, str], out: TextIO) -> int:
     """The at-risk list as filtered (accounts annotated with their latest scores), one row per account with
-    SPEC §2e's columns; recorded in the audit log with the filters. Returns the number of rows."""
+    the export's columns (docs/scoring.md); recorded in the audit log with the filters. Returns the number of
+    rows."""
     rows = pd.DataFrame.from_records(
         list(accounts.values_list("external_id", "external_id", "name", "plan_tier", *LIST_SCORES)),
         columns=["customer_id", "account_id", "account_name", "plan_tier", *LIST_SCORES])

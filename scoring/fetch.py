@@ -28,7 +28,7 @@ from accounts.models import (
 )
 from scoring.config import RULE_LOOKBACK_DAYS
 
-# How far back the measures look, in days before as_of (the rules use 30 and 60, SPEC §2a).
+# How far back the measures look, in days before as_of (the rules use 30 and 60, docs/scoring.md).
 USAGE_DAYS = 60
 EVENT_DAYS = 90
 SURVEY_DAYS = 180
@@ -39,7 +39,7 @@ TICKET_BASE_DAYS = 180  # an account's usual ticket rate: its tickets from 180 t
 
 @dataclass(frozen=True)
 class Window:
-    """The dates and instants one scoring run uses (SPEC §2: both ends of "last 30 days" included)."""
+    """The dates and instants one scoring run uses (docs/scoring.md: both ends of "last 30 days" included)."""
 
     as_of: dt.date
 

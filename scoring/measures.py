@@ -1,4 +1,4 @@
-"""The health measures of SPEC §2b, their normalisation and the weighted health score.
+"""The health measures of docs/scoring.md, their normalisation and the weighted health score.
 
 Each measure is a small named function from `BookData` to one raw value per account (a Series
 indexed by account id; NaN means "no data", and such a measure is left out of that account's score

@@ -1,4 +1,4 @@
-"""Scoring configurations, daily snapshots, recompute runs and alerts (SPEC §2).
+"""Scoring configurations, daily snapshots, recompute runs and alerts (docs/scoring.md).
 
 The database guards the invariants: one snapshot per account per as-of date, one active
 configuration, one open alert per account and alert type.
@@ -114,7 +114,7 @@ class StoredJSONField(models.JSONField):
 
 
 class Snapshot(models.Model):
-    """An account's health and churn risk as of one date, with the full breakdown (SPEC §2)."""
+    """An account's health and churn risk as of one date, with the full breakdown (docs/scoring.md)."""
 
     def breakdown(self) -> dict[str, dict[str, float | None]]:
         """The measure breakdown: {measure id: {"raw", "score", "points"}}."""
@@ -190,7 +190,7 @@ class AlertStatus(models.TextChoices):
 
 
 class Alert(models.Model):
-    """Something about an account that needs attention now (SPEC §2d); one open alert per type."""
+    """Something about an account that needs attention now (docs/scoring.md); one open alert per type."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=32, choices=AlertType.choices)
@@ -218,8 +218,8 @@ class Alert(models.Model):
 
 
 class Competitor(models.Model):
-    """A competing vendor the text reader names when a customer mentions it (SPEC §2f). Admins keep the list;
-    the reader also finds names that are not on it from their context ("a demo from X", "moving to X"). A
+    """A competing vendor the text reader names when a customer mentions it (docs/text-intelligence.md). Admins keep
+    the list; the reader also finds names that are not on it from their context ("a demo from X", "moving to X"). A
     change marks every text to be read again."""
 
     name = models.CharField(max_length=64, unique=True,

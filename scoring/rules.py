@@ -1,4 +1,4 @@
-"""The churn-risk rules of SPEC §2a, evaluated for many subscriptions at once.
+"""The churn-risk rules of docs/scoring.md, evaluated for many subscriptions at once.
 
 Input is a DataFrame of signals, one row per subscription (see SIGNAL_COLUMNS); output adds the
 risk score, level, top reasons, recommended actions and the fired rules with their evidence.

@@ -98,7 +98,7 @@ def measure_rows(snapshot: Snapshot) -> list[dict]:
 
 
 def verdict_note(snapshot: Snapshot, measures: list[dict]) -> str:
-    """One voice (SPEC §2a'): churn risk is the headline and the health scorecard explains it; where the
+    """One voice (docs/scoring.md'): churn risk is the headline and the health scorecard explains it; where the
     two would point in different directions, the sentence that says why (empty when they agree)."""
     if snapshot.health_before_cap is not None:
         return (f"The measures alone score {snapshot.health_before_cap:.1f}; health is capped at "

@@ -1,6 +1,6 @@
 """Writes of the scoring app: recompute runs and their batches, snapshots, configurations, previews.
 
-A recompute (SPEC §2d) is a run split into batches of accounts (primary-key ranges). Each batch
+A recompute (docs/scoring.md) is a run split into batches of accounts (primary-key ranges). Each batch
 reads its accounts' data with a handful of aggregate queries, scores them with pandas and upserts
 their snapshots in one transaction, so a batch is either wholly written or not at all, and running
 it again replaces what it wrote. The last batch to finish closes the run and raises the alerts.

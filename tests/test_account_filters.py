@@ -1,4 +1,4 @@
-"""The at-risk list's filters (workspace.filters): each narrows as SPEC §5 says, and a bad value is a
+"""The at-risk list's filters (workspace.filters): each narrows as docs/pages.md says, and a bad value is a
 message about its parameter."""
 
 import datetime as dt

@@ -1,5 +1,5 @@
-"""The at-risk list page (SPEC §5): filters kept in the address and the form, sorting, a clear
-message for a bad value, the CSV export of the current filter with SPEC §2e's columns, and the same
+"""The at-risk list page (docs/pages.md): filters kept in the address and the form, sorting, a clear
+message for a bad value, the CSV export of the current filter with the export's columns (docs/scoring.md), and the same
 CSM scoping as everywhere."""
 
 import csv

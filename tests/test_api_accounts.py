@@ -1,4 +1,4 @@
-"""The accounts API (SPEC §6): login or token required, a CSM sees only their own accounts (another
+"""The accounts API (docs/api.md): login or token required, a CSM sees only their own accounts (another
 CSM's is 404, as on the pages), filters, ordering, paging, JSON errors, and the OpenAPI schema and
 docs served locally to logged-in users only."""
 

@@ -1,4 +1,4 @@
-"""The audit log (SPEC §9): who viewed or changed an account, a scoring configuration or a playbook."""
+"""The audit log (docs/security.md): who viewed or changed an account, a scoring configuration or a playbook."""
 
 import copy
 import io

@@ -1,4 +1,4 @@
-"""Security headers (SPEC §9): a Content-Security-Policy on every page that allows this site's own
+"""Security headers (docs/security.md): a Content-Security-Policy on every page that allows this site's own
 scripts and styles only, and `Cache-Control: no-store` on every API answer and every file download,
 errors included, so no shared or browser cache keeps customer data."""
 

@@ -1,4 +1,4 @@
-"""Idle sessions end (SPEC §9): a user who sends no request for SESSION_IDLE_TIMEOUT_MINUTES is logged
+"""Idle sessions end (docs/security.md): a user who sends no request for SESSION_IDLE_TIMEOUT_MINUTES is logged
 out; every request counts as activity and keeps the session alive."""
 
 import time

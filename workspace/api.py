@@ -1,4 +1,4 @@
-"""REST API of accounts (SPEC §6): the list with the latest health and risk, one account with its
+"""REST API of accounts (docs/api.md): the list with the latest health and risk, one account with its
 full breakdown, and its score history. The same rule as the pages decides what a user sees
 (accounts.selectors): a CSM their own accounts, managers and admins all; another CSM's account is
 404, as on the pages."""

@@ -1,4 +1,4 @@
-"""The account filters of the at-risk list (SPEC §5), one django-filter FilterSet for the page, its CSV
+"""The account filters of the at-risk list (docs/pages.md), one django-filter FilterSet for the page, its CSV
 export and the API: each filter is a query parameter read by a form field with its bounds and length, and
 a bad value is a clear message about that parameter (the others still apply), never an error page."""
 
@@ -33,7 +33,7 @@ STORED_VALUES = {
     "segment": {v.lower(): v for v in Segment.values},
 }
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
-ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both descending (SPEC §5)
+ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both descending (docs/pages.md)
     "risk": [F("risk_score").desc(nulls_last=True), F("arr").desc(nulls_last=True)],
     "-risk": [F("risk_score").asc(nulls_last=True), F("arr").asc(nulls_last=True)],
     "health": [F("health_score").asc(nulls_last=True)],

@@ -91,7 +91,7 @@ def _filtered_accounts(request: HttpRequest):
 
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    """The at-risk list (SPEC §5): filters, sortable columns, paging and search, updated in place by
+    """The at-risk list (docs/pages.md): filters, sortable columns, paging and search, updated in place by
     HTMX with the address kept in step (a filtered view can be bookmarked), or as a plain form."""
     params, filtered = _filtered_accounts(request)
     page = Paginator(filtered.accounts, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -125,8 +125,8 @@ def _filter_choices(user) -> dict[str, list]:
 
 @login_required
 def account_export(request: HttpRequest) -> HttpResponse:
-    """The list as filtered, as CSV with SPEC §2e's columns (one row per account, latest scores); a filter
-    that cannot be read is a 400 naming it (a file without that filter would look like the one asked for)."""
+    """The list as filtered, as CSV with the export's columns (docs/scoring.md) (one row per account, latest scores); a
+    filter that cannot be read is a 400 naming it (a file without that filter would look like the one asked for)."""
     params, filtered = _filtered_accounts(request)
     if filtered.problems:
         lines = [f"{name}: {message}" for name, message in filtered.problems.items()]

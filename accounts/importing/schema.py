@@ -1,7 +1,7 @@
 """The import format: every file, its columns, their types and what each maps to in the database.
 
 The five RavenStack files keep their published names and columns; the optional tables use the
-field names of SPEC §1. docs/import-format.md is written from this module.
+field names of docs/import-format.md, which is written from this module.
 """
 
 from dataclasses import dataclass, field

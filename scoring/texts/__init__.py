@@ -1,4 +1,5 @@
-"""Text intelligence (SPEC §2f): the one reader of customer texts and the one service that stores its readings.
+"""Text intelligence (docs/text-intelligence.md): the one reader of customer texts and the one service that stores its
+readings.
 
 - reading: the schema every reader returns (Reading, Evidence, Facts, CATEGORIES)
 - clean: the one sanitising of a text

@@ -1,4 +1,4 @@
-"""The optional reader (SPEC §2f): an Ollama-compatible LLM server on the customer's own network
+"""The optional reader (docs/text-intelligence.md): an Ollama-compatible LLM server on the customer's own network
 (settings.ANALYSER_LLM_URL). It is asked for the judgement fields of a Reading as one JSON object — summary,
 category, sentiment, churn intent with its phrase, competitors, recommended action, evidence —; its answer is
 checked field by field and cached by the hash of the text and the model, and the rest of the Reading (language,

@@ -1,5 +1,5 @@
-"""The built-in reader (SPEC §2f): offline, deterministic and fast. One call reads everything the product
-stores about a customer text — churn intent with its evidence, category, sentiment, competitors, facts,
+"""The built-in reader (docs/text-intelligence.md): offline, deterministic and fast. One call reads everything the
+product stores about a customer text — churn intent with its evidence, category, sentiment, competitors, facts,
 feature request, case-study mention, summary and recommended action — under one version.
 
 The parts live beside it: intent (churn intent, English and German), category, sentiment, language,

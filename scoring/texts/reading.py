@@ -1,4 +1,4 @@
-"""What the text reader returns for one customer text (SPEC §2f): the same schema whoever read it — the
+"""What the text reader returns for one customer text (docs/text-intelligence.md): the same schema whoever read it — the
 built-in rules or the local LLM — so scoring, the Ticket Analyzer, the API and the CSV command read one thing."""
 
 from dataclasses import asdict, dataclass, field

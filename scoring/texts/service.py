@@ -1,5 +1,5 @@
-"""The one way texts get read and stored (SPEC §2f). Imports leave new or changed texts waiting (an empty
-`analysis_version`), an admin edit marks its text waiting and reads it at once, the background sweep and the
+"""The one way texts get read and stored (docs/text-intelligence.md). Imports leave new or changed texts waiting (an
+empty `analysis_version`), an admin edit marks its text waiting and reads it at once, the background sweep and the
 recompute read whatever waits; all of them end in `texts_read`, which stores every field of the reading
 under one version.
 

@@ -1,5 +1,5 @@
-"""The Ticket Analyzer in a real browser (SPEC §2f, §5): a CSM pastes a customer's e-mail and reads the
-churn-intent verdict with the deciding phrase highlighted, in place without a page reload; an empty text
+"""The Ticket Analyzer in a real browser (docs/text-intelligence.md, docs/pages.md): a CSM pastes a customer's e-mail
+and reads the churn-intent verdict with the deciding phrase highlighted, in place without a page reload; an empty text
 asks for one. The screenshot is docs/screenshots/ticket-analyzer.png (docs/text-intelligence.md shows it)."""
 
 import pytest

@@ -1,6 +1,6 @@
 """The pages 50 users work in stay light and cost a fixed number of queries however big the book (issue 13,
-SPEC §9). On the demo book (tests/demo_book: `seed_demo`, 300 accounts, built once per run) with a pipeline and a
-queue longer than a page: the pipeline board, home (CSM and manager), the account list and Account 360
+docs/security.md). On the demo book (tests/demo_book: `seed_demo`, 300 accounts, built once per run) with a pipeline
+and a queue longer than a page: the pipeline board, home (CSM and manager), the account list and Account 360
 are each under 200 KB of HTML, and cost exactly as many queries again after the book grows by another
 batch of everything they show (accounts with scores and alerts, opportunities in every stage, signals,
 tasks, notifications, and tickets, touchpoints and outcomes on the account opened)."""

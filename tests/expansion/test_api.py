@@ -1,4 +1,4 @@
-"""The opportunities API (SPEC §6): list with filters, create on an account, read and change one (stage
+"""The opportunities API (docs/api.md): list with filters, create on an account, read and change one (stage
 included) under the pipeline's rules, JSON errors naming the field with nothing written, the same
 permissions as the pages (another CSM's opportunity is 404), session or token authentication."""
 

@@ -1,4 +1,4 @@
-"""The pipeline board stays light however full the pipeline (issue 13, SPEC §9): compact cards without
+"""The pipeline board stays light however full the pipeline (issue 13, docs/security.md): compact cards without
 forms or select boxes, each column's first 25 with "show more" for the next ones (in place with HTMX,
 a page of its own without JavaScript), and a card's actions and edit form fetched on demand into the
 card (a page of its own without JavaScript, whose forms lead back to the board)."""

@@ -1,5 +1,5 @@
-"""The expansion pipeline's pages (SPEC §4, §5): the board with its columns, totals and weighted values,
-its filters, moving and editing opportunities in place with HTMX or as plain forms under the pipeline's
+"""The expansion pipeline's pages (docs/expansion.md, docs/pages.md): the board with its columns, totals and weighted
+values, its filters, moving and editing opportunities in place with HTMX or as plain forms under the pipeline's
 rules, adding them by hand, converting and dismissing signals; another CSM's opportunities and signals
 are out of reach; the managers' forecast with exact figures."""
 

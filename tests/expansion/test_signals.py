@@ -1,4 +1,4 @@
-"""Expansion signals (SPEC §4): every signal at its threshold (on the one-row-per-account book the
+"""Expansion signals (docs/expansion.md): every signal at its threshold (on the one-row-per-account book the
 functions read), and detection against the database — the book read from usage, tickets and surveys,
 suppression at High risk or worse, deduplication, expiry, and the new signals brought into the pipeline."""
 

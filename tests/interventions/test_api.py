@@ -1,4 +1,4 @@
-"""The interventions API (SPEC §6): list with filters, log an outcome, the same permissions as the pages,
+"""The interventions API (docs/api.md): list with filters, log an outcome, the same permissions as the pages,
 JSON errors for bad input with nothing written."""
 
 import pytest

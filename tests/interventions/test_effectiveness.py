@@ -1,4 +1,4 @@
-"""The effectiveness numbers (SPEC §3) on a small hand-built history with known answers, and the
+"""The effectiveness numbers (docs/interventions.md) on a small hand-built history with known answers, and the
 confidence interval against a published example."""
 
 import datetime as dt

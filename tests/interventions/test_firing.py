@@ -1,4 +1,4 @@
-"""Firing playbooks (SPEC §3): which accounts match, the tasks made from the steps, the control group's
+"""Firing playbooks (docs/interventions.md): which accounts match, the tasks made from the steps, the control group's
 recorded draw, cooldown and open interventions, and idempotency under re-runs and two runs at once."""
 
 import datetime as dt

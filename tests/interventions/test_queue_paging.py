@@ -1,4 +1,4 @@
-"""My queue stays light however many tasks wait (issue 13, SPEC §9): home shows the first 10 tasks due
+"""My queue stays light however many tasks wait (issue 13, docs/security.md): home shows the first 10 tasks due
 with "show more" for the next ones (in place with HTMX, a page of its own without JavaScript), and the
 tasks coming up only when asked for; another CSM's tasks never appear; a list that cannot be read is
 refused with what to give."""

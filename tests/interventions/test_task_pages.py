@@ -1,5 +1,5 @@
-"""A CSM's work on interventions in the pages (SPEC §3, §5): tasks in My queue and on Account 360, done,
-snoozed and outcomes logged in place with HTMX or as plain forms; another CSM's tasks are out of reach;
+"""A CSM's work on interventions in the pages (docs/interventions.md, docs/pages.md): tasks in My queue and on Account
+360, done, snoozed and outcomes logged in place with HTMX or as plain forms; another CSM's tasks are out of reach;
 the effectiveness page is for managers."""
 
 import datetime as dt

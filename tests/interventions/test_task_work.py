@@ -1,4 +1,4 @@
-"""A CSM's work on tasks and outcomes, and the escalation of late tasks (SPEC §3): done once, snoozed with
+"""A CSM's work on tasks and outcomes, and the escalation of late tasks (docs/interventions.md): done once, snoozed with
 a reason, outcomes as permanent records, escalation to the manager in app and by e-mail, never twice."""
 
 import datetime as dt

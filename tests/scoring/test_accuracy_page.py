@@ -1,7 +1,7 @@
-"""The managers' Score accuracy page and its CSV export (SPEC §2a′, §5): the figures of the default cut-off
-(the latest whose horizon is complete), the picker and its HTMX fragment, the churners linked to Account 360,
-CSMs refused, bad input answered with a message, the empty states, cached results, a query count that does
-not grow with the book; the churn model's rows (in-sample marked) or why there are none, and its panel."""
+"""The managers' Score accuracy page and its CSV export (docs/score-accuracy.md, docs/pages.md): the figures of the
+default cut-off (the latest whose horizon is complete), the picker and its HTMX fragment, the churners linked to Account
+360, CSMs refused, bad input answered with a message, the empty states, cached results, a query count that does not grow
+with the book; the churn model's rows (in-sample marked) or why there are none, and its panel."""
 
 import csv
 import datetime as dt

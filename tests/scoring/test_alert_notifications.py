@@ -1,4 +1,4 @@
-"""Alert notifications of SPEC §2d: after a recompute commits, each CSM gets one e-mail digest of
+"""Alert notifications of docs/scoring.md: after a recompute commits, each CSM gets one e-mail digest of
 their new alerts (unassigned accounts: the managers), and a Slack incoming webhook, when set, gets
 one message. Each alert is announced once per channel; a Slack failure never breaks the recompute
 and the alerts are posted on the next run.

@@ -1,4 +1,4 @@
-"""Alert rules of SPEC §2d: each alert type fires on its condition and stays quiet just short of it;
+"""Alert rules of docs/scoring.md: each alert type fires on its condition and stays quiet just short of it;
 churned and inactive accounts get none; one open alert per account and type, guarded by the database.
 
 Every test builds a small book by hand and recomputes it as of Sunday 16 March 2025 (`AS_OF`).

@@ -1,5 +1,5 @@
-"""`manage.py analyze_texts IN.csv OUT.csv [--column NAME]` (SPEC §2f): every input row comes back with its
-reading by the configured reader (with the competitor list in admin); the text column is named or picked; bad
+"""`manage.py analyze_texts IN.csv OUT.csv [--column NAME]` (docs/text-intelligence.md): every input row comes back
+with its reading by the configured reader (with the competitor list in admin); the text column is named or picked; bad
 input stops the command before anything is written."""
 
 import csv

@@ -1,4 +1,4 @@
-"""The built-in reader measured on labelled sets (SPEC §2f, scoring.texts.evaluation): `manage.py
+"""The built-in reader measured on labelled sets (docs/text-intelligence.md, scoring.texts.evaluation): `manage.py
 evaluate_analyzer` over the tuning set and the blind set (here a small temporary blind set: the real one is
 tested on its own), or one given file, and the floor CI holds the reader to on the tuning set (churn-intent F1
 at least 0.9)."""

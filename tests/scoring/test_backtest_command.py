@@ -1,6 +1,6 @@
-"""python manage.py backtest (SPEC §2a′): the tables it prints from the snapshots of a date, the per-account
-CSV, replaying a date without snapshots from the raw tables, the churn model's rows (in-sample marked) or why
-it is not judged, and clear errors for bad arguments."""
+"""python manage.py backtest (docs/score-accuracy.md): the tables it prints from the snapshots of a date, the
+per-account CSV, replaying a date without snapshots from the raw tables, the churn model's rows (in-sample marked) or
+why it is not judged, and clear errors for bad arguments."""
 
 import csv
 import datetime as dt

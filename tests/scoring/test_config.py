@@ -1,4 +1,4 @@
-"""The scoring configuration (SPEC §2c): the seed's preset is valid and matches the SPEC's table; every kind
+"""The scoring configuration (docs/scoring.md): the seed's preset is valid and matches the SPEC's table; every kind
 of invalid document is refused with a sentence that names the problem. (The shipped default, which fits
 the same rules to the book, is checked in test_fitted_rules.)"""
 

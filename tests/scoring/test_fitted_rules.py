@@ -1,4 +1,4 @@
-"""The shipped default rules (SPEC §2a: thresholds that fit the book) beside the seed's preset: written
+"""The shipped default rules (docs/scoring.md: thresholds that fit the book) beside the seed's preset: written
 intent over 90 days, a usage stop, errors per 1,000 uses, failed payments, a champion who left, long
 silence, and the health score capped by the churn-risk level (one voice)."""
 

@@ -1,4 +1,4 @@
-"""The optional LLM reader (SPEC §2f, issue 7): texts go to an Ollama-compatible server when
+"""The optional LLM reader (docs/text-intelligence.md, issue 7): texts go to an Ollama-compatible server when
 ANALYSER_LLM_URL is set, answers are checked and cached by text hash, model and our own names, transient
 failures are retried, and anything else falls back to the built-in reader with the reason on the reading. A
 small HTTP server started by each test (tests.scoring.llm_stub, fixtures `stub` and `llm`) plays the LLM and

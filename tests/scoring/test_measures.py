@@ -1,4 +1,4 @@
-"""The health measures of SPEC §2b on tiny hand-built books: exact raw values, "no data" (NaN),
+"""The health measures of docs/scoring.md on tiny hand-built books: exact raw values, "no data" (NaN),
 normalisation, tiers and the weighted score with rescaled weights."""
 
 import datetime as dt

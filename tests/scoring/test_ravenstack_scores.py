@@ -1,5 +1,5 @@
 """`export_risk` on the published RavenStack book as of 2024-12-31, checked against an independent
-reference: the eight rules of SPEC §2a written again here, straight from the CSV files with pandas
+reference: the eight rules of docs/scoring.md written again here, straight from the CSV files with pandas
 and exact fractions, so that the engine's SQL windows, aggregates and roundings are checked by a
 second implementation rather than by themselves.
 """
@@ -35,7 +35,7 @@ MAINTAIN = "Maintain regular touchpoints and monitor health signals"
 
 # The reference implementation ----------------------------------------------------------------------
 
-ACTION_GROUPS = (  # SPEC §2a, in order
+ACTION_GROUPS = (  # docs/scoring.md, in order
     ({"usage_drop"}, ["Schedule a check-in to reset goals", "Recommend 1-2 key features to activate this week"]),
     ({"support_load", "escalation"}, ["Confirm resolution plan and close the loop",
                                       "Escalate repeat issues with a clear timeline"]),
@@ -92,7 +92,7 @@ def reference_signals(as_of: dt.date) -> pd.DataFrame:
 
 
 def reference_rules(row, disabled: frozenset[str] = frozenset()) -> list[tuple[str, int, str]]:
-    """The fired rules of one subscription (id, points, reason), in the table's order (SPEC §2a)."""
+    """The fired rules of one subscription (id, points, reason), in the table's order (docs/scoring.md)."""
     fired = []
     if row.usage_prev > 0:
         drop = Fraction(row.usage_prev - row.usage_30, row.usage_prev)

@@ -1,4 +1,4 @@
-"""The recompute of SPEC §2d on RavenStack as of 2024-12-31: one snapshot per account and day, replaced
+"""The recompute of docs/scoring.md on RavenStack as of 2024-12-31: one snapshot per account and day, replaced
 on a re-run, guarded by the database, split into batches, safe to kill half-way (a real process is
 SIGKILLed) and spread over a real Celery worker through Redis."""
 

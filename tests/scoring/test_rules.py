@@ -1,4 +1,4 @@
-"""The churn-risk rules of SPEC §2a: every boundary, point value, reason text, level and action."""
+"""The churn-risk rules of docs/scoring.md: every boundary, point value, reason text, level and action."""
 
 import pandas as pd
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from scoring.config import Config, parse_config, preset_config
 from scoring.rules import evaluate_rules
 
-CONFIG = parse_config(preset_config("seed-001"))  # the table of SPEC §2a
+CONFIG = parse_config(preset_config("seed-001"))  # the table of docs/scoring.md
 DEFAULT_ACTION = "Maintain regular touchpoints and monitor health signals"
 
 

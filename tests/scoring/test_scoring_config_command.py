@@ -1,4 +1,4 @@
-"""`manage.py scoring_config export | import [--activate]` (SPEC §2c), and the preview of a draft on
+"""`manage.py scoring_config export | import [--activate]` (docs/scoring.md), and the preview of a draft on
 RavenStack, cross-checked against two risk exports (the active configuration and the draft's file)."""
 
 import csv
@@ -52,8 +52,8 @@ def test_export_writes_the_active_configuration_with_risk_rules_as_a_list(tmp_pa
     document = export_config(tmp_path / "config.json")
 
     assert isinstance(document["risk_rules"], list)
-    # SPEC §2a's rules first, then those of the shipped default; the seed's error count and absolute support
-    # load are off in it (errors per 1,000 uses and the ticket spike replace them).
+    # The seed's rules (docs/scoring.md) first, then those of the shipped default; the seed's error count and absolute
+    # support load are off in it (errors per 1,000 uses and the ticket spike replace them).
     assert [(r["id"], r["enabled"]) for r in document["risk_rules"]] == [
         (i, i not in ("error_volume", "support_load")) for i in [*SPEC_RULE_IDS, *NEW_RULE_IDS]]
     assert list(RULE_IDS) == [*SPEC_RULE_IDS, *NEW_RULE_IDS]

@@ -1,5 +1,5 @@
-"""The scoring pages (SPEC §2, §5, §9): alerts and their Resolve button, "Recompute now" with its
-progress page, the account page's scores and breakdown, the list's Health and Risk columns, and the
+"""The scoring pages (docs/scoring.md, docs/pages.md, docs/security.md): alerts and their Resolve button, "Recompute
+now" with its progress page, the account page's scores and breakdown, the list's Health and Risk columns, and the
 configuration draft → preview → activate flow in Django admin. Who may see and do what is part of
 every page's specification; a denied request changes nothing."""
 

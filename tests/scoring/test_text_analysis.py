@@ -1,5 +1,5 @@
-"""The text-reading pipeline (SPEC §2f, issue 7 item 4-5): texts wait after they are written, are read in
-batches and stored with the reader's name, a changed text is read again, an unchanged re-import keeps its
+"""The text-reading pipeline (docs/text-intelligence.md, issue 7 item 4-5): texts wait after they are written, are read
+in batches and stored with the reader's name, a changed text is read again, an unchanged re-import keeps its
 reading, and the support-sentiment measure reads the stored sentiment."""
 
 import datetime as dt

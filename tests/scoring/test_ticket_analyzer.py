@@ -1,6 +1,7 @@
-"""The Ticket Analyzer page and `POST /api/ticket-analysis/` (SPEC §2f, §5, §6): any logged-in user pastes a
-text and gets its structured reading, in place with HTMX or as a plain form, with the evidence highlighted
-and the user's text always escaped; the API answers the same reading as JSON, and clear JSON errors."""
+"""The Ticket Analyzer page and `POST /api/ticket-analysis/` (docs/text-intelligence.md, docs/pages.md, docs/api.md):
+any logged-in user pastes a text and gets its structured reading, in place with HTMX or as a plain form, with the
+evidence highlighted and the user's text always escaped; the API answers the same reading as JSON, and clear JSON
+errors."""
 
 import json
 import re

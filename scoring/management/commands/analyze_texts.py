@@ -2,8 +2,8 @@
 
 Analyses one text column of a CSV (tickets, e-mails, call notes, NPS comments; UTF-8, any columns) with the
 configured reader (scoring.texts: the built-in one, or the local LLM server when one is set) and writes
-every input column plus the analysis of SPEC §2f, one output row per input row. Without --column the most
-text-like column is analysed; its name is printed and written to `analysed_column`. Bad input stops the command
+every input column plus the analysis of docs/text-intelligence.md, one output row per input row. Without --column the
+most text-like column is analysed; its name is printed and written to `analysed_column`. Bad input stops the command
 before anything is written.
 """
 
@@ -132,7 +132,7 @@ def write_table(path: Path, columns: list[str], rows: list[list[str]]) -> None:
 
 class Command(BaseCommand):
     help = "Analyse a text column of a CSV file (summary, category, sentiment, churn intent, competitor, " \
-           "recommended action; SPEC §2f) and write the input columns with the analysis to a new CSV."
+           "recommended action; docs/text-intelligence.md) and write the input columns with the analysis to a new CSV."
 
     def add_arguments(self, parser):
         parser.add_argument("input", help="CSV file to read (UTF-8, with a header row).")

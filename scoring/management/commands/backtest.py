@@ -1,6 +1,6 @@
 """python manage.py backtest --as-of D [--horizon 90] [--rescore] [--config FILE] [--csv FILE]
 
-How well the scores of date D foretold the churn of the next `horizon` days (SPEC §2a′): the bands of every
+How well the scores of date D foretold the churn of the next `horizon` days (docs/score-accuracy.md): the bands of every
 predictor with "caught N of M churners", AUC, calibration by decile and the signals that preceded churn.
 Reads the snapshots of D, or replays the rules over the raw tables dated up to D with --rescore (also when D
 has no snapshots, and always with --config, whose configuration is only read, not stored). The churn model is
@@ -38,7 +38,7 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 
 class Command(BaseCommand):
-    help = "Backtest the scores of a date against the churn that followed (SPEC §2a′)."
+    help = "Backtest the scores of a date against the churn that followed (docs/score-accuracy.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", required=True, help="The cut-off date, YYYY-MM-DD.")

@@ -27,7 +27,7 @@ from scoring.texts.reading import CATEGORIES
 
 class Command(BaseCommand):
     help = "Measure the built-in text reader on the tuning set and the blind set (or one labelled CSV): " \
-           "churn-intent precision, recall and F1, category accuracy and throughput (SPEC §2f)."
+           "churn-intent precision, recall and F1, category accuracy and throughput (docs/text-intelligence.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=None,

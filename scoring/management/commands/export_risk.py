@@ -1,7 +1,7 @@
 """python manage.py export_risk --as-of D --level subscription|account --output FILE.csv [--config FILE.json|seed-001]
 
 Scores the book as of the date (with the active configuration, or the one in --config, which is
-only read, not stored) and writes the columns of SPEC §2e.
+only read, not stored) and writes the columns of docs/scoring.md.
 """
 
 import datetime as dt
@@ -15,7 +15,7 @@ from scoring.texts.service import texts_read_pending
 
 
 class Command(BaseCommand):
-    help = "Export churn risk and health per subscription or account as CSV (SPEC §2e)."
+    help = "Export churn risk and health per subscription or account as CSV (docs/scoring.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD")

@@ -1,6 +1,6 @@
 """python manage.py scoring_config export FILE.json | import FILE.json [--activate] | preset NAME [--activate] | show
 
-Moves a scoring configuration in and out as JSON (SPEC §2c). `import` validates the whole document
+Moves a scoring configuration in and out as JSON (docs/scoring.md). `import` validates the whole document
 and refuses it with every problem listed; a valid one becomes a draft, or the active version with
 --activate. `preset` starts a draft from a named preset: "default" (the shipped rules) or "seed-001"
 (the seed's exact rules, whose published RavenStack figures reproduce with it).

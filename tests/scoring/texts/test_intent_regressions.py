@@ -1,6 +1,6 @@
 """Sentences the earlier phrase rules were tested on, kept as regression tests of the churn-intent grammar
-(SPEC §2a) and of feature-request detection (SPEC §2b): the verdict must hold, and the evidence must be the
-text's own words at its offsets."""
+and of feature-request detection (docs/scoring.md): the verdict must hold, and the evidence must be
+the text's own words at its offsets."""
 
 import pytest
 

@@ -1,5 +1,5 @@
-"""The one way customer texts are read and stored (scoring.texts.service, SPEC §2f): one reading stores every
-field under one version in one write; imports leave texts waiting, an admin edit reads at once, a change of
+"""The one way customer texts are read and stored (scoring.texts.service, docs/text-intelligence.md): one reading
+stores every field under one version in one write; imports leave texts waiting, an admin edit reads at once, a change of
 the competitor list marks every text unread, the recompute reads what waits before it scores, the preview
 writes nothing, and with an LLM configured what scoring reads is the LLM's verdict."""
 
