@@ -199,6 +199,41 @@ def command_env() -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "healthcs.settings"}
 
 
+def wait_until(condition, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def processes_running(*words: str) -> list[int]:
+    """The processes whose command line or open files mention every word (the command's workers are forks:
+    same command line, and their output goes to the same log file)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if "recompute_scores" not in cmdline:
+                continue
+            files = " ".join(str(os.readlink(fd)) for fd in (proc / "fd").iterdir())
+        except OSError:  # gone meanwhile
+            continue
+        if all(w in cmdline or w in files for w in words):
+            found.append(int(proc.name))
+    return found
+
+
+def other_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 def start_command(*args: str, log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=command_env(),
@@ -230,7 +265,10 @@ def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_pat
         process.kill()
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
-    time.sleep(0.5)  # a worker that outlived the command would have written on meanwhile
+    # No worker process outlives the command (one that did could write on); none holds a connection either.
+    assert wait_until(lambda: not processes_running(str(tmp_path / "killed.log"), "recompute_scores")), \
+        "a worker process of the killed command is still running"
+    assert wait_until(lambda: other_connections() == 0), "a connection of the killed command is still open"
 
     killed = RecomputeRun.objects.get(status=RunStatus.RUNNING)
     batches = list(killed.batches.order_by("number"))
