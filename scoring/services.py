@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import Account, User
 from scoring import alerts as alert_rules
+from scoring import notifications
 from scoring.calculations import Scores, score_book
 from scoring.config import Config, ConfigError, default_config, parse_config, validate_config
 from scoring.fetch import AccountRange, load_book
@@ -262,8 +263,8 @@ def recompute_run_finish(*, run_id: int) -> bool:
 
 def _announce_alerts() -> None:
     """E-mail and Slack for new alerts (each retries what it could not send with the next run)."""
-    alert_rules.alerts_email(site_url=settings.SITE_URL)
-    alert_rules.alerts_slack(site_url=settings.SITE_URL)
+    notifications.alerts_email(site_url=settings.SITE_URL)
+    notifications.alerts_slack(site_url=settings.SITE_URL)
 
 
 def snapshot_statistics_refresh() -> None:

@@ -18,8 +18,8 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 
 from accounts.models import ContactRole, InvoiceStatus, UsageRecord
-from scoring.alerts import alerts_email, alerts_slack
 from scoring.models import Alert
+from scoring.notifications import alerts_email, alerts_slack
 from scoring.services import recompute_scores
 from tests.factories import (
     AccountFactory,

@@ -1,54 +1,13 @@
-"""Users of HealthCS and the customer data model of docs/import-format.md (accounts and everything about them).
+"""The customer data model of docs/import-format.md: accounts and everything about them but usage.
 
 Every customer-side entity is keyed by the external id its source system gave it; the database
 enforces that key, the foreign keys and the value ranges (satisfaction 1-5, NPS 0-10, money >= 0).
 """
 
-from functools import cached_property
-
-from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 
-
-class Role(models.TextChoices):
-    CSM = "CSM", "CSM"
-    MANAGER = "Manager", "Manager"
-    ADMIN = "Admin", "Admin"
-
-
-class User(AbstractUser):
-    """A HealthCS user; the role comes from membership of the CSM, Manager or Admin group."""
-
-    reports_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
-        help_text="The user's manager: playbook steps for a manager go to the CSM's manager, steps for an "
-                  "executive to that manager's own manager, and escalations of the CSM's tasks to the manager.")
-
-    class Meta(AbstractUser.Meta):
-        constraints = [
-            # Imports assign accounts to CSMs by e-mail, so an address names one user at most.
-            models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
-            ),
-        ]
-
-    @cached_property
-    def role(self) -> str | None:
-        """The strongest role the user holds (superusers are admins), or None."""
-        if self.is_superuser:
-            return Role.ADMIN
-        names = set(self.groups.values_list("name", flat=True))
-        for role in (Role.ADMIN, Role.MANAGER, Role.CSM):
-            if role.value in names:
-                return role
-        return None
-
-    @property
-    def sees_all_accounts(self) -> bool:
-        """Managers and admins see the whole portfolio; CSMs see their own book only."""
-        return self.role in (Role.MANAGER, Role.ADMIN)
+from accounts.models.users import User
 
 
 class Segment(models.TextChoices):
@@ -139,84 +98,6 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
-
-
-class UsageRecord(models.Model):
-    """Daily use of one feature by one subscription.
-
-    Identity is the pair (subscription, source usage id): RavenStack reuses 21 usage ids on
-    different subscriptions, and every one of those rows is a real, distinct record.
-    """
-
-    # No index of its own: the identity's index starts with the subscription. Nothing reads usage
-    # rows by date across the book (scoring reads the usage days), so no index serves that either:
-    # every index here is paid for by every imported row.
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="usage", db_index=False
-    )
-    usage_id = models.CharField(max_length=64)
-    date = models.DateField()
-    feature_name = models.CharField(max_length=100)
-    usage_count = models.PositiveIntegerField(default=0)
-    usage_duration_secs = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
-    is_beta = models.BooleanField(default=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["subscription", "usage_id"], name="usage_unique_per_subscription"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.usage_id} {self.feature_name} {self.date}"
-
-
-class UsageFeature(models.Model):
-    """Every feature name the usage rows have used, numbered in order of first appearance: the number
-    is the feature's bit in `UsageDay.features_used`. Filled by the database itself (see UsageDay)."""
-
-    name = models.CharField(max_length=100, unique=True)
-    integration = models.BooleanField(
-        default=False,
-        help_text="An integration feature (EHR sync, API, interfaces): one of the words ehr, integration, "
-                  "sync, api, interface, hl7 or fhir appears in its name as a word of its own.")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class UsageDay(models.Model):
-    """The usage rows of one subscription and one day, added up: what the daily recompute reads
-    instead of every row (a day holds one row per feature, so a tenth of the rows or fewer).
-
-    The database keeps it exact on every write to the usage rows, whoever makes it (import, admin,
-    ORM, raw SQL): triggers installed by migration accounts.0004 add new rows to their day and
-    rebuild a day from its rows when rows of it change or go. Features beyond the 62nd get rows of
-    their own (`word` 1, 2, ...), so any number of features fits.
-    """
-
-    FEATURES_PER_WORD = 62
-
-    # One row per subscription, day and word, and no other key: the primary key is the only index
-    # written when millions of days are added by an import.
-    pk = models.CompositePrimaryKey("subscription", "date", "word")
-    # Derived rows, written by the database itself: no foreign-key check per row (Django still
-    # deletes a subscription's days with it).
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+", db_index=False,
-                                     db_constraint=False)
-    date = models.DateField()
-    word = models.PositiveSmallIntegerField(default=0, help_text="Which 62 features features_used describes.")
-    usage_count = models.BigIntegerField(default=0)
-    error_count = models.BigIntegerField(default=0)
-    features_used = models.BigIntegerField(
-        default=0, help_text="Bit (feature number mod 62) set for every feature used (count above 0) that day.")
-    integration_usage = models.BigIntegerField(default=0)
-    integration_errors = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.subscription_id} {self.date}"
 
 
 class Priority(models.TextChoices):
@@ -435,59 +316,3 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
-
-
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-
-
-class ImportRun(models.Model):
-    """One import (web upload or command line): who, when, what came in, and how it ended."""
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
-    )
-    source = models.CharField(max_length=300, help_text="Uploaded file names or the directory.")
-    upload_dir = models.CharField(max_length=500, blank=True)
-    status = models.CharField(
-        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
-    )
-    dispatched_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="When the run was last handed to the task queue; empty while the queue cannot be reached.",
-    )
-    counts = models.JSONField(default=dict, blank=True, help_text="Rows read per table.")
-    errors = models.JSONField(default=list, blank=True)
-    seconds = models.FloatField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        permissions = [("import_data", "Can import customer data")]
-
-    def __str__(self) -> str:
-        return f"Import #{self.pk} ({self.status})"
-
-
-class AuditEvent(models.Model):
-    """Who did what to which object, and when (docs/security.md): changes to playbooks, scoring configurations
-    and accounts are recorded here, with the fields changed (old and new values). Managers read it."""
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=16, help_text="created, changed, deleted or viewed")
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=200)
-    changes = models.JSONField(default=dict, blank=True, help_text="Field -> [old, new].")
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_repr}"

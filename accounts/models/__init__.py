@@ -1,0 +1,33 @@
+"""The accounts app's models, one module per concern: users and roles (users), the customer data of
+docs/import-format.md (customers), product usage and the tables the database keeps from it (usage), import
+runs (imports) and the audit log (audit). Import them from here: `from accounts.models import Account`."""
+
+from accounts.models.audit import AuditEvent
+from accounts.models.customers import (
+    Account,
+    AccountOutcome,
+    AnalysedText,
+    ChurnEvent,
+    Contact,
+    ContactRole,
+    Direction,
+    Invoice,
+    InvoiceStatus,
+    Priority,
+    Segment,
+    Subscription,
+    SupportTicket,
+    SurveyResponse,
+    Touchpoint,
+    TouchpointKind,
+)
+from accounts.models.imports import ImportRun, ImportStatus
+from accounts.models.usage import UsageDay, UsageFeature, UsageRecord
+from accounts.models.users import Role, User
+
+__all__ = [
+    "Role", "User", "Segment", "AccountOutcome", "Account", "Subscription", "Priority", "AnalysedText",
+    "SupportTicket", "ChurnEvent", "ContactRole", "Contact", "TouchpointKind", "Direction", "Touchpoint",
+    "SurveyResponse", "InvoiceStatus", "Invoice", "UsageRecord", "UsageFeature", "UsageDay", "ImportStatus",
+    "ImportRun", "AuditEvent",
+]
