@@ -8,8 +8,7 @@ field, e.g. {"amount": "A won opportunity needs its amount (added MRR) above zer
 written."""
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -17,11 +16,11 @@ from rest_framework.views import APIView
 
 from accounts.selectors import accounts_for_user, scope_to_user
 from expansion.forms import OpportunityCreateInput, OpportunityListFilter, OpportunityPatchInput
-from expansion.models import Opportunity, Stage, StageChange
+from expansion.models import Opportunity, StageChange
 from expansion.pipeline import assignable_owners
 from expansion.selectors import get_opportunity_for_user
 from expansion.services import opportunity_create, opportunity_update
-from healthcs.inputs import form_problems
+from healthcs.api import FilterBackend
 
 
 class StageChangeSerializer(serializers.Serializer):
@@ -67,23 +66,17 @@ def _validated(serializer) -> dict:
     return dict(serializer.validated_data)
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("stage", OpenApiTypes.STR, enum=Stage.values, description="Only opportunities in this stage."),
-    OpenApiParameter("owner", OpenApiTypes.STR, description="The owner's e-mail (case-insensitive)."),
-    OpenApiParameter("account", OpenApiTypes.STR, description="The account's external id."),
-])
 class OpportunityList(generics.ListAPIView):
     """Opportunities on the user's accounts, soonest expected close first, each with its stage history;
     POST creates one (in the identified stage)."""
 
     serializer_class = OpportunitySerializer
+    filter_backends = [FilterBackend]
+    filterset_class = OpportunityListFilter
 
     def get_queryset(self) -> QuerySet[Opportunity]:
-        found = OpportunityListFilter(self.request.query_params,
-                                      queryset=scope_to_user(Opportunity.objects.all(), self.request.user))
-        if problems := form_problems(found.form, OpportunityListFilter.problem_messages):
-            raise ValidationError(problems)
-        return _with_history(found.qs).order_by("expected_close", "-amount", "id")
+        return _with_history(scope_to_user(Opportunity.objects.all(), self.request.user)).order_by(
+            "expected_close", "-amount", "id")
 
     @extend_schema(request=OpportunityCreateInput, responses={201: OpportunitySerializer})
     def post(self, request):

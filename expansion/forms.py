@@ -183,13 +183,15 @@ class BoardFilter(django_filters.FilterSet):
 
 
 class OpportunityListFilter(django_filters.FilterSet):
-    """The API list's filters: stage, owner's e-mail, account's external id."""
+    """The API list's filters: stage, owner's e-mail, account's external id; each help_text is its parameter's
+    documentation in the OpenAPI schema."""
 
-    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, help_text="Only opportunities in this stage.")
     owner = django_filters.CharFilter(field_name="owner__email", lookup_expr="iexact",
-                                      max_length=EMAIL_MAX, label="owner's e-mail")
+                                      max_length=EMAIL_MAX, label="owner's e-mail",
+                                      help_text="The owner's e-mail (case-insensitive).")
     account = django_filters.CharFilter(field_name="account__external_id", max_length=64,
-                                        label="account's external id")
+                                        label="account's external id", help_text="The account's external id.")
 
     problem_messages = {"stage": {"invalid_choice": f"'{{value}}' is not a stage; use one of: {STAGES}."}}
 

@@ -1,14 +1,17 @@
-"""What every API endpoint shares: paging and JSON errors (docs/api.md), a DomainError (a rule the request
-broke) included."""
+"""What every API endpoint shares: paging, list filters read by django-filter, and JSON errors (docs/api.md), a
+DomainError (a rule the request broke) included."""
 
 import logging
 
 from django.http import HttpRequest, JsonResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from healthcs.errors import DomainError
+from healthcs.inputs import form_problems
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +22,21 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class FilterBackend(DjangoFilterBackend):
+    """A list's query parameters read by the view's `filterset_class`, which is also what the OpenAPI schema
+    documents (drf-spectacular's django-filter extension: type, enum and help_text of each filter). A refused
+    value is a 400 of {parameter: sentence} (healthcs.inputs, with the FilterSet's `problem_messages`), not
+    django-filter's lists of Django's messages."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if problems := form_problems(filterset.form, getattr(filterset, "problem_messages", {})):
+            raise ValidationError(problems)
+        return filterset.qs
 
 
 def exception_handler(error, context):

@@ -3,17 +3,16 @@ playbook, and logging an outcome on one. The same rule as the pages decides what
 (another CSM's intervention is 404)."""
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import scope_to_user
-from healthcs.inputs import form_problems
+from healthcs.api import FilterBackend
 from interventions.forms import InterventionFilter, OutcomeInput
-from interventions.models import Intervention, InterventionStatus, Outcome, Task
+from interventions.models import Intervention, Outcome, Task
 from interventions.selectors import get_intervention_for_user
 from interventions.services import outcome_log
 
@@ -52,23 +51,16 @@ class InterventionSerializer(serializers.ModelSerializer):
                   "risk_score", "arr", "tasks", "outcomes"]
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("status", OpenApiTypes.STR, enum=InterventionStatus.values,
-                     description="open, completed or control (the control group's records)."),
-    OpenApiParameter("csm", OpenApiTypes.STR, description="The account's CSM, by e-mail (case-insensitive)."),
-    OpenApiParameter("playbook", OpenApiTypes.STR, description="The playbook's id or exact name."),
-])
 class InterventionList(generics.ListAPIView):
     """Interventions on the user's accounts, newest first, with their tasks and outcomes."""
 
     serializer_class = InterventionSerializer
+    filter_backends = [FilterBackend]
+    filterset_class = InterventionFilter
 
     def get_queryset(self) -> QuerySet[Intervention]:
-        filters = InterventionFilter(self.request.query_params,
-                                     queryset=scope_to_user(Intervention.objects.all(), self.request.user))
-        if problems := form_problems(filters.form, InterventionFilter.problem_messages):
-            raise ValidationError(problems)
-        return (filters.qs.select_related("account", "account__csm", "playbook")
+        interventions = scope_to_user(Intervention.objects.all(), self.request.user)
+        return (interventions.select_related("account", "account__csm", "playbook")
                 .prefetch_related(Prefetch("tasks", queryset=Task.objects.select_related("assignee")
                                            .order_by("due_at", "id")),
                                   Prefetch("outcomes", queryset=Outcome.objects.select_related("created_by")))

@@ -83,10 +83,14 @@ class PlaybookFilter(django_filters.CharFilter):
 
 
 class InterventionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=InterventionStatus.choices)
+    """The API list's filters; each help_text is its parameter's documentation in the OpenAPI schema."""
+
+    status = django_filters.ChoiceFilter(choices=InterventionStatus.choices,
+                                         help_text="open, completed or control (the control group's records).")
     csm = django_filters.CharFilter(field_name="account__csm__email", lookup_expr="iexact", max_length=254,
-                                    label="CSM's e-mail")
-    playbook = PlaybookFilter(max_length=Playbook._meta.get_field("name").max_length)
+                                    label="CSM's e-mail", help_text="The account's CSM, by e-mail (case-insensitive).")
+    playbook = PlaybookFilter(max_length=Playbook._meta.get_field("name").max_length,
+                              help_text="The playbook's id or exact name.")
 
     problem_messages = {"status": {"invalid_choice": "'{value}' is not a status; use one of: "
                                                     f"{', '.join(InterventionStatus.values)}."}}

@@ -4,17 +4,15 @@ full breakdown, and its score history. The same rule as the pages decides what a
 404, as on the pages."""
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
 
 from accounts.audit import audit_record
 from accounts.models import Account
 from accounts.selectors import accounts_for_user, get_account_for_user
+from healthcs.api import FilterBackend
 from scoring.models import Snapshot
 from scoring.selectors import with_latest_scores
-from workspace.filters import ORDERINGS, TEXT_FILTERS, filter_accounts
+from workspace.filters import AccountFilter
 
 SCORE_FIELDS = ("health_score", "health_tier", "risk_score", "risk_level", "arr")
 class AccountSerializer(serializers.ModelSerializer):
@@ -64,33 +62,16 @@ class HistorySerializer(serializers.ModelSerializer):
         fields = ["as_of", "health_score", "health_tier", "health_trend", "risk_score", "risk_level", "top_reasons"]
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("q", OpenApiTypes.STR, description="Part of the account's name or id."),
-    *[OpenApiParameter(name, OpenApiTypes.STR, description=f"Only accounts with this {name.replace('_', ' ')}"
-                       + (" (the CSM's e-mail)" if name == "csm" else "") + "; case-insensitive.")
-      for name in TEXT_FILTERS],
-    OpenApiParameter("min_arr", OpenApiTypes.NUMBER, description="Only accounts with at least this ARR."),
-    OpenApiParameter("renewal_within", OpenApiTypes.INT, description="Only accounts renewing within this many "
-                                                                     "days from today (0-3650)."),
-    OpenApiParameter("churned", OpenApiTypes.BOOL, description="Only churned (true) or live (false) accounts."),
-    OpenApiParameter("expansion_ready", OpenApiTypes.BOOL,
-                     description="Only accounts with an open expansion signal and not at High risk or worse (true), "
-                                 "or only the others (false)."),
-    OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(ORDERINGS),
-                     description="risk (default: highest risk first, then largest ARR), health (lowest first), "
-                                 "arr (largest first), name, renewal (soonest first); a leading '-' reverses."),
-])
 class AccountList(generics.ListAPIView):
     """Accounts with their latest health and churn risk."""
 
     serializer_class = AccountSerializer
+    queryset = Account.objects.none()  # the model, for the schema, without the query of the latest scoring day
+    filter_backends = [FilterBackend]
+    filterset_class = AccountFilter  # the at-risk list's filters and ordering, as on the page and its export
 
     def get_queryset(self) -> QuerySet[Account]:
-        filtered = filter_accounts(with_latest_scores(accounts_for_user(self.request.user)),
-                                   self.request.query_params)
-        if filtered.problems:
-            raise ValidationError(filtered.problems)
-        return filtered.accounts
+        return with_latest_scores(accounts_for_user(self.request.user))
 
 
 class AccountDetail(generics.RetrieveAPIView):

@@ -19,10 +19,6 @@ from scoring.config import TIER_NAMES
 from scoring.levels import RISK_LEVELS, SEVERE_TIERS, Level
 from scoring.models import Snapshot
 
-TEXT_FILTERS = {  # parameter -> lookup (case-insensitive equality)
-    "risk_level": "risk_level__iexact", "health_tier": "health_tier__iexact", "plan_tier": "plan_tier__iexact",
-    "segment": "segment__iexact", "csm": "csm__email__iexact", "ehr_system": "ehr_system__iexact",
-}
 # Parameters whose column holds one of a fixed set of values (scoring and the import write them exactly so):
 # a value is matched to that set here and compared as it is stored. The database's statistics cover a
 # column but not UPPER() of it, and a guess of 0.5% of rows for "segment is SMB" (over half the book)
@@ -95,20 +91,26 @@ class YesNoField(forms.Field):
         return value in TRUE
 
 
-class StoredChoiceFilter(django_filters.Filter):
+# Each filter below derives from the django-filter class of its value's type so that the OpenAPI schema types
+# its parameter (text, boolean, number); its own form field does the reading.
+
+class StoredChoiceFilter(django_filters.CharFilter):
     field_class = StoredChoiceField
 
 
-class YesNoFilter(django_filters.Filter):
+class YesNoFilter(django_filters.BooleanFilter):
     field_class = YesNoField
 
 
-class AmountFilter(django_filters.Filter):
+class AmountFilter(django_filters.NumberFilter):
     field_class = AmountField
+
+    def get_max_validator(self):
+        return None  # the field's max_digits bounds it, with its own message
 
 
 class WholeNumberFilter(django_filters.Filter):
-    field_class = WholeNumberField
+    field_class = WholeNumberField  # typed in the schema by its method's `value: int`
 
 
 def _choices(values) -> list[tuple[str, str]]:
@@ -119,27 +121,44 @@ def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
+def _only_this(what: str) -> str:
+    return f"Only accounts with this {what}; case-insensitive."
+
+
 class AccountFilter(django_filters.FilterSet):
     """The list's filters over accounts annotated with their latest scores (with_latest_scores)."""
 
-    q = django_filters.CharFilter(method="search", max_length=MAX_SEARCH, label="search")
-    risk_level = StoredChoiceFilter(field_name="risk_level", choices=_choices(RISK_LEVELS), label="risk level")
-    health_tier = StoredChoiceFilter(field_name="health_tier", choices=_choices(TIER_NAMES), label="health tier")
-    segment = StoredChoiceFilter(field_name="segment", choices=_choices(Segment.values), label="segment")
+    # The help texts are the API's documentation of each parameter (OpenAPI schema, docs/api.md); the labels
+    # name the parameter in the sentence of a refused value.
+    q = django_filters.CharFilter(method="search", max_length=MAX_SEARCH, label="search",
+                                  help_text="Part of the account's name or id.")
+    risk_level = StoredChoiceFilter(field_name="risk_level", choices=_choices(RISK_LEVELS), label="risk level",
+                                    help_text=_only_this("risk level"))
+    health_tier = StoredChoiceFilter(field_name="health_tier", choices=_choices(TIER_NAMES), label="health tier",
+                                     help_text=_only_this("health tier"))
+    segment = StoredChoiceFilter(field_name="segment", choices=_choices(Segment.values), label="segment",
+                                 help_text=_only_this("segment"))
     plan_tier = django_filters.CharFilter(lookup_expr="iexact", max_length=_max_length(Account, "plan_tier"),
-                                          label="plan tier")
+                                          label="plan tier", help_text=_only_this("plan tier"))
     csm = django_filters.CharFilter(field_name="csm__email", lookup_expr="iexact",
-                                    max_length=_max_length(User, "email"), label="CSM's e-mail")
+                                    max_length=_max_length(User, "email"), label="CSM's e-mail",
+                                    help_text=_only_this("csm (the CSM's e-mail)"))
     ehr_system = django_filters.CharFilter(lookup_expr="iexact", max_length=_max_length(Account, "ehr_system"),
-                                           label="EHR system")
+                                           label="EHR system", help_text=_only_this("ehr system"))
     min_arr = AmountFilter(field_name="arr", lookup_expr="gte", min_value=0,
                            max_digits=Snapshot._meta.get_field("arr").max_digits, decimal_places=None,
-                           label="minimum ARR")
+                           label="minimum ARR", help_text="Only accounts with at least this ARR.")
     renewal_within = WholeNumberFilter(method="renewing_within", min_value=0, max_value=MAX_RENEWAL_DAYS,
-                                       label="days")
-    churned = YesNoFilter(field_name="churned")
-    expansion_ready = YesNoFilter(method="ready_for_expansion", label="expansion ready")
-    ordering = django_filters.ChoiceFilter(method="order", choices=_choices(ORDERINGS), empty_label=None)
+                                       label="days", help_text="Only accounts renewing within this many days "
+                                                               f"from today (0-{MAX_RENEWAL_DAYS}).")
+    churned = YesNoFilter(field_name="churned", help_text="Only churned (true) or live (false) accounts.")
+    expansion_ready = YesNoFilter(method="ready_for_expansion", label="expansion ready",
+                                  help_text="Only accounts with an open expansion signal and not at High risk or "
+                                            "worse (true), or only the others (false).")
+    ordering = django_filters.ChoiceFilter(
+        method="order", choices=_choices(ORDERINGS), empty_label=None,
+        help_text="risk (default: highest risk first, then largest ARR), health (lowest first), arr (largest "
+                  "first), name, renewal (soonest first); a leading '-' reverses.")
 
     problem_messages = {
         "min_arr": {code: "'{value}' is not an amount; give the minimum ARR as a number, 0 or more."
@@ -162,15 +181,16 @@ class AccountFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.today = today
 
+    # The methods' `value` type hints type their parameters in the OpenAPI schema.
     def search(self, accounts: QuerySet, name: str, value: str) -> QuerySet:
         return accounts.filter(Q(name__icontains=value) | Q(external_id__icontains=value))
 
-    def renewing_within(self, accounts: QuerySet, name: str, days: int) -> QuerySet:
+    def renewing_within(self, accounts: QuerySet, name: str, value: int) -> QuerySet:
         start = self.today or timezone.localdate()
-        return accounts.filter(renewal_date__gte=start, renewal_date__lte=start + dt.timedelta(days=days))
+        return accounts.filter(renewal_date__gte=start, renewal_date__lte=start + dt.timedelta(days=value))
 
-    def ready_for_expansion(self, accounts: QuerySet, name: str, ready: bool) -> QuerySet:
-        return accounts.filter(expansion_ready()) if ready else accounts.exclude(expansion_ready())
+    def ready_for_expansion(self, accounts: QuerySet, name: str, value: bool) -> QuerySet:
+        return accounts.filter(expansion_ready()) if value else accounts.exclude(expansion_ready())
 
     def order(self, accounts: QuerySet, name: str, value: str) -> QuerySet:
         return accounts  # ordered last, in filter_queryset, so that the default order applies too
