@@ -142,9 +142,9 @@ class AccountFilter(django_filters.FilterSet):
                                           label="plan tier", help_text=_only_this("plan tier"))
     csm = django_filters.CharFilter(field_name="csm__email", lookup_expr="iexact",
                                     max_length=_max_length(User, "email"), label="CSM's e-mail",
-                                    help_text=_only_this("csm (the CSM's e-mail)"))
+                                    help_text=_only_this("CSM (their e-mail)"))
     ehr_system = django_filters.CharFilter(lookup_expr="iexact", max_length=_max_length(Account, "ehr_system"),
-                                           label="EHR system", help_text=_only_this("ehr system"))
+                                           label="EHR system", help_text=_only_this("EHR system"))
     min_arr = AmountFilter(field_name="arr", lookup_expr="gte", min_value=0,
                            max_digits=Snapshot._meta.get_field("arr").max_digits, decimal_places=None,
                            label="minimum ARR", help_text="Only accounts with at least this ARR.")
