@@ -1,13 +1,10 @@
-"""Writes around customer data: recording import runs, handing web imports to the workers (and again
-when the broker was unreachable) and running them."""
+"""Writes around customer data: recording import runs and running them (accounts.tasks hands web imports to
+the workers, and again when the broker was unreachable)."""
 
-import logging
 import shutil
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
@@ -20,8 +17,6 @@ from accounts.events import import_committed
 from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
 from accounts.models import ImportRun, ImportStatus, User
-
-logger = logging.getLogger(__name__)
 
 MAX_STORED_PROBLEMS = 2000
 # The broker or the Redis cache cannot be reached (down, refusing, or not answering in time): transient,
@@ -69,44 +64,6 @@ def import_run_record(*, run_id: int, result: ImportResult) -> None:
 def _announce_import() -> None:
     """Tell the layers above that the import is committed (scoring reads its new texts)."""
     import_committed.send(sender=ImportRun)
-
-
-def import_run_submit(*, user: User, files: dict[str, bytes], upload_root: Path) -> ImportRun:
-    """Record a web import and hand it to the workers once it is committed. When the broker cannot be
-    reached the run stays queued, with its files on disk, and the dispatch sweep hands it over later."""
-    with transaction.atomic():
-        run = import_run_create(user=user, files=files, upload_root=upload_root)
-        transaction.on_commit(partial(import_run_dispatch, run_id=run.pk))
-    run.refresh_from_db(fields=["dispatched_at", "status"])
-    return run
-
-
-def import_run_dispatch(*, run_id: int) -> bool:
-    """Put one queued run on the task queue; False (and the run left as it is) when the broker is unreachable.
-    Handing a run over twice is harmless: import_run_execute claims it once."""
-    from accounts.tasks import run_import  # the tasks module imports this one
-
-    try:
-        run_import.delay(run_id)
-    except UNREACHABLE as error:
-        logger.warning("Import #%s stays queued: the task queue cannot be reached (%s)", run_id, error)
-        return False
-    ImportRun.objects.filter(pk=run_id).update(dispatched_at=timezone.now())
-    return True
-
-
-def import_runs_dispatch_queued() -> int:
-    """Hand over again the runs still queued that never reached the broker, or whose message was handed over
-    long ago (a broker restarted without persistence loses it); the number handed over."""
-    resend_before = timezone.now() - timedelta(minutes=settings.IMPORT_REDISPATCH_MINUTES)
-    waiting = ImportRun.objects.filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend_before),
-                                       status=ImportStatus.QUEUED)
-    dispatched = 0
-    for run_id in waiting.order_by("pk").values_list("pk", flat=True):
-        if not import_run_dispatch(run_id=run_id):
-            break  # the broker is still away: the next sweep tries again
-        dispatched += 1
-    return dispatched
 
 
 @transaction.atomic

@@ -12,7 +12,8 @@ from accounts.forms import ImportUploadForm
 from accounts.importing.services import read_zip
 from accounts.models import ImportRun, ImportStatus
 from accounts.selectors import get_import_run_for_user
-from accounts.services import import_progress, import_run_submit
+from accounts.services import import_progress
+from accounts.tasks import import_run_submit
 
 
 @login_required

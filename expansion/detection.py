@@ -40,7 +40,9 @@ from django.utils import timezone
 
 from accounts.models import Account, Subscription, SupportTicket, SurveyResponse, Touchpoint, UsageDay, UsageFeature
 from expansion.models import AdvancedFeature, ExpansionSignal, PlanLimit, SignalStatus
+from expansion.services import opportunities_from_new_signals
 from scoring.levels import HEALTHY_TIERS, SEVERE_TIERS, Level
+from scoring.models import Snapshot
 
 USAGE_SHARE = 0.8
 OVERAGE_PERIODS = 3
@@ -160,8 +162,6 @@ def _voice(accounts: pd.DataFrame, as_of: dt.date) -> None:
 
 
 def _scores(accounts: pd.DataFrame, as_of: dt.date) -> None:
-    from scoring.models import Snapshot
-
     rows = Snapshot.objects.filter(as_of=as_of).values_list("account_id", "risk_level", "health_tier")
     scores = pd.DataFrame.from_records(list(rows), columns=["account_id", "risk_level", "health_tier"]) \
         .set_index("account_id")
@@ -289,8 +289,6 @@ def detect_signals(*, as_of: dt.date, now: dt.datetime | None = None, open_oppor
                    ) -> DetectionReport:
     """Detect every signal for the day, store them deduplicated, expire the quiet ones and (by default)
     bring each new signal into the pipeline."""
-    from expansion.services import opportunities_from_new_signals
-
     now = now or timezone.now()
     report = DetectionReport(as_of=as_of)
     book = fetch_book(as_of)

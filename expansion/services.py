@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
+from expansion.kinds import SIGNAL_KINDS
 from expansion.models import (
     CLOSED_STAGES,
     DEFAULT_PROBABILITY,
@@ -119,8 +120,6 @@ def opportunities_from_new_signals(*, as_of: dt.date, now: dt.datetime | None = 
     opportunity, or one new opportunity per account is opened (titled after its largest signal, with
     that estimate). The signals are claimed with a row lock, so two runs never convert one twice.
     Returns the number of signals converted."""
-    from expansion.kinds import SIGNAL_KINDS
-
     now = now or timezone.now()
     new = list(ExpansionSignal.objects.select_for_update(skip_locked=True, of=("self",))
                .filter(status=SignalStatus.OPEN, first_detected_on=as_of, opportunity__isnull=True)

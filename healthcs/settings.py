@@ -97,7 +97,7 @@ if env.str("DATABASE_URL", default=""):
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://user:password@host:port/name).")
 elif DEBUG:
-    from healthcs.embedded_postgres import database_settings
+    from healthcs.embedded_postgres import database_settings  # the demo's embedded server: loaded only here
 
     DATABASES = {"default": database_settings(VAR_DIR / "pgdata")}
 else:

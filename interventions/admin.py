@@ -25,6 +25,7 @@ from interventions.models import (
     Task,
 )
 from scoring.selectors import latest_snapshot
+from scoring.services import latest_as_of
 
 PLAYBOOK_FIELDS = ("name", "description", "trigger_kind", "trigger_value", "priority", "cooldown_days",
                    "control_share", "active")
@@ -155,8 +156,6 @@ def _preview(step: PlaybookStep, facts) -> str:
 
 
 def _riskiest(accounts) -> Account | None:
-    from scoring.services import latest_as_of
-
     as_of = latest_as_of()
     if as_of is None:
         return accounts.order_by("name").first()

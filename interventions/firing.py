@@ -30,7 +30,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import ChurnEvent, Contact, ContactRole, User
+from accounts.models import Account, ChurnEvent, Contact, ContactRole, User
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import ExpansionSignal
 from interventions.messages import TemplateProblem, account_facts, render_message
@@ -228,8 +228,6 @@ def _match(playbook: Playbook, snap: dict, alerted: dict[str, set[int]]) -> str 
 
 def _accounts(candidates: list[_Candidate]) -> dict[int, dict]:
     """The candidates' accounts with their CSM's chain of managers and the contact to greet (2 queries)."""
-    from accounts.models import Account
-
     ids = {c.snapshot["account_id"] for c in candidates}
     accounts = {a["id"]: a for a in Account.objects.filter(id__in=ids).values(
         "id", "name", "external_id", "plan_tier", "renewal_date", "csm_id", "csm__first_name", "csm__last_name",

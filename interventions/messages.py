@@ -12,13 +12,15 @@ offers written for the customer (scoring.outreach), and the team's own figures (
 the playbook's name) are not available there at all.
 """
 
+import datetime as dt
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from types import SimpleNamespace
 
+from accounts.models import ContactRole
 from healthcs.errors import DomainError
 from scoring.outreach import customer_offers, customer_topics, phrase_list
 
@@ -134,8 +136,6 @@ def render_message(template: str, facts: AccountFacts, channel: str) -> str:
 @cache
 def sample_facts() -> AccountFacts:
     """A typical account with every placeholder filled: the sample templates are checked against."""
-    import datetime as dt
-
     account = SimpleNamespace(name="Lakeside Family Practice", external_id="A-1042", plan_tier="Professional",
                               renewal_date=dt.date(2025, 6, 30),
                               csm=SimpleNamespace(get_full_name=lambda: "Casey Jones", username="casey"))
@@ -164,8 +164,6 @@ def check_template(template: str, channel: str) -> None:
 
 def contact_first_name(account) -> str:
     """The first name of the account's champion, else of its first active contact by name; "" if none."""
-    from accounts.models import ContactRole
-
     active = account.contacts.filter(is_active=True).order_by("name")
     contact = active.filter(role=ContactRole.CHAMPION).first() or active.first()
     return contact.name.split(" ")[0] if contact and contact.name else ""
@@ -175,8 +173,6 @@ def drafts_from_tasks(drafts, interventions, account):
     """Outreach drafts filled from the account's next open e-mail and Slack steps, when a playbook has
     them; otherwise the drafts built from its reasons stay. The subject stays the customer-facing one:
     a step's title is the team's name for the work ("Retention offer ...")."""
-    from dataclasses import replace
-
     open_tasks = sorted((t for i in interventions for t in i.tasks.all() if t.status == "open" and t.message),
                         key=lambda t: t.due_at)
     email = next((t for t in open_tasks if t.channel == "email"), None)

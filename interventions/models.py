@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Account
+from interventions.messages import TemplateProblem, check_template
+from interventions.triggers import trigger_values
 
 
 class TriggerKind(models.TextChoices):
@@ -37,8 +39,6 @@ class AssigneeRole(models.TextChoices):
 def validate_template(text: str) -> None:
     """A message template fit for a step of any channel (kept for migration 0001; steps are checked with
     their channel by PlaybookStep.clean)."""
-    from interventions.messages import TemplateProblem, check_template
-
     try:
         check_template(text, "task")
     except TemplateProblem as problem:
@@ -82,8 +82,6 @@ class Playbook(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from interventions.triggers import trigger_values
-
         allowed = trigger_values(self.trigger_kind)
         if self.trigger_kind and self.trigger_value not in allowed:
             kind = self.get_trigger_kind_display().lower()
@@ -116,8 +114,6 @@ class PlaybookStep(models.Model):
         return f"{self.order}. {self.title}"
 
     def clean(self) -> None:
-        from interventions.messages import TemplateProblem, check_template
-
         try:
             check_template(self.template, self.channel)
         except TemplateProblem as problem:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from kombu.exceptions import OperationalError
 
 from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
 from scoring.config import NOT_AN_OBJECT, PRESETS, REQUIRED_KEYS, ConfigError, preset_config, validate_config
@@ -24,6 +25,8 @@ from scoring.models import (
     Snapshot,
 )
 from scoring.services import config_activate, config_draft_create, config_preview, ensure_active_config
+from scoring.tasks import read_waiting_texts
+from scoring.texts.service import texts_mark_unread
 
 
 class ConfigDocumentField(forms.JSONField):
@@ -244,8 +247,6 @@ class CompetitorAdmin(AuditedAdmin):
         self._read_again(request)
 
     def _read_again(self, request) -> None:
-        from scoring.texts.service import texts_mark_unread
-
         count = texts_mark_unread()
         if count:
             transaction.on_commit(_queue_reading)
@@ -253,10 +254,6 @@ class CompetitorAdmin(AuditedAdmin):
 
 
 def _queue_reading() -> None:
-    from kombu.exceptions import OperationalError
-
-    from scoring.tasks import read_waiting_texts
-
     try:
         read_waiting_texts.delay()
     except OperationalError:

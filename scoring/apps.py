@@ -6,4 +6,5 @@ class ScoringConfig(AppConfig):
     name = 'scoring'
 
     def ready(self) -> None:
-        from scoring import receivers  # noqa: F401  (connects the receivers of accounts.events)
+        # Connects the receivers of accounts.events; they import models, so only once the app registry is ready.
+        from scoring import receivers  # noqa: F401

@@ -28,6 +28,7 @@ from scoring.fetch import frame
 from scoring.levels import FLAGGING_TIERS, SEVERE_TIERS, WARNING_LEVELS, Level
 from scoring.models import ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
 from scoring.selectors import MEASURE_LABELS
+from scoring.services import ensure_active_config, score_range
 
 logger = logging.getLogger(__name__)
 
@@ -431,8 +432,6 @@ def snapshot_scores(as_of: dt.date, *, detail: bool = True) -> pd.DataFrame:
 
 def rescored_scores(as_of: dt.date, config: Config) -> pd.DataFrame:
     """The rules and measures replayed as of the cut-off over the raw tables (nothing is written)."""
-    from scoring.services import score_range
-
     scores, _ = score_range(as_of=as_of, config=config)
     acc = scores.accounts
     return acc[SNAPSHOT_COLUMNS[1:] + DETAIL_COLUMNS].rename_axis("account_id")
@@ -493,7 +492,7 @@ def model_missing() -> str:
 def model_scores(as_of: dt.date, *, rescore: bool = False) -> ModelScores:
     """The model's probabilities of the cut-off: its stored predictions of that day when there are any (and no
     `rescore`), else the active model run on the data dated up to the cut-off (nothing is written)."""
-    from scoring.model.predict import band_of, probabilities
+    from scoring.model.predict import band_of, probabilities  # LightGBM: loaded when a backtest runs, not by the pages
 
     stored = stored_predictions(as_of)
     active = ChurnModel.objects.filter(status=ChurnModelStatus.ACTIVE).first() if rescore or stored.empty else None
@@ -557,8 +556,6 @@ def run_backtest(*, as_of: dt.date, horizon: int = DEFAULT_HORIZON, rescore: boo
     stored = None if rescore else snapshot_scores(as_of, detail=with_signals)
     if stored is None or stored.empty:
         if config is None:
-            from scoring.services import ensure_active_config
-
             config = parse_config(ensure_active_config().data)
         scores, source = rescored_scores(as_of, config), "rescored"
     else:

@@ -27,6 +27,7 @@ from accounts.models import (
     UsageFeature,
 )
 from scoring.config import RULE_LOOKBACK_DAYS
+from scoring.models import Snapshot
 
 # How far back the measures look, in days before as_of (the rules use 30 and 60, docs/scoring.md).
 USAGE_DAYS = 60
@@ -459,8 +460,6 @@ def contacts(batch: AccountRange, window: Window, champion_days: int) -> pd.Data
 
 def previous_health(batch: AccountRange, day: dt.date) -> pd.Series:
     """The health score of each account's snapshot on an earlier day (trend), indexed by account id."""
-    from scoring.models import Snapshot
-
     qs = Snapshot.objects.filter(batch.q("account_id"), as_of=day, health_score__isnull=False).order_by() \
         .values_list("account_id", "health_score")
     df = frame(qs, ["account_id", "health_score"])

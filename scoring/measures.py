@@ -6,7 +6,6 @@ with the other weights rescaled). `health_scores` normalises the raw values to 0
 and combines them into the score, the covered weight share and the tier.
 """
 
-import json
 from collections.abc import Callable
 
 import numpy as np
@@ -213,9 +212,9 @@ def health_scores(data: BookData, config: Config, raw: dict[str, pd.Series] | No
 
 def _breakdown(measures: tuple[MeasureConfig, ...], raw: dict[str, pd.Series], normalised: dict[str, pd.Series],
                covered: pd.Series, index: pd.Index) -> pd.Series:
-    """Per account, as JSON text: {measure id: [raw, score, points]} (read it with `breakdown`); points
-    are the measure's share of the health score (score x weight / covered weight). A measure without data has score and
-    points null, and raw null too when there was nothing to measure. This runs for every account of
+    """Per account, as JSON text: {measure id: [raw, score, points]} (read it with `scoring.models.breakdown`);
+    points are the measure's share of the health score (score x weight / covered weight). A measure without data has
+    score and points null, and raw null too when there was nothing to measure. This runs for every account of
     every recompute, so no Python object is built per account and measure: one matrix of the numbers,
     one text template filled per account (a float's repr reads back as the same float)."""
     if not measures:
@@ -230,13 +229,3 @@ def _breakdown(measures: tuple[MeasureConfig, ...], raw: dict[str, pd.Series], n
     template = "{" + ",".join(f'"{m.id}":[%r,%r,%r]' for m in measures) + "}"
     texts = [(template % tuple(row)).replace("[nan", "[null").replace(",nan", ",null") for row in matrix.tolist()]
     return pd.Series(texts, index=index, dtype=object)
-
-
-BREAKDOWN_FIELDS = ("raw", "score", "points")
-
-
-def breakdown(stored: dict | str) -> dict[str, dict[str, float | None]]:
-    """A stored measure breakdown ({measure id: [raw, score, points]}, as written by `health_scores`)
-    as {measure id: {"raw", "score", "points"}}; None where there was no data."""
-    values = json.loads(stored) if isinstance(stored, str) else stored
-    return {measure_id: dict(zip(BREAKDOWN_FIELDS, triple, strict=True)) for measure_id, triple in values.items()}

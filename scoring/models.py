@@ -4,6 +4,8 @@ The database guards the invariants: one snapshot per account per as-of date, one
 configuration, one open alert per account and alert type.
 """
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -113,13 +115,21 @@ class StoredJSONField(models.JSONField):
         return super().from_db_value(value, expression, connection)
 
 
+BREAKDOWN_FIELDS = ("raw", "score", "points")
+
+
+def breakdown(stored: dict | str) -> dict[str, dict[str, float | None]]:
+    """A stored measure breakdown ({measure id: [raw, score, points]}, as scoring.measures.health_scores writes
+    it) as {measure id: {"raw", "score", "points"}}; None where there was no data."""
+    values = json.loads(stored) if isinstance(stored, str) else stored
+    return {measure_id: dict(zip(BREAKDOWN_FIELDS, triple, strict=True)) for measure_id, triple in values.items()}
+
+
 class Snapshot(models.Model):
     """An account's health and churn risk as of one date, with the full breakdown (docs/scoring.md)."""
 
     def breakdown(self) -> dict[str, dict[str, float | None]]:
         """The measure breakdown: {measure id: {"raw", "score", "points"}}."""
-        from scoring.measures import breakdown
-
         return breakdown(self.measures)
 
     # No index of its own: the one-per-day constraint's index starts with the account.

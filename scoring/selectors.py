@@ -11,6 +11,8 @@ from accounts.models import Account, User
 from accounts.selectors import scope_to_user
 from scoring.config import MEASURE_IDS, TIER_NAMES, parse_config
 from scoring.levels import FLAGGING_TIERS, Level
+from scoring.model.drift import WARNING_PSI
+from scoring.model.features import describe, feature_label
 from scoring.models import Alert, AlertStatus, ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
 from scoring.services import latest_as_of
 
@@ -127,8 +129,6 @@ class ChurnCard:
 def churn_card(account: Account) -> ChurnCard:
     """The account's latest churn prediction with its top reasons in plain words, in one query (the active model,
     annotated with the account's latest prediction); when there is none, why."""
-    from scoring.model.predict import describe
-
     latest = ChurnPrediction.objects.filter(account=account).order_by("-as_of")
     row = (ChurnModel.objects.filter(status=ChurnModelStatus.ACTIVE)
            .annotate(p_as_of=Subquery(latest.values("as_of")[:1]),
@@ -163,14 +163,11 @@ class ModelPanel:
 def model_panel() -> ModelPanel:
     """The active churn model with its figures against the rules, the last rejected one and its reason, and the
     population stability of each feature on the latest predicted day (two queries)."""
-    from scoring.model.drift import WARNING_PSI
-    from scoring.model.features import BY_NAME
-
     models = ChurnModel.objects.select_related("created_by").defer("booster")  # the booster is not shown
     active = models.filter(status=ChurnModelStatus.ACTIVE).first()
     rejected = models.filter(status=ChurnModelStatus.REJECTED).order_by("-version").first()
     psi = (active.drift or {}).get("psi", {}) if active else {}
-    rows = [{"feature": name, "label": BY_NAME[name].label if name in BY_NAME else name, "psi": value,
+    rows = [{"feature": name, "label": feature_label(name), "psi": value,
              "warning": value > WARNING_PSI} for name, value in psi.items()]
     rows.sort(key=lambda r: (-r["psi"], r["feature"]))
     return ModelPanel(active=active, rejected=rejected, drift_as_of=(active.drift or {}).get("as_of", "") if active

@@ -12,6 +12,7 @@ from healthcs.celery import TRANSIENT_ERRORS, TRANSIENT_RETRY
 from scoring.events import day_scored
 from scoring.models import RecomputeRun
 from scoring.services import recompute_batch, recompute_run_create, recompute_run_fail, recompute_runs_expire
+from scoring.texts.service import texts_read, waiting_batches
 
 
 def recompute_start(*, as_of: dt.date, trigger: str, user: User | None = None) -> RecomputeRun:
@@ -66,23 +67,23 @@ def expire_stale_recomputes() -> int:
 @shared_task(acks_late=True, **TRANSIENT_RETRY)
 def read_text_batch(model_label: str, ids: list[int]) -> int:
     """Read one batch of waiting texts (idempotent: rows read meanwhile are skipped)."""
-    from scoring.texts.service import texts_read
-
     return texts_read(model_label, ids)
 
 
 @shared_task
 def read_waiting_texts() -> int:
-    """Hand every waiting text to the workers, one task per batch (after an import, and every few minutes)."""
-    from scoring.texts.service import texts_queue_pending
-
-    return texts_queue_pending()
+    """Hand every waiting text to the workers, one task per batch (after an import, and every few minutes); returns
+    how many tasks were queued."""
+    batches = waiting_batches()
+    for label, ids in batches:
+        read_text_batch.delay(label, ids)
+    return len(batches)
 
 
 @shared_task(acks_late=True)
 def train_churn_model(as_of: str | None = None, trigger: str = "schedule", user_id: int | None = None) -> int:
     """Weekly, or when a manager asks: train the churn model and activate it when it beats the rules."""
-    from scoring.model.training import train_churn_model as train
+    from scoring.model.training import train_churn_model as train  # LightGBM and scikit-learn: loaded by this task only
 
     user = User.objects.filter(pk=user_id).first() if user_id else None
     return train(as_of=dt.date.fromisoformat(as_of) if as_of else None, trigger=trigger, user=user).pk

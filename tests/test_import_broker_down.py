@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import models as m
-from accounts.services import import_run_create, import_runs_dispatch_queued, import_runs_expire
-from accounts.tasks import dispatch_queued_imports
+from accounts.services import import_run_create, import_runs_expire
+from accounts.tasks import dispatch_queued_imports, import_runs_dispatch_queued
 from healthcs.celery import app
 from tests.importing import ravenstack_files
 

@@ -4,15 +4,34 @@ A module may import its own app and the layers below it; healthcs' shared helper
 Celery app) sit below every app, its URLs and settings above them.
 
 KNOWN lists imports allowed to point the wrong way; it is empty and should stay so: the test fails on a new one,
-and on a listed one that is gone (so the list can only shrink)."""
+and on a listed one that is gone (so the list can only shrink).
+
+Imports of the project's own modules sit at the top of the module, never inside a function to dodge an import cycle
+(two modules needing each other is fixed by pointing the dependency one way). LAZY lists the few that must wait, each
+with why; the test fails on an import that is not listed, and on a listed one that is gone."""
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {"accounts": 0, "scoring": 1, "expansion": 2, "interventions": 3, "workspace": 4}
 HEALTHCS_TOP = {"healthcs.urls", "healthcs.wsgi", "healthcs.asgi", "healthcs.settings"}
 KNOWN: set[tuple[str, str]] = set()
+PROJECT = (*LAYERS, "healthcs")
+# (file, module) -> why the import waits. Heavy model code is loaded only by what runs a model: LightGBM adds about
+# a second and 80 MB to every web, worker and command process that would import it at the top.
+LAZY: dict[tuple[str, str], str] = {
+    ("accounts/apps.py", "accounts.roles"): "ready(): imports the auth models, so only once the app registry is ready",
+    ("scoring/apps.py", "scoring.receivers"): "ready(): the receivers import models (the app registry)",
+    ("workspace/apps.py", "workspace.receivers"): "ready(): the receiver imports models (the app registry)",
+    ("healthcs/settings.py", "healthcs.embedded_postgres"): "the demo's embedded PostgreSQL, without DATABASE_URL only",
+    ("scoring/backtest.py", "scoring.model.predict"): "LightGBM: when a backtest runs the model, not with the pages",
+    ("scoring/tasks.py", "scoring.model.training"): "LightGBM and scikit-learn: by the training task only",
+    ("workspace/daily.py", "scoring.model.predict"): "LightGBM: by the day's run, not by every importer of its task",
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -41,6 +60,36 @@ def wrong_way() -> set[tuple[str, str]]:
     return found
 
 
+def _module(name: str) -> str:
+    """The project module an import names: `from scoring import receivers` imports scoring.receivers."""
+    path = ROOT / name.replace(".", "/")
+    return name if path.with_suffix(".py").is_file() or path.is_dir() else name.rpartition(".")[0]
+
+
+def nested_imports(path: Path) -> set[str]:
+    """Every project module a file imports other than at the top: inside a function, a class or a condition."""
+    found = set()
+    for statement in ast.parse(path.read_text(encoding="utf-8")).body:
+        for node in ast.walk(statement):
+            if node is statement:
+                continue
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.update(_module(f"{node.module}.{alias.name}") for alias in node.names)
+    return {module for module in found if module.split(".")[0] in PROJECT}
+
+
+def lazy_imports() -> set[tuple[str, str]]:
+    """(file, module) for each import of a project module below the top of a module of the apps or healthcs."""
+    found = set()
+    for app in PROJECT:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                found.update((path.relative_to(ROOT).as_posix(), module) for module in nested_imports(path))
+    return found
+
+
 def test_no_module_imports_a_layer_above_its_own_beyond_the_known_ones():
     found = wrong_way()
 
@@ -53,3 +102,32 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path):
     module.write_text("def f():\n    from interventions.firing import fire_playbooks\n    import workspace.daily\n")
 
     assert imported_modules(module) == {"interventions.firing", "workspace.daily"}
+
+
+def test_project_modules_are_imported_at_the_top_but_for_the_listed_lazy_ones():
+    found = lazy_imports()
+
+    assert found - LAZY.keys() == set(), "imports inside a function: move them to the top, or point the cycle one way"
+    assert LAZY.keys() - found == set(), "these are gone or at the top now: remove them from LAZY"
+
+
+def test_the_lazy_check_sees_imports_below_the_top_and_only_of_the_project(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("import json\nfrom scoring.models import Snapshot\n\n\n"
+                      "def f():\n    from scoring import receivers\n    import workspace.daily\n    import csv\n\n\n"
+                      "if json:\n    from healthcs.embedded_postgres import database_settings\n")
+
+    assert nested_imports(module) == {"scoring.receivers", "workspace.daily", "healthcs.embedded_postgres"}
+
+
+def test_web_and_worker_processes_start_without_the_model_code():
+    """The lazy model imports keep LightGBM out of a process until it trains or applies a model."""
+    started = ("import sys, django; django.setup(); import healthcs.urls; from healthcs.celery import app; "
+               "app.loader.import_default_modules(); print(sorted({'lightgbm', 'scoring.model.predict', "
+               "'scoring.model.training'} & set(sys.modules)))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthcs.settings_test"}
+
+    loaded = subprocess.run([sys.executable, "-c", started], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip().splitlines()[-1]
+
+    assert loaded == "[]"

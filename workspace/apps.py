@@ -9,4 +9,5 @@ class WorkspaceConfig(AppConfig):
     name = "workspace"
 
     def ready(self) -> None:
-        from workspace import receivers  # noqa: F401  (connects the scored-day receiver)
+        # Connects the scored-day receiver; it imports models, so only once the app registry is ready.
+        from workspace import receivers  # noqa: F401

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from expansion.detection import DetectionReport, detect_signals
 from interventions.firing import FiringReport, fire_playbooks
-from scoring.model.predict import predict_day
 from scoring.services import RecomputeReport, recompute_scores, snapshot_statistics_refresh
 
 
@@ -31,6 +30,9 @@ def finish_day(as_of: dt.date, *, now: dt.datetime | None = None, rng: random.Ra
     """What follows a scored day. `now` dates what fires (a replayed morning; default: now), `rng` draws the
     control groups (default: fresh randomness), `signals=False` skips expansion signals (a day without the
     60 days of usage they compare)."""
+    # LightGBM: loaded by the day's run, not by every process that imports the task module (web, worker).
+    from scoring.model.predict import predict_day
+
     snapshot_statistics_refresh()
     predicted = predict_day(as_of)  # with an active churn model, its bands can trigger playbooks too
     detected = detect_signals(as_of=as_of, now=now) if signals else None

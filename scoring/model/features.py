@@ -5,11 +5,12 @@ or before it.
 keeps every measure's raw value, the rules' inputs and their risk score, and adds what the rules do not read:
 texts' negative-sentiment share and competitor mentions, tenure, days to the next renewal, seats, ARR, payment
 trouble, silence and champions who left. Missing values stay NaN (the trees learn where they go). FEATURES names
-every column with the words the Account 360 card uses.
+every column with the words the Account 360 card uses, and `describe` puts a prediction's reason in them.
 """
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from accounts.models import Account, ChurnEvent, SupportTicket, Touchpoint
 from scoring.config import Config, parse_config
 from scoring.fetch import EVENT_DAYS, Window, frame
 from scoring.measures import MEASURES
+from scoring.services import ensure_active_config, score_range
 
 HORIZON_DAYS = 90  # the label: churn within this many days after the date
 NEGATIVE_SENTIMENT = -0.05  # a text read below this is negative (VADER's customary cut-off)
@@ -149,8 +151,6 @@ def _days_since(instants: pd.Series, as_of: dt.date) -> pd.Series:
 
 def feature_frame(as_of: dt.date, *, config: Config | None = None) -> FeatureFrame:
     """The features (FEATURES) of every account live on the date, from data dated on or before it only."""
-    from scoring.services import ensure_active_config, score_range  # scoring.services imports the models
-
     config = config or parse_config(ensure_active_config().data)
     signup = live_accounts(as_of)
     ids = signup.index
@@ -202,3 +202,48 @@ def _plan_and_seats(subs: pd.DataFrame, ids: pd.Index) -> tuple[pd.Series, pd.Se
     plan = active.drop_duplicates("account_id").set_index("account_id")["sub_plan_tier"]
     seats = active.groupby("account_id")["sub_seats"].sum()
     return plan.reindex(ids).fillna("").astype(str), seats.reindex(ids).fillna(0).astype("float64")
+
+
+def feature_label(name: str) -> str:
+    """A feature's words (its own name for one a newer release no longer knows)."""
+    feature = BY_NAME.get(name)
+    return feature.label if feature else name
+
+
+def describe(item: dict[str, Any]) -> str:
+    """A contribution in plain words: what the value is, and which way it moved the risk."""
+    direction = "raises the risk" if item["contribution"] > 0 else "lowers the risk"
+    return f"{_value_words(item['feature'], item['value'])} — {direction}"
+
+
+def _value_words(name: str, value: Any) -> str:
+    """The feature's value as a short sentence."""
+    feature = BY_NAME.get(name)
+    label = feature_label(name)
+    if value is None:
+        return f"{label}: no data"
+    if name == "usage_drop":
+        pct = round(abs(value) * 100)
+        if pct == 0:
+            return "Usage held steady in the last 30 days"
+        return f"Usage {'fell' if value > 0 else 'rose'} {pct}% in the last 30 days"
+    if name == "daily_active_rate":
+        return f"Active on {round(value * 31)} of the last 31 days"
+    if name == "days_to_renewal":
+        return f"Renewal in {round(value)} days"
+    if name == "days_since_interaction":
+        return f"Last in touch {round(value)} days ago"
+    if name == "risk_score":
+        return f"Risk score {round(value)} of 100 from the rules"
+    if name == "tenure_days":
+        return f"Customer for {round(value)} days"
+    kind = feature.kind if feature else "number"
+    if kind == "share":
+        return f"{label}: {round(value * 100)}%"
+    if kind == "ratio":
+        return f"{label}: {value:.2f}×"
+    if kind == "money":
+        return f"{label}: ${value:,.0f}"
+    if kind == "category":
+        return f"{label}: {value}"
+    return f"{label}: {value:g}"

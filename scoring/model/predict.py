@@ -18,7 +18,7 @@ from django.db import transaction
 
 from scoring.levels import Level
 from scoring.model.drift import population_stability
-from scoring.model.features import BY_NAME, FEATURE_NAMES, feature_frame
+from scoring.model.features import FEATURE_NAMES, feature_frame, feature_label
 from scoring.model.training import calibrate, encode
 from scoring.models import ChurnModel, ChurnModelStatus, ChurnPrediction
 
@@ -63,7 +63,7 @@ def top_contributions(features: pd.DataFrame, contrib: np.ndarray, n: int = TOP_
     values = features.reindex(columns=names).astype(object).to_numpy()
     shares = contrib[:, :-1]
     order = np.argsort(-np.abs(shares), axis=1, kind="stable")[:, :n]
-    return [[{"feature": names[j], "label": _label(names[j]), "value": _plain(values[i, j]),
+    return [[{"feature": names[j], "label": feature_label(names[j]), "value": _plain(values[i, j]),
               "contribution": round(float(shares[i, j]), 4)} for j in row if shares[i, j] != 0]
             for i, row in enumerate(order.tolist())]
 
@@ -121,48 +121,3 @@ def predict_day(as_of: dt.date, *, model: ChurnModel | None = None) -> int:
         ChurnPrediction.objects.bulk_create(rows, batch_size=2000)
         ChurnModel.objects.filter(pk=model.pk).update(drift=drift)
     return len(rows)
-
-
-def _label(name: str) -> str:
-    """A feature's words (its own name for one a newer release no longer knows)."""
-    feature = BY_NAME.get(name)
-    return feature.label if feature else name
-
-
-def describe(item: dict[str, Any]) -> str:
-    """A contribution in plain words: what the value is, and which way it moved the risk."""
-    direction = "raises the risk" if item["contribution"] > 0 else "lowers the risk"
-    return f"{_value_words(item['feature'], item['value'])} — {direction}"
-
-
-def _value_words(name: str, value: Any) -> str:
-    """The feature's value as a short sentence."""
-    feature = BY_NAME.get(name)
-    label = _label(name)
-    if value is None:
-        return f"{label}: no data"
-    if name == "usage_drop":
-        pct = round(abs(value) * 100)
-        if pct == 0:
-            return "Usage held steady in the last 30 days"
-        return f"Usage {'fell' if value > 0 else 'rose'} {pct}% in the last 30 days"
-    if name == "daily_active_rate":
-        return f"Active on {round(value * 31)} of the last 31 days"
-    if name == "days_to_renewal":
-        return f"Renewal in {round(value)} days"
-    if name == "days_since_interaction":
-        return f"Last in touch {round(value)} days ago"
-    if name == "risk_score":
-        return f"Risk score {round(value)} of 100 from the rules"
-    if name == "tenure_days":
-        return f"Customer for {round(value)} days"
-    kind = feature.kind if feature else "number"
-    if kind == "share":
-        return f"{label}: {round(value * 100)}%"
-    if kind == "ratio":
-        return f"{label}: {value:.2f}×"
-    if kind == "money":
-        return f"{label}: ${value:,.0f}"
-    if kind == "category":
-        return f"{label}: {value}"
-    return f"{label}: {value:g}"

@@ -31,6 +31,7 @@ from scoring.config import Config, parse_config
 from scoring.model.drift import baselines
 from scoring.model.features import CATEGORICAL, FEATURE_NAMES, HORIZON_DAYS, churn_labels, feature_frame
 from scoring.models import ChurnModel, ChurnModelStatus
+from scoring.services import ensure_active_config
 
 logger = logging.getLogger(__name__)
 
@@ -251,8 +252,6 @@ def train_churn_model(*, as_of: dt.date | None = None, trigger: str = "command",
                       min_churners: int = MIN_CHURNERS, step_days: int = STEP_DAYS) -> ChurnModel:
     """Train on the history up to as_of (default: the latest usage day), a training date every `step_days`,
     store the model and activate it when it beats the rules (the previous active model is then retired)."""
-    from scoring.services import ensure_active_config
-
     config_row = ensure_active_config()
     as_of = as_of or UsageDay.objects.aggregate(d=Max("date"))["d"] or timezone.localdate()
     start = history_start()

@@ -18,6 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
+from scoring.models import Competitor
 from scoring.texts.llm import read_with_llm
 from scoring.texts.reader import NAME as BUILTIN_NAME
 from scoring.texts.reader import Lexicon, read
@@ -35,8 +36,6 @@ STORED = ("intent_phrase", "feature_request", "case_study", "category", "sentime
 
 def lexicon() -> Lexicon:
     """The competitor list admins keep and our own names (settings.ANALYSER_OWN_NAMES); one query."""
-    from scoring.models import Competitor
-
     return Lexicon(competitors=tuple(Competitor.objects.order_by("name").values_list("name", flat=True)),
                    own_names=tuple(settings.ANALYSER_OWN_NAMES))
 
@@ -199,16 +198,6 @@ def texts_read_for_accounts(first_account: int, last_account: int) -> int:
             names = names if names is not None else lexicon()
             done += texts_read(label, ids[start:start + CHUNK], names)
     return done
-
-
-def texts_queue_pending() -> int:
-    """Hand the waiting texts to the workers, one task per batch; returns how many tasks were queued."""
-    from scoring.tasks import read_text_batch
-
-    batches = waiting_batches()
-    for label, ids in batches:
-        read_text_batch.delay(label, ids)
-    return len(batches)
 
 
 def texts_mark_unread() -> int:

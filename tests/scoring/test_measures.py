@@ -11,6 +11,7 @@ import pytest
 from scoring import measures
 from scoring.config import MEASURE_IDS, Config, Normalisation, default_config, parse_config
 from scoring.fetch import BookData, Window
+from scoring.models import breakdown as read_breakdown
 
 CONFIG = parse_config(default_config())
 
@@ -414,7 +415,7 @@ def test_health_breakdown_records_raw_value_score_and_points_and_no_data():
     }
 
     # Stored as JSON text, written a column at a time; it must read back as exactly these numbers.
-    first, second = map(measures.breakdown, measures.health_scores(data, three_measure_config(), raw=raw)["measures"])
+    first, second = map(read_breakdown, measures.health_scores(data, three_measure_config(), raw=raw)["measures"])
 
     assert first == {
         "daily_active_rate": {"raw": 0.6, "score": 50.0, "points": 27.78},  # 50 * 15 / 27
@@ -435,7 +436,7 @@ def test_health_breakdown_text_keeps_every_digit_of_the_rounded_values():
 
     (text,) = measures.health_scores(data, three_measure_config(), raw=raw)["measures"]
 
-    breakdown = measures.breakdown(text)
+    breakdown = read_breakdown(text)
     assert breakdown["daily_active_rate"]["raw"] == 0.3333
     assert breakdown["payment_health"]["raw"] == 0.6667
     assert breakdown["csm_interactions"] == {"raw": 1000000.0, "score": 100.0, "points": 14.81}
@@ -452,7 +453,7 @@ def test_health_score_of_a_book_with_only_onboarding_data_uses_the_default_measu
     assert values(result["health_score"]) == {1: 50.0, 2: None}
     assert values(result["covered_share"]) == {1: 0.04, 2: 0.0}
     assert result["health_tier"].tolist() == ["At risk", None]
-    breakdown = measures.breakdown(result.loc[1, "measures"])
+    breakdown = read_breakdown(result.loc[1, "measures"])
     assert breakdown["onboarding_completion"] == {"raw": 70.0, "score": 50.0, "points": 50.0}
     assert [m for m, entry in breakdown.items() if entry["score"] is not None] == ["onboarding_completion"]
 

@@ -11,8 +11,8 @@ import pytest
 
 from accounts import models as m
 from scoring.model.drift import WARNING_PSI, baselines, population_stability
-from scoring.model.features import FEATURE_NAMES, _next_renewal, churn_labels, feature_frame, live_accounts
-from scoring.model.predict import booster_of, contributions, describe, predict_day, probabilities
+from scoring.model.features import FEATURE_NAMES, _next_renewal, churn_labels, describe, feature_frame, live_accounts
+from scoring.model.predict import booster_of, contributions, predict_day, probabilities
 from scoring.model.training import (
     HISTORY_DAYS,
     band_threshold,
