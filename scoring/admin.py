@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 
 from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
 from scoring.config import NOT_AN_OBJECT, PRESETS, REQUIRED_KEYS, ConfigError, preset_config, validate_config
+from scoring.configs import config_activate, config_draft_create, ensure_active_config
 from scoring.models import (
     Alert,
     ChurnModel,
@@ -24,7 +25,7 @@ from scoring.models import (
     ScoringConfig,
     Snapshot,
 )
-from scoring.services import config_activate, config_draft_create, config_preview, ensure_active_config
+from scoring.preview import config_preview
 from scoring.tasks import read_waiting_texts
 from scoring.texts.service import texts_mark_unread
 

@@ -24,11 +24,12 @@ from sklearn.metrics import roc_auc_score
 from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, UsageDay
 from accounts.services import UNREACHABLE
 from scoring.config import MEASURE_IDS, Config, parse_config
+from scoring.configs import ensure_active_config
 from scoring.fetch import frame
 from scoring.levels import FLAGGING_TIERS, SEVERE_TIERS, WARNING_LEVELS, Level
 from scoring.models import ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
 from scoring.selectors import MEASURE_LABELS
-from scoring.services import ensure_active_config, score_range
+from scoring.services import score_range
 
 logger = logging.getLogger(__name__)
 

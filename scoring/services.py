@@ -1,4 +1,4 @@
-"""Writes of the scoring app: recompute runs and their batches, snapshots, configurations, previews.
+"""The recompute: runs and their batches, scoring a range of accounts, writing their snapshots.
 
 A recompute (docs/scoring.md) is a run split into batches of accounts (primary-key ranges). Each batch
 reads its accounts' data with a handful of aggregate queries, scores them with pandas and upserts
@@ -16,21 +16,19 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from accounts.audit import audit_record
 from accounts.models import Account, User
 from scoring import alerts as alert_rules
 from scoring import notifications
 from scoring.calculations import Scores, score_book
-from scoring.config import Config, ConfigError, default_config, parse_config, validate_config
+from scoring.config import Config, parse_config
+from scoring.configs import ensure_active_config
 from scoring.fetch import AccountRange, load_book
 from scoring.models import (
-    ConfigStatus,
     RecomputeBatch,
     RecomputeRun,
     RunStatus,
@@ -46,87 +44,6 @@ SNAPSHOT_FIELDS = [
     "trend", "risk_score", "risk_level", "risk_subscription", "top_reasons", "recommended_actions", "arr", "usage_30d",
     "usage_prev30d", "usage_drop_pct", "errors_30d", "tickets_30d", "churn_intent_30d", "measures", "fired_rules",
 ]
-
-
-# Configurations --------------------------------------------------------------------------------------
-
-def ensure_active_config() -> ScoringConfig:
-    """The active configuration, created when there is none yet: the default one is saved as the first
-    version (a write, on a fresh database)."""
-    config = ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).first()
-    if config is not None:
-        return config
-    try:
-        with transaction.atomic():
-            return ScoringConfig.objects.create(
-                version=_next_version(), name="Default (fitted to the book)", status=ConfigStatus.ACTIVE,
-                data=default_config(),
-                activated_at=timezone.now(), notes="Installed automatically with the default rules and weights.",
-            )
-    except IntegrityError:  # another process installed it first
-        return ScoringConfig.objects.get(status=ConfigStatus.ACTIVE)
-
-
-def _next_version() -> int:
-    return (ScoringConfig.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-
-
-def config_draft_create(*, user: User | None, data: dict[str, Any] | None = None, name: str = "",
-                        notes: str = "") -> ScoringConfig:
-    """A new draft: the given document, or a copy of the active configuration. Invalid: ConfigError."""
-    document = data if data is not None else ensure_active_config().data
-    problems = validate_config(document)
-    if problems:
-        raise ConfigError(problems)
-    for _ in range(3):
-        try:
-            with transaction.atomic():
-                draft = ScoringConfig.objects.create(version=_next_version(), name=name or document.get("name", ""),
-                                                     status=ConfigStatus.DRAFT, data=document, notes=notes,
-                                                     created_by=user)
-                audit_record(user=user, action="created", obj=draft)
-                return draft
-        except IntegrityError:  # two drafts took the same version number at once; take the next one
-            continue
-    raise RuntimeError("could not allocate a configuration version")
-
-
-@transaction.atomic
-def config_activate(*, config: ScoringConfig, user: User | None) -> ScoringConfig:
-    """Make a draft the active configuration (the previous one is retired); records who and when."""
-    config = ScoringConfig.objects.select_for_update().get(pk=config.pk)
-    if config.status != ConfigStatus.DRAFT:
-        raise ConfigError([f"version {config.version} is {config.get_status_display().lower()}; only a draft "
-                           f"can be activated (make a new draft from it instead)"])
-    problems = validate_config(config.data)
-    if problems:
-        raise ConfigError(problems)
-    previous = list(ScoringConfig.objects.select_for_update().filter(status=ConfigStatus.ACTIVE)
-                    .values_list("version", flat=True))
-    ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).update(status=ConfigStatus.RETIRED)
-    config.status = ConfigStatus.ACTIVE
-    config.activated_at = timezone.now()
-    config.activated_by = user
-    config.save(update_fields=["status", "activated_at", "activated_by"])
-    # Whoever activates, from admin or `scoring_config import --activate` (no user), is in the audit log.
-    audit_record(user=user, action="activated", obj=config,
-                 changes={"active_version": [previous[0] if previous else None, config.version]})
-    return config
-
-
-def config_export(config: ScoringConfig) -> dict[str, Any]:
-    """The configuration as a JSON document (the format `scoring_config import` reads)."""
-    return {"name": config.name or f"Version {config.version}", **{k: v for k, v in config.data.items()
-                                                                   if k not in ("name", "notes")}}
-
-
-def config_import(*, data: Any, user: User | None, activate: bool = False) -> ScoringConfig:
-    """A draft (or, with activate, the active configuration) from an exported document."""
-    with transaction.atomic():
-        config = config_draft_create(user=user, data=data, name=data.get("name", "") if isinstance(data, dict) else "")
-        if activate:
-            config = config_activate(config=config, user=user)
-    return config
 
 
 # Scoring -----------------------------------------------------------------------------------------------
@@ -368,57 +285,3 @@ def _worker_batch(batch_id: int) -> int:
 def latest_as_of() -> dt.date | None:
     """The most recent date that has snapshots."""
     return Snapshot.objects.aggregate(d=Max("as_of"))["d"]
-
-
-# Preview ----------------------------------------------------------------------------------------------
-
-@dataclass
-class PreviewChange:
-    account_id: int
-    external_id: str
-    name: str
-    tier_before: str
-    tier_after: str
-    level_before: str
-    level_after: str
-    health_before: float | None
-    health_after: float | None
-    risk_before: int
-    risk_after: int
-
-
-@dataclass
-class Preview:
-    as_of: dt.date
-    accounts: int
-    tier_changes: int
-    level_changes: int
-    changes: list[PreviewChange]
-
-
-def config_preview(*, config: ScoringConfig, as_of: dt.date | None = None) -> Preview:
-    """Which accounts would change health tier or risk level under `config`, against the active one, on
-    today's data as of the latest snapshot date (or today). Nothing is written."""
-    as_of = as_of or latest_as_of() or timezone.localdate()
-    active = parse_config(ensure_active_config().data)
-    candidate = parse_config(config.data)
-    before, data = score_range(as_of=as_of, config=active)
-    after = score_book(data, candidate)
-    b, a = before.accounts, after.accounts
-    tier_changed = b["health_tier"].fillna("") != a["health_tier"].fillna("")
-    level_changed = b["risk_level"] != a["risk_level"]
-    changed = b.index[tier_changed | level_changed]
-    changes = [
-        PreviewChange(
-            account_id=int(i), external_id=b.at[i, "external_id"], name=b.at[i, "name"],
-            tier_before=b.at[i, "health_tier"] or "", tier_after=a.at[i, "health_tier"] or "",
-            level_before=b.at[i, "risk_level"], level_after=a.at[i, "risk_level"],
-            health_before=None if pd.isna(b.at[i, "health_score"]) else float(b.at[i, "health_score"]),
-            health_after=None if pd.isna(a.at[i, "health_score"]) else float(a.at[i, "health_score"]),
-            risk_before=int(b.at[i, "risk_score"]), risk_after=int(a.at[i, "risk_score"]),
-        )
-        for i in changed
-    ]
-    changes.sort(key=lambda c: (c.name, c.external_id))
-    return Preview(as_of=as_of, accounts=len(b), tier_changes=int(tier_changed.sum()),
-                   level_changes=int(level_changed.sum()), changes=changes)

@@ -161,6 +161,6 @@ class SnapshotFactory(factory.django.DjangoModelFactory):
 
 
 def _active_config():
-    from scoring.services import ensure_active_config
+    from scoring.configs import ensure_active_config
 
     return ensure_active_config()

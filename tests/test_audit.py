@@ -10,8 +10,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Account, AuditEvent, Subscription
+from scoring.configs import ensure_active_config
 from scoring.models import ScoringConfig
-from scoring.services import ensure_active_config
 from tests.factories import AccountFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db

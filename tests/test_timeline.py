@@ -17,7 +17,7 @@ def at(day: int) -> dt.datetime:
 
 
 def snapshot(account, day: int, tier: str, level: str, risk: int) -> None:
-    from scoring.services import ensure_active_config
+    from scoring.configs import ensure_active_config
 
     Snapshot.objects.create(account=account, as_of=dt.date(2025, 3, day), config=ensure_active_config(),
                             computed_at=at(day), health_score=50, health_tier=tier, risk_score=risk, risk_level=level)

@@ -18,9 +18,10 @@ from django.db.models import Count, Q
 
 from accounts.models import Account, ChurnEvent, SupportTicket, Touchpoint
 from scoring.config import Config, parse_config
+from scoring.configs import ensure_active_config
 from scoring.fetch import EVENT_DAYS, Window, frame
 from scoring.measures import MEASURES
-from scoring.services import ensure_active_config, score_range
+from scoring.services import score_range
 
 HORIZON_DAYS = 90  # the label: churn within this many days after the date
 NEGATIVE_SENTIMENT = -0.05  # a text read below this is negative (VADER's customary cut-off)

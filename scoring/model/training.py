@@ -28,10 +28,10 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from accounts.models import UsageDay, User
 from scoring.config import Config, parse_config
+from scoring.configs import ensure_active_config
 from scoring.model.drift import baselines
 from scoring.model.features import CATEGORICAL, FEATURE_NAMES, HORIZON_DAYS, churn_labels, feature_frame
 from scoring.models import ChurnModel, ChurnModelStatus
-from scoring.services import ensure_active_config
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from django.template.defaultfilters import floatformat, pluralize
 from playwright.sync_api import expect
 
 from healthcs.celery import app
+from scoring.configs import config_draft_create, ensure_active_config
 from scoring.models import AlertStatus, ConfigStatus, RecomputeRun, RunStatus, ScoringConfig, Snapshot
-from scoring.services import config_draft_create, ensure_active_config
 from tests.browser.helpers import login_as
 from tests.factories import AlertFactory
 from tests.scoring.page_data import (

@@ -15,9 +15,9 @@ from interventions.firing import fire_playbooks
 from interventions.messages import CUSTOMER_CHANNELS
 from interventions.models import Playbook, PlaybookStep, Task
 from scoring.config import parse_config
+from scoring.configs import ensure_active_config
 from scoring.outreach import next_best_actions, outreach_drafts
 from scoring.rules import recommended_actions
-from scoring.services import ensure_active_config
 from tests.factories import AccountFactory, ContactFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from accounts.models import ContactRole, Direction, InvoiceStatus, Subscription, TouchpointKind, UsageRecord
 from scoring.alerts import alert_resolve, critical_drop, usage_cliff
 from scoring.calculations import Scores
+from scoring.configs import config_import, ensure_active_config
 from scoring.models import Alert, AlertStatus, RecomputeRun, Snapshot
-from scoring.services import config_import, ensure_active_config, recompute_scores
+from scoring.services import recompute_scores
 from tests.factories import (
     AccountFactory,
     ContactFactory,

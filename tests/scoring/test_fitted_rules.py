@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from accounts import models as m
 from scoring.config import ConfigError, config_argument, default_config, parse_config, preset_config
+from scoring.configs import ensure_active_config
 from scoring.models import ConfigStatus, ScoringConfig, Snapshot
 from scoring.rules import evaluate_rules
-from scoring.services import ensure_active_config, recompute_scores, score_range
+from scoring.services import recompute_scores, score_range
 from scoring.upgrades import fingerprint
 from tests import factories
 

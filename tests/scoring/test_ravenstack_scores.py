@@ -341,7 +341,7 @@ def test_each_account_carries_its_riskiest_active_subscription(ravenstack, tmp_p
 
 def test_a_config_file_with_a_rule_switched_off_scores_without_it_and_stores_nothing(ravenstack, tmp_path,
                                                                                     subscription_rows):
-    from scoring.services import ensure_active_config
+    from scoring.configs import ensure_active_config
 
     ensure_active_config()
     stored = list(ScoringConfig.objects.values_list("version", "status", "data", "activated_at"))

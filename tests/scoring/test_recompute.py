@@ -23,8 +23,9 @@ from accounts import models as m
 from accounts.importing.services import import_files
 from healthcs.celery import app
 from scoring.config import MEASURE_IDS
+from scoring.configs import ensure_active_config
 from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, Snapshot
-from scoring.services import ensure_active_config, recompute_runs_expire
+from scoring.services import recompute_runs_expire
 from scoring.tasks import recompute_all, recompute_one_batch
 from tests.importing import ravenstack_files
 

@@ -12,8 +12,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from scoring.config import RULE_IDS, default_config
+from scoring.configs import ensure_active_config
 from scoring.models import ConfigStatus, ScoringConfig, Snapshot
-from scoring.services import config_preview, ensure_active_config
+from scoring.preview import config_preview
 from tests.scoring.test_ravenstack_scores import active_on, reference_risk
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,9 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from healthcs.celery import app as celery_app
 from scoring.config import TIER_NAMES
+from scoring.configs import config_draft_create, ensure_active_config
 from scoring.models import Alert, AlertStatus, ConfigStatus, RecomputeRun, RunStatus, ScoringConfig, Snapshot
-from scoring.services import config_draft_create, ensure_active_config, recompute_run_create, recompute_scores
+from scoring.services import recompute_run_create, recompute_scores
 from scoring.tasks import recompute_one_batch
 from scoring.texts.reader import read
 from scoring.texts.service import lexicon

@@ -8,7 +8,7 @@ import pytest
 
 from accounts import models as m
 from accounts.importing.services import import_files
-from scoring import services
+from scoring import configs, services
 from scoring.config import parse_config
 from scoring.texts.reader import NAME, read
 from scoring.texts.service import lexicon, text_edited, texts_read_pending
@@ -124,7 +124,7 @@ def test_rows_written_in_bulk_are_read_before_the_recompute_scores_them():
 
     assert m.SupportTicket.objects.filter(analysis_version="").count() == 0
     assert stored(m.Touchpoint, "TP-1") == ("", True, False, NAME)
-    config = parse_config(services.ensure_active_config().data)
+    config = parse_config(configs.ensure_active_config().data)
     scores, data = services.score_range(as_of=dt.date(2024, 12, 31), config=config)
     assert scores.accounts.loc[account.pk, "churn_intent_30"] == 3
     assert data.touchpoints.loc[account.pk, "feature_requests_90"] == 1
@@ -135,6 +135,6 @@ def test_score_range_reads_nothing_and_writes_nothing():
     account = factories.AccountFactory()
     factories.SupportTicketFactory(account=account, body="We plan to cancel our subscription.")
 
-    services.score_range(as_of=dt.date(2024, 12, 31), config=parse_config(services.ensure_active_config().data))
+    services.score_range(as_of=dt.date(2024, 12, 31), config=parse_config(configs.ensure_active_config().data))
 
     assert m.SupportTicket.objects.get().analysis_version == ""  # still waiting: the recompute reads it

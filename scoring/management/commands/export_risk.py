@@ -9,8 +9,9 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from scoring.config import ConfigError, config_argument, parse_config
+from scoring.configs import ensure_active_config
 from scoring.exports import LEVELS, risk_export
-from scoring.services import ensure_active_config, score_range
+from scoring.services import score_range
 from scoring.texts.service import texts_read_pending
 
 

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from scoring.config import PRESETS, ConfigError, preset_config
+from scoring.configs import config_activate, config_draft_create, config_export, config_import, ensure_active_config
 from scoring.models import ConfigStatus, ScoringConfig
-from scoring.services import config_activate, config_draft_create, config_export, config_import, ensure_active_config
 
 
 class Command(BaseCommand):

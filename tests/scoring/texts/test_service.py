@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.importing.services import import_files
 from accounts.models import SupportTicket, Touchpoint
-from scoring import services
+from scoring import configs, preview, services
 from scoring.models import Competitor, Snapshot
 from scoring.texts import service
 from scoring.texts.clean import MAX_TEXT, sanitise
@@ -232,10 +232,10 @@ def test_the_config_preview_writes_nothing():
     read_already = SupportTicketFactory(account=account, body="The invoice is wrong.",
                                         submitted_at=dt.datetime(2025, 3, 21, 9, tzinfo=dt.UTC))
     texts_read("accounts.SupportTicket", [read_already.pk])
-    draft = services.config_draft_create(user=None, name="Draft")
+    draft = configs.config_draft_create(user=None, name="Draft")
     before = sorted(SupportTicket.objects.values_list("id", "analysis_version", "intent_phrase"))
 
-    services.config_preview(config=draft, as_of=AS_OF)
+    preview.config_preview(config=draft, as_of=AS_OF)
 
     assert sorted(SupportTicket.objects.values_list("id", "analysis_version", "intent_phrase")) == before
     assert stored(waiting)["analysis_version"] == ""
