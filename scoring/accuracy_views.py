@@ -94,8 +94,8 @@ def score_accuracy(request: HttpRequest) -> HttpResponse:
                "chosen": report.as_of if report else None,
                "horizon": report.horizon if report else DEFAULT_HORIZON,
                "trend": trend_rows(report) if report else []}
-    if request.htmx:
-        return render(request, "scoring/_accuracy.html", context, status=400 if problem else 200)
+    if request.htmx:  # the problem is shown in place of the results, as the other HTMX forms show theirs
+        return render(request, "scoring/_accuracy.html", context)
     context["panel"] = model_panel()  # not per cut-off: outside the swapped fragment
     return render(request, "scoring/accuracy.html", context, status=400 if problem else 200)
 

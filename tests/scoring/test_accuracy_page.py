@@ -119,6 +119,16 @@ def test_bad_input_gets_a_clear_message(client, manager, book, query, message):
     assert cache.get(f"backtest:full:2020-01-01:90:{book_version()}") is None  # nothing was computed for it
 
 
+def test_bad_input_from_the_picker_is_shown_in_place_of_the_results(client, manager, book):
+    client.force_login(manager)
+
+    response = client.get(reverse("score_accuracy"), {"horizon": "0"}, headers=HX)
+
+    assert response.status_code == 200  # htmx swaps it into the results, where the problem is read
+    assert [t.name for t in response.templates][0] == "scoring/_accuracy.html"
+    assertContains(response, "The horizon must be between 1 and 730 days.")
+
+
 def test_without_snapshots_the_page_explains_how_to_get_them(client, manager):
     AccountFactory()
     client.force_login(manager)
