@@ -23,7 +23,7 @@ from sklearn.metrics import roc_auc_score
 
 from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, UsageDay
 from accounts.services import UNREACHABLE
-from scoring.config import MEASURE_IDS, Config, parse_config
+from scoring.config import MEASURE_IDS, RULE_LABELS, Config, parse_config
 from scoring.configs import ensure_active_config
 from scoring.fetch import frame
 from scoring.levels import FLAGGING_TIERS, SEVERE_TIERS, WARNING_LEVELS, Level
@@ -39,11 +39,6 @@ CALIBRATION_BINS = 10
 TREND_CUTOFFS = 6  # cut-offs in the "over time" table
 TREND_STEP_DAYS = 30  # at least this far apart
 CACHE_SECONDS = 24 * 3600
-RULE_LABELS = {
-    "usage_drop": "Usage drop", "support_load": "Support load", "error_volume": "Error volume",
-    "churn_intent": "Churn intent in customer words", "satisfaction": "Low satisfaction",
-    "escalation": "Ticket escalation", "downgrade": "Downgrade", "trial": "Trial",
-}
 HORIZON_INCOMPLETE = "horizon not complete yet"
 
 

@@ -72,6 +72,15 @@ SEED_RULES: tuple[str, ...] = (
 RULE_DAYS: dict[str, int] = {"churn_intent": 30, "failed_payment": 60, "champion_left": 90}
 RULE_LOOKBACK_DAYS = 180
 RULE_IDS: tuple[str, ...] = tuple(RULE_DIRECTIONS)
+# What people call each rule on the pages (dashboards, Score accuracy); its reasons say more.
+RULE_LABELS: dict[str, str] = {
+    "usage_drop": "Usage drop", "support_load": "High support load", "error_volume": "High error volume",
+    "churn_intent": "Cancellation language", "satisfaction": "Low satisfaction", "escalation": "Ticket escalation",
+    "downgrade": "Recent downgrade", "trial": "Trial customer", "error_rate": "High error rate",
+    "failed_payment": "Failed payment", "champion_left": "Champion left", "silence": "No contact",
+    "low_health": "Weak health", "trial_adoption": "Trial behind its peers", "detractor": "NPS detractor",
+    "ticket_spike": "Ticket spike",
+}
 # Placeholders each rule's reason text may use.
 RULE_PLACEHOLDERS: dict[str, set[str]] = {
     "usage_drop": {"pct", "last", "prior"},

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, Touchpoint, User
 from accounts.selectors import accounts_for_user, scope_to_user
-from scoring.config import TIER_NAMES
+from scoring.config import RULE_LABELS, TIER_NAMES
 from scoring.levels import SEVERE_TIERS, Level, Tier
 from scoring.models import Alert, AlertStatus, Snapshot
 from scoring.selectors import with_latest_scores
@@ -34,11 +34,6 @@ CHURN_MONTHS = 12
 RENEWAL_DAYS = 90
 QUEUE_ROWS = 10
 NO_DATA = "No data"
-RULE_LABELS = {
-    "usage_drop": "Usage drop", "support_load": "High support load", "error_volume": "High error volume",
-    "churn_intent": "Cancellation language", "satisfaction": "Low satisfaction", "escalation": "Ticket escalation",
-    "downgrade": "Recent downgrade", "trial": "Trial customer",
-}
 
 
 def _money(value) -> float:

@@ -52,7 +52,7 @@ def test_a_manager_sees_the_figures_of_the_latest_complete_cut_off(client, manag
     assert "<td>5 <small>(50.0%)</small></td><td>2 of 2</td><td>100.0%</td><td>40.0%</td><td>0.57</td>" \
            "<td>70.0%</td><td>2.0</td>" in band
     signals = response.content.decode().split('data-testid="accuracy-signals"')[1]
-    assert signals.index("Churn intent in customer words") < signals.index("30-day usage trend") \
+    assert signals.index("Cancellation language") < signals.index("30-day usage trend") \
         < signals.index("Usage drop")
     assert set(response.context["charts"]) == {"calibration-risk", "calibration-health"}
     assert response.context["charts"]["calibration-risk"]["datasets"][1]["data"] == [0, 0, 0, 0, 0, 100, 0, 0, 0, 100]
