@@ -38,3 +38,18 @@ def test_a_manager_filters_by_risk_level_and_sorts_by_risk(page, live_server, ap
     page.locator("#account-rows thead").get_by_role("link", name="Risk").click()
     expect(rows(page)).to_have_text(["Harbor Pediatrics", "Lakeside Family Practice"])
     expect(page).to_have_url(app_url("/accounts/?ordering=-risk"))
+
+
+def test_a_refused_search_says_why_in_the_page(page, live_server, app_url, manager, own_account, foreign_account):
+    # Given the list, whose search box filters in place (HTMX)
+    score_book(own_account, foreign_account)
+    login_as(page, live_server, "morgan")
+    page.goto(app_url("/accounts/"))
+    expect(rows(page)).to_have_count(2)
+
+    # When morgan pastes text holding a NUL character into the search box
+    page.locator("#id_q").fill("Lake\u0000side")
+
+    # Then the 400's sentence is shown at the top of the page (htmx-config's rule for 400s), the rows stay
+    expect(page.locator("#refusal")).to_have_text("The parameter 'q' contains a NUL character (%00); remove it.")
+    expect(rows(page)).to_have_count(2)
