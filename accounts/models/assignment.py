@@ -37,7 +37,8 @@ class AssignmentRule(models.Model):
         """The conditions in words ("Segment SMB, region US"; "any account")."""
         parts = [f"{label} {value}" for label, value in (("segment", self.segment), ("plan tier", self.plan_tier),
                                                           ("EHR", self.ehr_system), ("region", self.region)) if value]
-        return ", ".join(parts).capitalize() if parts else "Any account"
+        text = ", ".join(parts)
+        return text[:1].upper() + text[1:] if parts else "Any account"
 
 
 class AccountAssignment(models.Model):
