@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from accounts import models as m
 from accounts.audit import audit_admin_delete, audit_admin_formset, audit_admin_save, audit_password_set
 from accounts.events import text_saved_by_hand
-from accounts.selectors import accounts_for_user, scope_to_user
+from accounts.selectors import accounts_for_user, assignable_csms, scope_to_user
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -235,3 +235,31 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("object_repr", "object_id", "user__username", "user__email")
     list_select_related = ("user",)
     readonly_fields = ("at", "user", "action", "object_type", "object_id", "object_repr", "changes")
+
+
+@admin.register(m.AssignmentRule)
+class AssignmentRuleAdmin(AuditedAdmin):
+    """Managers write the rules here; the CSM books page lists them in order and applies them."""
+
+    list_display = ("name", "order", "active", "segment", "plan_tier", "ehr_system", "region", "cursor")
+    list_editable = ("order", "active")
+    list_filter = ("active", "segment")
+    search_fields = ("name",)
+    filter_horizontal = ("team",)
+    readonly_fields = ("cursor",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "team":  # only those who can take accounts
+            kwargs["queryset"] = assignable_csms()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(m.AccountAssignment)
+class AccountAssignmentAdmin(ReadOnlyAdminMixin, OwnedByAccountAdmin):
+    """The history of CSM assignments (written by accounts.assignment only)."""
+
+    list_display = ("at", "account", "from_csm", "to_csm", "by", "rule", "reason")
+    list_filter = ("rule",)
+    search_fields = ("account__external_id", "account__name", "to_csm__email", "from_csm__email")
+    list_select_related = ("account", "from_csm", "to_csm", "by", "rule")
+    date_hierarchy = "at"

@@ -29,9 +29,12 @@ def audit_record(*, user: User | None, action: str, obj, changes: dict | None = 
     return event
 
 
-def audit_records(*, user: User | None, action: str, objects: Iterable[Model]) -> int:
-    """One entry per object, written at once (a bulk delete of many rows). Returns how many."""
-    events = [_event(user=user, action=action, obj=obj) for obj in objects]
+def audit_records(*, user: User | None, action: str, objects: Iterable[Model],
+                  changes: Callable[[Model], dict] | None = None) -> int:
+    """One entry per object, written at once (a bulk delete or assignment of many rows), with each object's
+    `changes` when given. Returns how many."""
+    events = [_event(user=user, action=action, obj=obj, changes=changes(obj) if changes else None)
+              for obj in objects]
     AuditEvent.objects.bulk_create(events)
     return len(events)
 

@@ -22,7 +22,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
        ("scoring", "recompute_scores"), ("scoring", "view_recomputerun"), ("scoring", "view_scoringconfig")]
     + [("interventions", f"view_{m}") for m in ("playbook", "playbookstep", "intervention", "task", "outcome",
                                                  "notification")]
-    + [("accounts", "view_auditevent")]
+    + [("accounts", "view_auditevent"), ("accounts", "view_accountassignment")]
+    + [("accounts", f"{action}_assignmentrule") for action in ("view", "add", "change", "delete")]
     + [("expansion", f"view_{m}") for m in ("planlimit", "advancedfeature", "expansionsignal", "opportunity")],
     "Admin": [("accounts", "*"), ("scoring", "*"), ("interventions", "*"), ("expansion", "*"),
               ("auth", "*"), ("django_celery_beat", "*"), ("axes", "*")],

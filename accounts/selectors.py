@@ -4,7 +4,7 @@ managers and admins everything. Pages, fragments, exports and the API all go thr
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Account, ImportRun, User
+from accounts.models import Account, ImportRun, Role, User
 
 
 def accounts_for_user(user: User) -> QuerySet[Account]:
@@ -43,3 +43,10 @@ def get_import_run_for_user(user: User, run_id: int) -> ImportRun:
         return ImportRun.objects.select_related("created_by").get(pk=run_id)
     except ImportRun.DoesNotExist:
         raise Http404("No such import.") from None
+
+
+def assignable_csms() -> QuerySet[User]:
+    """The users accounts may be assigned to: active, in the CSM group, and neither managers, admins nor
+    superusers (their role is the strongest group they hold), by name."""
+    return (User.objects.filter(is_active=True, is_superuser=False, groups__name=Role.CSM)
+            .exclude(groups__name__in=[Role.MANAGER, Role.ADMIN]).order_by("first_name", "last_name", "username"))

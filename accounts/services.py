@@ -1,5 +1,5 @@
 """Writes around customer data: recording import runs and running them (accounts.tasks hands web imports to
-the workers, and again when the broker was unreachable)."""
+the workers, and again when the broker was unreachable); assignment lives in accounts.assignment."""
 
 import shutil
 from datetime import timedelta
@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from accounts.assignment import assignment_rules_apply
 from accounts.events import import_committed
 from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
@@ -62,7 +63,9 @@ def import_run_record(*, run_id: int, result: ImportResult) -> None:
 
 
 def _announce_import() -> None:
-    """Tell the layers above that the import is committed (scoring reads its new texts)."""
+    """Once the import is committed: the assignment rules give its new (unassigned) accounts their CSMs, and
+    the layers above are told (scoring reads the new texts)."""
+    assignment_rules_apply()
     import_committed.send(sender=ImportRun)
 
 

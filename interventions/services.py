@@ -1,6 +1,7 @@
 """Writes of the interventions app: a CSM's work on tasks (done, snooze), outcomes (permanent records),
 Next Best Action items ticked, escalation of late tasks to managers, and playbook firing failures
-(recorded on the playbook, e-mailed to the people who can fix it)."""
+(recorded on the playbook, e-mailed to the people who can fix it), and tasks handed over with a reassigned
+account."""
 
 import datetime as dt
 import logging
@@ -33,6 +34,21 @@ logger = logging.getLogger(__name__)
 MAX_SNOOZE_DAYS = 30
 ESCALATION_DUE_HOURS = 4  # the manager's escalation step is due this long after the escalation
 NOTE_MAX = 4000
+
+
+def tasks_hand_over(*, moves: dict[int, tuple[int | None, int]]) -> int:
+    """The open tasks of reassigned accounts ({account id: (old CSM id or None, new CSM id)}) that were the old
+    CSM's (or, for an account without one, the CSM steps left unassigned) go to the new CSM; tasks of managers
+    and executives stay. One UPDATE per (old, new) pair. Returns how many moved."""
+    pairs: dict[tuple[int | None, int], list[int]] = {}
+    for account_id, pair in moves.items():
+        pairs.setdefault(pair, []).append(account_id)
+    moved = 0
+    for (old, new), account_ids in pairs.items():
+        theirs = Q(assignee_id=old) if old is not None else Q(assignee__isnull=True, assignee_role=AssigneeRole.CSM)
+        moved += Task.objects.filter(theirs, account_id__in=account_ids, status=TaskStatus.OPEN) \
+            .update(assignee_id=new)
+    return moved
 
 
 @transaction.atomic

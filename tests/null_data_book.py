@@ -193,6 +193,9 @@ def build_book() -> Book:
     AdvancedFeature.objects.get_or_create(name="api")
     Competitor.objects.get_or_create(name="CareLoop")
     _churn_models(as_of, accounts["A-NORMAL"])
+    # A rule with no conditions and nobody in its team, and a history row with nobody on either side.
+    m.AssignmentRule.objects.create(name="Nobody's rule")
+    m.AccountAssignment.objects.create(account=accounts["A-NOCSM"])
 
     ids = {
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,
@@ -205,7 +208,7 @@ def build_book() -> Book:
         "signal": signals["A-NORMAL"].pk, "unassigned_signal": signals["A-NOCSM"].pk,
         "foreign_signal": signals["A-FOREIGN"].pk,
         "import_failed": import_runs["failed"].pk, "import_queued": import_runs["queued"].pk,
-        "run_running": running.pk, "playbook": playbook.pk,
+        "run_running": running.pk, "playbook": playbook.pk, "csm_user": casey.pk,
     }
     assert Opportunity.objects.filter(owner__isnull=True).exists() and Group.objects.filter(name="CSM").exists()
     return Book(as_of=as_of, users=users, accounts=accounts, ids=ids)

@@ -27,6 +27,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("accounts/apps.py", "accounts.roles"): "ready(): imports the auth models, so only once the app registry is ready",
     ("scoring/apps.py", "scoring.receivers"): "ready(): the receivers import models (the app registry)",
     ("workspace/apps.py", "workspace.receivers"): "ready(): the receiver imports models (the app registry)",
+    ("interventions/apps.py", "interventions.receivers"): "ready(): the receiver imports models (the app registry)",
     ("healthcs/settings.py", "healthcs.embedded_postgres"): "the demo's embedded PostgreSQL, without DATABASE_URL only",
     ("scoring/backtest.py", "scoring.model.predict"): "LightGBM: when a backtest runs the model, not with the pages",
     ("scoring/tasks.py", "scoring.model.training"): "LightGBM and scikit-learn: by the training task only",

@@ -210,6 +210,16 @@ SWEEP: dict[str, list[Visit]] = {
                          page(named("next_best_action", "A-NOCSM"), csm=404, manager=200, method="post", htmx=True,
                               data={"action": "Not on the checklist", "done": "on"})],
     "api_docs": [page(named("api_docs"))],
+    # An empty form is refused beside the list (a 200 fragment to HTMX); a whole one goes back to the list.
+    "account_assign": [page(named("account_assign"), csm=403, manager=400, method="post"),
+                       page(named("account_assign"), csm=403, manager=200, method="post", htmx=True),
+                       page(lambda b: reverse("account_assign") + "?q=A-NOCSM", csm=403, manager=302, method="post",
+                            data={"csm": "csm_user", "scope": "matching"}),
+                       page(named("account_assign"), csm=403, manager=302, method="post",
+                            data={"csm": "csm_user", "scope": "checked", "account": "A-BARE"})],
+    "csm_books": [page(named("csm_books"), csm=403)],
+    "assignment_rules_apply": [page(named("assignment_rules_apply"), csm=403, manager=302, method="post"),
+                               page(named("assignment_rules_apply"), csm=405, manager=405)],
     # The admin's own password form (audited): staff only, anonymous visitors go to the admin's login.
     "admin/password_change/": [page(lambda b: "/admin/password_change/", anonymous=302),
                                page(lambda b: "/admin/password_change/", anonymous=302, manager=200, csm=200,

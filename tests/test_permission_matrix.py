@@ -27,7 +27,7 @@ NAMED = {
     "api_opportunity": "api", "ticket_analyzer": "page", "api_ticket_analysis": "api-post", "favicon": "public",
     "account_timeline": "page", "queue_counts": "page", "next_best_action": "post",
     "opportunity": "page", "pipeline_column": "page", "task_list": "page", "churn_model": "page",
-    "churn_model_retrain": "post",
+    "churn_model_retrain": "post", "account_assign": "post", "csm_books": "page", "assignment_rules_apply": "post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -113,7 +113,7 @@ def test_a_csm_cannot_resolve_another_csms_alert(client, csm, own_account, forei
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     client.force_login(csm)
 
-    pages = ("import_upload", "recompute", "score_accuracy", "score_accuracy_export")
+    pages = ("import_upload", "recompute", "score_accuracy", "score_accuracy_export", "csm_books")
     for name in (*pages, "churn_model"):
         assert client.get(reverse(name)).status_code == 403, name
     client.force_login(manager)
@@ -124,7 +124,7 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
 POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
-             "churn_model_retrain": []}
+             "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": []}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])
@@ -145,3 +145,19 @@ def test_anonymous_api_posts_are_refused(client, name):
 
     assert response.status_code in (401, 403)
     assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_a_csm_can_never_assign(client, csm, other_csm, own_account, foreign_account):
+    """Neither the ticked accounts nor all matching a filter, nor by the rules; and the list offers no controls."""
+    client.force_login(csm)
+
+    chosen = {"account": ["A-OWN", "A-FOREIGN"], "csm": csm.pk}
+    refused = [client.post(reverse("account_assign"), {**chosen, "scope": scope}).status_code
+               for scope in ("checked", "matching")]
+
+    assert refused == [403, 403]
+    assert client.post(reverse("assignment_rules_apply")).status_code == 403
+    assert 'name="account"' not in client.get(reverse("account_list")).content.decode()
+    own_account.refresh_from_db()
+    foreign_account.refresh_from_db()
+    assert (own_account.csm, foreign_account.csm) == (csm, other_csm)

@@ -1,22 +1,27 @@
-"""The cross-domain pages: home (My queue, the team view), the account list and its export, Account 360 and
-its timeline."""
+"""The cross-domain pages: home (My queue, the team view), the account list (with assignment) and its export,
+the CSM books, Account 360 and its timeline."""
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from accounts.assignment import accounts_assign, assignment_rules_apply
 from accounts.audit import audit_record
-from accounts.models import Account, Segment, User
+from accounts.models import Account, AssignmentRule, Segment, User
 from accounts.selectors import accounts_for_user, get_account_for_user
 from accounts.timeline import account_timeline
 from expansion.selectors import account_expansion
+from healthcs.errors import DomainError
 from healthcs.inputs import WholeNumberField
 from interventions.messages import drafts_from_tasks
 from interventions.models import OutcomeKind
@@ -42,6 +47,7 @@ from scoring.selectors import (
     with_latest_scores,
 )
 from scoring.services import latest_as_of
+from workspace.books import csm_books
 from workspace.dashboards import (
     RENEWAL_DAYS,
     accounts_at_risk,
@@ -51,6 +57,7 @@ from workspace.dashboards import (
     team_view,
 )
 from workspace.filters import filter_accounts
+from workspace.forms import AssignForm
 
 PAGE_SIZE = 50
 
@@ -92,23 +99,93 @@ def _filtered_accounts(request: HttpRequest):
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     """The at-risk list (docs/pages.md): filters, sortable columns, paging and search, updated in place by
-    HTMX with the address kept in step (a filtered view can be bookmarked), or as a plain form."""
+    HTMX with the address kept in step (a filtered view can be bookmarked), or as a plain form; for managers
+    with a box per row and the Assign form."""
     params, filtered = _filtered_accounts(request)
-    page = Paginator(filtered.accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    # The parameters in use: links and the address carry only these (the form also sends empty ones).
+    response = _account_list_page(request, params, filtered, AssignForm(checked=[]))
+    if request.htmx:
+        kept = _kept(request)
+        response["HX-Push-Url"] = request.path + (f"?{kept.urlencode()}" if kept else "")
+    return response
+
+
+def _kept(request: HttpRequest) -> QueryDict:
+    """The parameters in use: links and the address carry only these (the form also sends empty ones)."""
     kept = QueryDict(mutable=True)
     kept.update({name: value for name, value in request.GET.items() if value.strip()})
+    return kept
+
+
+def _account_list_page(request: HttpRequest, params: dict, filtered, form: AssignForm, *, notice: str = "",
+                       status: int = 200) -> HttpResponse:
+    """The list page (or, for HTMX, its rows) with the Assign form as given (its ticked rows kept)."""
+    page = Paginator(filtered.accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "kept": kept,
-        "page": page, "params": params, "query": params["q"], "problems": filtered.problems, "as_of": latest_as_of(),
-        "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
+        "kept": _kept(request), "page": page, "params": params, "query": params["q"], "problems": filtered.problems,
+        "as_of": latest_as_of(), "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
+        "can_assign": request.user.sees_all_accounts, "assign_form": form, "checked": set(form.checked),
+        "notice": notice,
     }
     if not request.htmx:
         context["choices"] = _filter_choices(request.user)  # the fragment has no select boxes
-        return render(request, "accounts/account_list.html", context)
-    response = render(request, "accounts/_account_rows.html", context)
-    response["HX-Push-Url"] = request.path + (f"?{kept.urlencode()}" if kept else "")
+        response = render(request, "accounts/account_list.html", context, status=status)
+    else:
+        response = render(request, "accounts/_account_rows.html", context)  # htmx swaps 200s only
     return response
+
+
+@login_required
+@require_POST
+def account_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the ticked accounts, or all those matching the list's filter (the address's parameters, read
+    again here within the user's accounts), to a CSM; back to the list with a message, or the list again with
+    the refusal beside the form and what was chosen kept."""
+    if not request.user.sees_all_accounts:  # managers and admins assign; a CSM never does
+        raise PermissionDenied
+    params, filtered = _filtered_accounts(request)
+    form = AssignForm(request.POST, checked=request.POST.getlist("account"))
+    if form.is_valid():
+        data = form.cleaned_data
+        accounts = filtered.accounts if data["scope"] == "matching" \
+            else accounts_for_user(request.user).filter(external_id__in=form.checked)
+        try:
+            moved = accounts_assign(accounts=accounts, csm=data["csm"], by=request.user, reason=data["reason"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            notice = f"{moved} account{pluralize(moved)} assigned to {data['csm'].get_full_name() or data['csm']}."
+            if request.htmx:
+                return _account_list_page(request, params, filtered, AssignForm(checked=[]), notice=notice)
+            messages.success(request, notice)
+            kept = _kept(request)
+            return redirect(reverse("account_list") + (f"?{kept.urlencode()}" if kept else ""))
+    return _account_list_page(request, params, filtered, form, status=400)
+
+
+@login_required
+def csm_books_view(request: HttpRequest) -> HttpResponse:
+    """Each CSM's book (accounts, ARR, risk, open and overdue tasks) and the assignment rules, for managers."""
+    if not request.user.sees_all_accounts:  # managers and admins assign; a CSM never does
+        raise PermissionDenied
+    as_of = latest_as_of()
+    context = {"as_of": as_of, "books": csm_books(request.user, as_of),
+               "rules": AssignmentRule.objects.prefetch_related(Prefetch("team", queryset=User.objects.order_by(
+                   "username"))).order_by("order", "id")}
+    return render(request, "accounts/csm_books.html", context)
+
+
+@login_required
+@require_POST
+def assignment_rules_apply_view(request: HttpRequest) -> HttpResponse:
+    """Apply the assignment rules to the unassigned accounts now; back to the books with what they did."""
+    if not request.user.sees_all_accounts:  # managers and admins assign; a CSM never does
+        raise PermissionDenied
+    applied = assignment_rules_apply(by=request.user)
+    per_rule = "; ".join(f"{name}: {count}" for name, count in applied.assigned.items())
+    messages.success(request, f"The assignment rules assigned {applied.total} account{pluralize(applied.total)}"
+                              + (f" ({per_rule})" if per_rule else "") + f"; {applied.unmatched} unassigned "
+                              f"account{pluralize(applied.unmatched)} matched no rule.")
+    return redirect("csm_books")
 
 
 def _filter_choices(user) -> dict[str, list]:

@@ -1,7 +1,9 @@
 """The accounts app's models, one module per concern: users and roles (users), the customer data of
 docs/import-format.md (customers), product usage and the tables the database keeps from it (usage), import
-runs (imports) and the audit log (audit). Import them from here: `from accounts.models import Account`."""
+runs (imports), the audit log (audit) and CSM assignment rules and history (assignment). Import them from
+here: `from accounts.models import Account`."""
 
+from accounts.models.assignment import AccountAssignment, AssignmentRule
 from accounts.models.audit import AuditEvent
 from accounts.models.customers import (
     Account,
@@ -29,5 +31,5 @@ __all__ = [
     "Role", "User", "Segment", "AccountOutcome", "Account", "Subscription", "Priority", "AnalysedText",
     "SupportTicket", "ChurnEvent", "ContactRole", "Contact", "TouchpointKind", "Direction", "Touchpoint",
     "SurveyResponse", "InvoiceStatus", "Invoice", "UsageRecord", "UsageFeature", "UsageDay", "ImportStatus",
-    "ImportRun", "AuditEvent",
+    "ImportRun", "AuditEvent", "AssignmentRule", "AccountAssignment",
 ]

@@ -1,0 +1,34 @@
+"""Forms of the cross-domain pages: assigning accounts from the account list."""
+
+from django import forms
+
+from accounts.models import AccountAssignment
+from accounts.selectors import assignable_csms
+
+MAX_CHECKED = 500  # ticked rows of one request (a page shows 50); "all matching the filter" has no limit
+
+
+class CsmChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.get_full_name() or obj.username} ({obj.email})" if obj.email else obj.username
+
+
+class AssignForm(forms.Form):
+    """Assign to (a CSM), which accounts (the ticked ones or all those matching the filter) and why."""
+
+    csm = CsmChoiceField(queryset=assignable_csms(), empty_label="Choose a CSM…", label="Assign to",
+                                 error_messages={"required": "Choose the CSM to assign the accounts to.",
+                                                 "invalid_choice": "Choose one of the CSMs listed."})
+    scope = forms.ChoiceField(choices=[("checked", "the ticked accounts"), ("matching", "all matching the filter")],
+                              initial="checked", widget=forms.RadioSelect)
+    reason = forms.CharField(required=False, max_length=AccountAssignment._meta.get_field("reason").max_length)
+
+    def __init__(self, *args, checked: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked = checked
+
+    def clean(self):
+        cleaned = super().clean()
+        if len(self.checked) > MAX_CHECKED:
+            raise forms.ValidationError(f"Tick at most {MAX_CHECKED} accounts, or choose all matching the filter.")
+        return cleaned
