@@ -107,7 +107,9 @@ class AccountAdmin(OwnedByAccountAdmin):
                    "country", "csm", "outcome")
     search_fields = ("external_id", "name", "csm__email", "csm__username")
     list_select_related = ("csm",)
-    raw_id_fields = ("csm",)
+    # Assigned on the account list or by the rules (accounts.assignment), which record it and hand the open
+    # tasks over; an edit here would do neither.
+    readonly_fields = ("csm",)
     date_hierarchy = "signup_date"
     inlines = (SubscriptionInline, ContactInline)
 

@@ -54,6 +54,23 @@ def test_an_account_changed_in_admin_is_recorded_with_old_and_new_values(client,
     assert event.changes["name"] == [own_account.name, "Lakeside Renamed"]
 
 
+def test_the_csm_is_not_changed_in_admin_but_by_an_assignment(client, admin_user, own_account, other_csm):
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_account_change", args=[own_account.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()
+            if name in form.fields and not isinstance(value, list) and value is not False}
+    data.update({"csm": other_csm.pk, "subscriptions-TOTAL_FORMS": 0, "subscriptions-INITIAL_FORMS": 0,
+                 "contacts-TOTAL_FORMS": 0, "contacts-INITIAL_FORMS": 0})
+
+    response = client.post(url, data)
+
+    assert "csm" not in form.fields
+    assert response.status_code == 302
+    own_account.refresh_from_db()
+    assert own_account.csm.username == "casey"  # unchanged: the assignment records it and moves the tasks
+
+
 def test_a_configuration_draft_and_its_activation_are_recorded(client, admin_user):
     data = copy.deepcopy(ensure_active_config().data)
     data["risk_levels"]["medium"] = 25
