@@ -56,6 +56,7 @@ urlpatterns = [
     path("insights/", dashboard_views.insights, name="insights"),
     path("accuracy/", accuracy_views.score_accuracy, name="score_accuracy"),
     path("accuracy/export.csv", accuracy_views.score_accuracy_export, name="score_accuracy_export"),
+    path("accounts/<str:external_id>/touchpoints/", workspace_views.touchpoint_log_view, name="touchpoint_log"),
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
     path("tasks/counts/", intervention_views.queue_counts_view, name="queue_counts"),
     path("tasks/", intervention_views.task_list_view, name="task_list"),
