@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import Contact, Direction, Touchpoint
 from accounts.services import LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX
-from healthcs.inputs import SPOKEN, InputSerializer, MomentField, TextField, WholeNumberField, shown
+from healthcs.inputs import SPOKEN, InputSerializer, Moment, MomentField, TextField, WholeNumberField, shown
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -89,11 +89,23 @@ class TouchpointForm(forms.Form):
     problem_messages = TOUCHPOINT_MESSAGES
 
 
-class ContactOfAccount(TextField):
-    """A contact of the account in context["account"], by its external id; empty is no contact."""
+class TouchpointInput(InputSerializer):
+    """The API's touchpoint: {"kind": "call", "direction": "outbound", "contact": "C-1", "subject": "...",
+    "text": "...", "occurred_at": "2025-04-02T09:00:00Z"}; only kind and text are required."""
 
-    def to_internal_value(self, data):
-        external_id = super().to_internal_value(data)
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in LOGGED_KINDS])
+    contact = TextField(max_length=64, required=False, allow_blank=True, allow_null=True,
+                        help_text="The external id of one of the account's contacts (context[\"account\"]).")
+    text = TextField(max_length=TOUCHPOINT_TEXT_MAX, help_text="What was said or agreed; read by the text reader.")
+    occurred_at = Moment(required=False, allow_null=True, help_text="When it happened; now when left out.")
+    problem_messages = TOUCHPOINT_MESSAGES
+
+    class Meta:
+        model = Touchpoint
+        fields = ["kind", "direction", "contact", "subject", "text", "occurred_at"]
+        extra_kwargs = {"direction": {"required": False}, "subject": {"required": False}}
+
+    def validate_contact(self, external_id: str | None) -> Contact | None:
         if not external_id:
             return None
         contact = self.context["account"].contacts.filter(external_id=external_id).first()
@@ -101,20 +113,3 @@ class ContactOfAccount(TextField):
             raise serializers.ValidationError(f"No contact '{shown(external_id)}' on this account; give one of its "
                                               "contacts' external ids.", code=SPOKEN)
         return contact
-
-
-class TouchpointInput(InputSerializer):
-    """The API's touchpoint: {"kind": "call", "direction": "outbound", "contact": "C-1", "subject": "...",
-    "text": "...", "occurred_at": "2025-04-02T09:00:00Z"}; only kind and text are required."""
-
-    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in LOGGED_KINDS])
-    contact = ContactOfAccount(max_length=64, required=False, allow_blank=True, allow_null=True,
-                               help_text="The external id of one of the account's contacts.")
-    text = TextField(max_length=TOUCHPOINT_TEXT_MAX, help_text="What was said or agreed; read by the text reader.")
-    occurred_at = serializers.DateTimeField(required=False, help_text="When it happened; now when left out.")
-    problem_messages = TOUCHPOINT_MESSAGES
-
-    class Meta:
-        model = Touchpoint
-        fields = ["kind", "direction", "contact", "subject", "text", "occurred_at"]
-        extra_kwargs = {"direction": {"required": False}, "subject": {"required": False}}

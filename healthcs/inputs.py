@@ -186,6 +186,15 @@ class Date(serializers.DateField):
         return super().validate_empty_values(data)
 
 
+class Moment(serializers.DateTimeField):
+    """A date and time in ISO 8601; an empty string is no moment where the field may be empty."""
+
+    def validate_empty_values(self, data):
+        if data == "" and self.allow_null:
+            return (True, None)
+        return super().validate_empty_values(data)
+
+
 class InputSerializer(serializers.ModelSerializer):
     """An API body read against a model's columns (lengths, digits, bounds and choices come from the
     model), with the number and text fields above, and a refusal of fields it does not know."""

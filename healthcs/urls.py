@@ -83,6 +83,8 @@ urlpatterns = [
     path("api/accounts/", workspace_api.AccountList.as_view(), name="api_accounts"),
     path("api/accounts/<str:external_id>/", workspace_api.AccountDetail.as_view(), name="api_account"),
     path("api/accounts/<str:external_id>/history/", workspace_api.AccountHistory.as_view(), name="api_account_history"),
+    path("api/accounts/<str:external_id>/touchpoints/", workspace_api.AccountTouchpoints.as_view(),
+         name="api_account_touchpoints"),
     path("api/interventions/", intervention_api.InterventionList.as_view(), name="api_interventions"),
     path("api/interventions/<int:intervention_id>/outcomes/", intervention_api.InterventionOutcomes.as_view(),
          name="api_intervention_outcomes"),
