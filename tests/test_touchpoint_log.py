@@ -115,3 +115,19 @@ def test_it_shows_on_the_timeline_with_its_reading(csm, own_account):
     assert (event.kind, event.title, event.detail, event.alarm) == (
         "touchpoint", "Call (inbound): Renewal", "We will cancel at renewal", True)
     assert event.reading.startswith("Churn intent: \u201ccancel at\u201d; topic account cancellation; sentiment ")
+
+
+def test_the_next_recompute_counts_the_logged_churn_intent(csm, own_account):
+    from scoring.services import recompute_scores
+
+    today = timezone.localdate()
+    recompute_scores(as_of=today)
+    before = own_account.snapshots.get(as_of=today)
+    touchpoint_log(account=own_account, user=csm, kind="call", direction="inbound", text="We will cancel at renewal",
+                   occurred_at=timezone.now() - dt.timedelta(hours=1))
+
+    recompute_scores(as_of=today)
+
+    after = own_account.snapshots.get(as_of=today)
+    assert (before.churn_intent_30d, after.churn_intent_30d) == (0, 1)
+    assert "churn_intent" in [rule["rule"] for rule in after.fired_rules]
