@@ -64,6 +64,7 @@ class ImportUploadForm(forms.Form):
 # Touchpoints logged by hand: the pages' form and the API's body ---------------------------------------------
 
 LOG_KINDS = ", ".join(LOGGED_KINDS)
+LOGGED_KIND_CHOICES = [(k.value, k.label) for k in LOGGED_KINDS]  # also named in the API schema's enums
 TOUCHPOINT_MESSAGES = {
     "kind": {code: f"Choose what to log: one of {LOG_KINDS}." for code in ("required", "blank", "null")}
     | {"invalid_choice": f"'{{value}}' is not something to log; use one of: {LOG_KINDS}."},
@@ -78,7 +79,7 @@ class TouchpointForm(forms.Form):
     """A touchpoint logged on a page (Account 360, a task row of My queue): what, which way, with whom (a contact's
     external id), subject, text, when (empty: now), and the task row it was logged from."""
 
-    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in LOGGED_KINDS])
+    kind = forms.ChoiceField(choices=LOGGED_KIND_CHOICES)
     direction = forms.ChoiceField(choices=[("", "—"), *Direction.choices], required=False)
     contact = forms.CharField(max_length=Contact._meta.get_field("external_id").max_length, required=False)
     subject = forms.CharField(max_length=TOUCHPOINT_SUBJECT_MAX, required=False)
@@ -93,7 +94,7 @@ class TouchpointInput(InputSerializer):
     """The API's touchpoint: {"kind": "call", "direction": "outbound", "contact": "C-1", "subject": "...",
     "text": "...", "occurred_at": "2025-04-02T09:00:00Z"}; only kind and text are required."""
 
-    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in LOGGED_KINDS])
+    kind = serializers.ChoiceField(choices=LOGGED_KIND_CHOICES)
     contact = TextField(max_length=64, required=False, allow_blank=True, allow_null=True,
                         help_text="The external id of one of the account's contacts (context[\"account\"]).")
     text = TextField(max_length=TOUCHPOINT_TEXT_MAX, help_text="What was said or agreed; read by the text reader.")
