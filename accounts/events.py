@@ -5,7 +5,8 @@ from django.dispatch import Signal
 
 # An import succeeded and is committed: new texts may wait to be read.
 import_committed = Signal()
-# A ticket or touchpoint was saved by hand (admin); keyword argument `item`: the saved row.
+# A ticket or touchpoint was saved by hand (admin, or logged on a page or the API); keyword argument `item`: the
+# saved row.
 text_saved_by_hand = Signal()
 # Accounts changed CSM (accounts.assignment), inside the transaction that changed them; keyword argument
 # `moves`: {account id: (the old CSM's id or None, the new CSM's id)}. Interventions hands their open tasks on.

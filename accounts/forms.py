@@ -1,9 +1,14 @@
-"""Forms of the accounts pages."""
+"""Forms of the accounts pages, and how a touchpoint logged by hand is read (page form and API body)."""
 
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from rest_framework import serializers
+
+from accounts.models import Contact, Direction, Touchpoint
+from accounts.services import LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX
+from healthcs.inputs import SPOKEN, InputSerializer, Moment, MomentField, TextField, WholeNumberField, shown
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -54,3 +59,58 @@ class ImportUploadForm(forms.Form):
         if ".zip" in suffixes and len(uploads) > 1:
             raise forms.ValidationError("Upload either CSV files or a single .zip, not both.")
         return uploads
+
+
+# Touchpoints logged by hand: the pages' form and the API's body ---------------------------------------------
+
+LOG_KINDS = ", ".join(LOGGED_KINDS)
+LOGGED_KIND_CHOICES = [(k.value, k.label) for k in LOGGED_KINDS]  # also named in the API schema's enums
+TOUCHPOINT_MESSAGES = {
+    "kind": {code: f"Choose what to log: one of {LOG_KINDS}." for code in ("required", "blank", "null")}
+    | {"invalid_choice": f"'{{value}}' is not something to log; use one of: {LOG_KINDS}."},
+    "text": {code: "Write the text: what was said or agreed." for code in ("required", "blank", "null")},
+    "contact": {"max_length": "'{value}' is not one of this account's contacts; choose one from the list."},
+    "occurred_at": {code: "Give when it happened as a date and time, e.g. 2025-04-02 09:00."
+                    for code in ("invalid", "date", "datetime")},
+}
+
+
+class TouchpointForm(forms.Form):
+    """A touchpoint logged on a page (Account 360, a task row of My queue): what, which way, with whom (a contact's
+    external id), subject, text, when (empty: now), and the task row it was logged from."""
+
+    kind = forms.ChoiceField(choices=LOGGED_KIND_CHOICES)
+    direction = forms.ChoiceField(choices=[("", "—"), *Direction.choices], required=False)
+    contact = forms.CharField(max_length=Contact._meta.get_field("external_id").max_length, required=False)
+    subject = forms.CharField(max_length=TOUCHPOINT_SUBJECT_MAX, required=False)
+    text = forms.CharField(max_length=TOUCHPOINT_TEXT_MAX)
+    occurred_at = MomentField(required=False, label="date and time")
+    task = WholeNumberField(min_value=1, max_value=2**63 - 1, required=False)
+
+    problem_messages = TOUCHPOINT_MESSAGES
+
+
+class TouchpointInput(InputSerializer):
+    """The API's touchpoint: {"kind": "call", "direction": "outbound", "contact": "C-1", "subject": "...",
+    "text": "...", "occurred_at": "2025-04-02T09:00:00Z"}; only kind and text are required."""
+
+    kind = serializers.ChoiceField(choices=LOGGED_KIND_CHOICES)
+    contact = TextField(max_length=64, required=False, allow_blank=True, allow_null=True,
+                        help_text="The external id of one of the account's contacts (context[\"account\"]).")
+    text = TextField(max_length=TOUCHPOINT_TEXT_MAX, help_text="What was said or agreed; read by the text reader.")
+    occurred_at = Moment(required=False, allow_null=True, help_text="When it happened; now when left out.")
+    problem_messages = TOUCHPOINT_MESSAGES
+
+    class Meta:
+        model = Touchpoint
+        fields = ["kind", "direction", "contact", "subject", "text", "occurred_at"]
+        extra_kwargs = {"direction": {"required": False}, "subject": {"required": False}}
+
+    def validate_contact(self, external_id: str | None) -> Contact | None:
+        if not external_id:
+            return None
+        contact = self.context["account"].contacts.filter(external_id=external_id).first()
+        if contact is None:
+            raise serializers.ValidationError(f"No contact '{shown(external_id)}' on this account; give one of its "
+                                              "contacts' external ids.", code=SPOKEN)
+        return contact

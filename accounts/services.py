@@ -1,7 +1,10 @@
 """Writes around customer data: recording import runs and running them (accounts.tasks hands web imports to
-the workers, and again when the broker was unreachable); assignment lives in accounts.assignment."""
+the workers, and again when the broker was unreachable), and touchpoints logged by hand (a call, meeting,
+e-mail or note), read by the text reader at once; assignment lives in accounts.assignment."""
 
+import datetime as dt
 import shutil
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,10 +17,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from accounts.assignment import assignment_rules_apply
-from accounts.events import import_committed
+from accounts.audit import audit_record
+from accounts.events import import_committed, text_saved_by_hand
 from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
-from accounts.models import ImportRun, ImportStatus, User
+from accounts.models import Account, Contact, Direction, ImportRun, ImportStatus, Touchpoint, TouchpointKind, User
+from healthcs.errors import DomainError
 
 MAX_STORED_PROBLEMS = 2000
 # The broker or the Redis cache cannot be reached (down, refusing, or not answering in time): transient,
@@ -135,3 +140,61 @@ def import_files_recorded(*, files: dict[str, bytes], source: str, progress: Pro
     run = ImportRun.objects.create(source=source[:300], status=ImportStatus.RUNNING)
     import_run_record(run_id=run.pk, result=result)
     return result
+
+
+# Touchpoints logged by hand ------------------------------------------------------------------------------
+
+LOGGED_KINDS = (TouchpointKind.CALL, TouchpointKind.MEETING, TouchpointKind.EMAIL, TouchpointKind.NOTE)
+TOUCHPOINT_TEXT_MAX = 20_000  # the text reader reads this much of a text
+TOUCHPOINT_SUBJECT_MAX = Touchpoint._meta.get_field("subject").max_length
+FUTURE_TOLERANCE = timedelta(minutes=5)  # a clock a little ahead of the server's is not "the future"
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _checked_text(value: str, *, field: str, label: str, limit: int, required: bool) -> str:
+    """A typed text stripped, or DomainError naming the field: NUL characters, too long, or empty when required."""
+    if "\x00" in value:
+        raise DomainError(f"The {label} contains a NUL character (\\0); remove it.", field=field)
+    if len(value) > limit:
+        raise DomainError(f"The {label} has {len(value):,} characters; keep it to {limit:,}.", field=field)
+    value = value.strip()
+    if required and not value:
+        raise DomainError(f"Write the {label}: what was said or agreed.", field=field)
+    return value
+
+
+@transaction.atomic
+def touchpoint_log(*, account: Account, user: User | None, kind: str, text: str, direction: str = "",
+                   contact: Contact | None = None, subject: str = "", occurred_at: dt.datetime | None = None,
+                   now: dt.datetime | None = None) -> Touchpoint:
+    """Log a call, meeting, e-mail or note on an account (when: now unless given), audit it, and have the text
+    reader read it at once (accounts.events.text_saved_by_hand); returns it with its reading. Raises DomainError
+    naming the field (nothing written) for an unknown kind or direction, a contact of another account, a moment
+    in the future or before 2000, an empty text, a NUL character or a text beyond its length."""
+    now = now or timezone.now()
+    kinds = ", ".join(LOGGED_KINDS)
+    if kind not in LOGGED_KINDS:
+        problem = "Choose what to log" if not kind else f"'{kind[:40]}' is not something to log"
+        raise DomainError(f"{problem}: one of {kinds}.", field="kind")
+    if direction and direction not in Direction.values:
+        raise DomainError(f"'{direction[:40]}' is not a direction; use one of: {', '.join(Direction.values)}, "
+                          "or leave it empty.", field="direction")
+    if contact is not None and contact.account_id != account.pk:
+        raise DomainError("That contact belongs to another account; choose one of this account's contacts.",
+                          field="contact")
+    occurred_at = occurred_at or now
+    if occurred_at > now + FUTURE_TOLERANCE:
+        raise DomainError("The date and time is in the future; log what has happened.", field="occurred_at")
+    if occurred_at < EARLIEST:
+        raise DomainError("The date and time is before 2000; give when it happened.", field="occurred_at")
+    subject = _checked_text(subject, field="subject", label="subject", limit=TOUCHPOINT_SUBJECT_MAX, required=False)
+    text = _checked_text(text, field="text", label="text", limit=TOUCHPOINT_TEXT_MAX, required=True)
+    touchpoint = Touchpoint.objects.create(
+        external_id=f"log-{uuid.uuid4().hex}", account=account, occurred_at=occurred_at, kind=kind,
+        direction=direction, contact=contact, subject=subject, text=text)
+    audit_record(user=user, action="created", obj=touchpoint,
+                 changes={"account": [None, account.external_id], "kind": [None, kind]})
+    # Scoring reads it now (the same path as an admin edit), so the page and the API show its reading.
+    text_saved_by_hand.send(sender=Touchpoint, item=touchpoint)
+    touchpoint.refresh_from_db()
+    return touchpoint

@@ -18,6 +18,8 @@ class Event:
     kind: str  # ticket, touchpoint, alert, score, outcome, intervention
     title: str
     detail: str
+    reading: str = ""  # what the text reader read in a touchpoint (churn intent, category, sentiment)
+    alarm: bool = False  # the reading voices churn intent
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,13 @@ def account_timeline(account: Account, page: int = 1) -> TimelinePage:
         events.append(Event(t.submitted_at, "ticket", f"Ticket {t.external_id}: {t.subject or 'no subject'}",
                             f"{t.get_priority_display() or 'No'} priority{rating}"
                             + (", escalated" if t.escalated else "")))
-    for p in account.touchpoints.order_by("-occurred_at")[:wanted]:
+    for p in account.touchpoints.select_related("contact").order_by("-occurred_at")[:wanted]:
         direction = f" ({p.get_direction_display().lower()})" if p.direction else ""
-        events.append(Event(p.occurred_at, "touchpoint", f"{p.get_kind_display()}{direction}: {p.subject or '—'}",
-                            (p.text[:200] + ("…" if len(p.text) > 200 else "")) if p.text else ""))
+        contact = f" with {p.contact.name}" if p.contact else ""
+        events.append(Event(p.occurred_at, "touchpoint",
+                            f"{p.get_kind_display()}{direction}{contact}: {p.subject or '—'}",
+                            (p.text[:200] + ("…" if len(p.text) > 200 else "")) if p.text else "",
+                            reading_words(p), bool(p.intent_phrase)))
     for a in account.alerts.order_by("-created_at")[:wanted]:
         events.append(Event(a.created_at, "alert", f"Alert: {a.get_kind_display()}",
                             f"{a.message} ({a.get_status_display().lower()})"))
@@ -61,6 +66,18 @@ def account_timeline(account: Account, page: int = 1) -> TimelinePage:
     events.sort(key=lambda e: e.at, reverse=True)
     start = (page - 1) * PAGE_SIZE
     return TimelinePage(events[start:start + PAGE_SIZE], page, len(events) > start + PAGE_SIZE)
+
+
+def reading_words(text) -> str:
+    """A touchpoint's or ticket's reading in a few words: churn intent and its phrase, topic, sentiment."""
+    if not text.analysis_version:
+        return "Waiting to be read."
+    parts = [f"Churn intent: \u201c{text.intent_phrase}\u201d" if text.intent_phrase else "No churn intent"]
+    if text.category:
+        parts.append(f"topic {text.category.replace('_', ' ')}")
+    if text.sentiment is not None:
+        parts.append(f"sentiment {text.sentiment:+.2f}")
+    return "; ".join(parts) + "."
 
 
 def _score_changes(account: Account, wanted: int) -> list[Event]:

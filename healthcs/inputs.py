@@ -6,12 +6,14 @@ field for JSON that takes text only, and one way to turn a refused value into a 
 field, says what is wrong and how to fix it, and quotes the typed value shortened and without control
 characters (never a NUL byte, never 100 KB of it)."""
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from healthcs.errors import DomainError
@@ -131,6 +133,20 @@ class AmountField(_DigitsOnly, forms.DecimalField):
     """An amount in digits 0-9 that fits its column (max_digits, decimal_places) and its bounds."""
 
 
+class MomentField(forms.CharField):
+    """A date and time as the browser's datetime-local sends it (ISO 8601), in the site's time zone."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError("not a date and time", code="invalid") from None
+        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 # DRF serializer fields --------------------------------------------------------------------------------------
 
 class TextField(serializers.CharField):
@@ -163,6 +179,15 @@ class Amount(serializers.DecimalField):
 
 class Date(serializers.DateField):
     """A date as YYYY-MM-DD; an empty string is no date where the field may be empty."""
+
+    def validate_empty_values(self, data):
+        if data == "" and self.allow_null:
+            return (True, None)
+        return super().validate_empty_values(data)
+
+
+class Moment(serializers.DateTimeField):
+    """A date and time in ISO 8601; an empty string is no moment where the field may be empty."""
 
     def validate_empty_values(self, data):
         if data == "" and self.allow_null:

@@ -288,6 +288,10 @@ SPECTACULAR_SETTINGS = {
     # No "valid" badge: Swagger UI would send the schema's address to an outside validator (and the CSP
     # blocks images from elsewhere anyway).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Three choice sets of fields named "kind": touchpoints recorded, touchpoints logged by hand, outcomes.
+    "ENUM_NAME_OVERRIDES": {"TouchpointKindEnum": "accounts.models.TouchpointKind",
+                            "LoggedTouchpointKindEnum": "accounts.forms.LOGGED_KIND_CHOICES",
+                            "OutcomeKindEnum": "interventions.models.OutcomeKind"},
 }
 
 # Security headers; `manage.py check --deploy` is clean with DEBUG off and HTTPS settings on.

@@ -2,15 +2,12 @@
 outcome body and the API list's filters, with the lengths of their columns; a refused value is a sentence
 naming its field (healthcs.inputs)."""
 
-import datetime as dt
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from healthcs.inputs import InputSerializer, WholeNumberField
+from healthcs.inputs import InputSerializer, MomentField, WholeNumberField
 from interventions.models import Intervention, InterventionStatus, Outcome, OutcomeKind, Playbook, Task
 from interventions.services import NOTE_MAX
 
@@ -32,20 +29,6 @@ class OutcomeForm(forms.Form):
     task = WholeNumberField(min_value=1, max_value=MAX_ID, required=False)
 
     problem_messages = OUTCOME_MESSAGES
-
-
-class MomentField(forms.CharField):
-    """A date and time as the browser's datetime-local sends it (ISO 8601), in the site's time zone."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise ValidationError("not a date and time", code="invalid") from None
-        return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 class SnoozeForm(forms.Form):

@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import Touchpoint
 from expansion.models import Opportunity, StageChange
 from expansion.services import opportunity_create
 from interventions.firing import fire_playbooks
@@ -136,6 +137,12 @@ ENDPOINTS = (
               # an id of the right form that no one's task has is 404, as another CSM's is
               F("intervention", "number", accept={"10^10"}), F("task", "number", accept={"10^10"})),
              base=lambda w: {"kind": "contacted", "note": "Left a message"}, via="form", accepted=(302, 404)),
+    Endpoint("log a touchpoint", "post", lambda w: "/accounts/A-OWN/touchpoints/",
+             (F("kind", "choice", required=True), F("direction", "choice"), F("contact", "choice"),
+              F("subject", "text"), F("text", "text", required=True), F("occurred_at", "date"),
+              # an id of the right form that no one's task has is 404, as another CSM's is
+              F("task", "number", accept={"10^10"})),
+             base=lambda w: {"kind": "call", "text": "Renewal call"}, via="form", accepted=(302, 404)),
     Endpoint("snooze a task", "post", lambda w: f"/tasks/{w['task'].pk}/snooze/",
              (F("until", "date", required=True, label="date"), F("reason", "text", required=True, label="why")),
              base=_snooze_form, via="form", accepted=(302,)),
@@ -157,6 +164,10 @@ ENDPOINTS = (
     Endpoint("outcome API", "post", lambda w: f"/api/interventions/{w['intervention'].pk}/outcomes/",
              (F("kind", "choice", required=True), F("note", "text")),
              base=lambda w: {"kind": "contacted"}, via="json", accepted=(201,)),
+    Endpoint("touchpoint API", "post", lambda w: "/api/accounts/A-OWN/touchpoints/",
+             (F("kind", "choice", required=True), F("direction", "choice"), F("contact", "choice"),
+              F("subject", "text"), F("text", "text", required=True), F("occurred_at", "date")),
+             base=lambda w: {"kind": "call", "text": "Renewal call"}, via="json", accepted=(201,)),
     Endpoint("ticket analysis API", "post", lambda w: "/api/ticket-analysis/", (F("text", "analysed", required=True),),
              via="json"),
 )
@@ -184,7 +195,8 @@ def state() -> tuple:
     """Everything the endpoints above could write."""
     return (list(Opportunity.objects.order_by("pk").values()), StageChange.objects.count(),
             list(Outcome.objects.order_by("pk").values()),
-            list(Task.objects.order_by("pk").values("due_at", "escalate_at", "snooze_reason", "status")))
+            list(Task.objects.order_by("pk").values("due_at", "escalate_at", "snooze_reason", "status")),
+            list(Touchpoint.objects.order_by("pk").values("pk")))
 
 
 def send(endpoint: Endpoint, world: dict, data: dict):
@@ -206,7 +218,8 @@ def problem_for(response, f: Field) -> str | None:
         return " ".join(found) if isinstance(found, list) else found
     context = response.context or {}
     board = context.get("board")
-    keyed = [(context.get("problems") or {}).get(f.name), (context.get("add_errors") or {}).get(f.name)]
+    keyed = [(context.get("problems") or {}).get(f.name), (context.get("add_errors") or {}).get(f.name),
+             (context.get("log_problems") or {}).get(f.name)]
     named = [context.get(key) for key in ("outcome_error", "snooze_error", "error", "board_problem")]
     if board:
         keyed += [board.problems.get(f.name), *(card.errors.get(f.name) for card in board.cards)]

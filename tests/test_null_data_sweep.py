@@ -121,6 +121,16 @@ SWEEP: dict[str, list[Visit]] = {
         page(named("outcome_log", "A-NORMAL"), csm=200, manager=200, method="post", htmx=True,
              data={"task": "task", "kind": "contacted"}),
     ],
+    "touchpoint_log": [
+        # Without JavaScript an empty form is shown again with its problems (400); a whole one goes back (302).
+        *[v for v in account_visits("touchpoint_log", csm_ok=400, manager=400, method="post")
+          if v.label in ("A-NORMAL", "A-NOCSM", "A-FOREIGN")],
+        page(named("touchpoint_log", "A-NORMAL"), csm=302, manager=302, method="post",
+             data={"kind": "call", "text": "Renewal call"}),
+        page(named("touchpoint_log", "A-NORMAL"), csm=200, manager=200, method="post", htmx=True),
+        page(named("touchpoint_log", "A-NORMAL"), csm=200, manager=200, method="post", htmx=True,
+             data={"kind": "note", "text": "Left a message"}),
+    ],
     "task_list": [page(named("task_list")), page(lambda b: reverse("task_list") + "?list=upcoming", htmx=True),
                   page(lambda b: reverse("task_list") + "?list=due&offset=10", htmx=True),
                   page(lambda b: reverse("task_list") + "?list=nowhere", csm=400, manager=400)],
@@ -186,6 +196,11 @@ SWEEP: dict[str, list[Visit]] = {
     "api_accounts": [api(named("api_accounts")), api(lambda b: reverse("api_accounts") + "?search=&ordering=")],
     "api_account": account_visits("api_account"),
     "api_account_history": account_visits("api_account_history"),
+    "api_account_touchpoints": [*account_visits("api_account_touchpoints"),
+                                *[v for v in account_visits("api_account_touchpoints", csm_ok=400, manager=400,
+                                                            method="post") if v.label in ("A-NORMAL", "A-FOREIGN")],
+                                api(named("api_account_touchpoints", "A-NORMAL"), method="post", csm=201,
+                                    manager=201, data={"kind": "note", "text": "Left a message"})],
     "api_interventions": [api(named("api_interventions"))],
     "api_intervention_outcomes": [
         api(named("api_intervention_outcomes", "intervention"), method="post", manager=400, csm=400),

@@ -28,11 +28,13 @@ NAMED = {
     "account_timeline": "page", "queue_counts": "page", "next_best_action": "post",
     "opportunity": "page", "pipeline_column": "page", "task_list": "page", "churn_model": "page",
     "churn_model_retrain": "post", "account_assign": "post", "csm_books": "page", "assignment_rules_apply": "post",
+    "touchpoint_log": "post", "api_account_touchpoints": "api",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
     "api_account": lambda ext: reverse("api_account", args=[ext]),
     "api_account_history": lambda ext: reverse("api_account_history", args=[ext]),
+    "api_account_touchpoints": lambda ext: reverse("api_account_touchpoints", args=[ext]),
 }
 
 
@@ -53,6 +55,7 @@ def test_every_named_address_is_in_the_matrix():
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind in ("page", "api")])
 def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_account):
     args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
+            "api_account_touchpoints": ["A-OWN"],
             "account_timeline": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
             "pipeline_column": ["identified"]}.get(name, [])
@@ -110,6 +113,23 @@ def test_a_csm_cannot_resolve_another_csms_alert(client, csm, own_account, forei
     assert foreign_alert.status == "open"
 
 
+def test_a_csm_logs_touchpoints_on_their_own_accounts_only(client, csm, own_account, foreign_account):
+    from accounts.models import Touchpoint
+
+    client.force_login(csm)
+    api = APIClient()
+    api.force_login(csm)
+    touchpoint = {"kind": "call", "text": "Renewal call"}
+
+    answers = [client.post(reverse("touchpoint_log", args=[ext]), touchpoint).status_code for ext in
+               ("A-FOREIGN", "A-OWN")]
+    answers += [api.post(reverse("api_account_touchpoints", args=[ext]), touchpoint, format="json").status_code
+                for ext in ("A-FOREIGN", "A-OWN")]
+
+    assert answers == [404, 302, 404, 201]
+    assert set(Touchpoint.objects.values_list("account__external_id", flat=True)) == {"A-OWN"}
+
+
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     client.force_login(csm)
 
@@ -124,7 +144,7 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
 POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
-             "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": []}
+             "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"]}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])

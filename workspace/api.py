@@ -1,17 +1,24 @@
 """REST API of accounts (docs/api.md): the list with the latest health and risk, one account with its
-full breakdown, and its score history. The same rule as the pages decides what a user sees
+full breakdown, its score history, and its touchpoints (listed, and logged by hand: read by the text reader at
+once). The same rule as the pages decides what a user sees
 (accounts.selectors): a CSM their own accounts, managers and admins all; another CSM's account is
 404, as on the pages."""
 
 from django.db.models import QuerySet
-from rest_framework import generics, serializers
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from accounts.audit import audit_record
-from accounts.models import Account
+from accounts.forms import TouchpointInput
+from accounts.models import Account, Touchpoint
 from accounts.selectors import accounts_for_user, get_account_for_user
+from accounts.services import touchpoint_log
 from healthcs.api import FilterBackend
 from scoring.models import Snapshot
 from scoring.selectors import with_latest_scores
+from scoring.texts.reader import sentiment_label
 from workspace.filters import AccountFilter
 
 SCORE_FIELDS = ("health_score", "health_tier", "risk_score", "risk_level", "arr")
@@ -99,3 +106,61 @@ class AccountHistory(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Snapshot]:
         account = get_account_for_user(self.request.user, self.kwargs["external_id"])
         return Snapshot.objects.filter(account=account).order_by("-as_of")
+
+
+class ReadingSerializer(serializers.Serializer):
+    """What the text reader read in a touchpoint; null while it waits to be read."""
+
+    churn_intent = serializers.SerializerMethodField()
+    intent_phrase = serializers.CharField(help_text="The phrase that voices churn intent; empty when none does.")
+    category = serializers.CharField()
+    sentiment = serializers.FloatField(allow_null=True, help_text="-1 (negative) to 1 (positive).")
+    sentiment_label = serializers.SerializerMethodField()
+    competitors = serializers.ListField(child=serializers.CharField())
+    summary = serializers.CharField()
+    recommended_action = serializers.CharField()
+    reader = serializers.CharField(source="analysis_version", help_text='"builtin-3" or "llm-<model>".')
+
+    def get_churn_intent(self, touchpoint: Touchpoint) -> bool:
+        return bool(touchpoint.intent_phrase)
+
+    def get_sentiment_label(self, touchpoint: Touchpoint) -> str | None:
+        return sentiment_label(touchpoint.sentiment) if touchpoint.sentiment is not None else None
+
+
+class TouchpointSerializer(serializers.ModelSerializer):
+    contact = serializers.CharField(source="contact.external_id", default=None, read_only=True)
+    contact_name = serializers.CharField(source="contact.name", default=None, read_only=True)
+    reading = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Touchpoint
+        fields = ["external_id", "occurred_at", "kind", "direction", "contact", "contact_name", "subject", "text",
+                  "reading"]
+
+    @extend_schema_field(ReadingSerializer(allow_null=True))
+    def get_reading(self, touchpoint: Touchpoint) -> dict | None:
+        return ReadingSerializer(touchpoint).data if touchpoint.analysis_version else None
+
+
+class AccountTouchpoints(generics.ListAPIView):
+    """An account's touchpoints, newest first, each with its reading; POST logs one (a call, meeting, e-mail
+    or note), read by the text reader at once."""
+
+    serializer_class = TouchpointSerializer
+
+    def get_queryset(self) -> QuerySet[Touchpoint]:
+        account = get_account_for_user(self.request.user, self.kwargs["external_id"])
+        return account.touchpoints.select_related("contact").order_by("-occurred_at", "-id")
+
+    @extend_schema(request=TouchpointInput, responses={201: TouchpointSerializer})
+    def post(self, request, external_id: str):
+        account = get_account_for_user(request.user, external_id)
+        payload = TouchpointInput(data=request.data, context={"account": account})
+        if not payload.is_valid():
+            raise ValidationError(payload.problems())
+        data = payload.validated_data
+        touchpoint = touchpoint_log(account=account, user=request.user, kind=data["kind"], text=data["text"],
+                                    direction=data.get("direction", ""), contact=data.get("contact"),
+                                    subject=data.get("subject", ""), occurred_at=data.get("occurred_at"))
+        return Response(TouchpointSerializer(touchpoint).data, status=status.HTTP_201_CREATED)

@@ -1,5 +1,5 @@
 """The cross-domain pages: home (My queue, the team view), the account list (with assignment) and its export,
-the CSM books, Account 360 and its timeline."""
+the CSM books, Account 360, its timeline, and logging a touchpoint from Account 360 or a task row of My queue."""
 
 import datetime as dt
 
@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -17,17 +17,21 @@ from django.views.decorators.http import require_POST
 
 from accounts.assignment import accounts_assign, assignment_rules_apply
 from accounts.audit import audit_record
-from accounts.models import Account, AssignmentRule, Segment, User
+from accounts.forms import TouchpointForm
+from accounts.models import Account, AssignmentRule, Direction, Segment, Touchpoint, User
 from accounts.selectors import accounts_for_user, get_account_for_user
-from accounts.timeline import account_timeline
+from accounts.services import LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX, touchpoint_log
+from accounts.timeline import account_timeline, reading_words
 from expansion.selectors import account_expansion
 from healthcs.errors import DomainError
-from healthcs.inputs import WholeNumberField
+from healthcs.inputs import WholeNumberField, form_problems
+from healthcs.redirects import next_address
 from interventions.messages import drafts_from_tasks
 from interventions.models import OutcomeKind
 from interventions.selectors import (
     account_interventions,
     account_outcomes,
+    get_task_for_user,
     next_best_action_items,
     task_queue,
     unread_notifications,
@@ -242,6 +246,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "interventions": interventions, "outcomes": account_outcomes(account), "outcome_kinds": OutcomeKind.choices,
         "now": timezone.now(),
         "timeline": account_timeline(account, _page_number(request.GET.get("timeline", "1"))),
+        **LOG_FORM,
         "trend": (trend := _trend(account, snapshot)),
         "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
     }
@@ -282,3 +287,77 @@ def _trend(account, snapshot) -> dict[str, list] | None:
                   .order_by("as_of").values_list("as_of", "health_score", "risk_score"))
     return {"dates": [d.isoformat() for d, _, _ in points], "health": [h for _, h, _ in points],
             "risk": [r for _, _, r in points]}
+
+
+# Logging a touchpoint ---------------------------------------------------------------------------------------
+
+TOUCHPOINT_LOGGED = "touchpointLogged"  # a touchpoint was logged: the account's timeline changes
+LOG_FIELDS = ("kind", "direction", "contact", "subject", "text", "occurred_at")
+LOG_FORM = {"log_kinds": [(k.value, k.label) for k in LOGGED_KINDS], "log_directions": Direction.choices,
+            "log_subject_max": TOUCHPOINT_SUBJECT_MAX, "log_text_max": TOUCHPOINT_TEXT_MAX}
+
+
+def _logged_words(touchpoint: Touchpoint) -> str:
+    """What the flash says once a touchpoint is logged: what, with whom, and what the text reader read."""
+    contact = f" with {touchpoint.contact.name}" if touchpoint.contact else ""
+    return f"Logged: {touchpoint.get_kind_display()}{contact}. {reading_words(touchpoint)}"
+
+
+def _touchpoint_from_form(request: HttpRequest, account: Account, form: TouchpointForm
+                          ) -> tuple[Touchpoint | None, dict[str, str]]:
+    """The touchpoint logged from a valid form, or the problems of each refused field (nothing written)."""
+    problems = form_problems(form)
+    data = form.cleaned_data
+    contact = None
+    if data.get("contact"):
+        contact = account.contacts.filter(external_id=data["contact"]).first()
+        if contact is None:
+            problems.setdefault("contact", "That is not one of this account's contacts; choose one from the list.")
+    if problems:
+        return None, problems
+    try:
+        touchpoint = touchpoint_log(account=account, user=request.user, kind=data["kind"], text=data["text"],
+                                    direction=data["direction"], contact=contact, subject=data["subject"],
+                                    occurred_at=data["occurred_at"])
+    except DomainError as problem:
+        return None, {problem.field or "text": problem.message}
+    return touchpoint, {}
+
+
+@login_required
+@require_POST
+def touchpoint_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Log a call, meeting, e-mail or note on an account (docs/pages.md). From Account 360 the form comes back
+    with what the text reader read and the timeline fetches itself again (HTMX); from a task row of My queue
+    the row comes back; without JavaScript the page the form was on, or, when refused, the form again with
+    what was typed and why (400)."""
+    account = get_account_for_user(request.user, external_id)
+    form = TouchpointForm(request.POST)
+    form.is_valid()
+    task_id = form.cleaned_data.get("task")
+    task = get_task_for_user(request.user, task_id) if task_id else None
+    if task is not None and task.account_id != account.pk:
+        raise Http404("No such task on this account.")
+    touchpoint, problems = _touchpoint_from_form(request, account, form)
+    typed = {name: request.POST.get(name, "") for name in LOG_FIELDS}
+    outcome = ({"log_problems": problems, "log_typed": typed} if problems
+               else {"flash": _logged_words(touchpoint)})
+    if request.htmx and task is not None:
+        task.refresh_from_db()
+        response = render(request, "interventions/_task_row.html",
+                          {"task": task, "outcome_kinds": OutcomeKind.choices, "now": timezone.now(), **outcome})
+    elif request.htmx:
+        response = render(request, "accounts/_log_activity.html",
+                          {"account": account, "contacts": account.contacts.order_by("name"), "now": timezone.now(),
+                           **LOG_FORM, **outcome})
+    elif problems:  # without JavaScript: the form alone, with what was typed and the problems
+        back = reverse("account_detail", args=[account.external_id])
+        return render(request, "accounts/touchpoint_form.html",
+                      {"account": account, "contacts": account.contacts.order_by("name"), "now": timezone.now(),
+                       "next": next_address(request, back), **LOG_FORM, **outcome}, status=400)
+    else:
+        messages.success(request, f"{_logged_words(touchpoint)} ({account.name})")
+        return redirect(next_address(request, reverse("account_detail", args=[account.external_id]) + "#timeline"))
+    if not problems:
+        response["HX-Trigger"] = TOUCHPOINT_LOGGED
+    return response

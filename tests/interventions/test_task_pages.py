@@ -235,7 +235,8 @@ def test_an_outcome_logged_in_place_announces_itself_and_the_timeline_fragment_s
     client.force_login(csm)
     page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
     assert ('<section class="card" id="timeline" hx-get="/accounts/A-OWN/timeline/?timeline=1" '
-            'hx-trigger="outcomeLogged from:body, tasksChanged from:body" hx-swap="outerHTML">') in page
+            'hx-trigger="outcomeLogged from:body, tasksChanged from:body, touchpointLogged from:body" '
+            'hx-swap="outerHTML">') in page
 
     from_task = client.post(reverse("outcome_log", args=["A-OWN"]), {
         "kind": "meeting_scheduled", "note": "Thursday", "intervention": task.intervention_id, "task": task.pk},
