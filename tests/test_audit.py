@@ -35,6 +35,15 @@ def test_a_refused_view_records_nothing(client, csm, foreign_account):
     assert not AuditEvent.objects.exists()
 
 
+def account_admin_form(client, account):
+    """The account's admin change address, its form, and the form's values as a POST would send them."""
+    url = reverse("admin:accounts_account_change", args=[account.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()
+            if name in form.fields and not isinstance(value, list) and value is not False}
+    return url, form, data
+
+
 def test_an_account_changed_in_admin_is_recorded_with_old_and_new_values(client, admin_user, own_account):
     client.force_login(admin_user)
     url = reverse("admin:accounts_account_change", args=[own_account.pk])
@@ -56,10 +65,7 @@ def test_an_account_changed_in_admin_is_recorded_with_old_and_new_values(client,
 
 def test_the_csm_is_not_changed_in_admin_but_by_an_assignment(client, admin_user, own_account, other_csm):
     client.force_login(admin_user)
-    url = reverse("admin:accounts_account_change", args=[own_account.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: ("" if value is None else value) for name, value in form.initial.items()
-            if name in form.fields and not isinstance(value, list) and value is not False}
+    url, form, data = account_admin_form(client, own_account)
     data.update({"csm": other_csm.pk, "subscriptions-TOTAL_FORMS": 0, "subscriptions-INITIAL_FORMS": 0,
                  "contacts-TOTAL_FORMS": 0, "contacts-INITIAL_FORMS": 0})
 
@@ -169,10 +175,7 @@ def test_rows_changed_added_and_deleted_in_an_admin_inline_are_recorded(client, 
     changed = SubscriptionFactory(account=own_account, external_id="S-1", seats=10)
     gone = SubscriptionFactory(account=own_account, external_id="S-2", seats=5)
     client.force_login(admin_user)
-    url = reverse("admin:accounts_account_change", args=[own_account.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: ("" if value is None else value) for name, value in form.initial.items()
-            if name in form.fields and not isinstance(value, list) and value is not False}
+    url, form, data = account_admin_form(client, own_account)
     data.update({"csm": own_account.csm_id, "contacts-TOTAL_FORMS": 0, "contacts-INITIAL_FORMS": 0,
                  "subscriptions-TOTAL_FORMS": 3, "subscriptions-INITIAL_FORMS": 2})
     for i, sub in enumerate((changed, gone)):
