@@ -21,7 +21,8 @@ Each case is requested in-process through Django's test client, logged in (force
     segment), a search (?q=, a name word or an account id), a sort by health and by name (?ordering=),
     a deep page (?page=100, or the CSM's last page) and the HTMX fragment of page 2 (HX-Request: true);
   - Account 360 /accounts/<id>/: 20 accounts of the user's (the riskiest, the healthiest, those with the
-    most tickets and touchpoints, and a spread of the rest), and the same with ?timeline=2.
+    most tickets and touchpoints, and a spread of the rest), and the same with ?timeline=2;
+  - the manager's CSM books /team/books/ (every CSM's accounts, ARR, risk, open and overdue tasks).
 A case's requests cycle through its addresses: after a warm-up pass over every address, --requests timed
 requests per case (time.perf_counter around client.get, the whole request: middleware, session, view,
 template), taken in rounds of one request of every case of the role, so that a burst of other work on the
@@ -248,6 +249,7 @@ def cases(user, as_of: dt.date) -> list[Case]:
         Case("at-risk list", "HTMX fragment ?page=2", [f"{listing}?page=2"], {"HX-Request": "true"}),
         Case("Account 360", f"{len(details)} accounts", details),
         Case("Account 360", f"{len(details)} accounts ?timeline=2", [f"{d}?timeline=2" for d in details]),
+        *([Case("CSM books", "every CSM's book", [reverse("csm_books")])] if user.sees_all_accounts else []),
     ]
 
 
