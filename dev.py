@@ -125,12 +125,12 @@ def test(pytest_args: list[str]) -> int:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     # On every core (at most 8): each pytest-xdist worker has its own test database and Redis database,
     # and runs whole modules (tests/conftest.py).
-    parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in pytest_args) else \
+    defaults = [] if any(a.startswith(("-n", "--numprocesses")) for a in pytest_args) else \
         ["-n", str(min(os.cpu_count() or 1, 8))]
     # The test databases are kept between runs (migrations still run); `--create-db` builds them afresh.
-    parallel.append("--reuse-db")
+    defaults.append("--reuse-db")
     say(f"running pytest on {env['DATABASE_URL']} and {env['REDIS_URL']}")
-    return run(PYTHON, "-m", "pytest", *parallel, *pytest_args, env=env, check=False)
+    return run(PYTHON, "-m", "pytest", *defaults, *pytest_args, env=env, check=False)
 
 
 def demo(extra: list[str]) -> int:

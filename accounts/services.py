@@ -23,6 +23,7 @@ from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
 from accounts.models import Account, Contact, Direction, ImportRun, ImportStatus, Touchpoint, TouchpointKind, User
 from healthcs.errors import DomainError
+from healthcs.inputs import GENERIC_MESSAGES
 
 MAX_STORED_PROBLEMS = 2000
 # The broker or the Redis cache cannot be reached (down, refusing, or not answering in time): transient,
@@ -154,9 +155,10 @@ EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 def _checked_text(value: str, *, field: str, label: str, limit: int, required: bool) -> str:
     """A typed text stripped, or DomainError naming the field: NUL characters, too long, or empty when required."""
     if "\x00" in value:
-        raise DomainError(f"The {label} contains a NUL character (\\0); remove it.", field=field)
+        raise DomainError(GENERIC_MESSAGES["null_characters_not_allowed"].format(label=label), field=field)
     if len(value) > limit:
-        raise DomainError(f"The {label} has {len(value):,} characters; keep it to {limit:,}.", field=field)
+        raise DomainError(GENERIC_MESSAGES["max_length"].format(label=label, length=len(value), max_length=limit),
+                          field=field)
     value = value.strip()
     if required and not value:
         raise DomainError(f"Write the {label}: what was said or agreed.", field=field)
