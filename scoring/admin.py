@@ -3,8 +3,10 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,8 +14,24 @@ from django.utils.html import format_html
 from kombu.exceptions import OperationalError
 
 from accounts.admin import AuditedAdmin, OwnedByAccountAdmin
-from scoring.config import NOT_AN_OBJECT, PRESETS, REQUIRED_KEYS, ConfigError, preset_config, validate_config
-from scoring.configs import config_activate, config_draft_create, ensure_active_config
+from accounts.audit import audit_export
+from scoring.config import (
+    NOT_AN_OBJECT,
+    PRESETS,
+    REQUIRED_KEYS,
+    WEIGHT_TOTAL,
+    ConfigError,
+    edited_config_problems,
+    preset_config,
+)
+from scoring.config_form import ConfigEditorForm
+from scoring.configs import (
+    config_activate,
+    config_draft_create,
+    config_draft_update,
+    config_export,
+    ensure_active_config,
+)
 from scoring.models import (
     Alert,
     ChurnModel,
@@ -49,7 +67,7 @@ class ScoringConfigForm(forms.ModelForm):
 
     def clean_data(self):
         data = self.cleaned_data["data"]
-        problems = validate_config(data)
+        problems = [problem for _, problem in edited_config_problems(data)]  # as the editor's form checks it
         if problems:
             raise forms.ValidationError(problems)
         return data
@@ -83,8 +101,8 @@ class ScoringConfigAdmin(AuditedAdmin):
         return {"data": ensure_active_config().data, "name": "Draft"}
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)  # recorded by AuditedAdmin
+        if change:  # "Edit as JSON": the same service as the editor's form (validated, audited)
+            config_draft_update(config=obj, user=request.user, data=obj.data, name=obj.name, notes=obj.notes)
             return
         draft = config_draft_create(user=request.user, data=obj.data, name=obj.name, notes=obj.notes)
         obj.pk, obj.version, obj.status, obj.created_by = draft.pk, draft.version, draft.status, draft.created_by
@@ -95,20 +113,68 @@ class ScoringConfigAdmin(AuditedAdmin):
         if obj.pk is None:
             return "—"
         copy = reverse("admin:scoring_scoringconfig_copy", args=[obj.pk])
+        export = reverse("admin:scoring_scoringconfig_export", args=[obj.pk])
         if obj.status != ConfigStatus.DRAFT:
-            return format_html('<a href="{}">Copy into a new draft</a>', copy)
+            return format_html('<a href="{}">Copy into a new draft</a> · <a href="{}">Export JSON</a>', copy, export)
         preview = reverse("admin:scoring_scoringconfig_preview", args=[obj.pk])
-        return format_html('<a href="{}">Preview and activate</a> · <a href="{}">Copy into a new draft</a>',
-                           preview, copy)
+        change = reverse("admin:scoring_scoringconfig_change", args=[obj.pk])
+        return format_html('<a href="{}">Preview and activate</a> · <a href="{}">Edit in the form</a> · '
+                           '<a href="{}">Copy into a new draft</a> · <a href="{}">Export JSON</a>',
+                           preview, change, copy, export)
 
     def get_urls(self):
         return [
             path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view),
                  name="scoring_scoringconfig_preview"),
             path("<int:pk>/copy/", self.admin_site.admin_view(self.copy_view), name="scoring_scoringconfig_copy"),
+            path("<int:pk>/export/", self.admin_site.admin_view(self.export_view),
+                 name="scoring_scoringconfig_export"),
             path("preset/", self.admin_site.admin_view(self.preset_view), name="scoring_scoringconfig_preset"),
             *super().get_urls(),
         ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A draft the user may change opens in the editor's form (?json: the JSON box); everything else
+        in Django's page, read only for active and retired versions and for those who may only view."""
+        config = self.get_object(request, unquote(object_id))
+        if config is None or config.status != ConfigStatus.DRAFT or "json" in request.GET \
+                or not self.has_change_permission(request, config):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return self.editor_view(request, config)
+
+    def editor_view(self, request, config: ScoringConfig):
+        """The draft's weights, thresholds, rules and texts as a form; "Save and preview" saves, then
+        shows what the draft would change."""
+        form = ConfigEditorForm(request.POST if request.method == "POST" else None, document=config.data,
+                                name=config.name, notes=config.notes)
+        if form.is_valid():
+            try:
+                config_draft_update(config=config, user=request.user, data=form.document,
+                                    name=form.cleaned_data["name"], notes=form.cleaned_data["notes"])
+            except ConfigError as error:
+                form.add_error(None, str(error))
+                form.unplaced_errors.extend(error.problems)
+            else:
+                self.message_user(request, f"Draft v{config.version} saved.")
+                target = "preview" if "_preview" in request.POST else "change"
+                return redirect(f"admin:scoring_scoringconfig_{target}", config.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": config,
+                   "title": f"Edit draft v{config.version}", "form": form, "layout": form.layout(),
+                   "weight_total": form.weight_total(), "weight_target": WEIGHT_TOTAL,
+                   "weight_sum_wrong": form.weight_total() != f"{WEIGHT_TOTAL}",
+                   "has_view_permission": True}
+        return TemplateResponse(request, "admin/scoring/scoringconfig/editor.html", context)
+
+    def export_view(self, request, pk: int):
+        """The configuration as a JSON file (what "Edit as JSON", Add and `scoring_config import` read)."""
+        config = get_object_or_404(ScoringConfig, pk=pk)
+        if not self.has_view_permission(request, config):
+            raise PermissionDenied
+        audit_export(user=request.user, model=ScoringConfig, what=f"scoring configuration v{config.version}",
+                     filters={"version": config.version}, rows=1)
+        response = JsonResponse(config_export(config), json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="scoring-config-v{config.version}.json"'
+        return response
 
     def preview_view(self, request, pk: int):
         """What would change (tiers, levels) if this draft were active; POST activates it."""

@@ -438,16 +438,17 @@ class ConfigError(DomainError):
 
 class _Problems(ValueError):
     """What a validator found: sentences that name where they are, or (`here`) that the field's path
-    should introduce."""
+    should introduce; `locs`, when given, the path of each within the validated object (for the form
+    that shows each problem beside its field)."""
 
-    def __init__(self, problems: list[str], here: bool = False):
+    def __init__(self, problems: list[str], here: bool = False, locs: list[tuple] | None = None):
         super().__init__("; ".join(problems))
-        self.problems, self.here = problems, here
+        self.problems, self.here, self.locs = problems, here, locs
 
 
-def _refuse(problems: list[str], here: bool = False) -> None:
+def _refuse(problems: list[str], here: bool = False, locs: list[tuple] | None = None) -> None:
     if problems:
-        raise _Problems(problems, here)
+        raise _Problems(problems, here, locs)
 
 
 def _finite_number(value: Any) -> Any:
@@ -506,25 +507,29 @@ class _Rule(BaseModel):
         if self.days is not None and self.id not in RULE_DAYS:
             problems.append(f"{where}: 'days' is only for the rules {', '.join(RULE_DAYS)}")
         allowed = RULE_PLACEHOLDERS[self.id]
-        thresholds = []
+        thresholds, locs = [], [()] * len(problems)  # where each problem is within the rule
         for number, tier in enumerate(self.tiers, 1):
             names = _placeholders(tier.reason)
             if names - allowed:
                 shown = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
                 problems.append(f"{where}, tier {number}: unknown placeholder "
                                 f"{', '.join(sorted(names - allowed))} (allowed: {shown})")
+                locs.append(("tiers", number - 1, "reason"))
             else:
                 try:
                     tier.reason.format(**{name: 1 for name in names})
                 except (ValueError, TypeError, IndexError, KeyError) as error:
                     problems.append(f"{where}, tier {number}: reason cannot be filled in ({error})")
+                    locs.append(("tiers", number - 1, "reason"))
             if direction == "flag":
                 continue
             if tier.threshold is None:
                 if direction != "recency":
                     problems.append(f"{where}, tier {number}: threshold must be a number >= 0")
+                    locs.append(("tiers", number - 1, "threshold"))
                 elif number != len(self.tiers):
                     problems.append(f"{where}, tier {number}: only the last tier may leave out its threshold (days)")
+                    locs.append(("tiers", number - 1, "threshold"))
                 continue
             thresholds.append(tier.threshold)
         pairs = list(zip(thresholds, thresholds[1:], strict=False))
@@ -534,7 +539,7 @@ class _Rule(BaseModel):
         if direction in ("at_most", "recency") and any(a >= b for a, b in pairs):
             problems.append(f"{where}: thresholds overlap; list them from the lowest to the highest, each higher "
                             f"than the one before (got {thresholds})")
-        _refuse(problems)
+        _refuse(problems, locs=locs + [()] * (len(problems) - len(locs)))
         return self
 
 
@@ -644,6 +649,11 @@ class _Alert(BaseModel):
     min_active_share: Annotated[Number, Field(gt=0), Field(le=1)] | None = None
     levels: list[RiskLevel] | None = None
     features: list[StrictStr] | None = None
+
+
+# The figures an alert may hold (its switch and its lists are not figures): what the editor's form shows.
+ALERT_FIGURES: tuple[str, ...] = tuple(name for name in _Alert.model_fields
+                                       if name not in ("enabled", "levels", "features"))
 
 
 class _CoreFeatureUnused(_Alert):
@@ -828,14 +838,44 @@ OPTIONAL_KEYS = ("rule_families", "family_share")  # absent: no families, points
 REQUIRED_KEYS = tuple(key for key in DEFAULT_CONFIG if key not in OPTIONAL_KEYS)
 
 
-def validate_config(data: Any) -> list[str]:
-    """Every problem of a configuration document, as sentences; an empty list means it is valid."""
+def config_problems(data: Any) -> list[tuple[tuple, str]]:
+    """Every problem of a configuration document with where it is (the path of the field or section the
+    sentence is about: ("health", "measures", 0, "weight")), in the order found, each sentence once."""
     if not isinstance(data, dict):
-        return [NOT_AN_OBJECT.format(keys=", ".join(REQUIRED_KEYS), kind=_json_kind(data))]
+        return [((), NOT_AN_OBJECT.format(keys=", ".join(REQUIRED_KEYS), kind=_json_kind(data)))]
     try:
         _Document.model_validate(data)
     except ValidationError as error:
-        return list(dict.fromkeys(problem for found in error.errors() for problem in _problems(found, data)))
+        problems: list[tuple[tuple, str]] = []
+        for found in error.errors():
+            raised = found.get("ctx", {}).get("error")
+            locs = raised.locs if isinstance(raised, _Problems) and raised.locs else None
+            for number, problem in enumerate(_problems(found, data)):
+                if problem not in (known for _, known in problems):
+                    problems.append(((*found["loc"], *(locs[number] if locs else ())), problem))
+        return problems
+    return []
+
+
+def validate_config(data: Any) -> list[str]:
+    """Every problem of a configuration document, as sentences; an empty list means it is valid."""
+    return [problem for _, problem in config_problems(data)]
+
+
+WEIGHT_TOTAL = 100  # what the weights of a configuration people edit add up to (docs/scoring.md)
+
+
+def edited_config_problems(data: Any) -> list[tuple[tuple, str]]:
+    """What refuses a configuration a person writes in admin (the form or its JSON): every problem of
+    config_problems, and health weights that do not add up to WEIGHT_TOTAL. The engine itself rescales
+    the weights (a measure without data drops out), so documents written by code may add up otherwise."""
+    problems = config_problems(data)
+    if problems:
+        return problems
+    total = sum(measure["weight"] for measure in data["health"]["measures"])
+    if not math.isclose(total, WEIGHT_TOTAL, abs_tol=1e-9):
+        return [(("health", "measures"), f"health.measures: the weights must add up to {WEIGHT_TOTAL} "
+                                         f"(they add up to {total:.10g})")]
     return []
 
 

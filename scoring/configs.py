@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
-from scoring.config import ConfigError, default_config, validate_config
+from scoring.config import ConfigError, default_config, edited_config_problems, validate_config
 from scoring.models import ConfigStatus, ScoringConfig
 
 
@@ -52,6 +52,42 @@ def config_draft_create(*, user: User | None, data: dict[str, Any] | None = None
         except IntegrityError:  # two drafts took the same version number at once; take the next one
             continue
     raise RuntimeError("could not allocate a configuration version")
+
+
+@transaction.atomic
+def config_draft_update(*, config: ScoringConfig, user: User | None, data: dict[str, Any], name: str,
+                        notes: str) -> ScoringConfig:
+    """A person's edit of a draft (admin's form or its JSON): validated whole, weights adding up to 100, and
+    recorded in the audit log with each changed value. Active and retired versions refuse (ConfigError)."""
+    config = ScoringConfig.objects.select_for_update().get(pk=config.pk)
+    if config.status != ConfigStatus.DRAFT:
+        raise ConfigError([f"version {config.version} is {config.get_status_display().lower()}; only a draft "
+                           f"can be edited (make a new draft from it instead)"])
+    problems = [problem for _, problem in edited_config_problems(data)]
+    if problems:
+        raise ConfigError(problems)
+    changes = {**config_changes(config.data, data),
+               **{key: [old, new] for key, old, new in (("name", config.name, name), ("notes", config.notes, notes))
+                  if old != new}}
+    if not changes:
+        return config
+    config.data, config.name, config.notes = data, name, notes
+    config.save(update_fields=["data", "name", "notes"])
+    audit_record(user=user, action="changed", obj=config, changes=changes)
+    return config
+
+
+def config_changes(before: Any, after: Any, path: str = "") -> dict[str, list]:
+    """Each value that differs between two documents, by its path ("health.measures[0].weight": [15, 20]);
+    a list that changed length is one change."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return {change: values for key in dict.fromkeys([*before, *after])
+                for change, values in config_changes(before.get(key), after.get(key),
+                                                     f"{path}.{key}" if path else key).items()}
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return {change: values for index, (old, new) in enumerate(zip(before, after, strict=True))
+                for change, values in config_changes(old, new, f"{path}[{index}]").items()}
+    return {} if before == after and type(before) is type(after) else {path: [before, after]}
 
 
 @transaction.atomic
