@@ -424,6 +424,9 @@ ADMIN_SITE: dict[str, list[Visit]] = {
     # A GET asks to confirm (the POST that makes the draft is tested in tests/scoring/test_scoring_pages.py).
     "scoring_scoringconfig_copy": [Visit(_admin_url("scoring_scoringconfig_copy", _first("scoring.ScoringConfig")),
                                          {**STAFF, "manager": 403, "csm": 403, "admin": 200})],
+    # The configuration as a JSON file, for those who may read it (tests/scoring/test_config_editor.py).
+    "scoring_scoringconfig_export": [Visit(_admin_url("scoring_scoringconfig_export", _first("scoring.ScoringConfig")),
+                                           {**STAFF, "csm": 403})],
     # A GET lists the presets (the POST that makes the draft is tested in tests/scoring/test_fitted_rules.py).
     "scoring_scoringconfig_preset": [Visit(_admin_url("scoring_scoringconfig_preset"),
                                            {**STAFF, "manager": 403, "csm": 403, "admin": 200})],
