@@ -92,6 +92,10 @@ class ScoringConfigAdmin(AuditedAdmin):
             return (*self.readonly_fields, "name", "notes", "data")
         return self.readonly_fields
 
+    def has_change_permission(self, request, obj=None):
+        # Active and retired versions are read only for everyone (no Save button): a new draft changes them.
+        return super().has_change_permission(request, obj) and (obj is None or obj.status == ConfigStatus.DRAFT)
+
     def has_delete_permission(self, request, obj=None):
         # Snapshots name the version that produced them; only unused drafts may go.
         return super().has_delete_permission(request, obj) and (obj is None or (
@@ -161,8 +165,7 @@ class ScoringConfigAdmin(AuditedAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": config,
                    "title": f"Edit draft v{config.version}", "form": form, "layout": form.layout(),
                    "weight_total": form.weight_total(), "weight_target": WEIGHT_TOTAL,
-                   "weight_sum_wrong": form.weight_total() != f"{WEIGHT_TOTAL}",
-                   "has_view_permission": True}
+                   "weight_sum_wrong": form.weight_total() != f"{WEIGHT_TOTAL}"}
         return TemplateResponse(request, "admin/scoring/scoringconfig/editor.html", context)
 
     def export_view(self, request, pk: int):

@@ -315,10 +315,12 @@ def test_the_active_configuration_stays_read_only(client, admin_user, draft):
     client.force_login(admin_user)
 
     page = client.get(change_url(active))
-    client.post(change_url(active), {**page_values(client, draft), "risk_medium": "20", "_save": "Save"})
+    response = client.post(change_url(active), {**page_values(client, draft), "risk_medium": "20", "_save": "Save"})
 
     assertNotContains(page, 'id="config-editor"')
+    assertNotContains(page, 'name="_save"')
     assertContains(page, "Copy into a new draft")
+    assert response.status_code == 403
     assert stored(active) == before and active.status == ConfigStatus.ACTIVE
 
 
