@@ -28,6 +28,7 @@ from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Notification, Playbook, PlaybookStep, Task
 from interventions.services import next_best_action_set, outcome_log
 from scoring.alerts import alert_resolve
+from scoring.configs import config_draft_create
 from scoring.models import Alert, Competitor
 from scoring.outreach import next_best_actions
 from scoring.selectors import latest_snapshot
@@ -196,6 +197,8 @@ def build_book() -> Book:
     # A rule with no conditions and nobody in its team, and a history row with nobody on either side.
     m.AssignmentRule.objects.create(name="Nobody's rule")
     m.AccountAssignment.objects.create(account=accounts["A-NOCSM"])
+    # A draft configuration without name, notes or author: the admin sweep opens it in the editor's form.
+    config_draft_create(user=None)
 
     ids = {
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,
