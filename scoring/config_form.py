@@ -164,8 +164,9 @@ class ConfigEditorForm(forms.Form):
     """A draft configuration's name, notes and every figure and text people tune, built from its document."""
 
     name = forms.CharField(max_length=ScoringConfig._meta.get_field("name").max_length, required=False,
-                           widget=forms.TextInput(attrs={"size": 60}))
-    notes = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
+                           error_messages=NUL_MESSAGE, widget=forms.TextInput(attrs={"size": 60}))
+    notes = forms.CharField(required=False, max_length=5000, error_messages=NUL_MESSAGE,
+                            widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
     risk_high = _number_field("High from")
     risk_medium = _number_field("Medium from")
     default_action = _text_field("When no rule fires")
