@@ -279,3 +279,19 @@ def test_account_360_takes_the_same_queries_however_many_contacts_touches_and_ch
 
     assert len(response.context["contacts"]) == 16
     assert len(large) == len(small)
+
+
+def test_the_account_api_lists_the_contacts_with_their_last_touch(csm, own_account, dana):
+    from rest_framework.test import APIClient
+
+    TouchpointFactory(account=own_account, contact=dana, kind=TouchpointKind.CALL, direction=Direction.OUTBOUND,
+                      occurred_at=dt.datetime(2025, 3, 14, 9, tzinfo=dt.UTC))
+    api = APIClient()
+    api.force_login(csm)
+
+    body = api.get(reverse("api_account", args=["A-OWN"])).json()
+
+    assert body["contacts"] == [{
+        "external_id": "C-DANA", "name": "Dana Reyes", "email": "dana@lakeside.example.org", "phone": "",
+        "title": "Practice Manager", "role": "champion", "sentiment": "positive", "is_active": True,
+        "left_date": None, "last_touch": "2025-03-14T09:00:00Z"}]
