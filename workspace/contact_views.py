@@ -59,7 +59,7 @@ def _saved(request: HttpRequest, account: Account, words: str) -> HttpResponse:
     return redirect(_back(account))
 
 
-def _form_problems(form: ContactForm, call) -> tuple[object | None, dict[str, str]]:
+def _saved_or_problems(form: ContactForm, call) -> tuple[object | None, dict[str, str]]:
     """The service's result for a valid form, or the problems of each refused field (nothing written)."""
     if not form.is_valid():
         return None, form_problems(form)
@@ -88,7 +88,7 @@ def contact_add_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "cf_id": "add", "cf_submit": "Add contact", "cf_cancel": "", **CONTACT_FORM, "account": account}
     if request.method == "GET":
         return render(request, "accounts/contact_form.html", {**page, "cf_typed": BLANK, "cf_problems": {}})
-    contact, problems = _form_problems(ContactForm(request.POST), lambda details: contact_add(
+    contact, problems = _saved_or_problems(ContactForm(request.POST), lambda details: contact_add(
         account=account, user=request.user, details=details))
     if problems:
         if request.htmx:
@@ -112,7 +112,7 @@ def contact_edit_view(request: HttpRequest, external_id: str, contact_id: str) -
         if request.htmx:
             return _section(request, account, editing=contact.pk, edit_typed=_shown(contact), edit_problems={})
         return render(request, "accounts/contact_form.html", {**page, "cf_typed": _shown(contact), "cf_problems": {}})
-    edited, problems = _form_problems(ContactForm(request.POST), lambda details: contact_edit(
+    edited, problems = _saved_or_problems(ContactForm(request.POST), lambda details: contact_edit(
         contact=contact, user=request.user, details=details))
     if problems:
         if request.htmx:
