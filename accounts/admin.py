@@ -95,7 +95,7 @@ class SubscriptionInline(admin.TabularInline):
 class ContactInline(admin.TabularInline):
     model = m.Contact
     extra = 0
-    fields = ("external_id", "name", "email", "title", "role", "is_active", "left_date")
+    fields = ("external_id", "name", "email", "phone", "title", "role", "sentiment", "is_active", "left_date")
 
 
 @admin.register(m.Account)
@@ -166,12 +166,32 @@ class ChurnEventAdmin(OwnedByAccountAdmin):
 
 @admin.register(m.Contact)
 class ContactAdmin(OwnedByAccountAdmin):
-    list_display = ("external_id", "name", "account", "email", "title", "role", "is_active",
+    list_display = ("external_id", "name", "account", "email", "phone", "title", "role", "sentiment", "is_active",
                     "left_date")
-    list_filter = ("role", "is_active")
+    list_filter = ("role", "sentiment", "is_active")
     search_fields = ("external_id", "name", "email", "account__external_id", "account__name")
     list_select_related = ("account",)
     raw_id_fields = ("account",)
+
+
+@admin.register(m.ChampionChange)
+class ChampionChangeAdmin(OwnedByAccountAdmin):
+    """The history of champion changes, read only: Account 360's contacts section writes it
+    (accounts.contacts); a contact edited here is audited but not recorded in it."""
+
+    list_display = ("effective", "contact", "account", "kind", "new_role", "at", "by")
+    list_filter = ("kind",)
+    search_fields = ("contact__name", "contact__external_id", "account__external_id", "account__name")
+    list_select_related = ("contact", "account", "by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(m.Touchpoint)

@@ -6,9 +6,19 @@ from django import forms
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.models import Contact, Direction, Touchpoint
+from accounts.contacts import EMAIL_MAX, NAME_MAX, PHONE_MAX, TITLE_MAX, ContactDetails
+from accounts.models import Contact, ContactRole, ContactSentiment, Direction, Touchpoint
 from accounts.services import LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX
-from healthcs.inputs import SPOKEN, InputSerializer, Moment, MomentField, TextField, WholeNumberField, shown
+from healthcs.inputs import (
+    SPOKEN,
+    DayField,
+    InputSerializer,
+    Moment,
+    MomentField,
+    TextField,
+    WholeNumberField,
+    shown,
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -114,3 +124,46 @@ class TouchpointInput(InputSerializer):
             raise serializers.ValidationError(f"No contact '{shown(external_id)}' on this account; give one of its "
                                               "contacts' external ids.", code=SPOKEN)
         return contact
+
+
+# Contacts kept by hand: the pages' forms --------------------------------------------------------------------
+
+ROLES = ", ".join(ContactRole.values)
+SENTIMENTS = ", ".join(ContactSentiment.values)
+CONTACT_MESSAGES = {
+    "name": {code: "Give the contact's name." for code in ("required", "blank", "null")},
+    "role": {code: f"Choose the contact's role: one of {ROLES}." for code in ("required", "blank", "null")}
+    | {"invalid_choice": f"'{{value}}' is not a role; use one of: {ROLES}."},
+    "sentiment": {"invalid_choice": f"'{{value}}' is not a sentiment; use one of: {SENTIMENTS}, or leave it "
+                                    "empty (not known)."},
+    "left_on": {"invalid": "Give the day they left as a date, e.g. 2025-04-02."},
+}
+
+
+class ContactForm(forms.Form):
+    """A contact added or edited on Account 360: name, e-mail, phone, title, role and sentiment. Lengths and
+    choices are read here; the e-mail and phone formats by accounts.contacts, for every caller alike."""
+
+    name = forms.CharField(max_length=NAME_MAX)
+    email = forms.CharField(max_length=EMAIL_MAX, required=False, label="e-mail")
+    phone = forms.CharField(max_length=PHONE_MAX, required=False)
+    title = forms.CharField(max_length=TITLE_MAX, required=False)
+    role = forms.ChoiceField(choices=ContactRole.choices)
+    sentiment = forms.ChoiceField(choices=[("", "Not known"), *ContactSentiment.choices], required=False)
+
+    problem_messages = CONTACT_MESSAGES
+
+    def details(self) -> ContactDetails:
+        """The typed details of a valid form."""
+        return ContactDetails(**{name: self.cleaned_data[name] for name in CONTACT_FIELDS})
+
+
+CONTACT_FIELDS = ("name", "email", "phone", "title", "role", "sentiment")
+
+
+class ContactLeaveForm(forms.Form):
+    """The day a contact left the customer (empty: today)."""
+
+    left_on = DayField(required=False, label="day they left")
+
+    problem_messages = CONTACT_MESSAGES

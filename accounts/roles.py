@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 CUSTOMER_MODELS = ("account", "subscription", "usagerecord", "supportticket", "churnevent",
-                   "contact", "touchpoint", "surveyresponse", "invoice")
+                   "contact", "championchange", "touchpoint", "surveyresponse", "invoice")
 
 # (app label, codename) pairs per role; "*" = every permission of the app.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {

@@ -1,10 +1,10 @@
 """Reads of customer accounts, with the one rule of who may see what: CSMs their own book,
 managers and admins everything. Pages, fragments, exports and the API all go through here."""
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404
 
-from accounts.models import Account, ImportRun, Role, User
+from accounts.models import Account, ChampionChange, Contact, ImportRun, Role, User
 
 
 def accounts_for_user(user: User) -> QuerySet[Account]:
@@ -33,6 +33,28 @@ def get_account_for_user(user: User, external_id: str) -> Account:
         return accounts_for_user(user).get(external_id=external_id)
     except Account.DoesNotExist:
         raise Http404("No such account.") from None
+
+
+def get_contact_for_user(user: User, account_external_id: str, contact_external_id: str) -> Contact:
+    """A contact of an account the user may see, with its account; 404 otherwise (another CSM's account, or a
+    contact of another account)."""
+    account = get_account_for_user(user, account_external_id)
+    try:
+        return account.contacts.select_related("account").get(external_id=contact_external_id)
+    except Contact.DoesNotExist:
+        raise Http404("No such contact on this account.") from None
+
+
+def contacts_with_last_touch(account: Account) -> QuerySet[Contact]:
+    """The account's contacts, those still with the customer first, by name, each with `last_touch`: when the
+    latest touchpoint naming them happened (None when none did), read in the same query."""
+    return (account.contacts.annotate(last_touch=Max("touchpoints__occurred_at"))
+            .order_by("-is_active", "name", "pk"))
+
+
+def champion_history(account: Account, limit: int = 20) -> QuerySet[ChampionChange]:
+    """The account's latest champion changes, newest first, with their contacts and who recorded them."""
+    return account.champion_changes.select_related("contact", "by").order_by("-at", "-id")[:limit]
 
 
 def get_import_run_for_user(user: User, run_id: int) -> ImportRun:

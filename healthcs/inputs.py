@@ -133,6 +133,12 @@ class AmountField(_DigitsOnly, forms.DecimalField):
     """An amount in digits 0-9 that fits its column (max_digits, decimal_places) and its bounds."""
 
 
+class DayField(_DigitsOnly, forms.DateField):
+    """A date as YYYY-MM-DD (what the browser's date input sends) in digits 0-9."""
+
+    input_formats = ["%Y-%m-%d"]
+
+
 class MomentField(forms.CharField):
     """A date and time as the browser's datetime-local sends it (ISO 8601), in the site's time zone."""
 

@@ -18,7 +18,7 @@ from interventions import views as intervention_views
 from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 from workspace import api as workspace_api
-from workspace import dashboard_views
+from workspace import contact_views, dashboard_views
 from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
@@ -60,6 +60,12 @@ urlpatterns = [
     path("accuracy/", accuracy_views.score_accuracy, name="score_accuracy"),
     path("accuracy/export.csv", accuracy_views.score_accuracy_export, name="score_accuracy_export"),
     path("accounts/<str:external_id>/touchpoints/", workspace_views.touchpoint_log_view, name="touchpoint_log"),
+    path("accounts/<str:external_id>/contacts/", contact_views.contact_section_view, name="contact_section"),
+    path("accounts/<str:external_id>/contacts/add/", contact_views.contact_add_view, name="contact_add"),
+    path("accounts/<str:external_id>/contacts/<str:contact_id>/edit/", contact_views.contact_edit_view,
+         name="contact_edit"),
+    path("accounts/<str:external_id>/contacts/<str:contact_id>/leave/", contact_views.contact_leave_view,
+         name="contact_leave"),
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
     path("tasks/counts/", intervention_views.queue_counts_view, name="queue_counts"),
     path("tasks/", intervention_views.task_list_view, name="task_list"),

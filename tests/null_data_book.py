@@ -57,7 +57,7 @@ class Book:
     as_of: dt.date
     users: dict[str, m.User]
     accounts: dict[str, m.Account]
-    ids: dict[str, int] = field(default_factory=dict)  # what the addresses need: task, alert, opportunity...
+    ids: dict[str, int | str] = field(default_factory=dict)  # what the addresses need: task, alert, contact...
 
 
 def _customer(account: m.Account, as_of: dt.date, *, contacts: bool = True, subscriptions: bool = True) -> None:
@@ -199,6 +199,12 @@ def build_book() -> Book:
     m.AccountAssignment.objects.create(account=accounts["A-NOCSM"])
     # A draft configuration without name, notes or author: the admin sweep opens it in the editor's form.
     config_draft_create(user=None)
+    # Contacts to edit and mark as left, and a champion change recorded by nobody known.
+    contacts = {(c.account.external_id, c.is_active): c.external_id
+                for c in m.Contact.objects.select_related("account")}
+    left = m.Contact.objects.get(external_id=contacts["A-NORMAL", False])
+    m.ChampionChange.objects.create(account=accounts["A-NORMAL"], contact=left, kind=m.ChampionChangeKind.LEFT,
+                                    effective=as_of)
 
     ids = {
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,
@@ -212,6 +218,8 @@ def build_book() -> Book:
         "foreign_signal": signals["A-FOREIGN"].pk,
         "import_failed": import_runs["failed"].pk, "import_queued": import_runs["queued"].pk,
         "run_running": running.pk, "playbook": playbook.pk, "csm_user": casey.pk,
+        "contact": contacts["A-NORMAL", True], "left_contact": contacts["A-NORMAL", False],
+        "unassigned_contact": contacts["A-NOCSM", True], "foreign_contact": contacts["A-FOREIGN", True],
     }
     assert Opportunity.objects.filter(owner__isnull=True).exists() and Group.objects.filter(name="CSM").exists()
     return Book(as_of=as_of, users=users, accounts=accounts, ids=ids)

@@ -19,12 +19,12 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Touchpoint
+from accounts.models import Contact, Touchpoint
 from expansion.models import Opportunity, StageChange
 from expansion.services import opportunity_create
 from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Outcome, Playbook, PlaybookStep, Task
-from tests.factories import AccountFactory, SnapshotFactory
+from tests.factories import AccountFactory, ContactFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +143,15 @@ ENDPOINTS = (
               # an id of the right form that no one's task has is 404, as another CSM's is
               F("task", "number", accept={"10^10"})),
              base=lambda w: {"kind": "call", "text": "Renewal call"}, via="form", accepted=(302, 404)),
+    *[Endpoint(name, "post", url,
+               (F("name", "text", required=True), F("email", "email", label="e-mail"),
+                F("phone", "number", accept={"10^10"}),  # eleven digits are a phone number
+                F("title", "text"), F("role", "choice", required=True), F("sentiment", "choice")),
+               base=lambda w: {"name": "Lee Park", "role": "user"}, via="form", accepted=(302,))
+      for name, url in (("add a contact", lambda w: "/accounts/A-OWN/contacts/add/"),
+                        ("edit a contact", lambda w: "/accounts/A-OWN/contacts/C-HOSTILE/edit/"))],
+    Endpoint("mark a contact as left", "post", lambda w: "/accounts/A-OWN/contacts/C-HOSTILE/leave/",
+             (F("left_on", "date", label="left"),), via="form", accepted=(302,)),
     Endpoint("snooze a task", "post", lambda w: f"/tasks/{w['task'].pk}/snooze/",
              (F("until", "date", required=True, label="date"), F("reason", "text", required=True, label="why")),
              base=_snooze_form, via="form", accepted=(302,)),
@@ -186,6 +195,7 @@ def world(csm, manager, own_account):
     fire_playbooks(as_of=today)
     opportunity = opportunity_create(account=own_account, user=csm, title="Add 10 seats", amount=Decimal("1000"))
     AccountFactory(external_id="A-OTHER", csm=csm)
+    ContactFactory(external_id="C-HOSTILE", account=own_account, name="Dana Reyes")
     intervention = Intervention.objects.get(account=own_account)
     return {"csm": csm, "manager": manager, "opportunity": opportunity, "intervention": intervention,
             "task": intervention.tasks.order_by("order").first()}
@@ -196,7 +206,7 @@ def state() -> tuple:
     return (list(Opportunity.objects.order_by("pk").values()), StageChange.objects.count(),
             list(Outcome.objects.order_by("pk").values()),
             list(Task.objects.order_by("pk").values("due_at", "escalate_at", "snooze_reason", "status")),
-            list(Touchpoint.objects.order_by("pk").values("pk")))
+            list(Touchpoint.objects.order_by("pk").values("pk")), list(Contact.objects.order_by("pk").values()))
 
 
 def send(endpoint: Endpoint, world: dict, data: dict):
@@ -219,8 +229,8 @@ def problem_for(response, f: Field) -> str | None:
     context = response.context or {}
     board = context.get("board")
     keyed = [(context.get("problems") or {}).get(f.name), (context.get("add_errors") or {}).get(f.name),
-             (context.get("log_problems") or {}).get(f.name)]
-    named = [context.get(key) for key in ("outcome_error", "snooze_error", "error", "board_problem")]
+             (context.get("log_problems") or {}).get(f.name), (context.get("cf_problems") or {}).get(f.name)]
+    named = [context.get(key) for key in ("outcome_error", "snooze_error", "error", "board_problem", "leave_problem")]
     if board:
         keyed += [board.problems.get(f.name), *(card.errors.get(f.name) for card in board.cards)]
         named += [card.problem for card in board.cards]

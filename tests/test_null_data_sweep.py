@@ -131,6 +131,35 @@ SWEEP: dict[str, list[Visit]] = {
         page(named("touchpoint_log", "A-NORMAL"), csm=200, manager=200, method="post", htmx=True,
              data={"kind": "note", "text": "Left a message"}),
     ],
+    "contact_section": [*account_visits("contact_section", csm_ok=302, manager=302),
+                        *[v for v in account_visits("contact_section", htmx=True)
+                          if v.label in ("A-NORMAL", "A-NOCONTACTS", "A-NOCSM", "A-FOREIGN")]],
+    "contact_add": [
+        *account_visits("contact_add"),
+        # Without JavaScript an empty form is shown again with its problem (400); a whole one goes back (302).
+        *[v for v in account_visits("contact_add", csm_ok=400, manager=400, method="post")
+          if v.label in ("A-NORMAL", "A-NOCSM", "A-FOREIGN")],
+        page(named("contact_add", "A-NOCONTACTS"), csm=302, manager=302, method="post",
+             data={"name": "Lee Park", "role": "user"}),
+        page(named("contact_add", "A-NOCONTACTS"), method="post", htmx=True),
+    ],
+    "contact_edit": [
+        page(named("contact_edit", "A-NORMAL", "contact")), page(named("contact_edit", "A-NORMAL", "left_contact")),
+        page(named("contact_edit", "A-NORMAL", "contact"), htmx=True),
+        page(named("contact_edit", "A-NOCSM", "unassigned_contact"), csm=404, htmx=True),
+        page(named("contact_edit", "A-FOREIGN", "foreign_contact"), csm=404),
+        page(named("contact_edit", "A-NORMAL", "foreign_contact"), csm=404, manager=404),
+        page(named("contact_edit", "A-NORMAL", "contact"), csm=400, manager=400, method="post"),
+        page(named("contact_edit", "A-NORMAL", "left_contact"), method="post", htmx=True,
+             data={"name": "Gone Again", "role": "champion"}),
+    ],
+    "contact_leave": [
+        page(named("contact_leave", "A-NORMAL", "left_contact"), csm=400, manager=400, method="post"),
+        page(named("contact_leave", "A-NORMAL", "contact"), method="post", htmx=True),
+        page(named("contact_leave", "A-FOREIGN", "foreign_contact"), csm=404, method="post", htmx=True),
+        page(named("contact_leave", "A-NOCSM", "unassigned_contact"), csm=404, manager=400, method="post",
+             data={"left_on": "2999-01-01"}),
+    ],
     "task_list": [page(named("task_list")), page(lambda b: reverse("task_list") + "?list=upcoming", htmx=True),
                   page(lambda b: reverse("task_list") + "?list=due&offset=10", htmx=True),
                   page(lambda b: reverse("task_list") + "?list=nowhere", csm=400, manager=400)],
@@ -453,7 +482,7 @@ def test_empty_fields_read_as_such(clients, book):
 
     for label, shown in (("Segment", "—"), ("Renewal", "—"), ("CSM", "Unassigned"), ("EHR", "—")):
         assert f"<dt>{label}</dt><dd>{shown}</dd>" in bare
-    assert "No subscriptions imported" in bare and "No contacts recorded." in bare
+    assert "No subscriptions imported" in bare and "No contacts yet." in bare
     never = manager.get(reverse("account_detail", args=["A-NEVER"])).content.decode()
     assert "No scores yet for this account." in never
     assert re.search(r"A-NOCSM</td>.*?<td>Unassigned</td>", rows, re.S)

@@ -29,12 +29,14 @@ NAMED = {
     "opportunity": "page", "pipeline_column": "page", "task_list": "page", "churn_model": "page",
     "churn_model_retrain": "post", "account_assign": "post", "csm_books": "page", "assignment_rules_apply": "post",
     "touchpoint_log": "post", "api_account_touchpoints": "api",
+    "contact_section": "page", "contact_add": "page", "contact_edit": "page", "contact_leave": "post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
     "api_account": lambda ext: reverse("api_account", args=[ext]),
     "api_account_history": lambda ext: reverse("api_account_history", args=[ext]),
     "api_account_touchpoints": lambda ext: reverse("api_account_touchpoints", args=[ext]),
+    "contact_add": lambda ext: reverse("contact_add", args=[ext]),
 }
 
 
@@ -56,7 +58,8 @@ def test_every_named_address_is_in_the_matrix():
 def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_account):
     args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
             "api_account_touchpoints": ["A-OWN"],
-            "account_timeline": ["A-OWN"],
+            "account_timeline": ["A-OWN"], "contact_section": ["A-OWN"], "contact_add": ["A-OWN"],
+            "contact_edit": ["A-OWN", "C-1"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
             "pipeline_column": ["identified"]}.get(name, [])
     url = reverse(name, args=args)
@@ -130,6 +133,26 @@ def test_a_csm_logs_touchpoints_on_their_own_accounts_only(client, csm, own_acco
     assert set(Touchpoint.objects.values_list("account__external_id", flat=True)) == {"A-OWN"}
 
 
+def test_a_csm_adds_and_changes_contacts_on_their_own_accounts_only(client, csm, own_account, foreign_account):
+    from accounts.models import Contact
+    from tests.factories import ContactFactory
+
+    ContactFactory(external_id="C-OWN", account=own_account, name="Dana Reyes")
+    ContactFactory(external_id="C-FOREIGN", account=foreign_account, name="Pat Other")
+    client.force_login(csm)
+    contact = {"name": "Lee Park", "role": "champion"}
+
+    answers = [client.post(reverse("contact_add", args=[ext]), contact).status_code for ext in ("A-FOREIGN", "A-OWN")]
+    answers += [client.post(reverse("contact_edit", args=[ext, cid]), contact).status_code
+                for ext, cid in (("A-FOREIGN", "C-FOREIGN"), ("A-OWN", "C-FOREIGN"), ("A-OWN", "C-OWN"))]
+    answers += [client.post(reverse("contact_leave", args=[ext, cid])).status_code
+                for ext, cid in (("A-FOREIGN", "C-FOREIGN"), ("A-OWN", "C-FOREIGN"))]
+
+    assert answers == [404, 302, 404, 404, 302, 404, 404]
+    assert sorted(Contact.objects.values_list("account__external_id", "name", "is_active")) == [
+        ("A-FOREIGN", "Pat Other", True), ("A-OWN", "Lee Park", True), ("A-OWN", "Lee Park", True)]
+
+
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     client.force_login(csm)
 
@@ -144,7 +167,8 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
 POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
-             "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"]}
+             "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"],
+             "contact_leave": ["A-OWN", "C-1"]}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])

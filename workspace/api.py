@@ -1,6 +1,6 @@
 """REST API of accounts (docs/api.md): the list with the latest health and risk, one account with its
-full breakdown, its score history, and its touchpoints (listed, and logged by hand: read by the text reader at
-once). The same rule as the pages decides what a user sees
+full breakdown and its contacts, its score history, and its touchpoints (listed, and logged by hand: read by
+the text reader at once). The same rule as the pages decides what a user sees
 (accounts.selectors): a CSM their own accounts, managers and admins all; another CSM's account is
 404, as on the pages."""
 
@@ -12,8 +12,8 @@ from rest_framework.response import Response
 
 from accounts.audit import audit_record
 from accounts.forms import TouchpointInput
-from accounts.models import Account, Touchpoint
-from accounts.selectors import accounts_for_user, get_account_for_user
+from accounts.models import Account, Contact, Touchpoint
+from accounts.selectors import accounts_for_user, contacts_with_last_touch, get_account_for_user
 from accounts.services import touchpoint_log
 from healthcs.api import FilterBackend
 from scoring.models import Snapshot
@@ -52,15 +52,30 @@ class SnapshotSerializer(serializers.ModelSerializer):
         return snapshot.breakdown()
 
 
+class ContactSerializer(serializers.ModelSerializer):
+    last_touch = serializers.DateTimeField(read_only=True, allow_null=True,
+                                           help_text="When the latest touchpoint naming the contact happened.")
+
+    class Meta:
+        model = Contact
+        fields = ["external_id", "name", "email", "phone", "title", "role", "sentiment", "is_active", "left_date",
+                  "last_touch"]
+
+
 class AccountDetailSerializer(AccountSerializer):
     latest = serializers.SerializerMethodField()
+    contacts = serializers.SerializerMethodField()
 
     class Meta(AccountSerializer.Meta):
-        fields = [*AccountSerializer.Meta.fields, "latest"]
+        fields = [*AccountSerializer.Meta.fields, "latest", "contacts"]
 
     def get_latest(self, account: Account) -> dict | None:
         snapshot = self.context.get("snapshot")
         return SnapshotSerializer(snapshot).data if snapshot else None
+
+    @extend_schema_field(ContactSerializer(many=True))
+    def get_contacts(self, account: Account) -> list[dict]:
+        return ContactSerializer(contacts_with_last_touch(account), many=True).data
 
 
 class HistorySerializer(serializers.ModelSerializer):

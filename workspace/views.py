@@ -52,6 +52,7 @@ from scoring.selectors import (
 )
 from scoring.services import latest_as_of
 from workspace.books import csm_books
+from workspace.contact_views import contacts_context
 from workspace.dashboards import (
     RENEWAL_DAYS,
     accounts_at_risk,
@@ -232,7 +233,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "account": account,
         "subscriptions": account.subscriptions.order_by("-start_date")[:50],
         "tickets": account.tickets.order_by("-submitted_at")[:20],
-        "contacts": account.contacts.order_by("name"),
+        **contacts_context(account),
         "snapshot": snapshot, "churn": churn_card(account),
         "measures": (measures := measure_rows(snapshot) if snapshot else []),
         "verdict_note": verdict_note(snapshot, measures) if snapshot else "",

@@ -180,7 +180,7 @@ CONTACTS = Table(
     filename="contacts.csv",
     model=m.Contact,
     key=("contact_id",),
-    description="People at the customer: champions, executive sponsors, admins, users.",
+    description="People at the customer: champions, executive sponsors, decision makers, admins, users.",
     columns=(
         Column("contact_id", "external_id", "str", max_length=64),
         Column("account_id", "account_id", "ref", ref="accounts"),
@@ -190,6 +190,9 @@ CONTACTS = Table(
         Column("role", "role", "choice", choices=_choices(m.ContactRole)),
         Column("is_active", "is_active", "bool"),
         Column("left_date", "left_date", "date", nullable=True),
+        Column("phone", "phone", "str", required=False, nullable=True, max_length=32),
+        Column("sentiment", "sentiment", "choice", required=False, nullable=True,
+               choices=_choices(m.ContactSentiment)),
     ),
 )
 

@@ -9,9 +9,12 @@ from accounts.models.customers import (
     Account,
     AccountOutcome,
     AnalysedText,
+    ChampionChange,
+    ChampionChangeKind,
     ChurnEvent,
     Contact,
     ContactRole,
+    ContactSentiment,
     Direction,
     Invoice,
     InvoiceStatus,
@@ -29,7 +32,8 @@ from accounts.models.users import Role, User
 
 __all__ = [
     "Role", "User", "Segment", "AccountOutcome", "Account", "Subscription", "Priority", "AnalysedText",
-    "SupportTicket", "ChurnEvent", "ContactRole", "Contact", "TouchpointKind", "Direction", "Touchpoint",
+    "SupportTicket", "ChurnEvent", "ContactRole", "ContactSentiment", "Contact", "ChampionChangeKind",
+    "ChampionChange", "TouchpointKind", "Direction", "Touchpoint",
     "SurveyResponse", "InvoiceStatus", "Invoice", "UsageRecord", "UsageFeature", "UsageDay", "ImportStatus",
     "ImportRun", "AuditEvent", "AssignmentRule", "AccountAssignment",
 ]

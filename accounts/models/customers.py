@@ -204,17 +204,32 @@ class ChurnEvent(models.Model):
 class ContactRole(models.TextChoices):
     CHAMPION = "champion", "Champion"
     EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
+    DECISION_MAKER = "decision_maker", "Decision maker"
     ADMIN = "admin", "Admin"
     USER = "user", "User"
 
 
+class ContactSentiment(models.TextChoices):
+    """How the CSM reads a contact's mood towards the product; empty when not known."""
+
+    POSITIVE = "positive", "Positive"
+    NEUTRAL = "neutral", "Neutral"
+    NEGATIVE = "negative", "Negative"
+
+
 class Contact(models.Model):
+    """A person at the customer. Their last touch is not stored: accounts.selectors.contacts_with_last_touch
+    reads it from the touchpoints that name them."""
+
     external_id = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
     title = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=32, choices=ContactRole.choices, default=ContactRole.USER)
+    sentiment = models.CharField(max_length=16, choices=ContactSentiment.choices, blank=True,
+                                 help_text="Empty: not known.")
     is_active = models.BooleanField(default=True)
     left_date = models.DateField(null=True, blank=True)
 
@@ -224,6 +239,34 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
+
+
+class ChampionChangeKind(models.TextChoices):
+    BECAME = "became", "Became champion"
+    STEPPED_DOWN = "stepped_down", "No longer champion"
+    LEFT = "left", "Champion left"
+
+
+class ChampionChange(models.Model):
+    """One change of an account's champions made in HealthCS: a contact became champion, stopped being one
+    (moved to another role), or left the customer while champion; when it took effect, when it was recorded
+    and by whom."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="champion_changes")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="champion_changes")
+    kind = models.CharField(max_length=16, choices=ChampionChangeKind.choices)
+    effective = models.DateField(help_text="The day it took effect (for a champion who left: the day they left).")
+    new_role = models.CharField(max_length=32, choices=ContactRole.choices, blank=True,
+                                help_text="For a champion who stepped down: the role they took.")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["account", "at"], name="champion_change_account_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.contact_id} on {self.effective}"
 
 
 class TouchpointKind(models.TextChoices):
