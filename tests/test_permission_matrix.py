@@ -29,12 +29,16 @@ NAMED = {
     "opportunity": "page", "pipeline_column": "page", "task_list": "page", "churn_model": "page",
     "churn_model_retrain": "post", "account_assign": "post", "csm_books": "page", "assignment_rules_apply": "post",
     "touchpoint_log": "post", "api_account_touchpoints": "api",
+    "success_plan": "page", "plan_objective_add": "post", "plan_objective_edit": "post", "plan_step_add": "post",
+    "plan_step_edit": "post", "plan_step_status": "post", "api_account_success_plan": "api",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
     "api_account": lambda ext: reverse("api_account", args=[ext]),
     "api_account_history": lambda ext: reverse("api_account_history", args=[ext]),
     "api_account_touchpoints": lambda ext: reverse("api_account_touchpoints", args=[ext]),
+    "success_plan": lambda ext: reverse("success_plan", args=[ext]),
+    "api_account_success_plan": lambda ext: reverse("api_account_success_plan", args=[ext]),
 }
 
 
@@ -55,7 +59,7 @@ def test_every_named_address_is_in_the_matrix():
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind in ("page", "api")])
 def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_account):
     args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
-            "api_account_touchpoints": ["A-OWN"],
+            "api_account_touchpoints": ["A-OWN"], "success_plan": ["A-OWN"], "api_account_success_plan": ["A-OWN"],
             "account_timeline": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
             "pipeline_column": ["identified"]}.get(name, [])
@@ -130,6 +134,34 @@ def test_a_csm_logs_touchpoints_on_their_own_accounts_only(client, csm, own_acco
     assert set(Touchpoint.objects.values_list("account__external_id", flat=True)) == {"A-OWN"}
 
 
+def test_a_csm_plans_on_their_own_accounts_only(client, csm, own_account, foreign_account):
+    """Another CSM's plan is out of reach: its page, making it, its objectives and steps, and the API."""
+    from interventions.models import PlanStep, StepStatus
+    from interventions.plans import objective_add, step_add
+
+    objective = objective_add(account=foreign_account, user=csm, title="Renewal")
+    step = step_add(objective=objective, user=csm, title="Call the sponsor")
+    client.force_login(csm)
+    api = APIClient()
+    api.force_login(csm)
+
+    answers = [client.post(reverse("success_plan", args=["A-FOREIGN"])).status_code,
+               client.post(reverse("plan_objective_add", args=["A-FOREIGN"]), {"title": "Mine now"}).status_code,
+               client.post(reverse("plan_objective_edit", args=["A-FOREIGN", objective.pk]), {"remove": "1"}).status_code,
+               client.post(reverse("plan_step_add", args=["A-FOREIGN", objective.pk]), {"title": "x"}).status_code,
+               client.post(reverse("plan_step_edit", args=["A-FOREIGN", step.pk]), {"remove": "1"}).status_code,
+               client.post(reverse("plan_step_status", args=["A-FOREIGN", step.pk]), {"status": "done"}).status_code,
+               # Its ids under the CSM's own account's address are no way in either.
+               client.post(reverse("plan_step_status", args=["A-OWN", step.pk]), {"status": "done"}).status_code,
+               client.post(reverse("plan_objective_edit", args=["A-OWN", objective.pk]), {"remove": "1"}).status_code,
+               api.post(reverse("api_account_success_plan", args=["A-FOREIGN"]), {"from_reasons": True},
+                        format="json").status_code]
+
+    assert answers == [404] * 9
+    assert list(PlanStep.objects.values_list("title", "status")) == [("Call the sponsor", StepStatus.OPEN)]
+    assert objective.plan.objectives.count() == 1
+
+
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     client.force_login(csm)
 
@@ -144,7 +176,9 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
 POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
-             "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"]}
+             "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"],
+             "plan_objective_add": ["A-OWN"], "plan_objective_edit": ["A-OWN", 1], "plan_step_add": ["A-OWN", 1],
+             "plan_step_edit": ["A-OWN", 1], "plan_step_status": ["A-OWN", 1]}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])
