@@ -145,9 +145,10 @@ def test_a_csm_plans_on_their_own_accounts_only(client, csm, own_account, foreig
     api = APIClient()
     api.force_login(csm)
 
+    remove = {"remove": "1"}
     answers = [client.post(reverse("success_plan", args=["A-FOREIGN"])).status_code,
                client.post(reverse("plan_objective_add", args=["A-FOREIGN"]), {"title": "Mine now"}).status_code,
-               client.post(reverse("plan_objective_edit", args=["A-FOREIGN", objective.pk]), {"remove": "1"}).status_code,
+               client.post(reverse("plan_objective_edit", args=["A-FOREIGN", objective.pk]), remove).status_code,
                client.post(reverse("plan_step_add", args=["A-FOREIGN", objective.pk]), {"title": "x"}).status_code,
                client.post(reverse("plan_step_edit", args=["A-FOREIGN", step.pk]), {"remove": "1"}).status_code,
                client.post(reverse("plan_step_status", args=["A-FOREIGN", step.pk]), {"status": "done"}).status_code,

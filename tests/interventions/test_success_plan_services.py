@@ -55,7 +55,8 @@ def test_a_plan_from_reasons_has_one_objective_per_reason_riskiest_first_due_by_
         ("Usage dropped 70% (30d vs prior)", "usage_drop", 1), ("12 tickets in 30 days", "support_load", 2)]
     # The escalation rule shares the support group's actions: they are planned once, under the riskier reason.
     assert steps_of(plan) == [
-        ("Usage dropped 70% (30d vs prior)", "Schedule a check-in to reset goals", "casey", dt.date(2026, 4, 4), "open"),
+        ("Usage dropped 70% (30d vs prior)", "Schedule a check-in to reset goals", "casey", dt.date(2026, 4, 4),
+         "open"),
         ("Usage dropped 70% (30d vs prior)", "Recommend 1-2 key features to activate this week", "casey",
          dt.date(2026, 4, 5), "open"),
         ("12 tickets in 30 days", "Confirm resolution plan and close the loop", "casey", dt.date(2026, 4, 8), "open"),
