@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 FIRED = [{"rule": "usage_drop", "points": 40, "reason": "Usage dropped 70% (30d vs prior)"},
          {"rule": "support_load", "points": 20, "reason": "12 tickets in 30 days"}]
+NOT_AN_OWNER = "That person cannot own steps of this account; choose its CSM or a manager."
 
 
 @pytest.fixture
@@ -139,9 +140,8 @@ def test_a_refused_step_keeps_what_was_typed_with_and_without_javascript(client,
     ({"title": "Call\x00"}, "The step contains a NUL character (\\0); remove it."),
     ({"title": "x" * 10_000}, "The title has 10,000 characters; keep it to 200."),
     ({"title": "Call", "due_on": "\u0662\u0660\u0662\u0666-04-01"}, "Give the due date as a date, e.g. 2026-12-31."),
-    ({"title": "Call", "owner": "99999999999999999999999"},
-     "That person cannot own steps of this account; choose its CSM or a manager."),
-    ({"title": "Call", "owner": "\u0661"}, "That person cannot own steps of this account; choose its CSM or a manager."),
+    ({"title": "Call", "owner": "99999999999999999999999"}, NOT_AN_OWNER),
+    ({"title": "Call", "owner": "\u0661"}, NOT_AN_OWNER),
 ])
 def test_hostile_input_is_refused_with_a_clear_message_and_nothing_written(client, csm, plan, typed, message):
     client.force_login(csm)
