@@ -16,7 +16,7 @@ from accounts.models import Account, Touchpoint
 from accounts.selectors import accounts_for_user, get_account_for_user
 from accounts.services import touchpoint_log
 from healthcs.api import FilterBackend
-from interventions.forms import PlanInput
+from interventions.forms import PLAN_MESSAGES, PlanInput
 from interventions.models import PlanObjective, PlanStep, SuccessPlan
 from interventions.plans import ObjectiveDraft, StepDraft, plan_create, plan_create_from_reasons
 from interventions.selectors import account_plan
@@ -204,32 +204,53 @@ class SuccessPlanSerializer(serializers.ModelSerializer):
         return self.context["panel"].total
 
 
-def _plan_body(account: Account) -> dict | None:
-    """The account's plan as the API shows it (four queries), or None."""
+def _nested_problems(errors, name: str = ""):
+    """The errors of the objectives and their steps, by position and field, each field's first problem as a
+    sentence ({"0": {"steps": {"1": {"owner": "..."}}}})."""
+    if isinstance(errors, dict):
+        return {str(key): _nested_problems(value, str(key)) for key, value in errors.items()}
+    if isinstance(errors, list) and errors and not isinstance(errors[0], dict | list):
+        detail = errors[0]
+        sentence = PLAN_MESSAGES.get(name, {}).get(getattr(detail, "code", ""), "")
+        return sentence if sentence and "{" not in sentence else str(detail)
+    if isinstance(errors, list):
+        return {str(i): _nested_problems(item) for i, item in enumerate(errors) if item}
+    return str(errors)
+
+
+class AccountPlanSerializer(serializers.Serializer):
+    account = serializers.CharField(help_text="The account's external id.")
+    plan = SuccessPlanSerializer(allow_null=True, help_text="null while the account has no plan.")
+
+
+def _plan_body(account: Account) -> dict:
+    """The account's plan as the API shows it (four queries): {"account": external id, "plan": the plan or null}."""
     panel = account_plan(account)
-    return SuccessPlanSerializer(panel.plan, context={"panel": panel}).data if panel else None
+    plan = SuccessPlanSerializer(panel.plan, context={"panel": panel}).data if panel else None
+    return {"account": account.external_id, "plan": plan}
 
 
 class AccountSuccessPlan(generics.GenericAPIView):
-    """An account's success plan: its objectives in order, each with its steps (owner, due date, status); null
-    when it has none. POST makes it: {"from_reasons": true} from the fired reasons of the latest score, or from
+    """An account's success plan: its objectives in order, each with its steps (owner, due date, status); `plan` is
+    null while it has none. POST makes it: {"from_reasons": true} from the fired reasons of the latest score, or from
     the objectives and steps sent; an account has one plan (a second POST is refused)."""
 
-    serializer_class = SuccessPlanSerializer
+    serializer_class = AccountPlanSerializer
 
-    @extend_schema(responses={200: SuccessPlanSerializer(allow_null=True)})
+    @extend_schema(responses={200: AccountPlanSerializer})
     def get(self, request, external_id: str):
         account = get_account_for_user(request.user, external_id)
         return Response(_plan_body(account))
 
-    @extend_schema(request=PlanInput, responses={201: SuccessPlanSerializer})
+    @extend_schema(request=PlanInput, responses={201: AccountPlanSerializer})
     def post(self, request, external_id: str):
         account = get_account_for_user(request.user, external_id)
         payload = PlanInput(data=request.data, context={"account": account})
         if not payload.is_valid():
             problems = payload.problems()
-            if isinstance(payload.errors.get("objectives"), list):  # every refused field of every objective
-                problems["objectives"] = payload.errors["objectives"]
+            nested = payload.errors.get("objectives")
+            if isinstance(nested, dict) or (isinstance(nested, list) and any(isinstance(i, dict) for i in nested)):
+                problems["objectives"] = _nested_problems(nested)  # every refused field of every objective and step
             raise ValidationError(problems)
         data = payload.validated_data
         if data.get("from_reasons"):
