@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.audit import audit_record
+from accounts.audit import audit_record, audit_records
 from accounts.models import Account, User
 from healthcs.errors import DomainError
 from healthcs.inputs import GENERIC_MESSAGES
@@ -200,8 +200,7 @@ def objective_remove(*, objective: PlanObjective, user: User, now: dt.datetime |
     """Remove an objective with its steps (each step recorded in the audit log too)."""
     steps = list(objective.steps.all())
     audit_record(user=user, action="deleted", obj=objective, changes={"steps": [len(steps), 0]})
-    for step in steps:
-        audit_record(user=user, action="deleted", obj=step)
+    audit_records(user=user, action="deleted", objects=steps)
     objective.delete()
     _touch(objective.plan_id, now or timezone.now())
 
