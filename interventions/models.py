@@ -347,7 +347,8 @@ class PlanStep(models.Model):
             models.CheckConstraint(condition=Q(status="done", done_at__isnull=False) | ~Q(status="done"),
                                    name="plan_step_done_has_time"),
         ]
-        indexes = [models.Index(fields=["owner", "status", "due_on"], name="plan_step_queue")]
+        # My queue: an owner's steps not done, soonest first.
+        indexes = [models.Index(fields=["owner", "due_on"], condition=~Q(status="done"), name="plan_step_queue")]
 
     def __str__(self) -> str:
         return self.title

@@ -239,8 +239,7 @@ def my_plan_steps(user: User, today: dt.date | None = None, limit: int = PLAN_QU
     today = today or timezone.localdate()
     mine = scope_to_user(PlanStep.objects.filter(owner=user, due_on__lte=today + dt.timedelta(days=PLAN_QUEUE_DAYS))
                          .exclude(status=StepStatus.DONE), user)
-    steps = list(mine.select_related("account", "objective").order_by("due_on", "account__name", "order", "id")
-                 [:limit])
+    steps = list(mine.select_related("account", "objective").order_by("due_on", "id")[:limit])
     counts = mine.aggregate(count=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
     return PlanQueue(steps, counts["count"], counts["overdue"])
 
