@@ -14,6 +14,7 @@ from expansion import api as expansion_api
 from expansion import views as expansion_views
 from healthcs.api import not_found
 from interventions import api as intervention_api
+from interventions import plan_views
 from interventions import views as intervention_views
 from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
@@ -50,6 +51,17 @@ urlpatterns = [
     path("accounts/<str:external_id>/timeline/", workspace_views.account_timeline_view, name="account_timeline"),
     path("accounts/<str:external_id>/next-best-action/", intervention_views.next_best_action_view,
          name="next_best_action"),
+    path("accounts/<str:external_id>/success-plan/", plan_views.success_plan_view, name="success_plan"),
+    path("accounts/<str:external_id>/success-plan/objectives/", plan_views.plan_objective_add_view,
+         name="plan_objective_add"),
+    path("accounts/<str:external_id>/success-plan/objectives/<int:objective_id>/", plan_views.plan_objective_edit_view,
+         name="plan_objective_edit"),
+    path("accounts/<str:external_id>/success-plan/objectives/<int:objective_id>/steps/", plan_views.plan_step_add_view,
+         name="plan_step_add"),
+    path("accounts/<str:external_id>/success-plan/steps/<int:step_id>/", plan_views.plan_step_edit_view,
+         name="plan_step_edit"),
+    path("accounts/<str:external_id>/success-plan/steps/<int:step_id>/status/", plan_views.plan_step_status_view,
+         name="plan_step_status"),
     path("team/assign/", workspace_views.account_assign, name="account_assign"),
     path("team/books/", workspace_views.csm_books_view, name="csm_books"),
     path("team/books/apply-rules/", workspace_views.assignment_rules_apply_view, name="assignment_rules_apply"),
@@ -94,6 +106,8 @@ urlpatterns = [
     path("api/accounts/<str:external_id>/history/", workspace_api.AccountHistory.as_view(), name="api_account_history"),
     path("api/accounts/<str:external_id>/touchpoints/", workspace_api.AccountTouchpoints.as_view(),
          name="api_account_touchpoints"),
+    path("api/accounts/<str:external_id>/success-plan/", workspace_api.AccountSuccessPlan.as_view(),
+         name="api_account_success_plan"),
     path("api/interventions/", intervention_api.InterventionList.as_view(), name="api_interventions"),
     path("api/interventions/<int:intervention_id>/outcomes/", intervention_api.InterventionOutcomes.as_view(),
          name="api_intervention_outcomes"),

@@ -281,3 +281,74 @@ class NextBestActionCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} ({'done' if self.done else 'not done'}) on {self.account}"
+
+
+# Success plans ------------------------------------------------------------------------------------------
+
+class SuccessPlan(models.Model):
+    """An account's success plan (one per account): objectives, each with steps that have an owner, a due
+    date and a status; made from the fired reasons of the latest score or by hand (interventions.plans)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="success_plan")
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.account})"
+
+
+class PlanObjective(models.Model):
+    """What the plan sets out to achieve, in order; from a fired reason (its rule's id kept) or typed."""
+
+    plan = models.ForeignKey(SuccessPlan, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField()
+    reason_key = models.CharField(max_length=64, blank=True,
+                                  help_text="The id of the risk rule whose reason the objective answers; empty "
+                                            "when added by hand.")
+
+    class Meta:
+        ordering = ["plan", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StepStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    BLOCKED = "blocked", "Blocked"
+    DONE = "done", "Done"
+
+
+class PlanStep(models.Model):
+    """One thing to do towards an objective: who (someone who can reach the account), by when, how far."""
+
+    objective = models.ForeignKey(PlanObjective, on_delete=models.CASCADE, related_name="steps")
+    # The objective's account, kept on the step so that queues and the team view scope and count steps in
+    # one query without joining through the plan.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="plan_steps")
+    title = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="plan_steps")
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=StepStatus.choices, default=StepStatus.OPEN)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        ordering = ["objective", "order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status="done", done_at__isnull=False) | ~Q(status="done"),
+                                   name="plan_step_done_has_time"),
+        ]
+        # My queue: an owner's steps not done, soonest first.
+        indexes = [models.Index(fields=["owner", "due_on"], condition=~Q(status="done"), name="plan_step_queue")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, Role, User
 from accounts.selectors import scope_to_user
 from healthcs.paging import ShowMore
 from interventions.models import (
@@ -16,6 +16,10 @@ from interventions.models import (
     NextBestActionCheck,
     Notification,
     Outcome,
+    PlanObjective,
+    PlanStep,
+    StepStatus,
+    SuccessPlan,
     Task,
     TaskStatus,
 )
@@ -160,3 +164,109 @@ def next_best_action_items(account: Account, steps) -> list[ChecklistItem]:
     checks = {c.action: c for c in NextBestActionCheck.objects.select_related("changed_by")
               .filter(account=account, action__in=[s.action for s in steps])}
     return [ChecklistItem(step.action, step.because, checks.get(step.action)) for step in steps]
+
+
+# Success plans ----------------------------------------------------------------------------------------------
+
+PLAN_QUEUE_DAYS = 14  # My queue lists the user's plan steps due within this many days, and the overdue ones
+PLAN_QUEUE_ROWS = 50
+
+
+@dataclass
+class PlanPanel:
+    """An account's plan with its objectives and their steps, and how far it has come."""
+
+    plan: SuccessPlan
+    objectives: list[PlanObjective]
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def account_plan(account: Account) -> PlanPanel | None:
+    """The account's plan, its objectives and their steps with owners (three queries), or None."""
+    plan = SuccessPlan.objects.filter(account=account).prefetch_related(
+        Prefetch("objectives", queryset=PlanObjective.objects.order_by("order", "id").prefetch_related(
+            Prefetch("steps", queryset=PlanStep.objects.select_related("owner", "done_by").order_by("order", "id"))))
+    ).first()
+    if plan is None:
+        return None
+    objectives = list(plan.objectives.all())
+    steps = [step for objective in objectives for step in objective.steps.all()]
+    return PlanPanel(plan, objectives, sum(step.status == StepStatus.DONE for step in steps), len(steps))
+
+
+def get_plan_objective(account: Account, objective_id: int) -> PlanObjective:
+    """An objective of the account's plan (the account already checked for the user); 404 otherwise."""
+    try:
+        return PlanObjective.objects.select_related("plan__account").get(pk=objective_id, plan__account=account)
+    except PlanObjective.DoesNotExist:
+        raise Http404("No such objective on this account's plan.") from None
+
+
+def get_plan_step(account: Account, step_id: int) -> PlanStep:
+    """A step of the account's plan (the account already checked for the user); 404 otherwise."""
+    try:
+        return PlanStep.objects.select_related("account", "objective", "owner", "done_by") \
+            .get(pk=step_id, account=account)
+    except PlanStep.DoesNotExist:
+        raise Http404("No such step on this account's plan.") from None
+
+
+def plan_owner_choices(account: Account) -> QuerySet[User]:
+    """Who may own a step of the account's plan: its CSM and the active managers and admins, by name."""
+    return (User.objects.filter(Q(pk=account.csm_id) | Q(groups__name__in=[Role.MANAGER, Role.ADMIN])
+                                | Q(is_superuser=True), is_active=True)
+            .distinct().order_by("first_name", "last_name", "username"))
+
+
+@dataclass
+class PlanQueue:
+    """The user's plan steps not done that are overdue or due within PLAN_QUEUE_DAYS (the first rows), and
+    how many there are."""
+
+    steps: list[PlanStep]
+    count: int
+    overdue: int
+
+
+def my_plan_steps(user: User, today: dt.date | None = None, limit: int = PLAN_QUEUE_ROWS) -> PlanQueue:
+    """My queue's plan steps: owned by the user, not done, due by PLAN_QUEUE_DAYS from today, soonest first
+    (two queries, however many there are)."""
+    today = today or timezone.localdate()
+    mine = scope_to_user(PlanStep.objects.filter(owner=user, due_on__lte=today + dt.timedelta(days=PLAN_QUEUE_DAYS))
+                         .exclude(status=StepStatus.DONE), user)
+    steps = list(mine.select_related("account", "objective").order_by("due_on", "id")[:limit])
+    counts = mine.aggregate(count=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+    return PlanQueue(steps, counts["count"], counts["overdue"])
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    """A CSM's plans on the team view: how many of their accounts have one, steps done of all, overdue steps."""
+
+    plans: int = 0
+    steps_done: int = 0
+    steps_total: int = 0
+    overdue: int = 0
+
+
+def plan_progress_by_csm(user: User, today: dt.date | None = None) -> dict[int | None, PlanProgress]:
+    """Plan progress per account CSM id (None: unassigned accounts) over the live accounts the user sees (two
+    queries)."""
+    today = today or timezone.localdate()
+    plans = dict(scope_to_user(SuccessPlan.objects.filter(account__churned=False), user).order_by()
+                 .values_list("account__csm_id").annotate(n=Count("id")))
+    steps = (scope_to_user(PlanStep.objects.filter(account__churned=False), user).order_by()
+             .values("account__csm_id").annotate(
+                 total=Count("id"), done=Count("id", filter=Q(status=StepStatus.DONE)),
+                 overdue=Count("id", filter=Q(due_on__lt=today) & ~Q(status=StepStatus.DONE))))
+    progress = {csm_id: PlanProgress(plans=n) for csm_id, n in plans.items()}
+    for row in steps:
+        csm_id = row["account__csm_id"]
+        progress[csm_id] = PlanProgress(plans=plans.get(csm_id, 0), steps_done=row["done"],
+                                        steps_total=row["total"], overdue=row["overdue"])
+    return progress

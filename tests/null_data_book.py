@@ -26,6 +26,7 @@ from expansion.models import AdvancedFeature, ExpansionSignal, Opportunity, Plan
 from expansion.services import opportunity_create, opportunity_update
 from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Notification, Playbook, PlaybookStep, Task
+from interventions.plans import objective_add, plan_create_from_reasons, step_add
 from interventions.services import next_best_action_set, outcome_log
 from scoring.alerts import alert_resolve
 from scoring.configs import config_draft_create
@@ -154,6 +155,14 @@ def build_book() -> Book:
     outcome_log(account=accounts["A-NOCSM"], user=users["manager"], kind="no_response")
     checklist = [step.action for step in next_best_actions(latest_snapshot(accounts["A-NORMAL"]))]
     next_best_action_set(account=accounts["A-NORMAL"], user=casey, action=checklist[0], done=True, allowed=checklist)
+    # Plans: one from reasons with an objective without steps; one of an account without a CSM, by a manager, with
+    # a step owned by nobody and due never; another CSM's.
+    plan = plan_create_from_reasons(account=accounts["A-NORMAL"], user=casey)
+    empty_objective = objective_add(account=accounts["A-NORMAL"], user=casey, title="Nothing planned yet")
+    nocsm_objective = objective_add(account=accounts["A-NOCSM"], user=users["manager"], title="Find a CSM")
+    nocsm_step = step_add(objective=nocsm_objective, user=users["manager"], title="Ask the team")
+    foreign_objective = objective_add(account=accounts["A-FOREIGN"], user=robin, title="Renewal")
+    foreign_step = step_add(objective=foreign_objective, user=robin, title="Call the sponsor", owner=robin)
     Notification.objects.create(user=casey, account=accounts["A-NORMAL"], task=task, message="Escalated: call")
     Notification.objects.create(user=users["manager"], account=accounts["A-NOCSM"], task=None, message="Escalated")
 
@@ -220,6 +229,9 @@ def build_book() -> Book:
         "run_running": running.pk, "playbook": playbook.pk, "csm_user": casey.pk,
         "contact": contacts["A-NORMAL", True], "left_contact": contacts["A-NORMAL", False],
         "unassigned_contact": contacts["A-NOCSM", True], "foreign_contact": contacts["A-FOREIGN", True],
+        "plan_objective": empty_objective.pk, "plan_step": plan.objectives.first().steps.first().pk,
+        "nocsm_objective": nocsm_objective.pk, "nocsm_step": nocsm_step.pk,
+        "foreign_objective": foreign_objective.pk, "foreign_step": foreign_step.pk,
     }
     assert Opportunity.objects.filter(owner__isnull=True).exists() and Group.objects.filter(name="CSM").exists()
     return Book(as_of=as_of, users=users, accounts=accounts, ids=ids)

@@ -254,6 +254,54 @@ SWEEP: dict[str, list[Visit]] = {
                          page(named("next_best_action", "A-NOCSM"), csm=404, manager=200, method="post", htmx=True,
                               data={"action": "Not on the checklist", "done": "on"})],
     "api_docs": [page(named("api_docs"))],
+    # Success plans: an empty form is shown again with its problem (400; 200 to HTMX); a whole one goes back (302).
+    "success_plan": [
+        *account_visits("success_plan"),
+        page(named("success_plan", "A-NORMAL"), csm=400, manager=400, method="post"),  # it has one already
+        page(named("success_plan", "A-NOSEGMENT"), csm=400, manager=302, method="post"),  # the manager's goes first
+        page(named("success_plan", "A-NEVER"), csm=200, manager=200, method="post", htmx=True),  # never scored
+        page(named("success_plan", "A-FOREIGN"), csm=404, manager=200, method="post", htmx=True),
+    ],
+    "plan_objective_add": [
+        page(named("plan_objective_add", "A-NORMAL"), csm=400, manager=400, method="post"),
+        page(named("plan_objective_add", "A-NORMAL"), method="post", htmx=True),
+        page(named("plan_objective_add", "A-BARE"), csm=404, manager=302, method="post", data={"title": "Renewal"}),
+    ],
+    "plan_objective_edit": [
+        page(named("plan_objective_edit", "A-NORMAL", "plan_objective"), csm=400, manager=400, method="post"),
+        page(named("plan_objective_edit", "A-NOCSM", "nocsm_objective"), csm=404, manager=302, method="post",
+             data={"title": "Renamed"}),
+        page(named("plan_objective_edit", "A-NORMAL", "nocsm_objective"), csm=404, manager=404, method="post",
+             data={"remove": "1"}),  # an objective of another account under this one's address
+    ],
+    "plan_step_add": [
+        page(named("plan_step_add", "A-NORMAL", "plan_objective"), csm=400, manager=400, method="post"),
+        page(named("plan_step_add", "A-NORMAL", "plan_objective"), method="post", htmx=True,
+             data={"title": "Call", "owner": "csm_user", "due_on": "2026-13-01"}),
+        page(named("plan_step_add", "A-FOREIGN", "foreign_objective"), csm=404, manager=302, method="post",
+             data={"title": "Call"}),
+    ],
+    "plan_step_edit": [
+        page(named("plan_step_edit", "A-NORMAL", "plan_step"), csm=400, manager=400, method="post"),
+        page(named("plan_step_edit", "A-NOCSM", "nocsm_step"), csm=404, manager=200, method="post", htmx=True,
+             data={"title": "Renamed"}),
+        page(named("plan_step_edit", "A-NOCSM", "nocsm_step"), csm=404, manager=302, method="post",
+             data={"remove": "1"}),
+    ],
+    "plan_step_status": [
+        page(named("plan_step_status", "A-NORMAL", "plan_step"), csm=400, manager=400, method="post"),
+        page(named("plan_step_status", "A-NORMAL", "plan_step"), method="post", htmx=True, data={"status": "done"}),
+        page(named("plan_step_status", "A-NORMAL", "plan_step"), method="post", htmx=True,
+             data={"status": "blocked", "from": "queue"}),
+        page(named("plan_step_status", "A-NOCSM", "nocsm_step"), csm=404, manager=302, method="post",
+             data={"status": "in_progress"}),
+    ],
+    "api_account_success_plan": [
+        *account_visits("api_account_success_plan"),
+        api(named("api_account_success_plan", "A-NORMAL"), method="post", csm=400, manager=400),
+        api(named("api_account_success_plan", "A-NOSEGMENT"), method="post", csm=400, manager=201,
+            data={"from_reasons": "true"}),
+    ],
     # An empty form is refused beside the list (a 200 fragment to HTMX); a whole one goes back to the list.
     "account_assign": [page(named("account_assign"), csm=403, manager=400, method="post"),
                        page(named("account_assign"), csm=403, manager=200, method="post", htmx=True),

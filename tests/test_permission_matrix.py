@@ -30,6 +30,8 @@ NAMED = {
     "churn_model_retrain": "post", "account_assign": "post", "csm_books": "page", "assignment_rules_apply": "post",
     "touchpoint_log": "post", "api_account_touchpoints": "api",
     "contact_section": "page", "contact_add": "page", "contact_edit": "page", "contact_leave": "post",
+    "success_plan": "page", "plan_objective_add": "post", "plan_objective_edit": "post", "plan_step_add": "post",
+    "plan_step_edit": "post", "plan_step_status": "post", "api_account_success_plan": "api",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -37,6 +39,8 @@ ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export an
     "api_account_history": lambda ext: reverse("api_account_history", args=[ext]),
     "api_account_touchpoints": lambda ext: reverse("api_account_touchpoints", args=[ext]),
     "contact_add": lambda ext: reverse("contact_add", args=[ext]),
+    "success_plan": lambda ext: reverse("success_plan", args=[ext]),
+    "api_account_success_plan": lambda ext: reverse("api_account_success_plan", args=[ext]),
 }
 
 
@@ -59,7 +63,7 @@ def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_acco
     args = {"account_detail": ["A-OWN"], "api_account": ["A-OWN"], "api_account_history": ["A-OWN"],
             "api_account_touchpoints": ["A-OWN"],
             "account_timeline": ["A-OWN"], "contact_section": ["A-OWN"], "contact_add": ["A-OWN"],
-            "contact_edit": ["A-OWN", "C-1"],
+            "contact_edit": ["A-OWN", "C-1"], "success_plan": ["A-OWN"], "api_account_success_plan": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
             "pipeline_column": ["identified"]}.get(name, [])
     url = reverse(name, args=args)
@@ -151,6 +155,33 @@ def test_a_csm_adds_and_changes_contacts_on_their_own_accounts_only(client, csm,
     assert answers == [404, 302, 404, 404, 302, 404, 404]
     assert sorted(Contact.objects.values_list("account__external_id", "name", "is_active")) == [
         ("A-FOREIGN", "Pat Other", True), ("A-OWN", "Lee Park", True), ("A-OWN", "Lee Park", True)]
+def test_a_csm_plans_on_their_own_accounts_only(client, csm, own_account, foreign_account):
+    """Another CSM's plan is out of reach: its page, making it, its objectives and steps, and the API."""
+    from interventions.models import PlanStep, StepStatus
+    from interventions.plans import objective_add, step_add
+
+    objective = objective_add(account=foreign_account, user=csm, title="Renewal")
+    step = step_add(objective=objective, user=csm, title="Call the sponsor")
+    client.force_login(csm)
+    api = APIClient()
+    api.force_login(csm)
+
+    remove = {"remove": "1"}
+    answers = [client.post(reverse("success_plan", args=["A-FOREIGN"])).status_code,
+               client.post(reverse("plan_objective_add", args=["A-FOREIGN"]), {"title": "Mine now"}).status_code,
+               client.post(reverse("plan_objective_edit", args=["A-FOREIGN", objective.pk]), remove).status_code,
+               client.post(reverse("plan_step_add", args=["A-FOREIGN", objective.pk]), {"title": "x"}).status_code,
+               client.post(reverse("plan_step_edit", args=["A-FOREIGN", step.pk]), {"remove": "1"}).status_code,
+               client.post(reverse("plan_step_status", args=["A-FOREIGN", step.pk]), {"status": "done"}).status_code,
+               # Its ids under the CSM's own account's address are no way in either.
+               client.post(reverse("plan_step_status", args=["A-OWN", step.pk]), {"status": "done"}).status_code,
+               client.post(reverse("plan_objective_edit", args=["A-OWN", objective.pk]), {"remove": "1"}).status_code,
+               api.post(reverse("api_account_success_plan", args=["A-FOREIGN"]), {"from_reasons": True},
+                        format="json").status_code]
+
+    assert answers == [404] * 9
+    assert list(PlanStep.objects.values_list("title", "status")) == [("Call the sponsor", StepStatus.OPEN)]
+    assert objective.plan.objectives.count() == 1
 
 
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
@@ -168,7 +199,9 @@ POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcom
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
              "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"],
-             "contact_leave": ["A-OWN", "C-1"]}
+             "contact_leave": ["A-OWN", "C-1"],
+             "plan_objective_add": ["A-OWN"], "plan_objective_edit": ["A-OWN", 1], "plan_step_add": ["A-OWN", 1],
+             "plan_step_edit": ["A-OWN", 1], "plan_step_status": ["A-OWN", 1]}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])

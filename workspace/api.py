@@ -1,8 +1,8 @@
 """REST API of accounts (docs/api.md): the list with the latest health and risk, one account with its
-full breakdown and its contacts, its score history, and its touchpoints (listed, and logged by hand: read by
-the text reader at once). The same rule as the pages decides what a user sees
-(accounts.selectors): a CSM their own accounts, managers and admins all; another CSM's account is
-404, as on the pages."""
+full breakdown and its contacts, its score history, its touchpoints (listed, and logged by hand: read by the
+text reader at once) and its success plan (read, and made from the fired reasons or from a body). The same rule
+as the pages decides what a user sees (accounts.selectors): a CSM their own accounts, managers and admins all;
+another CSM's account is 404, as on the pages."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -16,6 +16,10 @@ from accounts.models import Account, Contact, Touchpoint
 from accounts.selectors import accounts_for_user, contacts_with_last_touch, get_account_for_user
 from accounts.services import touchpoint_log
 from healthcs.api import FilterBackend
+from interventions.forms import PLAN_MESSAGES, PlanInput
+from interventions.models import PlanObjective, PlanStep, SuccessPlan
+from interventions.plans import ObjectiveDraft, StepDraft, plan_create, plan_create_from_reasons
+from interventions.selectors import account_plan
 from scoring.models import Snapshot
 from scoring.selectors import with_latest_scores
 from scoring.texts.reader import sentiment_label
@@ -179,3 +183,96 @@ class AccountTouchpoints(generics.ListAPIView):
                                     direction=data.get("direction", ""), contact=data.get("contact"),
                                     subject=data.get("subject", ""), occurred_at=data.get("occurred_at"))
         return Response(TouchpointSerializer(touchpoint).data, status=status.HTTP_201_CREATED)
+
+
+class PlanStepSerializer(serializers.ModelSerializer):
+    owner = serializers.EmailField(source="owner.email", default=None, read_only=True)
+    done_by = serializers.EmailField(source="done_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = PlanStep
+        fields = ["id", "order", "title", "owner", "due_on", "status", "done_at", "done_by"]
+
+
+class PlanObjectiveSerializer(serializers.ModelSerializer):
+    steps = PlanStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PlanObjective
+        fields = ["id", "order", "title", "reason_key", "steps"]
+
+
+class SuccessPlanSerializer(serializers.ModelSerializer):
+    created_by = serializers.EmailField(source="created_by.email", default=None, read_only=True)
+    objectives = PlanObjectiveSerializer(many=True, read_only=True)
+    steps_done = serializers.SerializerMethodField()
+    steps_total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SuccessPlan
+        fields = ["title", "created_by", "created_at", "updated_at", "steps_done", "steps_total", "objectives"]
+
+    def get_steps_done(self, plan: SuccessPlan) -> int:
+        return self.context["panel"].done
+
+    def get_steps_total(self, plan: SuccessPlan) -> int:
+        return self.context["panel"].total
+
+
+def _nested_problems(errors, name: str = ""):
+    """The errors of the objectives and their steps, by position and field, each field's first problem as a
+    sentence ({"0": {"steps": {"1": {"owner": "..."}}}})."""
+    if isinstance(errors, dict):
+        return {str(key): _nested_problems(value, str(key)) for key, value in errors.items()}
+    if isinstance(errors, list) and errors and not isinstance(errors[0], dict | list):
+        detail = errors[0]
+        sentence = PLAN_MESSAGES.get(name, {}).get(getattr(detail, "code", ""), "")
+        return sentence if sentence and "{" not in sentence else str(detail)
+    if isinstance(errors, list):
+        return {str(i): _nested_problems(item) for i, item in enumerate(errors) if item}
+    return str(errors)
+
+
+class AccountPlanSerializer(serializers.Serializer):
+    account = serializers.CharField(help_text="The account's external id.")
+    plan = SuccessPlanSerializer(allow_null=True, help_text="null while the account has no plan.")
+
+
+def _plan_body(account: Account) -> dict:
+    """The account's plan as the API shows it (four queries): {"account": external id, "plan": the plan or null}."""
+    panel = account_plan(account)
+    plan = SuccessPlanSerializer(panel.plan, context={"panel": panel}).data if panel else None
+    return {"account": account.external_id, "plan": plan}
+
+
+class AccountSuccessPlan(generics.GenericAPIView):
+    """An account's success plan: its objectives in order, each with its steps (owner, due date, status); `plan` is
+    null while it has none. POST makes it: {"from_reasons": true} from the fired reasons of the latest score, or from
+    the objectives and steps sent; an account has one plan (a second POST is refused)."""
+
+    serializer_class = AccountPlanSerializer
+
+    @extend_schema(responses={200: AccountPlanSerializer})
+    def get(self, request, external_id: str):
+        account = get_account_for_user(request.user, external_id)
+        return Response(_plan_body(account))
+
+    @extend_schema(request=PlanInput, responses={201: AccountPlanSerializer})
+    def post(self, request, external_id: str):
+        account = get_account_for_user(request.user, external_id)
+        payload = PlanInput(data=request.data, context={"account": account})
+        if not payload.is_valid():
+            problems = payload.problems()
+            nested = payload.errors.get("objectives")
+            if isinstance(nested, dict) or (isinstance(nested, list) and any(isinstance(i, dict) for i in nested)):
+                problems["objectives"] = _nested_problems(nested)  # every refused field of every objective and step
+            raise ValidationError(problems)
+        data = payload.validated_data
+        if data.get("from_reasons"):
+            plan_create_from_reasons(account=account, user=request.user)
+        else:
+            objectives = [ObjectiveDraft(o["title"], tuple(
+                StepDraft(s["title"], s.get("owner"), s.get("due_on"), s.get("status", "open"))
+                for s in o.get("steps", []))) for o in data["objectives"]]
+            plan_create(account=account, user=request.user, title=data.get("title", ""), objectives=objectives)
+        return Response(_plan_body(account), status=status.HTTP_201_CREATED)

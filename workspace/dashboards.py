@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, Touchpoint, User
 from accounts.selectors import accounts_for_user, scope_to_user
+from interventions.selectors import PlanProgress, plan_progress_by_csm
 from scoring.config import RULE_LABELS, TIER_NAMES
 from scoring.levels import SEVERE_TIERS, Level, Tier
 from scoring.models import Alert, AlertStatus, Snapshot
@@ -266,6 +267,7 @@ class TeamRow:
     critical: int
     open_alerts: int
     renewals: int
+    plans: PlanProgress = field(default_factory=PlanProgress)
 
     @property
     def csm_email(self) -> str:
@@ -275,8 +277,8 @@ class TeamRow:
 def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
               book: pd.DataFrame | None = None) -> list[TeamRow]:
     """Per CSM (and the unassigned accounts) for a manager: live accounts, ARR, accounts at High risk
-    and their ARR, Critical accounts, open alerts and renewals in the next 90 days (four queries; three
-    given the book of latest_book)."""
+    and their ARR, Critical accounts, open alerts, renewals in the next 90 days and the progress of their
+    success plans (six queries; five given the book of latest_book)."""
     today = today or timezone.localdate()
     accounts = accounts_for_user(user).filter(churned=False).order_by().values("csm_id").annotate(
         accounts=Count("id"),
@@ -294,6 +296,7 @@ def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
         for key, group in book.groupby("csm_key"):
             scored[None if key == -1 else int(key)] = group
     csms = User.objects.in_bulk([key for key in per_csm if key is not None])
+    plans = plan_progress_by_csm(user, today)
     rows = []
     for csm_id, counts in per_csm.items():
         group = scored.get(csm_id)
@@ -303,7 +306,7 @@ def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
             high_risk=int(group["high"].sum()) if group is not None else 0,
             arr_at_risk=float(group["arr_high"].sum()) if group is not None else 0.0,
             critical=int(group["critical"].sum()) if group is not None else 0,
-            open_alerts=alerts.get(csm_id, 0)))
+            open_alerts=alerts.get(csm_id, 0), plans=plans.get(csm_id, PlanProgress())))
     # CSMs with the most at stake first; the unassigned accounts last.
     return sorted(rows, key=lambda r: (r.csm is None, -r.arr_at_risk, -r.high_risk, r.csm.email if r.csm else ""))
 

@@ -27,11 +27,14 @@ from healthcs.errors import DomainError
 from healthcs.inputs import WholeNumberField, form_problems
 from healthcs.redirects import next_address
 from interventions.messages import drafts_from_tasks
-from interventions.models import OutcomeKind
+from interventions.models import OutcomeKind, StepStatus
+from interventions.plan_views import plan_panel_context
 from interventions.selectors import (
+    PLAN_QUEUE_DAYS,
     account_interventions,
     account_outcomes,
     get_task_for_user,
+    my_plan_steps,
     next_best_action_items,
     task_queue,
     unread_notifications,
@@ -69,7 +72,8 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A CSM's queue (their alerts, accounts at risk and renewals) or, for managers, the team's view."""
+    """A CSM's queue (their tasks, plan steps, alerts, accounts at risk and renewals) or, for managers, the team's
+    view."""
     user = request.user
     as_of = latest_as_of()
     scored = latest_book(user, as_of)
@@ -80,6 +84,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "at_risk": accounts_at_risk(user, as_of), "renewals": renewals_ahead(user, as_of),
         "renewal_days": RENEWAL_DAYS, "queue": task_queue(user), "outcome_kinds": OutcomeKind.choices,
         "now": timezone.now(), "notifications": unread_notifications(user),
+        "plan_queue": my_plan_steps(user), "plan_queue_days": PLAN_QUEUE_DAYS, "step_statuses": StepStatus.choices,
+        "today": timezone.localdate(),
     }
     if user.sees_all_accounts:
         context["team"] = team_view(user, as_of, book=scored)
@@ -240,7 +246,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
         "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
         "steps": (steps := next_best_actions(snapshot) if snapshot else []),
-        "checklist": next_best_action_items(account, steps),
+        **plan_panel_context(account, checklist=next_best_action_items(account, steps)),
         "drafts": drafts_from_tasks(outreach_drafts(account, snapshot, steps, request.user.get_full_name()
                                                     or request.user.username), interventions, account)
         if snapshot else None,
