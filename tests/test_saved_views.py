@@ -23,7 +23,6 @@ from workspace.saved_views import (
     saved_view_unpin,
     saved_view_update,
     view_picker,
-    view_query_clean,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +40,8 @@ def test_a_view_keeps_the_lists_parameters_in_one_order_without_empty_ones(csm):
     assert (view.name, view.query, view.shared) == ("High risk, biggest first", "risk_level=High&ordering=-arr", False)
     event = AuditEvent.objects.get(object_type="workspace.SavedView")
     assert (event.user, event.action, event.object_id) == (csm, "created", str(view.pk))
-    assert event.changes == {"name": [None, "High risk, biggest first"], "query": [None, "risk_level=High&ordering=-arr"],
-                             "shared": [None, "False"]}
+    assert event.changes == {"name": [None, "High risk, biggest first"],
+                             "query": [None, "risk_level=High&ordering=-arr"], "shared": [None, "False"]}
 
 
 @pytest.mark.parametrize("query,message", [

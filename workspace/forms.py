@@ -50,4 +50,4 @@ class RoleDefaultForm(forms.Form):
     role = forms.ChoiceField(choices=DefaultRole.choices)
     view = forms.ModelChoiceField(queryset=SavedView.objects.filter(shared=True), required=False,
                                   error_messages={"invalid_choice": "Choose one of the shared views listed."})
-    problem_messages = {"view": {"invalid": "Choose one of the shared views listed."}}
+    problem_messages = {"view": {"invalid_choice": "Choose one of the shared views listed."}}
