@@ -15,7 +15,7 @@ from django.utils.html import escape
 from accounts.models import AuditEvent
 from tests.factories import AccountFactory, SavedViewFactory, SnapshotFactory
 from workspace.models import RoleDefaultView, SavedView, SavedViewPin
-from workspace.saved_views import MAX_PINS, role_default_set, saved_view_pin
+from workspace.saved_views import MAX_PINS, PICKER_MAX, role_default_set, saved_view_pin
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +255,26 @@ def test_the_list_and_home_take_the_same_queries_for_one_view_or_many(client, cs
 
     assert many == few
     assert queries(reverse("home")) == home_one + 3  # one count per pin, at most MAX_PINS
+
+
+def test_the_list_with_a_full_picker_stays_light(client, csm, book):
+    for index in range(PICKER_MAX + 5):
+        SavedViewFactory(owner=csm, name=f"{index:03d} " + "n" * 76, query="q=" + "x" * 200 + f"&min_arr={index}")
+    client.force_login(csm)
+
+    html = client.get(reverse("account_list") + "?q=" + "y" * 200 + "&ordering=name").content.decode()
+
+    assert html.count('data-testid="saved-view"') == PICKER_MAX
+    assert len(html.encode()) < 200 * 1024
+
+
+def test_clearing_every_filter_in_place_keeps_the_default_away(client, csm, manager, book):
+    view = SavedViewFactory(owner=manager, name="Low first", query="risk_level=Low", shared=True)
+    role_default_set(role="CSM", view=view, by=manager)
+    client.force_login(csm)
+
+    cleared = client.get(reverse("account_list") + "?q=&risk_level=", headers=HTMX)
+    filtered = client.get(reverse("account_list") + "?q=&risk_level=High", headers=HTMX)
+
+    assert cleared["HX-Push-Url"] == "/accounts/?default=off" and rows(cleared.content.decode()) == ["A-LOW", "A-OWN"]
+    assert filtered["HX-Push-Url"] == "/accounts/?risk_level=High"

@@ -22,7 +22,7 @@ from workspace.filters import LIST_FILTERS, AccountFilter, filter_accounts, list
 from workspace.models import VIEW_NAME_MAX, VIEW_QUERY_MAX, DefaultRole, RoleDefaultView, SavedView, SavedViewPin
 
 MAX_PINS = 6  # pinned views on one home page: each costs the home page one count of accounts
-PICKER_MAX = 100  # views offered in the account list's picker
+PICKER_MAX = 50  # views offered in the account list's picker (each with its forms: the page stays light)
 
 
 # Reading and checking a view's query ---------------------------------------------------------------------------

@@ -125,8 +125,10 @@ def account_list(request: HttpRequest) -> HttpResponse:
         query = QueryDict(applied.view.query)
     response = _account_list_page(request, query, AssignForm(checked=[]), defaults=defaults, applied=applied)
     if request.htmx:
-        kept = _kept(query)
-        response["HX-Push-Url"] = request.path + (f"?{kept.urlencode()}" if kept else "")
+        address = _list_address(query)
+        if not _kept(query) and query and defaults.get(default_role(request.user)):
+            address += "?default=off"  # every filter cleared: opened again, the address must not bring the default
+        response["HX-Push-Url"] = address
     return response
 
 
