@@ -10,9 +10,11 @@ from django.http import Http404
 from accounts.models import AuditEvent
 from healthcs.errors import DomainError
 from tests.factories import AccountFactory, SavedViewFactory, SnapshotFactory
+from workspace.admin import SavedViewAdminForm
 from workspace.models import RoleDefaultView, SavedView, SavedViewPin
 from workspace.saved_views import (
     MAX_PINS,
+    default_role,
     get_own_view,
     get_view_for_user,
     pinned_views,
@@ -229,3 +231,16 @@ def test_the_home_counts_take_one_query_per_pin(csm, django_assert_num_queries):
         counts = [p.accounts for p in pinned_views(csm)]
 
     assert counts == [1] + [0] * (MAX_PINS - 1)
+
+
+def test_admins_get_the_managers_default_and_csms_their_own(csm, manager, admin_user):
+    assert [default_role(user) for user in (csm, manager, admin_user)] == ["CSM", "Manager", "Manager"]
+
+
+def test_the_admin_form_reads_the_query_like_the_list(csm):
+    refused = SavedViewAdminForm(data={"owner": csm.pk, "name": "Bad", "query": "colour=red"})
+    accepted = SavedViewAdminForm(data={"owner": csm.pk, "name": "Good", "query": "ordering=name&q=&segment=SMB"})
+
+    assert not refused.is_valid()
+    assert refused.errors["query"][0].startswith("'colour' is not a filter of the account list; use: q, risk_level")
+    assert accepted.is_valid() and accepted.cleaned_data["query"] == "segment=SMB&ordering=name"
