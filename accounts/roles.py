@@ -26,7 +26,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + [("accounts", f"{action}_assignmentrule") for action in ("view", "add", "change", "delete")]
     + [("expansion", f"view_{m}") for m in ("planlimit", "advancedfeature", "expansionsignal", "opportunity")],
     "Admin": [("accounts", "*"), ("scoring", "*"), ("interventions", "*"), ("expansion", "*"),
-              ("auth", "*"), ("django_celery_beat", "*"), ("axes", "*")],
+              ("workspace", "*"), ("auth", "*"), ("django_celery_beat", "*"), ("axes", "*")],
 }
 
 

@@ -164,3 +164,15 @@ def _active_config():
     from scoring.configs import ensure_active_config
 
     return ensure_active_config()
+
+
+class SavedViewFactory(factory.django.DjangoModelFactory):
+    """A saved view of the account list (written as workspace.saved_views would: a checked, ordered query)."""
+
+    class Meta:
+        model = "workspace.SavedView"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    query = "risk_level=High"
+    shared = False

@@ -46,6 +46,7 @@ from tests.factories import (
     UsageRecordFactory,
     UserFactory,
 )
+from workspace.saved_views import role_default_set, saved_view_create, saved_view_pin
 
 # casey's accounts, each lacking one thing (A-NOCSM lacks casey); robin's A-FOREIGN is out of casey's reach.
 CSM_ACCOUNTS = ("A-NORMAL", "A-NOSEGMENT", "A-NORENEWAL", "A-NOCONTACTS", "A-NOSUBS", "A-CHURNED", "A-NEVER")
@@ -215,7 +216,17 @@ def build_book() -> Book:
     m.ChampionChange.objects.create(account=accounts["A-NORMAL"], contact=left, kind=m.ChampionChangeKind.LEFT,
                                     effective=as_of)
 
+    # Saved views: casey's private one (pinned), robin's private one, morgan's shared one and the CSM default.
+    own_view = saved_view_create(owner=casey, name="My high risk", query="risk_level=High")
+    saved_view_pin(view=own_view, user=casey)
+    foreign_view = saved_view_create(owner=robin, name="Robin's", query="segment=SMB")
+    shared_view = saved_view_create(owner=users["manager"], name="Renewals", query="renewal_within=90", shared=True)
+    default_view = saved_view_create(owner=users["manager"], name="By name", query="ordering=name", shared=True)
+    role_default_set(role="CSM", view=default_view, by=users["manager"])
+
     ids = {
+        "own_view": own_view.pk, "foreign_view": foreign_view.pk, "shared_view": shared_view.pk,
+        "default_view": default_view.pk,
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,
         "intervention": intervention.pk,
         "foreign_intervention": Intervention.objects.filter(account=accounts["A-FOREIGN"]).first().pk,

@@ -7,7 +7,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from tests.factories import AlertFactory
+from tests.factories import AlertFactory, SavedViewFactory
+from workspace.models import RoleDefaultView, SavedView, SavedViewPin
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,8 @@ NAMED = {
     "contact_section": "page", "contact_add": "page", "contact_edit": "page", "contact_leave": "post",
     "success_plan": "page", "plan_objective_add": "post", "plan_objective_edit": "post", "plan_step_add": "post",
     "plan_step_edit": "post", "plan_step_status": "post", "api_account_success_plan": "api",
+    "saved_view_create": "post", "saved_view_open": "page", "saved_view_update": "post", "saved_view_delete": "post",
+    "saved_view_pin": "post", "role_default_set": "post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -65,7 +68,7 @@ def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_acco
             "account_timeline": ["A-OWN"], "contact_section": ["A-OWN"], "contact_add": ["A-OWN"],
             "contact_edit": ["A-OWN", "C-1"], "success_plan": ["A-OWN"], "api_account_success_plan": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
-            "pipeline_column": ["identified"]}.get(name, [])
+            "pipeline_column": ["identified"], "saved_view_open": [1]}.get(name, [])
     url = reverse(name, args=args)
 
     response = client.get(url)
@@ -201,7 +204,9 @@ POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcom
              "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"],
              "contact_leave": ["A-OWN", "C-1"],
              "plan_objective_add": ["A-OWN"], "plan_objective_edit": ["A-OWN", 1], "plan_step_add": ["A-OWN", 1],
-             "plan_step_edit": ["A-OWN", 1], "plan_step_status": ["A-OWN", 1]}
+             "plan_step_edit": ["A-OWN", 1], "plan_step_status": ["A-OWN", 1],
+             "saved_view_create": [], "saved_view_update": [1], "saved_view_delete": [1], "saved_view_pin": [1],
+             "role_default_set": []}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "post" and n != "logout"])
@@ -238,3 +243,27 @@ def test_a_csm_can_never_assign(client, csm, other_csm, own_account, foreign_acc
     own_account.refresh_from_db()
     foreign_account.refresh_from_db()
     assert (own_account.csm, foreign_account.csm) == (csm, other_csm)
+
+
+def test_a_csm_never_reaches_another_users_private_saved_view(client, csm, other_csm, manager):
+    """Open, rename, delete, pin: 404 for a private view of another (a manager's too); a shared view opens and pins
+    but stays read only; and only managers set a role's default."""
+    private = SavedViewFactory(owner=other_csm, name="Robin's", query="risk_level=High")
+    managers = SavedViewFactory(owner=manager, name="Morgan's", query="segment=SMB")
+    shared = SavedViewFactory(owner=other_csm, name="Team", query="risk_level=Low", shared=True)
+    client.force_login(csm)
+
+    def answers(view) -> list[int]:
+        return [client.get(reverse("saved_view_open", args=[view.pk])).status_code,
+                client.post(reverse("saved_view_update", args=[view.pk]), {"name": "Taken"}).status_code,
+                client.post(reverse("saved_view_delete", args=[view.pk])).status_code,
+                client.post(reverse("saved_view_pin", args=[view.pk]), {"pinned": "yes"}).status_code]
+
+    assert answers(private) == answers(managers) == [404, 404, 404, 404]
+    assert answers(shared) == [302, 404, 404, 302]
+    assert client.post(reverse("role_default_set"), {"role": "CSM", "view": shared.pk}).status_code == 403
+    listed = client.get(reverse("account_list")).content.decode()
+    assert "Robin's" not in listed and "Morgan's" not in listed and "Team" in listed
+    assert sorted(SavedView.objects.values_list("name", flat=True)) == ["Morgan's", "Robin's", "Team"]
+    assert list(SavedViewPin.objects.values_list("view__name", flat=True)) == ["Team"]
+    assert not RoleDefaultView.objects.exists()

@@ -44,6 +44,9 @@ ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both des
 DEFAULT_ORDERING = "risk"
 MAX_RENEWAL_DAYS = 3650
 MAX_SEARCH = 200  # characters of ?q=
+# The account list's parameters (the page, its export, its saved views), in the order a saved view writes them.
+LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "ehr_system", "min_arr",
+                "renewal_within", "churned", "expansion_ready", "ordering")
 
 
 class PagedAccounts(QuerySet):
@@ -211,6 +214,11 @@ class AccountFilter(django_filters.FilterSet):
 class Filtered:
     accounts: QuerySet
     problems: dict[str, str]
+
+
+def list_params(query: Mapping[str, str]) -> dict[str, str]:
+    """The list's parameters of a query (a request's GET, a saved view's query), each one empty when not given."""
+    return {name: query.get(name, "") for name in LIST_FILTERS}
 
 
 def filter_accounts(accounts: QuerySet, params: Mapping[str, str], *, today: dt.date | None = None) -> Filtered:

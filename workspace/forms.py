@@ -1,9 +1,11 @@
-"""Forms of the cross-domain pages: assigning accounts from the account list."""
+"""Forms of the cross-domain pages: assigning accounts from the account list, saving a view of it and choosing a
+role's default view."""
 
 from django import forms
 
 from accounts.models import AccountAssignment
 from accounts.selectors import assignable_csms
+from workspace.models import VIEW_NAME_MAX, DefaultRole, SavedView
 
 MAX_CHECKED = 500  # ticked rows of one request (a page shows 50); "all matching the filter" has no limit
 
@@ -32,3 +34,20 @@ class AssignForm(forms.Form):
         if len(self.checked) > MAX_CHECKED:
             raise forms.ValidationError(f"Tick at most {MAX_CHECKED} accounts, or choose all matching the filter.")
         return cleaned
+
+
+class SavedViewForm(forms.Form):
+    """A saved view's name and whether the team shares it (its filter and sort come from the list's address)."""
+
+    name = forms.CharField(max_length=VIEW_NAME_MAX, label="view name")
+    shared = forms.BooleanField(required=False)
+    problem_messages = {"name": {"required": "Give the view a name."}}
+
+
+class RoleDefaultForm(forms.Form):
+    """The role whose default view changes, and the shared view it becomes (none: the plain list)."""
+
+    role = forms.ChoiceField(choices=DefaultRole.choices)
+    view = forms.ModelChoiceField(queryset=SavedView.objects.filter(shared=True), required=False,
+                                  error_messages={"invalid_choice": "Choose one of the shared views listed."})
+    problem_messages = {"view": {"invalid_choice": "Choose one of the shared views listed."}}

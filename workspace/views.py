@@ -64,8 +64,25 @@ from workspace.dashboards import (
     renewals_ahead,
     team_view,
 )
-from workspace.filters import filter_accounts
-from workspace.forms import AssignForm
+from workspace.filters import LIST_FILTERS, filter_accounts, list_params
+from workspace.forms import AssignForm, RoleDefaultForm, SavedViewForm
+from workspace.models import DefaultRole
+from workspace.saved_views import (
+    MAX_PINS,
+    default_role,
+    get_own_view,
+    get_view_for_user,
+    pinned_views,
+    role_default_set,
+    role_defaults,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_pin,
+    saved_view_unpin,
+    saved_view_update,
+    view_picker,
+    view_query,
+)
 
 PAGE_SIZE = 50
 
@@ -85,7 +102,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "renewal_days": RENEWAL_DAYS, "queue": task_queue(user), "outcome_kinds": OutcomeKind.choices,
         "now": timezone.now(), "notifications": unread_notifications(user),
         "plan_queue": my_plan_steps(user), "plan_queue_days": PLAN_QUEUE_DAYS, "step_statuses": StepStatus.choices,
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "pinned": pinned_views(user), "max_pins": MAX_PINS,
     }
     if user.sees_all_accounts:
         context["team"] = team_view(user, as_of, book=scored)
@@ -97,45 +114,58 @@ def home(request: HttpRequest) -> HttpResponse:
 HOME_ROWS = 10
 
 
-LIST_FILTERS = ("q", "risk_level", "health_tier", "plan_tier", "segment", "csm", "ehr_system", "min_arr",
-                "renewal_within", "churned", "expansion_ready", "ordering")
-
-
-def _filtered_accounts(request: HttpRequest):
-    """The user's accounts with their latest scores, filtered and ordered by the request's parameters."""
-    params = {name: request.GET.get(name, "") for name in LIST_FILTERS}
-    return params, filter_accounts(with_latest_scores(accounts_for_user(request.user).select_related("csm")), params)
+def _filtered_accounts(user, query: QueryDict):
+    """The user's accounts with their latest scores, filtered and ordered by the query's parameters."""
+    params = list_params(query)
+    return params, filter_accounts(with_latest_scores(accounts_for_user(user).select_related("csm")), params)
 
 
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     """The at-risk list (docs/pages.md): filters, sortable columns, paging and search, updated in place by
     HTMX with the address kept in step (a filtered view can be bookmarked), or as a plain form; for managers
-    with a box per row and the Assign form."""
-    params, filtered = _filtered_accounts(request)
-    response = _account_list_page(request, params, filtered, AssignForm(checked=[]))
+    with a box per row and the Assign form. Without parameters, the default view of the user's role."""
+    defaults = role_defaults()
+    query, applied = request.GET, None
+    if not query and (applied := defaults.get(default_role(request.user))):
+        query = QueryDict(applied.view.query)
+    response = _account_list_page(request, query, AssignForm(checked=[]), defaults=defaults, applied=applied)
     if request.htmx:
-        kept = _kept(request)
-        response["HX-Push-Url"] = request.path + (f"?{kept.urlencode()}" if kept else "")
+        address = _list_address(query)
+        if not _kept(query) and query and defaults.get(default_role(request.user)):
+            address += "?default=off"  # every filter cleared: opened again, the address must not bring the default
+        response["HX-Push-Url"] = address
     return response
 
 
-def _kept(request: HttpRequest) -> QueryDict:
+def _kept(query: QueryDict) -> QueryDict:
     """The parameters in use: links and the address carry only these (the form also sends empty ones)."""
     kept = QueryDict(mutable=True)
-    kept.update({name: value for name, value in request.GET.items() if value.strip()})
+    kept.update({name: value for name, value in query.items() if value.strip()})
     return kept
 
 
-def _account_list_page(request: HttpRequest, params: dict, filtered, form: AssignForm, *, notice: str = "",
-                       status: int = 200) -> HttpResponse:
-    """The list page (or, for HTMX, its rows) with the Assign form as given (its ticked rows kept)."""
-    page = Paginator(filtered.accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+def _account_list_page(request: HttpRequest, query: QueryDict, form: AssignForm, *, notice: str = "",
+                       status: int = 200, defaults: dict | None = None, applied=None, picker: dict | None = None
+                       ) -> HttpResponse:
+    """The list page (or, for HTMX, its rows) for the query, with the Assign form as given (its ticked rows kept)
+    and the saved views (with a form's problems and what was typed, in `picker`)."""
+    params, filtered = _filtered_accounts(request.user, query)
+    page = Paginator(filtered.accounts, PAGE_SIZE).get_page(query.get("page"))
+    defaults = role_defaults() if defaults is None else defaults
+    views = view_picker(request.user)
+    current = view_query(query)
     context = {
-        "kept": _kept(request), "page": page, "params": params, "query": params["q"], "problems": filtered.problems,
+        "kept": _kept(query), "page": page, "params": params, "query": params["q"], "problems": filtered.problems,
         "as_of": latest_as_of(), "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
         "can_assign": request.user.sees_all_accounts, "assign_form": form, "checked": set(form.checked),
-        "notice": notice,
+        "notice": notice, "saved_views": views, "current_view_query": current,
+        "active_view": next((view for view in views if current and view.query == current), None),
+        "role_default": defaults.get(default_role(request.user)), "applied_default": applied,
+        "role_defaults": [(label, defaults.get(role)) for role, label in DefaultRole.choices],
+        "default_roles": DefaultRole.choices, "can_set_defaults": request.user.sees_all_accounts,
+        "picker": {"problems": {}, "view_id": None, "where": "", **(picker or {}),
+                   "typed": {"name": "", "shared": False, "role": "", "view": "", **(picker or {}).get("typed", {})}},
     }
     if not request.htmx:
         context["choices"] = _filter_choices(request.user)  # the fragment has no select boxes
@@ -153,7 +183,7 @@ def account_assign(request: HttpRequest) -> HttpResponse:
     the refusal beside the form and what was chosen kept."""
     if not request.user.sees_all_accounts:  # managers and admins assign; a CSM never does
         raise PermissionDenied
-    params, filtered = _filtered_accounts(request)
+    params, filtered = _filtered_accounts(request.user, request.GET)
     form = AssignForm(request.POST, checked=request.POST.getlist("account"))
     if form.is_valid():
         data = form.cleaned_data
@@ -166,11 +196,16 @@ def account_assign(request: HttpRequest) -> HttpResponse:
         else:
             notice = f"{moved} account{pluralize(moved)} assigned to {data['csm'].get_full_name() or data['csm']}."
             if request.htmx:
-                return _account_list_page(request, params, filtered, AssignForm(checked=[]), notice=notice)
+                return _account_list_page(request, request.GET, AssignForm(checked=[]), notice=notice)
             messages.success(request, notice)
-            kept = _kept(request)
-            return redirect(reverse("account_list") + (f"?{kept.urlencode()}" if kept else ""))
-    return _account_list_page(request, params, filtered, form, status=400)
+            return redirect(_list_address(request.GET))
+    return _account_list_page(request, request.GET, form, status=400)
+
+
+def _list_address(query: QueryDict) -> str:
+    """The account list's address with the query's parameters in use."""
+    kept = _kept(query)
+    return reverse("account_list") + (f"?{kept.urlencode()}" if kept else "")
 
 
 @login_required
@@ -215,7 +250,7 @@ def _filter_choices(user) -> dict[str, list]:
 def account_export(request: HttpRequest) -> HttpResponse:
     """The list as filtered, as CSV with the export's columns (docs/scoring.md) (one row per account, latest scores); a
     filter that cannot be read is a 400 naming it (a file without that filter would look like the one asked for)."""
-    params, filtered = _filtered_accounts(request)
+    params, filtered = _filtered_accounts(request.user, request.GET)
     if filtered.problems:
         lines = [f"{name}: {message}" for name, message in filtered.problems.items()]
         return HttpResponseBadRequest("\n".join(["The export was not made:", *lines]),
@@ -368,3 +403,130 @@ def touchpoint_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if not problems:
         response["HX-Trigger"] = TOUCHPOINT_LOGGED
     return response
+
+
+# Saved views of the account list ---------------------------------------------------------------------------
+
+LIST_OWN = ("page", "default")  # the list's parameters that are not part of a view (its page; default=off)
+
+
+def _viewed(request: HttpRequest) -> QueryDict:
+    """The list's query a saved-view form was sent from (its address carries it), without the page."""
+    query = request.GET.copy()
+    for name in LIST_OWN:
+        query.pop(name, None)
+    return query
+
+
+def _picker_answer(request: HttpRequest, *, done: str = "", problems: dict | None = None, typed: dict | None = None,
+                   where: str = "", view_id: int | None = None, to: QueryDict | None = None) -> HttpResponse:
+    """What a saved-view form gets back. With HTMX the list's rows and views in place (the notice, or the
+    problems beside the form with what was typed); without JavaScript the list again with a message, or the
+    page with the problems (400)."""
+    query = request.GET if to is None else to
+    picker = {"problems": problems or {}, "typed": typed or {}, "view_id": view_id, "where": where if problems else ""}
+    if request.htmx:
+        response = _account_list_page(request, query, AssignForm(checked=[]), notice=done, picker=picker)
+        response["HX-Push-Url"] = _list_address(query)
+        return response
+    if problems:
+        return _account_list_page(request, query, AssignForm(checked=[]), status=400, picker=picker)
+    messages.success(request, done)
+    return redirect(_list_address(query))
+
+
+def _typed_view(request: HttpRequest) -> dict:
+    return {"name": request.POST.get("name", ""), "shared": bool(request.POST.get("shared"))}
+
+
+@login_required
+@require_POST
+def saved_view_create_view(request: HttpRequest) -> HttpResponse:
+    """Save the list's filter and sort (the form's address carries them) under a name, shared or not."""
+    form = SavedViewForm(request.POST)
+    problems = form_problems(form)
+    if not problems:
+        try:
+            view = saved_view_create(owner=request.user, name=form.cleaned_data["name"],
+                                     query=_viewed(request).urlencode(), shared=form.cleaned_data["shared"])
+        except DomainError as error:
+            problems = {error.field or "name": error.message}
+        else:
+            return _picker_answer(request, done=f"Saved the view “{view.name}”"
+                                  + (", shared with the team." if view.shared else "."), to=QueryDict(view.query))
+    return _picker_answer(request, problems=problems, typed=_typed_view(request), where="save")
+
+
+@login_required
+def saved_view_open(request: HttpRequest, view_id: int) -> HttpResponse:
+    """The account list showing a view (one's own or a shared one)."""
+    view = get_view_for_user(request.user, view_id)
+    return redirect(_list_address(QueryDict(view.query)))
+
+
+@login_required
+@require_POST
+def saved_view_update_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Rename one's own view, or share it or not."""
+    view = get_own_view(request.user, view_id)
+    form = SavedViewForm(request.POST)
+    problems = form_problems(form)
+    if not problems:
+        try:
+            view = saved_view_update(view=view, by=request.user, name=form.cleaned_data["name"],
+                                     shared=form.cleaned_data["shared"])
+        except DomainError as error:
+            problems = {error.field or "name": error.message}
+        else:
+            return _picker_answer(request, done=f"Saved the view “{view.name}”"
+                                  + (" (shared)." if view.shared else " (only you see it)."))
+    return _picker_answer(request, problems=problems, typed=_typed_view(request), where="view", view_id=view.pk)
+
+
+@login_required
+@require_POST
+def saved_view_delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Delete one's own view (and its pins)."""
+    view = get_own_view(request.user, view_id)
+    try:
+        saved_view_delete(view=view, by=request.user)
+    except DomainError as error:
+        return _picker_answer(request, problems={"delete": error.message}, where="view", view_id=view.pk)
+    return _picker_answer(request, done=f"Deleted the view “{view.name}”.")
+
+
+@login_required
+@require_POST
+def saved_view_pin_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Pin a view (one's own or a shared one) to one's home page (pinned=yes), or unpin it (pinned=no)."""
+    view = get_view_for_user(request.user, view_id)
+    if request.POST.get("pinned") == "no":
+        saved_view_unpin(view=view, user=request.user)
+        return _picker_answer(request, done=f"“{view.name}” is no longer on your home page.")
+    try:
+        saved_view_pin(view=view, user=request.user)
+    except DomainError as error:
+        return _picker_answer(request, problems={"pin": error.message}, where="view", view_id=view.pk)
+    return _picker_answer(request, done=f"Pinned “{view.name}” to your home page.")
+
+
+@login_required
+@require_POST
+def role_default_set_view(request: HttpRequest) -> HttpResponse:
+    """Set (or clear) the default view of a role; managers and admins only."""
+    if not request.user.sees_all_accounts:  # managers and admins set the defaults; a CSM never does
+        raise PermissionDenied
+    form = RoleDefaultForm(request.POST)
+    problems = form_problems(form)
+    if not problems:
+        data = form.cleaned_data
+        try:
+            role_default_set(role=data["role"], view=data["view"], by=request.user)
+        except DomainError as error:
+            problems = {error.field or "view": error.message}
+        else:
+            label = DefaultRole(data["role"]).label
+            return _picker_answer(request, done=f"The {label} default view is now “{data['view'].name}”."
+                                  if data["view"] else f"The {label} role has no default view now.")
+    return _picker_answer(request, problems=problems, where="default",
+                          typed={"role": request.POST.get("role", ""), "view": request.POST.get("view", "")})
