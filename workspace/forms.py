@@ -1,4 +1,6 @@
-"""Forms of the cross-domain pages: assigning accounts from the account list."""
+"""Forms of the cross-domain pages: assigning accounts from the account list, working alerts in the inbox."""
+
+import datetime as dt
 
 from django import forms
 
@@ -31,4 +33,59 @@ class AssignForm(forms.Form):
         cleaned = super().clean()
         if len(self.checked) > MAX_CHECKED:
             raise forms.ValidationError(f"Tick at most {MAX_CHECKED} accounts, or choose all matching the filter.")
+        return cleaned
+
+
+ALERT_ACTIONS = {"acknowledge": "Acknowledge", "snooze": "Snooze", "resolve": "Resolve"}
+MAX_ALERT_ID = 2**63 - 1
+
+
+class DayField(forms.CharField):
+    """A day as the browser's date input sends it (YYYY-MM-DD, digits 0-9)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            if not value.isascii():
+                raise ValueError(value)
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError("not a day", code="invalid") from None
+
+
+class AlertBulkForm(forms.Form):
+    """What to do (acknowledge, snooze until a day, resolve) with which alerts (the ticked ones, by id, or all those
+    matching the inbox's filter)."""
+
+    action = forms.ChoiceField(choices=list(ALERT_ACTIONS.items()), label="action")
+    scope = forms.ChoiceField(choices=[("checked", "the ticked alerts"), ("matching", "all matching the filter")],
+                              initial="checked", widget=forms.RadioSelect, label="which alerts")
+    until = DayField(required=False, max_length=10, label="snooze until")
+
+    problem_messages = {
+        "action": {code: "Choose what to do with the alerts: acknowledge, snooze or resolve."
+                   for code in ("required", "invalid_choice")},
+        "scope": {code: "Choose the ticked alerts or all the alerts matching the filter."
+                  for code in ("required", "invalid_choice")},
+        "until": {code: "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."
+                  for code in ("invalid", "required", "max_length")},
+    }
+
+    def __init__(self, *args, checked: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked = checked
+        self.ids: list[int] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if len(self.checked) > MAX_CHECKED:
+            raise forms.ValidationError(f"Tick at most {MAX_CHECKED} alerts, or choose all matching the filter.")
+        for value in self.checked:
+            if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ALERT_ID):
+                raise forms.ValidationError("The ticked alerts could not be read; reload the page and tick them again.")
+        self.ids = [int(value) for value in self.checked]
+        if cleaned.get("action") == "snooze" and not cleaned.get("until") and "until" not in self.errors:
+            self.add_error("until", forms.ValidationError("required", code="required"))
         return cleaned
