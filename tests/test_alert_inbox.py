@@ -21,6 +21,7 @@ from tests.factories import AccountFactory, AlertFactory
 pytestmark = pytest.mark.django_db
 
 HX = {"HX-Request": "true"}
+DAY_PROBLEM = "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."
 
 
 def days_ago(n: int) -> dt.date:
@@ -89,7 +90,7 @@ def test_the_filters_and_orderings(client, csm, inbox, query, expected):
 
 
 def test_the_severity_an_admin_sets_is_shown_filtered_and_sorted(client, csm, inbox):
-    AlertSeverity.objects.filter(kind="silent_account").update(severity="critical")
+    AlertSeverity.objects.update_or_create(kind="silent_account", defaults={"severity": "critical"})
     client.force_login(csm)
 
     critical = client.get(reverse("alert_list") + "?severity=critical")
@@ -130,7 +131,7 @@ def test_a_manager_filters_by_csm(client, manager, csm, other_csm, inbox):
 @pytest.mark.parametrize("query,problem", [
     ("kind=nothing", "kind: 'nothing' is not an alert type; use one of: critical_drop, usage_cliff, failed_payment, "
                      "core_feature_unused, champion_left, silent_account, renewal_risk."),
-    ("age=%00old", "age: '\\x00old' is not an age; use one of: today, 7d, 30d, older."),
+    ("age=٧d", "age: '٧d' is not an age; use one of: today, 7d, 30d, older."),
     ("severity=" + "x" * 500, "severity: '" + "x" * 40 + "…' is not a severity; use one of: critical, high, medium, "
                                                         "low."),
 ])
@@ -212,10 +213,10 @@ def test_ticking_another_csms_alert_refuses_the_whole_change_and_keeps_the_choic
 
 
 @pytest.mark.parametrize("data,problem", [
-    ({"action": "snooze", "until": ""}, "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."),
-    ({"action": "snooze", "until": "next week"}, "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."),
-    ({"action": "snooze", "until": "٢٠٣٠-٠١-٠١"}, "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."),
-    ({"action": "snooze", "until": "2030-01-01\x00"}, "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."),
+    ({"action": "snooze", "until": ""}, DAY_PROBLEM),
+    ({"action": "snooze", "until": "next week"}, DAY_PROBLEM),
+    ({"action": "snooze", "until": "٢٠٣٠-٠١-٠١"}, DAY_PROBLEM),
+    ({"action": "snooze", "until": "2030-01-01" * 1000}, DAY_PROBLEM),
     ({"action": "snooze", "until": "2020-01-01"}, "has come already."),
     ({"action": "archive"}, "Choose what to do with the alerts: acknowledge, snooze or resolve."),
     ({"action": "resolve", "alert": ["9" * 5000]}, "The ticked alerts could not be read"),
@@ -277,7 +278,7 @@ def test_an_alert_links_to_the_playbook_it_fired(client, csm, inbox, own_account
     html = response.content.decode()
     row = re.search(rf'<tr id="alert-{inbox["payment"].pk}".*?</tr>', html, re.S).group(0)
     assert (f'<a href="/accounts/A-OWN/#interventions" data-testid="fired-playbook">Payment rescue</a> '
-            f"<small>fired {fired_on:%B} {fired_on.day}, {fired_on.year}</small>") in row
+            f"<small>fired {fired_on}</small>") in row
     assert html.count('data-testid="fired-playbook"') == 1  # the usage cliff fired nothing; the other playbook no alert
 
 

@@ -187,7 +187,7 @@ SWEEP: dict[str, list[Visit]] = {
                        "kind", "severity", "csm", "segment", "age", "status", "ordering", "page"))),
                    page(lambda b: reverse("alert_list") + "?kind=usage_cliff&severity=high&segment=SMB&age=7d"
                                                           "&ordering=-severity", htmx=True),
-                   page(lambda b: reverse("alert_list") + "?kind=nothing&age=%00&ordering=severity"),
+                   page(lambda b: reverse("alert_list") + "?kind=nothing&age=٣٠d&ordering=severity"),
                    page(lambda b: reverse("alert_list") + "?status=all&part=counts", htmx=True)],
     "alert_bulk": [page(named("alert_bulk"), csm=400, manager=400, method="post"),
                    page(named("alert_bulk"), method="post", htmx=True,

@@ -31,9 +31,10 @@ DONE = {"acknowledge": "acknowledged", "snooze": "snoozed", "resolve": "resolved
 
 
 def _kept(request: HttpRequest) -> QueryDict:
-    """The inbox's parameters in use: links and the address carry only these."""
+    """The inbox's parameters in use, and its page: links and the address carry only these."""
     kept = QueryDict(mutable=True)
-    kept.update({name: value for name, value in request.GET.items() if name in PARAMETERS and value.strip()})
+    kept.update({name: value for name, value in request.GET.items()
+                 if name in (*PARAMETERS, "page") and value.strip()})
     return kept
 
 

@@ -48,7 +48,7 @@ class DayField(forms.CharField):
         if not value:
             return None
         try:
-            if not value.isascii():
+            if not value.isascii() or len(value) > len("YYYY-MM-DD"):
                 raise ValueError(value)
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -62,7 +62,7 @@ class AlertBulkForm(forms.Form):
     action = forms.ChoiceField(choices=list(ALERT_ACTIONS.items()), label="action")
     scope = forms.ChoiceField(choices=[("checked", "the ticked alerts"), ("matching", "all matching the filter")],
                               initial="checked", widget=forms.RadioSelect, label="which alerts")
-    until = DayField(required=False, max_length=10, label="snooze until")
+    until = DayField(required=False, label="snooze until")
 
     problem_messages = {
         "action": {code: "Choose what to do with the alerts: acknowledge, snooze or resolve."
@@ -70,7 +70,7 @@ class AlertBulkForm(forms.Form):
         "scope": {code: "Choose the ticked alerts or all the alerts matching the filter."
                   for code in ("required", "invalid_choice")},
         "until": {code: "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."
-                  for code in ("invalid", "required", "max_length")},
+                  for code in ("invalid", "required", "null_characters_not_allowed")},
     }
 
     def __init__(self, *args, checked: list[str], **kwargs):
@@ -83,7 +83,7 @@ class AlertBulkForm(forms.Form):
         if len(self.checked) > MAX_CHECKED:
             raise forms.ValidationError(f"Tick at most {MAX_CHECKED} alerts, or choose all matching the filter.")
         for value in self.checked:
-            if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ALERT_ID):
+            if not (value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ALERT_ID):
                 raise forms.ValidationError("The ticked alerts could not be read; reload the page and tick them again.")
         self.ids = [int(value) for value in self.checked]
         if cleaned.get("action") == "snooze" and not cleaned.get("until") and "until" not in self.errors:

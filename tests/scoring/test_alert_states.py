@@ -119,7 +119,7 @@ def test_choosing_an_unknown_or_another_csms_alert_is_refused_whole(csm, two_ale
         assert refused.value.message.startswith("Some of the chosen alerts are not in your book or no longer exist")
 
 
-def test_each_type_has_its_seeded_severity_and_an_admin_can_change_it(csm, two_alerts):
+def test_each_type_has_its_seeded_severity_and_an_admin_can_change_it(migration_defaults, csm, two_alerts):
     seeded = dict(AlertSeverity.objects.values_list("kind", "severity"))
     assert seeded == {kind.value: severity.value for kind, severity in DEFAULT_SEVERITIES.items()}
     assert set(seeded) == set(AlertType.values)
