@@ -33,7 +33,7 @@ def test_a_csm_filters_by_type_and_acknowledges_two_alerts_at_once(page, live_se
     table = page.get_by_test_id("alert-table")
     expect(table.locator("tbody tr")).to_have_count(2)
     expect(table).not_to_contain_text("Invoice INV-7 failed")
-    expect(page).to_have_url(app_url("/alerts/?kind=usage_cliff"))
+    expect(page).to_have_url(app_url("/alerts/?kind=usage_cliff&status=open"))
     page.get_by_label("Select the Usage cliff alert of Lakeside Family Practice").check()
     page.get_by_label("Select the Usage cliff alert of Birch Street Clinic").check()
     form = page.get_by_test_id("alert-bulk-form")
