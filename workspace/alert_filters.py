@@ -14,7 +14,7 @@ from accounts.models import Segment, User
 from healthcs.inputs import form_problems
 from scoring.models import AlertType, Severity
 from scoring.selectors import INBOX_STATUSES, inbox_status
-from workspace.filters import StoredChoiceFilter
+from workspace.filters import PagedAccounts, StoredChoiceFilter
 
 # ?age= value -> (newest, oldest) days before today of the alert's scoring day, None for no bound.
 AGES = {"today": (0, 0), "7d": (0, 6), "30d": (0, 29), "older": (30, None)}
@@ -32,6 +32,12 @@ ORDERINGS = {  # ?ordering= value -> ORDER BY; default: newest first
 DEFAULT_ORDERING = "newest"
 DEFAULT_STATUS = "open"
 PARAMETERS = ("kind", "severity", "csm", "segment", "age", "status", "ordering")
+
+
+class PagedAlerts(PagedAccounts):
+    """Filtered alerts whose page (a slice) picks its ids in a subquery that reads only the filters' and the
+    ordering's columns, then reads those rows whole with their accounts, people and firings: one query, without
+    joining and sorting every open alert's wide row for a page of 50."""
 
 
 def _choices(labels: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -80,7 +86,9 @@ class AlertFilter(django_filters.FilterSet):
         filtered = super().filter_queryset(queryset)
         status = self.form.cleaned_data.get("status") or DEFAULT_STATUS
         ordering = self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
-        return filtered.filter(inbox_status(status, self.today)).order_by(*ORDERINGS[ordering], "-id")
+        ordered = filtered.filter(inbox_status(status, self.today)).order_by(*ORDERINGS[ordering], "-id")
+        ordered.__class__ = PagedAlerts  # order_by made a copy: the caller's queryset keeps its class
+        return ordered
 
 
 @dataclass

@@ -57,5 +57,9 @@ class Migration(migrations.Migration):
             name='snoozed_until',
             field=models.DateField(blank=True, help_text='Hidden from the inbox and the home page until this day.', null=True),
         ),
+        migrations.AddIndex(
+            model_name='alert',
+            index=models.Index(fields=['-as_of', '-created_at', '-id'], name='alert_inbox_newest'),
+        ),
         migrations.RunPython(seed_severities, migrations.RunPython.noop),
     ]
