@@ -18,6 +18,7 @@ from interventions import plan_views
 from interventions import views as intervention_views
 from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
+from workspace import alerts as workspace_alerts
 from workspace import api as workspace_api
 from workspace import contact_views, dashboard_views
 from workspace import views as workspace_views
@@ -101,8 +102,10 @@ urlpatterns = [
     path("signals/<int:signal_id>/convert/", expansion_views.signal_convert_view, name="signal_convert"),
     path("signals/<int:signal_id>/dismiss/", expansion_views.signal_dismiss_view, name="signal_dismiss"),
     path("analyzer/", analyzer_views.ticket_analyzer, name="ticket_analyzer"),
-    path("alerts/", scoring_views.alert_list, name="alert_list"),
-    path("alerts/<int:alert_id>/resolve/", scoring_views.alert_resolve_view, name="alert_resolve"),
+    path("alerts/", workspace_alerts.alert_list, name="alert_list"),
+    path("alerts/bulk/", workspace_alerts.alert_bulk, name="alert_bulk"),
+    path("alerts/<int:alert_id>/acknowledge/", workspace_alerts.alert_acknowledge_view, name="alert_acknowledge"),
+    path("alerts/<int:alert_id>/resolve/", workspace_alerts.alert_resolve_view, name="alert_resolve"),
     path("scores/recompute/", scoring_views.recompute, name="recompute"),
     path("scores/recompute/<int:run_id>/", scoring_views.recompute_detail, name="recompute_detail"),
     path("scores/model/", scoring_views.churn_model, name="churn_model"),

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from interventions.models import (
     SuccessPlan,
     Task,
     TaskStatus,
+    TriggerKind,
 )
 
 UPCOMING_DAYS = 7
@@ -270,3 +271,14 @@ def plan_progress_by_csm(user: User, today: dt.date | None = None) -> dict[int |
         progress[csm_id] = PlanProgress(plans=plans.get(csm_id, 0), steps_done=row["done"],
                                         steps_total=row["total"], overdue=row["overdue"])
     return progress
+def with_fired_interventions(alerts: QuerySet) -> QuerySet:
+    """The alerts with the intervention each one fired, when there is one (`intervention_id`, `playbook_name`,
+    `intervention_status`, `intervention_on`): the first firing, on the alert's scoring day or after it, of a
+    playbook triggered by alerts of its type on its account (subqueries of the same query, no query per row)."""
+    fired = (Intervention.objects.filter(account_id=OuterRef("account_id"), playbook__trigger_kind=TriggerKind.ALERT,
+                                         playbook__trigger_value=OuterRef("kind"), triggered_on__gte=OuterRef("as_of"))
+             .order_by("triggered_on", "pk"))
+    return alerts.annotate(
+        intervention_id=Subquery(fired.values("pk")[:1]), playbook_name=Subquery(fired.values("playbook__name")[:1]),
+        intervention_status=Subquery(fired.values("status")[:1]),
+        intervention_on=Subquery(fired.values("triggered_on")[:1]))

@@ -34,6 +34,7 @@ from scoring.configs import (
 )
 from scoring.models import (
     Alert,
+    AlertSeverity,
     ChurnModel,
     ChurnPrediction,
     Competitor,
@@ -267,9 +268,26 @@ class AlertAdmin(OwnedByAccountAdmin):
     search_fields = ("account__name", "account__external_id", "message")
     list_select_related = ("account",)
     readonly_fields = ("account", "kind", "as_of", "message", "evidence", "created_at", "emailed_at",
-                       "slack_sent_at", "resolved_at", "resolved_by")
+                       "slack_sent_at", "resolved_at", "resolved_by", "acknowledged_at", "acknowledged_by",
+                       "snoozed_until", "snoozed_by")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AlertSeverity)
+class AlertSeverityAdmin(AuditedAdmin):
+    """One severity per alert type (seeded by the migration), shown and filtered in the alert inbox. A type without
+    a row takes its default, so rows are changed, not added or deleted."""
+
+    list_display = ("kind", "severity")
+    list_editable = ("severity",)
+    readonly_fields = ("kind",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

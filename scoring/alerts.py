@@ -1,18 +1,24 @@
-"""Alert rules of docs/scoring.md, evaluated for a scored batch, and opening and resolving alerts.
+"""Alert rules of docs/scoring.md, evaluated for a scored batch, and opening and working alerts.
 
 `detect_alerts` is pure (BookData and Scores in, one row per alert out). Opening alerts relies on
 the database's "one open alert per account and type" constraint. Announcing them (e-mail, Slack) is
-scoring.notifications.
+scoring.notifications. People work open alerts in the inbox (docs/pages.md#alerts): acknowledge, snooze
+until a day (an open alert still, so the recompute opens no second one of its type meanwhile) or resolve,
+one or many at once, each change audited.
 """
 
+import datetime as dt
 import json
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.audit import audit_records
 from accounts.models import User
+from healthcs.errors import DomainError
 from scoring.calculations import Scores
 from scoring.config import Config
 from scoring.fetch import BookData
@@ -184,9 +190,69 @@ def alerts_open(*, as_of, detected: pd.DataFrame) -> int:
         return cursor.rowcount
 
 
+MAX_SNOOZE_DAYS = 365
+NOTHING_CHOSEN = "No alert was chosen: tick the alerts, or choose all the alerts matching the filter."
+
+
+def _open_alerts(alerts: QuerySet[Alert]) -> list[Alert]:
+    """The open ones of the alerts, locked for the change (one query; the caller's ordering dropped)."""
+    chosen = alerts.order_by().values("pk")
+    return list(Alert.objects.select_for_update(of=("self",)).filter(pk__in=chosen, status=AlertStatus.OPEN)
+                .only("id", "kind", "account_id", "acknowledged_at", "snoozed_until").order_by("pk"))
+
+
+def _require_some(alerts: QuerySet[Alert]) -> None:
+    if not alerts.exists():
+        raise DomainError(NOTHING_CHOSEN, field="alerts")
+
+
+@transaction.atomic
+def alerts_acknowledge(*, alerts: QuerySet[Alert], user: User) -> int:
+    """Mark the open, not yet acknowledged alerts as seen by the user (they stay open); refused with nothing
+    changed when no alert is given. Returns how many changed."""
+    _require_some(alerts)
+    changed = [a for a in _open_alerts(alerts) if a.acknowledged_at is None]
+    now = timezone.now()
+    Alert.objects.filter(pk__in=[a.pk for a in changed]).update(acknowledged_at=now, acknowledged_by=user)
+    audit_records(user=user, action="acknowledged", objects=changed,
+                  changes=lambda a: {"acknowledged_at": [None, now.isoformat()]})
+    return len(changed)
+
+
+@transaction.atomic
+def alerts_resolve(*, alerts: QuerySet[Alert], user: User) -> int:
+    """Close the open alerts (a new one of the same type may open later); refused with nothing changed when no
+    alert is given. Returns how many were open and are resolved now."""
+    _require_some(alerts)
+    changed = _open_alerts(alerts)
+    Alert.objects.filter(pk__in=[a.pk for a in changed]).update(
+        status=AlertStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=user)
+    audit_records(user=user, action="resolved", objects=changed,
+                  changes=lambda a: {"status": [AlertStatus.OPEN.value, AlertStatus.RESOLVED.value]})
+    return len(changed)
+
+
+@transaction.atomic
+def alerts_snooze(*, alerts: QuerySet[Alert], user: User, until: dt.date, today: dt.date | None = None) -> int:
+    """Hide the open alerts from the inbox and the home page until a day after today (at most a year ahead),
+    after which they come back by themselves; refused with nothing changed for another day or when no alert is
+    given. Returns how many were open and are snoozed now."""
+    today = today or timezone.localdate()
+    if until <= today:
+        raise DomainError(f"Snooze until a day after today ({today:%Y-%m-%d}); {until:%Y-%m-%d} has come already.",
+                          field="until")
+    if until > today + dt.timedelta(days=MAX_SNOOZE_DAYS):
+        raise DomainError(f"Snooze for at most {MAX_SNOOZE_DAYS} days, until "
+                          f"{today + dt.timedelta(days=MAX_SNOOZE_DAYS):%Y-%m-%d} at the latest.", field="until")
+    _require_some(alerts)
+    changed = _open_alerts(alerts)
+    Alert.objects.filter(pk__in=[a.pk for a in changed]).update(snoozed_until=until, snoozed_by=user)
+    audit_records(user=user, action="snoozed", objects=changed,
+                  changes=lambda a: {"snoozed_until": [a.snoozed_until and a.snoozed_until.isoformat(),
+                                                       until.isoformat()]})
+    return len(changed)
+
+
 def alert_resolve(*, alert: Alert, user: User) -> bool:
     """Close an open alert (a new one of the same type may open later); False when it was not open."""
-    updated = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
-        status=AlertStatus.RESOLVED, resolved_at=timezone.now(), resolved_by=user
-    )
-    return bool(updated)
+    return bool(alerts_resolve(alerts=Alert.objects.filter(pk=alert.pk), user=user))

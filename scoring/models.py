@@ -199,6 +199,24 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
 
 
+class Severity(models.TextChoices):
+    """How urgent an alert type is (AlertSeverity), most urgent first."""
+
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+# The seeded severity of each alert type (scoring migration 0011); admins change them in AlertSeverity.
+DEFAULT_SEVERITIES = {
+    AlertType.CRITICAL_DROP: Severity.CRITICAL, AlertType.FAILED_PAYMENT: Severity.HIGH,
+    AlertType.CHAMPION_LEFT: Severity.HIGH, AlertType.RENEWAL_RISK: Severity.HIGH,
+    AlertType.USAGE_CLIFF: Severity.HIGH, AlertType.CORE_FEATURE_UNUSED: Severity.MEDIUM,
+    AlertType.SILENT_ACCOUNT: Severity.MEDIUM,
+}
+
+
 class Alert(models.Model):
     """Something about an account that needs attention now (docs/scoring.md); one open alert per type."""
 
@@ -214,6 +232,13 @@ class Alert(models.Model):
                                     related_name="+")
     emailed_at = models.DateTimeField(null=True, blank=True)
     slack_sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    snoozed_until = models.DateField(null=True, blank=True,
+                                     help_text="Hidden from the inbox and the home page until this day.")
+    snoozed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
@@ -221,10 +246,27 @@ class Alert(models.Model):
             models.UniqueConstraint(fields=["account", "kind"], condition=Q(status="open"),
                                     name="one_open_alert_per_account_and_type"),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="alert_status_created")]
+        indexes = [models.Index(fields=["status", "-created_at"], name="alert_status_created"),
+                   # The inbox's default order: its page of ids read along the index, not by sorting every alert.
+                   models.Index(fields=["-as_of", "-created_at", "-id"], name="alert_inbox_newest")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.account_id}"
+
+
+class AlertSeverity(models.Model):
+    """How urgent alerts of one type are, shown and filtered in the alert inbox; one row per type, seeded with
+    DEFAULT_SEVERITIES and edited by admins."""
+
+    kind = models.CharField(max_length=32, choices=AlertType.choices, unique=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name_plural = "alert severities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_severity_display()}"
 
 
 class Competitor(models.Model):

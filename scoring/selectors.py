@@ -4,16 +4,30 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Account, User
 from accounts.selectors import scope_to_user
+from healthcs.errors import DomainError
 from scoring.config import MEASURE_IDS, TIER_NAMES, parse_config
 from scoring.levels import FLAGGING_TIERS, Level
 from scoring.model.drift import WARNING_PSI
 from scoring.model.features import describe, feature_label
-from scoring.models import Alert, AlertStatus, ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
+from scoring.models import (
+    DEFAULT_SEVERITIES,
+    Alert,
+    AlertSeverity,
+    AlertStatus,
+    ChurnModel,
+    ChurnModelStatus,
+    ChurnPrediction,
+    RecomputeRun,
+    Severity,
+    Snapshot,
+)
 from scoring.services import latest_as_of
 
 
@@ -22,10 +36,75 @@ def latest_snapshot(account: Account) -> Snapshot | None:
     return account.snapshots.select_related("config").order_by("-as_of").first()
 
 
-def open_alerts_for_user(user: User) -> QuerySet[Alert]:
-    """Open alerts of the accounts the user may see, newest first."""
-    alerts = Alert.objects.filter(status=AlertStatus.OPEN).select_related("account", "account__csm")
+def awake(today: dt.date) -> Q:
+    """Not snoozed, or snoozed until a day that has come: a snoozed alert comes back by itself."""
+    return Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today)
+
+
+# The alert inbox's ?status= values (docs/pages.md#alerts): which alerts each shows; "open" is the default.
+INBOX_STATUSES = {
+    "open": "Open", "new": "New", "acknowledged": "Acknowledged", "snoozed": "Snoozed", "resolved": "Resolved",
+    "all": "All",
+}
+
+
+def inbox_status(status: str, today: dt.date) -> Q:
+    """The alerts of one inbox status: open ones that are not snoozed (new: not yet acknowledged), snoozed ones,
+    resolved ones, or all."""
+    is_open = Q(status=AlertStatus.OPEN)
+    return {
+        "open": is_open & awake(today),
+        "new": is_open & awake(today) & Q(acknowledged_at__isnull=True),
+        "acknowledged": is_open & awake(today) & Q(acknowledged_at__isnull=False),
+        "snoozed": is_open & ~awake(today),
+        "resolved": Q(status=AlertStatus.RESOLVED),
+        "all": Q(),
+    }[status]
+
+
+def inbox_counts(alerts: QuerySet[Alert], today: dt.date) -> dict[str, int]:
+    """How many of the alerts each inbox status has (one query)."""
+    return alerts.order_by().aggregate(**{name: Count("pk", filter=inbox_status(name, today))
+                                          for name in INBOX_STATUSES})
+
+
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity.values)}
+
+
+def with_severity(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    """The alerts with their type's severity (`severity`, and `severity_rank`, 0 the most urgent): as an admin
+    set it in AlertSeverity, else the default for the type (one subquery of the same query)."""
+    configured = AlertSeverity.objects.filter(kind=OuterRef("kind")).values("severity")[:1]
+    default = Case(*[When(kind=kind, then=Value(severity.value)) for kind, severity in DEFAULT_SEVERITIES.items()],
+                   default=Value(Severity.MEDIUM.value))
+    return alerts.annotate(severity=Coalesce(Subquery(configured), default)).annotate(
+        severity_rank=Case(*[When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()],
+                           default=Value(len(SEVERITY_RANK))))
+
+
+def alerts_for_user(user: User) -> QuerySet[Alert]:
+    """Every alert (open, snoozed, resolved) of the accounts the user may see, with its severity, account, CSM and
+    the people who acknowledged, snoozed or resolved it."""
+    alerts = Alert.objects.select_related("account", "account__csm", "acknowledged_by", "snoozed_by", "resolved_by")
+    return with_severity(scope_to_user(alerts, user))
+
+
+def open_alerts_for_user(user: User, today: dt.date | None = None) -> QuerySet[Alert]:
+    """Open alerts of the accounts the user may see that are not snoozed, newest first."""
+    alerts = Alert.objects.filter(status=AlertStatus.OPEN).filter(awake(today or timezone.localdate())) \
+        .select_related("account", "account__csm")
     return scope_to_user(alerts, user).order_by("-created_at", "-id")
+
+
+def chosen_alerts(user: User, ids: list[int]) -> QuerySet[Alert]:
+    """The alerts of these ids, all of them the user's; DomainError, naming none of them, when one is not (an
+    unknown id, or another CSM's alert): a bulk change then changes nothing."""
+    ids = set(ids)
+    alerts = scope_to_user(Alert.objects.filter(pk__in=ids), user)
+    if len(ids) != alerts.count():
+        raise DomainError("Some of the chosen alerts are not in your book or no longer exist; nothing was changed. "
+                          "Reload the page and choose again.", field="alerts")
+    return alerts
 
 
 def get_alert_for_user(user: User, alert_id: int) -> Alert:

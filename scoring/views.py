@@ -1,12 +1,11 @@
-"""Pages of the scoring app: alerts, the manager's "recompute now" with its progress bar, and the churn model's
-"Retrain now" (its panel is on Score accuracy). The Executive and Drivers & insights dashboards span the domains
-and live in workspace.dashboard_views."""
+"""Pages of the scoring app: the manager's "recompute now" with its progress bar, and the churn model's "Retrain
+now" (its panel is on Score accuracy). The alert inbox, the Executive and Drivers & insights dashboards span the
+domains and live in workspace (workspace.alerts, workspace.dashboard_views)."""
 
 import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,36 +14,14 @@ from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
 
 from healthcs.redirects import redirect_back
-from scoring.alerts import alert_resolve
 from scoring.models import RecomputeRun, RunStatus
-from scoring.selectors import get_alert_for_user, get_run, model_panel, open_alerts_for_user
+from scoring.selectors import get_run, model_panel
 from scoring.tasks import churn_model_training_start, recompute_start
-
-PAGE_SIZE = 50
 
 
 def model_panel_url() -> str:
     """Where the churn model's panel is: on the Score accuracy page."""
     return reverse("score_accuracy") + "#model"
-
-
-@login_required
-def alert_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(open_alerts_for_user(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "scoring/_alert_rows.html" if request.htmx else "scoring/alert_list.html"
-    return render(request, template, {"page": page})
-
-
-@login_required
-@require_POST
-def alert_resolve_view(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = get_alert_for_user(request.user, alert_id)
-    alert_resolve(alert=alert, user=request.user)
-    if request.htmx:
-        alert.refresh_from_db()
-        return render(request, "scoring/_alert_row.html", {"alert": alert})
-    messages.success(request, f"Alert resolved: {alert.get_kind_display()} for {alert.account.name}.")
-    return redirect_back(request, "alert_list")
 
 
 @login_required

@@ -63,7 +63,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 def install_migration_defaults() -> None:
     """Put back the rows the data migrations install (default playbooks, plan limits, advanced features,
-    competitors) when missing."""
+    competitors, alert severities) when missing."""
     import importlib
 
     from django.apps import apps
@@ -72,6 +72,7 @@ def install_migration_defaults() -> None:
 
     importlib.import_module("expansion.migrations.0002_defaults").install(apps, None)
     importlib.import_module("scoring.migrations.0006_competitor").install_default_competitors(apps, None)
+    importlib.import_module("scoring.migrations.0011_alert_inbox").seed_severities(apps, None)
     install_default_playbooks(apps.get_model("interventions", "Playbook"),
                               apps.get_model("interventions", "PlaybookStep"))
 

@@ -28,9 +28,9 @@ from interventions.firing import fire_playbooks
 from interventions.models import Intervention, Notification, Playbook, PlaybookStep, Task
 from interventions.plans import objective_add, plan_create_from_reasons, step_add
 from interventions.services import next_best_action_set, outcome_log
-from scoring.alerts import alert_resolve
+from scoring.alerts import alert_resolve, alerts_acknowledge, alerts_snooze
 from scoring.configs import config_draft_create
-from scoring.models import Alert, Competitor
+from scoring.models import Alert, AlertSeverity, Competitor
 from scoring.outreach import next_best_actions
 from scoring.selectors import latest_snapshot
 from scoring.services import recompute_run_create, recompute_scores
@@ -170,6 +170,12 @@ def build_book() -> Book:
     alerts = Alert.objects.order_by("pk")
     resolved = alerts.filter(account=accounts["A-NORENEWAL"]).first()
     alert_resolve(alert=resolved, user=casey)
+    # Acknowledged and snoozed by nobody (the user since deleted), and a severity an admin changed.
+    alerts_acknowledge(alerts=alerts.filter(account=accounts["A-FOREIGN"], status="open"), user=None)
+    silent, _ = Alert.objects.get_or_create(account=accounts["A-NORMAL"], kind="silent_account", status="open",
+                                            defaults={"as_of": as_of, "message": "Quiet for 60+ days"})
+    alerts_snooze(alerts=Alert.objects.filter(pk=silent.pk), user=None, until=timezone.localdate() + dt.timedelta(7))
+    AlertSeverity.objects.update_or_create(kind="failed_payment", defaults={"severity": "critical"})
 
     blank = opportunity_create(account=accounts["A-NOCSM"], user=None, title="Unowned idea")
     owned = opportunity_create(account=accounts["A-NORMAL"], user=casey, title="Add seats", amount=Decimal("1200"),

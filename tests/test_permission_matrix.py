@@ -21,6 +21,7 @@ NAMED = {
     "outcome_log": "post", "notifications_read": "post", "api_interventions": "api",
     "api_intervention_outcomes": "api-post",
     "import_upload": "page", "import_detail": "page", "alert_list": "page", "alert_resolve": "post",
+    "alert_acknowledge": "post", "alert_bulk": "post",
     "recompute": "page", "recompute_detail": "page", "api_accounts": "api", "api_account": "api",
     "api_account_history": "api", "api_schema": "api", "api_docs": "page", "login": "public", "logout": "post",
     "pipeline": "page", "pipeline_forecast": "page", "opportunity_move": "post", "opportunity_edit": "post",
@@ -198,7 +199,8 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     assert client.get(reverse("churn_model"))["Location"] == reverse("score_accuracy") + "#model"
 
 
-POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
+POST_ARGS = {"alert_resolve": [1], "alert_acknowledge": [1], "alert_bulk": [],
+             "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
              "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"],

@@ -1,10 +1,11 @@
 """Forms of the cross-domain pages: assigning accounts from the account list, saving a view of it and choosing a
-role's default view."""
+role's default view, working alerts in the inbox."""
 
 from django import forms
 
 from accounts.models import AccountAssignment
 from accounts.selectors import assignable_csms
+from healthcs.inputs import DayField
 from workspace.models import VIEW_NAME_MAX, DefaultRole, SavedView
 
 MAX_CHECKED = 500  # ticked rows of one request (a page shows 50); "all matching the filter" has no limit
@@ -51,3 +52,43 @@ class RoleDefaultForm(forms.Form):
     view = forms.ModelChoiceField(queryset=SavedView.objects.filter(shared=True), required=False,
                                   error_messages={"invalid_choice": "Choose one of the shared views listed."})
     problem_messages = {"view": {"invalid_choice": "Choose one of the shared views listed."}}
+
+
+ALERT_ACTIONS = {"acknowledge": "Acknowledge", "snooze": "Snooze", "resolve": "Resolve"}
+MAX_ALERT_ID = 2**63 - 1
+
+
+class AlertBulkForm(forms.Form):
+    """What to do (acknowledge, snooze until a day, resolve) with which alerts (the ticked ones, by id, or all those
+    matching the inbox's filter)."""
+
+    action = forms.ChoiceField(choices=list(ALERT_ACTIONS.items()), label="action")
+    scope = forms.ChoiceField(choices=[("checked", "the ticked alerts"), ("matching", "all matching the filter")],
+                              initial="checked", widget=forms.RadioSelect, label="which alerts")
+    until = DayField(required=False, label="snooze until")
+
+    problem_messages = {
+        "action": {code: "Choose what to do with the alerts: acknowledge, snooze or resolve."
+                   for code in ("required", "invalid_choice")},
+        "scope": {code: "Choose the ticked alerts or all the alerts matching the filter."
+                  for code in ("required", "invalid_choice")},
+        "until": {code: "Give the day to snooze until as YYYY-MM-DD, e.g. 2025-04-02."
+                  for code in ("invalid", "required", "null_characters_not_allowed")},
+    }
+
+    def __init__(self, *args, checked: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked = checked
+        self.ids: list[int] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if len(self.checked) > MAX_CHECKED:
+            raise forms.ValidationError(f"Tick at most {MAX_CHECKED} alerts, or choose all matching the filter.")
+        for value in self.checked:
+            if not (value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ALERT_ID):
+                raise forms.ValidationError("The ticked alerts could not be read; reload the page and tick them again.")
+        self.ids = [int(value) for value in self.checked]
+        if cleaned.get("action") == "snooze" and not cleaned.get("until") and "until" not in self.errors:
+            self.add_error("until", forms.ValidationError("required", code="required"))
+        return cleaned

@@ -120,7 +120,7 @@ def test_a_csm_reads_the_scores_and_resolves_an_alert_in_place(page, live_server
     expect(page.locator(f"#alert-{foreign.pk}")).to_have_count(0)
     row.get_by_role("button", name="Resolve").click()
 
-    expect(row.locator("td").last).to_have_text("Resolved")
+    expect(row.locator("td").last).to_have_text(f"Resolved by {csm.get_full_name()}")
     expect(row.get_by_role("button", name="Resolve")).to_have_count(0)
     assert page.url == alerts_url == app_url("/alerts/")
     assert page.evaluate("window.sameDocument") is True

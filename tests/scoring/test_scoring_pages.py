@@ -179,7 +179,8 @@ def test_resolving_through_htmx_returns_the_row_showing_resolved(client, csm, ow
     html = response.content.decode()
     assert html.startswith(f'<tr id="alert-{own_alert.pk}" data-kind="failed_payment">')
     assert "<html" not in html and "<form" not in html
-    assertContains(response, "<td>Resolved</td>", html=True)
+    assertContains(response, f'<td data-testid="alert-state">Resolved by {csm.get_full_name()}</td>', html=True)
+    assert response["HX-Trigger"] == "alertsChanged"  # the inbox's counts refresh themselves
     status, resolved_at, resolved_by = alert_state(own_alert)
     assert (status, resolved_by) == (AlertStatus.RESOLVED, csm.pk) and resolved_at is not None
 
