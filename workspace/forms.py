@@ -1,8 +1,11 @@
-"""Forms of the cross-domain pages: assigning accounts from the account list."""
+"""Forms of the cross-domain pages: assigning accounts from the account list, choosing a digest's day and CSM."""
+
+import datetime as dt
 
 from django import forms
+from django.utils import timezone
 
-from accounts.models import AccountAssignment
+from accounts.models import AccountAssignment, User
 from accounts.selectors import assignable_csms
 
 MAX_CHECKED = 500  # ticked rows of one request (a page shows 50); "all matching the filter" has no limit
@@ -32,3 +35,48 @@ class AssignForm(forms.Form):
         if len(self.checked) > MAX_CHECKED:
             raise forms.ValidationError(f"Tick at most {MAX_CHECKED} accounts, or choose all matching the filter.")
         return cleaned
+
+
+FIRST_DAY = dt.date(2000, 1, 1)
+
+
+class DayField(forms.DateField):
+    """A day as YYYY-MM-DD in the digits 0-9 (strptime would take other scripts' digits), from 2000 to today."""
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m-%d"], required=False, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not FIRST_DAY <= value <= timezone.localdate():
+            raise forms.ValidationError(f"Choose a day from {FIRST_DAY} to today.", code="out_of_range")
+
+
+class DigestForm(forms.Form):
+    """The My digest page's choices: the day (default today) and, for a manager, whose digest."""
+
+    problem_messages = {"date": {"invalid": "'{value}' is not a date; give it as YYYY-MM-DD, e.g. 2026-03-31."},
+                        "csm": {"invalid_choice": "Choose one of the CSMs listed."}}
+
+    date = DayField(label="Day")
+    csm = CsmChoiceField(queryset=User.objects.none(), required=False, empty_label="My own digest", label="CSM")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.sees_all_accounts:
+            self.fields["csm"].queryset = assignable_csms()
+        else:
+            del self.fields["csm"]
+
+
+class WeekForm(forms.Form):
+    """The weekly summary page's choice: the week's last day (default today)."""
+
+    problem_messages = {"date": {"invalid": "'{value}' is not a date; give it as YYYY-MM-DD, e.g. 2026-03-31."}}
+
+    date = DayField(label="Week ending")
