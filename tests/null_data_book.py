@@ -44,6 +44,7 @@ from tests.factories import (
     UsageRecordFactory,
     UserFactory,
 )
+from workspace.digests import daily_digests_send, weekly_summaries_send
 
 # casey's accounts, each lacking one thing (A-NOCSM lacks casey); robin's A-FOREIGN is out of casey's reach.
 CSM_ACCOUNTS = ("A-NORMAL", "A-NOSEGMENT", "A-NORENEWAL", "A-NOCONTACTS", "A-NOSUBS", "A-CHURNED", "A-NEVER")
@@ -196,6 +197,9 @@ def build_book() -> Book:
     # A rule with no conditions and nobody in its team, and a history row with nobody on either side.
     m.AssignmentRule.objects.create(name="Nobody's rule")
     m.AccountAssignment.objects.create(account=accounts["A-NOCSM"])
+    # The day's digests and the week's summary, sent: a delivery of each for the admin sweep.
+    daily_digests_send(day=as_of, site_url="")
+    weekly_summaries_send(day=as_of, site_url="")
 
     ids = {
         "task": task.pk, "unassigned_task": unassigned_task.pk, "foreign_task": foreign_task.pk,

@@ -28,7 +28,7 @@ NAMED = {
     "account_timeline": "page", "queue_counts": "page", "next_best_action": "post",
     "opportunity": "page", "pipeline_column": "page", "task_list": "page", "churn_model": "page",
     "churn_model_retrain": "post", "account_assign": "post", "csm_books": "page", "assignment_rules_apply": "post",
-    "touchpoint_log": "post", "api_account_touchpoints": "api",
+    "touchpoint_log": "post", "api_account_touchpoints": "api", "digest": "page", "weekly_summary": "page",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -133,7 +133,7 @@ def test_a_csm_logs_touchpoints_on_their_own_accounts_only(client, csm, own_acco
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     client.force_login(csm)
 
-    pages = ("import_upload", "recompute", "score_accuracy", "score_accuracy_export", "csm_books")
+    pages = ("import_upload", "recompute", "score_accuracy", "score_accuracy_export", "csm_books", "weekly_summary")
     for name in (*pages, "churn_model"):
         assert client.get(reverse(name)).status_code == 403, name
     client.force_login(manager)
@@ -181,3 +181,13 @@ def test_a_csm_can_never_assign(client, csm, other_csm, own_account, foreign_acc
     own_account.refresh_from_db()
     foreign_account.refresh_from_db()
     assert (own_account.csm, foreign_account.csm) == (csm, other_csm)
+
+
+def test_a_csms_digest_holds_only_their_own_accounts(client, csm, other_csm, own_account, foreign_account):
+    AlertFactory(account=own_account)
+    AlertFactory(account=foreign_account)
+    client.force_login(csm)
+
+    picked = client.get(reverse("digest"), {"csm": other_csm.pk}).content.decode()  # the choice is the managers'
+
+    assert "A-OWN" in picked and "A-FOREIGN" not in picked
