@@ -414,12 +414,22 @@ def test_a_bad_day_is_refused_with_a_clear_message(client, csm, typed, problem):
     assertNotContains(response, 'data-testid="digest"', status_code=400)
 
 
-def test_a_manager_cannot_pick_someone_who_is_not_a_csm(client, manager, admin_user):
+LISTED_ONLY = "Choose one of the CSMs listed."
+
+
+@pytest.mark.parametrize(("picked", "problem"), [
+    ("admin", LISTED_ONLY), ("99999999999999999999999", LISTED_ONLY), ("\u0661\u0662", LISTED_ONLY),
+    ("1\x00", "The parameter 'csm' contains a NUL character (%00); remove it."),
+])
+def test_a_manager_picks_only_a_csm_listed(client, manager, admin_user, csm, picked, problem):
     client.force_login(manager)
+    value = str(admin_user.pk) if picked == "admin" else picked
 
-    response = client.get(reverse("digest"), {"csm": admin_user.pk})
+    response = client.get(reverse("digest"), {"csm": value})
 
-    assertContains(response, "Choose one of the CSMs listed.", status_code=400)
+    assert response.status_code == 400
+    assert problem in response.content.decode()
+    assert 'data-testid="digest"' not in response.content.decode()
 
 
 def test_the_day_without_news_says_so(client, csm):

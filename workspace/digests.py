@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Account, ChurnEvent, Role, User
-from accounts.selectors import accounts_for_user
+from accounts.selectors import accounts_for_user, scope_to_user
 from expansion.models import Opportunity, Stage
 from expansion.pipeline import Forecast, forecast
 from interventions.effectiveness import PlaybookRow, effectiveness
@@ -336,8 +336,8 @@ class WeeklySummary:
 
 
 def weekly_summary(user: User, day: dt.date, now: dt.datetime | None = None) -> WeeklySummary:
-    """The summary of the seven days up to `day` over the accounts the user may see (about twenty queries, however
-    large the book)."""
+    """The summary of the seven days up to `day` over the accounts the user may see, for managers and admins (the
+    playbooks' effectiveness is the whole portfolio's); about twenty queries, however large the book."""
     start = day - dt.timedelta(days=WEEK_DAYS - 1)
     as_of, _ = scoring_days(day)
     week_ago, _ = scoring_days(start - dt.timedelta(days=1))
@@ -360,7 +360,7 @@ def weekly_summary(user: User, day: dt.date, now: dt.datetime | None = None) -> 
                                  .order_by("-arr", "name").values("external_id", "name", "arr"))
     summary.churned = _churned(user, start, day)
     summary.saves = _saves(user, start, day, as_of)
-    fired = Intervention.objects.filter(triggered_on__gte=start, triggered_on__lte=day).aggregate(
+    fired = scope_to_user(Intervention.objects.filter(triggered_on__gte=start, triggered_on__lte=day), user).aggregate(
         treated=Count("id", filter=Q(group=Arm.TREATED)), control=Count("id", filter=Q(group=Arm.CONTROL)))
     summary.fired_treated, summary.fired_control = fired["treated"], fired["control"]
     until = digest_end(day, now)
@@ -368,7 +368,7 @@ def weekly_summary(user: User, day: dt.date, now: dt.datetime | None = None) -> 
     summary.playbooks = sorted(report.rows, key=lambda r: (-r.treated, r.playbook))[:PLAYBOOK_ROWS]
     summary.pipeline = forecast(user, now=until)
     week_start = day_bounds(start)[0]
-    closed = Opportunity.objects.filter(closed_at__gte=week_start, closed_at__lt=until).aggregate(
+    closed = scope_to_user(Opportunity.objects.filter(closed_at__gte=week_start, closed_at__lt=until), user).aggregate(
         won=Count("id", filter=Q(stage=Stage.WON)), lost=Count("id", filter=Q(stage=Stage.LOST)),
         won_amount=Sum("amount", filter=Q(stage=Stage.WON)))
     summary.won_count, summary.lost_count = closed["won"], closed["lost"]

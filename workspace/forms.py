@@ -57,6 +57,15 @@ class DayField(forms.DateField):
             raise forms.ValidationError(f"Choose a day from {FIRST_DAY} to today.", code="out_of_range")
 
 
+class CsmPick(CsmChoiceField):
+    """A CSM by id in the digits 0-9 (int() would take other scripts' digits too)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not (value.isascii() and value.isdigit()):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class DigestForm(forms.Form):
     """The My digest page's choices: the day (default today) and, for a manager, whose digest."""
 
@@ -64,7 +73,7 @@ class DigestForm(forms.Form):
                         "csm": {"invalid_choice": "Choose one of the CSMs listed."}}
 
     date = DayField(label="Day")
-    csm = CsmChoiceField(queryset=User.objects.none(), required=False, empty_label="My own digest", label="CSM")
+    csm = CsmPick(queryset=User.objects.none(), required=False, empty_label="My own digest", label="CSM")
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
