@@ -161,7 +161,7 @@ def _windows(users: list[User], day: dt.date, until: dt.datetime) -> dict[int, t
 def _scope(ids: list[int], leads: bool, csm_path: str) -> Q:
     """Rows of the users' accounts (and of the unassigned ones when a lead is among them)."""
     scope = Q(**{f"{csm_path}__in": ids})
-    return scope | Q(**{f"{csm_path}__isnull": True}) if leads else scope
+    return (scope | Q(**{f"{csm_path}__isnull": True})) if leads else scope
 
 
 def scoring_days(day: dt.date) -> tuple[dt.date | None, dt.date | None]:
@@ -177,9 +177,9 @@ def daily_digests(users: list[User], day: dt.date, now: dt.datetime | None = Non
         return []
     until = digest_end(day, now)
     windows = _windows(users, day, until)
-    leads_ids = leading(users)
+    lead_ids = leading(users)
     digests = {u.pk: Digest(user=u, day=day, since=windows[u.pk][0], until=windows[u.pk][1],
-                            unassigned=u.pk in leads_ids) for u in users}
+                            unassigned=u.pk in lead_ids) for u in users}
     ids = list(digests)
     leads = [d for d in digests.values() if d.unassigned]
 
