@@ -26,6 +26,16 @@ app.conf.beat_schedule = {
         "task": "scoring.tasks.recompute_all",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Each CSM's digest of new alerts, due tasks, renewals and tier changes, after the recompute (docs/operations.md).
+    "send-daily-digests": {
+        "task": "workspace.tasks.send_daily_digests",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # The managers' weekly executive summary: risk, ARR at risk, churn and saves, playbooks, pipeline.
+    "send-weekly-summaries": {
+        "task": "workspace.tasks.send_weekly_summaries",
+        "schedule": crontab(hour=7, minute=0, day_of_week="monday"),
+    },
     # The churn model learns again from the week's history; it replaces the active one only if it beats the rules.
     "train-churn-model-weekly": {
         "task": "scoring.tasks.train_churn_model",

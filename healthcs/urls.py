@@ -20,7 +20,7 @@ from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 from workspace import alerts as workspace_alerts
 from workspace import api as workspace_api
-from workspace import contact_views, dashboard_views
+from workspace import contact_views, dashboard_views, digest_views
 from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
@@ -76,6 +76,8 @@ urlpatterns = [
     path("import/<int:run_id>/", account_views.import_detail, name="import_detail"),
     path("executive/", dashboard_views.executive, name="executive"),
     path("insights/", dashboard_views.insights, name="insights"),
+    path("digest/", digest_views.digest_view, name="digest"),
+    path("digest/weekly/", digest_views.weekly_summary_view, name="weekly_summary"),
     path("accuracy/", accuracy_views.score_accuracy, name="score_accuracy"),
     path("accuracy/export.csv", accuracy_views.score_accuracy_export, name="score_accuracy_export"),
     path("accounts/<str:external_id>/touchpoints/", workspace_views.touchpoint_log_view, name="touchpoint_log"),

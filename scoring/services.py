@@ -165,7 +165,7 @@ def recompute_batch(*, batch_id: int) -> bool:
 
 
 def recompute_run_finish(*, run_id: int) -> bool:
-    """Close the run once every batch is done (exactly once), then announce its new alerts."""
+    """Close the run once every batch is done (exactly once), then announce its new alerts on Slack."""
     run = RecomputeRun.objects.get(pk=run_id)
     if run.batches_done < run.batches_total:
         return False
@@ -179,8 +179,8 @@ def recompute_run_finish(*, run_id: int) -> bool:
 
 
 def _announce_alerts() -> None:
-    """E-mail and Slack for new alerts (each retries what it could not send with the next run)."""
-    notifications.alerts_email(site_url=settings.SITE_URL)
+    """Slack for new alerts (what it could not send is retried with the next run). E-mail waits for the daily
+    digest, so a CSM never gets a mail per run, nor one line per alert."""
     notifications.alerts_slack(site_url=settings.SITE_URL)
 
 

@@ -46,6 +46,7 @@ from tests.factories import (
     UsageRecordFactory,
     UserFactory,
 )
+from workspace.digests import daily_digests_send, weekly_summaries_send
 from workspace.saved_views import role_default_set, saved_view_create, saved_view_pin
 
 # casey's accounts, each lacking one thing (A-NOCSM lacks casey); robin's A-FOREIGN is out of casey's reach.
@@ -229,6 +230,9 @@ def build_book() -> Book:
     shared_view = saved_view_create(owner=users["manager"], name="Renewals", query="renewal_within=90", shared=True)
     default_view = saved_view_create(owner=users["manager"], name="By name", query="ordering=name", shared=True)
     role_default_set(role="CSM", view=default_view, by=users["manager"])
+    # The day's digests and the week's summary, sent: a delivery of each for the admin sweep.
+    daily_digests_send(day=as_of, site_url="")
+    weekly_summaries_send(day=as_of, site_url="")
 
     ids = {
         "own_view": own_view.pk, "foreign_view": foreign_view.pk, "shared_view": shared_view.pk,

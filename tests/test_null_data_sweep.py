@@ -356,6 +356,13 @@ SWEEP: dict[str, list[Visit]] = {
                               data={"role": "CSM", "view": "own_view"}),
                          page(named("role_default_set"), method="post", csm=403, manager=302,
                               data={"role": "Manager", "view": "shared_view"})],
+    # A CSM's own digest (the csm choice is the managers'); a day that is not a date is refused with its message.
+    "digest": [page(named("digest")), page(lambda b: reverse("digest") + f"?date={b.as_of}", htmx=True),
+               page(lambda b: reverse("digest") + f"?csm={b.ids['csm_user']}"),
+               page(lambda b: reverse("digest") + "?date=soon", csm=400, manager=400)],
+    "weekly_summary": [page(named("weekly_summary"), csm=403),
+                       page(lambda b: reverse("weekly_summary") + f"?date={b.as_of}", csm=403, htmx=True),
+                       page(lambda b: reverse("weekly_summary") + "?date=2026-02-30", csm=403, manager=400)],
     "assignment_rules_apply": [page(named("assignment_rules_apply"), csm=403, manager=302, method="post"),
                                page(named("assignment_rules_apply"), csm=405, manager=405)],
     # The admin's own password form (audited): staff only, anonymous visitors go to the admin's login.

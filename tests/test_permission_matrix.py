@@ -35,7 +35,7 @@ NAMED = {
     "success_plan": "page", "plan_objective_add": "post", "plan_objective_edit": "post", "plan_step_add": "post",
     "plan_step_edit": "post", "plan_step_status": "post", "api_account_success_plan": "api",
     "saved_view_create": "post", "saved_view_open": "page", "saved_view_update": "post", "saved_view_delete": "post",
-    "saved_view_pin": "post", "role_default_set": "post",
+    "saved_view_pin": "post", "role_default_set": "post", "digest": "page", "weekly_summary": "page",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -191,7 +191,7 @@ def test_a_csm_plans_on_their_own_accounts_only(client, csm, own_account, foreig
 def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     client.force_login(csm)
 
-    pages = ("import_upload", "recompute", "score_accuracy", "score_accuracy_export", "csm_books")
+    pages = ("import_upload", "recompute", "score_accuracy", "score_accuracy_export", "csm_books", "weekly_summary")
     for name in (*pages, "churn_model"):
         assert client.get(reverse(name)).status_code == 403, name
     client.force_login(manager)
@@ -269,3 +269,11 @@ def test_a_csm_never_reaches_another_users_private_saved_view(client, csm, other
     assert sorted(SavedView.objects.values_list("name", flat=True)) == ["Morgan's", "Robin's", "Team"]
     assert list(SavedViewPin.objects.values_list("view__name", flat=True)) == ["Team"]
     assert not RoleDefaultView.objects.exists()
+def test_a_csms_digest_holds_only_their_own_accounts(client, csm, other_csm, own_account, foreign_account):
+    AlertFactory(account=own_account)
+    AlertFactory(account=foreign_account)
+    client.force_login(csm)
+
+    picked = client.get(reverse("digest"), {"csm": other_csm.pk}).content.decode()  # the choice is the managers'
+
+    assert "A-OWN" in picked and "A-FOREIGN" not in picked

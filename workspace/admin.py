@@ -1,12 +1,14 @@
 """Django admin for the saved views of the account list and the default view of each role (admins; the pages are
-where people save, share, pin and choose defaults). Writes here are audited like every admin write."""
+where people save, share, pin and choose defaults), and for the digests sent (docs/operations.md#digests): viewed
+by managers; an admin may delete one (audited) so that its user's digest of that day is sent again by the next run.
+Their schedule is edited under Periodic tasks. Writes here are audited like every admin write."""
 
 from django import forms
 from django.contrib import admin
 
 from accounts.admin import AuditedAdmin
 from healthcs.errors import DomainError
-from workspace.models import RoleDefaultView, SavedView
+from workspace.models import DigestDelivery, RoleDefaultView, SavedView
 from workspace.saved_views import view_query_clean
 
 
@@ -38,3 +40,18 @@ class RoleDefaultViewAdmin(AuditedAdmin):
     list_display = ("role", "view", "set_by", "set_at")
     list_select_related = ("view", "set_by")
     raw_id_fields = ("view",)
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(AuditedAdmin):
+    list_display = ("day", "kind", "user", "subject", "sent_at")
+    list_filter = ("kind", "day")
+    search_fields = ("user__username", "user__email", "subject")
+    list_select_related = ("user",)
+    date_hierarchy = "day"
+    readonly_fields = ("user", "kind", "day", "window_start", "window_end", "claimed_at", "sent_at", "subject")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,9 +1,12 @@
 """Forms of the cross-domain pages: assigning accounts from the account list, saving a view of it and choosing a
-role's default view, working alerts in the inbox."""
+role's default view, working alerts in the inbox, choosing a digest's day and CSM."""
+
+import datetime as dt
 
 from django import forms
+from django.utils import timezone
 
-from accounts.models import AccountAssignment
+from accounts.models import AccountAssignment, User
 from accounts.selectors import assignable_csms
 from healthcs.inputs import DayField
 from workspace.models import VIEW_NAME_MAX, DefaultRole, SavedView
@@ -92,3 +95,50 @@ class AlertBulkForm(forms.Form):
         if cleaned.get("action") == "snooze" and not cleaned.get("until") and "until" not in self.errors:
             self.add_error("until", forms.ValidationError("required", code="required"))
         return cleaned
+FIRST_DAY = dt.date(2000, 1, 1)
+
+
+class PastDayField(DayField):
+    """A day as YYYY-MM-DD in the digits 0-9, from 2000 to today; none means today."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not FIRST_DAY <= value <= timezone.localdate():
+            raise forms.ValidationError(f"Choose a day from {FIRST_DAY} to today.", code="out_of_range")
+
+
+class CsmPick(CsmChoiceField):
+    """A CSM by id in the digits 0-9 (int() would take other scripts' digits too)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not (value.isascii() and value.isdigit()):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class DigestForm(forms.Form):
+    """The My digest page's choices: the day (default today) and, for a manager, whose digest."""
+
+    problem_messages = {"date": {"invalid": "'{value}' is not a date; give it as YYYY-MM-DD, e.g. 2026-03-31."},
+                        "csm": {"invalid_choice": "Choose one of the CSMs listed."}}
+
+    date = PastDayField(label="Day")
+    csm = CsmPick(queryset=User.objects.none(), required=False, empty_label="My own digest", label="CSM")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.sees_all_accounts:
+            self.fields["csm"].queryset = assignable_csms()
+        else:
+            del self.fields["csm"]
+
+
+class WeekForm(forms.Form):
+    """The weekly summary page's choice: the week's last day (default today)."""
+
+    problem_messages = {"date": {"invalid": "'{value}' is not a date; give it as YYYY-MM-DD, e.g. 2026-03-31."}}
+
+    date = PastDayField(label="Week ending")

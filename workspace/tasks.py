@@ -1,4 +1,5 @@
-"""The daily run's background half: after a queued recompute's last batch, the rest of the day in one task."""
+"""Background work of the top layer: after a queued recompute's last batch, the rest of the day in one task; the
+daily CSM digests and the weekly executive summary on the beat schedule."""
 
 import datetime as dt
 
@@ -7,6 +8,7 @@ from celery import shared_task
 from healthcs.celery import TRANSIENT_RETRY
 from scoring.backtest import DEFAULT_HORIZON, accuracy_report
 from workspace.daily import finish_day as finish
+from workspace.digests import daily_digests_send, weekly_summaries_send
 
 
 @shared_task(acks_late=True, **TRANSIENT_RETRY)
@@ -17,3 +19,17 @@ def finish_day(as_of: str) -> int:
     report = finish(dt.date.fromisoformat(as_of))
     accuracy_report(as_of=None, horizon=DEFAULT_HORIZON)
     return report.firing.treated + report.firing.control
+
+
+@shared_task(acks_late=True, **TRANSIENT_RETRY)
+def send_daily_digests(day: str | None = None) -> int:
+    """E-mail each user their digest of the day (default today); a user's digest goes once, so a retried or
+    repeated run sends nothing twice. Returns the number sent."""
+    return daily_digests_send(day=dt.date.fromisoformat(day) if day else None).sent
+
+
+@shared_task(acks_late=True, **TRANSIENT_RETRY)
+def send_weekly_summaries(day: str | None = None) -> int:
+    """E-mail the managers and admins the summary of the seven days up to the day (default today), once each.
+    Returns the number sent."""
+    return weekly_summaries_send(day=dt.date.fromisoformat(day) if day else None).sent

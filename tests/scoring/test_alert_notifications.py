@@ -1,7 +1,7 @@
-"""Alert notifications of docs/scoring.md: after a recompute commits, each CSM gets one e-mail digest of
-their new alerts (unassigned accounts: the managers), and a Slack incoming webhook, when set, gets
-one message. Each alert is announced once per channel; a Slack failure never breaks the recompute
-and the alerts are posted on the next run.
+"""Alert notifications of docs/scoring.md: after a recompute commits, a Slack incoming webhook, when set, gets
+the new alerts. Each alert is announced once; a Slack failure never breaks the recompute and the alerts are
+posted on the next run. Nobody is e-mailed per run: new alerts go into each CSM's daily digest
+(tests/test_digests.py).
 """
 
 import datetime as dt
@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 
 from accounts.models import ContactRole, InvoiceStatus, UsageRecord
 from scoring.models import Alert
-from scoring.notifications import alerts_email, alerts_slack
+from scoring.notifications import alerts_slack
 from scoring.services import recompute_scores
 from tests.factories import (
     AccountFactory,
@@ -27,7 +25,6 @@ from tests.factories import (
     InvoiceFactory,
     SubscriptionFactory,
     UsageRecordFactory,
-    UserFactory,
 )
 
 AS_OF = dt.date(2025, 3, 16)
@@ -82,122 +79,12 @@ def book(csm, other_csm, manager):
     return lakeside
 
 
-def mails_by_recipient(outbox) -> dict[tuple[str, ...], object]:
-    return {tuple(m.to): m for m in outbox}
-
-
-def test_each_csm_gets_one_digest_of_their_new_alerts(book, mailoutbox, django_capture_on_commit_callbacks):
+def test_a_recompute_emails_nobody_new_alerts_wait_for_the_daily_digest(book, mailoutbox,
+                                                                      django_capture_on_commit_callbacks):
     recompute(django_capture_on_commit_callbacks)
 
-    mails = mails_by_recipient(mailoutbox)
-    assert sorted(mails) == [("casey@example.org",), ("morgan@example.org",), ("robin@example.org",)]
-    casey = mails[("casey@example.org",)]
-    assert casey.subject == "HealthCS: 2 new alerts"
-    # One block per alert, in the order they were opened (rule order is the configuration's).
-    blocks = casey.body.split("\n\n")
-    assert blocks[0] == "New HealthCS alerts for your accounts:"
-    assert sorted(blocks[1:3]) == [
-        "- Champion left: Bayview Cardiology (A-BAY)\n"
-        "  Champion left on 2025-03-12\n"
-        "  https://cs.example.org/accounts/A-BAY/",
-        "- Failed payment: Lakeside Family Practice (A-OWN)\n"
-        "  1 failed or overdue invoice(s) since 2025-03-11\n"
-        "  https://cs.example.org/accounts/A-OWN/",
-    ]
-    assert blocks[3:] == ["Open HealthCS to see the reasons and what to do next.", ""]
-    robin = mails[("robin@example.org",)]
-    assert robin.subject == "HealthCS: 1 new alert"
-    assert "Harbor Pediatrics (A-FOREIGN)" in robin.body
-    assert "Lakeside" not in robin.body
-
-
-def test_alerts_of_unassigned_accounts_go_to_the_managers(book, mailoutbox, django_capture_on_commit_callbacks):
-    UserFactory(username="root", email="root@example.org", is_superuser=True)
-    UserFactory(username="gone", email="gone@example.org", role="Manager", is_active=False)
-
-    recompute(django_capture_on_commit_callbacks)
-
-    mails = mails_by_recipient(mailoutbox)
-    managers = mails[("morgan@example.org", "root@example.org")]
-    assert managers.subject == "HealthCS: 1 new alert"
-    assert "- Failed payment: Summit Orthopedics (A-NOBODY)\n" in managers.body
-    assert "https://cs.example.org/accounts/A-NOBODY/\n" in managers.body
-    assert len(mailoutbox) == 3
-
-
-def test_a_second_recompute_sends_no_new_email(book, mailoutbox, django_capture_on_commit_callbacks):
-    recompute(django_capture_on_commit_callbacks)
-    recompute(django_capture_on_commit_callbacks)
-    recompute(django_capture_on_commit_callbacks, as_of=AS_OF + dt.timedelta(days=1))
-
-    assert len(mailoutbox) == 3
     assert Alert.objects.count() == 4
-    assert not Alert.objects.filter(emailed_at__isnull=True).exists()
-
-
-def test_email_waits_until_the_recompute_commits(book, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        recompute_scores(as_of=AS_OF)
-
-    assert len(callbacks) == 1
     assert mailoutbox == []
-    assert Alert.objects.filter(emailed_at__isnull=True).count() == 4
-
-
-class BrokenSmtp(BaseEmailBackend):
-    """An SMTP server that is down: every send raises like smtplib does."""
-
-    def send_messages(self, email_messages):
-        raise ConnectionRefusedError(111, "Connection refused")
-
-
-def test_alerts_are_emailed_on_the_next_run_when_smtp_was_down(book, settings, mailoutbox,
-                                                               django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = f"{__name__}.BrokenSmtp"
-    recompute(django_capture_on_commit_callbacks)
-
-    assert mailoutbox == []
-    assert Alert.objects.filter(emailed_at__isnull=True).count() == 4
-
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    recompute(django_capture_on_commit_callbacks, as_of=AS_OF + dt.timedelta(days=1))
-
-    assert sorted(tuple(m.to) for m in mailoutbox) == [("casey@example.org",), ("morgan@example.org",),
-                                                       ("robin@example.org",)]
-    assert not Alert.objects.filter(emailed_at__isnull=True).exists()
-
-
-class RefusesRobin(BaseEmailBackend):
-    """An SMTP server that refuses one recipient and delivers to everybody else."""
-
-    def send_messages(self, email_messages):
-        if any("robin@example.org" in m.to for m in email_messages):
-            raise ConnectionResetError(104, "Connection reset by peer")
-        mail.outbox.extend(email_messages)
-        return len(email_messages)
-
-
-def test_one_failed_digest_does_not_hold_back_the_others(book, settings, mailoutbox,
-                                                         django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = f"{__name__}.RefusesRobin"
-
-    recompute(django_capture_on_commit_callbacks)
-
-    assert sorted(tuple(m.to) for m in mailoutbox) == [("casey@example.org",), ("morgan@example.org",)]
-    assert list(Alert.objects.filter(emailed_at__isnull=True).values_list("account__external_id", flat=True)) == [
-        "A-FOREIGN"]
-
-
-def test_more_alerts_than_one_claim_holds_are_all_emailed(csm, mailoutbox):
-    accounts = AccountFactory.create_batch(501, csm=csm)
-    Alert.objects.bulk_create(Alert(account=a, kind="failed_payment", as_of=AS_OF, message="1 failed invoice")
-                              for a in accounts)
-
-    announced = alerts_email(site_url=SITE)
-
-    assert announced == 501
-    assert [m.subject for m in mailoutbox] == ["HealthCS: 501 new alerts"]
-    assert not Alert.objects.filter(emailed_at__isnull=True).exists()
 
 
 # Slack -------------------------------------------------------------------------------------------------
@@ -301,14 +188,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_alerts_stay_unsent_when_slack_is_not_listening(two_alerts, slack, settings, mailoutbox,
+def test_alerts_stay_unsent_when_slack_is_not_listening(two_alerts, slack, settings,
                                                         django_capture_on_commit_callbacks):
     settings.SLACK_WEBHOOK_URL = f"http://127.0.0.1:{free_port()}/hook"
 
     recompute(django_capture_on_commit_callbacks)
 
     assert Alert.objects.filter(slack_sent_at__isnull=True).count() == 2
-    assert [m.to for m in mailoutbox] == [["casey@example.org"]]  # e-mail does not depend on Slack
 
     settings.SLACK_WEBHOOK_URL = slack.url
     recompute(django_capture_on_commit_callbacks)
