@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 NAMED = {
     "home": "page", "executive": "page", "insights": "page", "account_list": "page", "account_export": "page",
     "account_detail": "page", "effectiveness": "page", "score_accuracy": "page", "score_accuracy_export": "page",
-    "task_done": "post", "task_snooze": "post",
+    "task_done": "post", "task_snooze": "post", "task_bulk": "post",
     "outcome_log": "post", "notifications_read": "post", "api_interventions": "api",
     "api_intervention_outcomes": "api-post",
     "import_upload": "page", "import_detail": "page", "alert_list": "page", "alert_resolve": "post",
@@ -141,7 +141,7 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
     assert client.get(reverse("churn_model"))["Location"] == reverse("score_accuracy") + "#model"
 
 
-POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
+POST_ARGS = {"alert_resolve": [1], "task_done": [1], "task_snooze": [1], "task_bulk": [], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
              "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"]}
