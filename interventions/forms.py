@@ -198,6 +198,8 @@ class TaskIdsField(forms.Field):
         ids = []
         for item in value or []:
             item = str(item).strip()
+            if not item:
+                continue
             if not (item.isascii() and item.isdigit()) or int(item) > MAX_ID:
                 raise ValidationError(f"'{shown(item)}' is not a task; tick the tasks on the page.", code=SPOKEN)
             ids.append(int(item))
