@@ -1,7 +1,7 @@
-"""Pages of the interventions app: a CSM's work on tasks (done, snooze, log an outcome) and on the Next Best
-Action checklist, in place with HTMX or as plain forms, and the managers' effectiveness page. What is typed is
-read by the forms of interventions.forms; a refused value is shown where it was typed (HTTP 400 without
-JavaScript).
+"""Pages of the interventions app: a CSM's work on tasks (done, snooze, log an outcome; on the Tasks page many
+at once: filtered, sorted, done, snoozed or reassigned together) and on the Next Best Action checklist, in
+place with HTMX or as plain forms, and the managers' effectiveness page. What is typed is read by the forms of
+interventions.forms; a refused value is shown where it was typed (HTTP 400 without JavaScript).
 
 A change answers with an HX-Trigger event (tasksChanged, outcomeLogged) that the other parts of the page
 showing the same facts listen to: the queue's counts and the account's timeline fetch themselves again."""
@@ -297,8 +297,7 @@ def task_bulk_view(request: HttpRequest) -> HttpResponse:
         return _task_page(request, form, status=400)
     data = form.cleaned_data
     try:
-        tasks = _filtered(request, form)[1].tasks if data["scope"] == "matching" \
-            else chosen_tasks(request.user, data["task"])
+        tasks = _matching(request, form) if data["scope"] == "matching" else chosen_tasks(request.user, data["task"])
         notice = _bulk_do(request.user, data, tasks)
     except DomainError as problem:
         form.add_error(problem.field if problem.field in form.fields else None, problem.message)
@@ -309,6 +308,16 @@ def task_bulk_view(request: HttpRequest) -> HttpResponse:
     kept = _kept(request)
     kept.pop("page", None)
     return redirect(reverse("task_list") + (f"?{kept.urlencode()}" if kept else ""))
+
+
+def _matching(request: HttpRequest, form: TaskBulkForm):
+    """All the user's tasks matching the address's filter; refused when a filter value cannot be read (left out,
+    it would widen the set acted on)."""
+    filtered = _filtered(request, form)[1]
+    if filtered.problems:
+        raise DomainError("The filter has a value that cannot be read, so \"all matching\" would take more tasks than "
+                          "shown: " + " ".join(filtered.problems.values()), field="scope")
+    return filtered.tasks
 
 
 def _bulk_do(user, data: dict, tasks) -> str:

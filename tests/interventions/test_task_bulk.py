@@ -70,6 +70,17 @@ def test_all_tasks_matching_the_filter_are_done_and_no_others(client, csm, book)
     assert Task.objects.get(title="Robin's call").status == "open"  # robin's is never in casey's filter
 
 
+def test_all_matching_a_filter_with_an_unreadable_value_is_refused_rather_than_widened(client, csm, book):
+    client.force_login(csm)
+
+    response = client.post(reverse("task_bulk") + "?due=overdeu", {"action": "done", "scope": "matching"})
+
+    assert response.status_code == 400
+    assert "so &quot;all matching&quot; would take more tasks than shown: &#x27;overdeu&#x27; is not a due " \
+           "filter" in response.content.decode()
+    assert not Task.objects.filter(status="done").exclude(title="Done already").exists()
+
+
 def test_with_htmx_the_rows_come_back_with_the_new_counts_swapped_out_of_band(client, csm, book):
     client.force_login(csm)
 
