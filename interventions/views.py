@@ -220,7 +220,7 @@ class TaskListForm(forms.Form):
 
 
 TASK_FILTERS = ("due", "account", "playbook", "channel", "priority", "assignee", "ordering")
-TASK_PAGE = 50  # tasks a page of the Tasks page shows
+TASK_PAGE = 25  # tasks a page of the Tasks page shows (each row carries its forms: 25 rows are ~90 KB of HTML)
 BULK_TYPED = ("action", "scope", "until", "reason", "assignee")  # what the bulk form shows again when refused
 
 
