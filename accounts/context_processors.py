@@ -7,7 +7,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("Home", reverse("home")), ("Accounts", reverse("account_list")), ("Alerts", reverse("alert_list")),
+    items = [("Home", reverse("home")), ("Accounts", reverse("account_list")),
+             ("Tasks", reverse("task_list")), ("Alerts", reverse("alert_list")),
              ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights")),
              ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer"))]
     if user.sees_all_accounts:

@@ -90,6 +90,7 @@ urlpatterns = [
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
     path("tasks/counts/", intervention_views.queue_counts_view, name="queue_counts"),
     path("tasks/", intervention_views.task_list_view, name="task_list"),
+    path("tasks/bulk/", intervention_views.task_bulk_view, name="task_bulk"),
     path("tasks/<int:task_id>/done/", intervention_views.task_done_view, name="task_done"),
     path("tasks/<int:task_id>/snooze/", intervention_views.task_snooze_view, name="task_snooze"),
     path("notifications/read/", intervention_views.notifications_read_view, name="notifications_read"),

@@ -1,17 +1,32 @@
 """How the interventions app reads what is typed: the outcome and snooze forms of the pages, the API's
-outcome body and the API list's filters, with the lengths of their columns; a refused value is a sentence
-naming its field (healthcs.inputs)."""
+outcome body and the API list's filters, the Tasks page's filters and bulk actions, with the lengths of their
+columns; a refused value is a sentence naming its field (healthcs.inputs)."""
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import Account, User
-from healthcs.inputs import SPOKEN, Date, InputSerializer, MomentField, TextField, WholeNumberField, shown
+from healthcs.inputs import (
+    SPOKEN,
+    Date,
+    DayField,
+    InputSerializer,
+    MomentField,
+    TextField,
+    WholeNumberField,
+    form_problems,
+    shown,
+)
 from interventions.models import (
+    Channel,
     Intervention,
     InterventionStatus,
     Outcome,
@@ -23,7 +38,7 @@ from interventions.models import (
     Task,
 )
 from interventions.plans import TITLE_MAX
-from interventions.selectors import plan_owner_choices
+from interventions.selectors import UPCOMING_DAYS, plan_owner_choices
 from interventions.services import NOTE_MAX
 
 MAX_ID = 2**63 - 1
@@ -109,15 +124,6 @@ PLAN_MESSAGES = {
     "status": {code: f"'{{value}}' is not a status; use one of: {STATUSES}."
                for code in ("invalid_choice", "required", "blank", "null")},
 }
-
-
-class DayField(forms.DateField):
-    """A date in the digits 0-9 (the date parser would take other scripts' digits too)."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and not value.strip().isascii():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
 
 class OwnerField(forms.ModelChoiceField):
@@ -208,3 +214,173 @@ class PlanInput(InputSerializer):
                                                              "reasons, or the objectives with their steps."},
                                               code=SPOKEN)
         return data
+# The Tasks page ------------------------------------------------------------------------------------------
+
+DUE_CHOICES = [("overdue", "Overdue"), ("today", "Due later today"),
+               ("week", f"Due in the next {UPCOMING_DAYS} days"), ("later", "Due later")]
+_PRIORITY = F("intervention__playbook__priority")
+TASK_ORDERINGS = {  # ?ordering= value -> ORDER BY; default: due (the oldest first), then priority (docs/pages.md)
+    "due": ["due_at", _PRIORITY.asc(), "id"],
+    "-due": ["-due_at", _PRIORITY.asc(), "-id"],
+    "account": ["account__name", "due_at", "id"],
+    "-account": ["-account__name", "due_at", "id"],
+    "playbook": ["intervention__playbook__name", "due_at", "id"],
+    "-playbook": ["-intervention__playbook__name", "due_at", "id"],
+    "priority": [_PRIORITY.asc(), "due_at", "id"],
+    "-priority": [_PRIORITY.desc(), "due_at", "id"],
+}
+TASK_ORDERING_LABELS = [("due", "Due (oldest first)"), ("-due", "Due (latest first)"), ("account", "Account (A-Z)"),
+                        ("-account", "Account (Z-A)"), ("playbook", "Playbook (A-Z)"), ("-playbook", "Playbook (Z-A)"),
+                        ("priority", "Priority (most urgent first)"), ("-priority", "Priority (least urgent first)")]
+TASK_SEARCH_MAX = 200  # characters of ?account=
+MAX_TICKED = 500  # ticked tasks of one request (a page shows 50); "all matching the filter" has no limit
+
+
+class TaskFilter(django_filters.FilterSet):
+    """The Tasks page's filters over open tasks; the playbook, priority and assignee choices are the ones that
+    exist (given by the page, read once)."""
+
+    due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="due_when", label="due")
+    account = django_filters.CharFilter(method="account_named", max_length=TASK_SEARCH_MAX, label="account")
+    playbook = django_filters.ChoiceFilter(field_name="intervention__playbook_id", label="playbook")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label="channel")
+    priority = django_filters.ChoiceFilter(field_name="intervention__playbook__priority", label="priority")
+    assignee = django_filters.ChoiceFilter(method="assigned_to", label="assignee")
+    ordering = django_filters.ChoiceFilter(method="order", choices=[(k, k) for k in TASK_ORDERINGS], empty_label=None)
+
+    problem_messages = {
+        "account": {"max_length": f"Search for at most {TASK_SEARCH_MAX} characters of an account's name or id."},
+        "ordering": {"invalid_choice": "Unknown ordering '{value}'; use one of: {choices}."},
+        "due": {"invalid_choice": "'{value}' is not a due filter; use one of: {choices}."},
+        "playbook": {"invalid_choice": "'{value}' is not one of the playbooks; choose one from the list (by its id)."},
+        "priority": {"invalid_choice": "No playbook has the priority '{value}'; choose one from the list."},
+        "channel": {"invalid_choice": "'{value}' is not a channel; use one of: {choices}."},
+        "assignee": {"invalid_choice": "'{value}' is not one of the people listed; give me, unassigned or their id."},
+    }
+
+    class Meta:
+        model = Task
+        fields: list[str] = []
+
+    def __init__(self, *args, user: User, now: dt.datetime, playbooks: list[Playbook], assignees: list[User],
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.now = user, now
+        self.form.fields["playbook"].choices = [(str(p.pk), p.name) for p in playbooks]
+        self.form.fields["priority"].choices = [(str(n), str(n)) for n in sorted({p.priority for p in playbooks})]
+        self.form.fields["assignee"].choices = [("me", "me"), ("unassigned", "unassigned")] + [
+            (str(u.pk), u.get_full_name() or u.username) for u in assignees]
+
+    def due_when(self, tasks: QuerySet, name: str, value: str) -> QuerySet:
+        end_of_day = timezone.localtime(self.now).replace(hour=23, minute=59, second=59, microsecond=999999)
+        week = end_of_day + dt.timedelta(days=UPCOMING_DAYS)
+        return tasks.filter({"overdue": Q(due_at__lt=self.now),
+                             "today": Q(due_at__gte=self.now, due_at__lte=end_of_day),
+                             "week": Q(due_at__gt=end_of_day, due_at__lte=week),
+                             "later": Q(due_at__gt=week)}[value])
+
+    def account_named(self, tasks: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return tasks.filter(Q(account__name__icontains=value) | Q(account__external_id__icontains=value))
+
+    def assigned_to(self, tasks: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "unassigned":
+            return tasks.filter(assignee__isnull=True)
+        return tasks.filter(assignee_id=self.user.pk if value == "me" else int(value))
+
+    def order(self, tasks: QuerySet, name: str, value: str) -> QuerySet:
+        return tasks  # ordered last, in filter_queryset, so that the default order applies too
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        ordering = self.form.cleaned_data.get("ordering") or "due"
+        return super().filter_queryset(queryset).order_by(*TASK_ORDERINGS[ordering])
+
+    def problems(self) -> dict[str, str]:
+        return form_problems(self.form, self.problem_messages) if self.is_bound else {}
+
+
+@dataclass
+class FilteredTasks:
+    tasks: QuerySet[Task]
+    problems: dict[str, str]
+
+
+def filter_tasks(tasks: QuerySet[Task], params: Mapping[str, str], *, user: User, now: dt.datetime,
+                 playbooks: list[Playbook], assignees: list[User]) -> FilteredTasks:
+    """Narrow and order open tasks by the Tasks page's parameters; an empty one is ignored, and a bad one is left
+    out (the others still apply) with a problem naming it and what it takes."""
+    found = TaskFilter(params, queryset=tasks, user=user, now=now, playbooks=playbooks, assignees=assignees)
+    return FilteredTasks(found.qs, found.problems())
+
+
+class TaskIdsField(forms.Field):
+    """The ticked tasks' ids (a list of digits 0-9), at most MAX_TICKED."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        ids = []
+        for item in value or []:
+            item = str(item).strip()
+            if not item:
+                continue
+            if not (item.isascii() and item.isdigit()) or int(item) > MAX_ID:
+                raise ValidationError(f"'{shown(item)}' is not a task; tick the tasks on the page.", code=SPOKEN)
+            ids.append(int(item))
+        if len(ids) > MAX_TICKED:
+            raise ValidationError(f"Tick at most {MAX_TICKED} tasks, or choose all the tasks matching the filter.",
+                                  code=SPOKEN)
+        return ids
+
+
+class AssigneeChoiceField(forms.ModelChoiceField):
+    """A person of the list by id in digits 0-9 (int() would also read '١٢')."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (str(value).isascii() and str(value).isdigit()):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+BULK_ACTIONS = [("done", "Mark done"), ("snooze", "Snooze"), ("reassign", "Reassign")]
+
+
+class TaskBulkForm(forms.Form):
+    """A bulk action on the Tasks page: what (done, snooze, reassign), on which tasks (the ticked ones or all
+    matching the filter), and the snooze's time and reason or the new assignee."""
+
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    scope = forms.ChoiceField(choices=[("checked", "the ticked tasks"), ("matching", "all matching the filter")],
+                              initial="checked")
+    task = TaskIdsField(required=False)
+    until = MomentField(required=False, label="date and time")
+    reason = forms.CharField(required=False, max_length=Task._meta.get_field("snooze_reason").max_length)
+    assignee = AssigneeChoiceField(queryset=User.objects.none(), required=False)
+
+    problem_messages = {
+        "action": {code: "Choose what to do: mark done, snooze or reassign."
+                   for code in ("required", "invalid_choice")},
+        "scope": {code: "Choose the ticked tasks or all the tasks matching the filter."
+                  for code in ("required", "invalid_choice")},
+        "until": {"invalid": "Give a date and time, e.g. 2025-04-02 09:00."},
+        "reason": SnoozeForm.problem_messages["reason"],
+        "assignee": {"invalid_choice": "Choose one of the people listed to hand the tasks to."},
+    }
+
+    def __init__(self, *args, assignees: QuerySet[User], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == "snooze" and "until" not in self.errors and not cleaned.get("until"):
+            self.add_error("until", ValidationError("Give the date and time to snooze the tasks until.", code=SPOKEN))
+        if action == "snooze" and "reason" not in self.errors and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", ValidationError("Say why the tasks wait (the manager sees it).", code=SPOKEN))
+        if action == "reassign" and "assignee" not in self.errors and not cleaned.get("assignee"):
+            self.add_error("assignee", ValidationError("Choose whom to hand the tasks to.", code=SPOKEN))
+        return cleaned

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Role, User
 from accounts.selectors import scope_to_user
+from healthcs.errors import DomainError
 from healthcs.paging import ShowMore
 from interventions.models import (
     Intervention,
@@ -129,6 +130,42 @@ def queue_tasks(user: User, which: str, offset: int, now: dt.datetime | None = N
     open_tasks, lists = _open_tasks(user, now or timezone.now())
     listed = open_tasks.filter(lists[which])
     return TaskList(which, list(_task_rows(listed)[offset:offset + limit]), listed.count(), offset)
+
+
+def task_scope(user: User, now: dt.datetime | None = None) -> QuerySet[Task]:
+    """The open tasks the Tasks page lists and its bulk actions may change: a CSM's queue (their tasks and the
+    unassigned ones on their accounts); for managers and admins every open task of the team, whoever has it."""
+    if user.is_authenticated and user.sees_all_accounts:
+        return scope_to_user(Task.objects.filter(status=TaskStatus.OPEN), user)
+    return _open_tasks(user, now or timezone.now())[0]
+
+
+def task_page_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """What a task row shows of each task, in one query whatever the page's length (the caller orders)."""
+    return tasks.select_related("account", "assignee", "intervention__playbook", "escalation_of")
+
+
+def chosen_tasks(user: User, task_ids: list[int]) -> QuerySet[Task]:
+    """The ticked tasks of a bulk action; DomainError (nothing changes) when any of them is not an open task the
+    user may work (another CSM's task, one done meanwhile, or no such task), or none was ticked."""
+    wanted = set(task_ids)
+    if not wanted:
+        raise DomainError("No task was chosen: tick the tasks to change, or choose all the tasks matching the "
+                          "filter.", field="task")
+    chosen = task_scope(user).filter(pk__in=wanted)
+    missing = len(wanted) - chosen.count()
+    if missing:
+        raise DomainError(f"{missing} of the {len(wanted)} chosen tasks cannot be changed: they are done already or "
+                          "not in your queue. Nothing was changed; reload the page and choose again.", field="task")
+    return chosen
+
+
+def task_assignees(user: User) -> QuerySet[User]:
+    """Whom the user may hand tasks to: managers and admins (they reach every account) and, for a manager, every
+    active CSM (a task goes to the CSM of its account); for a CSM, themselves."""
+    leads = Q(is_superuser=True) | Q(groups__name__in=[Role.MANAGER, Role.ADMIN])
+    them = leads | (Q(groups__name=Role.CSM) if user.sees_all_accounts else Q(pk=user.pk))
+    return User.objects.filter(them, is_active=True).distinct().order_by("first_name", "last_name", "username")
 
 
 def account_interventions(account: Account) -> list[Intervention]:

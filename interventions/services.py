@@ -1,7 +1,8 @@
 """Writes of the interventions app: a CSM's work on tasks (done, snooze), outcomes (permanent records),
 Next Best Action items ticked, escalation of late tasks to managers, and playbook firing failures
-(recorded on the playbook, e-mailed to the people who can fix it), and tasks handed over with a reassigned
-account."""
+(recorded on the playbook, e-mailed to the people who can fix it), tasks handed over with a reassigned
+account, and the Tasks page's bulk actions (done, snooze, reassign many tasks at once: set-based, audited,
+all or nothing)."""
 
 import datetime as dt
 import logging
@@ -10,10 +11,12 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.audit import audit_records
 from accounts.models import Account, User
 from healthcs.errors import DomainError
 from interventions.models import (
@@ -58,10 +61,26 @@ def task_done(*, task: Task, user: User, now: dt.datetime | None = None) -> Task
     now = now or timezone.now()
     Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(status=TaskStatus.DONE, done_at=now,
                                                                     done_by=user)
-    Intervention.objects.filter(pk=task.intervention_id, status=InterventionStatus.OPEN).exclude(
-        tasks__status=TaskStatus.OPEN).update(status=InterventionStatus.COMPLETED, completed_at=now)
+    _interventions_complete(intervention_ids=[task.intervention_id], now=now)
     task.refresh_from_db()
     return task
+
+
+def _interventions_complete(*, intervention_ids, now: dt.datetime) -> int:
+    """Complete the open interventions among these that have no open task left (one UPDATE)."""
+    return Intervention.objects.filter(pk__in=intervention_ids, status=InterventionStatus.OPEN).exclude(
+        tasks__status=TaskStatus.OPEN).update(status=InterventionStatus.COMPLETED, completed_at=now)
+
+
+def _snooze_problem(*, until: dt.datetime, reason: str, now: dt.datetime) -> DomainError | None:
+    """What is wrong with snoozing to `until` for `reason` (one task or many), or None."""
+    if until <= now:
+        return DomainError("Snooze until a time in the future.", field="until")
+    if until > now + dt.timedelta(days=MAX_SNOOZE_DAYS):
+        return DomainError(f"Snooze for {MAX_SNOOZE_DAYS} days at most.", field="until")
+    if not reason:
+        return DomainError("Say why the task waits (the manager sees it).", field="reason")
+    return None
 
 
 @transaction.atomic
@@ -72,12 +91,8 @@ def task_snooze(*, task: Task, user: User, until: dt.datetime, reason: str, now:
     reason = reason.strip()
     if task.status != TaskStatus.OPEN:
         raise DomainError("This task is already done.", field="until")
-    if until <= now:
-        raise DomainError("Snooze until a time in the future.", field="until")
-    if until > now + dt.timedelta(days=MAX_SNOOZE_DAYS):
-        raise DomainError(f"Snooze for {MAX_SNOOZE_DAYS} days at most.", field="until")
-    if not reason:
-        raise DomainError("Say why the task waits (the manager sees it).", field="reason")
+    if problem := _snooze_problem(until=until, reason=reason, now=now):
+        raise problem
     shift = until - task.due_at
     task.due_at = until
     if task.escalate_at is not None and task.escalated_at is None:
@@ -85,6 +100,90 @@ def task_snooze(*, task: Task, user: User, until: dt.datetime, reason: str, now:
     task.snoozed_until, task.snooze_reason = until, reason[:300]
     task.save(update_fields=["due_at", "escalate_at", "snoozed_until", "snooze_reason"])
     return task
+
+
+# Bulk work on tasks (the Tasks page) ----------------------------------------------------------------------
+
+def _locked_open(tasks: QuerySet[Task]) -> list[Task]:
+    """The open tasks among `tasks`, locked until the change commits, with their assignees (one query)."""
+    return list(Task.objects.select_for_update(of=("self",)).filter(pk__in=tasks.order_by().values("pk"),
+                                                                     status=TaskStatus.OPEN)
+                .select_related("assignee").order_by("id"))
+
+
+def _none_open() -> DomainError:
+    return DomainError("None of the chosen tasks is open any more; reload the page.", field="task")
+
+
+def _email(user: User | None) -> str | None:
+    return (user.email or user.username) if user is not None else None
+
+
+@transaction.atomic
+def tasks_done(*, tasks: QuerySet[Task], user: User, now: dt.datetime | None = None) -> int:
+    """Mark many open tasks done at once, as task_done does one (their interventions complete when no task is
+    left open), with an audit entry each; a constant number of queries. Returns how many."""
+    now = now or timezone.now()
+    rows = _locked_open(tasks)
+    if not rows:
+        raise _none_open()
+    Task.objects.filter(pk__in=[t.pk for t in rows]).update(status=TaskStatus.DONE, done_at=now, done_by=user)
+    _interventions_complete(intervention_ids={t.intervention_id for t in rows}, now=now)
+    audit_records(user=user, action="done", objects=rows, changes=lambda t: {"status": ["open", "done"]})
+    return len(rows)
+
+
+@transaction.atomic
+def tasks_snooze(*, tasks: QuerySet[Task], user: User, until: dt.datetime, reason: str,
+                 now: dt.datetime | None = None) -> int:
+    """Snooze many open tasks to `until` with one reason, by task_snooze's rules (a time in the future, within
+    30 days, a reason; DomainError and nothing changed otherwise): each due time moves to `until` and an
+    escalation not yet made moves by the same amount (never before `until`). One UPDATE; audited. Returns
+    how many."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if problem := _snooze_problem(until=until, reason=reason, now=now):
+        raise problem
+    rows = _locked_open(tasks)
+    if not rows:
+        raise _none_open()
+    moment = Value(until, output_field=DateTimeField())
+    shift = ExpressionWrapper(moment - F("due_at"), output_field=DurationField())
+    later = ExpressionWrapper(Greatest(F("escalate_at") + shift, moment), output_field=DateTimeField())
+    Task.objects.filter(pk__in=[t.pk for t in rows]).update(
+        due_at=moment, snoozed_until=moment, snooze_reason=reason[:300],
+        escalate_at=Case(When(escalate_at__isnull=False, escalated_at__isnull=True, then=later),
+                         default=F("escalate_at"), output_field=DateTimeField()))
+    audit_records(user=user, action="snoozed", objects=rows, changes=lambda t: {
+        "due_at": [t.due_at.isoformat(), until.isoformat()], "reason": reason[:300]})
+    return len(rows)
+
+
+def _reaches_all(target: User, rows: list[Task]) -> bool:
+    """Whether `target` may see every task's account: a manager or admin, or the CSM of each account."""
+    if target.sees_all_accounts:
+        return True
+    return not Account.objects.filter(pk__in={t.account_id for t in rows}).exclude(csm=target).exists()
+
+
+@transaction.atomic
+def tasks_reassign(*, tasks: QuerySet[Task], user: User, to: User) -> int:
+    """Hand many open tasks to `to`, who must be active and reach every task's account (a manager or admin, or
+    the accounts' CSM); DomainError and nothing changed otherwise. One UPDATE; audited. Returns how many
+    changed hands (tasks already theirs stay as they are)."""
+    if not to.is_active or to.role is None:
+        raise DomainError(f"{_name(to)} cannot take tasks; choose a CSM, a manager or an admin.", field="assignee")
+    rows = _locked_open(tasks)
+    if not rows:
+        raise _none_open()
+    if not _reaches_all(to, rows):
+        raise DomainError(f"{_name(to)} is not the CSM of every chosen task's account, so could not see them; "
+                          "hand them to a manager, or choose only tasks of their accounts.", field="assignee")
+    moving = [t for t in rows if t.assignee_id != to.pk]
+    Task.objects.filter(pk__in=[t.pk for t in moving]).update(assignee=to)
+    audit_records(user=user, action="reassigned", objects=moving, changes=lambda t: {
+        "assignee": [_email(t.assignee), _email(to)]})
+    return len(moving)
 
 
 def outcome_log(*, account: Account, user: User, kind: str, note: str = "",

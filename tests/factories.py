@@ -176,3 +176,44 @@ class SavedViewFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"View {n}")
     query = "risk_level=High"
     shared = False
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "interventions.Playbook"
+
+    name = factory.Sequence(lambda n: f"Playbook {n:03d}")
+    trigger_kind = "tier"
+    trigger_value = "Critical"
+    priority = 100
+
+
+class InterventionFactory(factory.django.DjangoModelFactory):
+    """An open, treated firing of a playbook for an account (its CSM's when it fired)."""
+
+    class Meta:
+        model = "interventions.Intervention"
+
+    account = factory.SubFactory(AccountFactory)
+    playbook = factory.SubFactory(PlaybookFactory)
+    triggered_on = factory.Sequence(lambda n: dt.date(2025, 1, 1) + dt.timedelta(days=n))
+    triggered_at = factory.LazyAttribute(lambda i: dt.datetime.combine(i.triggered_on, dt.time(6), tzinfo=dt.UTC))
+    reason = "Critical"
+    csm = factory.LazyAttribute(lambda i: i.account.csm)
+    draw = 0.5
+    group = "treated"
+    status = "open"
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """An open CSM step of an intervention, for the intervention's account and CSM."""
+
+    class Meta:
+        model = "interventions.Task"
+
+    intervention = factory.SubFactory(InterventionFactory)
+    account = factory.LazyAttribute(lambda t: t.intervention.account)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Task {n:03d}")
+    channel = "call"
+    assignee_role = "csm"
+    assignee = factory.LazyAttribute(lambda t: t.account.csm)
+    due_at = factory.LazyAttribute(lambda t: t.intervention.triggered_at + dt.timedelta(hours=24))

@@ -155,6 +155,16 @@ ENDPOINTS = (
     Endpoint("snooze a task", "post", lambda w: f"/tasks/{w['task'].pk}/snooze/",
              (F("until", "date", required=True, label="date"), F("reason", "text", required=True, label="why")),
              base=_snooze_form, via="form", accepted=(302,)),
+    Endpoint("task page", "get", lambda w: "/tasks/",
+             (F("due", "choice"), F("account", "text"), F("playbook", "choice"), F("channel", "choice"),
+              F("priority", "choice"), F("assignee", "choice"), F("ordering", "choice"), F("page", "page")),
+             inline=True),
+    Endpoint("bulk work on tasks", "post", lambda w: "/tasks/bulk/",
+             (F("action", "choice", required=True), F("scope", "choice", required=True),
+              F("task", "number", required=True), F("until", "date", required=True, label="date"),
+              F("reason", "text", required=True, label="why"), F("assignee", "choice", label="people")),
+             base=lambda w: {"action": "snooze", "scope": "checked", "task": str(w["task"].pk), **_snooze_form(w)},
+             via="form", accepted=(302,)),
     Endpoint("ticket analyzer", "post", lambda w: "/analyzer/", (F("text", "analysed", required=True),),
              via="form"),
     Endpoint("recompute", "post", lambda w: "/scores/recompute/", (F("as_of", "date", label="date"),),
@@ -229,7 +239,8 @@ def problem_for(response, f: Field) -> str | None:
     context = response.context or {}
     board = context.get("board")
     keyed = [(context.get("problems") or {}).get(f.name), (context.get("add_errors") or {}).get(f.name),
-             (context.get("log_problems") or {}).get(f.name), (context.get("cf_problems") or {}).get(f.name)]
+             (context.get("log_problems") or {}).get(f.name), (context.get("cf_problems") or {}).get(f.name),
+             (context.get("bulk_problems") or {}).get(f.name)]
     named = [context.get(key) for key in ("outcome_error", "snooze_error", "error", "board_problem", "leave_problem")]
     if board:
         keyed += [board.problems.get(f.name), *(card.errors.get(f.name) for card in board.cards)]

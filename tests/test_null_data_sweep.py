@@ -8,6 +8,7 @@ printing nothing or crashing in production. Status codes are exact: 200 where th
 a CSM on another CSM's account, 403 for pages of another role, 302 to the login form for anonymous
 visitors. The URL resolver is walked: an address added without an entry here fails the sweep."""
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.template import engines
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from healthcs.strict_templates import RaiseOnInvalid
 from tests.null_data_book import ACCOUNTS, CSM_ACCOUNTS, Book, build_book
@@ -85,6 +87,8 @@ def account_visits(name: str, csm_ok=200, **kwargs) -> list[Visit]:
             for ext in ACCOUNTS]
 
 
+SNOOZE = {"action": "snooze", "scope": "checked", "reason": "Waiting for the invoice",
+          "until": (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}
 SWEEP: dict[str, list[Visit]] = {
     "home": [page(named("home")), page(named("home"), htmx=True)],
     "login": [page(named("login"), anonymous=200, manager=302, csm=302),
@@ -162,7 +166,23 @@ SWEEP: dict[str, list[Visit]] = {
     ],
     "task_list": [page(named("task_list")), page(lambda b: reverse("task_list") + "?list=upcoming", htmx=True),
                   page(lambda b: reverse("task_list") + "?list=due&offset=10", htmx=True),
-                  page(lambda b: reverse("task_list") + "?list=nowhere", csm=400, manager=400)],
+                  page(lambda b: reverse("task_list") + "?list=nowhere", csm=400, manager=400),
+                  page(lambda b: reverse("task_list") + "?due=overdue&account=&playbook=&channel=&priority=&assignee="
+                       "&ordering=priority"),
+                  page(lambda b: reverse("task_list") + "?assignee=unassigned&ordering=-account", htmx=True),
+                  page(lambda b: reverse("task_list") + "?due=never&priority=x&page=99")],
+    "task_bulk": [page(named("task_bulk"), csm=405, manager=405),
+                  page(named("task_bulk"), csm=400, manager=400, method="post"),
+                  page(named("task_bulk"), csm=302, manager=302, method="post", data={**SNOOZE, "task": "task"}),
+                  # Another CSM's task: refused for the CSM, nothing changed; the manager may.
+                  page(named("task_bulk"), csm=400, manager=302, method="post",
+                       data={**SNOOZE, "task": "foreign_task"}),
+                  # The account has no CSM: casey cannot take its task, and it is not in casey's queue.
+                  page(named("task_bulk"), csm=400, manager=400, method="post",
+                       data={"action": "reassign", "scope": "checked", "task": "unassigned_task",
+                             "assignee": "csm_user"}),
+                  page(lambda b: reverse("task_bulk") + "?due=overdue", method="post", htmx=True,
+                       data={"action": "done", "scope": "matching"})],
     "task_done": [page(named("task_done", "task"), manager=302, csm=302, method="post"),
                   page(named("task_done", "unassigned_task"), manager=200, csm=404, method="post", htmx=True),
                   page(named("task_done", "foreign_task"), manager=302, csm=404, method="post")],

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 NAMED = {
     "home": "page", "executive": "page", "insights": "page", "account_list": "page", "account_export": "page",
     "account_detail": "page", "effectiveness": "page", "score_accuracy": "page", "score_accuracy_export": "page",
-    "task_done": "post", "task_snooze": "post",
+    "task_done": "post", "task_snooze": "post", "task_bulk": "post",
     "outcome_log": "post", "notifications_read": "post", "api_interventions": "api",
     "api_intervention_outcomes": "api-post",
     "import_upload": "page", "import_detail": "page", "alert_list": "page", "alert_resolve": "post",
@@ -200,7 +200,7 @@ def test_manager_only_pages_refuse_a_csm(client, csm, manager):
 
 
 POST_ARGS = {"alert_resolve": [1], "alert_acknowledge": [1], "alert_bulk": [],
-             "task_done": [1], "task_snooze": [1], "outcome_log": ["A-OWN"],
+             "task_done": [1], "task_snooze": [1], "task_bulk": [], "outcome_log": ["A-OWN"],
              "notifications_read": [], "opportunity_move": [1], "opportunity_edit": [1], "opportunity_add": ["A-OWN"],
              "signal_convert": [1], "signal_dismiss": [1], "next_best_action": ["A-OWN"],
              "churn_model_retrain": [], "account_assign": [], "assignment_rules_apply": [], "touchpoint_log": ["A-OWN"],
