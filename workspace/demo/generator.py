@@ -39,6 +39,7 @@ import datetime as dt
 import io
 import random
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1366,16 +1367,31 @@ def _subscriptions_frame(plans: list[AccountPlan]) -> pd.DataFrame:
     })
 
 
+# How a CSM would read the mood of an account's champion and executive sponsor, by scenario (others: neutral);
+# users' moods are not known. Derived without the random stream, so the rest of the book stays as it was.
+LEAD_SENTIMENT = {"escalating_emails": "negative", "competitor_near_renewal": "negative",
+                  "promoters": "positive", "power_users": "positive"}
+
+
+def _phone(contact_id: str) -> str:
+    """A fictional North American number (555-01xx is reserved for fiction), the same for the same contact."""
+    code = zlib.crc32(contact_id.encode())
+    return f"+1 {200 + code % 800} 555 01{code // 800 % 100:02d}"
+
+
 def _contacts_frame(plans: list[AccountPlan]) -> pd.DataFrame:
     """The contacts file."""
-    rows = [(p.account_id, c) for p in plans for c in p.contacts]
+    rows = [(p, c) for p in plans for c in p.contacts]
     return pd.DataFrame({
         "contact_id": [c.contact_id for _, c in rows],
-        "account_id": [a for a, _ in rows],
+        "account_id": [p.account_id for p, _ in rows],
         "name": [c.name for _, c in rows],
         "email": [c.email for _, c in rows],
+        "phone": [_phone(c.contact_id) if c.role != "user" else "" for _, c in rows],
         "title": [c.title for _, c in rows],
         "role": [c.role for _, c in rows],
+        "sentiment": [LEAD_SENTIMENT.get(p.scenario, "neutral") if c.role in ("champion", "executive_sponsor")
+                      else "" for p, c in rows],
         "is_active": [c.is_active for _, c in rows],
         "left_date": pd.to_datetime([c.left_date for _, c in rows]),
     })
