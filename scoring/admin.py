@@ -263,11 +263,12 @@ class SnapshotAdmin(OwnedByAccountAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(OwnedByAccountAdmin):
-    list_display = ("account", "kind", "status", "as_of", "message", "emailed_at", "slack_sent_at")
+    list_display = ("account", "kind", "status", "as_of", "message", "acknowledged_at", "snoozed_until",
+                    "slack_sent_at")
     list_filter = ("status", "kind", "as_of")
     search_fields = ("account__name", "account__external_id", "message")
     list_select_related = ("account",)
-    readonly_fields = ("account", "kind", "as_of", "message", "evidence", "created_at", "emailed_at",
+    readonly_fields = ("account", "kind", "as_of", "message", "evidence", "created_at",
                        "slack_sent_at", "resolved_at", "resolved_by", "acknowledged_at", "acknowledged_by",
                        "snoozed_until", "snoozed_by")
 

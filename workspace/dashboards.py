@@ -26,7 +26,7 @@ from interventions.selectors import PlanProgress, plan_progress_by_csm
 from scoring.config import RULE_LABELS, TIER_NAMES
 from scoring.levels import SEVERE_TIERS, Level, Tier
 from scoring.models import Alert, AlertStatus, Snapshot
-from scoring.selectors import with_latest_scores
+from scoring.selectors import awake, with_latest_scores
 from scoring.services import latest_as_of
 from scoring.texts.reading import CATEGORY_LABELS
 
@@ -277,7 +277,7 @@ class TeamRow:
 def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
               book: pd.DataFrame | None = None) -> list[TeamRow]:
     """Per CSM (and the unassigned accounts) for a manager: live accounts, ARR, accounts at High risk
-    and their ARR, Critical accounts, open alerts, renewals in the next 90 days and the progress of their
+    and their ARR, Critical accounts, open alerts (not snoozed), renewals in the next 90 days and the progress of their
     success plans (six queries; five given the book of latest_book)."""
     today = today or timezone.localdate()
     accounts = accounts_for_user(user).filter(churned=False).order_by().values("csm_id").annotate(
@@ -285,7 +285,7 @@ def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
         renewals=Count("id", filter=Q(renewal_date__gte=today,
                                       renewal_date__lte=today + dt.timedelta(days=RENEWAL_DAYS))))
     per_csm = {r["csm_id"]: r for r in accounts}
-    alerts = dict(scope_to_user(Alert.objects.filter(status=AlertStatus.OPEN), user).order_by()
+    alerts = dict(scope_to_user(Alert.objects.filter(awake(today), status=AlertStatus.OPEN), user).order_by()
                   .values_list("account__csm_id").annotate(n=Count("id")))
     book = latest_book(user, as_of) if book is None else book
     scored = {}
