@@ -24,7 +24,7 @@ from accounts.models import (
     User,
 )
 from healthcs.errors import DomainError
-from healthcs.inputs import GENERIC_MESSAGES, shown
+from healthcs.inputs import shown, text_checked
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 EMAIL_MAX = Contact._meta.get_field("email").max_length
@@ -52,16 +52,8 @@ class ContactDetails:
 
 
 def _text(value: str, *, field: str, label: str, limit: int, required: bool = False) -> str:
-    """A typed text stripped, or DomainError naming the field: NUL characters, too long, or empty when required."""
-    if "\x00" in value:
-        raise DomainError(GENERIC_MESSAGES["null_characters_not_allowed"].format(label=label), field=field)
-    value = value.strip()
-    if len(value) > limit:
-        raise DomainError(GENERIC_MESSAGES["max_length"].format(label=label, length=len(value), max_length=limit),
-                          field=field)
-    if required and not value:
-        raise DomainError(f"Give the contact's {label}.", field=field)
-    return value
+    return text_checked(value, field=field, label=label, limit=limit,
+                        missing=f"Give the contact's {label}." if required else None)
 
 
 def _checked(details: ContactDetails) -> ContactDetails:

@@ -23,7 +23,7 @@ from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
 from accounts.models import Account, Contact, Direction, ImportRun, ImportStatus, Touchpoint, TouchpointKind, User
 from healthcs.errors import DomainError
-from healthcs.inputs import GENERIC_MESSAGES
+from healthcs.inputs import text_checked
 
 MAX_STORED_PROBLEMS = 2000
 # The broker or the Redis cache cannot be reached (down, refusing, or not answering in time): transient,
@@ -152,19 +152,6 @@ FUTURE_TOLERANCE = timedelta(minutes=5)  # a clock a little ahead of the server'
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def _checked_text(value: str, *, field: str, label: str, limit: int, required: bool) -> str:
-    """A typed text stripped, or DomainError naming the field: NUL characters, too long, or empty when required."""
-    if "\x00" in value:
-        raise DomainError(GENERIC_MESSAGES["null_characters_not_allowed"].format(label=label), field=field)
-    if len(value) > limit:
-        raise DomainError(GENERIC_MESSAGES["max_length"].format(label=label, length=len(value), max_length=limit),
-                          field=field)
-    value = value.strip()
-    if required and not value:
-        raise DomainError(f"Write the {label}: what was said or agreed.", field=field)
-    return value
-
-
 @transaction.atomic
 def touchpoint_log(*, account: Account, user: User | None, kind: str, text: str, direction: str = "",
                    contact: Contact | None = None, subject: str = "", occurred_at: dt.datetime | None = None,
@@ -189,8 +176,9 @@ def touchpoint_log(*, account: Account, user: User | None, kind: str, text: str,
         raise DomainError("The date and time is in the future; log what has happened.", field="occurred_at")
     if occurred_at < EARLIEST:
         raise DomainError("The date and time is before 2000; give when it happened.", field="occurred_at")
-    subject = _checked_text(subject, field="subject", label="subject", limit=TOUCHPOINT_SUBJECT_MAX, required=False)
-    text = _checked_text(text, field="text", label="text", limit=TOUCHPOINT_TEXT_MAX, required=True)
+    subject = text_checked(subject, field="subject", label="subject", limit=TOUCHPOINT_SUBJECT_MAX)
+    text = text_checked(text, field="text", label="text", limit=TOUCHPOINT_TEXT_MAX,
+                        missing="Write the text: what was said or agreed.")
     touchpoint = Touchpoint.objects.create(
         external_id=f"log-{uuid.uuid4().hex}", account=account, occurred_at=occurred_at, kind=kind,
         direction=direction, contact=contact, subject=subject, text=text)

@@ -48,6 +48,20 @@ def shown(value) -> str:
     return text + ("…" if cut else "")
 
 
+def text_checked(value: str, *, field: str, label: str, limit: int, missing: str | None = None) -> str:
+    """A text typed for a service, stripped; DomainError naming the field when it holds a NUL character, is longer
+    than limit, or is empty when `missing` (the sentence that asks for it) is given."""
+    if "\x00" in value:
+        raise DomainError(GENERIC_MESSAGES["null_characters_not_allowed"].format(label=label), field=field)
+    if len(value) > limit:
+        raise DomainError(GENERIC_MESSAGES["max_length"].format(label=label, length=len(value), max_length=limit),
+                          field=field)
+    value = value.strip()
+    if missing and not value:
+        raise DomainError(missing, field=field)
+    return value
+
+
 def _label(name: str, field) -> str:
     label = str(getattr(field, "label", None) or name.replace("_", " "))
     # "Next step" reads "next step" inside a sentence; "CSM" and "ARR" stay as they are.

@@ -291,7 +291,9 @@ SPECTACULAR_SETTINGS = {
     # Three choice sets of fields named "kind": touchpoints recorded, touchpoints logged by hand, outcomes.
     "ENUM_NAME_OVERRIDES": {"TouchpointKindEnum": "accounts.models.TouchpointKind",
                             "LoggedTouchpointKindEnum": "accounts.forms.LOGGED_KIND_CHOICES",
-                            "OutcomeKindEnum": "interventions.models.OutcomeKind"},
+                            "OutcomeKindEnum": "interventions.models.OutcomeKind",
+                            "InterventionStatusEnum": "interventions.models.InterventionStatus",
+                            "PlanStepStatusEnum": "interventions.models.StepStatus"},
 }
 
 # Security headers; `manage.py check --deploy` is clean with DEBUG off and HTTPS settings on.

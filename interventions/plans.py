@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.audit import audit_record, audit_records
 from accounts.models import Account, User
 from healthcs.errors import DomainError
-from healthcs.inputs import GENERIC_MESSAGES
+from healthcs.inputs import text_checked
 from interventions.models import NextBestActionCheck, PlanObjective, PlanStep, StepStatus, SuccessPlan
 from scoring.config import parse_config
 from scoring.models import Snapshot
@@ -48,16 +48,7 @@ def can_own_steps(user: User, account: Account) -> bool:
 
 
 def _title(value: str, *, label: str, field: str) -> str:
-    """A typed title stripped, or DomainError naming the field: a NUL character, too long, or empty."""
-    if "\x00" in value:
-        raise DomainError(GENERIC_MESSAGES["null_characters_not_allowed"].format(label=label), field=field)
-    if len(value) > TITLE_MAX:
-        raise DomainError(GENERIC_MESSAGES["max_length"].format(label=label, length=len(value), max_length=TITLE_MAX),
-                          field=field)
-    value = value.strip()
-    if not value:
-        raise DomainError(f"Give the {label}.", field=field)
-    return value
+    return text_checked(value, field=field, label=label, limit=TITLE_MAX, missing=f"Give the {label}.")
 
 
 def _checked_step(draft: StepDraft, account: Account, today: dt.date) -> StepDraft:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Account, AssignmentRule
 from accounts.services import import_files_recorded
-from interventions.models import PlanStep, SuccessPlan, Task, TaskStatus
+from interventions.models import PlanStep, Playbook, PlaybookStep, SuccessPlan, Task, TaskStatus
 from scoring.models import Alert, Snapshot
 from tests.factories import UserFactory
 from tests.importing import ravenstack_files
@@ -30,8 +30,19 @@ def team():
     return [UserFactory(username=name, email=f"{name}@example.org", role="CSM") for name in ("ann", "bob", "cy")]
 
 
+@pytest.fixture
+def playbooks(db):
+    """A call for every account at Medium or High risk, nobody held back as control."""
+    Playbook.objects.all().delete()
+    for level in ("Medium", "High"):
+        playbook = Playbook.objects.create(name=f"{level} risk call", trigger_kind="risk_level", trigger_value=level,
+                                           control_share=0)
+        PlaybookStep.objects.create(playbook=playbook, order=1, title=f"Call about the {level} risk",
+                                    due_offset_hours=24)
+
+
 def test_a_fresh_book_is_assigned_by_rule_scored_digested_worked_in_bulk_and_planned(
-        team, manager, client, django_capture_on_commit_callbacks):
+        team, manager, playbooks, client, django_capture_on_commit_callbacks):
     rule = AssignmentRule.objects.create(name="Everyone, in turn")
     rule.team.set(team)
 
@@ -66,6 +77,7 @@ def test_a_fresh_book_is_assigned_by_rule_scored_digested_worked_in_bulk_and_pla
 
     # Ann works her whole queue in bulk: every open task of hers done, nobody else's touched.
     ann, bob = team[0], team[1]
+    assert Task.objects.filter(assignee=ann, status=TaskStatus.OPEN).exists()
     bobs_open = Task.objects.filter(assignee=bob, status=TaskStatus.OPEN).count()
     client.force_login(ann)
     response = client.post(reverse("task_bulk"), {"action": "done", "scope": "matching"})
