@@ -23,11 +23,28 @@ GOOD_ACCOUNT = "A-1,Cedar Valley Family Medicine,Primary care,US,2024-02-01,part
 GOOD_SUBSCRIPTION = "S-1,A-1,2024-02-01,,Pro,25,1200,14400,False,False,False,False,monthly,True"
 
 
+@pytest.fixture(scope="module")
+def ravenstack_book(django_db_setup, django_db_blocker):
+    """The RavenStack book imported once for the module (each test runs in a transaction rolled back after it),
+    with its fingerprint; removed again when the module is done."""
+    with django_db_blocker.unblock():
+        import_files(ravenstack_files())
+        fingerprint = database_fingerprint()
+    yield fingerprint
+    with django_db_blocker.unblock():
+        m.Account.objects.all().delete()  # everything imported hangs off its account
+
+
 @pytest.fixture
-def stored():
+def stored(ravenstack_book):
     """A database that already holds the RavenStack book; refused imports must leave it as it is."""
-    import_files(ravenstack_files())
-    return database_fingerprint()
+    return ravenstack_book
+
+
+@pytest.fixture
+def empty(db):
+    """No customer data, whether or not the module's book was imported before this test (rolled back after it)."""
+    m.Account.objects.all().delete()
 
 
 def messages(files: dict[str, bytes]) -> list[str]:
@@ -204,7 +221,7 @@ def test_the_command_exits_non_zero_and_lists_the_problems(stored, tmp_path, cap
     assert m.ImportRun.objects.get().status == m.ImportStatus.FAILED
 
 
-def test_the_command_imports_a_zip(tmp_path):
+def test_the_command_imports_a_zip(tmp_path, empty):
     archive = tmp_path / "book.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("export/ravenstack_accounts.csv", csv_bytes(ACCOUNTS_HEADER, GOOD_ACCOUNT))
@@ -220,7 +237,7 @@ def test_the_command_imports_a_zip(tmp_path):
     assert m.Account.objects.get().name == "Cedar Valley Family Medicine"
 
 
-def test_values_with_surrounding_spaces_and_whole_floats_are_accepted():
+def test_values_with_surrounding_spaces_and_whole_floats_are_accepted(empty):
     row = " A-1 , Cedar Valley Family Medicine ,Primary care,US, 2024-02-01 ,partner,Pro, 25.0 , true ,FALSE"
 
     result = import_files({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, row)})
@@ -283,7 +300,7 @@ def test_an_unterminated_quote_is_named_with_its_row_and_column(stored, row, col
     assert database_fingerprint() == stored
 
 
-def test_quotes_inside_unquoted_values_are_still_accepted():
+def test_quotes_inside_unquoted_values_are_still_accepted(empty):
     row = GOOD_ACCOUNT.replace("Cedar Valley Family Medicine", 'Cedar 5" Clinic').replace("A-1", "A-9")
     text = csv_bytes(ACCOUNTS_HEADER, row, '"A-10","Multi\nline",Primary care,US,2024-02-01,partner,Pro,25,False,'
                      'False')
