@@ -180,14 +180,14 @@ def prepare(seed: int, as_of: dt.date, fresh: bool) -> None:
 
     from scoring.services import recompute_scores
 
-    recompute.prepare(ACCOUNTS, seed, as_of, fresh=False)  # the book's database, made or reused
     name = database_name()
-    if not fresh and holds_pages(name, seed, as_of):
+    if not fresh and holds_pages(name, seed, as_of):  # the copy is all it needs: the book's own is left alone
         recompute.use_database(name)
         call_command("migrate", verbosity=0)
         print(f"  reusing database {name}")
         prepare_workday()
         return
+    recompute.prepare(ACCOUNTS, seed, as_of, fresh=False)  # the book's database, made or reused
     started = time.perf_counter()
     recompute.use_database(name)  # closes the connection to the book's database, which the copy needs
     copy_database(recompute.database_name(ACCOUNTS), name)
