@@ -22,7 +22,14 @@ Each case is requested in-process through Django's test client, logged in (force
     a deep page (?page=100, or the CSM's last page) and the HTMX fragment of page 2 (HX-Request: true);
   - Account 360 /accounts/<id>/: 20 accounts of the user's (the riskiest, the healthiest, those with the
     most tickets and touchpoints, and a spread of the rest), and the same with ?timeline=2;
-  - the manager's CSM books /team/books/ (every CSM's accounts, ARR, risk, open and overdue tasks).
+  - the manager's CSM books /team/books/ (every CSM's accounts, ARR, risk, open and overdue tasks);
+  - the CSM's working day: home (My queue, plan steps, pinned views), the alert inbox /alerts/ (default, a
+    kind and severity filter, sorted by severity, the HTMX fragment), the Tasks page /tasks/ (default, the
+    overdue ones, sorted by account), My digest /digest/, the success plan page of the accounts that have one,
+    the account list opened from a saved view; and the manager's weekly summary /digest/weekly/.
+For those, a second step of the preparation (marker table bench_pages_workday) makes success plans from the
+fired reasons for each CSM's PLANS_PER_CSM riskiest accounts and VIEWS_PER_USER saved views per user, pinned to
+their home pages (one of each user's views shared).
 A case's requests cycle through its addresses: after a warm-up pass over every address, --requests timed
 requests per case (time.perf_counter around client.get, the whole request: middleware, session, view,
 template), taken in rounds of one request of every case of the role, so that a burst of other work on the
@@ -58,6 +65,11 @@ HISTORY_DAYS = 90
 HISTORY_STEP = 7
 DETAIL_ACCOUNTS = 20
 SEARCHES = ("juniper", "pediatrics", "ACC-01234")
+WORKDAY_MARKER = "bench_pages_workday"
+PLANS_PER_CSM = 40
+VIEWS = (("High risk SMB", "risk_level=High&segment=SMB"), ("Renewals in 90 days", "renewal_within=90"),
+         ("Lowest health", "ordering=health"))
+VIEWS_PER_USER = len(VIEWS)
 
 
 @dataclass
@@ -168,13 +180,14 @@ def prepare(seed: int, as_of: dt.date, fresh: bool) -> None:
 
     from scoring.services import recompute_scores
 
-    recompute.prepare(ACCOUNTS, seed, as_of, fresh=False)  # the book's database, made or reused
     name = database_name()
-    if not fresh and holds_pages(name, seed, as_of):
+    if not fresh and holds_pages(name, seed, as_of):  # the copy is all it needs: the book's own is left alone
         recompute.use_database(name)
         call_command("migrate", verbosity=0)
         print(f"  reusing database {name}")
+        prepare_workday()
         return
+    recompute.prepare(ACCOUNTS, seed, as_of, fresh=False)  # the book's database, made or reused
     started = time.perf_counter()
     recompute.use_database(name)  # closes the connection to the book's database, which the copy needs
     copy_database(recompute.database_name(ACCOUNTS), name)
@@ -197,6 +210,45 @@ def prepare(seed: int, as_of: dt.date, fresh: bool) -> None:
         cursor.execute(f"CREATE TABLE {MARKER_TABLE} (csms integer, history_days integer, history_step integer)")
         cursor.execute(f"INSERT INTO {MARKER_TABLE} VALUES (%s, %s, %s)", [CSMS, HISTORY_DAYS, HISTORY_STEP])
     print(f"  prepared {name} in {time.perf_counter() - started:.1f} s")
+    prepare_workday()
+
+
+def prepare_workday() -> None:
+    """Success plans (from the fired reasons) on each CSM's PLANS_PER_CSM riskiest accounts, and VIEWS_PER_USER
+    saved views per user pinned to their home (the first one shared), made once through the services."""
+    from django.db import connection
+
+    from accounts.models import User
+    from interventions.plans import plan_create_from_reasons
+    from scoring.models import Snapshot
+    from workspace.saved_views import saved_view_create, saved_view_pin
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [WORKDAY_MARKER])
+        if cursor.fetchone()[0] is not None:
+            return
+    started = time.perf_counter()
+    users = list(User.objects.filter(username__startswith="bench-").order_by("username"))
+    latest = Snapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+    plans = 0
+    for user in users:
+        if user.sees_all_accounts:
+            continue
+        riskiest = (Snapshot.objects.filter(as_of=latest, account__csm=user, account__churned=False)
+                    .select_related("account").order_by("-risk_score", "account_id")[:PLANS_PER_CSM])
+        for snapshot in riskiest:
+            plan_create_from_reasons(account=snapshot.account, user=user)
+            plans += 1
+    for user in users:
+        for number, (name, query) in enumerate(VIEWS):
+            saved_view_pin(view=saved_view_create(owner=user, name=f"{name} ({user.first_name})", query=query,
+                                                  shared=number == 0), user=user)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {WORKDAY_MARKER} (plans integer, views integer)")
+        cursor.execute(f"INSERT INTO {WORKDAY_MARKER} VALUES (%s, %s)", [plans, len(users) * VIEWS_PER_USER])
+        cursor.execute("ANALYZE")
+    print(f"  {plans} success plans and {len(users) * VIEWS_PER_USER} pinned saved views made in "
+          f"{time.perf_counter() - started:.1f} s")
 
 
 # Cases ------------------------------------------------------------------------------------------------
@@ -229,6 +281,35 @@ def detail_accounts(user, as_of: dt.date) -> list[str]:
     return chosen
 
 
+def workday_cases(user) -> list[Case]:
+    """The pages of issue 17's working day (home, alert inbox, Tasks, digest, success plans, a saved view)."""
+    from django.urls import reverse
+
+    from accounts.selectors import accounts_for_user
+    from interventions.models import SuccessPlan
+    from workspace.models import SavedView
+
+    alerts, tasks = reverse("alert_list"), reverse("task_list")
+    planned = list(SuccessPlan.objects.filter(account__in=accounts_for_user(user)).order_by("account_id")
+                   .values_list("account__external_id", flat=True)[:DETAIL_ACCOUNTS])
+    view = SavedView.objects.filter(owner=user).order_by("id").first()
+    return [
+        Case("home", "My queue / manager home", [reverse("home")]),
+        Case("alert inbox", "default (newest)", [alerts]),
+        Case("alert inbox", "kind + severity filter", [f"{alerts}?kind={kind}&severity=high"
+                                                       for kind in ("usage_cliff", "failed_payment")]),
+        Case("alert inbox", "sort ?ordering=severity", [f"{alerts}?ordering=severity"]),
+        Case("alert inbox", "HTMX fragment ?page=2", [f"{alerts}?page=2"], {"HX-Request": "true"}),
+        Case("tasks", "default (due)", [tasks]),
+        Case("tasks", "overdue, sort by account", [f"{tasks}?due=overdue&ordering=account"]),
+        Case("digest", "My digest", [reverse("digest")]),
+        *([Case("weekly", "weekly summary", [reverse("weekly_summary")])] if user.sees_all_accounts else []),
+        *([Case("success plan", f"{len(planned)} plan pages",
+                [reverse("success_plan", args=[external_id]) for external_id in planned])] if planned else []),
+        Case("saved view", "account list from a saved view", [f"{reverse('account_list')}?{view.query}"]),
+    ]
+
+
 def cases(user, as_of: dt.date) -> list[Case]:
     from django.urls import reverse
 
@@ -250,6 +331,7 @@ def cases(user, as_of: dt.date) -> list[Case]:
         Case("Account 360", f"{len(details)} accounts", details),
         Case("Account 360", f"{len(details)} accounts ?timeline=2", [f"{d}?timeline=2" for d in details]),
         *([Case("CSM books", "every CSM's book", [reverse("csm_books")])] if user.sees_all_accounts else []),
+        *workday_cases(user),
     ]
 
 
@@ -320,7 +402,8 @@ def measure(as_of: dt.date, requests: int, show_queries: bool) -> list[CaseResul
         client = Client()
         client.force_login(user)
         role_cases = cases(user, as_of)
-        print(f"  {role} Account 360 accounts: {', '.join(a.rsplit('/', 2)[1] for a in role_cases[-2].addresses)}")
+        detail = next(case for case in role_cases if case.page == "Account 360")
+        print(f"  {role} Account 360 accounts: {', '.join(a.rsplit('/', 2)[1] for a in detail.addresses)}")
         results += measure_role(client, role, role_cases, requests, show_queries)
         client.logout()
     return results
