@@ -147,6 +147,15 @@ class AmountField(_DigitsOnly, forms.DecimalField):
     """An amount in digits 0-9 that fits its column (max_digits, decimal_places) and its bounds."""
 
 
+class RecordChoiceField(forms.ModelChoiceField):
+    """One of the listed records by its id in digits 0-9: the queryset's lookup would read '١٢' as 12."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (str(value).strip().isascii() and str(value).strip().isdigit()):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class DayField(_DigitsOnly, forms.DateField):
     """A date as YYYY-MM-DD (what the browser's date input sends) in digits 0-9."""
 

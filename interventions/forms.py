@@ -20,6 +20,7 @@ from healthcs.inputs import (
     DayField,
     InputSerializer,
     MomentField,
+    RecordChoiceField,
     TextField,
     WholeNumberField,
     form_problems,
@@ -126,15 +127,6 @@ PLAN_MESSAGES = {
 }
 
 
-class OwnerField(forms.ModelChoiceField):
-    """A user by id in the digits 0-9, among those who may own the account's steps."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and not value.strip().isascii():
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
 class PlanObjectiveForm(forms.Form):
     title = forms.CharField(max_length=TITLE_MAX, label="objective")
 
@@ -145,7 +137,7 @@ class PlanStepForm(forms.Form):
     """A step typed on a page: its title, owner (someone who can reach the account) and due date."""
 
     title = forms.CharField(max_length=TITLE_MAX, label="step")
-    owner = OwnerField(queryset=User.objects.none(), required=False)
+    owner = RecordChoiceField(queryset=User.objects.none(), required=False)
     due_on = DayField(required=False, label="due date")
 
     problem_messages = PLAN_MESSAGES
@@ -333,13 +325,8 @@ class TaskIdsField(forms.Field):
         return ids
 
 
-class AssigneeChoiceField(forms.ModelChoiceField):
-    """A person of the list by id in digits 0-9 (int() would also read '١٢')."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and not (str(value).isascii() and str(value).isdigit()):
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
+class AssigneeChoiceField(RecordChoiceField):
+    """A person of the list, by their name."""
 
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username

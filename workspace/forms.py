@@ -8,13 +8,15 @@ from django.utils import timezone
 
 from accounts.models import AccountAssignment, User
 from accounts.selectors import assignable_csms
-from healthcs.inputs import DayField
+from healthcs.inputs import DayField, RecordChoiceField
 from workspace.models import VIEW_NAME_MAX, DefaultRole, SavedView
 
 MAX_CHECKED = 500  # ticked rows of one request (a page shows 50); "all matching the filter" has no limit
 
 
-class CsmChoiceField(forms.ModelChoiceField):
+class CsmChoiceField(RecordChoiceField):
+    """A CSM of the list (by id in digits 0-9), shown with their e-mail."""
+
     def label_from_instance(self, obj) -> str:
         return f"{obj.get_full_name() or obj.username} ({obj.email})" if obj.email else obj.username
 
@@ -110,15 +112,6 @@ class PastDayField(DayField):
             raise forms.ValidationError(f"Choose a day from {FIRST_DAY} to today.", code="out_of_range")
 
 
-class CsmPick(CsmChoiceField):
-    """A CSM by id in the digits 0-9 (int() would take other scripts' digits too)."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and value and not (value.isascii() and value.isdigit()):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
 class DigestForm(forms.Form):
     """The My digest page's choices: the day (default today) and, for a manager, whose digest."""
 
@@ -126,7 +119,7 @@ class DigestForm(forms.Form):
                         "csm": {"invalid_choice": "Choose one of the CSMs listed."}}
 
     date = PastDayField(label="Day")
-    csm = CsmPick(queryset=User.objects.none(), required=False, empty_label="My own digest", label="CSM")
+    csm = CsmChoiceField(queryset=User.objects.none(), required=False, empty_label="My own digest", label="CSM")
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
