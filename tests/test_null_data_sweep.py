@@ -126,6 +126,9 @@ SWEEP: dict[str, list[Visit]] = {
              data={"task": "task", "kind": "contacted"}),
     ],
     "touchpoint_log": [
+        *account_visits("touchpoint_log"),
+        *[v for v in account_visits("touchpoint_log", htmx=True)
+          if v.label in ("A-NORMAL", "A-NOCONTACTS", "A-NOCSM")],
         # Without JavaScript an empty form is shown again with its problems (400); a whole one goes back (302).
         *[v for v in account_visits("touchpoint_log", csm_ok=400, manager=400, method="post")
           if v.label in ("A-NORMAL", "A-NOCSM", "A-FOREIGN")],

@@ -40,6 +40,30 @@ def test_account_360_shows_the_log_form_with_the_accounts_contacts(client, csm, 
     assertContains(response, "Health and risk scores take it in at the next daily recompute.")
 
 
+def test_the_log_form_has_a_page_of_its_own_with_the_contact_chosen(client, csm, own_account, dana):
+    client.force_login(csm)
+
+    response = client.get(reverse("touchpoint_log", args=["A-OWN"]), {"contact": "C-DANA"})
+
+    assertTemplateUsed(response, "accounts/touchpoint_form.html")
+    assertContains(response, '<option value="C-DANA" selected>Dana Reyes (Practice Manager)</option>', html=False)
+    assertContains(response, '<input type="hidden" name="next" value="/accounts/A-OWN/">', html=False)
+    assert not Touchpoint.objects.exists()
+
+
+def test_the_contact_list_fetched_again_holds_a_contact_added_since(client, csm, own_account, dana):
+    """What the form's contact list fetches when contactsChanged fires: the fragment, with the new contact."""
+    ContactFactory(external_id="C-LEE", account=own_account, name="Lee Park", title="")
+    client.force_login(csm)
+
+    response = client.get(reverse("touchpoint_log", args=["A-OWN"]), {"contact": "C-DANA"}, headers=HTMX)
+
+    assertTemplateUsed(response, "accounts/_log_activity.html")
+    assertContains(response, 'hx-trigger="contactsChanged from:body"')
+    assertContains(response, '<option value="C-DANA" selected>Dana Reyes (Practice Manager)</option>', html=False)
+    assertContains(response, '<option value="C-LEE">Lee Park</option>', html=False)
+
+
 def test_logging_without_javascript_goes_back_to_the_timeline_which_shows_it(client, csm, own_account, dana):
     client.force_login(csm)
 
@@ -141,10 +165,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client, own_account):
     assert not Touchpoint.objects.exists()
 
 
-def test_a_get_is_refused(client, csm, own_account):
+def test_other_methods_are_refused(client, csm, own_account):
     client.force_login(csm)
 
-    assert client.get(reverse("touchpoint_log", args=["A-OWN"])).status_code == 405
+    assert client.put(reverse("touchpoint_log", args=["A-OWN"])).status_code == 405
+    assert client.delete(reverse("touchpoint_log", args=["A-OWN"])).status_code == 405
 
 
 # Quick-log from My queue ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.assignment import accounts_assign, assignment_rules_apply
 from accounts.audit import audit_record
@@ -367,13 +367,20 @@ def _touchpoint_from_form(request: HttpRequest, account: Account, form: Touchpoi
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def touchpoint_log_view(request: HttpRequest, external_id: str) -> HttpResponse:
     """Log a call, meeting, e-mail or note on an account (docs/pages.md). From Account 360 the form comes back
     with what the text reader read and the timeline fetches itself again (HTMX); from a task row of My queue
     the row comes back; without JavaScript the page the form was on, or, when refused, the form again with
-    what was typed and why (400)."""
+    what was typed and why (400). GET shows the form on a page of its own (?contact= chooses the contact); its
+    HTMX fragment is what the form's contact list fetches again when a contact is added, edited or left."""
     account = get_account_for_user(request.user, external_id)
+    if request.method == "GET":
+        template = "accounts/_log_activity.html" if request.htmx else "accounts/touchpoint_form.html"
+        back = reverse("account_detail", args=[account.external_id])
+        return render(request, template, {"account": account, "contacts": account.contacts.order_by("name"),
+                                          "now": timezone.now(), "next": back,
+                                          "log_contact": request.GET.get("contact", ""), **LOG_FORM})
     form = TouchpointForm(request.POST)
     form.is_valid()
     task_id = form.cleaned_data.get("task")

@@ -23,6 +23,7 @@ def test_a_csm_adds_a_contact_edits_one_and_marks_the_champion_as_left(page, liv
     section = page.get_by_test_id("contacts")
     expect(section.get_by_test_id("champion-badge")).to_have_count(1)
 
+    page.get_by_test_id("log-contact").select_option("C-DANA")  # half-way through logging a call with Dana
     add = page.get_by_test_id("contact-form-add")
     add.get_by_label("Name").fill("Lee Park")
     add.get_by_label("Title").fill("Medical Director")
@@ -40,6 +41,10 @@ def test_a_csm_adds_a_contact_edits_one_and_marks_the_champion_as_left(page, liv
     lee = page.get_by_test_id("contact-row").filter(has_text="Lee Park")
     expect(lee).to_contain_text("Decision maker")
     expect(lee).to_contain_text("Positive")
+    # The Log activity form's contact list takes the new contact in, and Dana stays chosen.
+    expect(page.get_by_test_id("log-contact").locator("option")).to_have_text(
+        ["Nobody in particular", "Dana Reyes (Practice Manager)", "Lee Park (Medical Director)"])
+    expect(page.get_by_test_id("log-contact")).to_have_value("C-DANA")
     expect(page.get_by_test_id("contact-form-add").get_by_label("Name")).to_have_value("")
 
     lee.get_by_test_id("contact-edit").click()
