@@ -20,8 +20,11 @@ from interventions.models import (
     NextBestActionCheck,
     Notification,
     Outcome,
+    PlanObjective,
+    PlanStep,
     Playbook,
     PlaybookStep,
+    SuccessPlan,
     Task,
 )
 from scoring.selectors import latest_snapshot
@@ -217,3 +220,34 @@ class NextBestActionCheckAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("message", "user", "created_at", "read_at", "emailed_at")
     list_select_related = ("user", "account")
+
+
+class PlanObjectiveInline(admin.TabularInline):
+    model = PlanObjective
+    extra = 0
+    fields = ("order", "title", "reason_key")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SuccessPlan)
+class SuccessPlanAdmin(ReadOnlyAdmin):
+    """Plans are written on Account 360 (interventions.plans, audited step by step); admin shows them."""
+
+    list_display = ("title", "account", "created_by", "created_at", "updated_at")
+    search_fields = ("title", "account__name", "account__external_id")
+    list_select_related = ("account", "created_by")
+    inlines = [PlanObjectiveInline]
+    date_hierarchy = "updated_at"
+
+
+@admin.register(PlanStep)
+class PlanStepAdmin(ReadOnlyAdmin):
+    list_display = ("title", "account", "objective", "owner", "due_on", "status", "done_at")
+    list_filter = ("status", "due_on")
+    search_fields = ("title", "objective__title", "account__name", "account__external_id")
+    list_select_related = ("account", "objective", "owner")
