@@ -9,6 +9,7 @@ def navigation(request) -> dict:
         return {"nav_items": []}
     items = [("Home", reverse("home")), ("Accounts", reverse("account_list")),
              ("Tasks", reverse("task_list")), ("Alerts", reverse("alert_list")),
+             ("Digest", reverse("digest")),
              ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights")),
              ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer"))]
     if user.sees_all_accounts:
