@@ -156,6 +156,39 @@ class RecordChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+MAX_TICKED = 500  # rows ticked on a list page in one request (a page shows 50); "all matching the filter" has no cap
+MAX_RECORD_ID = 2**63 - 1  # the largest id a bigint primary key holds
+
+
+class TickedIdsField(forms.Field):
+    """The ids of the rows ticked on a list page (one checkbox per row, all named after the field): each in digits
+    0-9 and an id a row can have, at most MAX_TICKED of them; `noun` names the rows in the messages."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, noun: str, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.noun = noun
+
+    def to_python(self, value) -> list[int]:
+        article = "an" if self.noun[0] in "aeiou" else "a"
+        ids = []
+        for item in value or []:
+            item = str(item).strip()
+            if not item:
+                continue
+            if not (item.isascii() and item.isdigit() and len(item) <= 19 and 0 < int(item) <= MAX_RECORD_ID):
+                raise ValidationError(
+                    f"'{shown(item)}' is not {article} {self.noun}; tick the {self.noun}s on the page.", code=SPOKEN)
+            ids.append(int(item))
+        if len(ids) > MAX_TICKED:
+            raise ValidationError(
+                f"Tick at most {MAX_TICKED} {self.noun}s, or choose all the {self.noun}s matching the filter.",
+                code=SPOKEN)
+        return ids
+
+
 class DayField(_DigitsOnly, forms.DateField):
     """A date as YYYY-MM-DD (what the browser's date input sends) in digits 0-9."""
 

@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from accounts.models import Account, User
 from healthcs.inputs import (
+    MAX_RECORD_ID,
     SPOKEN,
     Date,
     DayField,
@@ -22,6 +23,7 @@ from healthcs.inputs import (
     MomentField,
     RecordChoiceField,
     TextField,
+    TickedIdsField,
     WholeNumberField,
     form_problems,
     shown,
@@ -42,7 +44,6 @@ from interventions.plans import TITLE_MAX
 from interventions.selectors import UPCOMING_DAYS, plan_owner_choices
 from interventions.services import NOTE_MAX
 
-MAX_ID = 2**63 - 1
 OUTCOMES = ", ".join(OutcomeKind.values)
 OUTCOME_MESSAGES = {
     "kind": {code: f"'{{value}}' is not an outcome; use one of: {OUTCOMES}."
@@ -56,8 +57,8 @@ class OutcomeForm(forms.Form):
 
     kind = forms.ChoiceField(choices=OutcomeKind.choices, label="outcome")
     note = forms.CharField(max_length=NOTE_MAX, required=False)
-    intervention = WholeNumberField(min_value=1, max_value=MAX_ID, required=False)
-    task = WholeNumberField(min_value=1, max_value=MAX_ID, required=False)
+    intervention = WholeNumberField(min_value=1, max_value=MAX_RECORD_ID, required=False)
+    task = WholeNumberField(min_value=1, max_value=MAX_RECORD_ID, required=False)
 
     problem_messages = OUTCOME_MESSAGES
 
@@ -91,7 +92,7 @@ class PlaybookFilter(django_filters.CharFilter):
     def filter(self, queryset: QuerySet, value: str) -> QuerySet:
         if not value:
             return queryset
-        if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        if value.isascii() and value.isdigit() and int(value) <= MAX_RECORD_ID:
             return queryset.filter(playbook_id=int(value))
         return queryset.filter(playbook__name=value)
 
@@ -225,7 +226,6 @@ TASK_ORDERING_LABELS = [("due", "Due (oldest first)"), ("-due", "Due (latest fir
                         ("-account", "Account (Z-A)"), ("playbook", "Playbook (A-Z)"), ("-playbook", "Playbook (Z-A)"),
                         ("priority", "Priority (most urgent first)"), ("-priority", "Priority (least urgent first)")]
 TASK_SEARCH_MAX = 200  # characters of ?account=
-MAX_TICKED = 500  # ticked tasks of one request (a page shows 50); "all matching the filter" has no limit
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -305,26 +305,6 @@ def filter_tasks(tasks: QuerySet[Task], params: Mapping[str, str], *, user: User
     return FilteredTasks(found.qs, found.problems())
 
 
-class TaskIdsField(forms.Field):
-    """The ticked tasks' ids (a list of digits 0-9), at most MAX_TICKED."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value) -> list[int]:
-        ids = []
-        for item in value or []:
-            item = str(item).strip()
-            if not item:
-                continue
-            if not (item.isascii() and item.isdigit()) or int(item) > MAX_ID:
-                raise ValidationError(f"'{shown(item)}' is not a task; tick the tasks on the page.", code=SPOKEN)
-            ids.append(int(item))
-        if len(ids) > MAX_TICKED:
-            raise ValidationError(f"Tick at most {MAX_TICKED} tasks, or choose all the tasks matching the filter.",
-                                  code=SPOKEN)
-        return ids
-
-
 class AssigneeChoiceField(RecordChoiceField):
     """A person of the list, by their name."""
 
@@ -342,7 +322,7 @@ class TaskBulkForm(forms.Form):
     action = forms.ChoiceField(choices=BULK_ACTIONS)
     scope = forms.ChoiceField(choices=[("checked", "the ticked tasks"), ("matching", "all matching the filter")],
                               initial="checked")
-    task = TaskIdsField(required=False)
+    task = TickedIdsField(noun="task")
     until = MomentField(required=False, label="date and time")
     reason = forms.CharField(required=False, max_length=Task._meta.get_field("snooze_reason").max_length)
     assignee = AssigneeChoiceField(queryset=User.objects.none(), required=False)

@@ -219,10 +219,13 @@ def test_ticking_another_csms_alert_refuses_the_whole_change_and_keeps_the_choic
     ({"action": "snooze", "until": "2030-01-01" * 1000}, DAY_PROBLEM),
     ({"action": "snooze", "until": "2020-01-01"}, "has come already."),
     ({"action": "archive"}, "Choose what to do with the alerts: acknowledge, snooze or resolve."),
-    ({"action": "resolve", "alert": ["9" * 5000]}, "The ticked alerts could not be read"),
-    ({"action": "resolve", "alert": ["1\x00"]}, "The ticked alerts could not be read"),
-    ({"action": "resolve", "alert": ["١"]}, "The ticked alerts could not be read"),
-    ({"action": "resolve", "alert": [str(n) for n in range(1, 502)]}, "Tick at most 500 alerts"),
+    ({"action": "resolve", "alert": ["9" * 5000]},
+     f"&#x27;{'9' * 40}…&#x27; is not an alert; tick the alerts on the page."),
+    ({"action": "resolve", "alert": ["1\x00"]}, "&#x27;1\\x00&#x27; is not an alert; tick the alerts on the page."),
+    ({"action": "resolve", "alert": ["١"]}, "&#x27;١&#x27; is not an alert; tick the alerts on the page."),
+    ({"action": "resolve", "alert": ["0"]}, "&#x27;0&#x27; is not an alert; tick the alerts on the page."),
+    ({"action": "resolve", "alert": [str(n) for n in range(1, 502)]},
+     "Tick at most 500 alerts, or choose all the alerts matching the filter."),
     ({"action": "resolve", "alert": []}, "No alert was chosen: tick the alerts"),
 ])
 def test_bad_input_is_refused_with_a_clear_message_and_changes_nothing(client, csm, inbox, data, problem):

@@ -65,7 +65,8 @@ def _inbox(request: HttpRequest, params: dict, filtered: FilteredAlerts, form: A
         "page": page, "params": params, "kept": kept, "problems": filtered.problems, "status": filtered.status,
         "ordering": filtered.ordering, "tabs": _tabs(inbox_counts(filtered.unstatused, timezone.localdate())),
         "bulk_form": form, "bulk_problems": problems or {}, "actions": ALERT_ACTIONS,
-        "checked": {str(pk) for pk in form.checked}, "notice": notice, "today": timezone.localdate(),
+        "checked": set(form["alert"].value() or ()) if form.is_bound else set(), "notice": notice,
+        "today": timezone.localdate(),
         "filtering": any(params[name] for name in PARAMETERS if name not in ("ordering", "status")),
     }
     if request.htmx:
@@ -84,7 +85,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         tabs = _tabs(inbox_counts(filtered.unstatused, timezone.localdate()))
         return render(request, "workspace/_alert_counts.html", {"tabs": tabs, "status": filtered.status,
                                                                  "kept": _kept(request)})
-    return _inbox(request, params, filtered, AlertBulkForm(checked=[]))
+    return _inbox(request, params, filtered, AlertBulkForm())
 
 
 @login_required
@@ -94,12 +95,12 @@ def alert_bulk(request: HttpRequest) -> HttpResponse:
     matching the inbox's filter (the address's parameters, read again here within the user's alerts); back to the
     inbox with a message, or the inbox again with the refusal beside the form and what was chosen kept."""
     params, filtered = _filtered(request)
-    form = AlertBulkForm(request.POST, checked=request.POST.getlist("alert"))
+    form = AlertBulkForm(request.POST)
     if not form.is_valid():
         return _inbox(request, params, filtered, form, problems=form_problems(form), status=400)
     data = form.cleaned_data
     try:
-        alerts = filtered.alerts if data["scope"] == "matching" else chosen_alerts(request.user, form.ids)
+        alerts = filtered.alerts if data["scope"] == "matching" else chosen_alerts(request.user, data["alert"])
         if data["action"] == "acknowledge":
             changed = alerts_acknowledge(alerts=alerts, user=request.user)
         elif data["action"] == "snooze":
@@ -110,11 +111,11 @@ def alert_bulk(request: HttpRequest) -> HttpResponse:
         return _inbox(request, params, filtered, form, problems={error.field or "alerts": error.message}, status=400)
     notice = f"{changed} alert{pluralize(changed)} {DONE[data['action']]}"
     notice += f" until {data['until']:%Y-%m-%d}." if data["action"] == "snooze" else "."
-    if data["scope"] == "checked" and changed < len(form.ids):
-        left = len(form.ids) - changed
+    if data["scope"] == "checked" and changed < len(data["alert"]):
+        left = len(data["alert"]) - changed
         notice += f" {left} {'was' if left == 1 else 'were'} {DONE[data['action']]} or closed already."
     if request.htmx:
-        return _inbox(request, params, filtered, AlertBulkForm(checked=[]), notice=notice)
+        return _inbox(request, params, filtered, AlertBulkForm(), notice=notice)
     messages.success(request, notice)
     kept = _kept(request)
     return redirect(reverse("alert_list") + (f"?{kept.urlencode()}" if kept else ""))

@@ -8,10 +8,8 @@ from django.utils import timezone
 
 from accounts.models import AccountAssignment, User
 from accounts.selectors import assignable_csms
-from healthcs.inputs import DayField, RecordChoiceField
+from healthcs.inputs import MAX_TICKED, DayField, RecordChoiceField, TickedIdsField
 from workspace.models import VIEW_NAME_MAX, DefaultRole, SavedView
-
-MAX_CHECKED = 500  # ticked rows of one request (a page shows 50); "all matching the filter" has no limit
 
 
 class CsmChoiceField(RecordChoiceField):
@@ -37,8 +35,8 @@ class AssignForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if len(self.checked) > MAX_CHECKED:
-            raise forms.ValidationError(f"Tick at most {MAX_CHECKED} accounts, or choose all matching the filter.")
+        if len(self.checked) > MAX_TICKED:
+            raise forms.ValidationError(f"Tick at most {MAX_TICKED} accounts, or choose all matching the filter.")
         return cleaned
 
 
@@ -60,7 +58,6 @@ class RoleDefaultForm(forms.Form):
 
 
 ALERT_ACTIONS = {"acknowledge": "Acknowledge", "snooze": "Snooze", "resolve": "Resolve"}
-MAX_ALERT_ID = 2**63 - 1
 
 
 class AlertBulkForm(forms.Form):
@@ -70,6 +67,7 @@ class AlertBulkForm(forms.Form):
     action = forms.ChoiceField(choices=list(ALERT_ACTIONS.items()), label="action")
     scope = forms.ChoiceField(choices=[("checked", "the ticked alerts"), ("matching", "all matching the filter")],
                               initial="checked", widget=forms.RadioSelect, label="which alerts")
+    alert = TickedIdsField(noun="alert")
     until = DayField(required=False, label="snooze until")
 
     problem_messages = {
@@ -81,22 +79,13 @@ class AlertBulkForm(forms.Form):
                   for code in ("invalid", "required", "null_characters_not_allowed")},
     }
 
-    def __init__(self, *args, checked: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.checked = checked
-        self.ids: list[int] = []
-
     def clean(self):
         cleaned = super().clean()
-        if len(self.checked) > MAX_CHECKED:
-            raise forms.ValidationError(f"Tick at most {MAX_CHECKED} alerts, or choose all matching the filter.")
-        for value in self.checked:
-            if not (value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ALERT_ID):
-                raise forms.ValidationError("The ticked alerts could not be read; reload the page and tick them again.")
-        self.ids = [int(value) for value in self.checked]
         if cleaned.get("action") == "snooze" and not cleaned.get("until") and "until" not in self.errors:
             self.add_error("until", forms.ValidationError("required", code="required"))
         return cleaned
+
+
 FIRST_DAY = dt.date(2000, 1, 1)
 
 
