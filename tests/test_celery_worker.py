@@ -20,6 +20,7 @@ def test_a_worker_runs_a_queued_import_through_redis(manager, tmp_path):
     assert settings.REDIS_URL, "this test needs REDIS_URL: the worker must go through a real Redis"
     assert app.conf.broker_url.startswith("redis://")
     run = import_run_create(user=manager, files=ravenstack_files(), upload_root=Path(tmp_path))
+    app.control.purge()  # a message an earlier test left in this Redis database must not run into later tests' data
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         run_import.delay(run.pk)
