@@ -42,6 +42,7 @@ from workspace.demo.expansion import simulate_pipeline
 from workspace.demo.generator import PLAN_KEY, book_to_csv_bytes, generate_book
 from workspace.demo.interventions import simulate_csm_work, treated_on_time
 from workspace.demo.outcomes import apply_fates, draw_fates, pending_churners
+from workspace.demo.saved_views import seed_saved_views
 from workspace.demo.users import DEMO_CSMS, ensure_demo_users
 
 BIG_BOOK = 2000
@@ -175,6 +176,8 @@ class Command(BaseCommand):
                               f"{escalated} late task(s) escalated")
             self.stdout.write(f"  expansion: {ExpansionSignal.objects.count()} signals, "
                               f"{Opportunity.objects.count()} opportunities ({moved} moved on in the pipeline)")
+            views = seed_saved_views(manager=User.objects.get(username="manager"))
+            self.stdout.write(f"  saved views: {views}, pinned to the demo users' home pages")
 
         self.stdout.write(self.style.SUCCESS(f"Demo book ready in {time.perf_counter() - started:.1f}s"))
         self.stdout.write("Demo logins (username / role / password):")
