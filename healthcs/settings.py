@@ -206,7 +206,7 @@ ANALYSER_LLM_RETRIES = env.int("ANALYSER_LLM_RETRIES", default=2)
 REVIEW_HOURLY_RATE = env.float("REVIEW_HOURLY_RATE", default=60.0)
 REVIEW_MINUTES_SAVED_PER_USE = {name.strip(): float(minutes) for name, minutes in
                                 env.dict("REVIEW_MINUTES_SAVED_PER_USE", default={}).items()}
-REVIEW_DEFAULT_MINUTES_SAVED = env.float("REVIEW_DEFAULT_MINUTES_SAVED", default=2.0)
+REVIEW_DEFAULT_MINUTES_SAVED = env.float("REVIEW_DEFAULT_MINUTES_SAVED", default=0.5)
 REVIEW_PDF_CHROMIUM = env.str("REVIEW_PDF_CHROMIUM", default="/usr/bin/chromium")
 REVIEW_PDF_TIMEOUT = env.float("REVIEW_PDF_TIMEOUT", default=60.0)
 REVIEW_RENEWAL_DAYS = env.int("REVIEW_RENEWAL_DAYS", default=30)

@@ -108,6 +108,12 @@ def _build() -> dict:
                              summary="Thanks, the new scheduling view saves us hours."))
     TouchpointFactory(account=lake, kind=m.TouchpointKind.CALL, occurred_at=at("2026-09-25"), **read(
         category="integration", sentiment=-0.5, competitors=["CareLoop"], summary="Call: evaluating CareLoop demo."))
+    TouchpointFactory(account=lake, kind=m.TouchpointKind.EMAIL, occurred_at=at("2026-07-22"), **read(
+        category="other", sentiment=0.7, summary="Check-in is so much faster with online intake."))
+    # The team's own e-mail is neither a success story nor evidence, whatever it reads like.
+    TouchpointFactory(account=lake, kind=m.TouchpointKind.EMAIL, direction=m.Direction.OUTBOUND,
+                      occurred_at=at("2026-09-28"), **read(category="other", sentiment=0.9, competitors=["CareLoop"],
+                                                           summary="Great to hear CareLoop is off the table!"))
     SurveyResponseFactory(account=lake, responded_at=at("2026-08-01"), nps_score=10,
                           comment="Best EHR companion we have used.")
 
@@ -320,7 +326,7 @@ def test_the_quarterly_review_holds_exact_figures(book, value_model, django_asse
     assert (review.hours_total, review.value_total) == (Decimal("22.0"), Decimal("1320.00"))
     assert [(s.on.isoformat(), s.source, s.text) for s in review.stories] == [
         ("2026-08-01", "NPS 10", "Best EHR companion we have used."),
-        ("2026-07-20", "Ticket T-4", "Thanks, the new scheduling view saves us hours.")]
+        ("2026-07-22", "Email", "Check-in is so much faster with online intake.")]  # not T-4: a ticket
     assert review.risks == ["Usage dropped 62% (30d vs prior)", "Customer language suggests cancellation risk"]
     assert [(p.title, p.due and p.due.isoformat(), p.source) for p in review.plan] == [
         ("Call the executive sponsor", "2026-10-01", "Playbook task"),
@@ -372,6 +378,7 @@ def test_the_review_pdf_is_printed_once_and_stored_before_the_renewal(client, bo
     """One real print (slow): the address downloads a PDF titled with the account; the daily task's function stores
     it for an account renewing soon, and the PDF address then serves the stored one."""
     lake = book["lake"]
+    cache.clear()  # no PDF cached by an earlier run: this one is printed
     period, due = reviews_due(today=dt.date(2026, 12, 1), days=30)
     assert (period.key, due) == ("2026-Q3", [lake.pk])
 

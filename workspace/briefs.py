@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, Direction, TouchpointKind
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import OPEN_STAGES, ExpansionSignal, Opportunity, SignalStatus, Stage
 from interventions.effectiveness import effectiveness
@@ -150,13 +150,15 @@ def risk_brief(account: Account, *, today: dt.date | None = None) -> RiskBrief:
 
 
 def _texts_since(account: Account, since: dt.date) -> list[dict]:
-    """The account's read tickets and touchpoints since the day, newest first (two queries)."""
+    """The account's read tickets and touchpoints since the day (not the team's own e-mails), newest first (two
+    queries)."""
     fields = ("intent_phrase", "category", "sentiment", "competitors", "summary", "subject")
     tickets = [{**row, "on": row["submitted_at"], "source": f"Ticket {row['external_id']}"} for row in
                account.tickets.filter(submitted_at__date__gte=since).exclude(analysis_version="")
                .values("external_id", "submitted_at", *fields)]
     touchpoints = [{**row, "on": row["occurred_at"], "source": row["kind"].capitalize()} for row in
                    account.touchpoints.filter(occurred_at__date__gte=since).exclude(analysis_version="")
+                   .exclude(kind=TouchpointKind.EMAIL, direction=Direction.OUTBOUND)  # the team's own mails
                    .values("kind", "occurred_at", *fields)]
     texts = sorted(tickets + touchpoints, key=lambda row: row["on"], reverse=True)
     for row in texts:

@@ -15,13 +15,23 @@ from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from accounts.models import Account, SupportTicket, SurveyResponse, Touchpoint, UsageDay, UsageRecord
+from accounts.models import (
+    Account,
+    Direction,
+    SupportTicket,
+    SurveyResponse,
+    Touchpoint,
+    TouchpointKind,
+    UsageDay,
+    UsageRecord,
+)
 from expansion.models import Opportunity, Stage
 from interventions.models import Outcome, OutcomeKind, PlanStep, StepStatus, Task, TaskStatus
 from scoring.models import AlertStatus
 
 PLAN_DAYS = 90
-POSITIVE = 0.5  # a text at or above this sentiment is a success story
+POSITIVE = 0.5  # an inbound text at or above this sentiment, about nothing in particular, is a success story
+STORY_CATEGORY = "other"  # the reader's topics (bug, billing, integration, ...) are requests and problems
 PROMOTER = 9
 MAX_STORIES = 6
 CHART_WIDTH, CHART_HEIGHT = 600, 120
@@ -261,14 +271,14 @@ def _outcomes(account: Account, period: Period) -> list[tuple[str, int]]:
 
 
 def _stories(account: Account, period: Period) -> list[Story]:
-    """Positive texts and promoters' comments of the period, newest first (three queries)."""
+    """Promoters' comments and what customers wrote of their own accord that reads clearly positive (inbound
+    e-mails, community posts and the like; not tickets, which are requests however politely put, nor call
+    transcripts, where both sides speak), newest first (two queries)."""
     span = (period.start, period.end)
-    stories = [Story(timezone.localdate(on), f"Ticket {ext}", summary or subject) for ext, on, summary, subject in
-               SupportTicket.objects.filter(account=account, submitted_at__date__range=span, sentiment__gte=POSITIVE)
-               .values_list("external_id", "submitted_at", "summary", "subject")]
-    stories += [Story(timezone.localdate(on), kind.capitalize(), summary or subject) for kind, on, summary, subject in
-                Touchpoint.objects.filter(account=account, occurred_at__date__range=span, sentiment__gte=POSITIVE)
-                .values_list("kind", "occurred_at", "summary", "subject")]
+    stories = [Story(timezone.localdate(on), kind.capitalize(), summary or subject) for kind, on, summary, subject in
+               Touchpoint.objects.filter(account=account, occurred_at__date__range=span, sentiment__gte=POSITIVE,
+                                         direction=Direction.INBOUND, category=STORY_CATEGORY, intent_phrase="")
+               .exclude(kind=TouchpointKind.CALL).values_list("kind", "occurred_at", "summary", "subject")]
     stories += [Story(timezone.localdate(on), f"NPS {score}", comment) for on, score, comment in
                 SurveyResponse.objects.filter(account=account, responded_at__date__range=span,
                                               nps_score__gte=PROMOTER).exclude(comment="")
