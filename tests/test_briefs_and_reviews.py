@@ -19,6 +19,7 @@ from interventions.models import Outcome, PlanObjective, PlanStep, SuccessPlan
 from scoring.models import ChurnModel, ChurnPrediction
 from tests.factories import (
     AccountFactory,
+    AlertFactory,
     ChurnEventFactory,
     InterventionFactory,
     PlaybookFactory,
@@ -114,6 +115,7 @@ def _build() -> dict:
     TouchpointFactory(account=lake, kind=m.TouchpointKind.EMAIL, direction=m.Direction.OUTBOUND,
                       occurred_at=at("2026-09-28"), **read(category="other", sentiment=0.9, competitors=["CareLoop"],
                                                            summary="Great to hear CareLoop is off the table!"))
+    AlertFactory(account=lake, as_of=dt.date(2026, 10, 1), message="Invoice INV-7 of 1,000.00 failed")
     SurveyResponseFactory(account=lake, responded_at=at("2026-08-01"), nps_score=10,
                           comment="Best EHR companion we have used.")
 
@@ -328,6 +330,7 @@ def test_the_quarterly_review_holds_exact_figures(book, value_model, django_asse
         ("2026-08-01", "NPS 10", "Best EHR companion we have used."),
         ("2026-07-22", "Email", "Check-in is so much faster with online intake.")]  # not T-4: a ticket
     assert review.risks == ["Usage dropped 62% (30d vs prior)", "Customer language suggests cancellation risk"]
+    assert (review.risk_level, review.open_alerts) == ("High", ["Invoice INV-7 of 1,000.00 failed"])
     assert [(p.title, p.due and p.due.isoformat(), p.source) for p in review.plan] == [
         ("Call the executive sponsor", "2026-10-01", "Playbook task"),
         ("Fix the Epic sync with IT", "2026-10-10", "Success plan"),
@@ -368,10 +371,12 @@ def test_without_the_pdf_engine_the_pdf_address_says_so(client, book, settings):
     client.force_login(book["casey"])
 
     response = client.get(reverse("account_review_pdf", args=["A-LAKE"]) + "?period=2026-Q3")
+    page = client.get(reverse("account_review", args=["A-LAKE"]) + "?period=2026-Q3").content.decode()
 
-    assert response.status_code == 503
-    assert ("The PDF engine (headless Chromium, REVIEW_PDF_CHROMIUM = /nonexistent/chromium) is not installed on "
-            "this server.") in response.content.decode()
+    sentence = ("The PDF engine (headless Chromium, REVIEW_PDF_CHROMIUM = /nonexistent/chromium) is not installed on "
+                "this server.")
+    assert response.status_code == 503 and sentence in response.content.decode()
+    assert sentence in page and 'data-testid="review-pdf"' not in page  # no link to a download that cannot work
 
 
 def test_the_review_pdf_is_printed_once_and_stored_before_the_renewal(client, book, value_model):

@@ -145,7 +145,8 @@ class Review:
     value: list[FeatureValue]
     hourly_rate: Decimal
     stories: list[Story]
-    risks: list[str]
+    risks: list[str]  # the fired reasons of the period's last score
+    open_alerts: list[str]  # open now, whenever raised
     risk_level: str
     plan: list[PlanItem]
 
@@ -198,9 +199,9 @@ def business_review(account: Account, period: Period, *, today: dt.date | None =
         won=list(account.opportunities.filter(stage=Stage.WON, closed_at__date__range=(period.start, period.end))
                  .order_by("closed_at", "id")),
         value=value, hourly_rate=rate, stories=_stories(account, period),
-        risks=[*(last[4].split("; ") if last and last[4] else []),
-               *account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at").values_list("message",
-                                                                                                   flat=True)],
+        risks=last[4].split("; ") if last and last[4] else [],
+        open_alerts=list(account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at")
+                         .values_list("message", flat=True)),
         risk_level=last[3] if last else "",
         plan=_plan(account, today, last[5].split("; ") if last and last[4] and last[5] else []))
 
