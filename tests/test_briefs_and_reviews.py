@@ -303,6 +303,33 @@ def test_a_rewording_that_changes_a_figure_or_a_quote_falls_back_to_the_built_in
     assert worded.note == f"The LLM's wording could not be used, so the built-in wording is shown: {reason}."
 
 
+def test_the_brief_page_shows_the_llms_wording_and_says_so(client, book, llm):
+    llm.play(lambda handler: _sentences(*[f"Reworded: {s}" for s in _summary(handler)])(handler))
+    client.force_login(book["casey"])
+
+    page = client.get(reverse("account_brief", args=["A-LAKE"])).content.decode()
+
+    assert "Worded by the local LLM (llama3.1); every number and quote checked." in page
+    assert "Reworded: Competitor mentioned: CareLoop." in page
+
+
+def _summary(handler) -> list[str]:
+    """The sentences the page sent, read back from the prompt of the stub's latest request."""
+    prompt = handler.server.stub.requests[-1]["prompt"]
+    return prompt.split("<<<BRIEF\n", 1)[1].split("\nBRIEF>>>", 1)[0].split("\n")
+
+
+def test_when_the_llm_server_does_not_answer_pages_stop_waiting_for_it_a_while(llm, settings):
+    settings.ANALYSER_LLM_URL = "http://127.0.0.1:9"  # nothing listens there
+
+    first, second = polish(SENTENCES), polish(SENTENCES)
+
+    assert first.note == ("The LLM's wording could not be used, so the built-in wording is shown: the LLM server "
+                          "could not be reached.")
+    assert second.note == ("The LLM's wording could not be used, so the built-in wording is shown: the LLM server "
+                           "did not answer a moment ago.")
+
+
 # Business review -------------------------------------------------------------------------------------------------
 
 def test_the_quarterly_review_holds_exact_figures(book, value_model, django_assert_max_num_queries):

@@ -43,7 +43,15 @@ class Polished:
 
 
 class Refused(Exception):
-    """Why the LLM's wording is not used."""
+    """Why the LLM's wording is not used; `unreachable` when the server did not answer at all."""
+
+    def __init__(self, reason: str, unreachable: bool = False):
+        super().__init__(reason)
+        self.unreachable = unreachable
+
+
+DOWN_KEY = "brief-polish:down"
+DOWN_SECONDS = 60  # after the server did not answer, pages do not wait for it again for this long
 
 
 def polish(sentences: list[str]) -> Polished:
@@ -57,10 +65,14 @@ def polish(sentences: list[str]) -> Polished:
     cached = _cache_get(key)
     if cached is not None:
         return Polished(cached, f"Worded by the local LLM ({model}); every number and quote checked.", True)
+    if _cache_get(DOWN_KEY):
+        return Polished(sentences, FALLBACK + "the LLM server did not answer a moment ago.")
     try:
         reworded = checked(sentences, _ask(sentences, model))
     except Refused as reason:
         logger.warning("Brief polish fell back to the built-in wording: %s", reason)
+        if reason.unreachable:
+            _cache_set(DOWN_KEY, ["down"], DOWN_SECONDS)
         return Polished(sentences, FALLBACK + str(reason) + ".")
     _cache_set(key, reworded)
     return Polished(reworded, f"Worded by the local LLM ({model}); every number and quote checked.", True)
@@ -76,9 +88,11 @@ def _ask(sentences: list[str], model: str) -> object:
         try:
             response = session.post(endpoint, json=payload, timeout=timeout)
         except requests.Timeout:
-            raise Refused(f"no answer within {timeout:g} s") from None
+            raise Refused(f"no answer within {timeout:g} s", unreachable=True) from None
+        except requests.ConnectionError:
+            raise Refused("the LLM server could not be reached", unreachable=True) from None
         except requests.RequestException as error:
-            raise Refused(f"the LLM server could not be reached ({type(error).__name__})") from None
+            raise Refused(f"the request to the LLM server failed ({type(error).__name__})") from None
     if response.status_code != 200:
         raise Refused(f"the LLM server answered HTTP {response.status_code}")
     try:
@@ -114,8 +128,8 @@ def _cache_get(key: str) -> list[str] | None:
         return None
 
 
-def _cache_set(key: str, sentences: list[str]) -> None:
+def _cache_set(key: str, sentences: list[str], seconds: int = CACHE_SECONDS) -> None:
     try:
-        cache.set(key, sentences, timeout=CACHE_SECONDS)
+        cache.set(key, sentences, timeout=seconds)
     except (RedisError, OSError) as error:
         logger.warning("Brief polish cache unavailable: %s", error)
