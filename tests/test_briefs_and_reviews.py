@@ -177,7 +177,7 @@ def test_the_default_period_is_the_last_full_quarter():
     assert (quarter(2025, 4).start, quarter(2025, 4).end) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
 
 
-@pytest.mark.parametrize("text", ["2026-Q5", "２０２６", "2026-q3", "soon", "1999"])
+@pytest.mark.parametrize("text", ["2026-Q5", "２０２６", "2026-q3", "soon", "1999", "2026\x00"])
 def test_a_period_that_is_not_one_is_refused_with_its_sentence(text):
     with pytest.raises(ValueError, match="is not a period; use a quarter such as 2026-Q3 or a year such as 2026"):
         parse_period(text)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.selectors import get_account_for_user
+from healthcs.inputs import shown
 from workspace.brief_polish import polish
 from workspace.briefs import expansion_brief, risk_brief
 from workspace.pdf import PdfUnavailable, engine_problem
@@ -45,8 +46,8 @@ def account_review(request: HttpRequest, external_id: str) -> HttpResponse:
     """The business review of a quarter or a year as a printable page, with the choice of period."""
     account = get_account_for_user(request.user, external_id)
     period, problem = _period(request)
-    context = {"account": account, "choices": period_choices(), "problem": problem, "typed": request.GET.get(
-        "period", "")[:20], "review": business_review(account, period) if period else None,
+    context = {"account": account, "choices": period_choices(), "problem": problem, "typed": shown(request.GET.get(
+        "period", "")), "review": business_review(account, period) if period else None,
         "today": timezone.localdate(), "pdf_problem": engine_problem()}
     if period:
         context["period"] = period

@@ -26,6 +26,7 @@ from accounts.models import (
     UsageRecord,
 )
 from expansion.models import Opportunity, Stage
+from healthcs.inputs import shown
 from interventions.models import Outcome, OutcomeKind, PlanStep, StepStatus, Task, TaskStatus
 from scoring.models import AlertStatus
 
@@ -68,7 +69,7 @@ def parse_period(text: str) -> Period:
     """A period from its key ("2026-Q3", "2026"); ValueError with the sentence to show otherwise."""
     match = PERIOD.fullmatch(text.strip())
     if not match or not YEARS[0] <= int(match["year"]) <= YEARS[1]:
-        raise ValueError(f"'{text[:20]}' is not a period; use a quarter such as 2026-Q3 or a year such as 2026.")
+        raise ValueError(f"'{shown(text)}' is not a period; use a quarter such as 2026-Q3 or a year such as 2026.")
     year = int(match["year"])
     return quarter(year, int(match["quarter"])) if match["quarter"] else year_period(year)
 
