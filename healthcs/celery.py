@@ -36,6 +36,11 @@ app.conf.beat_schedule = {
         "task": "workspace.tasks.send_weekly_summaries",
         "schedule": crontab(hour=7, minute=0, day_of_week="monday"),
     },
+    # The last quarter's business review of every account renewing within REVIEW_RENEWAL_DAYS, printed and stored.
+    "store-renewal-reviews-daily": {
+        "task": "workspace.tasks.store_renewal_reviews",
+        "schedule": crontab(hour=6, minute=45),
+    },
     # The churn model learns again from the week's history; it replaces the active one only if it beats the rules.
     "train-churn-model-weekly": {
         "task": "scoring.tasks.train_churn_model",

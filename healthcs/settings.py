@@ -198,6 +198,19 @@ ANALYSER_LLM_MODEL = env.str("ANALYSER_LLM_MODEL", default="llama3.1")
 ANALYSER_LLM_TIMEOUT = env.float("ANALYSER_LLM_TIMEOUT", default=20.0)
 ANALYSER_LLM_RETRIES = env.int("ANALYSER_LLM_RETRIES", default=2)
 
+# Business reviews (docs/pages.md#business-review, docs/operations.md#business-reviews). The value model: minutes
+# a use of each feature saves (REVIEW_MINUTES_SAVED_PER_USE, e.g. "ehr_sync=6,scheduling=2"; other features
+# REVIEW_DEFAULT_MINUTES_SAVED) × REVIEW_HOURLY_RATE (money per hour of staff time). PDFs are printed by headless
+# Chromium (REVIEW_PDF_CHROMIUM; the page says so when it is missing), within REVIEW_PDF_TIMEOUT seconds; the daily
+# task stores the PDFs of accounts renewing within REVIEW_RENEWAL_DAYS days.
+REVIEW_HOURLY_RATE = env.float("REVIEW_HOURLY_RATE", default=60.0)
+REVIEW_MINUTES_SAVED_PER_USE = {name.strip(): float(minutes) for name, minutes in
+                                env.dict("REVIEW_MINUTES_SAVED_PER_USE", default={}).items()}
+REVIEW_DEFAULT_MINUTES_SAVED = env.float("REVIEW_DEFAULT_MINUTES_SAVED", default=0.5)
+REVIEW_PDF_CHROMIUM = env.str("REVIEW_PDF_CHROMIUM", default="/usr/bin/chromium")
+REVIEW_PDF_TIMEOUT = env.float("REVIEW_PDF_TIMEOUT", default=60.0)
+REVIEW_RENEWAL_DAYS = env.int("REVIEW_RENEWAL_DAYS", default=30)
+
 # Redis is optional: it backs the Celery broker and the shared cache when REDIS_URL is set.
 REDIS_URL = env.str("REDIS_URL", default="")
 

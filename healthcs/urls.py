@@ -20,7 +20,7 @@ from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 from workspace import alerts as workspace_alerts
 from workspace import api as workspace_api
-from workspace import contact_views, dashboard_views, digest_views
+from workspace import contact_views, dashboard_views, digest_views, review_views
 from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
@@ -50,6 +50,9 @@ urlpatterns = [
     path("accounts/export.csv", workspace_views.account_export, name="account_export"),
     path("accounts/<str:external_id>/", workspace_views.account_detail, name="account_detail"),
     path("accounts/<str:external_id>/timeline/", workspace_views.account_timeline_view, name="account_timeline"),
+    path("accounts/<str:external_id>/brief/", review_views.account_brief, name="account_brief"),
+    path("accounts/<str:external_id>/review/", review_views.account_review, name="account_review"),
+    path("accounts/<str:external_id>/review.pdf", review_views.account_review_pdf, name="account_review_pdf"),
     path("accounts/<str:external_id>/next-best-action/", intervention_views.next_best_action_view,
          name="next_best_action"),
     path("accounts/<str:external_id>/success-plan/", plan_views.success_plan_view, name="success_plan"),

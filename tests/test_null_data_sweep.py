@@ -386,6 +386,23 @@ SWEEP: dict[str, list[Visit]] = {
     "weekly_summary": [page(named("weekly_summary"), csm=403),
                        page(lambda b: reverse("weekly_summary") + f"?date={b.as_of}", csm=403, htmx=True),
                        page(lambda b: reverse("weekly_summary") + "?date=2026-02-30", csm=403, manager=400)],
+    # Briefs and business reviews (issue 18): the PDF is printed once (A-NORMAL; the same HTML is not printed again),
+    # the other visits are refused before any printing.
+    # A brief reads the effectiveness report (about 0.3 s): the accounts whose empty fields it reads, and one of
+    # another CSM.
+    "account_brief": [*[v for v in account_visits("account_brief") if v.label in (
+                          "A-NORMAL", "A-NORENEWAL", "A-NEVER", "A-CHURNED", "A-NOCSM", "A-FOREIGN")],
+                      *[v for v in account_visits("account_brief", htmx=True) if v.label in ("A-BARE",)]],
+    "account_review": [*account_visits("account_review"),
+                       page(lambda b: reverse("account_review", args=["A-NORMAL"]) + "?period=", htmx=True),
+                       page(lambda b: reverse("account_review", args=["A-CHURNED"]) + f"?period={b.as_of.year}"),
+                       page(lambda b: reverse("account_review", args=["A-NORMAL"]) + "?period=2026-Q٣", csm=400,
+                            manager=400)],
+    "account_review_pdf": [page(named("account_review_pdf", "A-NORMAL")),
+                           page(lambda b: reverse("account_review_pdf", args=["A-FOREIGN"]) + "?period=soon", csm=404,
+                                manager=400),
+                           page(lambda b: reverse("account_review_pdf", args=["A-NOCSM"]) + "?period=x", csm=404,
+                                manager=400)],
     "assignment_rules_apply": [page(named("assignment_rules_apply"), csm=403, manager=302, method="post"),
                                page(named("assignment_rules_apply"), csm=405, manager=405)],
     # The admin's own password form (audited): staff only, anonymous visitors go to the admin's login.

@@ -36,6 +36,7 @@ NAMED = {
     "plan_step_edit": "post", "plan_step_status": "post", "api_account_success_plan": "api",
     "saved_view_create": "post", "saved_view_open": "page", "saved_view_update": "post", "saved_view_delete": "post",
     "saved_view_pin": "post", "role_default_set": "post", "digest": "page", "weekly_summary": "page",
+    "account_brief": "page", "account_review": "page", "account_review_pdf": "page",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -46,6 +47,9 @@ ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export an
     "contact_add": lambda ext: reverse("contact_add", args=[ext]),
     "success_plan": lambda ext: reverse("success_plan", args=[ext]),
     "api_account_success_plan": lambda ext: reverse("api_account_success_plan", args=[ext]),
+    "account_brief": lambda ext: reverse("account_brief", args=[ext]),
+    "account_review": lambda ext: reverse("account_review", args=[ext]),
+    # The PDF's own address is checked in tests/test_briefs_and_reviews.py (a print takes seconds).
 }
 
 
@@ -69,6 +73,7 @@ def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_acco
             "api_account_touchpoints": ["A-OWN"], "touchpoint_log": ["A-OWN"],
             "account_timeline": ["A-OWN"], "contact_section": ["A-OWN"], "contact_add": ["A-OWN"],
             "contact_edit": ["A-OWN", "C-1"], "success_plan": ["A-OWN"], "api_account_success_plan": ["A-OWN"],
+            "account_brief": ["A-OWN"], "account_review": ["A-OWN"], "account_review_pdf": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
             "pipeline_column": ["identified"], "saved_view_open": [1]}.get(name, [])
     url = reverse(name, args=args)

@@ -96,3 +96,21 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.day}"
+
+
+class ReviewDocument(models.Model):
+    """An account's business review for one period printed as a PDF (workspace.review_documents): stored by the
+    daily task before renewals, and served by the review's PDF address while it is from the same day."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="review_documents")
+    period = models.CharField(max_length=8, help_text="2026-Q3 or 2026.")
+    pdf = models.BinaryField()
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-generated_at"]
+        constraints = [models.UniqueConstraint(fields=["account", "period"], name="one_review_document_per_period")]
+
+    def __str__(self) -> str:
+        return f"Review {self.period} of {self.account_id}"

@@ -1,5 +1,6 @@
 """Background work of the top layer: after a queued recompute's last batch, the rest of the day in one task; the
-daily CSM digests and the weekly executive summary on the beat schedule."""
+daily CSM digests, the weekly executive summary and the business reviews printed before renewals on the beat
+schedule."""
 
 import datetime as dt
 
@@ -9,6 +10,7 @@ from healthcs.celery import TRANSIENT_RETRY
 from scoring.backtest import DEFAULT_HORIZON, accuracy_report
 from workspace.daily import finish_day as finish
 from workspace.digests import daily_digests_send, weekly_summaries_send
+from workspace.review_documents import review_document_store, reviews_due
 
 
 @shared_task(acks_late=True, **TRANSIENT_RETRY)
@@ -33,3 +35,19 @@ def send_weekly_summaries(day: str | None = None) -> int:
     """E-mail the managers and admins the summary of the seven days up to the day (default today), once each.
     Returns the number sent."""
     return weekly_summaries_send(day=dt.date.fromisoformat(day) if day else None).sent
+
+
+@shared_task(acks_late=True, **TRANSIENT_RETRY)
+def store_renewal_reviews(day: str | None = None) -> int:
+    """Queue the printing of the last quarter's review for each account renewing within REVIEW_RENEWAL_DAYS that has
+    none stored yet (docs/operations.md#business-reviews); one small task per account. Returns how many."""
+    period, due = reviews_due(today=dt.date.fromisoformat(day) if day else None)
+    for account_id in due:
+        store_review_document.delay(account_id, period.key)
+    return len(due)
+
+
+@shared_task(acks_late=True, time_limit=180, soft_time_limit=150, **TRANSIENT_RETRY)
+def store_review_document(account_id: int, period_key: str) -> int:
+    """Print and store one account's review of the period (replacing an earlier print). Returns its size."""
+    return review_document_store(account_id=account_id, period_key=period_key).size

@@ -67,6 +67,7 @@ from workspace.dashboards import (
 from workspace.filters import LIST_FILTERS, filter_accounts, list_params
 from workspace.forms import AssignForm, RoleDefaultForm, SavedViewForm
 from workspace.models import DefaultRole
+from workspace.reviews import last_full_quarter
 from workspace.saved_views import (
     MAX_PINS,
     default_role,
@@ -291,6 +292,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         **LOG_FORM,
         "trend": (trend := _trend(account, snapshot)),
         "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
+        "review_period": last_full_quarter(),
     }
     return render(request, "accounts/account_detail.html", context)
 
