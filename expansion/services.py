@@ -17,7 +17,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, User, WebhookEvent
+from accounts.webhooks.emit import webhooks_emit
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import (
     CLOSED_STAGES,
@@ -43,7 +44,7 @@ def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: 
     if unknown := set(changes) - set(EDITABLE):
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     now = now or timezone.now()
-    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    opportunity = Opportunity.objects.select_for_update(of=("self",)).select_related("account").get(pk=opportunity.pk)
     before = opportunity.stage
     if before in CLOSED_STAGES and changes.get("stage", before) != before:
         raise DomainError(f"This opportunity is {opportunity.get_stage_display().lower()}; "
@@ -63,6 +64,10 @@ def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: 
         opportunity.closed_at = now if stage in CLOSED_STAGES else None
         StageChange.objects.create(opportunity=opportunity, from_stage=before, to_stage=stage, changed_by=user,
                                    changed_at=now)
+        webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED, payloads=[
+            {"opportunity_id": opportunity.pk, "account": opportunity.account.external_id, "title": opportunity.title,
+             "from": before, "to": stage, "amount": opportunity.amount, "probability": opportunity.probability,
+             "changed_at": now}])
     opportunity.save()
     return opportunity
 
