@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.validators import URLValidator
 from django.http import HttpRequest, HttpResponse
 
 from accounts import models as m
@@ -297,6 +298,8 @@ SECRET_MIN = 16
 class WebhookEndpointForm(forms.ModelForm):
     """The secret is write-only: never put back into the page; left empty on a change, the stored one stays."""
 
+    url = forms.URLField(max_length=500, assume_scheme="https", validators=[URLValidator(schemes=["http", "https"])],
+                         help_text="Where the events are POSTed (http or https).")
     secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
                              help_text=f"At least {SECRET_MIN} characters; share it with the receiver, who checks "
                                        "each delivery's signature with it. Leave empty to keep the current one.")
