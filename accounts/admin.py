@@ -12,7 +12,7 @@ from accounts import models as m
 from accounts.audit import audit_admin_delete, audit_admin_formset, audit_admin_save, audit_password_set
 from accounts.events import text_saved_by_hand
 from accounts.selectors import accounts_for_user, assignable_csms, scope_to_user
-from accounts.webhooks.emit import webhook_deliveries_redeliver
+from accounts.webhooks.emit import account_churned_emit, webhook_deliveries_redeliver
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -115,6 +115,11 @@ class AccountAdmin(OwnedByAccountAdmin):
     readonly_fields = ("csm",)
     date_hierarchy = "signup_date"
     inlines = (SubscriptionInline, ContactInline)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "churned" in form.changed_data and obj.churned:  # inside the admin's transaction, like every write site
+            account_churned_emit(accounts=[(obj.external_id, obj.name)], source="admin")
 
 
 @admin.register(m.Subscription)

@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from django import forms
+from django.contrib import admin
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -215,6 +217,22 @@ def test_an_import_announces_the_accounts_it_marks_churned_once(endpoint):
 
     assert [(d.event, d.payload) for d in m.WebhookDelivery.objects.all()] == [
         ("account.churned", {"account": "A-1", "name": "Cedar Valley", "source": "import"})]
+
+
+def test_an_account_marked_churned_in_admin_is_announced(endpoint, rf):
+    account = AccountFactory(external_id="A-9", name="Elm Street Clinic")
+    request = rf.post("/admin/")
+    request.user = UserFactory(username="ada", role="Admin", is_superuser=True)
+    model_admin = admin.site._registry[m.Account]
+    edit = forms.modelform_factory(m.Account, fields=["churned", "name"])
+
+    for data in ({"churned": "on", "name": "Elm Street Clinic"}, {"churned": "on", "name": "Elm St. Clinic"}):
+        form = edit(data, instance=account)
+        assert form.is_valid()
+        model_admin.save_model(request, form.save(commit=False), form, change=True)
+
+    assert [(d.event, d.payload) for d in m.WebhookDelivery.objects.all()] == [
+        ("account.churned", {"account": "A-9", "name": "Elm Street Clinic", "source": "admin"})]
 
 
 # Sending: signed, once, with backoff ------------------------------------------------------------------------
