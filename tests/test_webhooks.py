@@ -206,14 +206,15 @@ def test_a_stage_change_is_announced_and_an_edit_without_one_is_not(endpoint, ma
                                 "changed_at": "2026-12-03T09:00:00Z"}
 
 
-def test_an_import_announces_the_accounts_it_marks_churned_once(endpoint):
-    rows = ["A-1,Cedar Valley,Primary care,US,2024-02-01,partner,Pro,25,False,{}",
-            "A-2,Birch Clinic,Primary care,US,2024-02-01,partner,Pro,25,False,False"]
-    import_files({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, rows[0].format("False"), rows[1])})
-    assert not m.WebhookDelivery.objects.exists()
+def test_an_import_announces_the_live_accounts_it_marks_churned_once(endpoint):
+    row = "{},Cedar Valley,Primary care,US,2024-02-01,partner,Pro,25,False,{}"
+    import_files({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, row.format("A-1", "False"),
+                                                       row.format("A-2", "False"), row.format("A-3", "True"))})
+    assert not m.WebhookDelivery.objects.exists()  # A-3 arrived churned: never a live customer here
 
-    import_files({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, rows[0].format("True"), rows[1])})
-    import_files({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, rows[0].format("True"), rows[1])})
+    for _ in range(2):
+        import_files({"ravenstack_accounts.csv": csv_bytes(ACCOUNTS_HEADER, row.format("A-1", "True"),
+                                                           row.format("A-2", "False"), row.format("A-3", "True"))})
 
     assert [(d.event, d.payload) for d in m.WebhookDelivery.objects.all()] == [
         ("account.churned", {"account": "A-1", "name": "Cedar Valley", "source": "import"})]

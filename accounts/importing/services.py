@@ -350,16 +350,15 @@ def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress
 
 
 def accounts_churning(parsed: dict[str, ParsedFile]) -> list[tuple[str, str]]:
-    """(external id, name) of the accounts the import marks churned that are not churned yet (new ones included),
-    for the webhooks' "account churned"; nothing (and no query) when no webhook wants the event."""
+    """(external id, name) of the stored accounts, not churned yet, that the import marks churned, for the webhooks'
+    "account churned" (an account that arrives already churned never was a live customer here: no event); nothing
+    (and no query) when no webhook wants the event."""
     if "accounts" not in parsed or not webhooks_listening(WebhookEvent.ACCOUNT_CHURNED):
         return []
     frame = parsed["accounts"].frame
-    churned = frame[frame["churned"].fillna(False).astype(bool)]
-    named = dict(zip(churned["external_id"].astype(str), churned["name"].astype(str), strict=True))
-    already = set(Account.objects.filter(external_id__in=list(named), churned=True)
-                  .values_list("external_id", flat=True))
-    return [(external_id, name) for external_id, name in named.items() if external_id not in already]
+    churned = frame.loc[frame["churned"].fillna(False).astype(bool), "external_id"].astype(str).tolist()
+    return list(Account.objects.filter(external_id__in=churned, churned=False).order_by("external_id")
+                .values_list("external_id", "name"))
 
 
 def import_files(files: dict[str, bytes], progress: Progress = _no_progress) -> ImportResult:
