@@ -64,12 +64,17 @@ def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: 
         opportunity.closed_at = now if stage in CLOSED_STAGES else None
         StageChange.objects.create(opportunity=opportunity, from_stage=before, to_stage=stage, changed_by=user,
                                    changed_at=now)
-        webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED, payloads=[
-            {"opportunity_id": opportunity.pk, "account": opportunity.account.external_id, "title": opportunity.title,
-             "from": before, "to": stage, "amount": opportunity.amount, "probability": opportunity.probability,
-             "changed_at": now}])
+        webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
+                      payloads=[_stage_changed(opportunity, opportunity.account, before, now)])
     opportunity.save()
     return opportunity
+
+
+def _stage_changed(opportunity: Opportunity, account: Account, before: str, now: dt.datetime) -> dict:
+    """The webhooks' "opportunity stage changed" (from null: a new opportunity)."""
+    return {"opportunity_id": opportunity.pk, "account": account.external_id, "title": opportunity.title,
+            "from": before or None, "to": opportunity.stage, "amount": f"{Decimal(opportunity.amount):.2f}",
+            "probability": opportunity.probability, "changed_at": now}
 
 
 @transaction.atomic
@@ -88,6 +93,8 @@ def opportunity_create(*, account: Account, user: User | None, title: str, amoun
         created_at=now, source_kind=source_kind)
     StageChange.objects.create(opportunity=opportunity, from_stage="", to_stage=Stage.IDENTIFIED, changed_by=user,
                                changed_at=now)
+    webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
+                  payloads=[_stage_changed(opportunity, account, "", now)])
     return opportunity
 
 
@@ -149,6 +156,8 @@ def opportunities_from_new_signals(*, as_of: dt.date, now: dt.datetime | None = 
     Opportunity.objects.bulk_create(fresh)
     StageChange.objects.bulk_create(StageChange(opportunity=o, from_stage="", to_stage=Stage.IDENTIFIED,
                                                 changed_at=now) for o in fresh)
+    webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
+                  payloads=(_stage_changed(o, accounts[o.account_id], "", now) for o in fresh))
     target.update({o.account_id: o.pk for o in fresh})
     for signal in new:
         signal.opportunity_id = target[signal.account_id]

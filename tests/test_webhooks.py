@@ -193,17 +193,18 @@ def test_treated_interventions_are_announced_and_the_control_group_is_not(endpoi
                                 "risk_level": "High"}
 
 
-def test_a_stage_change_is_announced_and_an_edit_without_one_is_not(endpoint, manager):
+def test_a_new_opportunity_and_a_stage_change_are_announced_and_an_edit_without_one_is_not(endpoint, manager):
     opportunity = opportunity_create(account=AccountFactory(external_id="A-O"), user=manager, title="More seats",
-                                     amount=Decimal("1200"))
+                                     amount=Decimal("1200"), now=T0)
 
     opportunity_update(opportunity=opportunity, user=manager, changes={"next_step": "Call the sponsor"})
     opportunity_update(opportunity=opportunity, user=manager, changes={"stage": "qualified"}, now=T0)
 
-    delivery = m.WebhookDelivery.objects.get()
-    assert delivery.payload == {"opportunity_id": opportunity.pk, "account": "A-O", "title": "More seats",
-                                "from": "identified", "to": "qualified", "amount": "1200.00", "probability": 25,
-                                "changed_at": "2026-12-03T09:00:00Z"}
+    same = {"opportunity_id": opportunity.pk, "account": "A-O", "title": "More seats", "amount": "1200.00",
+            "changed_at": "2026-12-03T09:00:00Z"}
+    assert [d.payload for d in m.WebhookDelivery.objects.order_by("pk")] == [
+        same | {"from": None, "to": "identified", "probability": 10},
+        same | {"from": "identified", "to": "qualified", "probability": 25}]
 
 
 def test_an_import_announces_the_live_accounts_it_marks_churned_once(endpoint):
