@@ -341,8 +341,8 @@ def test_an_expired_delivery_is_failed_unsent(endpoint, receiver):
 def test_the_sweep_hands_over_due_retries_and_lost_messages_and_fails_expired_ones(endpoint):
     due = delivery_at(endpoint, status="retrying", next_attempt_at=T0 - dt.timedelta(seconds=1))
     later = delivery_at(endpoint, status="retrying", next_attempt_at=T0 + dt.timedelta(seconds=30))
-    just_sent = delivery_at(endpoint, next_attempt_at=T0 - dt.timedelta(seconds=30))
-    lost = delivery_at(endpoint, next_attempt_at=T0 - dt.timedelta(minutes=3))
+    just_sent = delivery_at(endpoint, next_attempt_at=T0 - dt.timedelta(minutes=9))
+    lost = delivery_at(endpoint, next_attempt_at=T0 - dt.timedelta(minutes=11))
     lost_worker = delivery_at(endpoint, status="sending", claimed_at=T0 - dt.timedelta(minutes=6))
     expired = delivery_at(endpoint, created=T0 - dt.timedelta(days=2), expires_at=T0 - dt.timedelta(days=1))
     delivered = delivery_at(endpoint, status="delivered", next_attempt_at=None)

@@ -23,8 +23,9 @@ EVENT_HEADER = "X-HealthCS-Event"
 DELIVERY_HEADER = "X-HealthCS-Delivery"
 # A delivery still "sending" this long after a worker took it lost its worker (far beyond the send's timeout).
 STALE_SENDING = timedelta(minutes=5)
-# A pending delivery not taken this long after it was handed over lost its message (or never reached the broker).
-REDISPATCH_AFTER = timedelta(minutes=2)
+# A pending delivery not taken this long after it was handed over lost its message (or never reached the broker);
+# long enough that a backlog of the daily run's batches is not handed over a second time while it waits.
+REDISPATCH_AFTER = timedelta(minutes=10)
 ERROR_MAX = WebhookDelivery._meta.get_field("last_error").max_length
 
 
