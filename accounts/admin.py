@@ -1,15 +1,18 @@
 """Django admin for users and every customer entity, with the search fields and filters a
 support engineer reaches for. CSMs see only their own accounts' rows here, as in the pages."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.validators import URLValidator
 from django.http import HttpRequest, HttpResponse
 
 from accounts import models as m
 from accounts.audit import audit_admin_delete, audit_admin_formset, audit_admin_save, audit_password_set
 from accounts.events import text_saved_by_hand
 from accounts.selectors import accounts_for_user, assignable_csms, scope_to_user
+from accounts.webhooks.emit import account_churned_emit, webhook_deliveries_redeliver
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -112,6 +115,11 @@ class AccountAdmin(OwnedByAccountAdmin):
     readonly_fields = ("csm",)
     date_hierarchy = "signup_date"
     inlines = (SubscriptionInline, ContactInline)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "churned" in form.changed_data and obj.churned:  # inside the admin's transaction, like every write site
+            account_churned_emit(accounts=[(obj.external_id, obj.name)], source="admin")
 
 
 @admin.register(m.Subscription)
@@ -285,3 +293,73 @@ class AccountAssignmentAdmin(ReadOnlyAdminMixin, OwnedByAccountAdmin):
     search_fields = ("account__external_id", "account__name", "to_csm__email", "from_csm__email")
     list_select_related = ("account", "from_csm", "to_csm", "by", "rule")
     date_hierarchy = "at"
+
+
+# Outgoing webhooks (docs/api.md#webhooks): admins configure the endpoints and read the delivery log --------------
+
+SECRET_MIN = 16
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """The secret is write-only: never put back into the page; left empty on a change, the stored one stays."""
+
+    url = forms.URLField(max_length=500, assume_scheme="https", validators=[URLValidator(schemes=["http", "https"])],
+                         help_text="Where the events are POSTed (http or https).")
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
+                             help_text=f"At least {SECRET_MIN} characters; share it with the receiver, who checks "
+                                       "each delivery's signature with it. Leave empty to keep the current one.")
+    events = forms.MultipleChoiceField(choices=m.WebhookEvent.choices, widget=forms.CheckboxSelectMultiple,
+                                       error_messages={"required": "Choose at least one event to send."})
+
+    class Meta:
+        model = m.WebhookEndpoint
+        fields = ["name", "url", "secret", "events", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["secret"] = ""  # an empty field is "unchanged", and the stored secret never reaches the page
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data["secret"].strip()
+        if not secret and self.instance.pk:
+            return self.instance.secret
+        if len(secret) < SECRET_MIN:
+            raise forms.ValidationError(f"Give a secret of at least {SECRET_MIN} characters.")
+        return secret
+
+
+@admin.register(m.WebhookEndpoint)
+class WebhookEndpointAdmin(AuditedAdmin):
+    form = WebhookEndpointForm
+    list_display = ("name", "url", "event_names", "active", "secret_hint")
+    list_filter = ("active",)
+    search_fields = ("name", "url")
+    readonly_fields = ("secret_hint",)
+
+    @admin.display(description="events")
+    def event_names(self, endpoint: m.WebhookEndpoint) -> str:
+        labels = dict(m.WebhookEvent.choices)
+        return ", ".join(str(labels.get(event, event)) for event in endpoint.events)
+
+    @admin.display(description="secret")
+    def secret_hint(self, endpoint: m.WebhookEndpoint) -> str:
+        return f"set, ends in …{endpoint.secret[-4:]}" if endpoint.secret else "not set"
+
+
+@admin.register(m.WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The delivery log: what was sent where, how it went, and "redeliver" for chosen ones."""
+
+    list_display = ("id", "created_at", "event", "endpoint", "status", "attempts", "last_response_code",
+                    "next_attempt_at", "delivered_at", "last_error")
+    list_filter = ("status", "event", "endpoint")
+    search_fields = ("=id", "last_error")
+    list_select_related = ("endpoint",)
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in m.WebhookDelivery._meta.fields]
+    actions = ["redeliver"]
+
+    @admin.action(description="Redeliver the selected deliveries")
+    def redeliver(self, request: HttpRequest, queryset) -> None:
+        count = webhook_deliveries_redeliver(deliveries=queryset, user=request.user)
+        self.message_user(request, f"{count} deliveries queued to be sent again.")

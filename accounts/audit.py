@@ -61,10 +61,10 @@ def _text(value) -> str | None:
 
 
 def form_changes(form) -> dict:
-    """{field: [old, new]} of a bound model form's changed fields, as text (passwords hidden)."""
+    """{field: [old, new]} of a bound model form's changed fields, as text (passwords and secrets hidden)."""
     changes = {}
     for name in form.changed_data:
-        if "password" in name:
+        if "password" in name or "secret" in name:
             changes[name] = [REDACTED, REDACTED]
             continue
         changes[name] = [_text(form.initial.get(name)), _text(form.cleaned_data.get(name))]

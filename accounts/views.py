@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ImportUploadForm
-from accounts.importing.services import read_zip
+from accounts.importing.services import upload_files
 from accounts.models import ImportRun, ImportStatus
 from accounts.selectors import get_import_run_for_user
 from accounts.services import import_progress
@@ -24,13 +24,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        uploads = form.cleaned_data["files"]
-        if len(uploads) == 1 and uploads[0].name.lower().endswith(".zip"):
-            # The upload itself (on disk past 10 MB), not its bytes: read_zip checks the sizes first.
-            files, zip_problems = read_zip(uploads[0].name, uploads[0])
-            problems = [str(p) for p in zip_problems]
-        else:
-            files = {Path(u.name).name: u.read() for u in uploads}
+        files, upload_problems = upload_files(form.cleaned_data["files"])
+        problems = [str(p) for p in upload_problems]
         if not problems:
             run = import_run_submit(user=request.user, files=files, upload_root=Path(settings.MEDIA_ROOT))
             return redirect("import_detail", run_id=run.pk)

@@ -17,7 +17,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, User, WebhookEvent
+from accounts.webhooks.emit import webhooks_emit
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import (
     CLOSED_STAGES,
@@ -43,7 +44,7 @@ def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: 
     if unknown := set(changes) - set(EDITABLE):
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     now = now or timezone.now()
-    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    opportunity = Opportunity.objects.select_for_update(of=("self",)).select_related("account").get(pk=opportunity.pk)
     before = opportunity.stage
     if before in CLOSED_STAGES and changes.get("stage", before) != before:
         raise DomainError(f"This opportunity is {opportunity.get_stage_display().lower()}; "
@@ -63,8 +64,17 @@ def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: 
         opportunity.closed_at = now if stage in CLOSED_STAGES else None
         StageChange.objects.create(opportunity=opportunity, from_stage=before, to_stage=stage, changed_by=user,
                                    changed_at=now)
+        webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
+                      payloads=[_stage_changed(opportunity, opportunity.account, before, now)])
     opportunity.save()
     return opportunity
+
+
+def _stage_changed(opportunity: Opportunity, account: Account, before: str, now: dt.datetime) -> dict:
+    """The webhooks' "opportunity stage changed" (from null: a new opportunity)."""
+    return {"opportunity_id": opportunity.pk, "account": account.external_id, "title": opportunity.title,
+            "from": before or None, "to": opportunity.stage, "amount": f"{Decimal(opportunity.amount):.2f}",
+            "probability": opportunity.probability, "changed_at": now}
 
 
 @transaction.atomic
@@ -83,6 +93,8 @@ def opportunity_create(*, account: Account, user: User | None, title: str, amoun
         created_at=now, source_kind=source_kind)
     StageChange.objects.create(opportunity=opportunity, from_stage="", to_stage=Stage.IDENTIFIED, changed_by=user,
                                changed_at=now)
+    webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
+                  payloads=[_stage_changed(opportunity, account, "", now)])
     return opportunity
 
 
@@ -144,6 +156,8 @@ def opportunities_from_new_signals(*, as_of: dt.date, now: dt.datetime | None = 
     Opportunity.objects.bulk_create(fresh)
     StageChange.objects.bulk_create(StageChange(opportunity=o, from_stage="", to_stage=Stage.IDENTIFIED,
                                                 changed_at=now) for o in fresh)
+    webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
+                  payloads=(_stage_changed(o, accounts[o.account_id], "", now) for o in fresh))
     target.update({o.account_id: o.pk for o in fresh})
     for signal in new:
         signal.opportunity_id = target[signal.account_id]

@@ -19,6 +19,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthcs.settings")
 app = Celery("healthcs")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["accounts.webhooks"])  # the webhooks' tasks live in their sub-package
 
 app.conf.beat_schedule = {
     # Every account's health and risk for the day, then alerts (docs/scoring.md); 05:30 so CSMs start fresh.
@@ -63,6 +64,11 @@ app.conf.beat_schedule = {
     # Web imports uploaded while the broker was unreachable wait, queued; this hands them over once it is back.
     "dispatch-queued-imports": {
         "task": "accounts.tasks.dispatch_queued_imports",
+        "schedule": crontab(minute="*"),
+    },
+    # Webhook deliveries whose retry is due, or whose message or worker was lost, go to the workers again.
+    "dispatch-due-webhooks": {
+        "task": "accounts.webhooks.tasks.dispatch_due_webhooks",
         "schedule": crontab(minute="*"),
     },
     "expire-stale-imports": {

@@ -188,6 +188,17 @@ SCORING_COMMAND_WORKERS = env.int("SCORING_COMMAND_WORKERS", default=min(4, os.c
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
 
+# Outgoing webhooks (docs/api.md#webhooks; endpoints in admin). A delivery that meets a timeout, a refused
+# connection, a 5xx or a 429 is tried again after WEBHOOK_RETRY_BASE_SECONDS, then twice as long each time (at
+# most WEBHOOK_RETRY_MAX_SECONDS), up to WEBHOOK_MAX_ATTEMPTS attempts in all and never after WEBHOOK_EXPIRE_HOURS.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+WEBHOOK_EXPIRE_HOURS = env.int("WEBHOOK_EXPIRE_HOURS", default=24)
+# Deliveries per task: the daily run's thousands of events go to the workers in batches of this many.
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)
+
 # Text reading (docs/text-intelligence.md, scoring.texts). The built-in reader always works offline; an
 # Ollama-compatible local LLM server can be set instead (ANALYSER_LLM_URL, e.g. http://127.0.0.1:11434), with the
 # built-in reader as the fallback on timeout, error or malformed JSON. Competitors are kept in admin (Scoring →

@@ -8,6 +8,7 @@ from django.urls import path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
+from accounts import api as accounts_api
 from accounts import views as account_views
 from accounts.admin import own_password_change
 from expansion import api as expansion_api
@@ -128,6 +129,8 @@ urlpatterns = [
          name="api_intervention_outcomes"),
     path("api/opportunities/", expansion_api.OpportunityList.as_view(), name="api_opportunities"),
     path("api/opportunities/<int:opportunity_id>/", expansion_api.OpportunityDetail.as_view(), name="api_opportunity"),
+    path("api/imports/", accounts_api.ImportCreate.as_view(), name="api_imports"),
+    path("api/imports/<int:run_id>/", accounts_api.ImportDetail.as_view(), name="api_import"),
     path("api/ticket-analysis/", analyzer_views.TicketAnalysis.as_view(), name="api_ticket_analysis"),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
     # A page for people: without a login it sends them to the login form, like every other page. The split

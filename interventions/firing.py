@@ -30,7 +30,8 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Account, ChurnEvent, Contact, ContactRole, User
+from accounts.models import Account, ChurnEvent, Contact, ContactRole, User, WebhookEvent
+from accounts.webhooks.emit import webhooks_emit
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import ExpansionSignal
 from interventions.messages import TemplateProblem, account_facts, render_message
@@ -143,6 +144,7 @@ def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts:
              .filter(Q(group=Arm.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "group", "draw"))
     mine = {c.snapshot["account_id"]: (c, d) for c, d in drawn}
     tasks = []
+    fired = []
     for intervention_id, account_id, group, draw in fresh:
         candidate, my_draw = mine.get(account_id, (None, None))
         if candidate is None or my_draw != draw:
@@ -152,7 +154,12 @@ def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts:
             continue
         report.treated += 1
         tasks += _tasks(intervention_id, candidate, accounts[account_id], triggered_at)
+        fired.append({"intervention_id": intervention_id, "account": accounts[account_id]["external_id"],
+                      "playbook": playbook.name, "reason": candidate.reason[:300], "triggered_on": as_of,
+                      "risk_level": candidate.snapshot["risk_level"]})
     Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
+    # Treated interventions only: a CRM acting on the control group would spoil the comparison.
+    webhooks_emit(event=WebhookEvent.INTERVENTION_FIRED, payloads=fired)
     report.tasks = len(tasks)
     return report
 

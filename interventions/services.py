@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import audit_records
-from accounts.models import Account, User
+from accounts.models import Account, User, WebhookEvent
+from accounts.webhooks.emit import webhooks_emit
 from healthcs.errors import DomainError
 from interventions.models import (
     AssigneeRole,
@@ -186,6 +187,7 @@ def tasks_reassign(*, tasks: QuerySet[Task], user: User, to: User) -> int:
     return len(moving)
 
 
+@transaction.atomic
 def outcome_log(*, account: Account, user: User, kind: str, note: str = "",
                 intervention: Intervention | None = None, now: dt.datetime | None = None) -> Outcome:
     """Record what came of the work on an account (and its intervention): who, when, what, a note.
@@ -196,8 +198,13 @@ def outcome_log(*, account: Account, user: User, kind: str, note: str = "",
         raise DomainError("That intervention belongs to another account.", field="intervention")
     if len(note) > NOTE_MAX:
         raise DomainError(f"Keep the note under {NOTE_MAX} characters.", field="note")
-    return Outcome.objects.create(account=account, intervention=intervention, kind=kind, note=note.strip(),
-                                  created_by=user, created_at=now or timezone.now())
+    outcome = Outcome.objects.create(account=account, intervention=intervention, kind=kind, note=note.strip(),
+                                     created_by=user, created_at=now or timezone.now())
+    webhooks_emit(event=WebhookEvent.OUTCOME_LOGGED, payloads=[
+        {"outcome_id": outcome.pk, "account": account.external_id, "kind": kind, "note": outcome.note,
+         "intervention_id": intervention.pk if intervention else None, "logged_by": _email(user),
+         "logged_at": outcome.created_at}])
+    return outcome
 
 
 # Escalation ---------------------------------------------------------------------------------------------

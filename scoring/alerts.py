@@ -17,7 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.audit import audit_records
-from accounts.models import User
+from accounts.models import Account, User, WebhookEvent
+from accounts.webhooks.emit import webhooks_emit
 from healthcs.errors import DomainError
 from scoring.calculations import Scores
 from scoring.config import Config
@@ -169,25 +170,32 @@ def _plain(value):
 
 def alerts_open(*, as_of, detected: pd.DataFrame) -> int:
     """Open the detected alerts; an account's open alert of the same type stays as it is (the database
-    constraint drops the duplicate, also against another run opening it meanwhile). Returns how many
-    alerts were opened."""
+    constraint drops the duplicate, also against another run opening it meanwhile). The ones opened are
+    announced to the webhooks ("alert opened"). Returns how many alerts were opened."""
     if detected.empty:
         return 0
     accounts = detected["account_id"].astype(int).tolist()
     messages = [m[:300] for m in detected["message"].tolist()]
     evidence = [_plain(e) for e in detected["evidence"].tolist()]
-    # One statement, however many alerts.
+    # One statement, however many alerts; it answers with the ones it opened, for the webhooks.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Alert._meta.db_table} (account_id, kind, status, as_of, message, evidence, created_at) "
+            f"WITH opened AS (INSERT INTO {Alert._meta.db_table} "
+            f"(account_id, kind, status, as_of, message, evidence, created_at) "
             f"SELECT v.account_id, v.kind, %s, %s, v.message, CAST(v.evidence AS jsonb), %s "
             f"FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
             f"AS v(account_id, kind, message, evidence) "
-            f"ON CONFLICT DO NOTHING",
+            f"ON CONFLICT DO NOTHING RETURNING id, account_id, kind, message) "
+            f"SELECT opened.id, a.external_id, opened.kind, opened.message FROM opened "
+            f"JOIN {Account._meta.db_table} a ON a.id = opened.account_id ORDER BY opened.id",
             [AlertStatus.OPEN, as_of, timezone.now(), accounts, detected["kind"].tolist(), messages,
              [json.dumps(e) for e in evidence]],
         )
-        return cursor.rowcount
+        opened = cursor.fetchall()
+    webhooks_emit(event=WebhookEvent.ALERT_OPENED, payloads=(
+        {"alert_id": alert_id, "account": external_id, "kind": kind, "as_of": as_of, "message": message}
+        for alert_id, external_id, kind, message in opened))
+    return len(opened)
 
 
 MAX_SNOOZE_DAYS = 365

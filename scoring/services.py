@@ -21,7 +21,8 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, User, WebhookEvent
+from accounts.webhooks.emit import webhooks_emit, webhooks_listening
 from scoring import alerts as alert_rules
 from scoring import notifications
 from scoring.calculations import Scores, score_book
@@ -95,6 +96,28 @@ def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, ru
     return len(scores.accounts)
 
 
+def risk_level_changes(*, scores: Scores, as_of: dt.date) -> list[dict]:
+    """The "risk level changed" events of a scored batch, against each account's latest snapshot up to the date
+    (the date's own one when the day is scored again, so a repeated run announces nothing twice; an account
+    scored for the first time has no change). One query, and none when no webhook wants the event."""
+    if scores.accounts.empty or not webhooks_listening(WebhookEvent.RISK_LEVEL_CHANGED):
+        return []
+    acc = scores.accounts
+    new_levels = dict(zip(acc.index.astype("int64").tolist(), acc["risk_level"].tolist(), strict=True))
+    risk_scores = dict(zip(acc.index.astype("int64").tolist(), acc["risk_score"].astype("int64").tolist(),
+                           strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.id, a.external_id, last.risk_level FROM {Account._meta.db_table} a "
+            f"CROSS JOIN LATERAL (SELECT s.risk_level FROM {Snapshot._meta.db_table} s "
+            "WHERE s.account_id = a.id AND s.as_of <= %s ORDER BY s.as_of DESC LIMIT 1) last "
+            "WHERE a.id = ANY(%s) ORDER BY a.id", [as_of, list(new_levels)])
+        rows = cursor.fetchall()
+    return [{"account": external_id, "from": before, "to": new_levels[account_id],
+             "risk_score": risk_scores[account_id], "as_of": as_of}
+            for account_id, external_id, before in rows if before != new_levels[account_id]]
+
+
 SNAPSHOT_LOCK = 7_310_001  # advisory-lock namespace of snapshot writers (the key is the date)
 
 
@@ -155,7 +178,9 @@ def recompute_batch(*, batch_id: int) -> bool:
                 done_at=timezone.now(), accounts_scored=len(scores.accounts))
             if not claimed:  # another worker finished this batch meanwhile
                 return False
+            changed = risk_level_changes(scores=scores, as_of=run.as_of)
             snapshots_write(scores=scores, as_of=run.as_of, config=run.config, run=run)
+            webhooks_emit(event=WebhookEvent.RISK_LEVEL_CHANGED, payloads=changed)
             opened = alert_rules.alerts_open(as_of=run.as_of, detected=detected)
             RecomputeRun.objects.filter(pk=run.pk).update(
                 batches_done=F("batches_done") + 1, accounts_scored=F("accounts_scored") + len(scores.accounts),

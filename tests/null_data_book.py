@@ -116,6 +116,10 @@ def build_book() -> Book:
         "admin": UserFactory(username="ada", email="ada@example.org", role="Admin", is_superuser=True),
     }
     casey, robin = users["csm"], users["other_csm"]
+    # A CRM's webhook wanting every event: the book's own work (alerts, firing, outcomes, stages) records deliveries
+    # (never sent: the book's transaction is rolled back), and the delivery log's admin has rows to show.
+    m.WebhookEndpoint.objects.create(name="CRM", url="https://crm.example.org/hooks", secret="s" * 32,
+                                     events=list(m.WebhookEvent.values))
     renewal = as_of + dt.timedelta(days=45)
     accounts = {
         "A-NORMAL": AccountFactory(external_id="A-NORMAL", csm=casey, renewal_date=renewal, ehr_system="Epic"),

@@ -101,6 +101,18 @@ def test_a_wrong_file_type_is_refused_with_a_message(client, manager, in_process
     assert not m.ImportRun.objects.exists()
 
 
+def test_a_wrong_file_name_is_refused_at_once(client, manager, django_capture_on_commit_callbacks):
+    client.force_login(manager)
+
+    response = upload(client, django_capture_on_commit_callbacks,
+                      SimpleUploadedFile("customers.csv", csv_bytes(ACCOUNTS_HEADER, GOOD_ACCOUNT)))
+
+    assert response.status_code == 400
+    assert "customers.csv, row -, -: unknown file name (expected one of: ravenstack_accounts.csv," in \
+        response.content.decode()
+    assert not m.ImportRun.objects.exists()
+
+
 def test_an_upload_over_the_size_limit_is_refused(client, manager, settings, in_process_tasks,
                                                   django_capture_on_commit_callbacks):
     settings.IMPORT_MAX_UPLOAD_MB = 1

@@ -284,6 +284,11 @@ SWEEP: dict[str, list[Visit]] = {
     "api_ticket_analysis": [api(named("api_ticket_analysis"), method="post", manager=415, csm=415),
                             api(named("api_ticket_analysis"), manager=405, csm=405)],
     "api_schema": [api(named("api_schema"))],
+    # Imports by API: managers only; an empty upload is refused with its reason, a run is read by its id.
+    "api_imports": [api(named("api_imports"), method="post", manager=400, csm=403),
+                    api(named("api_imports"), manager=405, csm=403)],
+    "api_import": [api(named("api_import", "import_failed"), csm=403),
+                   api(named("api_import", "import_queued"), csm=403)],
     "favicon": [page(named("favicon"), anonymous=301, manager=301, csm=301)],
     "account_timeline": [*account_visits("account_timeline", htmx=True),
                          # Without JavaScript the fragment's address sends people to the account's page.

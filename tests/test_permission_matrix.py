@@ -37,6 +37,7 @@ NAMED = {
     "saved_view_create": "post", "saved_view_open": "page", "saved_view_update": "post", "saved_view_delete": "post",
     "saved_view_pin": "post", "role_default_set": "post", "digest": "page", "weekly_summary": "page",
     "account_brief": "page", "account_review": "page", "account_review_pdf": "page",
+    "api_imports": "api-post", "api_import": "api",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -75,7 +76,8 @@ def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_acco
             "contact_edit": ["A-OWN", "C-1"], "success_plan": ["A-OWN"], "api_account_success_plan": ["A-OWN"],
             "account_brief": ["A-OWN"], "account_review": ["A-OWN"], "account_review_pdf": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
-            "pipeline_column": ["identified"], "saved_view_open": [1]}.get(name, [])
+            "pipeline_column": ["identified"], "saved_view_open": [1],
+            "api_import": [1]}.get(name, [])
     url = reverse(name, args=args)
 
     response = client.get(url)
@@ -226,7 +228,7 @@ def test_anonymous_forms_are_sent_to_log_in(client, name, own_account):
     assert response.status_code == 302 and response["Location"].startswith(f"{reverse('login')}?next="), url
 
 
-API_POST_ARGS = {"api_intervention_outcomes": [1], "api_ticket_analysis": []}
+API_POST_ARGS = {"api_intervention_outcomes": [1], "api_ticket_analysis": [], "api_imports": []}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "api-post"])

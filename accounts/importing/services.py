@@ -14,13 +14,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from accounts.importing.reading import ParsedFile, Problem, arrow_column, check_text, parse_file
 from accounts.importing.schema import TABLES, TABLES_BY_NAME, Table, table_for_filename
 from accounts.importing.writing import upsert
-from accounts.models import AnalysedText, User
+from accounts.models import Account, AnalysedText, User, WebhookEvent
+from accounts.webhooks.emit import account_churned_emit, webhooks_listening
 
 Progress = Callable[[str, int, int], None]
 
@@ -185,6 +187,35 @@ def read_zip(name: str, source: str | Path | BinaryIO | bytes, limits: ZipLimits
     return files, []
 
 
+def file_name_problems(files: dict[str, bytes]) -> list[Problem]:
+    """Names that are no table's, and a second file of a table already given: checked before anything is read."""
+    problems: list[Problem] = []
+    claimed: dict[str, str] = {}
+    for filename in files:
+        table = table_for_filename(filename)
+        if table is None:
+            known = ", ".join(t.filename for t in TABLES)
+            problems.append(Problem(filename, None, "", f"unknown file name (expected one of: {known})"))
+        elif table.name in claimed:
+            problems.append(Problem(filename, None, "", f"holds the same table as {claimed[table.name]}"))
+        else:
+            claimed[table.name] = filename
+    return problems
+
+
+def upload_files(uploads: list[UploadedFile]) -> tuple[dict[str, bytes], list[Problem]]:
+    """The files of an upload the form accepted (accounts.forms.ImportUploadForm: CSV files, or one zip) with
+    their names checked, for the import page and the API alike: the zip's CSV members or the files themselves,
+    or every problem found."""
+    if len(uploads) == 1 and uploads[0].name.lower().endswith(".zip"):
+        # The upload itself (on disk past 10 MB), not its bytes: read_zip checks the sizes first.
+        files, problems = read_zip(uploads[0].name, uploads[0])
+    else:
+        files, problems = {Path(u.name).name: u.read() for u in uploads}, []
+    problems = problems or file_name_problems(files)
+    return ({}, problems) if problems else (files, [])
+
+
 def validate_files(files: dict[str, bytes], progress: Progress = _no_progress
                    ) -> tuple[dict[str, ParsedFile], list[Problem]]:
     """Parse and check every file, then the references between them and to the database."""
@@ -192,19 +223,14 @@ def validate_files(files: dict[str, bytes], progress: Progress = _no_progress
     parsed: dict[str, ParsedFile] = {}
     if not files:
         return {}, [Problem("(upload)", None, "", "no CSV files were given")]
-    claimed: dict[str, str] = {}
+    problems += file_name_problems(files)
+    claimed: set[str] = set()
     for index, (filename, raw) in enumerate(files.items()):
         progress("Checking files", index, len(files))
         table = table_for_filename(filename)
-        if table is None:
-            known = ", ".join(t.filename for t in TABLES)
-            problems.append(Problem(filename, None, "", f"unknown file name (expected one of: {known})"))
+        if table is None or table.name in claimed:
             continue
-        if table.name in claimed:
-            problems.append(Problem(filename, None, "",
-                                    f"holds the same table as {claimed[table.name]}"))
-            continue
-        claimed[table.name] = filename
+        claimed.add(table.name)
         data, text_problems = check_text(filename, raw)
         problems += text_problems
         if data is None:
@@ -323,6 +349,18 @@ def write_files(parsed: dict[str, ParsedFile], progress: Progress = _no_progress
     return results
 
 
+def accounts_churning(parsed: dict[str, ParsedFile]) -> list[tuple[str, str]]:
+    """(external id, name) of the stored accounts, not churned yet, that the import marks churned, for the webhooks'
+    "account churned" (an account that arrives already churned never was a live customer here: no event); nothing
+    (and no query) when no webhook wants the event."""
+    if "accounts" not in parsed or not webhooks_listening(WebhookEvent.ACCOUNT_CHURNED):
+        return []
+    frame = parsed["accounts"].frame
+    churned = frame.loc[frame["churned"].fillna(False).astype(bool), "external_id"].astype(str).tolist()
+    return list(Account.objects.filter(external_id__in=churned, churned=False).order_by("external_id")
+                .values_list("external_id", "name"))
+
+
 def import_files(files: dict[str, bytes], progress: Progress = _no_progress) -> ImportResult:
     """Validate everything, then write everything in one transaction; nothing on any problem."""
     started = time.perf_counter()
@@ -331,7 +369,9 @@ def import_files(files: dict[str, bytes], progress: Progress = _no_progress) -> 
         return ImportResult(problems=problems, seconds=time.perf_counter() - started)
     try:
         with transaction.atomic():
+            churning = accounts_churning(parsed)
             tables = write_files(parsed, progress)
+            account_churned_emit(accounts=churning, source="import")
     except (IntegrityError, DatabaseError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return ImportResult(

@@ -1,7 +1,7 @@
 """The accounts app's models, one module per concern: users and roles (users), the customer data of
 docs/import-format.md (customers), product usage and the tables the database keeps from it (usage), import
-runs (imports), the audit log (audit) and CSM assignment rules and history (assignment). Import them from
-here: `from accounts.models import Account`."""
+runs (imports), the audit log (audit), CSM assignment rules and history (assignment) and outgoing webhooks
+(webhooks). Import them from here: `from accounts.models import Account`."""
 
 from accounts.models.assignment import AccountAssignment, AssignmentRule
 from accounts.models.audit import AuditEvent
@@ -29,6 +29,13 @@ from accounts.models.customers import (
 from accounts.models.imports import ImportRun, ImportStatus
 from accounts.models.usage import UsageDay, UsageFeature, UsageRecord
 from accounts.models.users import Role, User
+from accounts.models.webhooks import (
+    OPEN_DELIVERY_STATUSES,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "Role", "User", "Segment", "AccountOutcome", "Account", "Subscription", "Priority", "AnalysedText",
@@ -36,4 +43,5 @@ __all__ = [
     "ChampionChange", "TouchpointKind", "Direction", "Touchpoint",
     "SurveyResponse", "InvoiceStatus", "Invoice", "UsageRecord", "UsageFeature", "UsageDay", "ImportStatus",
     "ImportRun", "AuditEvent", "AssignmentRule", "AccountAssignment",
+    "WebhookEvent", "WebhookEndpoint", "DeliveryStatus", "OPEN_DELIVERY_STATUSES", "WebhookDelivery",
 ]
