@@ -20,7 +20,7 @@ from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 from workspace import alerts as workspace_alerts
 from workspace import api as workspace_api
-from workspace import contact_views, dashboard_views, digest_views
+from workspace import contact_views, dashboard_views, digest_views, revenue_views
 from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
@@ -87,6 +87,9 @@ urlpatterns = [
          name="contact_edit"),
     path("accounts/<str:external_id>/contacts/<str:contact_id>/leave/", contact_views.contact_leave_view,
          name="contact_leave"),
+    path("accounts/<str:external_id>/churn/", revenue_views.account_churn_view, name="account_churn"),
+    path("renewals/", revenue_views.renewals_view, name="renewals"),
+    path("roi/", revenue_views.roi_view, name="roi"),
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
     path("tasks/counts/", intervention_views.queue_counts_view, name="queue_counts"),
     path("tasks/", intervention_views.task_list_view, name="task_list"),

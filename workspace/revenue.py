@@ -1,0 +1,305 @@
+"""Renewals and revenue retention (docs/pages.md#renewals): what is up for renewal by month and quarter with its
+forecast, the renewals ahead, gross and net revenue retention (GRR, NRR) by month, segment and CSM, and the ARR
+lost per churn reason. Everything is computed set-based from subscriptions, won expansion opportunities, churn
+events, the latest scores and churn predictions, with a fixed number of queries, over the accounts the user may
+see (accounts.selectors decides that).
+
+Definitions (the page and docs/pages.md state them too):
+- An account's *ARR at the close of day d* is the ARR of its subscriptions running on d (start date on or before
+  d, no end date or an end date on or after d: the end date is the last day of service), plus 12 × the added MRR
+  of its expansion opportunities won on or before d while it has such a subscription (HealthCS records a won
+  expansion when it closes; the subscription file may not carry it yet).
+- *Renewal probability*: 1 − the active churn model's latest 90-day churn probability for the account; without
+  a prediction, by the latest risk level: High 50 %, Medium 75 %, Low 95 %; never scored: 75 % (as Medium).
+  *Forecast* = ARR × renewal probability.
+- For a period (a month, or the twelve months), the *cohort* is the accounts with ARR above zero at the close of
+  the day before its first day; with s = an account's ARR then and e = its ARR at the close of the period's last day:
+  GRR = Σ min(s, e) / Σ s and NRR = Σ e / Σ s. Accounts that started paying in the period are not in it.
+  Churned ARR is Σ s of cohort accounts with e = 0, contraction Σ (s − e) where 0 < e < s, expansion
+  Σ (e − s) where e > s; so GRR = (Σ s − churned − contraction) / Σ s and NRR = GRR + expansion / Σ s.
+  A segment's or CSM's figures group the cohort by the account's segment and CSM today.
+- *Lost ARR* of a churn event is the account's ARR at the close of the day before its churn date.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db.models import DateField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Account, ChurnEvent, ChurnReason, Subscription, User
+from accounts.selectors import accounts_for_user, scope_to_user
+from expansion.models import Opportunity, Stage
+from scoring.levels import Level
+from scoring.models import ChurnModelStatus, ChurnPrediction
+from scoring.selectors import with_latest_scores
+
+RENEWAL_PROBABILITY = {Level.HIGH.value: 0.50, Level.MEDIUM.value: 0.75, Level.LOW.value: 0.95}
+UNSCORED_PROBABILITY = RENEWAL_PROBABILITY[Level.MEDIUM.value]
+RENEWAL_MONTHS = 12  # the calendar: this month and the 11 after it
+UPCOMING_DAYS = 90  # the list of renewals ahead
+UPCOMING_ROWS = 50
+RETENTION_MONTHS = 12  # complete months before this one
+LOST_DAYS = 365  # lost ARR by reason: churn events of the last year
+NOT_SET = "Not set"
+UNASSIGNED = "Unassigned"
+REASON_LABELS = dict(ChurnReason.choices)
+
+
+def _day_end(day: dt.date) -> dt.datetime:
+    """The first moment after the local day."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def arr_at_close(subscriptions: QuerySet[Subscription], opportunities: QuerySet[Opportunity],
+                 days: list[dt.date]) -> pd.DataFrame:
+    """ARR at the close of each day (columns, in order) per account (index) that has any subscription among
+    `subscriptions`: two grouped queries, one conditional sum per day."""
+    running = {f"d{i}": Coalesce(Sum("arr", filter=Q(start_date__lte=day) & (Q(end_date__isnull=True)
+                                                                             | Q(end_date__gte=day))), 0,
+                                 output_field=Subscription._meta.get_field("arr"))
+               for i, day in enumerate(days)}
+    subs = pd.DataFrame.from_records(
+        list(subscriptions.order_by().values("account_id").annotate(**running).values_list("account_id", *running)),
+        columns=["account_id", *running]).set_index("account_id").astype("float64")
+    if not days:
+        return subs
+    won = {f"d{i}": Coalesce(Sum("amount", filter=Q(closed_at__lt=_day_end(day))), 0,
+                             output_field=Opportunity._meta.get_field("amount"))
+           for i, day in enumerate(days)}
+    added = pd.DataFrame.from_records(
+        list(opportunities.filter(stage=Stage.WON, closed_at__isnull=False).order_by().values("account_id")
+             .annotate(**won).values_list("account_id", *won)),
+        columns=["account_id", *won]).set_index("account_id").astype("float64")
+    added = (12 * added).reindex(subs.index, fill_value=0.0)
+    total = subs + added.where(subs > 0, 0.0)
+    total.columns = days
+    return total
+
+
+def arr_for_user(user: User, days: list[dt.date]) -> pd.DataFrame:
+    """arr_at_close over the accounts the user may see."""
+    return arr_at_close(scope_to_user(Subscription.objects.all(), user),
+                        scope_to_user(Opportunity.objects.all(), user), days)
+
+
+# Renewals ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class RenewalPeriod:
+    label: str
+    accounts: int
+    arr: float
+    forecast: float
+
+    @property
+    def at_risk(self) -> float:
+        """ARR expected not to renew: ARR − forecast."""
+        return self.arr - self.forecast
+
+
+@dataclass
+class Renewals:
+    today: dt.date
+    until: dt.date
+    months: list[RenewalPeriod] = field(default_factory=list)
+    quarters: list[RenewalPeriod] = field(default_factory=list)
+    upcoming: list[dict] = field(default_factory=list)  # the first UPCOMING_ROWS in UPCOMING_DAYS
+    upcoming_count: int = 0
+    total: RenewalPeriod | None = None
+
+
+def renewals(user: User, today: dt.date | None = None) -> Renewals:
+    """The user's live accounts renewing from today to the end of the RENEWAL_MONTHS-th month, by month and
+    calendar quarter (accounts, ARR up for renewal, forecast), and the renewals of the next UPCOMING_DAYS days,
+    soonest first (five queries)."""
+    today = today or timezone.localdate()
+    first = pd.Period(today, freq="M")
+    last = first + (RENEWAL_MONTHS - 1)
+    until = last.end_time.date()
+    result = Renewals(today=today, until=until)
+    latest = ChurnPrediction.objects.filter(account=OuterRef("pk"), model__status=ChurnModelStatus.ACTIVE) \
+        .order_by("-as_of")
+    renewing = (with_latest_scores(accounts_for_user(user).filter(churned=False, renewal_date__gte=today,
+                                                                  renewal_date__lte=until))
+                .annotate(churn_probability=Subquery(latest.values("probability")[:1]))
+                .order_by("renewal_date", "name", "pk"))
+    rows = list(renewing.values("id", "external_id", "name", "renewal_date", "segment", "risk_level",
+                                "health_tier", "churn_probability", "csm__first_name", "csm__last_name",
+                                "csm__username"))
+    months = [str(p) for p in pd.period_range(first, last, freq="M")]
+    frame = pd.DataFrame.from_records(rows, columns=["id", "external_id", "name", "renewal_date", "segment",
+                                                     "risk_level", "health_tier", "churn_probability",
+                                                     "csm__first_name", "csm__last_name", "csm__username"])
+    if frame.empty:
+        result.months = [RenewalPeriod(m, 0, 0.0, 0.0) for m in months]
+        result.quarters = _quarters(frame, first, last)
+        result.total = RenewalPeriod("Total", 0, 0.0, 0.0)
+        return result
+    arr = arr_at_close(Subscription.objects.filter(account_id__in=frame["id"].tolist()),
+                       Opportunity.objects.filter(account_id__in=frame["id"].tolist()), [today])
+    frame["arr"] = frame["id"].map(arr[today] if len(arr) else {}).fillna(0.0).astype("float64")
+    by_level = frame["risk_level"].map(RENEWAL_PROBABILITY)
+    frame["probability"] = (1 - frame["churn_probability"].astype("float64")).fillna(by_level) \
+        .fillna(UNSCORED_PROBABILITY)
+    frame["source"] = "not scored"
+    frame.loc[by_level.notna(), "source"] = "risk level"
+    frame.loc[frame["churn_probability"].notna(), "source"] = "churn model"
+    frame["forecast"] = frame["arr"] * frame["probability"]
+    frame["month"] = pd.to_datetime(frame["renewal_date"]).dt.to_period("M").astype(str)
+    grouped = frame.groupby("month").agg(accounts=("id", "size"), arr=("arr", "sum"), forecast=("forecast", "sum"))
+    result.months = [RenewalPeriod(m, int(grouped.loc[m, "accounts"]), float(grouped.loc[m, "arr"]),
+                                   float(grouped.loc[m, "forecast"])) if m in grouped.index
+                     else RenewalPeriod(m, 0, 0.0, 0.0) for m in months]
+    result.quarters = _quarters(frame, first, last)
+    result.total = RenewalPeriod("Total", len(frame), float(frame["arr"].sum()), float(frame["forecast"].sum()))
+    ahead = frame[pd.to_datetime(frame["renewal_date"]) <= pd.Timestamp(today + dt.timedelta(days=UPCOMING_DAYS))]
+    result.upcoming_count = len(ahead)
+    result.upcoming = [
+        {"external_id": r.external_id, "name": r.name, "renewal_date": r.renewal_date,
+         "days": (r.renewal_date - today).days, "segment": r.segment or NOT_SET,
+         "csm": " ".join(n for n in (r.csm__first_name, r.csm__last_name) if n) or r.csm__username or UNASSIGNED,
+         "risk_level": r.risk_level or "", "health_tier": r.health_tier or "", "arr": r.arr,
+         "probability": r.probability, "source": r.source, "forecast": r.forecast}
+        for r in ahead.head(UPCOMING_ROWS).itertuples()]
+    return result
+
+
+def _quarters(frame: pd.DataFrame, first: pd.Period, last: pd.Period) -> list[RenewalPeriod]:
+    """The renewals per calendar quarter of the months from `first` to `last` (the first and last may be
+    partly inside)."""
+    quarters = [str(q) for q in pd.period_range(first.asfreq("Q"), last.asfreq("Q"), freq="Q")]
+    if frame.empty:
+        return [RenewalPeriod(q, 0, 0.0, 0.0) for q in quarters]
+    quarter = pd.to_datetime(frame["renewal_date"]).dt.to_period("Q").astype(str)
+    grouped = frame.groupby(quarter).agg(accounts=("id", "size"), arr=("arr", "sum"), forecast=("forecast", "sum"))
+    return [RenewalPeriod(q, int(grouped.loc[q, "accounts"]), float(grouped.loc[q, "arr"]),
+                          float(grouped.loc[q, "forecast"])) if q in grouped.index else RenewalPeriod(q, 0, 0.0, 0.0)
+            for q in quarters]
+
+
+# Revenue retention -----------------------------------------------------------------------------------------
+
+@dataclass
+class Retention:
+    """GRR and NRR of one period and one group of accounts (shares 0-1; None when the cohort is empty)."""
+
+    label: str
+    accounts: int
+    starting: float
+    churned: float
+    contraction: float
+    expansion: float
+    ending: float
+
+    @property
+    def grr(self) -> float | None:
+        return (self.starting - self.churned - self.contraction) / self.starting if self.starting else None
+
+    @property
+    def nrr(self) -> float | None:
+        return self.ending / self.starting if self.starting else None
+
+
+def retention_of(label: str, start: pd.Series, end: pd.Series) -> Retention:
+    """GRR and NRR of the cohort (start > 0) between two ARR columns of the same accounts."""
+    cohort = start > 0
+    s, e = start[cohort], end[cohort]
+    return Retention(label=label, accounts=int(cohort.sum()), starting=float(s.sum()),
+                     churned=float(s[e <= 0].sum()), contraction=float((s - e)[(e > 0) & (e < s)].sum()),
+                     expansion=float((e - s)[e > s].sum()), ending=float(e.sum()))
+
+
+@dataclass
+class RevenueRetention:
+    start: dt.date  # the first day of the first month
+    end: dt.date  # the last day of the last month
+    months: list[Retention] = field(default_factory=list)
+    year: Retention | None = None
+    by_segment: list[Retention] = field(default_factory=list)
+    by_csm: list[Retention] = field(default_factory=list)
+
+
+def revenue_retention(user: User, today: dt.date | None = None, months: int = RETENTION_MONTHS) -> RevenueRetention:
+    """GRR and NRR of each of the `months` complete months before today's, and of the whole span by segment and
+    by CSM (three queries)."""
+    today = today or timezone.localdate()
+    periods = pd.period_range(end=pd.Period(today, freq="M") - 1, periods=months, freq="M")
+    closes = [periods[0].start_time.date() - dt.timedelta(days=1), *(p.end_time.date() for p in periods)]
+    arr = arr_for_user(user, closes)
+    result = RevenueRetention(start=periods[0].start_time.date(), end=closes[-1])
+    if arr.empty:
+        arr = pd.DataFrame(columns=closes, dtype="float64")
+    result.months = [retention_of(str(p), arr[closes[i]], arr[closes[i + 1]]) for i, p in enumerate(periods)]
+    result.year = retention_of("All accounts", arr[closes[0]], arr[closes[-1]])
+    cohort = arr[arr[closes[0]] > 0]
+    if cohort.empty:
+        return result
+    who = pd.DataFrame.from_records(
+        list(Account.objects.filter(pk__in=cohort.index.tolist()).order_by()
+             .values_list("id", "segment", "csm__first_name", "csm__last_name", "csm__username")),
+        columns=["id", "segment", "first", "last", "username"]).set_index("id").reindex(cohort.index)
+    segment = who["segment"].fillna("").replace("", NOT_SET)
+    csm = (who["first"].fillna("") + " " + who["last"].fillna("")).str.strip()
+    csm = csm.where(csm != "", who["username"].fillna("")).replace("", UNASSIGNED)
+    for target, groups in ((result.by_segment, segment), (result.by_csm, csm)):
+        for name in sorted(groups.unique(), key=lambda n: (n in (NOT_SET, UNASSIGNED), n)):
+            rows = cohort[groups == name]
+            target.append(retention_of(name, rows[closes[0]], rows[closes[-1]]))
+    return result
+
+
+# Lost ARR by churn reason ------------------------------------------------------------------------------------
+
+def lost_by_reason(user: User, today: dt.date | None = None, days: int = LOST_DAYS) -> list[dict]:
+    """Churn events of the last `days` days per reason code: events, accounts and the ARR lost, the most lost
+    first (one query)."""
+    today = today or timezone.localdate()
+    day_before = ExpressionWrapper(OuterRef("churn_date") - dt.timedelta(days=1), output_field=DateField())
+    subs = (Subscription.objects.filter(account=OuterRef("account"), start_date__lte=day_before)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day_before))
+            .order_by().values("account").annotate(total=Sum("arr")).values("total"))
+    won = (Opportunity.objects.filter(account=OuterRef("account"), stage=Stage.WON,
+                                      closed_at__date__lt=OuterRef("churn_date"))
+           .order_by().values("account").annotate(total=Sum("amount")).values("total"))
+    events = (scope_to_user(ChurnEvent.objects.filter(churn_date__gt=today - dt.timedelta(days=days),
+                                                      churn_date__lte=today), user)
+              .annotate(subscribed=Subquery(subs), won=Subquery(won))
+              .values_list("account_id", "reason_code", "subscribed", "won"))
+    frame = pd.DataFrame.from_records(list(events), columns=["account_id", "code", "subscribed", "won"])
+    if frame.empty:
+        return []
+    subscribed = frame["subscribed"].astype("float64").fillna(0.0)
+    frame["lost"] = subscribed + (12 * frame["won"].astype("float64").fillna(0.0)).where(subscribed > 0, 0.0)
+    frame["code"] = frame["code"].replace("", "not given")
+    grouped = frame.groupby("code").agg(events=("account_id", "size"), accounts=("account_id", "nunique"),
+                                        lost=("lost", "sum"))
+    total = float(grouped["lost"].sum())
+    rows = [{"code": code, "label": REASON_LABELS.get(code, code), "events": int(row.events),
+             "accounts": int(row.accounts), "lost": float(row.lost),
+             "share": float(row.lost) / total if total else None}
+            for code, row in grouped.iterrows()]
+    return sorted(rows, key=lambda r: (-r["lost"], -r["events"], r["code"]))
+
+
+def revenue_charts(found: Renewals, retention: RevenueRetention, lost: list[dict]) -> dict:
+    """What the Renewals page's canvases draw (static/js/charts.js reads it)."""
+    charts = {"renewals": {"type": "bar", "labels": [m.label for m in found.months], "money": True, "datasets": [
+        {"label": "ARR up for renewal", "data": [round(m.arr, 2) for m in found.months], "color": "#9ca3af"},
+        {"label": "Forecast", "data": [round(m.forecast, 2) for m in found.months], "color": "#2563eb"}]}}
+    if any(m.starting for m in retention.months):
+        charts["retention"] = {"type": "line", "labels": [m.label for m in retention.months], "percent": True,
+                               "datasets": [
+                                   {"label": "NRR (%)", "color": "#0a6b3a",
+                                    "data": [None if m.nrr is None else round(100 * m.nrr, 1)
+                                             for m in retention.months]},
+                                   {"label": "GRR (%)", "color": "#a86400",
+                                    "data": [None if m.grr is None else round(100 * m.grr, 1)
+                                             for m in retention.months]}]}
+    if lost:
+        charts["lost"] = {"type": "bar", "horizontal": True, "money": True, "labels": [r["label"] for r in lost],
+                          "datasets": [{"label": "ARR lost", "data": [round(r["lost"], 2) for r in lost],
+                                        "color": "#8e1b10"}]}
+    return charts
