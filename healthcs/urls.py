@@ -121,6 +121,7 @@ urlpatterns = [
     path("api/accounts/<str:external_id>/history/", workspace_api.AccountHistory.as_view(), name="api_account_history"),
     path("api/accounts/<str:external_id>/touchpoints/", workspace_api.AccountTouchpoints.as_view(),
          name="api_account_touchpoints"),
+    path("api/accounts/<str:external_id>/churn/", workspace_api.AccountChurn.as_view(), name="api_account_churn"),
     path("api/accounts/<str:external_id>/success-plan/", workspace_api.AccountSuccessPlan.as_view(),
          name="api_account_success_plan"),
     path("api/interventions/", intervention_api.InterventionList.as_view(), name="api_interventions"),

@@ -36,6 +36,7 @@ NAMED = {
     "plan_step_edit": "post", "plan_step_status": "post", "api_account_success_plan": "api",
     "saved_view_create": "post", "saved_view_open": "page", "saved_view_update": "post", "saved_view_delete": "post",
     "saved_view_pin": "post", "role_default_set": "post", "digest": "page", "weekly_summary": "page",
+    "renewals": "page", "roi": "page", "account_churn": "page", "api_account_churn": "api-post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -45,6 +46,7 @@ ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export an
     "contact_add": lambda ext: reverse("contact_add", args=[ext]),
     "success_plan": lambda ext: reverse("success_plan", args=[ext]),
     "api_account_success_plan": lambda ext: reverse("api_account_success_plan", args=[ext]),
+    "account_churn": lambda ext: reverse("account_churn", args=[ext]),
 }
 
 
@@ -69,7 +71,8 @@ def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_acco
             "account_timeline": ["A-OWN"], "contact_section": ["A-OWN"], "contact_add": ["A-OWN"],
             "contact_edit": ["A-OWN", "C-1"], "success_plan": ["A-OWN"], "api_account_success_plan": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
-            "pipeline_column": ["identified"], "saved_view_open": [1]}.get(name, [])
+            "pipeline_column": ["identified"], "saved_view_open": [1],
+            "account_churn": ["A-OWN"]}.get(name, [])
     url = reverse(name, args=args)
 
     response = client.get(url)
@@ -220,7 +223,7 @@ def test_anonymous_forms_are_sent_to_log_in(client, name, own_account):
     assert response.status_code == 302 and response["Location"].startswith(f"{reverse('login')}?next="), url
 
 
-API_POST_ARGS = {"api_intervention_outcomes": [1], "api_ticket_analysis": []}
+API_POST_ARGS = {"api_intervention_outcomes": [1], "api_ticket_analysis": [], "api_account_churn": ["A-OWN"]}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "api-post"])

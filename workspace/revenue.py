@@ -138,10 +138,12 @@ def renewals(user: User, today: dt.date | None = None) -> Renewals:
         result.quarters = _quarters(frame, first, last)
         result.total = RenewalPeriod("Total", 0, 0.0, 0.0)
         return result
+    texts = ["segment", "risk_level", "health_tier", "csm__first_name", "csm__last_name", "csm__username"]
+    frame[texts] = frame[texts].astype(object).where(frame[texts].notna(), "")
     arr = arr_at_close(Subscription.objects.filter(account_id__in=frame["id"].tolist()),
                        Opportunity.objects.filter(account_id__in=frame["id"].tolist()), [today])
     frame["arr"] = frame["id"].map(arr[today] if len(arr) else {}).fillna(0.0).astype("float64")
-    by_level = frame["risk_level"].map(RENEWAL_PROBABILITY)
+    by_level = frame["risk_level"].map(RENEWAL_PROBABILITY).astype("float64")
     frame["probability"] = (1 - frame["churn_probability"].astype("float64")).fillna(by_level) \
         .fillna(UNSCORED_PROBABILITY)
     frame["source"] = "not scored"
@@ -161,7 +163,7 @@ def renewals(user: User, today: dt.date | None = None) -> Renewals:
         {"external_id": r.external_id, "name": r.name, "renewal_date": r.renewal_date,
          "days": (r.renewal_date - today).days, "segment": r.segment or NOT_SET,
          "csm": " ".join(n for n in (r.csm__first_name, r.csm__last_name) if n) or r.csm__username or UNASSIGNED,
-         "risk_level": r.risk_level or "", "health_tier": r.health_tier or "", "arr": r.arr,
+         "risk_level": r.risk_level, "health_tier": r.health_tier, "arr": r.arr,
          "probability": r.probability, "source": r.source, "forecast": r.forecast}
         for r in ahead.head(UPCOMING_ROWS).itertuples()]
     return result
