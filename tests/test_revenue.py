@@ -176,8 +176,9 @@ def book(django_db_setup, django_db_blocker):
 def test_renewals_by_month_quarter_and_the_ones_ahead_with_their_forecast(book):
     found = renewals(book["manager"], TODAY)
 
-    # A7 today (not scored: 75 %), A3 in 5 days (High: 50 %), A1 after the first of next month (the model's latest
-    # 20 % churn: 80 %), A4 on the first of P0+4 (Low: 95 %); A2 is churned, A8 beyond the twelve months, A9 past.
+    # A7 today (not scored: 75 %), A3 in 5 days (High: 50 %), A1 after the first of next month (the model's 20 %
+    # churn of the latest scoring day, not the 50 % of two weeks before: 80 %), A4 on the first of P0+4 (Low:
+    # 95 %); A2 is churned, A8 beyond the twelve months, A9 past.
     expected = {"A7": (TODAY, 10000.0, 7500.0), "A3": (TODAY + dt.timedelta(days=5), 30000.0, 15000.0),
                 "A1": (first(1) + dt.timedelta(days=9), 13200.0, 10560.0), "A4": (first(4), 48000.0, 45600.0)}
     months: dict[str, list] = {str(P0 + k): [0, 0.0, 0.0] for k in range(12)}
@@ -326,7 +327,7 @@ def _client(user) -> Client:
 def test_the_renewals_page_shows_a_csm_their_own_book_in_a_fixed_number_of_queries(book, django_assert_num_queries):
     client = _client(book["alice"])
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(reverse("renewals")).content.decode()
     fragment = client.get(reverse("renewals"), headers={"HX-Request": "true"}).content.decode()
 
@@ -340,7 +341,7 @@ def test_the_renewals_page_shows_a_csm_their_own_book_in_a_fixed_number_of_queri
 def test_the_renewals_page_costs_the_same_queries_for_a_manager(book, django_assert_num_queries):
     client = _client(book["manager"])
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(reverse("renewals")).content.decode()
 
     assert 'href="/accounts/A3/"' in page and "Bob Brown" in page
