@@ -188,3 +188,17 @@ def test_the_api_refuses_bad_input_with_the_fields_problems(csm, account):
     assert refused.status_code == 400 and set(refused.json()) == {"mood"}
     assert future.status_code == 400 and "The churn date is in the future" in str(future.json())
     _nothing_written(account)
+
+
+def test_renewals_without_scores_or_a_churn_model_count_every_account_as_not_scored(client, csm, account):
+    # Given an account renewing in ten days, never scored, and no churn model at all
+    account.renewal_date = TODAY + dt.timedelta(days=10)
+    account.save(update_fields=["renewal_date"])
+    client.force_login(csm)
+
+    page = client.get(reverse("renewals")).content.decode()
+
+    # Then its ARR today (24,000 + the subscription that started yesterday, 6,000) is forecast at 75 %
+    assert '<span class="value" data-testid="renewal-arr">$30,000</span>' in page
+    assert '<span class="value" data-testid="renewal-forecast">$22,500</span>' in page
+    assert "75% <small>(not scored)</small>" in page
