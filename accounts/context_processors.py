@@ -10,10 +10,12 @@ def navigation(request) -> dict:
     items = [("Home", reverse("home")), ("Accounts", reverse("account_list")),
              ("Tasks", reverse("task_list")), ("Alerts", reverse("alert_list")),
              ("Digest", reverse("digest")),
-             ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights")),
+             ("Executive", reverse("executive")), ("Renewals", reverse("renewals")),
+             ("Drivers & insights", reverse("insights")),
              ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer"))]
     if user.sees_all_accounts:
         items.append(("Effectiveness", reverse("effectiveness")))
+        items.append(("ROI", reverse("roi")))
         items.append(("Score accuracy", reverse("score_accuracy")))
     if user.has_perm("scoring.recompute_scores"):
         items.append(("Recompute", reverse("recompute")))

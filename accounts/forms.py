@@ -7,10 +7,11 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.contacts import EMAIL_MAX, NAME_MAX, PHONE_MAX, TITLE_MAX, ContactDetails
-from accounts.models import Contact, ContactRole, ContactSentiment, Direction, Touchpoint
-from accounts.services import LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX
+from accounts.models import ChurnEvent, ChurnReason, Contact, ContactRole, ContactSentiment, Direction, Touchpoint
+from accounts.services import CHURN_FEEDBACK_MAX, LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX
 from healthcs.inputs import (
     SPOKEN,
+    Date,
     DayField,
     InputSerializer,
     Moment,
@@ -167,3 +168,18 @@ class ContactLeaveForm(forms.Form):
     left_on = DayField(required=False, label="day they left")
 
     problem_messages = CONTACT_MESSAGES
+
+
+class ChurnInput(InputSerializer):
+    """The API's churn marking: {"reason_code": "competitor", "feedback": "...", "churn_date": "2025-04-02"};
+    churn_date is today when left out. accounts.services.account_mark_churned checks the rest."""
+
+    reason_code = serializers.ChoiceField(choices=ChurnReason.choices,
+                                          help_text="One of the fixed reason codes (docs/pages.md#renewals).")
+    feedback = TextField(max_length=CHURN_FEEDBACK_MAX, source="feedback_text",
+                         help_text="What the customer said, or why it is not known.")
+    churn_date = Date(required=False, allow_null=True, help_text="The day the account churned; today when left out.")
+
+    class Meta:
+        model = ChurnEvent
+        fields = ["reason_code", "feedback", "churn_date"]

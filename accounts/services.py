@@ -1,6 +1,7 @@
 """Writes around customer data: recording import runs and running them (accounts.tasks hands web imports to
-the workers, and again when the broker was unreachable), and touchpoints logged by hand (a call, meeting,
-e-mail or note), read by the text reader at once; assignment lives in accounts.assignment."""
+the workers, and again when the broker was unreachable), touchpoints logged by hand (a call, meeting, e-mail or
+note), read by the text reader at once, and an account marked churned with its reason; assignment lives in
+accounts.assignment."""
 
 import datetime as dt
 import shutil
@@ -9,8 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -21,7 +23,21 @@ from accounts.audit import audit_record
 from accounts.events import import_committed, text_saved_by_hand
 from accounts.importing.reading import Problem
 from accounts.importing.services import ImportResult, Progress, import_files, read_directory
-from accounts.models import Account, Contact, Direction, ImportRun, ImportStatus, Touchpoint, TouchpointKind, User
+from accounts.models import (
+    Account,
+    AccountOutcome,
+    ChurnEvent,
+    ChurnReason,
+    Contact,
+    Direction,
+    ImportRun,
+    ImportStatus,
+    Subscription,
+    Touchpoint,
+    TouchpointKind,
+    User,
+)
+from accounts.webhooks.emit import account_churned_emit
 from healthcs.errors import DomainError
 from healthcs.inputs import text_checked
 
@@ -188,3 +204,53 @@ def touchpoint_log(*, account: Account, user: User | None, kind: str, text: str,
     text_saved_by_hand.send(sender=Touchpoint, item=touchpoint)
     touchpoint.refresh_from_db()
     return touchpoint
+
+
+# An account marked churned ---------------------------------------------------------------------------------------
+
+CHURN_FEEDBACK_MAX = 4000
+
+
+@transaction.atomic
+def account_mark_churned(*, account: Account, user: User | None, reason_code: str, feedback: str,
+                         churn_date: dt.date | None = None, today: dt.date | None = None) -> ChurnEvent:
+    """Mark an account churned on a day (today unless given) for a reason code of ChurnReason with the customer's
+    feedback, in one transaction: a ChurnEvent recorded by the user, the account's churned flag and outcome set,
+    its subscriptions still running on that day ended on it (so revenue retention counts the loss), and all of it
+    audited, and announced to the outgoing webhooks that want "account churned". Raises DomainError naming the
+    field (nothing written) for an unknown reason, an empty or overlong feedback, a day in the future or before
+    2000, or an account already churned."""
+    today = today or timezone.localdate()
+    churn_date = churn_date or today
+    if reason_code not in ChurnReason.values:
+        problem = "Choose the reason" if not reason_code else f"'{reason_code[:40]}' is not a reason code"
+        raise DomainError(f"{problem}: one of {', '.join(ChurnReason.values)}.", field="reason_code")
+    feedback = text_checked(feedback, field="feedback", label="feedback", limit=CHURN_FEEDBACK_MAX,
+                            missing="Write the customer's feedback: what they said, or why it is not known.")
+    if churn_date > today:
+        raise DomainError("The churn date is in the future; mark the account once it has churned.", field="churn_date")
+    if churn_date < EARLIEST.date():
+        raise DomainError("The churn date is before 2000; give the day the account churned.", field="churn_date")
+    current = Account.objects.select_for_update().get(pk=account.pk)
+    if current.churned:
+        raise DomainError(f"{current.name} is already marked churned.", field="reason_code")
+    running = Subscription.objects.filter(Q(end_date__isnull=True) | Q(end_date__gt=churn_date), account=current)
+    flags = running.aggregate(up=models.Count("id", filter=Q(upgrade_flag=True)),
+                              down=models.Count("id", filter=Q(downgrade_flag=True)))
+    ended = sorted(running.values_list("external_id", flat=True))
+    # A subscription that starts after the churn day ends on its first day (an end before the start is refused).
+    running.update(end_date=Greatest(F("start_date"), Value(churn_date)), churn_flag=True, auto_renew=False)
+    event = ChurnEvent.objects.create(
+        external_id=f"hcs-churn-{uuid.uuid4().hex}", account=current, churn_date=churn_date, reason_code=reason_code,
+        feedback_text=feedback, preceding_upgrade=flags["up"] > 0, preceding_downgrade=flags["down"] > 0,
+        recorded_by=user if user is not None and user.is_authenticated else None, recorded_at=timezone.now())
+    old_outcome = current.outcome
+    current.churned, current.outcome = True, AccountOutcome.CHURNED
+    current.save(update_fields=["churned", "outcome"])
+    audit_record(user=user, action="churned", obj=current, changes={
+        "churned": [False, True], "outcome": [old_outcome or None, AccountOutcome.CHURNED],
+        "churn_date": [None, churn_date.isoformat()], "reason_code": [None, reason_code],
+        "subscriptions_ended": [None, ", ".join(ended)]})
+    audit_record(user=user, action="created", obj=event, changes={"account": [None, current.external_id]})
+    account_churned_emit(accounts=[(current.external_id, current.name)], source="healthcs")  # outgoing webhooks
+    return event

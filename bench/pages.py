@@ -26,7 +26,9 @@ Each case is requested in-process through Django's test client, logged in (force
   - the CSM's working day: home (My queue, plan steps, pinned views), the alert inbox /alerts/ (default, a
     kind and severity filter, sorted by severity, the HTMX fragment), the Tasks page /tasks/ (default, the
     overdue ones, sorted by account), My digest /digest/, the success plan page of the accounts that have one,
-    the account list opened from a saved view; and the manager's weekly summary /digest/weekly/.
+    the account list opened from a saved view; and the manager's weekly summary /digest/weekly/;
+  - Renewals /renewals/ (renewals by month and quarter, the renewals ahead, GRR and NRR, lost ARR by reason) for
+    both, and the manager's ROI page /roi/.
 For those, a second step of the preparation (marker table bench_pages_workday) makes success plans from the
 fired reasons for each CSM's PLANS_PER_CSM riskiest accounts and VIEWS_PER_USER saved views per user, pinned to
 their home pages (one of each user's views shared).
@@ -331,6 +333,8 @@ def cases(user, as_of: dt.date) -> list[Case]:
         Case("Account 360", f"{len(details)} accounts", details),
         Case("Account 360", f"{len(details)} accounts ?timeline=2", [f"{d}?timeline=2" for d in details]),
         *([Case("CSM books", "every CSM's book", [reverse("csm_books")])] if user.sees_all_accounts else []),
+        Case("renewals", "renewals, GRR/NRR, lost ARR", [reverse("renewals")]),
+        *([Case("ROI", "the year up to today", [reverse("roi")])] if user.sees_all_accounts else []),
         *workday_cases(user),
     ]
 

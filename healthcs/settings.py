@@ -198,6 +198,14 @@ WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
 WEBHOOK_EXPIRE_HOURS = env.int("WEBHOOK_EXPIRE_HOURS", default=24)
 # Deliveries per task: the daily run's thousands of events go to the workers in batches of this many.
 WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)
+# The ROI page and the weekly summary's ROI section (docs/operations.md#roi, workspace.roi): CSM hours per done task of
+# each channel ("call=0.75,email=0.25,..."; a channel left out costs nothing), the hourly rate of CSM time and the
+# programme's fixed cost per year (licences, hosting), in the book's currency. Settings, not admin: they are a
+# finance decision made once per deployment, reviewed with it, and they only change reports.
+ROI_TASK_HOURS = env.dict("ROI_TASK_HOURS", cast={"value": float},
+                          default={"call": 0.75, "email": 0.25, "in_app": 0.1, "slack": 0.1, "task": 0.5})
+ROI_HOURLY_RATE = env.float("ROI_HOURLY_RATE", default=75.0)
+ROI_FIXED_COST = env.float("ROI_FIXED_COST", default=0.0)
 
 # Text reading (docs/text-intelligence.md, scoring.texts). The built-in reader always works offline; an
 # Ollama-compatible local LLM server can be set instead (ANALYSER_LLM_URL, e.g. http://127.0.0.1:11434), with the

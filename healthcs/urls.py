@@ -21,7 +21,7 @@ from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 from workspace import alerts as workspace_alerts
 from workspace import api as workspace_api
-from workspace import contact_views, dashboard_views, digest_views, review_views
+from workspace import contact_views, dashboard_views, digest_views, revenue_views, review_views
 from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
@@ -91,6 +91,9 @@ urlpatterns = [
          name="contact_edit"),
     path("accounts/<str:external_id>/contacts/<str:contact_id>/leave/", contact_views.contact_leave_view,
          name="contact_leave"),
+    path("accounts/<str:external_id>/churn/", revenue_views.account_churn_view, name="account_churn"),
+    path("renewals/", revenue_views.renewals_view, name="renewals"),
+    path("roi/", revenue_views.roi_view, name="roi"),
     path("accounts/<str:external_id>/outcomes/", intervention_views.outcome_log_view, name="outcome_log"),
     path("tasks/counts/", intervention_views.queue_counts_view, name="queue_counts"),
     path("tasks/", intervention_views.task_list_view, name="task_list"),
@@ -122,6 +125,7 @@ urlpatterns = [
     path("api/accounts/<str:external_id>/history/", workspace_api.AccountHistory.as_view(), name="api_account_history"),
     path("api/accounts/<str:external_id>/touchpoints/", workspace_api.AccountTouchpoints.as_view(),
          name="api_account_touchpoints"),
+    path("api/accounts/<str:external_id>/churn/", workspace_api.AccountChurn.as_view(), name="api_account_churn"),
     path("api/accounts/<str:external_id>/success-plan/", workspace_api.AccountSuccessPlan.as_view(),
          name="api_account_success_plan"),
     path("api/interventions/", intervention_api.InterventionList.as_view(), name="api_interventions"),

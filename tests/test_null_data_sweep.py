@@ -408,6 +408,28 @@ SWEEP: dict[str, list[Visit]] = {
                                 manager=400),
                            page(lambda b: reverse("account_review_pdf", args=["A-NOCSM"]) + "?period=x", csm=404,
                                 manager=400)],
+    "renewals": [page(named("renewals")), page(named("renewals"), htmx=True)],
+    "roi": [page(named("roi"), csm=403), page(lambda b: reverse("roi") + f"?date={b.as_of}", csm=403, htmx=True),
+            page(lambda b: reverse("roi") + "?date=2026-02-30", csm=403, manager=400)],
+    "account_churn": [
+        *account_visits("account_churn"), page(named("account_churn", "A-NORMAL"), htmx=True),
+        # Sent empty, or for an account already churned: the form again with the problem (400, nothing written).
+        page(named("account_churn", "A-NORMAL"), csm=400, manager=400, method="post"),
+        page(named("account_churn", "A-CHURNED"), csm=400, manager=400, method="post",
+             data={"reason_code": "budget", "feedback": "Budget cut"}),
+        # Whole: the manager's marks it (back to Account 360), the CSM's comes second and finds it churned.
+        page(named("account_churn", "A-NOSUBS"), csm=400, manager=302, method="post",
+             data={"reason_code": "budget", "feedback": "Budget cut"}),
+        page(named("account_churn", "A-BARE"), csm=404, method="post", htmx=True,
+             data={"reason_code": "closed", "feedback": "Practice closed"}),
+    ],
+    "api_account_churn": [
+        api(named("api_account_churn", "A-NORMAL"), method="post", csm=400, manager=400),
+        api(named("api_account_churn", "A-NOSUBS"), method="post", csm=400, manager=201,
+            data={"reason_code": "budget", "feedback": "Budget cut"}),
+        api(named("api_account_churn", "A-FOREIGN"), method="post", csm=404, manager=201,
+            data={"reason_code": "competitor", "feedback": "Moved"}),
+    ],
     "assignment_rules_apply": [page(named("assignment_rules_apply"), csm=403, manager=302, method="post"),
                                page(named("assignment_rules_apply"), csm=405, manager=405)],
     # The admin's own password form (audited): staff only, anonymous visitors go to the admin's login.

@@ -38,6 +38,7 @@ NAMED = {
     "saved_view_pin": "post", "role_default_set": "post", "digest": "page", "weekly_summary": "page",
     "account_brief": "page", "account_review": "page", "account_review_pdf": "page",
     "api_imports": "api-post", "api_import": "api",
+    "renewals": "page", "roi": "page", "account_churn": "page", "api_account_churn": "api-post",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -51,6 +52,7 @@ ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export an
     "account_brief": lambda ext: reverse("account_brief", args=[ext]),
     "account_review": lambda ext: reverse("account_review", args=[ext]),
     # The PDF's own address is checked in tests/test_briefs_and_reviews.py (a print takes seconds).
+    "account_churn": lambda ext: reverse("account_churn", args=[ext]),
 }
 
 
@@ -77,7 +79,7 @@ def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, name, own_acco
             "account_brief": ["A-OWN"], "account_review": ["A-OWN"], "account_review_pdf": ["A-OWN"],
             "import_detail": [1], "recompute_detail": [1], "api_opportunity": [1], "opportunity": [1],
             "pipeline_column": ["identified"], "saved_view_open": [1],
-            "api_import": [1]}.get(name, [])
+            "api_import": [1], "account_churn": ["A-OWN"]}.get(name, [])
     url = reverse(name, args=args)
 
     response = client.get(url)
@@ -228,7 +230,8 @@ def test_anonymous_forms_are_sent_to_log_in(client, name, own_account):
     assert response.status_code == 302 and response["Location"].startswith(f"{reverse('login')}?next="), url
 
 
-API_POST_ARGS = {"api_intervention_outcomes": [1], "api_ticket_analysis": [], "api_imports": []}
+API_POST_ARGS = {"api_intervention_outcomes": [1], "api_ticket_analysis": [], "api_imports": [],
+                 "api_account_churn": ["A-OWN"]}
 
 
 @pytest.mark.parametrize("name", [n for n, kind in NAMED.items() if kind == "api-post"])

@@ -11,10 +11,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.audit import audit_record
-from accounts.forms import TouchpointInput
-from accounts.models import Account, Contact, Touchpoint
+from accounts.forms import ChurnInput, TouchpointInput
+from accounts.models import Account, ChurnEvent, Contact, Touchpoint
 from accounts.selectors import accounts_for_user, contacts_with_last_touch, get_account_for_user
-from accounts.services import touchpoint_log
+from accounts.services import account_mark_churned, touchpoint_log
 from healthcs.api import FilterBackend
 from interventions.forms import PLAN_MESSAGES, PlanInput
 from interventions.models import PlanObjective, PlanStep, SuccessPlan
@@ -183,6 +183,34 @@ class AccountTouchpoints(generics.ListAPIView):
                                     direction=data.get("direction", ""), contact=data.get("contact"),
                                     subject=data.get("subject", ""), occurred_at=data.get("occurred_at"))
         return Response(TouchpointSerializer(touchpoint).data, status=status.HTTP_201_CREATED)
+
+
+class ChurnEventSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.external_id", read_only=True)
+    feedback = serializers.CharField(source="feedback_text", read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = ChurnEvent
+        fields = ["external_id", "account", "churn_date", "reason_code", "feedback", "recorded_by", "recorded_at"]
+
+
+class AccountChurn(generics.GenericAPIView):
+    """POST marks the account churned with a reason code and the customer's feedback (a CSM only their own
+    accounts): a churn event, the account's churned flag and outcome, its running subscriptions ended, audited."""
+
+    serializer_class = ChurnInput
+
+    @extend_schema(request=ChurnInput, responses={201: ChurnEventSerializer})
+    def post(self, request, external_id: str):
+        account = get_account_for_user(request.user, external_id)
+        payload = ChurnInput(data=request.data)
+        if not payload.is_valid():
+            raise ValidationError(payload.problems())
+        data = payload.validated_data
+        event = account_mark_churned(account=account, user=request.user, reason_code=data["reason_code"],
+                                     feedback=data["feedback_text"], churn_date=data.get("churn_date"))
+        return Response(ChurnEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
 class PlanStepSerializer(serializers.ModelSerializer):

@@ -11,7 +11,8 @@ A daily digest is about the user's accounts (a manager's or admin's: the unassig
   scoring day before it.
 The weekly summary, for managers and admins, covers the seven days up to D: the risk and tier distribution and
 ARR at risk (workspace.dashboards, as the Executive page computes them) against a week earlier, churned ARR,
-saves, playbook effectiveness (interventions.effectiveness) and the pipeline (expansion.pipeline.forecast).
+saves, playbook effectiveness (interventions.effectiveness), the pipeline (expansion.pipeline.forecast) and the
+programme's return over the year up to D (workspace.roi, as the ROI page shows it).
 """
 
 import datetime as dt
@@ -38,6 +39,7 @@ from scoring.levels import RISK_LEVELS
 from scoring.models import Alert, AlertStatus, AlertType, Snapshot
 from workspace.dashboards import NO_DATA, Executive, executive_summary, latest_book
 from workspace.models import DigestDelivery, DigestKind
+from workspace.roi import Roi, roi
 
 logger = logging.getLogger(__name__)
 
@@ -316,6 +318,7 @@ class WeeklySummary:
     won_count: int = 0
     won_amount: Decimal = Decimal(0)
     lost_count: int = 0
+    roi: Roi | None = None
 
     @property
     def churned_arr(self) -> float:
@@ -372,6 +375,7 @@ def weekly_summary(user: User, day: dt.date, now: dt.datetime | None = None) -> 
         won_amount=Sum("amount", filter=Q(stage=Stage.WON)))
     summary.won_count, summary.lost_count = closed["won"], closed["lost"]
     summary.won_amount = closed["won_amount"] or Decimal(0)
+    summary.roi = roi(day)
     return summary
 
 

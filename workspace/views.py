@@ -67,6 +67,7 @@ from workspace.dashboards import (
 from workspace.filters import LIST_FILTERS, filter_accounts, list_params
 from workspace.forms import AssignForm, RoleDefaultForm, SavedViewForm
 from workspace.models import DefaultRole
+from workspace.revenue_views import churn_context
 from workspace.reviews import last_full_quarter
 from workspace.saved_views import (
     MAX_PINS,
@@ -287,6 +288,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
                                                     or request.user.username), interventions, account)
         if snapshot else None,
         "interventions": interventions, "outcomes": account_outcomes(account), "outcome_kinds": OutcomeKind.choices,
+        **churn_context(account),
         "now": timezone.now(),
         "timeline": account_timeline(account, _page_number(request.GET.get("timeline", "1"))),
         **LOG_FORM,

@@ -12,6 +12,7 @@ from accounts.models.customers import (
     ChampionChange,
     ChampionChangeKind,
     ChurnEvent,
+    ChurnReason,
     Contact,
     ContactRole,
     ContactSentiment,
@@ -39,7 +40,7 @@ from accounts.models.webhooks import (
 
 __all__ = [
     "Role", "User", "Segment", "AccountOutcome", "Account", "Subscription", "Priority", "AnalysedText",
-    "SupportTicket", "ChurnEvent", "ContactRole", "ContactSentiment", "Contact", "ChampionChangeKind",
+    "SupportTicket", "ChurnEvent", "ChurnReason", "ContactRole", "ContactSentiment", "Contact", "ChampionChangeKind",
     "ChampionChange", "TouchpointKind", "Direction", "Touchpoint",
     "SurveyResponse", "InvoiceStatus", "Invoice", "UsageRecord", "UsageFeature", "UsageDay", "ImportStatus",
     "ImportRun", "AuditEvent", "AssignmentRule", "AccountAssignment",

@@ -177,7 +177,24 @@ class SupportTicket(AnalysedText):
         return self.external_id
 
 
+class ChurnReason(models.TextChoices):
+    """The reason codes a churn marked in HealthCS takes (docs/pages.md#renewals). The first six are RavenStack's;
+    imported events may carry other codes, which the reports show as they are."""
+
+    BUDGET = "budget", "Budget cut or no budget"
+    PRICING = "pricing", "Price too high"
+    COMPETITOR = "competitor", "Moved to a competitor"
+    FEATURES = "features", "Missing features"
+    SUPPORT = "support", "Support or service problems"
+    UNKNOWN = "unknown", "Not known"
+    INTEGRATION = "integration", "EHR integration problems"
+    ACQUIRED = "acquired", "Acquired or merged"
+    CLOSED = "closed", "Practice or business closed"
+
+
 class ChurnEvent(models.Model):
+    """An account's churn: imported, or marked in HealthCS (then with who recorded it and when)."""
+
     external_id = models.CharField(max_length=64, unique=True)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="churn_events")
     churn_date = models.DateField()
@@ -187,6 +204,9 @@ class ChurnEvent(models.Model):
     preceding_downgrade = models.BooleanField(default=False)
     is_reactivation = models.BooleanField(default=False)
     feedback_text = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    help_text="Who marked the account churned in HealthCS; empty for imported events.")
+    recorded_at = models.DateTimeField(null=True, blank=True, help_text="When it was marked in HealthCS.")
 
     class Meta:
         ordering = ["-churn_date"]

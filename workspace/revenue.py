@@ -1,0 +1,345 @@
+"""Renewals and revenue retention (docs/pages.md#renewals): what is up for renewal by month and quarter with its
+forecast, the renewals ahead, gross and net revenue retention (GRR, NRR) by month, segment and CSM, and the ARR
+lost per churn reason. Everything is computed set-based from subscriptions, won expansion opportunities, churn
+events, the latest scores and churn predictions, with a fixed number of queries, over the accounts the user may
+see (accounts.selectors decides that).
+
+Definitions (the page and docs/pages.md state them too):
+- An account's *ARR at the close of day d* is the ARR of its subscriptions running on d (start date on or before
+  d, no end date or an end date on or after d: the end date is the last day of service), plus 12 × the added MRR
+  of its expansion opportunities won on or before d while it has such a subscription (HealthCS records a won
+  expansion when it closes; the subscription file may not carry it yet).
+- *Renewal probability*: 1 − the account's 90-day churn probability by the active churn model on the latest
+  scoring day (the daily run predicts that day); without one, by that day's risk level: High 50 %, Medium 75 %,
+  Low 95 %; not scored: 75 % (as Medium).
+  *Forecast* = ARR × renewal probability.
+- For a period (a month, or the twelve months), the *cohort* is the accounts with ARR above zero at the close of
+  the day before its first day; with s = an account's ARR then and e = its ARR at the close of the period's last day:
+  GRR = Σ min(s, e) / Σ s and NRR = Σ e / Σ s. Accounts that started paying in the period are not in it.
+  Churned ARR is Σ s of cohort accounts with e = 0, contraction Σ (s − e) where 0 < e < s, expansion
+  Σ (e − s) where e > s; so GRR = (Σ s − churned − contraction) / Σ s and NRR = GRR + expansion / Σ s.
+  A segment's or CSM's figures group the cohort by the account's segment and CSM today.
+- *Lost ARR* of a churn event is the account's ARR at the close of the day before its churn date.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import (
+    DateField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from accounts.models import ChurnEvent, ChurnReason, Subscription, User
+from accounts.selectors import accounts_for_user, scope_to_user
+from expansion.models import Opportunity, Stage
+from scoring.levels import Level
+from scoring.models import ChurnModel, ChurnModelStatus
+from scoring.services import latest_as_of
+
+RENEWAL_PROBABILITY = {Level.HIGH.value: 0.50, Level.MEDIUM.value: 0.75, Level.LOW.value: 0.95}
+UNSCORED_PROBABILITY = RENEWAL_PROBABILITY[Level.MEDIUM.value]
+RENEWAL_MONTHS = 12  # the calendar: this month and the 11 after it
+UPCOMING_DAYS = 90  # the list of renewals ahead
+UPCOMING_ROWS = 50
+RETENTION_MONTHS = 12  # complete months before this one
+LOST_DAYS = 365  # lost ARR by reason: churn events of the last year
+NOT_SET = "Not set"
+UNASSIGNED = "Unassigned"
+REASON_LABELS = dict(ChurnReason.choices)
+
+
+def _day_end(day: dt.date) -> dt.datetime:
+    """The first moment after the local day."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """A values_list queryset's rows as the database sends them (floats stay floats): Django's per-value
+    converters cost more than the query itself on 13 columns of 20,000 accounts."""
+    with connection.cursor() as cursor:
+        cursor.execute(*queryset.query.sql_with_params())
+        return cursor.fetchall()
+
+
+def arr_at_close(subscriptions: QuerySet[Subscription], opportunities: QuerySet[Opportunity],
+                 days: list[dt.date]) -> pd.DataFrame:
+    """ARR at the close of each day (columns, in order) per account (index) that has any subscription among
+    `subscriptions`: two grouped queries, one conditional sum per day."""
+    # Summed as double precision: twice as fast as numeric over a book's subscriptions, and exact to the cent
+    # at any ARR a page shows.
+    running = {f"d{i}": Coalesce(Sum(Cast("arr", FloatField()), filter=Q(start_date__lte=day)
+                                     & (Q(end_date__isnull=True) | Q(end_date__gte=day))), 0.0,
+                                 output_field=FloatField())
+               for i, day in enumerate(days)}
+    subs = pd.DataFrame.from_records(
+        _rows(subscriptions.order_by().values("account_id").annotate(**running).values_list("account_id", *running)),
+        columns=["account_id", *running]).set_index("account_id").astype("float64")
+    if not days:
+        return subs
+    won = {f"d{i}": Coalesce(Sum(Cast("amount", FloatField()), filter=Q(closed_at__lt=_day_end(day))), 0.0,
+                             output_field=FloatField())
+           for i, day in enumerate(days)}
+    added = pd.DataFrame.from_records(
+        _rows(opportunities.filter(stage=Stage.WON, closed_at__isnull=False).order_by().values("account_id")
+              .annotate(**won).values_list("account_id", *won)),
+        columns=["account_id", *won]).set_index("account_id").astype("float64")
+    added = (12 * added).reindex(subs.index, fill_value=0.0)
+    total = subs + added.where(subs > 0, 0.0)
+    total.columns = days
+    return total
+
+
+def arr_for_user(user: User, days: list[dt.date]) -> pd.DataFrame:
+    """arr_at_close over the accounts the user may see."""
+    return arr_at_close(scope_to_user(Subscription.objects.all(), user),
+                        scope_to_user(Opportunity.objects.all(), user), days)
+
+
+# Renewals ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class RenewalPeriod:
+    label: str
+    accounts: int
+    arr: float
+    forecast: float
+
+    @property
+    def at_risk(self) -> float:
+        """ARR expected not to renew: ARR − forecast."""
+        return self.arr - self.forecast
+
+
+@dataclass
+class Renewals:
+    today: dt.date
+    until: dt.date
+    months: list[RenewalPeriod] = field(default_factory=list)
+    quarters: list[RenewalPeriod] = field(default_factory=list)
+    upcoming: list[dict] = field(default_factory=list)  # the first UPCOMING_ROWS in UPCOMING_DAYS
+    upcoming_count: int = 0
+    total: RenewalPeriod | None = None
+
+
+def renewals(user: User, today: dt.date | None = None) -> Renewals:
+    """The user's live accounts renewing from today to the end of the RENEWAL_MONTHS-th month, by month and
+    calendar quarter (accounts, ARR up for renewal, forecast), and the renewals of the next UPCOMING_DAYS days,
+    soonest first (five queries: the scoring day, the active model, the accounts, today's ARR in two)."""
+    today = today or timezone.localdate()
+    first = pd.Period(today, freq="M")
+    last = first + (RENEWAL_MONTHS - 1)
+    until = last.end_time.date()
+    result = Renewals(today=today, until=until)
+    # The scores and the active churn model's predictions of the latest scoring day (the daily run writes both
+    # for that day), joined once each rather than looked up per account.
+    scored_on = latest_as_of()
+    model_id = ChurnModel.objects.filter(status=ChurnModelStatus.ACTIVE).values_list("id", flat=True).first()
+    renewing = (accounts_for_user(user).filter(churned=False, renewal_date__gte=today, renewal_date__lte=until)
+                .annotate(snap=FilteredRelation("snapshots", condition=Q(snapshots__as_of=scored_on)),
+                          risk_level=F("snap__risk_level"), health_tier=F("snap__health_tier"),
+                          prediction=FilteredRelation("churn_predictions", condition=Q(
+                              churn_predictions__as_of=scored_on, churn_predictions__model_id=model_id)),
+                          churn_probability=F("prediction__probability"))
+                .order_by("renewal_date", "name", "pk"))
+    rows = _rows(renewing.values_list("id", "external_id", "name", "renewal_date", "segment", "risk_level",
+                                      "health_tier", "churn_probability", "csm__first_name", "csm__last_name",
+                                      "csm__username"))
+    months = [str(p) for p in pd.period_range(first, last, freq="M")]  # when there is nothing to group
+    frame = pd.DataFrame.from_records(rows, columns=["id", "external_id", "name", "renewal_date", "segment",
+                                                     "risk_level", "health_tier", "churn_probability",
+                                                     "csm__first_name", "csm__last_name", "csm__username"])
+    if frame.empty:
+        result.months = [RenewalPeriod(m, 0, 0.0, 0.0) for m in months]
+        result.quarters = _quarters(frame, first, last)
+        result.total = RenewalPeriod("Total", 0, 0.0, 0.0)
+        return result
+    texts = ["segment", "risk_level", "health_tier", "csm__first_name", "csm__last_name", "csm__username"]
+    frame[texts] = frame[texts].astype(object).where(frame[texts].notna(), "")
+    # Today's ARR of all the user's accounts: one grouped pass, cheaper than naming thousands of ids.
+    arr = arr_for_user(user, [today])
+    frame["arr"] = frame["id"].map(arr[today] if len(arr) else {}).fillna(0.0).astype("float64")
+    by_level = frame["risk_level"].map(RENEWAL_PROBABILITY).astype("float64")
+    frame["probability"] = (1 - frame["churn_probability"].astype("float64")).fillna(by_level) \
+        .fillna(UNSCORED_PROBABILITY)
+    frame["source"] = "not scored"
+    frame.loc[by_level.notna(), "source"] = "risk level"
+    frame.loc[frame["churn_probability"].notna(), "source"] = "churn model"
+    frame["forecast"] = frame["arr"] * frame["probability"]
+    renewal = pd.to_datetime(frame["renewal_date"])
+    frame["month"] = renewal.dt.year * 12 + renewal.dt.month - 1  # a month's number, cheaper than its Period
+    frame["quarter"] = renewal.dt.year * 4 + renewal.dt.quarter - 1
+    grouped = frame.groupby("month").agg(accounts=("id", "size"), arr=("arr", "sum"), forecast=("forecast", "sum"))
+    result.months = [_period(str(p), p.year * 12 + p.month - 1, grouped)
+                     for p in pd.period_range(first, last, freq="M")]
+    result.quarters = _quarters(frame, first, last)
+    result.total = RenewalPeriod("Total", len(frame), float(frame["arr"].sum()), float(frame["forecast"].sum()))
+    ahead = frame[pd.to_datetime(frame["renewal_date"]) <= pd.Timestamp(today + dt.timedelta(days=UPCOMING_DAYS))]
+    result.upcoming_count = len(ahead)
+    result.upcoming = [
+        {"external_id": r.external_id, "name": r.name, "renewal_date": r.renewal_date,
+         "days": (r.renewal_date - today).days, "segment": r.segment or NOT_SET,
+         "csm": " ".join(n for n in (r.csm__first_name, r.csm__last_name) if n) or r.csm__username or UNASSIGNED,
+         "risk_level": r.risk_level, "health_tier": r.health_tier, "arr": r.arr,
+         "probability": r.probability, "source": r.source, "forecast": r.forecast}
+        for r in ahead.head(UPCOMING_ROWS).itertuples()]
+    return result
+
+
+def _period(label: str, key: int, grouped: pd.DataFrame) -> RenewalPeriod:
+    if key not in grouped.index:
+        return RenewalPeriod(label, 0, 0.0, 0.0)
+    row = grouped.loc[key]
+    return RenewalPeriod(label, int(row["accounts"]), float(row["arr"]), float(row["forecast"]))
+
+
+def _quarters(frame: pd.DataFrame, first: pd.Period, last: pd.Period) -> list[RenewalPeriod]:
+    """The renewals per calendar quarter of the months from `first` to `last` (the first and last may be
+    partly inside)."""
+    quarters = pd.period_range(first.asfreq("Q"), last.asfreq("Q"), freq="Q")
+    if frame.empty:
+        return [RenewalPeriod(str(q), 0, 0.0, 0.0) for q in quarters]
+    grouped = frame.groupby("quarter").agg(accounts=("id", "size"), arr=("arr", "sum"), forecast=("forecast", "sum"))
+    return [_period(str(q), q.year * 4 + q.quarter - 1, grouped) for q in quarters]
+
+
+# Revenue retention -----------------------------------------------------------------------------------------
+
+@dataclass
+class Retention:
+    """GRR and NRR of one period and one group of accounts (shares 0-1; None when the cohort is empty)."""
+
+    label: str
+    accounts: int
+    starting: float
+    churned: float
+    contraction: float
+    expansion: float
+    ending: float
+
+    @property
+    def grr(self) -> float | None:
+        return (self.starting - self.churned - self.contraction) / self.starting if self.starting else None
+
+    @property
+    def nrr(self) -> float | None:
+        return self.ending / self.starting if self.starting else None
+
+
+def retention_of(label: str, start, end) -> Retention:
+    """GRR and NRR of the cohort (start > 0) between two ARR columns of the same accounts (arrays or Series)."""
+    s_all, e_all = np.asarray(start, dtype="float64"), np.asarray(end, dtype="float64")
+    cohort = s_all > 0
+    s, e = s_all[cohort], e_all[cohort]
+    return Retention(label=label, accounts=int(cohort.sum()), starting=float(s.sum()),
+                     churned=float(s[e <= 0].sum()), contraction=float((s - e)[(e > 0) & (e < s)].sum()),
+                     expansion=float((e - s)[e > s].sum()), ending=float(e.sum()))
+
+
+@dataclass
+class RevenueRetention:
+    start: dt.date  # the first day of the first month
+    end: dt.date  # the last day of the last month
+    months: list[Retention] = field(default_factory=list)
+    year: Retention | None = None
+    by_segment: list[Retention] = field(default_factory=list)
+    by_csm: list[Retention] = field(default_factory=list)
+
+
+def revenue_retention(user: User, today: dt.date | None = None, months: int = RETENTION_MONTHS) -> RevenueRetention:
+    """GRR and NRR of each of the `months` complete months before today's, and of the whole span by segment and
+    by CSM (three queries)."""
+    today = today or timezone.localdate()
+    periods = pd.period_range(end=pd.Period(today, freq="M") - 1, periods=months, freq="M")
+    closes = [periods[0].start_time.date() - dt.timedelta(days=1), *(p.end_time.date() for p in periods)]
+    arr = arr_for_user(user, closes)
+    result = RevenueRetention(start=periods[0].start_time.date(), end=closes[-1])
+    if arr.empty:
+        arr = pd.DataFrame(columns=closes, dtype="float64")
+    values = arr[closes].to_numpy(dtype="float64")
+    result.months = [retention_of(str(p), values[:, i], values[:, i + 1]) for i, p in enumerate(periods)]
+    result.year = retention_of("All accounts", values[:, 0], values[:, -1])
+    in_cohort = values[:, 0] > 0
+    if not in_cohort.any():
+        return result
+    cohort = arr.index[in_cohort]
+    who = pd.DataFrame.from_records(
+        list(accounts_for_user(user).order_by()
+             .values_list("id", "segment", "csm__first_name", "csm__last_name", "csm__username")),
+        columns=["id", "segment", "first", "last", "username"]).set_index("id").reindex(cohort)
+    segment = who["segment"].fillna("").replace("", NOT_SET).to_numpy()
+    csm = (who["first"].fillna("") + " " + who["last"].fillna("")).str.strip()
+    csm = csm.where(csm != "", who["username"].fillna("")).replace("", UNASSIGNED).to_numpy()
+    start, end = values[in_cohort, 0], values[in_cohort, -1]
+    for target, groups in ((result.by_segment, segment), (result.by_csm, csm)):
+        for name in sorted(set(groups), key=lambda n: (n in (NOT_SET, UNASSIGNED), n)):
+            chosen = groups == name
+            target.append(retention_of(name, start[chosen], end[chosen]))
+    return result
+
+
+# Lost ARR by churn reason ------------------------------------------------------------------------------------
+
+def lost_by_reason(user: User, today: dt.date | None = None, days: int = LOST_DAYS) -> list[dict]:
+    """Churn events of the last `days` days per reason code: events, accounts and the ARR lost, the most lost
+    first (one query)."""
+    today = today or timezone.localdate()
+    day_before = ExpressionWrapper(OuterRef("churn_date") - dt.timedelta(days=1), output_field=DateField())
+    subs = (Subscription.objects.filter(account=OuterRef("account"), start_date__lte=day_before)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=day_before))
+            .order_by().values("account").annotate(total=Sum("arr")).values("total"))
+    won = (Opportunity.objects.filter(account=OuterRef("account"), stage=Stage.WON,
+                                      closed_at__date__lt=OuterRef("churn_date"))
+           .order_by().values("account").annotate(total=Sum("amount")).values("total"))
+    events = (scope_to_user(ChurnEvent.objects.filter(churn_date__gt=today - dt.timedelta(days=days),
+                                                      churn_date__lte=today), user)
+              .annotate(subscribed=Subquery(subs), won=Subquery(won))
+              .values_list("account_id", "reason_code", "subscribed", "won"))
+    frame = pd.DataFrame.from_records(list(events), columns=["account_id", "code", "subscribed", "won"])
+    if frame.empty:
+        return []
+    subscribed = frame["subscribed"].astype("float64").fillna(0.0)
+    frame["lost"] = subscribed + (12 * frame["won"].astype("float64").fillna(0.0)).where(subscribed > 0, 0.0)
+    frame["code"] = frame["code"].replace("", "not given")
+    grouped = frame.groupby("code").agg(events=("account_id", "size"), accounts=("account_id", "nunique"),
+                                        lost=("lost", "sum"))
+    total = float(grouped["lost"].sum())
+    rows = [{"code": code, "label": REASON_LABELS.get(code, code), "events": int(row.events),
+             "accounts": int(row.accounts), "lost": float(row.lost),
+             "share": float(row.lost) / total if total else None}
+            for code, row in grouped.iterrows()]
+    return sorted(rows, key=lambda r: (-r["lost"], -r["events"], r["code"]))
+
+
+def revenue_charts(found: Renewals, retention: RevenueRetention, lost: list[dict]) -> dict:
+    """What the Renewals page's canvases draw (static/js/charts.js reads it)."""
+    charts = {"renewals": {"type": "bar", "labels": [m.label for m in found.months], "money": True, "datasets": [
+        {"label": "ARR up for renewal", "data": [round(m.arr, 2) for m in found.months], "color": "#9ca3af"},
+        {"label": "Forecast", "data": [round(m.forecast, 2) for m in found.months], "color": "#2563eb"}]}}
+    if any(m.starting for m in retention.months):
+        charts["retention"] = {"type": "line", "labels": [m.label for m in retention.months], "percent": True,
+                               "datasets": [
+                                   {"label": "NRR (%)", "color": "#0a6b3a",
+                                    "data": [None if m.nrr is None else round(100 * m.nrr, 1)
+                                             for m in retention.months]},
+                                   {"label": "GRR (%)", "color": "#a86400",
+                                    "data": [None if m.grr is None else round(100 * m.grr, 1)
+                                             for m in retention.months]}]}
+    if lost:
+        charts["lost"] = {"type": "bar", "horizontal": True, "money": True, "labels": [r["label"] for r in lost],
+                          "datasets": [{"label": "ARR lost", "data": [round(r["lost"], 2) for r in lost],
+                                        "color": "#8e1b10"}]}
+    return charts
