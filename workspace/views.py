@@ -19,7 +19,7 @@ from accounts.assignment import accounts_assign, assignment_rules_apply
 from accounts.audit import audit_record
 from accounts.forms import TouchpointForm
 from accounts.models import Account, AssignmentRule, Direction, Segment, Touchpoint, User
-from accounts.selectors import accounts_for_user, get_account_for_user
+from accounts.selectors import accounts_for_user, get_account_for_user, plan_tiers
 from accounts.services import LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX, touchpoint_log
 from accounts.timeline import account_timeline, reading_words
 from expansion.selectors import account_expansion
@@ -241,8 +241,7 @@ def _filter_choices(user) -> dict[str, list]:
     # Distinct values found by the database: 20,000 accounts never travel to Python for a select box.
     choices = {"risk_level": list(RISK_LEVELS), "health_tier": list(TIER_NAMES),
                "segment": [value for value, _ in Segment.choices],
-               "plan_tier": sorted(accounts_for_user(user).exclude(plan_tier="").order_by()
-                                   .values_list("plan_tier", flat=True).distinct())}
+               "plan_tier": plan_tiers(user)}
     choices["csm"] = (list(User.objects.filter(Exists(Account.objects.filter(csm=OuterRef("pk"))))
                            .order_by("email").values_list("email", flat=True)) if user.sees_all_accounts else [])
     return choices

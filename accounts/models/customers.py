@@ -61,7 +61,9 @@ class Account(models.Model):
                 name="account_onboarding_pct_0_100",
             ),
         ]
-        indexes = [models.Index(fields=["csm", "name"]), models.Index(fields=["renewal_date"])]
+        indexes = [models.Index(fields=["csm", "name"]), models.Index(fields=["renewal_date"]),
+                   # The plan tiers in use, read by skipping through it (accounts.selectors.plan_tiers).
+                   models.Index(fields=["plan_tier"], name="account_plan_tier")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
