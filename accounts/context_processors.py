@@ -10,7 +10,8 @@ def navigation(request) -> dict:
     items = [("Home", reverse("home")), ("Accounts", reverse("account_list")),
              ("Tasks", reverse("task_list")), ("Alerts", reverse("alert_list")),
              ("Executive", reverse("executive")), ("Drivers & insights", reverse("insights")),
-             ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer"))]
+             ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer")),
+             ("Ask the book", reverse("search"))]
     if user.sees_all_accounts:
         items.append(("Effectiveness", reverse("effectiveness")))
         items.append(("Score accuracy", reverse("score_accuracy")))
