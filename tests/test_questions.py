@@ -19,7 +19,6 @@ def test_an_ehr_before_customers_is_the_filter_and_since_a_month_is_the_latest_s
     assert (question.words, question.ehr, question.date_from, question.date_to) == (
         ("sync", "failures"), "Epic", dt.date(2024, 9, 1), None)
     assert question.understood == ("EHR: Epic", "from 1 September 2024")
-    assert question.search_text == "sync failures" and question.any_text == "sync or failures"
 
 
 def test_an_ehr_that_was_mentioned_is_a_word_to_look_for():
@@ -61,7 +60,6 @@ def test_quoted_phrases_and_plural_sources():
 
     assert (question.phrases, question.words, question.category, question.date_from) == (
         ("hard to use",), (), "survey", dt.date(2024, 1, 1))  # "saying" is a stop word
-    assert question.search_text == '"hard to use"'
 
 
 def test_a_singular_source_word_and_a_lone_month_name_stay_words():

@@ -26,7 +26,7 @@ from accounts.models.customers import SEARCH_CONFIGS
 from scoring.services import latest_as_of
 from scoring.texts.llm import BACKOFF_SECONDS, MAX_BACKOFF_SECONDS, TRANSIENT_STATUSES, LLMFailure
 from workspace.questions import Question, parse_question
-from workspace.search import START, STOP, Filters, Hit, Results, ehr_names, marked, search_texts
+from workspace.search import START, STOP, Filters, Hit, Results, ehr_names, marked, search_texts, text_query_sql
 
 logger = logging.getLogger(__name__)
 
@@ -93,14 +93,14 @@ def best_passages(question: Question, results: Results) -> list[Passage]:
     accounts = {group.account.pk: group.account for group in results.groups}
     candidates: list[tuple[int, str]] = []
     for index, hit in enumerate(hits):
-        document = f"{hit.title}. {hit.text}" if hit.title else hit.text
+        document = f"{hit.title}{'' if hit.title[-1:] in '.!?' else '.'} {hit.text}" if hit.title else hit.text
         for sentence in SENTENCE.findall(document.replace(START, "").replace(STOP, "")):
             sentence = " ".join(sentence.split())
             if len(sentence) > 3:
                 candidates.append((index, sentence[:MAX_SENTENCE]))
     if not candidates or not question.has_terms:
         return []
-    scored = _scored_sentences([sentence for _, sentence in candidates], question.any_text)
+    scored = _scored_sentences([sentence for _, sentence in candidates], *text_query_sql(question, every=False))
     chosen: list[Passage] = []
     per_text: dict[int, int] = {}
     seen: set[str] = set()
@@ -117,11 +117,10 @@ def best_passages(question: Question, results: Results) -> list[Passage]:
     return chosen
 
 
-def _scored_sentences(sentences: list[str], any_text: str) -> list[tuple[int, float, str]]:
+def _scored_sentences(sentences: list[str], query: str, params: list[str]) -> list[tuple[int, float, str]]:
     """(position, score, highlighted sentence) of the sentences holding any of the words, best first (ties: the
     better text, then the earlier sentence)."""
     vector = " || ".join(f"to_tsvector('{config}', s)" for config in SEARCH_CONFIGS)
-    query = " || ".join(f"websearch_to_tsquery('{config}', %s)" for config in SEARCH_CONFIGS)
     headline = f"ts_headline('{SEARCH_CONFIGS[0]}', s, q, 'HighlightAll=true, StartSel={START}, StopSel={STOP}')"
     german = f"ts_headline('{SEARCH_CONFIGS[1]}', s, q, 'HighlightAll=true, StartSel={START}, StopSel={STOP}')"
     sql = f"""
@@ -130,7 +129,7 @@ def _scored_sentences(sentences: list[str], any_text: str) -> list[tuple[int, fl
         WHERE ({vector}) @@ q
         ORDER BY 2 DESC, 1"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sentences, *([any_text] * len(SEARCH_CONFIGS))])
+        cursor.execute(sql, [sentences, *params])
         rows = cursor.fetchall()
     return [(position, score, max(english, german, key=lambda h: h.count(START)))
             for position, score, english, german in rows]

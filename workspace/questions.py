@@ -72,16 +72,6 @@ class Question:
     understood: tuple[str, ...] = field(default=())  # what was read as a filter, in words, for the page
 
     @property
-    def search_text(self) -> str:
-        """The words and phrases in PostgreSQL's web search syntax (all of them must be there)."""
-        return " ".join([*self.words, *(f'"{phrase}"' for phrase in self.phrases)])
-
-    @property
-    def any_text(self) -> str:
-        """The same, where any one of them is enough."""
-        return " or ".join([*self.words, *(f'"{phrase}"' for phrase in self.phrases)])
-
-    @property
     def has_terms(self) -> bool:
         return bool(self.words or self.phrases)
 

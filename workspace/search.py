@@ -103,13 +103,54 @@ class Results:
         return sorted((hit for group in self.groups for hit in group.hits), key=lambda h: (-h.rank, -h.at.timestamp()))
 
 
-def text_query(text: str) -> SearchQuery:
-    """The web search syntax text as a query under every configuration: a text matches under either."""
-    queries = [SearchQuery(text, search_type="websearch", config=config) for config in SEARCH_CONFIGS]
-    query = queries[0]
-    for other in queries[1:]:
-        query = query | other
-    return query
+# English endings taken off a word before it is also matched as a prefix, so "failures" finds "failing" and "failed"
+# (their stems, "failur" and "fail", differ); a root shorter than MIN_ROOT is not used as a prefix.
+ENDINGS = ("ures", "ure", "ings", "ing", "ions", "ion", "ers", "er", "ed", "es", "s")
+MIN_ROOT = 4
+
+
+def root(word: str) -> str:
+    """The word without its English ending, for a prefix match; empty when not a plain lower-case ASCII word or
+    too short."""
+    word = word.lower()
+    if not re.fullmatch(r"[a-z0-9]+", word):
+        return ""
+    for ending in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_ROOT:
+            return word[:-len(ending)]
+    return word if len(word) >= MIN_ROOT else ""
+
+
+def _terms(question: Question) -> list[tuple[str, str]]:
+    """Each word and quoted phrase in web search syntax, with the word's root ("" for phrases)."""
+    return [(word, root(word)) for word in question.words] + [(f'"{phrase}"', "") for phrase in question.phrases]
+
+
+def text_query(question: Question, *, every: bool = True) -> SearchQuery:
+    """The question as a full-text query: each term matches by its English or German stem or by its root as a
+    prefix; every term must match, or (every=False) any one."""
+    combined = None
+    for term, prefix in _terms(question):
+        query = SearchQuery(term, search_type="websearch", config=SEARCH_CONFIGS[0])
+        for config in SEARCH_CONFIGS[1:]:
+            query = query | SearchQuery(term, search_type="websearch", config=config)
+        if prefix:
+            query = query | SearchQuery(f"{prefix}:*", search_type="raw", config="simple")
+        combined = query if combined is None else (combined & query if every else combined | query)
+    return combined
+
+
+def text_query_sql(question: Question, *, every: bool = True) -> tuple[str, list[str]]:
+    """The same query as SQL with its parameters, for texts that are not rows (the answer's sentences)."""
+    parts, params = [], []
+    for term, prefix in _terms(question):
+        alternatives = [f"websearch_to_tsquery('{config}', %s)" for config in SEARCH_CONFIGS]
+        params += [term] * len(SEARCH_CONFIGS)
+        if prefix:
+            alternatives.append("to_tsquery('simple', %s)")
+            params.append(f"{prefix}:*")
+        parts.append("(" + " || ".join(alternatives) + ")")
+    return (" && " if every else " || ").join(parts), params
 
 
 def ehr_names() -> list[str]:
@@ -123,9 +164,9 @@ def search_texts(*, user: User, question: Question, filters: Filters, page: int 
     page = min(max(page, 1), MAX_PAGE)
     if not question.has_terms:
         return Results([], 0, 0, page, relaxed=False)
-    results = _ranked(user, text_query(question.search_text), filters, page)
+    results = _ranked(user, text_query(question), filters, page)
     if not results.accounts and len(question.words) + len(question.phrases) > 1:
-        results = _ranked(user, text_query(question.any_text), filters, page)
+        results = _ranked(user, text_query(question, every=False), filters, page)
         results.relaxed = True
     return results
 
@@ -211,7 +252,7 @@ def _add_snippets(hits: list[Hit], query: SearchQuery) -> None:
               "survey": (SurveyResponse, None, "comment")}
     for kind, kind_hits in by_kind.items():
         model, title, body = models[kind]
-        text = Concat(F(title), Value(". "), F(body), output_field=TextField()) if title else F(body)
+        text = Concat(F(title), Value(" — "), F(body), output_field=TextField()) if title else F(body)
         document = Replace(Replace(text, Value(START)), Value(STOP))
         headlines = {f"snippet_{config}": SearchHeadline(document, query, config=config, **SNIPPET_OPTIONS)
                      for config in SEARCH_CONFIGS}

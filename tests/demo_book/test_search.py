@@ -34,12 +34,12 @@ def test_which_epic_customers_mention_sync_failures_since_september(demo_book):
     assert result.results.groups and not result.results.relaxed
     assert {group.account.ehr_system for group in result.results.groups} == {"Epic"}
     assert all(hit.at.date() >= dt.date(2024, 9, 1) for hit in result.results.hits())
-    for text in texts_of(result):  # every word, by its stem
-        assert re.search(r"\bsync", text, re.I) and re.search(r"\bfailure", text, re.I), text
+    for text in texts_of(result):  # every word, by its stem or its root ("failed", "failing" too)
+        assert re.search(r"\bsync", text, re.I) and re.search(r"\bfail", text, re.I), text
     epic_texts = sum(model.objects.filter(account__ehr_system="Epic", search_vector__isnull=False).count()
                      for model in MODELS.values())
     assert result.results.texts < epic_texts  # a selection, not the Epic book
-    assert result.answer.passages and all("sync" in p.sentence.lower() or "failure" in p.sentence.lower()
+    assert result.answer.passages and all("sync" in p.sentence.lower() or "fail" in p.sentence.lower()
                                           for p in result.answer.passages)
 
 
@@ -121,8 +121,9 @@ def test_the_page_costs_the_same_queries_for_any_number_of_results(demo_book, cl
     client.force_login(User.objects.get(username="manager"))
     client.get(reverse("search"), {"q": "sync"})  # sessions, permissions and the like are warm
 
-    # session, user, EHR names, latest scoring day, the search, accounts, snippets of 3 kinds, passages
-    with django_assert_num_queries(10):
+    # session, user, their groups, EHR names, latest scoring day, the search, its accounts, the snippets of the 3
+    # kinds of text, the answer's sentences, and the menu's two permission reads
+    with django_assert_num_queries(13):
         response = client.get(reverse("search"), {"q": "sync"}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200 and len(response.context["asked"].results.groups) == 20
