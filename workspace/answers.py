@@ -232,8 +232,11 @@ class Asked:
 def ask_the_book(*, user: User, typed: str, filters: Filters, page: int = 1) -> Asked:
     """Read the question (its EHR, dates and category fill the filters not given), search the user's texts and
     answer from the best of them. Dates like "since September" count from the book's latest scoring day."""
-    question = parse_question(typed, ehr_names=ehr_names(), today=latest_as_of() or timezone.localdate())
-    applied = Filters(segment=filters.segment, ehr=filters.ehr or question.ehr,
+    names = ehr_names()
+    question = parse_question(typed, ehr_names=names, today=latest_as_of() or timezone.localdate())
+    stored = {name.lower(): name for name in names}
+    ehr = filters.ehr or question.ehr
+    applied = Filters(segment=filters.segment, ehr=stored.get(ehr.lower(), ehr),
                       date_from=filters.date_from or question.date_from, date_to=filters.date_to or question.date_to,
                       category=filters.category or question.category)
     results = search_texts(user=user, question=question, filters=applied, page=page)

@@ -12,6 +12,7 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import CharField, DateTimeField, F, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat, Replace
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -23,6 +24,10 @@ from workspace.questions import Question
 ACCOUNTS_PER_PAGE = 20
 TEXTS_PER_ACCOUNT = 3  # shown under each account; the rest are counted
 MAX_PAGE = 500
+# Texts of one kind (tickets, touchpoints, survey comments) ranked for one question at most: a common word ("sync")
+# is in over 100,000 of the 20,000-account book's texts, and reading them all to rank them takes seconds. Beyond
+# this many, the first ones the index gives are ranked and the totals say "at least".
+CANDIDATES = 1000
 # Categories: a ticket, one of the touchpoint kinds, or a survey comment.
 CATEGORIES = {"ticket": "Support ticket", **{kind.value: kind.label for kind in TouchpointKind},
               "survey": "Survey comment"}
@@ -85,6 +90,7 @@ class Results:
     texts: int  # texts that matched, on every page
     page: int
     relaxed: bool  # no text had every word: texts with any of them are shown
+    capped: bool = False  # more texts matched than were ranked (CANDIDATES of a kind): the totals are "at least"
 
     @property
     def pages(self) -> int:
@@ -188,18 +194,22 @@ def _matching(user: User, query: SearchQuery, filters: Filters) -> list[QuerySet
         queryset = scope_to_user(queryset, user).filter(search_vector=query)
         if filters.segment:
             queryset = queryset.filter(account__segment=filters.segment)
-        if filters.ehr:
-            queryset = queryset.filter(account__ehr_system__iexact=filters.ehr)
-        if filters.date_from:
-            queryset = queryset.filter(**{f"{moment}__date__gte": filters.date_from})
+        if filters.ehr:  # as stored (ask_the_book matches the case): UPPER() would hide the share from the planner
+            queryset = queryset.filter(account__ehr_system=filters.ehr)
+        if filters.date_from:  # moments, not dates of moments: the planner knows how many texts a range holds
+            queryset = queryset.filter(**{f"{moment}__gte": _day_start(filters.date_from)})
         if filters.date_to:
-            queryset = queryset.filter(**{f"{moment}__date__lte": filters.date_to})
+            queryset = queryset.filter(**{f"{moment}__lt": _day_start(filters.date_to + dt.timedelta(days=1))})
         querysets.append(queryset.order_by().annotate(
             source=Value(kind, output_field=CharField()), moment=Cast(F(moment), DateTimeField()),
             what=Cast(category, CharField()),
             rank=SearchRank(F("search_vector"), query, cover_density=True, normalization=Value(1)),
-        ).values_list("source", "pk", "account_id", "moment", "what", "rank"))
+        ).values_list("source", "pk", "account_id", "moment", "what", "rank")[:CANDIDATES + 1])
     return querysets
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _ranked(user: User, query: SearchQuery, filters: Filters, page: int) -> Results:
@@ -214,21 +224,23 @@ def _ranked(user: User, query: SearchQuery, filters: Filters, page: int) -> Resu
         WITH hit(kind, pk, account_id, at, category, rank) AS ({union}),
         account_best AS (
             SELECT account_id, max(rank) AS best, count(*) AS matches FROM hit GROUP BY account_id),
-        totals AS (SELECT count(*) AS accounts, coalesce(sum(matches), 0) AS texts FROM account_best),
+        totals AS (SELECT count(*) AS accounts, coalesce(sum(matches), 0) AS texts,
+                          (SELECT max(n) FROM (SELECT count(*) AS n FROM hit GROUP BY kind) AS k) AS most
+                   FROM account_best),
         page AS (SELECT * FROM account_best ORDER BY best DESC, account_id LIMIT %s OFFSET %s),
         shown AS (
             SELECT hit.*, page.best, page.matches,
                    row_number() OVER (PARTITION BY hit.account_id ORDER BY hit.rank DESC, hit.at DESC) AS n
             FROM hit JOIN page USING (account_id))
-        SELECT totals.accounts, totals.texts, shown.account_id, shown.best, shown.matches, shown.kind, shown.pk,
-               shown.at, shown.category, shown.rank
+        SELECT totals.accounts, totals.texts, totals.most, shown.account_id, shown.best, shown.matches, shown.kind,
+               shown.pk, shown.at, shown.category, shown.rank
         FROM totals LEFT JOIN shown ON shown.n <= %s
         ORDER BY shown.best DESC, shown.account_id, shown.rank DESC, shown.at DESC"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, ACCOUNTS_PER_PAGE, (page - 1) * ACCOUNTS_PER_PAGE, TEXTS_PER_ACCOUNT])
         rows = cursor.fetchall()
-    total_accounts, total_texts = rows[0][0], int(rows[0][1])
-    rows = [row for row in rows if row[2] is not None]
+    total_accounts, total_texts, capped = rows[0][0], int(rows[0][1]), (rows[0][2] or 0) > CANDIDATES
+    rows = [row[:2] + row[3:] for row in rows if row[3] is not None]
     accounts = accounts_for_user(user).in_bulk({row[2] for row in rows}) if rows else {}
     groups: dict[int, AccountHits] = {}
     hits: list[Hit] = []
@@ -240,7 +252,7 @@ def _ranked(user: User, query: SearchQuery, filters: Filters, page: int) -> Resu
         group.hits.append(hit)
         hits.append(hit)
     _add_snippets(hits, query)
-    return Results(list(groups.values()), total_accounts, total_texts, page, relaxed=False)
+    return Results(list(groups.values()), total_accounts, total_texts, page, relaxed=False, capped=capped)
 
 
 def _add_snippets(hits: list[Hit], query: SearchQuery) -> None:

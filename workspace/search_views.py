@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import Account, Segment
 from healthcs.inputs import DayField, WholeNumberField, form_problems
 from workspace.answers import Asked, ask_the_book
-from workspace.search import CATEGORIES, MAX_PAGE, Filters, ehr_names
+from workspace.search import CANDIDATES, CATEGORIES, MAX_PAGE, Filters, ehr_names
 
 MAX_QUESTION = 200
 EXAMPLES = ("which Epic customers mention sync failures since September", "who mentioned athenahealth",
@@ -74,7 +74,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     asked = None if problems else _asked(request.user, form)
     context = {"form": form, "typed": {name: request.GET.get(name, "") for name in SEARCH_PARAMETERS},
                "problems": problems, "asked": asked, "examples": [(e, _address(QueryDict(), q=e)) for e in EXAMPLES],
-               "max_question": MAX_QUESTION}
+               "max_question": MAX_QUESTION, "candidates": CANDIDATES}
     if asked:
         results = asked.results
         context["previous"] = _address(request.GET, page=results.page - 1) if results.has_previous else ""
@@ -153,6 +153,8 @@ class SearchResultSerializer(serializers.Serializer):
     filters = FiltersSerializer()
     relaxed = serializers.BooleanField(source="results.relaxed",
                                        help_text="No text held every word: texts with any of them are listed.")
+    capped = serializers.BooleanField(source="results.capped", help_text=(
+        f"More texts matched than are ranked ({CANDIDATES:,} of a kind): accounts and texts are at least these."))
     accounts = serializers.IntegerField(source="results.accounts")
     texts = serializers.IntegerField(source="results.texts")
     page = serializers.IntegerField(source="results.page")
