@@ -27,7 +27,7 @@ MAX_PAGE = 500
 # Texts of one kind (tickets, touchpoints, survey comments) ranked for one question at most: a common word ("sync")
 # is in over 100,000 of the 20,000-account book's texts, and reading them all to rank them takes seconds. Beyond
 # this many, the first ones the index gives are ranked and the totals say "at least".
-CANDIDATES = 1000
+CANDIDATES = 500
 # Categories: a ticket, one of the touchpoint kinds, or a survey comment.
 CATEGORIES = {"ticket": "Support ticket", **{kind.value: kind.label for kind in TouchpointKind},
               "survey": "Survey comment"}
