@@ -227,6 +227,7 @@ class Asked:
     filters: Filters
     results: Results
     answer: Answer
+    ehr_names: list[str] = field(default_factory=list)  # the book's EHR systems (the page's select box)
 
 
 def ask_the_book(*, user: User, typed: str, filters: Filters, page: int = 1) -> Asked:
@@ -241,4 +242,4 @@ def ask_the_book(*, user: User, typed: str, filters: Filters, page: int = 1) -> 
                       category=filters.category or question.category)
     results = search_texts(user=user, question=question, filters=applied, page=page)
     answer = answer_question(question, results) if results.groups and results.page == 1 else Answer([])
-    return Asked(question, applied, results, answer)
+    return Asked(question, applied, results, answer, names)

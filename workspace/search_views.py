@@ -83,7 +83,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
         response = render(request, "workspace/_search_results.html", context)
         response["HX-Push-Url"] = _address(request.GET)
         return response
-    context.update(segments=Segment.choices, categories=list(CATEGORIES.items()), ehrs=sorted(ehr_names()))
+    context.update(segments=Segment.choices, categories=list(CATEGORIES.items()),
+                   ehrs=sorted(asked.ehr_names if asked else ehr_names()))
     return render(request, "workspace/search.html", context, status=400 if problems else 200)
 
 
