@@ -1,5 +1,5 @@
 # Shortcuts for dev.py, the single entry point (which needs only Python 3.11+).
-.PHONY: demo test lint bench bench-pages bench-load
+.PHONY: demo test lint bench bench-pages bench-search bench-load
 
 demo:
 	python3 dev.py demo
@@ -15,6 +15,9 @@ bench:
 
 bench-pages:
 	.venv/bin/python bench/pages.py
+
+bench-search:
+	.venv/bin/python bench/search.py
 
 bench-load:
 	.venv/bin/python bench/load.py

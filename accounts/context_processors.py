@@ -12,7 +12,8 @@ def navigation(request) -> dict:
              ("Digest", reverse("digest")),
              ("Executive", reverse("executive")), ("Renewals", reverse("renewals")),
              ("Drivers & insights", reverse("insights")),
-             ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer"))]
+             ("Pipeline", reverse("pipeline")), ("Ticket Analyzer", reverse("ticket_analyzer")),
+             ("Ask the book", reverse("search"))]
     if user.sees_all_accounts:
         items.append(("Effectiveness", reverse("effectiveness")))
         items.append(("ROI", reverse("roi")))

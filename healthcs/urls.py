@@ -21,7 +21,7 @@ from scoring import accuracy_views, analyzer_views
 from scoring import views as scoring_views
 from workspace import alerts as workspace_alerts
 from workspace import api as workspace_api
-from workspace import contact_views, dashboard_views, digest_views, revenue_views, review_views
+from workspace import contact_views, dashboard_views, digest_views, revenue_views, review_views, search_views
 from workspace import views as workspace_views
 
 admin.site.site_header = "HealthCS administration"
@@ -112,6 +112,7 @@ urlpatterns = [
     path("signals/<int:signal_id>/convert/", expansion_views.signal_convert_view, name="signal_convert"),
     path("signals/<int:signal_id>/dismiss/", expansion_views.signal_dismiss_view, name="signal_dismiss"),
     path("analyzer/", analyzer_views.ticket_analyzer, name="ticket_analyzer"),
+    path("search/", search_views.search_view, name="search"),
     path("alerts/", workspace_alerts.alert_list, name="alert_list"),
     path("alerts/bulk/", workspace_alerts.alert_bulk, name="alert_bulk"),
     path("alerts/<int:alert_id>/acknowledge/", workspace_alerts.alert_acknowledge_view, name="alert_acknowledge"),
@@ -136,6 +137,7 @@ urlpatterns = [
     path("api/imports/", accounts_api.ImportCreate.as_view(), name="api_imports"),
     path("api/imports/<int:run_id>/", accounts_api.ImportDetail.as_view(), name="api_import"),
     path("api/ticket-analysis/", analyzer_views.TicketAnalysis.as_view(), name="api_ticket_analysis"),
+    path("api/search/", search_views.SearchAPI.as_view(), name="api_search"),
     path("api/schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
     # A page for people: without a login it sends them to the login form, like every other page. The split
     # view loads Swagger UI's start-up script from ?script= instead of inline (Content-Security-Policy).

@@ -231,6 +231,17 @@ SWEEP: dict[str, list[Visit]] = {
     "ticket_analyzer": [page(named("ticket_analyzer")),
                         page(named("ticket_analyzer"), method="post", manager=400, csm=400),
                         page(named("ticket_analyzer"), method="post", htmx=True, data={"text": "We may cancel."})],
+    # Ask the book: examples, a question (the book's texts are empty or say "cancel"), every filter sent empty, a
+    # refused date (400; the fragment shows the problem, 200), a page past the last.
+    "search": [page(named("search")), page(lambda b: reverse("search") + "?q=cancel"),
+               page(lambda b: reverse("search") + "?q=who+mentioned+cancel", htmx=True),
+               page(lambda b: reverse("search") + "?" + "&".join(f"{n}=" for n in (
+                   "q", "segment", "ehr", "date_from", "date_to", "category", "page"))),
+               page(lambda b: reverse("search") + "?q=cancel&segment=SMB&ehr=Epic&category=survey"
+                                                  "&date_from=2020-01-01&date_to=2030-12-31&page=1"),
+               page(lambda b: reverse("search") + "?q=cancel&date_from=yesterday", csm=400, manager=400),
+               page(lambda b: reverse("search") + "?q=cancel&date_from=yesterday", htmx=True),
+               page(lambda b: reverse("search") + "?q=cancel&page=9", htmx=True)],
     "alert_list": [page(named("alert_list")), page(named("alert_list"), htmx=True),
                    page(lambda b: reverse("alert_list") + "?page=99", htmx=True),
                    *[page(lambda b, s=s: reverse("alert_list") + f"?status={s}") for s in (
@@ -289,6 +300,9 @@ SWEEP: dict[str, list[Visit]] = {
                     api(named("api_imports"), manager=405, csm=403)],
     "api_import": [api(named("api_import", "import_failed"), csm=403),
                    api(named("api_import", "import_queued"), csm=403)],
+    "api_search": [api(lambda b: reverse("api_search") + "?q=cancel"), api(named("api_search"), manager=400, csm=400),
+                   api(lambda b: reverse("api_search") + "?q=cancel&date_to=2020-01-01&date_from=2021-01-01",
+                       manager=400, csm=400)],
     "favicon": [page(named("favicon"), anonymous=301, manager=301, csm=301)],
     "account_timeline": [*account_visits("account_timeline", htmx=True),
                          # Without JavaScript the fragment's address sends people to the account's page.

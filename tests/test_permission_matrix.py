@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from tests.factories import AlertFactory, SavedViewFactory
+from tests.factories import AlertFactory, SavedViewFactory, SupportTicketFactory
 from workspace.models import RoleDefaultView, SavedView, SavedViewPin
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,7 @@ NAMED = {
     "account_brief": "page", "account_review": "page", "account_review_pdf": "page",
     "api_imports": "api-post", "api_import": "api",
     "renewals": "page", "roi": "page", "account_churn": "page", "api_account_churn": "api-post",
+    "search": "page", "api_search": "api",
 }
 ACCOUNT_SCOPED = {  # name -> the account's address in page, fragment, export and API
     "account_detail": lambda ext: reverse("account_detail", args=[ext]),
@@ -121,6 +122,23 @@ def test_lists_fragments_exports_and_the_api_hold_only_the_csms_accounts(client,
     for text in (page, fragment, export):
         assert "A-OWN" in text and "A-FOREIGN" not in text
     assert listed == ["A-OWN"]
+
+
+def test_ask_the_book_finds_only_the_csms_texts(client, csm, own_account, foreign_account):
+    for account in (own_account, foreign_account):
+        SupportTicketFactory(account=account, subject="Interface outage", body=f"{account.name}: interface down.")
+    client.force_login(csm)
+    api = APIClient()
+    api.force_login(csm)
+
+    page = client.get(reverse("search"), {"q": "interface outage"}).content.decode()
+    fragment = client.get(reverse("search"), {"q": "interface outage"}, headers={"HX-Request": "true"}).content.decode()
+    found = api.get(reverse("api_search"), {"q": "interface outage"}).json()
+
+    for text in (page, fragment):
+        assert "Lakeside Family Practice" in text and "Harbor Pediatrics" not in text
+    assert [group["account"]["external_id"] for group in found["results"]] == ["A-OWN"]
+    assert [passage["account"]["external_id"] for passage in found["answer"]["passages"]] == ["A-OWN", "A-OWN"]
 
 
 def test_a_csm_cannot_resolve_another_csms_alert(client, csm, own_account, foreign_account):

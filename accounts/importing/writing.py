@@ -36,8 +36,9 @@ class WriteCount:
 
 
 def _db_columns(model: type[Model]) -> dict[str, Field]:
-    """Database column name -> field, for every concrete column except the primary key."""
-    return {f.column: f for f in model._meta.concrete_fields if not f.primary_key}
+    """Database column name -> field, for every concrete column except the primary key and the columns the
+    database computes itself (the texts' search vectors)."""
+    return {f.column: f for f in model._meta.concrete_fields if not f.primary_key and not f.generated}
 
 
 def _key_columns(table: Table) -> list[str]:

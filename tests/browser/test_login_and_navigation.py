@@ -33,7 +33,7 @@ def test_a_csm_sees_only_their_own_book_and_can_log_out(page, live_server, app_u
     expect(page.get_by_test_id("account-count")).to_have_text("1")
     expect(main_nav_links(page)).to_have_text(["Home", "Accounts", "Tasks", "Alerts", "Digest",
                                                "Executive", "Renewals", "Drivers & insights", "Pipeline",
-                                               "Ticket Analyzer"]
+                                               "Ticket Analyzer", "Ask the book"]
                                               + (["Admin"] if csm.is_staff else []))
 
     # When casey opens Accounts, then only Lakeside is listed
@@ -80,7 +80,7 @@ def test_a_manager_sees_every_account_and_can_open_the_import_page(
     expect(page.get_by_test_id("account-count")).to_have_text("2")
     expect(main_nav_links(page)).to_have_text(
         ["Home", "Accounts", "Tasks", "Alerts", "Digest", "Executive", "Renewals", "Drivers & insights", "Pipeline",
-         "Ticket Analyzer", "Effectiveness", "ROI", "Score accuracy", "Recompute", "Import"]
+         "Ticket Analyzer", "Ask the book", "Effectiveness", "ROI", "Score accuracy", "Recompute", "Import"]
         + (["Admin"] if manager.is_staff else []))
 
     # When morgan opens Accounts, then both accounts are listed, by name
