@@ -19,6 +19,7 @@ import math
 import re
 import string
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -877,6 +878,17 @@ def edited_config_problems(data: Any) -> list[tuple[tuple, str]]:
         return [(("health", "measures"), f"health.measures: the weights must add up to {WEIGHT_TOTAL} "
                                          f"(they add up to {total:.10g})")]
     return []
+
+
+def parsed_document(data: dict[str, Any]) -> Config:
+    """parse_config for a stored document read again and again (the configuration of the snapshot a page shows):
+    checked and parsed once per process for the same document. The parsed Config is immutable, so it is shared."""
+    return _parsed(json.dumps(data, sort_keys=True))
+
+
+@lru_cache(maxsize=8)
+def _parsed(document: str) -> Config:
+    return parse_config(json.loads(document))
 
 
 def parse_config(data: dict[str, Any]) -> Config:

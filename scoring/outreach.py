@@ -11,7 +11,7 @@ them, chosen by the fired rules' ids.
 from dataclasses import dataclass
 
 from accounts.models import Account, ContactRole
-from scoring.config import parse_config
+from scoring.config import parsed_document
 from scoring.models import Snapshot
 
 
@@ -99,7 +99,7 @@ def phrase_list(phrases: list[str]) -> str:
 def next_best_actions(snapshot: Snapshot) -> list[Step]:
     """The checklist: the fired rules from most to fewest points, each adding the actions of its
     action groups not listed yet; the configuration's default action when no rule fired."""
-    config = parse_config(snapshot.config.data)
+    config = parsed_document(snapshot.config.data)
     steps: list[Step] = []
     seen: set[str] = set()
     for fired in sorted(snapshot.fired_rules, key=lambda f: -f["points"]):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Account, User
 from accounts.selectors import scope_to_user
 from healthcs.errors import DomainError
-from scoring.config import MEASURE_IDS, TIER_NAMES, parse_config
+from scoring.config import MEASURE_IDS, TIER_NAMES, parsed_document
 from scoring.levels import FLAGGING_TIERS, Level
 from scoring.model.drift import WARNING_PSI
 from scoring.model.features import describe, feature_label
@@ -163,7 +163,7 @@ def fired_rule_rows(snapshot: Snapshot) -> list[dict]:
 def measure_rows(snapshot: Snapshot) -> list[dict]:
     """The snapshot's measure breakdown for display, grouped, with the weight of each measure as it
     was configured in the snapshot's configuration version."""
-    config = parse_config(snapshot.config.data)
+    config = parsed_document(snapshot.config.data)
     rows = []
     measures = snapshot.breakdown()
     for measure in config.measures:

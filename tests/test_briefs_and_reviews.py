@@ -324,8 +324,8 @@ def test_when_the_llm_server_does_not_answer_pages_stop_waiting_for_it_a_while(l
 
     first, second = polish(SENTENCES), polish(SENTENCES)
 
-    assert first.note == ("The LLM's wording could not be used, so the built-in wording is shown: the LLM server "
-                          "could not be reached.")
+    assert first.note == ("The LLM's wording could not be used, so the built-in wording is shown: could not connect "
+                          "to the LLM server.")
     assert second.note == ("The LLM's wording could not be used, so the built-in wording is shown: the LLM server "
                            "did not answer a moment ago.")
 

@@ -8,7 +8,9 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.local_server import local_http_server
 
 SECRET = "whsec-0123456789abcdef"
 
@@ -70,12 +72,6 @@ class _Handler(BaseHTTPRequestHandler):
 def serving() -> Iterator[Receiver]:
     """A receiver listening until the generator is closed."""
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.receiver = receiver  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/healthcs"
-    yield receiver
-    server.shutdown()
-    server.server_close()
+    with local_http_server(_Handler, receiver=receiver) as base_url:
+        receiver.url = f"{base_url}/hooks/healthcs"
+        yield receiver

@@ -6,25 +6,20 @@ a timeout, an error or malformed JSON, after the text reader's retries) the extr
 Checked LLM answers are cached by the question, the passages and the model, like the text reader's."""
 
 import hashlib
-import json
 import logging
 import re
-import time
 from dataclasses import dataclass, field
 
-import requests
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from redis.exceptions import RedisError
 
 from accounts.models import Account, User
 from accounts.models.customers import SEARCH_CONFIGS
 from scoring.services import latest_as_of
-from scoring.texts.llm import BACKOFF_SECONDS, MAX_BACKOFF_SECONDS, TRANSIENT_STATUSES, LLMFailure
+from scoring.texts.llm import LLMFailure, cache_get, cache_put, generate_json, llm_session
 from workspace.questions import Question, parse_question
 from workspace.search import START, STOP, Filters, Hit, Results, ehr_names, marked, search_texts, text_query_sql
 
@@ -141,10 +136,10 @@ def _written(question_text: str, passages: list[Passage], model: str) -> tuple[s
                          f"{p.sentence}" for p in passages)
     prompt = PROMPT.format(question=question_text[:300], passages=numbered)
     key = "search-answer:" + hashlib.sha256(f"{PROMPT_VERSION}\0{model}\0{prompt}".encode()).hexdigest()
-    checked = _cache_get(key)
+    checked = cache_get(key)
     if checked is None:
         checked = checked_answer(_ask(prompt, model), len(passages))
-        _cache_set(key, checked)
+        cache_put(key, checked, CACHE_SECONDS)
     return checked["answer"], checked["citations"]
 
 
@@ -172,51 +167,8 @@ def _linked(text: str) -> SafeString:
 
 def _ask(prompt: str, model: str) -> object:
     """The JSON the model answered, with the text reader's timeout, retries and backoff."""
-    endpoint = settings.ANALYSER_LLM_URL.rstrip("/") + "/api/generate"
-    payload = {"model": model, "prompt": prompt, "format": "json", "stream": False, "options": {"temperature": 0}}
-    timeout = settings.ANALYSER_LLM_TIMEOUT
-    attempts = 1 + max(0, settings.ANALYSER_LLM_RETRIES)
-    problem = ""
-    with requests.Session() as session:
-        session.trust_env = False  # the server is local: no proxy from the environment may carry the texts away
-        for attempt in range(attempts):
-            if attempt:
-                time.sleep(min(BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
-            try:
-                response = session.post(endpoint, json=payload, timeout=timeout)
-            except requests.Timeout:
-                problem = f"timeout after {timeout:g} s"
-                continue
-            except requests.ConnectionError:
-                problem = "could not connect to the LLM server"
-                continue
-            except requests.RequestException as error:
-                raise LLMFailure(f"the request to the LLM server failed ({type(error).__name__})") from None
-            if response.status_code in TRANSIENT_STATUSES:
-                problem = f"the LLM server answered HTTP {response.status_code}"
-                continue
-            if response.status_code != 200:
-                raise LLMFailure(f"the LLM server answered HTTP {response.status_code}")
-            try:
-                return json.loads(response.json()["response"])
-            except (ValueError, KeyError, TypeError):
-                raise LLMFailure("the LLM answered malformed JSON") from None
-    raise LLMFailure(problem + (f" ({attempts} attempts)" if attempts > 1 else ""), transient=True)
-
-
-def _cache_get(key: str) -> dict | None:
-    try:
-        return cache.get(key)
-    except (RedisError, OSError) as error:  # the cache being down must not stop the answer
-        logger.warning("Search answer cache unavailable: %s", error)
-        return None
-
-
-def _cache_set(key: str, answer: dict) -> None:
-    try:
-        cache.set(key, answer, timeout=CACHE_SECONDS)
-    except (RedisError, OSError) as error:
-        logger.warning("Search answer cache unavailable: %s", error)
+    with llm_session() as session:
+        return generate_json(session, prompt, model=model)
 
 
 @dataclass

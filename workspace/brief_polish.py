@@ -11,10 +11,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-import requests
 from django.conf import settings
-from django.core.cache import cache
-from redis.exceptions import RedisError
+
+from scoring.texts.llm import LLMFailure, cache_get, cache_put, generate_json, llm_session
 
 logger = logging.getLogger(__name__)
 
@@ -62,43 +61,30 @@ def polish(sentences: list[str]) -> Polished:
     model = settings.ANALYSER_LLM_MODEL
     key = "brief-polish:" + hashlib.sha256(
         f"{PROMPT_VERSION}\0{model}\0{json.dumps(sentences)}".encode()).hexdigest()
-    cached = _cache_get(key)
+    cached = cache_get(key)
     if cached is not None:
         return Polished(cached, f"Worded by the local LLM ({model}); every number and quote checked.", True)
-    if _cache_get(DOWN_KEY):
+    if cache_get(DOWN_KEY):
         return Polished(sentences, FALLBACK + "the LLM server did not answer a moment ago.")
     try:
         reworded = checked(sentences, _ask(sentences, model))
     except Refused as reason:
         logger.warning("Brief polish fell back to the built-in wording: %s", reason)
         if reason.unreachable:
-            _cache_set(DOWN_KEY, ["down"], DOWN_SECONDS)
+            cache_put(DOWN_KEY, ["down"], DOWN_SECONDS)
         return Polished(sentences, FALLBACK + str(reason) + ".")
-    _cache_set(key, reworded)
+    cache_put(key, reworded, CACHE_SECONDS)
     return Polished(reworded, f"Worded by the local LLM ({model}); every number and quote checked.", True)
 
 
 def _ask(sentences: list[str], model: str) -> object:
-    endpoint = settings.ANALYSER_LLM_URL.rstrip("/") + "/api/generate"
-    payload = {"model": model, "format": "json", "stream": False, "options": {"temperature": 0},
-               "prompt": PROMPT.format(count=len(sentences), sentences="\n".join(sentences))}
-    timeout = settings.ANALYSER_LLM_TIMEOUT
-    with requests.Session() as session:
-        session.trust_env = False  # the server is local: no proxy from the environment may carry the brief away
+    """The JSON the model answered, asked once: a page does not wait through retries."""
+    prompt = PROMPT.format(count=len(sentences), sentences="\n".join(sentences))
+    with llm_session() as session:
         try:
-            response = session.post(endpoint, json=payload, timeout=timeout)
-        except requests.Timeout:
-            raise Refused(f"no answer within {timeout:g} s", unreachable=True) from None
-        except requests.ConnectionError:
-            raise Refused("the LLM server could not be reached", unreachable=True) from None
-        except requests.RequestException as error:
-            raise Refused(f"the request to the LLM server failed ({type(error).__name__})") from None
-    if response.status_code != 200:
-        raise Refused(f"the LLM server answered HTTP {response.status_code}")
-    try:
-        return json.loads(response.json()["response"])
-    except (ValueError, KeyError, TypeError):
-        raise Refused("the LLM's answer is not the JSON asked for") from None
+            return generate_json(session, prompt, model=model, attempts=1)
+        except LLMFailure as failure:
+            raise Refused(failure.reason, unreachable=failure.transient) from None
 
 
 def checked(sentences: list[str], answer: object) -> list[str]:
@@ -118,18 +104,3 @@ def checked(sentences: list[str], answer: object) -> list[str]:
         if not new.strip():
             raise Refused(f"sentence {number} is empty")
     return [s.strip() for s in reworded]
-
-
-def _cache_get(key: str) -> list[str] | None:
-    try:
-        return cache.get(key)
-    except (RedisError, OSError) as error:  # the cache being down must not stop the page
-        logger.warning("Brief polish cache unavailable: %s", error)
-        return None
-
-
-def _cache_set(key: str, sentences: list[str], seconds: int = CACHE_SECONDS) -> None:
-    try:
-        cache.set(key, sentences, timeout=seconds)
-    except (RedisError, OSError) as error:
-        logger.warning("Brief polish cache unavailable: %s", error)

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.defaulttags import querystring
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -157,8 +158,11 @@ def _account_list_page(request: HttpRequest, query: QueryDict, form: AssignForm,
     defaults = role_defaults() if defaults is None else defaults
     views = view_picker(request.user)
     current = view_query(query)
+    kept = _kept(query)
     context = {
-        "kept": _kept(query), "page": page, "params": params, "query": params["q"], "problems": filtered.problems,
+        "kept": kept, "page": page, "params": params, "query": params["q"], "problems": filtered.problems,
+        # The list's address without its page, as {% querystring kept page=None %} writes it: once, not once per form.
+        "kept_address": querystring({}, kept, page=None),
         "as_of": latest_as_of(), "filtering": any(params[name] for name in LIST_FILTERS if name != "ordering"),
         "can_assign": request.user.sees_all_accounts, "assign_form": form, "checked": set(form.checked),
         "notice": notice, "saved_views": views, "current_view_query": current,

@@ -72,8 +72,7 @@ def read_with_llm(texts: list[str], lexicon: Lexicon) -> list[Reading]:
     reader, with the reason in its note."""
     results: list[Reading] = []
     failed_in_a_row = 0
-    with requests.Session() as session:
-        session.trust_env = False  # the server is local: no proxy from the environment may carry the texts away
+    with llm_session() as session:
         for text in texts:
             if failed_in_a_row >= GIVE_UP_AFTER:
                 results.append(_fallback(text, lexicon, f"the LLM server failed on the {failed_in_a_row} texts "
@@ -101,10 +100,10 @@ def _llm_reading(session: requests.Session, text: str, lexicon: Lexicon) -> Read
         return read(text, lexicon)  # nothing to ask about
     model = settings.ANALYSER_LLM_MODEL
     key = cache_key(clean, model, lexicon.own_names)
-    answer = _cache_get(key)
+    answer = cache_get(key)
     if answer is None:
         answer = validated_answer(_ask(session, clean, model, lexicon.own_names))
-        _cache_set(key, answer)
+        cache_put(key, answer)
     return _reading_from_answer(text, answer, model, lexicon)
 
 
@@ -115,13 +114,28 @@ def _fallback(text: str, lexicon: Lexicon, reason: str) -> Reading:
 
 
 def _ask(session: requests.Session, clean: str, model: str, own_names: tuple[str, ...]) -> object:
-    """The JSON the model answered for this text, retrying transient failures with a short backoff."""
+    """The JSON the model answered for this text."""
+    prompt = PROMPT.format(categories=", ".join(CATEGORIES), own=" / ".join(own_names), text=clean)
+    return generate_json(session, prompt, model=model)
+
+
+def llm_session() -> requests.Session:
+    """A session for the local LLM server: the server is local, so no proxy from the environment may carry the
+    texts away."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def generate_json(session: requests.Session, prompt: str, *, model: str, attempts: int | None = None) -> object:
+    """The JSON the local LLM server generated for a prompt (settings.ANALYSER_LLM_URL, its timeout), retrying
+    transient failures with a short backoff, `attempts` times in all (1 + ANALYSER_LLM_RETRIES by default). The one
+    client of the server: the text reader, the search answer and the briefs' wording ask through it. Raises
+    LLMFailure, `transient` when the server could not be reached, was too slow or overloaded."""
     endpoint = settings.ANALYSER_LLM_URL.rstrip("/") + "/api/generate"
-    payload = {"model": model,
-               "prompt": PROMPT.format(categories=", ".join(CATEGORIES), own=" / ".join(own_names), text=clean),
-               "format": "json", "stream": False, "options": {"temperature": 0}}
+    payload = {"model": model, "prompt": prompt, "format": "json", "stream": False, "options": {"temperature": 0}}
     timeout = settings.ANALYSER_LLM_TIMEOUT
-    attempts = 1 + max(0, settings.ANALYSER_LLM_RETRIES)
+    attempts = attempts or 1 + max(0, settings.ANALYSER_LLM_RETRIES)
     problem = ""
     for attempt in range(attempts):
         if attempt:
@@ -235,16 +249,18 @@ def _located_evidence(clean: str, answer: dict) -> list[Evidence]:
     return sorted(found.values(), key=lambda e: (e.start, -e.end))
 
 
-def _cache_get(key: str) -> dict | None:
+def cache_get(key: str):
+    """A cached LLM answer, or None when there is none or the cache is down (that must not stop the work)."""
     try:
         return cache.get(key)
-    except (RedisError, OSError) as error:  # the cache being down must not stop the analysis
-        logger.warning("LLM analysis cache unavailable: %s", error)
+    except (RedisError, OSError) as error:
+        logger.warning("LLM answer cache unavailable: %s", error)
         return None
 
 
-def _cache_set(key: str, answer: dict) -> None:
+def cache_put(key: str, value, seconds: int = CACHE_SECONDS) -> None:
+    """Keep an LLM answer (nothing happens when the cache is down)."""
     try:
-        cache.set(key, answer, timeout=CACHE_SECONDS)
+        cache.set(key, value, timeout=seconds)
     except (RedisError, OSError) as error:
-        logger.warning("LLM analysis cache unavailable: %s", error)
+        logger.warning("LLM answer cache unavailable: %s", error)

@@ -4,7 +4,9 @@ request by request as told and records what it saw."""
 import json
 import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.local_server import local_http_server
 
 CHURN_MAIL = ("Hi, after the third Epic sync outage this month we've decided we're moving to CareLoop when our "
               "contract ends.")
@@ -92,13 +94,9 @@ def hang(stub: StubLLM, seconds: float) -> Behaviour:
 def served() -> Iterator[StubLLM]:
     """A stub listening on a free local port until the generator is closed."""
     stub = StubLLM()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.stub = stub  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield stub
-    stub.release.set()
-    server.shutdown()
-    server.server_close()
+    with local_http_server(Handler, stub=stub) as base_url:
+        stub.url = base_url
+        try:
+            yield stub
+        finally:
+            stub.release.set()  # a request held by hang() answers, so the server can stop

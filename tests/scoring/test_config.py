@@ -11,6 +11,7 @@ from scoring.config import (
     ConfigError,
     default_config,
     parse_config,
+    parsed_document,
     preset_config,
     validate_config,
 )
@@ -35,6 +36,22 @@ def problems_after(edit) -> list[str]:
 
 def test_the_default_configuration_is_valid():
     assert validate_config(preset_config("seed-001")) == []
+
+
+def test_a_stored_document_is_parsed_once_and_a_changed_one_again():
+    document = preset_config("seed-001")
+    changed = preset_config("seed-001")
+    rule_doc(changed, "usage_drop")["enabled"] = False
+
+    first, again = parsed_document(document), parsed_document(preset_config("seed-001"))
+    other = parsed_document(changed)
+
+    assert first == parse_config(document) and again is first
+    assert other != first and not next(r for r in other.rules if r.id == "usage_drop").enabled
+    broken = preset_config("seed-001")
+    broken["risk_levels"]["high"] = "many"
+    with pytest.raises(ConfigError):
+        parsed_document(broken)
 
 
 def test_default_config_returns_a_fresh_copy_each_time():
