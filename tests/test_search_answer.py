@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from tests.factories import AccountFactory, SupportTicketFactory, SurveyResponseFactory, TouchpointFactory
 from tests.scoring.llm_stub import answer, hang, served, status
-from workspace import answers as answer_module
 from workspace.answers import ask_the_book
 from workspace.search import START, STOP, Filters, marked
 
@@ -98,7 +97,6 @@ def llm(settings, monkeypatch):
     settings.ANALYSER_LLM_RETRIES = 0
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": f"search-answer-{uuid.uuid4()}"}}
-    monkeypatch.setattr(answer_module, "BACKOFF_SECONDS", 0.0)
     yield stub
     server.close()
 
