@@ -413,19 +413,20 @@ def measure(as_of: dt.date, requests: int, show_queries: bool) -> list[CaseResul
     return results
 
 
-def report(results: list[CaseResult], requests: int) -> bool:
-    """Print the table and the verdict; True when every case's p95 is within the budget."""
+def report(results: list[CaseResult], requests: int, *, budget_ms: float = BUDGET_MS, what: str = "page") -> bool:
+    """Print the table and the verdict; True when every case's p95 is within the budget (search.py's is its own)."""
     header = (f"{'role':<7}  {'page':<12}  {'case':<34}  {'addresses':>9}  {'p50 ms':>7}  {'p95 ms':>7}  "
               f"{'max ms':>7}  {'queries':>7}  verdict")
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
         print(f"{r.role:<7}  {r.case.page:<12}  {r.case.name:<34}  {len(r.case.addresses):>9}  {r.p50:>7.1f}  "
-              f"{r.p95:>7.1f}  {max(r.timings_ms):>7.1f}  {r.query_range:>7}  {'PASS' if r.passes else 'FAIL'}")
-    passes = all(r.passes for r in results)
+              f"{r.p95:>7.1f}  {max(r.timings_ms):>7.1f}  {r.query_range:>7}  "
+              f"{'PASS' if r.p95 <= budget_ms else 'FAIL'}")
+    passes = all(r.p95 <= budget_ms for r in results)
     print(f"\n{requests} timed requests per case, in rounds, after a warm-up pass; queries per request from one "
           f"more request per address; load average at the end {os.getloadavg()[0]:.1f}; budget: p95 <= "
-          f"{BUDGET_MS:.0f} ms in every case")
-    print(f"docs/performance.md page budget at {ACCOUNTS:,} accounts: {'PASS' if passes else 'FAIL'}")
+          f"{budget_ms:.0f} ms in every case")
+    print(f"docs/performance.md {what} budget at {ACCOUNTS:,} accounts: {'PASS' if passes else 'FAIL'}")
     return passes
 
 

@@ -149,24 +149,6 @@ def measure(requests: int, show_queries: bool) -> list[pages.CaseResult]:
     return results
 
 
-def report(results: list[pages.CaseResult], requests: int) -> bool:
-    """Print the table and the verdict; True when every case's p95 is within the budget."""
-    header = (f"{'role':<7}  {'page':<12}  {'case':<34}  {'addresses':>9}  {'p50 ms':>7}  {'p95 ms':>7}  "
-              f"{'max ms':>7}  {'queries':>7}  verdict")
-    print("\n" + header + "\n" + "-" * len(header))
-    passes = True
-    for r in results:
-        ok = r.p95 <= BUDGET_MS
-        passes = passes and ok
-        print(f"{r.role:<7}  {r.case.page:<12}  {r.case.name:<34}  {len(r.case.addresses):>9}  {r.p50:>7.1f}  "
-              f"{r.p95:>7.1f}  {max(r.timings_ms):>7.1f}  {r.query_range:>7}  {'PASS' if ok else 'FAIL'}")
-    print(f"\n{requests} timed requests per case, in rounds, after a warm-up pass; queries per request from one "
-          f"more request per address; load average at the end {os.getloadavg()[0]:.1f}; budget: p95 <= "
-          f"{BUDGET_MS:.0f} ms in every case")
-    print(f"docs/performance.md search budget at {ACCOUNTS:,} accounts: {'PASS' if passes else 'FAIL'}")
-    return passes
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=30, help="timed requests per case (default 30)")
@@ -187,7 +169,7 @@ def main() -> None:
     prepare(args.seed, args.as_of, args.fresh)
     if args.prepare_only:
         return
-    if not report(measure(args.requests, args.show_queries), args.requests):
+    if not pages.report(measure(args.requests, args.show_queries), args.requests, budget_ms=BUDGET_MS, what="search"):
         sys.exit(1)
 
 
