@@ -430,12 +430,15 @@ def report(results: list[CaseResult], requests: int, *, budget_ms: float = BUDGE
     return passes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=50, help="timed requests per case (default 50)")
+def run(description: str, *, prepare, measure, requests: int, budget_ms: float, what: str) -> None:
+    """The command line a page-timing benchmark shares (this one and search.py): parse the options, prepare the
+    database, measure (prepare(seed, as_of, fresh); measure(as_of, requests, show_queries)), print the table and
+    exit with status 1 when a case misses the budget."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=requests, help=f"timed requests per case (default {requests})")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
-    parser.add_argument("--fresh", action="store_true", help="re-create the pages' copy of the book")
+    parser.add_argument("--fresh", action="store_true", help="re-create the benchmark's copy of the book")
     parser.add_argument("--prepare-only", action="store_true", help="prepare the database, measure nothing")
     parser.add_argument("--show-queries", action="store_true", help="print each case's queries with their time")
     args = parser.parse_args()
@@ -450,8 +453,13 @@ def main() -> None:
     prepare(args.seed, args.as_of, args.fresh)
     if args.prepare_only:
         return
-    if not report(measure(args.as_of, args.requests, args.show_queries), args.requests):
+    if not report(measure(args.as_of, args.requests, args.show_queries), args.requests, budget_ms=budget_ms,
+                  what=what):
         sys.exit(1)
+
+
+def main() -> None:
+    run(__doc__, prepare=prepare, measure=measure, requests=50, budget_ms=BUDGET_MS, what="page")
 
 
 if __name__ == "__main__":

@@ -30,11 +30,9 @@ The table gives p50, p95 and the slowest request per case, the queries per reque
 budget: p95 <= 200 ms in every case. Exit status 1 on FAIL.
 """
 
-import argparse
 import datetime as dt
 import logging
 import os
-import sys
 import time
 from urllib.parse import urlencode
 
@@ -150,27 +148,8 @@ def measure(requests: int, show_queries: bool) -> list[pages.CaseResult]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=30, help="timed requests per case (default 30)")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
-    parser.add_argument("--fresh", action="store_true", help="re-create the search benchmark's copy of the book")
-    parser.add_argument("--prepare-only", action="store_true", help="prepare the database, measure nothing")
-    parser.add_argument("--show-queries", action="store_true", help="print each case's queries with their time")
-    args = parser.parse_args()
-    if args.requests < 2:
-        parser.error("--requests must be at least 2")
-
-    import django
-
-    django.setup()
-
-    print(f"\n{ACCOUNTS:,} accounts (load average {os.getloadavg()[0]:.1f})")
-    prepare(args.seed, args.as_of, args.fresh)
-    if args.prepare_only:
-        return
-    if not pages.report(measure(args.requests, args.show_queries), args.requests, budget_ms=BUDGET_MS, what="search"):
-        sys.exit(1)
+    pages.run(__doc__, prepare=prepare, measure=lambda as_of, requests, show_queries: measure(requests, show_queries),
+              requests=30, budget_ms=BUDGET_MS, what="search")
 
 
 if __name__ == "__main__":
