@@ -41,6 +41,7 @@ from django.utils import timezone
 from accounts.models import Account, Subscription, SupportTicket, SurveyResponse, Touchpoint, UsageDay, UsageFeature
 from expansion.models import AdvancedFeature, ExpansionSignal, PlanLimit, SignalStatus
 from expansion.services import opportunities_from_new_signals
+from healthcs.bulk import update_rows
 from scoring.levels import HEALTHY_TIERS, SEVERE_TIERS, Level
 from scoring.models import Snapshot
 
@@ -60,6 +61,7 @@ SEAT_GROWTH = 0.20
 INTEGRATION_WORDS = re.compile(r"\b(integrat\w*|interfaces?|api|hl7|fhir|connectors?|sync\w*|ehr)\b", re.IGNORECASE)
 API_FEATURE = re.compile(r"(^|[^a-z0-9])api([^a-z0-9]|$)", re.IGNORECASE)
 SUPPRESSING_TIERS = SEVERE_TIERS
+REFRESHED = ("evidence", "summary", "estimated_mrr", "last_detected_on")  # what a signal seen again updates
 
 
 @dataclass
@@ -174,12 +176,9 @@ def _scores(accounts: pd.DataFrame, as_of: dt.date) -> None:
 def _fired(kind: str, book: pd.DataFrame, mask, evidence, summary, estimate=None) -> Fired:
     hit = book[mask]
     uplift = UPLIFT.get(kind, 0.0)
-    rows = pd.DataFrame({
-        "evidence": [evidence(row) for row in hit.itertuples()],
-        "summary": [summary(row) for row in hit.itertuples()],
-        "estimate": [round(estimate(row) if estimate else row.mrr * uplift, 2) for row in hit.itertuples()],
-    }, index=hit.index)
-    return Fired(kind, rows)
+    values = [(evidence(row), summary(row), round(estimate(row) if estimate else row.mrr * uplift, 2))
+              for row in hit.itertuples()]
+    return Fired(kind, pd.DataFrame(values, columns=["evidence", "summary", "estimate"], index=hit.index))
 
 
 def usage_limit(book: pd.DataFrame) -> Fired:
@@ -305,15 +304,14 @@ def detect_signals(*, as_of: dt.date, now: dt.datetime | None = None, open_oppor
         for fired in found:
             report.by_kind[fired.kind] = len(fired.rows)
             for account_id, row in fired.rows.iterrows():
-                values = {"evidence": row["evidence"], "summary": row["summary"][:300],
-                          "estimated_mrr": Decimal(str(row["estimate"])), "last_detected_on": as_of}
+                values = dict(zip(REFRESHED, (row["evidence"], row["summary"][:300], Decimal(str(row["estimate"])),
+                                              as_of), strict=True))
                 if (account_id, fired.kind) in existing:
-                    refresh.append(ExpansionSignal(pk=existing[(account_id, fired.kind)], **values))
+                    refresh.append((existing[(account_id, fired.kind)], *values.values()))
                 else:
                     create.append(ExpansionSignal(account_id=account_id, kind=fired.kind, first_detected_on=as_of,
                                                   **values))
-        ExpansionSignal.objects.bulk_update(refresh, ["evidence", "summary", "estimated_mrr", "last_detected_on"],
-                                            batch_size=1000)
+        update_rows(ExpansionSignal, list(REFRESHED), refresh)
         ExpansionSignal.objects.bulk_create(create, ignore_conflicts=True, batch_size=1000)
         report.refreshed, report.new = len(refresh), len(create)
         report.expired = ExpansionSignal.objects.filter(

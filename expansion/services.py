@@ -29,6 +29,7 @@ from expansion.models import (
     Stage,
     StageChange,
 )
+from healthcs.bulk import update_rows
 from healthcs.errors import DomainError
 
 # What opportunity_update changes: {name: typed value} (a Decimal amount, an int probability, a date, a User).
@@ -159,7 +160,5 @@ def opportunities_from_new_signals(*, as_of: dt.date, now: dt.datetime | None = 
     webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
                   payloads=(_stage_changed(o, accounts[o.account_id], "", now) for o in fresh))
     target.update({o.account_id: o.pk for o in fresh})
-    for signal in new:
-        signal.opportunity_id = target[signal.account_id]
-    ExpansionSignal.objects.bulk_update(new, ["opportunity"], batch_size=1000)
+    update_rows(ExpansionSignal, ["opportunity"], [(signal.pk, target[signal.account_id]) for signal in new])
     return len(new)

@@ -1,0 +1,52 @@
+"""healthcs.bulk.update_rows: many rows in one UPDATE, each column in its own type, other rows untouched."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from expansion.models import ExpansionSignal, Opportunity
+from healthcs.bulk import update_rows
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2025, 3, 1)
+
+
+def signal(account, kind: str) -> ExpansionSignal:
+    return ExpansionSignal.objects.create(account=account, kind=kind, first_detected_on=DAY, last_detected_on=DAY,
+                                          evidence={"share": 0.81}, summary="Usage at 81%", estimated_mrr=Decimal("10"))
+
+
+def test_every_listed_row_is_updated_in_one_statement_with_its_own_values():
+    account = AccountFactory()
+    first, second, untouched = (signal(account, kind) for kind in ("usage_limit", "overage", "promoter"))
+    opportunity = Opportunity.objects.create(account=account, title="Upsell", amount=Decimal("5"),
+                                             created_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
+    later = dt.date(2025, 3, 9)
+    with CaptureQueriesContext(connection) as queries:
+        updated = update_rows(ExpansionSignal, ["evidence", "summary", "estimated_mrr", "last_detected_on",
+                                                "opportunity"],
+                              [(first.pk, {"share": 0.93, "names": ["a", "ü"]}, "Usage at 93% — “quoted”",
+                               Decimal("123.45"), later, opportunity.pk),
+                               (second.pk, {}, "Over\x7f", Decimal("0.10"), later, None)])
+    assert (updated, len(queries)) == (2, 1)
+    first.refresh_from_db(), second.refresh_from_db(), untouched.refresh_from_db()
+    assert (first.evidence, first.summary, first.estimated_mrr, first.last_detected_on, first.opportunity_id) == (
+        {"share": 0.93, "names": ["a", "ü"]}, "Usage at 93% — “quoted”", Decimal("123.45"), later, opportunity.pk)
+    assert (second.evidence, second.summary, second.estimated_mrr, second.opportunity_id) == (
+        {}, "Over\x7f", Decimal("0.10"), None)
+    assert (untouched.evidence, untouched.last_detected_on) == ({"share": 0.81}, DAY)
+
+
+def test_no_rows_is_no_statement_and_an_unknown_key_changes_nothing():
+    with CaptureQueriesContext(connection) as queries:
+        assert update_rows(ExpansionSignal, ["summary"], []) == 0
+    assert len(queries) == 0
+    kept = signal(AccountFactory(), "usage_limit")
+    assert update_rows(ExpansionSignal, ["summary"], [(kept.pk + 1000, "other")]) == 0
+    kept.refresh_from_db()
+    assert kept.summary == "Usage at 81%"
