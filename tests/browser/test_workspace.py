@@ -7,7 +7,6 @@ Screenshots of each page are saved under docs/screenshots/ (docs/pages.md shows 
 """
 
 import datetime as dt
-import io
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +16,8 @@ from scoring.models import Snapshot
 from scoring.services import latest_as_of
 from tests.browser.helpers import login_as
 from tests.browser.test_scoring_pages import screenshot_path
-from tests.db_snapshot import restore_tables, save_tables
+from tests.db_snapshot import restore_tables
+from tests.shared_book import demo_book_install
 from workspace.demo.users import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,12 +31,11 @@ PAINTED = """(canvas) => {
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker) -> dict[str, bytes]:
-    """The demo book seeded once for the module (as of today, as `dev.py demo` seeds it, so the renewals of
-    the next 90 days are today's), kept as every table's rows; the database is emptied again afterwards."""
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, bytes]:
+    """The run's demo book (tests.shared_book), kept as every table's rows; the database is emptied again
+    afterwards."""
     with django_db_blocker.unblock():
-        call_command("seed_demo", accounts=120, stdout=io.StringIO())
-        saved = save_tables()
+        saved = demo_book_install(tmp_path_factory)
         call_command("flush", interactive=False, verbosity=0)
     return saved
 

@@ -27,6 +27,7 @@ from scoring.configs import ensure_active_config
 from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, Snapshot
 from scoring.services import recompute_runs_expire
 from scoring.tasks import recompute_all, recompute_one_batch
+from tests.db_snapshot import restore_tables, save_tables
 from tests.importing import ravenstack_files
 
 AS_OF = dt.date(2024, 12, 31)
@@ -35,9 +36,15 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 VOLATILE = ("id", "computed_at", "run")
 
 
-def import_ravenstack() -> None:
-    result = import_files(ravenstack_files())
-    assert result.ok, result.problems[:5]
+@pytest.fixture(scope="module")
+def ravenstack_rows(django_db_setup, django_db_blocker) -> dict[str, bytes]:
+    """Every table's rows with RavenStack imported, for the transactional tests: each puts them back (a copy)
+    instead of importing the files again. Imported onto whatever the database holds (the module's committed
+    `ravenstack` book, or nothing after a transactional test): a reimport of the same files changes nothing."""
+    with django_db_blocker.unblock():
+        result = import_files(ravenstack_files())
+        assert result.ok, result.problems[:5]
+        return save_tables()
 
 
 def snapshot_values() -> dict[int, dict]:
@@ -243,8 +250,8 @@ def start_command(*args: str, log: Path) -> subprocess.Popen:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_path, workers):
-    import_ravenstack()
+def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_path, workers, ravenstack_rows):
+    restore_tables(ravenstack_rows)
     recompute()
     clean = snapshot_values()
     clean_alerts = sorted(Alert.objects.values_list("account", "kind", "message"))
@@ -291,8 +298,8 @@ def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_pat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_processes_write_exactly_the_snapshots_of_one_process():
-    import_ravenstack()
+def test_worker_processes_write_exactly_the_snapshots_of_one_process(ravenstack_rows):
+    restore_tables(ravenstack_rows)
     recompute()
     clean = snapshot_values()
     clean_alerts = sorted(Alert.objects.values_list("account", "kind", "message"))
@@ -308,8 +315,8 @@ def test_worker_processes_write_exactly_the_snapshots_of_one_process():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_recomputes_of_the_same_day_at_once_leave_one_snapshot_per_account(tmp_path):
-    import_ravenstack()
+def test_two_recomputes_of_the_same_day_at_once_leave_one_snapshot_per_account(tmp_path, ravenstack_rows):
+    restore_tables(ravenstack_rows)
     recompute("--workers", "1")
     clean = snapshot_values()
 
@@ -328,11 +335,11 @@ def test_two_recomputes_of_the_same_day_at_once_leave_one_snapshot_per_account(t
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_recomputes_every_batch_through_redis(settings):
+def test_a_worker_recomputes_every_batch_through_redis(settings, ravenstack_rows):
     assert django_settings.REDIS_URL, "this test needs REDIS_URL: the batches must go through a real Redis"
     assert app.conf.broker_url.startswith("redis://")
     settings.SCORING_BATCH_SIZE = 100
-    import_ravenstack()
+    restore_tables(ravenstack_rows)
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         recompute_all.delay(AS_OF.isoformat(), "web")
