@@ -176,7 +176,8 @@ class Snapshot(models.Model):
                                    | Q(health_score__gte=0, health_score__lte=100), name="snapshot_health_0_100"),
         ]
         indexes = [
-            models.Index(fields=["as_of", "-risk_score"], name="snapshot_day_risk"),
+            # The day's riskiest first (the at-risk list's default order, dashboards' top accounts).
+            models.Index(fields=["as_of", "-risk_score", "-arr"], name="snapshot_day_risk_arr"),
             models.Index(fields=["as_of", "health_tier"], name="snapshot_day_tier"),
         ]
 

@@ -41,6 +41,12 @@ ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both des
     "renewal": [F("renewal_date").asc(nulls_last=True)],
     "-renewal": [F("renewal_date").desc(nulls_last=True)],
 }
+# The orderings led by a snapshot column that every scored account has (risk_score and arr are NOT NULL): their
+# scored part in the order of an index of the day's scores, without the NULLS LAST the unscored accounts need.
+SCORED_FIRST = {
+    "risk": [F("risk_score").desc(), F("arr").desc()],
+    "-risk": [F("risk_score").asc(), F("arr").asc()],
+}
 DEFAULT_ORDERING = "risk"
 MAX_RENEWAL_DAYS = 3650
 MAX_SEARCH = 200  # characters of ?q=
@@ -62,7 +68,26 @@ class PagedAccounts(QuerySet):
         if not isinstance(k, slice) or k.step is not None or self._fields is not None \
                 or self._result_cache is not None or self.query.is_sliced:
             return super().__getitem__(k)
+        scored_first = next((name for name, ordering in SCORED_FIRST.items()
+                             if tuple(self.query.order_by) == (*ORDERINGS[name], "external_id")), None)
+        if scored_first and k.start is not None and k.stop is not None:
+            return self.filter(pk__in=self._page_ids_scored_first(scored_first, k.start, k.stop))
         return self.filter(pk__in=self.values("pk")[k])
+
+    def _page_ids_scored_first(self, name: str, start: int, stop: int) -> list[int]:
+        """The ids of rows start..stop of an ordering led by a score (every account the latest day scored, then
+        the unscored ones: NULLS LAST). The scored part is read through an inner join in the order of the day's
+        score index (scoring migration 0013), so a page of the riskiest accounts reads about a page of index
+        entries instead of joining and sorting the whole book; the unscored ones follow in the list's order."""
+        column = SCORED_FIRST[name][0].expression.name
+        scored = self.filter(**{f"{column}__isnull": False}).order_by(*SCORED_FIRST[name], "external_id")
+        ids = list(QuerySet.__getitem__(scored.values_list("pk", flat=True), slice(start, stop)))
+        if len(ids) == stop - start:
+            return ids
+        scored_count = start + len(ids) if ids else scored.count()
+        unscored = self.filter(**{f"{column}__isnull": True}).values_list("pk", flat=True)
+        first = max(0, start - scored_count)
+        return ids + list(QuerySet.__getitem__(unscored, slice(first, first + stop - start - len(ids))))
 
 
 def expansion_ready() -> Q:
