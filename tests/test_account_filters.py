@@ -77,3 +77,20 @@ def test_a_bad_value_is_a_message_about_its_parameter(book, params, problem):
     result = filter_accounts(book, params, today=TODAY)
 
     assert result.problems == dict([problem])
+
+
+def test_the_search_finds_part_of_a_name_or_an_id_in_any_case_and_nothing_across_them(book):
+    AccountFactory(external_id="ACC-50%_X", name="Straße Clinic")
+    AccountFactory(external_id="ACC-500", name="Ostrasse Health")
+
+    def found(q: str) -> list[str]:
+        return ids(filter_accounts(book, {"q": q}, today=TODAY))
+
+    assert found("SIDE") == ["A-1", "A-3"]  # Lakeside, Hillside
+    assert found("straße") == ["ACC-50%_X"]
+    assert found("acc-50") == ["ACC-50%_X", "ACC-500"]
+    assert found("50%_") == ["ACC-50%_X"]  # % and _ are characters, not wildcards
+    assert found("0_") == []
+    assert found("lakesidea-1") == found("side A-1") == []  # the name's end and the id's start are not one text
+    Account.objects.filter(external_id="A-4").update(name="Renamed Lakeview")
+    assert found("lakeview") == ["A-4"]  # the key follows the name

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.models import Account, Segment, User
@@ -211,7 +212,7 @@ class AccountFilter(django_filters.FilterSet):
 
     # The methods' `value` type hints type their parameters in the OpenAPI schema.
     def search(self, accounts: QuerySet, name: str, value: str) -> QuerySet:
-        return accounts.filter(Q(name__icontains=value) | Q(external_id__icontains=value))
+        return accounts.filter(search_key__contains=Upper(Value(value)))  # the name's or the id's, in any case
 
     def renewing_within(self, accounts: QuerySet, name: str, value: int) -> QuerySet:
         start = self.today or timezone.localdate()

@@ -7,11 +7,13 @@ enforces that key, the foreign keys and the value ranges (satisfaction 1-5, NPS 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Upper
 
 from accounts.models.users import User
 
 SEARCH_CONFIGS = ("english", "german")  # the text search configurations every customer text is indexed under
+SEARCH_KEY_SEPARATOR = "\x1f"  # between an account's name and id in its search key: no search spans both
 
 
 def search_vector_field(title: str | None, body: str) -> models.GeneratedField:
@@ -69,6 +71,12 @@ class Account(models.Model):
     # what happened afterwards. Blank for ordinary customer data.
     scenario = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=16, choices=AccountOutcome.choices, blank=True)
+    # The name and the id in capitals, for the account list's search (part of either, in any case): one LIKE over
+    # a stored column is several times faster than upper-casing both columns of every account per search (a
+    # trigram index would be faster still, but the embedded demo database has no pg_trgm).
+    search_key = models.GeneratedField(
+        expression=Upper(Concat("name", Value(SEARCH_KEY_SEPARATOR), "external_id")),
+        output_field=models.TextField(), db_persist=True, editable=False)
 
     class Meta:
         ordering = ["name"]
