@@ -37,12 +37,14 @@ def account_timeline(account: Account, page: int = 1) -> TimelinePage:
     page = max(1, page)
     wanted = page * PAGE_SIZE + 1  # one more than the page needs: is there a next page?
     events: list[Event] = []
-    for t in account.tickets.order_by("-submitted_at")[:wanted]:
+    # Only what an event shows: a ticket's body and a text's stored search vector are the largest columns.
+    for t in account.tickets.only("external_id", "subject", "priority", "satisfaction_score", "escalated",
+                                  "submitted_at").order_by("-submitted_at")[:wanted]:
         rating = f", rated {t.satisfaction_score}/5" if t.satisfaction_score else ""
         events.append(Event(t.submitted_at, "ticket", f"Ticket {t.external_id}: {t.subject or 'no subject'}",
                             f"{t.get_priority_display() or 'No'} priority{rating}"
                             + (", escalated" if t.escalated else "")))
-    for p in account.touchpoints.select_related("contact").order_by("-occurred_at")[:wanted]:
+    for p in account.touchpoints.select_related("contact").defer("search_vector").order_by("-occurred_at")[:wanted]:
         direction = f" ({p.get_direction_display().lower()})" if p.direction else ""
         contact = f" with {p.contact.name}" if p.contact else ""
         events.append(Event(p.occurred_at, "touchpoint",

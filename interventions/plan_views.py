@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.selectors import get_account_for_user
+from accounts.templatetags.people import person
 from healthcs.errors import DomainError
 from healthcs.inputs import form_problems
 from healthcs.redirects import next_address
@@ -50,7 +51,9 @@ def plan_panel_context(account: Account, checklist=None, **extra) -> dict:
         snapshot = latest_snapshot(account)
         checklist = next_best_action_items(account, next_best_actions(snapshot) if snapshot else [])
     return {"account": account, "success_plan": account_plan(account), "checklist": checklist,
-            "plan_owners": list(plan_owner_choices(account)), "step_statuses": StepStatus.choices,
+            # (value, name) once for every step's owner box, not a person look-up per step and owner
+            "plan_owners": [(str(user.pk), person(user)) for user in plan_owner_choices(account)],
+            "step_statuses": StepStatus.choices,
             "today": timezone.localdate(), "plan_flash": "", "plan_refused": "", "plan_problems": {},
             "plan_typed": {}, "plan_target": 0, **extra}
 

@@ -240,3 +240,21 @@ def test_account_360_and_my_queue_do_not_query_more_for_more_steps(client, csm, 
 
     assert PlanStep.objects.count() == 24
     assert (_queries(client, account_page), _queries(client, home)) == before
+
+
+def test_each_owner_box_starts_at_its_steps_owner_and_a_new_step_at_the_accounts_csm(client, csm, manager,
+                                                                                       own_account):
+    objective = objective_add(account=own_account, user=csm, title="Keep the champion")
+    managed = step_add(objective=objective, user=csm, title="Meet Dana", owner=manager)
+    nobody = step_add(objective=objective, user=csm, title="Send the report", owner=None)
+    client.force_login(csm)
+
+    page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
+
+    def owner_box(element_id: str) -> str:
+        start = page.index(f'id="{element_id}"')
+        return page[start:page.index("</select>", start)]
+
+    assert f'<option value="{manager.pk}" selected>' in owner_box(f"step-owner-{managed.pk}")
+    assert " selected" not in owner_box(f"step-owner-{nobody.pk}")  # "Nobody yet", the first option
+    assert f'<option value="{csm.pk}" selected>' in owner_box(f"step-owner-new-{objective.pk}")
