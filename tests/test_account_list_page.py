@@ -121,3 +121,19 @@ def test_renewal_within_counts_days_from_today(client, manager, own_account):
 
     assert listed(client.get(reverse("account_list"), {"renewal_within": "10"})) == ["A-OWN"]
     assert listed(client.get(reverse("account_list"), {"renewal_within": "9"})) == []
+
+
+def test_a_row_escapes_what_was_imported_and_says_what_is_missing(client, manager):
+    AccountFactory(external_id="A-<b>", name='<script>alert("x")</script> & Co', csm=None, segment="",
+                   plan_tier="", ehr_system="", renewal_date=None, is_trial=True, seats=3)
+    client.force_login(manager)
+
+    page = client.get(reverse("account_list")).content.decode()
+
+    assert ('<input type="checkbox" name="account" value="A-&lt;b&gt;" form="assign-form" aria-label="Select '
+            '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co">') in page
+    assert '<a href="/accounts/A-%3Cb%3E/">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co</a>' in page
+    assert ("<td>A-&lt;b&gt;</td>\n      <td>—</td>\n      <td>—</td>\n      <td>—</td>\n      <td>—</td>\n"
+            "      <td>—</td>\n      <td>3</td>\n      <td>—</td>\n      <td>—</td>\n      <td>Unassigned</td>\n"
+            '      <td><span class="badge">Trial</span></td>') in page
+    assert "<script>" not in page.split('<table class="grid">', 1)[1]

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.importing import schema
 from accounts.importing.services import import_files
 from accounts.management.progress import ProgressPrinter, report_import
 from accounts.models import Account, Invoice, SupportTicket, SurveyResponse, Touchpoint, UsageRecord, User
@@ -49,6 +50,12 @@ BIG_BOOK = 2000
 DEMO_CONTROL_SHARE = Decimal("0.250")
 SIGNAL_HISTORY_DAYS = 70  # signals compare 30 days with the 30 before: the 130 days of usage allow 70 days
 HISTORY_WEEKS = 26  # weekly snapshots over the last 182 days, plus the day 30 days back (trend)
+
+
+# The files whose rows apply_fates never changes (it only drops those dated after a churn, which _remove_after_churn
+# deletes): importing them again for the decided accounts would write nothing.
+UNCHANGED_BY_FATES = frozenset(table.filename for table in (schema.CONTACTS, schema.TOUCHPOINTS, schema.SURVEYS,
+                                                             schema.INVOICES))
 
 
 def score_history_days(as_of: dt.date) -> list[dt.date]:
@@ -84,7 +91,8 @@ class Command(BaseCommand):
         before = _rows_of(frames, planted, ids)
         after = apply_fates(before, lost, saved)
         after.pop(PLAN_KEY)
-        result = import_files(book_to_csv_bytes(after))
+        result = import_files(book_to_csv_bytes({name: frame for name, frame in after.items()
+                                                 if name not in UNCHANGED_BY_FATES}))
         if not result.ok:
             report_import(self, result, "the demo's churn outcomes were not imported")
         _remove_after_churn(before, after, lost)
