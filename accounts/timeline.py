@@ -38,8 +38,8 @@ def account_timeline(account: Account, page: int = 1) -> TimelinePage:
     wanted = page * PAGE_SIZE + 1  # one more than the page needs: is there a next page?
     events: list[Event] = []
     # Only what an event shows: a ticket's body and a text's stored search vector are the largest columns.
-    for t in account.tickets.only("external_id", "subject", "priority", "satisfaction_score", "escalated",
-                                  "submitted_at").order_by("-submitted_at")[:wanted]:
+    for t in account.tickets.only("account", "external_id", "subject", "priority", "satisfaction_score",
+                                  "escalated", "submitted_at").order_by("-submitted_at")[:wanted]:
         rating = f", rated {t.satisfaction_score}/5" if t.satisfaction_score else ""
         events.append(Event(t.submitted_at, "ticket", f"Ticket {t.external_id}: {t.subject or 'no subject'}",
                             f"{t.get_priority_display() or 'No'} priority{rating}"

@@ -77,3 +77,24 @@ def test_an_account_without_history_says_what_will_appear(client, csm, own_accou
     page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
 
     assert "Nothing has happened on this account yet" in page
+
+
+def test_account_360_takes_the_same_queries_for_one_ticket_and_touchpoint_as_for_many(client, csm, own_account):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(csm)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("account_detail", args=["A-OWN"])).status_code == 200
+        return len(captured.captured_queries)
+
+    SupportTicketFactory(account=own_account, external_id="T-FIRST", submitted_at=at(1))
+    TouchpointFactory(account=own_account, occurred_at=at(1))
+    one = queries()
+    for n in range(25):
+        SupportTicketFactory(account=own_account, external_id=f"T-{n:02d}", submitted_at=at(2) + dt.timedelta(hours=n))
+        TouchpointFactory(account=own_account, occurred_at=at(2) + dt.timedelta(hours=n))
+
+    assert queries() == one
