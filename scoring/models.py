@@ -178,6 +178,7 @@ class Snapshot(models.Model):
         indexes = [
             # The day's riskiest first (the at-risk list's default order, dashboards' top accounts).
             models.Index(fields=["as_of", "-risk_score", "-arr"], name="snapshot_day_risk_arr"),
+            models.Index(fields=["as_of", "health_score"], name="snapshot_day_health"),  # the list by health
             models.Index(fields=["as_of", "health_tier"], name="snapshot_day_tier"),
         ]
 

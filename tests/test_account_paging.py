@@ -18,8 +18,10 @@ from workspace.filters import filter_accounts
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2025, 3, 31)
-# (risk score, ARR) per scored account: ties on the score, and on score and ARR, broken by the account id.
-SCORES = [(80, 900), (80, 900), (80, 100), (55, 300), (55, 300), (55, 300), (20, 0), (90, 50), (20, 700)]
+# (risk score, ARR, health score) per scored account: ties on the score, and on score and ARR, broken by the account
+# id; health ties too, and one account scored without any measure's data (no health score).
+SCORES = [(80, 900, 40.0), (80, 900, 40.0), (80, 100, 75.5), (55, 300, None), (55, 300, 12.0), (55, 300, 90.0),
+          (20, 0, 40.0), (90, 50, 3.0), (20, 700, 61.0)]
 UNSCORED = 4  # accounts without a snapshot that day (one has an older one)
 
 
@@ -29,23 +31,27 @@ def book():
     for n, external_id in sorted(enumerate(ids), key=lambda pair: pair[1][::-1]):  # created out of id order
         account = AccountFactory(external_id=external_id)
         if n < len(SCORES):
-            risk, arr = SCORES[n]
-            SnapshotFactory(account=account, as_of=DAY, risk_score=risk, arr=Decimal(arr))
+            risk, arr, health = SCORES[n]
+            SnapshotFactory(account=account, as_of=DAY, risk_score=risk, arr=Decimal(arr), health_score=health)
         elif n == len(SCORES):
-            SnapshotFactory(account=account, as_of=DAY - dt.timedelta(days=7), risk_score=99)
-    expected = sorted(((-risk, -arr, ids[n]) for n, (risk, arr) in enumerate(SCORES)))
-    riskiest = [external_id for _, _, external_id in expected]
+            SnapshotFactory(account=account, as_of=DAY - dt.timedelta(days=7), risk_score=99, health_score=1.0)
+    scored = list(zip(ids, SCORES, strict=False))
     unscored = sorted(ids[len(SCORES):])
-    least = [external_id for _, _, external_id in sorted((risk, arr, i) for risk, arr, i in
-                                                         ((-r, -a, i) for r, a, i in expected))]
-    return {"risk": riskiest + unscored, "-risk": least + unscored}
+    no_health = sorted([i for i, (_, _, health) in scored if health is None] + unscored)
+    with_health = [(i, health) for i, (_, _, health) in scored if health is not None]
+    return {
+        "risk": [i for i, _ in sorted(scored, key=lambda s: (-s[1][0], -s[1][1], s[0]))] + unscored,
+        "-risk": [i for i, _ in sorted(scored, key=lambda s: (s[1][0], s[1][1], s[0]))] + unscored,
+        "health": [i for i, _ in sorted(with_health, key=lambda s: (s[1], s[0]))] + no_health,
+        "-health": [i for i, _ in sorted(with_health, key=lambda s: (-s[1], s[0]))] + no_health,
+    }
 
 
 def ordered(ordering: str, **filters) -> QuerySet:
     return filter_accounts(with_latest_scores(Account.objects.all()), {"ordering": ordering, **filters}).accounts
 
 
-@pytest.mark.parametrize("ordering", ["risk", "-risk"])
+@pytest.mark.parametrize("ordering", ["risk", "-risk", "health", "-health"])
 def test_every_page_holds_the_rows_of_one_sort_of_the_whole_list(book, ordering):
     whole = book[ordering]
     assert [a.external_id for a in ordered(ordering)] == whole  # the list unsliced: one plain sort

@@ -42,11 +42,14 @@ ORDERINGS = {  # ?ordering= value -> ORDER BY; default: risk, then ARR, both des
     "renewal": [F("renewal_date").asc(nulls_last=True)],
     "-renewal": [F("renewal_date").desc(nulls_last=True)],
 }
-# The orderings led by a snapshot column that every scored account has (risk_score and arr are NOT NULL): their
-# scored part in the order of an index of the day's scores, without the NULLS LAST the unscored accounts need.
+# The orderings led by a snapshot column, read in two parts: the accounts with a value (risk_score and arr are NOT
+# NULL in a snapshot; health_score is empty when no measure had data) in the order of an index of the day's scores,
+# without the NULLS LAST that only the others need, then the others.
 SCORED_FIRST = {
     "risk": [F("risk_score").desc(), F("arr").desc()],
     "-risk": [F("risk_score").asc(), F("arr").asc()],
+    "health": [F("health_score").asc()],  # a scored account without data has no health score: it follows
+    "-health": [F("health_score").desc()],
 }
 DEFAULT_ORDERING = "risk"
 MAX_RENEWAL_DAYS = 3650
@@ -76,10 +79,11 @@ class PagedAccounts(QuerySet):
         return self.filter(pk__in=self.values("pk")[k])
 
     def _page_ids_scored_first(self, name: str, start: int, stop: int) -> list[int]:
-        """The ids of rows start..stop of an ordering led by a score (every account the latest day scored, then
-        the unscored ones: NULLS LAST). The scored part is read through an inner join in the order of the day's
-        score index (scoring migration 0013), so a page of the riskiest accounts reads about a page of index
-        entries instead of joining and sorting the whole book; the unscored ones follow in the list's order."""
+        """The ids of rows start..stop of an ordering led by a score (the accounts with that score on the latest
+        day, then those without: NULLS LAST). The first part is read through an inner join in the order of an
+        index of the day's scores (scoring migrations 0013 and 0014), so a page of the riskiest accounts reads
+        about a page of index entries instead of joining and sorting the whole book; the others follow in the
+        list's order."""
         column = SCORED_FIRST[name][0].expression.name
         scored = self.filter(**{f"{column}__isnull": False}).order_by(*SCORED_FIRST[name], "external_id")
         ids = list(QuerySet.__getitem__(scored.values_list("pk", flat=True), slice(start, stop)))
