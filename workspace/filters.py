@@ -66,13 +66,14 @@ class PagedAccounts(QuerySet):
     20,000 wide rows for a page of 50 (the deeper the page, the more it kept). A slice instead picks
     the page's ids in a subquery that needs only the ordering's and the filters' columns (an index of
     the latest scores covers them, see scoring migration 0004), then reads those rows in the same
-    order: one query still, and the same rows as a plain slice."""
+    order: one query, and the same rows as a plain slice. In an order led by a score (SCORED_FIRST) the ids
+    are read first, in one or two queries of their own (_page_ids_scored_first)."""
 
     def __getitem__(self, k):
         if not isinstance(k, slice) or k.step is not None or self._fields is not None \
                 or self._result_cache is not None or self.query.is_sliced:
             return super().__getitem__(k)
-        scored_first = next((name for name, ordering in SCORED_FIRST.items()
+        scored_first = next((name for name in SCORED_FIRST
                              if tuple(self.query.order_by) == (*ORDERINGS[name], "external_id")), None)
         if scored_first and k.start is not None and k.stop is not None:
             return self.filter(pk__in=self._page_ids_scored_first(scored_first, k.start, k.stop))
