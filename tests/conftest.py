@@ -37,24 +37,6 @@ def foreign_account(other_csm):
     return AccountFactory(external_id="A-FOREIGN", name="Harbor Pediatrics", csm=other_csm)
 
 
-# The longest parts of the suite (worker time of one run each, 2026-12-03), started first so that no worker is left
-# alone with one of them at the end while the other is idle. The workspace browser test is not among them: it reads
-# the demo book the package below seeds, and started at the same time it would wait for it.
-LONGEST_FIRST = ("tests/demo_book/", "tests/test_seed_demo.py", "tests/scoring/test_recompute.py",
-                 "tests/test_null_data_sweep.py", "tests/test_hostile_input.py", "tests/scoring/model/",
-                 "tests/test_settings.py")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """The longest parts first (after pytest-django's own ordering, which the stable sort keeps within each part)."""
-    def rank(item) -> int:
-        return next((n for n, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
-                    len(LONGEST_FIRST))
-
-    items.sort(key=rank)
-
-
 def pytest_xdist_make_scheduler(config, log):
     """Under pytest-xdist (`dev.py test` runs `-n auto`) each module's tests run on one worker, and the demo
     book's package as one: their module- and package-scoped fixtures (a seeded book, a live server) are built
