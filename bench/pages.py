@@ -113,16 +113,22 @@ def database_name() -> str:
     return f"{recompute.BASE_NAME}_pages_{ACCOUNTS}"
 
 
-def holds_pages(name: str, seed: int, as_of: dt.date) -> bool:
-    """Whether the copy exists with the book and a completed preparation of this benchmark in it."""
+def prepared_marker(name: str, seed: int, as_of: dt.date, marker_table: str, columns: str = "1") -> tuple | None:
+    """The marker row a benchmark's completed preparation left in its copy of the book (the columns asked for),
+    or None when the copy, its book or the marker is missing (this benchmark's and search.py's copies)."""
     import psycopg
 
     if not recompute.holds_book(name, ACCOUNTS, seed, as_of):
-        return False
+        return None
     with psycopg.connect(f"{recompute.SERVER_URL}/{name}", autocommit=True) as conn:
-        if conn.execute("SELECT to_regclass(%s)", [MARKER_TABLE]).fetchone()[0] is None:
-            return False
-        marker = conn.execute(f"SELECT csms, history_days, history_step FROM {MARKER_TABLE}").fetchone()
+        if conn.execute("SELECT to_regclass(%s)", [marker_table]).fetchone()[0] is None:
+            return None
+        return conn.execute(f"SELECT {columns} FROM {marker_table}").fetchone()
+
+
+def holds_pages(name: str, seed: int, as_of: dt.date) -> bool:
+    """Whether the copy exists with the book and a completed preparation of this benchmark in it."""
+    marker = prepared_marker(name, seed, as_of, MARKER_TABLE, "csms, history_days, history_step")
     return marker == (CSMS, HISTORY_DAYS, HISTORY_STEP)
 
 

@@ -64,12 +64,7 @@ def database_name() -> str:
 
 def holds_search(name: str, seed: int, as_of: dt.date) -> bool:
     """Whether the copy exists with the book and a completed preparation of this benchmark in it."""
-    import psycopg
-
-    if not recompute.holds_book(name, ACCOUNTS, seed, as_of):
-        return False
-    with psycopg.connect(f"{recompute.SERVER_URL}/{name}", autocommit=True) as conn:
-        return conn.execute("SELECT to_regclass(%s)", [MARKER_TABLE]).fetchone()[0] is not None
+    return pages.prepared_marker(name, seed, as_of, MARKER_TABLE) is not None
 
 
 def prepare(seed: int, as_of: dt.date, fresh: bool) -> None:

@@ -170,16 +170,23 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, OwnedByAccountAdmin):
     """Records written by the app (firing, CSMs' work): viewed here, never edited or deleted by hand."""
 
 
-class TaskInline(admin.TabularInline):
-    model = Task
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent, every field read-only: none added, changed or deleted here."""
+
     extra = 0
-    fields = ("order", "title", "channel", "assignee", "due_at", "status", "done_at", "done_by", "escalated_at")
-    readonly_fields = fields
     can_delete = False
     show_change_link = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class TaskInline(ReadOnlyInline):
+    model = Task
+    fields = ("order", "title", "channel", "assignee", "due_at", "status", "done_at", "done_by", "escalated_at")
 
 
 @admin.register(Intervention)
@@ -222,16 +229,9 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "account")
 
 
-class PlanObjectiveInline(admin.TabularInline):
+class PlanObjectiveInline(ReadOnlyInline):
     model = PlanObjective
-    extra = 0
     fields = ("order", "title", "reason_key")
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SuccessPlan)
