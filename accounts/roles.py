@@ -25,7 +25,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     + [("accounts", "view_auditevent"), ("accounts", "view_accountassignment")]
     + [("accounts", f"{action}_assignmentrule") for action in ("view", "add", "change", "delete")]
     + [("expansion", f"view_{m}") for m in ("planlimit", "advancedfeature", "expansionsignal", "opportunity")]
-    + [("workspace", "view_digestdelivery")],
+    + [("workspace", "view_digestdelivery"), ("workspace", "view_reviewdocument")],
     "Admin": [("accounts", "*"), ("scoring", "*"), ("interventions", "*"), ("expansion", "*"),
               ("workspace", "*"), ("auth", "*"), ("django_celery_beat", "*"), ("axes", "*")],
 }

@@ -47,6 +47,7 @@ from tests.factories import (
     UserFactory,
 )
 from workspace.digests import daily_digests_send, weekly_summaries_send
+from workspace.models import ReviewDocument
 from workspace.saved_views import role_default_set, saved_view_create, saved_view_pin
 
 # casey's accounts, each lacking one thing (A-NOCSM lacks casey); robin's A-FOREIGN is out of casey's reach.
@@ -237,6 +238,9 @@ def build_book() -> Book:
     # The day's digests and the week's summary, sent: a delivery of each for the admin sweep.
     daily_digests_send(day=as_of, site_url="")
     weekly_summaries_send(day=as_of, site_url="")
+    # A stored business review (of the account with nothing but its name) for the admin sweep: a PDF of no pages.
+    review = ReviewDocument.objects.create(account=accounts["A-BARE"], period="2026-Q1", pdf=b"%PDF-1.4", size=8,
+                                           generated_at=timezone.now())
 
     ids = {
         "own_view": own_view.pk, "foreign_view": foreign_view.pk, "shared_view": shared_view.pk,
@@ -256,7 +260,7 @@ def build_book() -> Book:
         "unassigned_contact": contacts["A-NOCSM", True], "foreign_contact": contacts["A-FOREIGN", True],
         "plan_objective": empty_objective.pk, "plan_step": plan.objectives.first().steps.first().pk,
         "nocsm_objective": nocsm_objective.pk, "nocsm_step": nocsm_step.pk,
-        "foreign_objective": foreign_objective.pk, "foreign_step": foreign_step.pk,
+        "foreign_objective": foreign_objective.pk, "foreign_step": foreign_step.pk, "review": review.pk,
     }
     assert Opportunity.objects.filter(owner__isnull=True).exists() and Group.objects.filter(name="CSM").exists()
     return Book(as_of=as_of, users=users, accounts=accounts, ids=ids)

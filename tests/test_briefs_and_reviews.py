@@ -414,3 +414,31 @@ def test_the_reviews_due_are_the_live_accounts_renewing_soon_without_a_stored_on
     assert (due[0].key, due[1]) == ("2026-Q3", [book["lake"].pk])  # A-LAKE renews on 2026-12-20
     assert reviews_due(today=dt.date(2026, 12, 1), days=10)[1] == []  # not within 10 days
     assert reviews_due(today=dt.date(2026, 12, 1), days=30)[1] == []  # stored already
+
+
+def test_managers_list_and_download_the_stored_reviews_in_admin_and_an_admin_deletes_one_audited(client, book):
+    stored = ReviewDocument.objects.create(account=book["lake"], period="2026-Q3", pdf=b"%PDF-1.4 stored",
+                                           size=15, generated_at=at("2026-12-01"))
+    download = reverse("admin:workspace_reviewdocument_pdf", args=[stored.pk])
+    client.force_login(book["manager"])
+
+    listing = client.get(reverse("admin:workspace_reviewdocument_changelist"), {"q": "A-LAKE"})
+    pdf = client.get(download)
+
+    assert listing.status_code == 200
+    assert "Lakeside Family Practice" in listing.content.decode() and f'href="{download}"' in listing.content.decode()
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content == b"%PDF-1.4 stored"
+    assert pdf["Content-Disposition"] == 'attachment; filename="review-A-LAKE-2026-Q3.pdf"'
+    assert client.get(reverse("admin:workspace_reviewdocument_change", args=[stored.pk])).status_code == 200
+    assert client.post(reverse("admin:workspace_reviewdocument_delete", args=[stored.pk]),
+                       {"post": "yes"}).status_code == 403  # a manager reads; only an admin deletes
+
+    client.force_login(book["casey"])  # a CSM has no admin page of the stored reviews, nor their files
+    assert client.get(reverse("admin:workspace_reviewdocument_changelist")).status_code == 403
+    assert client.get(download).status_code == 403
+
+    client.force_login(UserFactory(username="ada", role="Admin"))
+    assert client.post(reverse("admin:workspace_reviewdocument_delete", args=[stored.pk]),
+                       {"post": "yes"}).status_code == 302
+    assert not ReviewDocument.objects.exists()
+    assert m.AuditEvent.objects.filter(action="deleted", object_type="workspace.ReviewDocument").count() == 1

@@ -641,6 +641,9 @@ ADMIN_SITE: dict[str, list[Visit]] = {
     # A GET lists the presets (the POST that makes the draft is tested in tests/scoring/test_fitted_rules.py).
     "scoring_scoringconfig_preset": [Visit(_admin_url("scoring_scoringconfig_preset"),
                                            {**STAFF, "manager": 403, "csm": 403, "admin": 200})],
+    # A stored business review's PDF: for those who may see the stored reviews (managers and admins).
+    "workspace_reviewdocument_pdf": [Visit(_admin_url("workspace_reviewdocument_pdf", lambda b: b.ids["review"]),
+                                           {**STAFF, "csm": 403})],
 }
 
 
