@@ -142,7 +142,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
+# The interface is written in English only (the text reader reads German customer texts on its own): Django's
+# translation machinery is off, which also spares every number and date a template prints a look-up of the
+# active language. Dates and numbers are still formatted as LANGUAGE_CODE's.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

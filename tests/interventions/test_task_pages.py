@@ -280,3 +280,25 @@ def test_the_queue_counts_refresh_after_a_task_is_done_or_snoozed(client, csm, f
     assert after_done.content.decode().strip().endswith(">1 due</small>")
     assert after_snooze.content.decode().strip().endswith(">0 due</small>")
     assert client.get(reverse("queue_counts"))["Location"] == "/"  # without HTMX: the queue itself
+
+
+def test_a_task_row_escapes_what_people_and_imports_wrote_and_keeps_a_refused_snooze_typed(client, csm, fired):
+    task = fired["own"][0]
+    Task.objects.filter(pk=task.pk).update(title='<b>Call</b> "now"', message="Hi <script>x()</script>",
+                                           snooze_reason="away & <i>back</i>")
+    task.account.__class__.objects.filter(pk=task.account_id).update(name="Lake & <Side>")
+    client.force_login(csm)
+
+    page = client.get(reverse("home"), {"x": '"><script>'}).content.decode()
+    refused = client.post(reverse("task_snooze", args=[task.pk]), {"until": "soon", "reason": '<svg onload="x">'},
+                          headers=HTMX).content.decode()
+
+    assert '<strong>&lt;b&gt;Call&lt;/b&gt; &quot;now&quot;</strong>' in page
+    assert '<pre class="message">Hi &lt;script&gt;x()&lt;/script&gt;</pre>' in page
+    assert '<span class="muted">Snoozed: away &amp; &lt;i&gt;back&lt;/i&gt;</span>' in page
+    assert '<a href="/accounts/A-OWN/">Lake &amp; &lt;Side&gt;</a>' in page
+    assert 'name="next" value="/?x=%22%3E%3Cscript%3E"' in page  # the page's own address, quoted
+    assert "<script>x()" not in page and "<b>Call" not in page
+    assert "<details open><summary>Snooze</summary>" in refused
+    assert 'value="&lt;svg onload=&quot;x&quot;&gt;" maxlength="300" required' in refused
+    assert refused.count('name="csrfmiddlewaretoken"') == 4  # each of the row's forms
