@@ -28,19 +28,29 @@ def scope_to_user(queryset: QuerySet, user: User, account_path: str = "account")
 
 
 def plan_tiers(user: User) -> list[str]:
-    """The plan tiers of the user's accounts, sorted, for a filter's choices. Over the whole book the database
-    skips from one tier to the next in the plan-tier index (a handful of probes instead of reading every account);
-    a CSM's book is read through the CSM index."""
+    """The plan tiers of the user's accounts, sorted, for a filter's choices (a CSM's book is read through the CSM
+    index; the whole book by book_values)."""
     if not user.sees_all_accounts:
         return sorted(accounts_for_user(user).exclude(plan_tier="").order_by()
                       .values_list("plan_tier", flat=True).distinct())
+    return book_values("plan_tier")
+
+
+INDEXED_VALUES = ("plan_tier", "ehr_system")  # the account columns with an index of their own for book_values
+
+
+def book_values(column: str) -> list[str]:
+    """The column's non-empty values over the whole book, sorted: the database skips from one value to the next in
+    the column's index (a handful of probes instead of reading every account)."""
+    if column not in INDEXED_VALUES:
+        raise ValueError(f"{column} has no index to skip through")
     table = Account._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH RECURSIVE tiers(tier) AS (SELECT MIN(plan_tier) FROM {table} WHERE plan_tier > '' "
-            f"UNION ALL SELECT (SELECT MIN(plan_tier) FROM {table} WHERE plan_tier > tiers.tier) FROM tiers "
-            "WHERE tiers.tier IS NOT NULL) SELECT tier FROM tiers WHERE tier IS NOT NULL")
-        return [tier for (tier,) in cursor.fetchall()]
+            f"WITH RECURSIVE found(value) AS (SELECT MIN({column}) FROM {table} WHERE {column} > '' "
+            f"UNION ALL SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > found.value) FROM found "
+            "WHERE found.value IS NOT NULL) SELECT value FROM found WHERE value IS NOT NULL")
+        return [value for (value,) in cursor.fetchall()]
 
 
 def get_account_for_user(user: User, external_id: str) -> Account:

@@ -7,8 +7,10 @@ import pytest
 from django.db.models import Case, DecimalField, F, Value, When
 
 from accounts.models import Account
+from accounts.selectors import book_values, plan_tiers
 from tests.factories import AccountFactory
 from workspace.filters import filter_accounts
+from workspace.search import ehr_names
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2025, 3, 16)
@@ -94,3 +96,18 @@ def test_the_search_finds_part_of_a_name_or_an_id_in_any_case_and_nothing_across
     assert found("lakesidea-1") == found("side A-1") == []  # the name's end and the id's start are not one text
     Account.objects.filter(external_id="A-4").update(name="Renamed Lakeview")
     assert found("lakeview") == ["A-4"]  # the key follows the name
+
+
+def test_the_books_plan_tiers_and_ehr_systems_are_its_distinct_non_empty_values_in_order(csm, manager):
+    for n, (tier, ehr) in enumerate((("Pro", "Epic"), ("Basic", ""), ("Pro", "athenahealth"), ("", "Epic"),
+                                      ("Enterprise", "Cerner"))):
+        AccountFactory(external_id=f"A-V{n}", plan_tier=tier, ehr_system=ehr, csm=csm if n < 2 else None)
+
+    assert book_values("plan_tier") == plan_tiers(manager) == ["Basic", "Enterprise", "Pro"]
+    assert plan_tiers(csm) == ["Basic", "Pro"]  # a CSM's own accounts only
+    in_order = list(Account.objects.exclude(ehr_system="").order_by("ehr_system")
+                    .values_list("ehr_system", flat=True).distinct())  # the database's collation decides the order
+    assert ehr_names() == book_values("ehr_system") == in_order
+    assert set(in_order) == {"Cerner", "Epic", "athenahealth"}
+    with pytest.raises(ValueError):
+        book_values("name")

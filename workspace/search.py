@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Account, SupportTicket, SurveyResponse, Touchpoint, TouchpointKind, User
 from accounts.models.customers import SEARCH_CONFIGS
-from accounts.selectors import accounts_for_user, scope_to_user
+from accounts.selectors import accounts_for_user, book_values, scope_to_user
 from workspace.questions import Question
 
 ACCOUNTS_PER_PAGE = 20
@@ -162,7 +162,7 @@ def text_query_sql(question: Question, *, every: bool = True) -> tuple[str, list
 
 def ehr_names() -> list[str]:
     """The EHR systems the book's accounts run (what a question may name as a filter)."""
-    return list(Account.objects.exclude(ehr_system="").order_by().values_list("ehr_system", flat=True).distinct())
+    return book_values("ehr_system")
 
 
 def search_texts(*, user: User, question: Question, filters: Filters, page: int = 1) -> Results:

@@ -88,8 +88,10 @@ class Account(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["csm", "name"]), models.Index(fields=["renewal_date"]),
-                   # The plan tiers in use, read by skipping through it (accounts.selectors.plan_tiers).
-                   models.Index(fields=["plan_tier"], name="account_plan_tier")]
+                   # The plan tiers and EHR systems in use, read by skipping through them
+                   # (accounts.selectors.book_values).
+                   models.Index(fields=["plan_tier"], name="account_plan_tier"),
+                   models.Index(fields=["ehr_system"], name="account_ehr_system")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
