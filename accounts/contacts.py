@@ -23,8 +23,8 @@ from accounts.models import (
     ContactSentiment,
     User,
 )
-from healthcs.errors import DomainError
-from healthcs.inputs import shown, text_checked
+from healthcs.errors import DomainError, shown
+from healthcs.inputs import text_checked
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 EMAIL_MAX = Contact._meta.get_field("email").max_length

@@ -15,7 +15,8 @@ from rest_framework import serializers
 
 from accounts.models import Account, Segment, User
 from expansion.models import Opportunity, Stage
-from healthcs.inputs import SPOKEN, AmountField, InputSerializer, TextField, WholeNumberField, shown
+from healthcs.errors import shown
+from healthcs.inputs import SPOKEN, AmountField, InputSerializer, TextField, WholeNumberField
 
 NOTES_MAX = 10_000  # characters of an opportunity's notes (a text column: the bound is the product's)
 MAX_ID = 2**63 - 1  # the largest id a column holds

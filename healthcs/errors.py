@@ -11,6 +11,18 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 
+SHOWN_MAX = 40  # characters of a typed value quoted in a message
+
+
+def shown(value) -> str:
+    """A typed value as a message quotes it: at most SHOWN_MAX characters, control characters escaped."""
+    text = "" if value is None else str(value)
+    cut = len(text) > SHOWN_MAX
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text[:SHOWN_MAX])
+    return text + ("…" if cut else "")
+
+
 
 class DomainError(ValueError):
     """A request the domain's rules refuse, with nothing changed: `message` is a sentence for the person

@@ -16,9 +16,7 @@ from django.db import models
 from django.utils import timezone
 from rest_framework import serializers
 
-from healthcs.errors import DomainError
-
-SHOWN_MAX = 40  # characters of a typed value quoted in a message
+from healthcs.errors import DomainError, shown
 
 # Sentences for an error code of any field; a form or serializer gives its own per field and code.
 GENERIC_MESSAGES = {
@@ -37,15 +35,6 @@ GENERIC_MESSAGES = {
     "max_decimal_places": "Give the {label} with at most {decimal_places} decimals.",
 }
 SPOKEN = "spoken"  # the code of an error whose message is already the sentence to show
-
-
-def shown(value) -> str:
-    """A typed value as a message quotes it: at most SHOWN_MAX characters, control characters escaped."""
-    text = "" if value is None else str(value)
-    cut = len(text) > SHOWN_MAX
-    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text[:SHOWN_MAX])
-    return text + ("…" if cut else "")
 
 
 def text_checked(value: str, *, field: str, label: str, limit: int, missing: str | None = None) -> str:

@@ -19,7 +19,7 @@ from django.urls import Resolver404, resolve
 from django.utils.log import log_response
 
 from healthcs import errors
-from healthcs.inputs import shown
+from healthcs.errors import shown
 
 Handler = Callable[[HttpRequest], HttpResponse]
 

@@ -24,6 +24,10 @@ from workspace import api as workspace_api
 from workspace import contact_views, dashboard_views, digest_views, revenue_views, review_views, search_views
 from workspace import views as workspace_views
 
+# The admin modules are loaded here, with the site's addresses, not when Django starts (settings.INSTALLED_APPS
+# names SimpleAdminConfig): commands and Celery workers never serve the admin, and its modules bring in much of
+# the app (the scoring preview, the text reader) that a command would otherwise load for nothing.
+admin.autodiscover()
 admin.site.site_header = "HealthCS administration"
 admin.site.site_title = "HealthCS admin"
 

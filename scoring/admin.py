@@ -1,4 +1,7 @@
-"""Admin of the scoring app: configurations (draft → preview → activate), snapshots, alerts, runs, churn models."""
+"""Admin of the scoring app: configurations (draft → preview → activate), snapshots, alerts, runs, churn models.
+
+Django loads every admin module when it starts, in every process (commands and workers too), so what only an
+admin action uses — the preview's scoring machinery, the text reader and its tasks — is imported in that action."""
 
 
 from django import forms
@@ -44,9 +47,6 @@ from scoring.models import (
     ScoringConfig,
     Snapshot,
 )
-from scoring.preview import config_preview
-from scoring.tasks import read_waiting_texts
-from scoring.texts.service import texts_mark_unread
 
 
 class ConfigDocumentField(forms.JSONField):
@@ -196,6 +196,8 @@ class ScoringConfigAdmin(AuditedAdmin):
                 self.message_user(request, f"Configuration v{config.version} is now active. Recompute the scores "
                                            f"to apply it (it applies to the next daily run otherwise).")
                 return redirect("admin:scoring_scoringconfig_change", config.pk)
+        from scoring.preview import config_preview  # see the module's description
+
         try:
             preview = config_preview(config=config)
             problem = ""
@@ -336,6 +338,8 @@ class CompetitorAdmin(AuditedAdmin):
         self._read_again(request)
 
     def _read_again(self, request) -> None:
+        from scoring.texts.service import texts_mark_unread  # see the module's description
+
         count = texts_mark_unread()
         if count:
             transaction.on_commit(_queue_reading)
@@ -343,6 +347,8 @@ class CompetitorAdmin(AuditedAdmin):
 
 
 def _queue_reading() -> None:
+    from scoring.tasks import read_waiting_texts  # see the module's description
+
     try:
         read_waiting_texts.delay()
     except OperationalError:

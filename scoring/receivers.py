@@ -1,4 +1,8 @@
-"""Receivers of what the customer-data layer announces (accounts.events): texts are read when they arrive."""
+"""Receivers of what the customer-data layer announces (accounts.events): texts are read when they arrive.
+
+Every process loads this module when Django starts (scoring.apps), so the receivers import the text reader and the
+scoring services (its compiled grammar, pandas) when they first run, not at start-up: a command or a worker that
+never receives these signals does not pay for them."""
 
 import logging
 
@@ -6,8 +10,6 @@ from django.dispatch import receiver
 from kombu.exceptions import OperationalError
 
 from accounts.events import import_committed, text_saved_by_hand
-from scoring.tasks import read_waiting_texts
-from scoring.texts.service import text_edited
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +17,8 @@ logger = logging.getLogger(__name__)
 @receiver(import_committed, dispatch_uid="scoring.read_imported_texts")
 def read_imported_texts(sender, **kwargs) -> None:
     """Fan the new texts out to the workers; without a reachable broker the 5-minute sweep does it."""
+    from scoring.tasks import read_waiting_texts  # see the module's description
+
     try:
         read_waiting_texts.delay()
     except OperationalError as error:
@@ -24,4 +28,6 @@ def read_imported_texts(sender, **kwargs) -> None:
 @receiver(text_saved_by_hand, dispatch_uid="scoring.read_edited_text")
 def read_edited_text(sender, *, item, **kwargs) -> None:
     """A ticket or touchpoint edited by hand is read again at once."""
+    from scoring.texts.service import text_edited  # see the module's description
+
     text_edited(item)

@@ -32,6 +32,15 @@ LAZY: dict[tuple[str, str], str] = {
     ("scoring/backtest.py", "scoring.model.predict"): "LightGBM: when a backtest runs the model, not with the pages",
     ("scoring/tasks.py", "scoring.model.training"): "LightGBM and scikit-learn: by the training task only",
     ("workspace/daily.py", "scoring.model.predict"): "LightGBM: by the day's run, not by every importer of its task",
+    # What every process loads when Django starts (the receivers) or the web process with its addresses (the
+    # admin) imports the heavy machinery where it is used, so that a command or a worker starts light.
+    ("scoring/receivers.py", "scoring.tasks"): "start-up: the text reader's task, when texts arrive",
+    ("scoring/receivers.py", "scoring.texts.service"): "start-up: the text reader, when a text is edited by hand",
+    ("workspace/receivers.py", "workspace.tasks"): "start-up: the daily run's task (pandas, the scoring services)",
+    ("workspace/tasks.py", "scoring.backtest"): "scikit-learn's metrics: by the task that runs the accuracy report",
+    ("scoring/admin.py", "scoring.preview"): "the scoring machinery: by the configuration's preview only",
+    ("scoring/admin.py", "scoring.tasks"): "the text reader's task: when the name lists change",
+    ("scoring/admin.py", "scoring.texts.service"): "the text reader: when the name lists change",
 }
 
 
@@ -119,6 +128,20 @@ def test_the_lazy_check_sees_imports_below_the_top_and_only_of_the_project(tmp_p
                       "if json:\n    from healthcs.embedded_postgres import database_settings\n")
 
     assert nested_imports(module) == {"scoring.receivers", "workspace.daily", "healthcs.embedded_postgres"}
+
+
+def test_a_command_starts_django_without_the_scoring_machinery_or_the_api():
+    """django.setup() (every command, before its own imports) loads neither pandas nor scikit-learn, the text reader,
+    the scoring services, DRF's serializers nor the project's admin modules: a command loads what it uses."""
+    started = ("import sys, django; django.setup(); print(sorted({'pandas', 'numpy', 'sklearn', 'lightgbm', "
+               "'scoring.services', 'scoring.texts.intent', 'rest_framework.serializers', 'scoring.admin'} & "
+               "set(sys.modules)))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthcs.settings_test"}
+
+    loaded = subprocess.run([sys.executable, "-c", started], cwd=ROOT, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip().splitlines()[-1]
+
+    assert loaded == "[]"
 
 
 def test_web_and_worker_processes_start_without_the_model_code():

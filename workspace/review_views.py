@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.selectors import get_account_for_user
-from healthcs.inputs import shown
+from healthcs.errors import shown
 from workspace.brief_polish import polish
 from workspace.briefs import expansion_brief, risk_brief
 from workspace.pdf import PdfUnavailable, engine_problem

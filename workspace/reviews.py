@@ -26,7 +26,7 @@ from accounts.models import (
     UsageRecord,
 )
 from expansion.models import Opportunity, Stage
-from healthcs.inputs import shown
+from healthcs.errors import shown
 from interventions.models import Outcome, OutcomeKind, PlanStep, StepStatus, Task, TaskStatus
 from scoring.models import AlertStatus
 

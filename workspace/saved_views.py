@@ -15,8 +15,7 @@ from django.utils.http import urlencode
 from accounts.audit import audit_record
 from accounts.models import Account, Role, User
 from accounts.selectors import accounts_for_user
-from healthcs.errors import DomainError
-from healthcs.inputs import shown
+from healthcs.errors import DomainError, shown
 from scoring.selectors import with_latest_scores
 from workspace.filters import LIST_FILTERS, AccountFilter, filter_accounts, list_params
 from workspace.models import VIEW_NAME_MAX, VIEW_QUERY_MAX, DefaultRole, RoleDefaultView, SavedView, SavedViewPin

@@ -1,13 +1,15 @@
 """Background work of the top layer: after a queued recompute's last batch, the rest of the day in one task; the
 daily CSM digests, the weekly executive summary and the business reviews printed before renewals on the beat
-schedule."""
+schedule.
+
+Every process that runs or queues tasks loads this module (the receivers name finish_day), so the score accuracy
+report, which brings scikit-learn's metrics, is imported only when the task runs."""
 
 import datetime as dt
 
 from celery import shared_task
 
 from healthcs.celery import TRANSIENT_RETRY
-from scoring.backtest import DEFAULT_HORIZON, accuracy_report
 from workspace.daily import finish_day as finish
 from workspace.digests import daily_digests_send, weekly_summaries_send
 from workspace.review_documents import review_document_store, reviews_due
@@ -18,6 +20,8 @@ def finish_day(as_of: str) -> int:
     """Finish a scored day (workspace.daily.finish_day; idempotent, so a redelivered or retried task changes
     nothing more), then compute and cache the Score accuracy page's default figures for the book as it now
     is, so a manager's first view of the day reads them from the cache. Returns the playbook firings."""
+    from scoring.backtest import DEFAULT_HORIZON, accuracy_report  # scikit-learn: see the module's description
+
     report = finish(dt.date.fromisoformat(as_of))
     accuracy_report(as_of=None, horizon=DEFAULT_HORIZON)
     return report.firing.treated + report.firing.control
