@@ -33,38 +33,73 @@ def _day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
-def account_timeline(account: Account, page: int = 1) -> TimelinePage:
-    page = max(1, page)
-    wanted = page * PAGE_SIZE + 1  # one more than the page needs: is there a next page?
-    events: list[Event] = []
+@dataclass(frozen=True)
+class TimelineSources:
+    """What a timeline page is made from, newest first: up to `wanted` rows of each source, and up to a year of
+    the account's scored days as (as_of, health_tier, risk_level, health_score, risk_score). Account 360 shows the
+    first of them in sections of its own too (the recent tickets, the outcomes, the trend) instead of reading them
+    again."""
+
+    wanted: int
+    tickets: list
+    touchpoints: list
+    alerts: list
+    outcomes: list
+    interventions: list
+    days: list[tuple]
+
+
+SCORED_DAYS = 365  # the score changes are looked for in the account's last year of scored days
+
+
+def timeline_sources(account: Account, page: int = 1) -> TimelineSources:
+    """The rows the timeline's page needs (a query per source, whatever the account's history)."""
+    wanted = max(1, page) * PAGE_SIZE + 1  # one more than the page needs: is there a next page?
     # Only what an event shows: a ticket's body and a text's stored search vector are the largest columns.
-    for t in account.tickets.only("account", "external_id", "subject", "priority", "satisfaction_score",
-                                  "escalated", "submitted_at").order_by("-submitted_at")[:wanted]:
+    tickets = list(account.tickets.only("account", "external_id", "subject", "priority", "satisfaction_score",
+                                        "escalated", "submitted_at").order_by("-submitted_at")[:wanted])
+    touchpoints = list(account.touchpoints.select_related("contact").defer("search_vector")
+                       .order_by("-occurred_at")[:wanted])
+    alerts = list(account.alerts.order_by("-created_at")[:wanted])
+    outcomes = list(account.outcomes.select_related("created_by", "intervention__playbook")
+                    .order_by("-created_at", "-id")[:wanted])
+    interventions = list(account.interventions.select_related("playbook").order_by("-triggered_at")[:wanted])
+    days = list(account.snapshots.order_by("-as_of").values_list("as_of", "health_tier", "risk_level",
+                                                                 "health_score", "risk_score")[:SCORED_DAYS])
+    return TimelineSources(wanted, tickets, touchpoints, alerts, outcomes, interventions, days)
+
+
+def account_timeline(account: Account, page: int = 1, sources: TimelineSources | None = None) -> TimelinePage:
+    """The page of the account's timeline (from `sources` when they were read already for this page)."""
+    page = max(1, page)
+    sources = sources or timeline_sources(account, page)
+    events: list[Event] = []
+    for t in sources.tickets:
         rating = f", rated {t.satisfaction_score}/5" if t.satisfaction_score else ""
         events.append(Event(t.submitted_at, "ticket", f"Ticket {t.external_id}: {t.subject or 'no subject'}",
                             f"{t.get_priority_display() or 'No'} priority{rating}"
                             + (", escalated" if t.escalated else "")))
-    for p in account.touchpoints.select_related("contact").defer("search_vector").order_by("-occurred_at")[:wanted]:
+    for p in sources.touchpoints:
         direction = f" ({p.get_direction_display().lower()})" if p.direction else ""
         contact = f" with {p.contact.name}" if p.contact else ""
         events.append(Event(p.occurred_at, "touchpoint",
                             f"{p.get_kind_display()}{direction}{contact}: {p.subject or '—'}",
                             (p.text[:200] + ("…" if len(p.text) > 200 else "")) if p.text else "",
                             reading_words(p), bool(p.intent_phrase)))
-    for a in account.alerts.order_by("-created_at")[:wanted]:
+    for a in sources.alerts:
         events.append(Event(a.created_at, "alert", f"Alert: {a.get_kind_display()}",
                             f"{a.message} ({a.get_status_display().lower()})"))
-    for o in account.outcomes.select_related("created_by", "intervention__playbook").order_by("-created_at")[:wanted]:
+    for o in sources.outcomes:
         who = o.created_by.get_full_name() or o.created_by.username
         where = f" ({o.intervention.playbook.name})" if o.intervention else ""
         events.append(Event(o.created_at, "outcome", f"Outcome: {o.get_kind_display()}{where}",
                             f"by {who}" + (f": {o.note}" if o.note else "")))
-    for i in account.interventions.select_related("playbook").order_by("-triggered_at")[:wanted]:
+    for i in sources.interventions:
         state = ("control group: no action, to measure the playbook" if i.group == "control"
                  else i.get_status_display().lower())
         events.append(Event(i.triggered_at, "intervention", f"Playbook fired: {i.playbook.name}",
                             f"{i.reason} ({state})"))
-    events += _score_changes(account, wanted)
+    events += _score_changes(sources.days, sources.wanted)
     events.sort(key=lambda e: e.at, reverse=True)
     start = (page - 1) * PAGE_SIZE
     return TimelinePage(events[start:start + PAGE_SIZE], page, len(events) > start + PAGE_SIZE)
@@ -82,10 +117,8 @@ def reading_words(text) -> str:
     return "; ".join(parts) + "."
 
 
-def _score_changes(account: Account, wanted: int) -> list[Event]:
-    """Days on which the health tier or the risk level changed from the day scored before."""
-    days = list(account.snapshots.order_by("-as_of").values_list("as_of", "health_tier", "risk_level",
-                                                                 "health_score", "risk_score")[:365])
+def _score_changes(days: list[tuple], wanted: int) -> list[Event]:
+    """Days on which the health tier or the risk level changed from the day scored before (days newest first)."""
     changes = []
     for (day, tier, level, health, risk), (_, before_tier, before_level, _, _) in zip(days, days[1:], strict=False):
         parts = []

@@ -225,8 +225,9 @@ class PlanPanel:
 
 
 def account_plan(account: Account) -> PlanPanel | None:
-    """The account's plan, its objectives and their steps with owners (three queries), or None."""
-    plan = SuccessPlan.objects.filter(account=account).prefetch_related(
+    """The account's plan (with who made it), its objectives and their steps with owners (three queries), or
+    None."""
+    plan = SuccessPlan.objects.filter(account=account).select_related("created_by").prefetch_related(
         Prefetch("objectives", queryset=PlanObjective.objects.order_by("order", "id").prefetch_related(
             Prefetch("steps", queryset=PlanStep.objects.select_related("owner", "done_by").order_by("order", "id"))))
     ).first()

@@ -124,3 +124,22 @@ def test_a_csm_cannot_attach_a_note_to_another_csms_account_in_admin(client, csm
     assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
     assert accepted.status_code == 302
     assert list(Touchpoint.objects.values_list("external_id", flat=True)) == ["TP-Y"]
+
+
+def test_permissions_are_the_users_own_and_their_groups_read_in_one_query(csm, manager, django_assert_num_queries):
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import User
+
+    csm.user_permissions.add(Permission.objects.get(codename="import_data"))  # one of a manager's, given by hand
+    csm, manager = User.objects.get(pk=csm.pk), User.objects.get(pk=manager.pk)  # no permission read yet
+
+    with django_assert_num_queries(1):
+        assert csm.has_perm("accounts.import_data") and csm.has_perm("accounts.view_account")
+        assert not csm.has_perm("scoring.recompute_scores")
+    assert manager.has_perm("scoring.recompute_scores") and not manager.has_perm("auth.add_user")
+    inactive = User.objects.get(pk=csm.pk)
+    inactive.is_active = False
+    assert not inactive.has_perm("accounts.view_account")  # an inactive user holds nothing
+    boss = User(username="root", is_superuser=True, is_active=True)
+    assert boss.has_perm("auth.add_user")

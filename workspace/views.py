@@ -22,7 +22,7 @@ from accounts.forms import TouchpointForm
 from accounts.models import Account, AssignmentRule, Direction, Segment, Touchpoint, User
 from accounts.selectors import accounts_for_user, get_account_for_user, plan_tiers
 from accounts.services import LOGGED_KINDS, TOUCHPOINT_SUBJECT_MAX, TOUCHPOINT_TEXT_MAX, touchpoint_log
-from accounts.timeline import account_timeline, reading_words
+from accounts.timeline import account_timeline, reading_words, timeline_sources
 from expansion.selectors import account_expansion
 from healthcs.errors import DomainError
 from healthcs.inputs import WholeNumberField, form_problems
@@ -33,7 +33,6 @@ from interventions.plan_views import plan_panel_context
 from interventions.selectors import (
     PLAN_QUEUE_DAYS,
     account_interventions,
-    account_outcomes,
     get_task_for_user,
     my_plan_steps,
     next_best_action_items,
@@ -274,12 +273,14 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     snapshot = latest_snapshot(account)
     interventions = account_interventions(account)
     expansion_signals, opportunities = account_expansion(account)
+    # The timeline's rows, read once: the recent tickets, the outcomes and the trend are their first ones.
+    timeline_page = _page_number(request.GET.get("timeline", "1"))
+    sources = timeline_sources(account, timeline_page)
     context = {
         "expansion_signals": expansion_signals, "opportunities": opportunities,
         "account": account,
         "subscriptions": account.subscriptions.order_by("-start_date")[:50],
-        "tickets": account.tickets.only("account", "external_id", "submitted_at", "priority", "subject",
-                                        "satisfaction_score", "escalated").order_by("-submitted_at")[:20],
+        "tickets": sources.tickets[:RECENT_ROWS],
         **contacts_context(account),
         "snapshot": snapshot, "churn": churn_card(account),
         "measures": (measures := measure_rows(snapshot) if snapshot else []),
@@ -291,12 +292,13 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "drafts": drafts_from_tasks(outreach_drafts(account, snapshot, steps, request.user.get_full_name()
                                                     or request.user.username), interventions, account)
         if snapshot else None,
-        "interventions": interventions, "outcomes": account_outcomes(account), "outcome_kinds": OutcomeKind.choices,
+        "interventions": interventions, "outcomes": sources.outcomes[:RECENT_ROWS],
+        "outcome_kinds": OutcomeKind.choices,
         **churn_context(account),
         "now": timezone.now(),
-        "timeline": account_timeline(account, _page_number(request.GET.get("timeline", "1"))),
+        "timeline": account_timeline(account, timeline_page, sources),
         **LOG_FORM,
-        "trend": (trend := _trend(account, snapshot)),
+        "trend": (trend := _trend(sources.days, snapshot)),
         "trend_rows": list(zip(*trend.values(), strict=True))[::-1] if trend else [],
         "review_period": last_full_quarter(),
     }
@@ -316,6 +318,7 @@ def account_timeline_view(request: HttpRequest, external_id: str) -> HttpRespons
 
 
 TREND_DAYS = 90
+RECENT_ROWS = 20  # Account 360's recent tickets and outcomes
 
 
 TIMELINE_PAGE = WholeNumberField(min_value=1, max_value=9_999, required=False)
@@ -329,12 +332,13 @@ def _page_number(value: str) -> int:
         return 1
 
 
-def _trend(account, snapshot) -> dict[str, list] | None:
-    """The account's daily health and risk over the 90 days up to its latest snapshot (one query)."""
+def _trend(days: list[tuple], snapshot) -> dict[str, list] | None:
+    """The account's daily health and risk over the TREND_DAYS days up to its latest snapshot, oldest first, from
+    its scored days (accounts.timeline.TimelineSources.days, newest first)."""
     if snapshot is None:
         return None
-    points = list(account.snapshots.filter(as_of__gt=snapshot.as_of - dt.timedelta(days=TREND_DAYS))
-                  .order_by("as_of").values_list("as_of", "health_score", "risk_score"))
+    since = snapshot.as_of - dt.timedelta(days=TREND_DAYS)
+    points = [(day, health, risk) for day, _, _, health, risk in reversed(days) if day > since]
     return {"dates": [d.isoformat() for d, _, _ in points], "health": [h for _, h, _ in points],
             "risk": [r for _, _, r in points]}
 
