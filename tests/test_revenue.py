@@ -351,7 +351,7 @@ def test_the_roi_page_is_for_managers(book, settings, django_assert_num_queries)
     settings.ROI_FIXED_COST = 1000.0
     manager = _client(book["manager"])
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = manager.get(reverse("roi") + f"?date={ROI_DAY}")
 
     assert page.status_code == 200
