@@ -1,5 +1,5 @@
 # Shortcuts for dev.py, the single entry point (which needs only Python 3.11+).
-.PHONY: demo test lint bench bench-pages bench-search bench-load
+.PHONY: demo test lint bench bench-pages bench-search bench-load bench-prototype
 
 demo:
 	python3 dev.py demo
@@ -21,3 +21,6 @@ bench-search:
 
 bench-load:
 	.venv/bin/python bench/load.py
+
+bench-prototype:
+	.venv/bin/python bench/prototype.py

@@ -123,8 +123,8 @@ def test_the_page_costs_the_same_queries_for_any_number_of_results(demo_book, cl
     kinds = {hit.kind for hit in warm.context["asked"].results.hits()}  # one snippet query per kind of text shown
 
     # session, user, their groups, EHR names, latest scoring day, the search, its accounts, the snippets of each kind
-    # of text shown, the answer's sentences, and the menu's two permission reads
-    with django_assert_num_queries(9 + len(kinds) + 1):
+    # of text shown, the answer's sentences, and the menu's permission read
+    with django_assert_num_queries(8 + len(kinds) + 1):
         response = client.get(reverse("search"), {"q": "sync"}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200 and len(response.context["asked"].results.groups) == 20
