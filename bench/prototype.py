@@ -159,7 +159,7 @@ def main() -> None:
             times["export_risk"].append(timed(command, env))
             times["django.setup()"].append(timed(django_start, env))
             times["import pandas"].append(timed(pandas_import))
-        theirs_scores, ours_scores = risk_scores(theirs, "subscription_id"), risk_scores(ours, "subscription_id")
+        theirs_scores, ours_scores = risk_scores(theirs, "subscription_id"), risk_scores(ours, "customer_id")
     differ = sorted(key for key in theirs_scores if ours_scores.get(key) != theirs_scores[key])
     print(f"\n{'process':<16}  {'median s':>8}  {'best s':>7}")
     for name, values in times.items():

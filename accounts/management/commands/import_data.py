@@ -2,14 +2,15 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.importing.services import read_directory, read_zip
 from accounts.management.progress import ProgressPrinter, refuse, report_import
 from accounts.services import import_files_recorded
+from healthcs.commands import DataCommand
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Validate and import customer data (RavenStack layout plus optional tables)."
 
     def add_arguments(self, parser):

@@ -6,8 +6,9 @@ only read, not stored) and writes the columns of docs/scoring.md.
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from healthcs.commands import DataCommand
 from scoring.config import ConfigError, config_argument, parse_config
 from scoring.configs import ensure_active_config
 from scoring.exports import LEVELS, risk_export
@@ -15,7 +16,7 @@ from scoring.services import score_range
 from scoring.texts.service import texts_read_pending
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Export churn risk and health per subscription or account as CSV (docs/scoring.md)."
 
     def add_arguments(self, parser):

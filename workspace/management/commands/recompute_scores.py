@@ -10,16 +10,17 @@ the as-of date, oldest first, so the trend of each day reads the day 30 days ear
 import datetime as dt
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.management.progress import ProgressPrinter
+from healthcs.commands import DataCommand
 from scoring.config import ConfigError
 from scoring.services import recompute_scores
 from workspace.daily import run_day
 
 
-class Command(BaseCommand):
+class Command(DataCommand):
     help = "Recompute health and churn-risk snapshots of all accounts as of a date (default: today)."
 
     def add_arguments(self, parser):
