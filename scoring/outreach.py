@@ -10,7 +10,7 @@ them, chosen by the fired rules' ids.
 
 from dataclasses import dataclass
 
-from accounts.models import Account, ContactRole
+from accounts.models import Account, Contact, ContactRole
 from scoring.config import parsed_document
 from scoring.models import Snapshot
 
@@ -113,11 +113,15 @@ def next_best_actions(snapshot: Snapshot) -> list[Step]:
     return steps or [Step(config.default_action, "No risk rule fired")]
 
 
-def outreach_drafts(account: Account, snapshot: Snapshot, steps: list[Step], sender: str) -> Drafts:
+def outreach_drafts(account: Account, snapshot: Snapshot, steps: list[Step], sender: str,
+                    contacts: list[Contact] | None = None) -> Drafts:
     """An e-mail to the account's champion (or main contact), written for the customer (topics and
-    offers, no reasons or scores), and a Slack note for the team (the reasons and the first action)."""
-    active = account.contacts.filter(is_active=True).order_by("name")
-    contact = active.filter(role=ContactRole.CHAMPION).first() or active.first()
+    offers, no reasons or scores), and a Slack note for the team (the reasons and the first action).
+    `contacts`: the account's contacts when the caller has read them already (any order)."""
+    if contacts is None:
+        contacts = list(account.contacts.filter(is_active=True))
+    active = sorted((c for c in contacts if c.is_active), key=lambda c: (c.name, c.pk))
+    contact = next((c for c in active if c.role == ContactRole.CHAMPION), None) or next(iter(active), None)
     greeting = f"Hi {contact.name.split()[0]}," if contact and contact.name else "Hello,"
     topics = phrase_list(customer_topics(snapshot.fired_rules))
     offers = phrase_list(customer_offers(snapshot.fired_rules))

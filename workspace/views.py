@@ -276,12 +276,14 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     # The timeline's rows, read once: the recent tickets, the outcomes and the trend are their first ones.
     timeline_page = _page_number(request.GET.get("timeline", "1"))
     sources = timeline_sources(account, timeline_page)
+    contacts = contacts_context(account)
+    contacts["contacts"] = list(contacts["contacts"])  # the contacts section's, and the drafts' addressee
     context = {
         "expansion_signals": expansion_signals, "opportunities": opportunities,
         "account": account,
         "subscriptions": account.subscriptions.order_by("-start_date")[:50],
         "tickets": sources.tickets[:RECENT_ROWS],
-        **contacts_context(account),
+        **contacts,
         "snapshot": snapshot, "churn": churn_card(account),
         "measures": (measures := measure_rows(snapshot) if snapshot else []),
         "verdict_note": verdict_note(snapshot, measures) if snapshot else "",
@@ -290,7 +292,8 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "steps": (steps := next_best_actions(snapshot) if snapshot else []),
         **plan_panel_context(account, checklist=next_best_action_items(account, steps)),
         "drafts": drafts_from_tasks(outreach_drafts(account, snapshot, steps, request.user.get_full_name()
-                                                    or request.user.username), interventions, account)
+                                                    or request.user.username, contacts["contacts"]),
+                                    interventions, account)
         if snapshot else None,
         "interventions": interventions, "outcomes": sources.outcomes[:RECENT_ROWS],
         "outcome_kinds": OutcomeKind.choices,
