@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The daily run, phase by phase (issue 19, docs/performance.md): time and memory of one day at 20,000 accounts.
+
+    .venv/bin/python bench/daily.py [--accounts 20000] [--seed 42] [--as-of 2026-11-01]
+
+The day runs in a database of its own, named after BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/healthcs_bench) plus "_daily_<accounts>": a fresh copy (CREATE DATABASE ...
+TEMPLATE) of recompute.py's database of that size, which recompute.py's machinery makes or reuses first, so every
+run starts from the same imported book with no scores (recompute.py's own runs leave its book alone). In this one
+process it runs workspace.daily.run_day's phases for the as-of date, in its order, each timed (wall clock):
+
+  - scores: scoring.services.recompute_scores (every account's health and risk, alerts), in this process;
+  - statistics: the planner's statistics of the new day's snapshots;
+  - predictions: the active churn model's predictions (none: the copy has no trained model, as a new install);
+  - signals: expansion.detection.detect_signals;
+  - playbooks: interventions.firing.fire_playbooks.
+
+Memory is the process's resident set (VmRSS), sampled every 5 ms by a thread: each phase's peak, and the growth
+over the process as it stood before the day (Django, pandas and the app loaded). The table ends with the whole
+day's time and peak, against the budget: at most 10 s and 400 MiB at 20,000 accounts. Exit status 1 on FAIL.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+# recompute.py, next to this file, sets the environment (database server, SECRET_KEY, in-memory e-mail) and lends
+# its book machinery; pages.py its database copy and the machine's Python speed.
+import pages
+import recompute
+
+BUDGET_SECONDS = 10.0
+BUDGET_MIB = 400.0
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class PeakMemory:
+    """The largest resident set seen since the last reset, sampled by a background thread."""
+
+    def __init__(self, every: float = 0.005):
+        self.every, self.peak, self._stop = every, rss_mib(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mib())
+            time.sleep(self.every)
+
+    def reset(self) -> float:
+        self.peak = rss_mib()
+        return self.peak
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float
+    peak_mib: float
+    growth_mib: float
+    result: str
+
+
+def run_phases(as_of: dt.date) -> tuple[list[Phase], float]:
+    """The day's phases in run_day's order; the resident set before the day."""
+    from expansion.detection import detect_signals
+    from interventions.firing import fire_playbooks
+    from scoring.model.predict import predict_day
+    from scoring.services import recompute_scores, snapshot_statistics_refresh
+
+    now = dt.datetime.combine(as_of, dt.time(6), tzinfo=dt.UTC)  # a replayed morning, as seed_demo dates its days
+    steps = [
+        ("scores", lambda: recompute_scores(as_of=as_of, trigger="command"),
+         lambda r: f"{r.run.accounts_scored:,} accounts"),
+        ("statistics", snapshot_statistics_refresh, lambda r: ""),
+        ("predictions", lambda: predict_day(as_of), lambda r: f"{r:,} predictions"),
+        ("signals", lambda: detect_signals(as_of=as_of, now=now),
+         lambda r: f"{r.new:,} new, {r.refreshed:,} refreshed"),
+        ("playbooks", lambda: fire_playbooks(as_of=as_of, now=now, rng=random.Random(1)),
+         lambda r: f"{r.treated:,} treated, {r.control:,} control"),
+    ]
+    memory = PeakMemory()
+    before = memory.reset()
+    phases = []
+    try:
+        for name, step, describe in steps:
+            start_mib = memory.reset()
+            started = time.perf_counter()
+            result = step()
+            seconds = time.perf_counter() - started
+            phases.append(Phase(name, seconds, memory.peak, memory.peak - start_mib, describe(result)))
+            print(f"  {name:<12} {seconds:6.2f} s  peak {memory.peak:6.0f} MiB")
+    finally:
+        memory.stop()
+    return phases, before
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=recompute.BUDGET_ACCOUNTS)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    print(f"\n{args.accounts:,} accounts (load average {os.getloadavg()[0]:.1f})")
+    recompute.prepare(args.accounts, args.seed, args.as_of, fresh=False)
+    source, name = recompute.database_name(args.accounts), f"{recompute.BASE_NAME}_daily_{args.accounts}"
+    recompute.use_database("postgres")  # the copy needs nobody connected to the book
+    started = time.perf_counter()
+    pages.copy_database(source, name)
+    recompute.use_database(name)
+    print(f"  copied the book to {name} in {time.perf_counter() - started:.1f} s")
+    recompute.remove_scores(args.as_of)
+    phases, before = run_phases(args.as_of)
+
+    total = sum(p.seconds for p in phases)
+    peak = max(p.peak_mib for p in phases)
+    header = f"{'phase':<12}  {'seconds':>7}  {'peak MiB':>8}  {'growth MiB':>10}  result"
+    print("\n" + header + "\n" + "-" * len(header))
+    for p in phases:
+        print(f"{p.name:<12}  {p.seconds:>7.2f}  {p.peak_mib:>8.0f}  {p.growth_mib:>10.0f}  {p.result}")
+    print(f"{'whole day':<12}  {total:>7.2f}  {peak:>8.0f}  {peak - before:>10.0f}")
+    passes = total <= BUDGET_SECONDS and peak <= BUDGET_MIB
+    print(f"\nresident set before the day {before:.0f} MiB (Django, pandas and the app loaded); per 1,000 accounts "
+          f"{total / args.accounts * 1000:.2f} s; load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"Python speed: 3,000,000 additions in a loop take {pages.python_speed_ms():.0f} ms on this machine "
+          "(best of 3)")
+    print(f"daily run at {args.accounts:,} accounts: {total:.1f} s (budget {BUDGET_SECONDS:.0f} s), peak {peak:.0f} "
+          f"MiB (budget {BUDGET_MIB:.0f} MiB): {'PASS' if passes else 'FAIL'}")
+    if not passes:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
