@@ -131,28 +131,26 @@ def test_the_lazy_check_sees_imports_below_the_top_and_only_of_the_project(tmp_p
     assert nested_imports(module) == {"scoring.receivers", "workspace.daily", "healthcs.embedded_postgres"}
 
 
+def loaded_after(start: str, modules: set[str]) -> list[str]:
+    """Which of `modules` a fresh Python process has loaded after running `start` (with the test settings)."""
+    code = f"import sys, django; django.setup(); {start}; print(sorted(set({sorted(modules)!r}) & set(sys.modules)))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthcs.settings_test"}
+    printed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=True).stdout.strip().splitlines()[-1]
+    return ast.literal_eval(printed)
+
+
 def test_a_command_starts_django_without_the_scoring_machinery_or_the_api():
     """django.setup() (every command, before its own imports) loads neither pandas nor scikit-learn, the text reader,
     the scoring services, DRF's serializers nor the project's admin modules: a command loads what it uses."""
-    started = ("import sys, django; django.setup(); print(sorted({'pandas', 'numpy', 'sklearn', 'lightgbm', "
-               "'scoring.services', 'scoring.texts.intent', 'rest_framework.serializers', 'scoring.admin'} & "
-               "set(sys.modules)))")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthcs.settings_test"}
+    heavy = {"pandas", "numpy", "sklearn", "lightgbm", "scoring.services", "scoring.texts.intent",
+             "rest_framework.serializers", "scoring.admin"}
 
-    loaded = subprocess.run([sys.executable, "-c", started], cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=True).stdout.strip().splitlines()[-1]
-
-    assert loaded == "[]"
+    assert loaded_after("pass", heavy) == []
 
 
 def test_web_and_worker_processes_start_without_the_model_code():
     """The lazy model imports keep LightGBM out of a process until it trains or applies a model."""
-    started = ("import sys, django; django.setup(); import healthcs.urls; from healthcs.celery import app; "
-               "app.loader.import_default_modules(); print(sorted({'lightgbm', 'scoring.model.predict', "
-               "'scoring.model.training'} & set(sys.modules)))")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthcs.settings_test"}
+    start = "import healthcs.urls; from healthcs.celery import app; app.loader.import_default_modules()"
 
-    loaded = subprocess.run([sys.executable, "-c", started], cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=True).stdout.strip().splitlines()[-1]
-
-    assert loaded == "[]"
+    assert loaded_after(start, {"lightgbm", "scoring.model.predict", "scoring.model.training"}) == []
