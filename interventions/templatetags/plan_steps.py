@@ -14,23 +14,13 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.templatetags.people import person
+from healthcs.form_html import back_address, csrf_input
 
 register = template.Library()
-
-
-def _csrf(context) -> str:
-    token = context.get("csrf_token")
-    return (format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-            if token and token != "NOTPROVIDED" else "")
-
-
-def _back(context) -> str:
-    request = context.get("request")
-    return conditional_escape(context.get("next") or (request.get_full_path() if request is not None else ""))
 
 
 def _options(choices, chosen) -> str:
@@ -71,9 +61,10 @@ def step_fields(context, step, objective, *, typed: dict | None, refused: bool) 
         '  <label for="step-due-{ident}">Due date</label>\n'
         '  <input type="date" id="step-due-{ident}" name="due_on" value="{due}">\n'
         '  {buttons}\n</form>\n{problems}\n',
-        action=action, kind="step-edit" if step is not None else "step-add", csrf=_csrf(context), back=_back(context),
-        ident=ident, title=title, owners=_options(context.get("plan_owners") or (), chosen), due=due,
-        buttons=mark_safe(buttons), problems=problems)
+        action=action, kind="step-edit" if step is not None else "step-add", csrf=csrf_input(context),
+        back=back_address(context), ident=ident, title=title,
+        owners=_options(context.get("plan_owners") or (), chosen), due=due, buttons=mark_safe(buttons),
+        problems=problems)
 
 
 @register.simple_tag(takes_context=True)
@@ -119,7 +110,7 @@ def plan_step(context) -> SafeString:
         '          {fields}\n'
         '        </details>\n'
         '      </li>',
-        pk=step.pk, url=status_url, csrf=_csrf(context), back=_back(context),
+        pk=step.pk, url=status_url, csrf=csrf_input(context), back=back_address(context),
         statuses=_options(context.get("step_statuses") or (), step.status), title=step.title,
         owner=person(step.owner, "Nobody yet"), due=due,
         overdue=mark_safe('<span class="badge bad">overdue</span>' if overdue else ""), done=done, problem=problem,

@@ -20,6 +20,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.templatetags.people import person
+from healthcs.form_html import back_address, csrf_input
 
 register = template.Library()
 
@@ -78,11 +79,7 @@ def _actions(context, task) -> SafeString:
     """The open task's forms: mark done, snooze, log an outcome, log a call or note. The row's values recur in
     each form, so each is escaped once (conditional_escape) and the forms are put together from the escaped text."""
     pk, external_id = task.pk, task.account.external_id
-    request = context.get("request")
-    back = conditional_escape(context.get("next") or (request.get_full_path() if request is not None else ""))
-    token = context.get("csrf_token")
-    csrf = (format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-            if token and token != "NOTPROVIDED" else "")
+    back, csrf = back_address(context), csrf_input(context)
     done_url, snooze_url = reverse("task_done", args=[pk]), reverse("task_snooze", args=[pk])
     outcome_url = conditional_escape(reverse("outcome_log", args=[external_id]))
     log_url = conditional_escape(reverse("touchpoint_log", args=[external_id]))
