@@ -1,7 +1,9 @@
 """What the forms written in Python (the task rows, the plan's steps) share with Django's templates: the CSRF field
-as `{% csrf_token %}` writes it, and the address a form goes back to, as `{% firstof next request.get_full_path %}`
-gives it."""
+as `{% csrf_token %}` writes it, the address a form goes back to, as `{% firstof next request.get_full_path %}`
+gives it, and a moment as `{{ moment|date:"Y-m-d H:i" }}` prints it."""
 
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
@@ -17,3 +19,8 @@ def back_address(context) -> SafeString:
     """Where the form goes back to, escaped: the context's `next`, else the page's own address."""
     request = context.get("request")
     return conditional_escape(context.get("next") or (request.get_full_path() if request is not None else ""))
+
+
+def local_minute(moment) -> str:
+    """A moment in the local time zone, to the minute ("" for none)."""
+    return date_filter(timezone.localtime(moment), "Y-m-d H:i") if moment else ""

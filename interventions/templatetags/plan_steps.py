@@ -13,12 +13,11 @@ every value escaped; the tags read what those templates read from the context:
 from django import template
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.templatetags.people import person
-from healthcs.form_html import back_address, csrf_input
+from healthcs.form_html import back_address, csrf_input, local_minute
 
 register = template.Library()
 
@@ -84,7 +83,7 @@ def plan_step(context) -> SafeString:
     due = f", due {date_filter(step.due_on, 'Y-m-d')}" if step.due_on else ""
     done = (format_html('<small class="muted" data-testid="step-done">done by {} on {}</small>',
                         person(step.done_by, "a former user"),
-                        date_filter(timezone.localtime(step.done_at), "Y-m-d H:i") if step.done_at else "")
+                        local_minute(step.done_at))
             if step.status == "done" else "")
     targeted = context.get("plan_target") == step.pk
     refused = context.get("plan_refused") if targeted else ""

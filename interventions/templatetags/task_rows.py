@@ -13,22 +13,16 @@ wrote, every value escaped by format_html; the row reads what that template read
                     a refused form: its problem, open, with what was typed"""
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.templatetags.people import person
-from healthcs.form_html import back_address, csrf_input
+from healthcs.form_html import back_address, csrf_input, local_minute
 
 register = template.Library()
 
 LOG_KINDS = (("call", "Call"), ("note", "Note"), ("email", "E-mail"), ("meeting", "Meeting"))
-
-
-def _when(value) -> str:
-    return date_filter(timezone.localtime(value), "Y-m-d H:i")
 
 
 def _typed(context, name: str) -> dict:
@@ -50,12 +44,11 @@ def task_row(context) -> SafeString:
         box = format_html('<input type="checkbox" name="task" value="{}" form="task-bulk" aria-label="Select {} ({})" '
                           'data-testid="select-task"{}>', task.pk, task.title, account.name, checked)
     if is_done:
-        done_at = _when(task.done_at) if task.done_at else ""
-        badge = format_html('<span class="badge good">Done {}</span>\n    ', done_at)
+        badge = format_html('<span class="badge good">Done {}</span>\n    ', local_minute(task.done_at))
     elif overdue:
-        badge = format_html('<span class="badge bad">Overdue since {}</span>\n    ', _when(task.due_at))
+        badge = format_html('<span class="badge bad">Overdue since {}</span>\n    ', local_minute(task.due_at))
     else:
-        badge = format_html('<span class="badge">Due {}</span>', _when(task.due_at))
+        badge = format_html('<span class="badge">Due {}</span>', local_minute(task.due_at))
     escalation = ('<span class="badge bad">Escalation</span>' if task.escalation_of_id
                   else '<span class="badge bad">Escalated</span>' if task.escalated_at else "")
     assignee = (person(task.assignee) if task.assignee
