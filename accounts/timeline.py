@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Account
 
 PAGE_SIZE = 20
+READING_FIELDS = ("analysis_version", "intent_phrase", "category", "sentiment")  # what reading_words reads
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,13 @@ SCORED_DAYS = 365  # the score changes are looked for in the account's last year
 def timeline_sources(account: Account, page: int = 1) -> TimelineSources:
     """The rows the timeline's page needs (a query per source, whatever the account's history)."""
     wanted = max(1, page) * PAGE_SIZE + 1  # one more than the page needs: is there a next page?
-    # Only what an event shows: a ticket's body and a text's stored search vector are the largest columns.
+    # Only what an event shows: a ticket's body, a text's stored search vector and its reading's evidence, facts and
+    # competitors (JSON to decode) are the largest columns.
     tickets = list(account.tickets.only("account", "external_id", "subject", "priority", "satisfaction_score",
                                         "escalated", "submitted_at").order_by("-submitted_at")[:wanted])
-    touchpoints = list(account.touchpoints.select_related("contact").defer("search_vector")
-                       .order_by("-occurred_at")[:wanted])
+    touchpoints = list(account.touchpoints.select_related("contact")
+                       .only("account", "occurred_at", "kind", "direction", "contact__name", "subject", "text",
+                             *READING_FIELDS).order_by("-occurred_at")[:wanted])
     alerts = list(account.alerts.order_by("-created_at")[:wanted])
     outcomes = list(account.outcomes.select_related("created_by", "intervention__playbook")
                     .order_by("-created_at", "-id")[:wanted])

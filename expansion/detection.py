@@ -35,7 +35,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts.models import Account, Subscription, SupportTicket, SurveyResponse, Touchpoint, UsageDay, UsageFeature
@@ -102,45 +102,72 @@ def fetch_book(as_of: dt.date) -> pd.DataFrame:
 
 
 def _periods(accounts: pd.DataFrame, as_of: dt.date) -> None:
-    """Usage of the three 30-day periods up to the day, newest first (from the usage days). A day has one
-    row per word of 62 features: every word counts (word 0 alone held only the first 62 features ever seen,
-    and none at all once the feature list's numbering had moved past them)."""
+    """Usage of the three 30-day periods up to the day, newest first, added up by the database from the usage
+    days (one row per account and period). A day has one row per word of 62 features: every word counts."""
     start = as_of - dt.timedelta(days=OVERAGE_PERIODS * WINDOW_DAYS - 1)
-    rows = (UsageDay.objects.filter(date__gte=start, date__lte=as_of).order_by()
-            .values_list("subscription__account_id", "date").annotate(uses=Sum("usage_count")))
-    days = pd.DataFrame.from_records(list(rows), columns=["account_id", "date", "uses"])
-    days["period"] = (pd.Timestamp(as_of) - pd.to_datetime(days["date"])).dt.days // WINDOW_DAYS
-    by_period = days.groupby(["account_id", "period"])["uses"].sum().unstack(fill_value=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.account_id, (%s::date - d.date) / %s AS period, SUM(d.usage_count)"
+            " FROM accounts_usageday d JOIN accounts_subscription s ON s.id = d.subscription_id"
+            " WHERE d.date >= %s AND d.date <= %s GROUP BY 1, 2", [as_of, WINDOW_DAYS, start, as_of])
+        by_period = pd.DataFrame(cursor.fetchall(), columns=["account_id", "period", "uses"])
     for period in range(OVERAGE_PERIODS):
-        column = by_period[period] if period in by_period else pd.Series(dtype="float64")
+        column = by_period[by_period["period"] == period].set_index("account_id")["uses"]
         accounts[f"uses_{period}"] = accounts.index.map(column).fillna(0).astype("float64")
 
 
 def _features(accounts: pd.DataFrame, as_of: dt.date) -> None:
-    """Per account: advanced features used in the last 30 days, and API uses of the last and prior 30."""
+    """Per account: advanced features used in the last 30 days, and API uses of the last and prior 30.
+
+    The advanced features come from the usage days' feature bits (a feature is used in the 30 days when a day
+    of them has a use of it: counts are never negative), OR-ed by the database per account and word; the API
+    uses from the usage rows of the API features alone, added up per account by the database."""
     last_from = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
     prior_from = as_of - dt.timedelta(days=2 * WINDOW_DAYS - 1)
+    # A feature's bit in the usage days: (id - 1) mod 62 of word (id - 1) div 62.
+    numbers = dict(UsageFeature.objects.values_list("name", "id"))
+    # Only advanced features the usage rows know count: a listed name nobody uses yet changes no share.
+    advanced = sorted(name for name in AdvancedFeature.objects.values_list("name", flat=True) if name in numbers)
+    accounts["advanced_total"] = len(advanced)
+    used = _advanced_used(advanced, numbers, last_from, as_of)
+    accounts["advanced_used"] = accounts.index.map(used.map(len)).fillna(0).astype(int)
+    accounts["advanced_names"] = accounts.index.map(used)
+    api = [name for name in numbers if API_FEATURE.search(name)]
+    sums = pd.DataFrame(columns=["account_id", "last", "prior"])
+    if api:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.account_id, SUM(CASE WHEN u.date >= %s THEN u.usage_count ELSE 0 END),"
+                " SUM(CASE WHEN u.date < %s THEN u.usage_count ELSE 0 END)"
+                " FROM accounts_usagerecord u JOIN accounts_subscription s ON s.id = u.subscription_id"
+                " WHERE u.date >= %s AND u.date <= %s AND u.feature_name = ANY(%s) GROUP BY 1",
+                [last_from, last_from, prior_from, as_of, api])
+            sums = pd.DataFrame(cursor.fetchall(), columns=["account_id", "last", "prior"])
+    sums = sums.set_index("account_id")
+    accounts["api_last"] = accounts.index.map(sums["last"]).fillna(0).astype("float64")
+    accounts["api_prior"] = accounts.index.map(sums["prior"]).fillna(0).astype("float64")
+
+
+def _advanced_used(advanced: list[str], numbers: dict[str, int], since: dt.date, until: dt.date) -> pd.Series:
+    """The advanced features (names in name order) each account used between the two days, by account id; accounts
+    that used none are not listed."""
+    if not advanced:
+        return pd.Series(dtype=object)
+    words: dict[int, list[tuple[str, int]]] = {}
+    for name in advanced:
+        word, bit = divmod(numbers[name] - 1, UsageDay.FEATURES_PER_WORD)
+        words.setdefault(word, []).append((name, 1 << bit))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.account_id, u.feature_name,"
-            " SUM(CASE WHEN u.date >= %s THEN u.usage_count ELSE 0 END),"
-            " SUM(CASE WHEN u.date < %s THEN u.usage_count ELSE 0 END)"
-            " FROM accounts_usagerecord u JOIN accounts_subscription s ON s.id = u.subscription_id"
-            " WHERE u.date >= %s AND u.date <= %s GROUP BY s.account_id, u.feature_name",
-            [last_from, last_from, prior_from, as_of])
-        usage = pd.DataFrame(cursor.fetchall(), columns=["account_id", "feature", "last", "prior"])
-    usage[["last", "prior"]] = usage[["last", "prior"]].astype("float64")
-    # Only advanced features the usage rows know count: a listed name nobody uses yet changes no share.
-    advanced = set(AdvancedFeature.objects.filter(name__in=UsageFeature.objects.values("name"))
-                   .values_list("name", flat=True))
-    accounts["advanced_total"] = len(advanced)
-    used = usage[usage["feature"].isin(advanced) & (usage["last"] > 0)]
-    accounts["advanced_used"] = accounts.index.map(used.groupby("account_id").size()).fillna(0).astype(int)
-    accounts["advanced_names"] = accounts.index.map(used.groupby("account_id")["feature"].agg(sorted))
-    api = usage[usage["feature"].map(lambda name: bool(API_FEATURE.search(name))).astype(bool)]
-    api_sums = api.groupby("account_id")[["last", "prior"]].sum()
-    accounts["api_last"] = accounts.index.map(api_sums["last"]).fillna(0).astype("float64")
-    accounts["api_prior"] = accounts.index.map(api_sums["prior"]).fillna(0).astype("float64")
+            "SELECT s.account_id, d.word, BIT_OR(d.features_used)"
+            " FROM accounts_usageday d JOIN accounts_subscription s ON s.id = d.subscription_id"
+            " WHERE d.date >= %s AND d.date <= %s AND d.word = ANY(%s) GROUP BY 1, 2",
+            [since, until, list(words)])
+        rows = cursor.fetchall()
+    names: dict[int, list[str]] = {}
+    for account_id, word, bits in rows:
+        names.setdefault(account_id, []).extend(name for name, mask in words[word] if bits & mask)
+    return pd.Series({account_id: sorted(found) for account_id, found in names.items() if found}, dtype=object)
 
 
 def _voice(accounts: pd.DataFrame, as_of: dt.date) -> None:

@@ -11,7 +11,7 @@ import pytest
 from accounts.models import UsageFeature
 from expansion import detection as s
 from expansion.detection import detect_signals
-from expansion.models import ExpansionSignal, Opportunity, PlanLimit, SignalStatus, StageChange
+from expansion.models import AdvancedFeature, ExpansionSignal, Opportunity, PlanLimit, SignalStatus, StageChange
 from scoring.texts.service import texts_read_pending
 from tests.factories import (
     AccountFactory,
@@ -235,3 +235,33 @@ def test_usage_of_features_numbered_past_the_first_word_counts(csm):
     detect_signals(as_of=AS_OF)
 
     assert list(ExpansionSignal.objects.values_list("kind", "estimated_mrr")) == [("usage_limit", Decimal("400.00"))]
+
+
+@pytest.mark.django_db
+def test_the_book_reads_periods_advanced_features_and_api_uses_from_the_usage(csm):
+    """The usage side of the book as the database adds it up: the three 30-day periods, the advanced features used
+    in the last 30 days (one numbered past the first word of the days' feature bits; a day with no use and a use
+    before the window do not count) and the API uses of the last and prior 30 days (only features whose name has
+    "api" as a word of its own)."""
+    first = UsageFeature.objects.create(name="adv-a", integration=False)
+    UsageFeature.objects.bulk_create(UsageFeature(name=f"filler-{n:02}", integration=False) for n in range(70))
+    AdvancedFeature.objects.all().delete()
+    AdvancedFeature.objects.bulk_create(AdvancedFeature(name=name)
+                                        for name in ("adv-a", "adv-b", "zz-adv-late", "adv-nobody-uses"))
+    account = AccountFactory(name="Usage", csm=csm, plan_tier="Pro", seats=10)
+    subscription = SubscriptionFactory(account=account, seats=20, mrr=Decimal("2000"))
+    other = SubscriptionFactory(account=account, seats=5, mrr=Decimal("500"))
+    usage(subscription, range(1, 2), 4, feature="adv-a")
+    usage(other, range(5, 6), 6, feature="zz-adv-late")  # the account's other subscription counts too
+    usage(subscription, range(2, 3), 0, feature="adv-b")  # a row, but no use
+    usage(subscription, range(40, 41), 9, feature="adv-b")  # used, before the last 30 days
+    usage(subscription, range(30), 10, feature="lab-api")  # 300 API uses in the last 30 days
+    usage(subscription, range(30, 60), 5, feature="lab-api")  # 150 in the 30 before
+    usage(subscription, range(60, 90), 2, feature="rapid")  # "api" inside a word: not an API feature
+    assert (UsageFeature.objects.get(name="zz-adv-late").pk - 1) // 62 > (first.pk - 1) // 62  # another word
+
+    row = s.fetch_book(AS_OF).loc[account.pk]
+
+    assert (row["uses_0"], row["uses_1"], row["uses_2"]) == (4 + 6 + 300.0, 150.0 + 9, 60.0)
+    assert (row["advanced_total"], row["advanced_used"], row["advanced_names"]) == (3, 2, ["adv-a", "zz-adv-late"])
+    assert (row["api_last"], row["api_prior"]) == (300.0, 150.0)
