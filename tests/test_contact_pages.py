@@ -53,6 +53,25 @@ def test_account_360_lists_contacts_with_role_sentiment_last_touch_and_the_champ
     assertContains(response, "No champion changes recorded yet.")
 
 
+def test_a_contact_row_escapes_what_people_and_imports_wrote(client, csm, own_account):
+    """The rows are written in Python (accounts.templatetags.contact_rows): every value escaped, both addresses and
+    the leave form's CSRF field there."""
+    ContactFactory(external_id="C-&1", account=own_account, name='<b>Dr</b> "Lee"', title="Head & <i>chief</i>",
+                   email="lee&co@example.org", phone="<+1>", role=ContactRole.USER)
+    client.force_login(csm)
+
+    page = client.get(reverse("account_detail", args=["A-OWN"])).content.decode()
+
+    assert ('<td>&lt;b&gt;Dr&lt;/b&gt; &quot;Lee&quot;<br><small>Head &amp; &lt;i&gt;chief&lt;/i&gt;</small></td>'
+            in page)
+    assert '<a href="mailto:lee&amp;co@example.org">lee&amp;co@example.org</a><br>&lt;+1&gt;</td>' in page
+    assert 'href="/accounts/A-OWN/contacts/C-&amp;1/edit/" hx-get="/accounts/A-OWN/contacts/C-&amp;1/edit/"' in page
+    assert 'action="/accounts/A-OWN/contacts/C-&amp;1/leave/"' in page
+    leave_form = page[page.index('action="/accounts/A-OWN/contacts/C-&amp;1/leave/"'):]
+    assert leave_form.index('name="csrfmiddlewaretoken"') < leave_form.index("</form>")
+    assert "<b>Dr" not in page and "<i>chief" not in page
+
+
 def test_an_account_without_contacts_says_how_to_add_them(client, csm, own_account):
     client.force_login(csm)
 
