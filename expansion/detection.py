@@ -41,7 +41,7 @@ from django.utils import timezone
 from accounts.models import Account, Subscription, SupportTicket, SurveyResponse, Touchpoint, UsageDay, UsageFeature
 from expansion.models import AdvancedFeature, ExpansionSignal, PlanLimit, SignalStatus
 from expansion.services import opportunities_from_new_signals
-from healthcs.bulk import update_rows
+from healthcs.bulk import insert_rows, update_rows
 from scoring.levels import HEALTHY_TIERS, SEVERE_TIERS, Level
 from scoring.models import Snapshot
 
@@ -75,7 +75,7 @@ class Fired:
 # The book -------------------------------------------------------------------------------------------------
 
 def fetch_book(as_of: dt.date) -> pd.DataFrame:
-    """One row per live account with everything the signals read (nine queries)."""
+    """One row per live account with everything the signals read (ten queries)."""
     accounts = pd.DataFrame.from_records(
         list(Account.objects.filter(churned=False).order_by().values_list("id", "plan_tier", "seats")),
         columns=["account_id", "plan_tier", "seats_in_use"]).set_index("account_id")
@@ -94,45 +94,64 @@ def fetch_book(as_of: dt.date) -> pd.DataFrame:
     limits = dict(PlanLimit.objects.values_list("plan_tier", "monthly_uses_per_seat"))
     accounts["uses_per_seat"] = accounts["plan_tier"].map(limits)
     accounts["limit"] = accounts["uses_per_seat"] * accounts["licensed"]
-    _periods(accounts, as_of)
-    _features(accounts, as_of)
+    _usage(accounts, as_of)
     _voice(accounts, as_of)
     _scores(accounts, as_of)
     return accounts.fillna({"licensed": 0, "mrr": 0.0})
 
 
-def _periods(accounts: pd.DataFrame, as_of: dt.date) -> None:
-    """Usage of the three 30-day periods up to the day, newest first, added up by the database from the usage
-    days (one row per account and period). A day has one row per word of 62 features: every word counts."""
+def _usage(accounts: pd.DataFrame, as_of: dt.date) -> None:
+    """Per account, from one pass over the usage days of the 90 days up to the day (a day has one row per word of
+    62 features: every word counts), added up by the database per account and word: the usage of the three
+    30-day periods, newest first, and the advanced features used in the last 30 days (a day's feature bits: a
+    feature is used in the 30 days when a day of them has a use of it, counts being never negative). Then the API
+    uses of the last and prior 30 days, from the usage rows of the API features alone."""
     start = as_of - dt.timedelta(days=OVERAGE_PERIODS * WINDOW_DAYS - 1)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.account_id, (%s::date - d.date) / %s AS period, SUM(d.usage_count)"
-            " FROM accounts_usageday d JOIN accounts_subscription s ON s.id = d.subscription_id"
-            " WHERE d.date >= %s AND d.date <= %s GROUP BY 1, 2", [as_of, WINDOW_DAYS, start, as_of])
-        by_period = pd.DataFrame(cursor.fetchall(), columns=["account_id", "period", "uses"])
-    for period in range(OVERAGE_PERIODS):
-        column = by_period[by_period["period"] == period].set_index("account_id")["uses"]
-        accounts[f"uses_{period}"] = accounts.index.map(column).fillna(0).astype("float64")
-
-
-def _features(accounts: pd.DataFrame, as_of: dt.date) -> None:
-    """Per account: advanced features used in the last 30 days, and API uses of the last and prior 30.
-
-    The advanced features come from the usage days' feature bits (a feature is used in the 30 days when a day
-    of them has a use of it: counts are never negative), OR-ed by the database per account and word; the API
-    uses from the usage rows of the API features alone, added up per account by the database."""
     last_from = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
-    prior_from = as_of - dt.timedelta(days=2 * WINDOW_DAYS - 1)
     # A feature's bit in the usage days: (id - 1) mod 62 of word (id - 1) div 62.
     numbers = dict(UsageFeature.objects.values_list("name", "id"))
+    sums = ", ".join(f"COALESCE(SUM(d.usage_count) FILTER (WHERE (%s::date - d.date) / {WINDOW_DAYS} = {period}), 0)"
+                     f"::bigint" for period in range(OVERAGE_PERIODS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.account_id, d.word, {sums}, COALESCE(BIT_OR(d.features_used) FILTER (WHERE d.date >= %s), 0)"
+            " FROM accounts_usageday d JOIN accounts_subscription s ON s.id = d.subscription_id"
+            " WHERE d.date >= %s AND d.date <= %s GROUP BY 1, 2",
+            [as_of] * OVERAGE_PERIODS + [last_from, start, as_of])
+        days = pd.DataFrame(cursor.fetchall(), columns=["account_id", "word", *range(OVERAGE_PERIODS), "bits"])
+    by_account = days.groupby("account_id")[list(range(OVERAGE_PERIODS))].sum()
+    for period in range(OVERAGE_PERIODS):
+        column = by_account[period] if len(by_account) else pd.Series(dtype="float64")
+        accounts[f"uses_{period}"] = accounts.index.map(column).fillna(0).astype("float64")
     # Only advanced features the usage rows know count: a listed name nobody uses yet changes no share.
     advanced = sorted(name for name in AdvancedFeature.objects.values_list("name", flat=True) if name in numbers)
     accounts["advanced_total"] = len(advanced)
-    used = _advanced_used(advanced, numbers, last_from, as_of)
+    used = _advanced_used(days, advanced, numbers)
     accounts["advanced_used"] = accounts.index.map(used.map(len)).fillna(0).astype(int)
     accounts["advanced_names"] = accounts.index.map(used)
-    api = [name for name in numbers if API_FEATURE.search(name)]
+    _api_uses(accounts, as_of, [name for name in numbers if API_FEATURE.search(name)])
+
+
+def _advanced_used(days: pd.DataFrame, advanced: list[str], numbers: dict[str, int]) -> pd.Series:
+    """The advanced features (names in name order) each account used, from its days' feature bits per word
+    (columns account_id, word, bits); accounts that used none are not listed."""
+    words: dict[int, list[tuple[str, int]]] = {}
+    for name in advanced:
+        word, bit = divmod(numbers[name] - 1, UsageDay.FEATURES_PER_WORD)
+        words.setdefault(word, []).append((name, 1 << bit))
+    names: dict[int, list[str]] = {}
+    for account_id, word, bits in days[days["word"].isin(list(words))][["account_id", "word", "bits"]].itertuples(
+            index=False):
+        if bits:
+            names.setdefault(account_id, []).extend(name for name, mask in words[word] if bits & mask)
+    return pd.Series({account_id: sorted(found) for account_id, found in names.items() if found}, dtype=object)
+
+
+def _api_uses(accounts: pd.DataFrame, as_of: dt.date, api: list[str]) -> None:
+    """API uses of the last 30 days and the 30 before, added up by the database from the rows of the API features
+    (a name with the word "api")."""
+    last_from = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
+    prior_from = as_of - dt.timedelta(days=2 * WINDOW_DAYS - 1)
     sums = pd.DataFrame(columns=["account_id", "last", "prior"])
     if api:
         with connection.cursor() as cursor:
@@ -146,28 +165,6 @@ def _features(accounts: pd.DataFrame, as_of: dt.date) -> None:
     sums = sums.set_index("account_id")
     accounts["api_last"] = accounts.index.map(sums["last"]).fillna(0).astype("float64")
     accounts["api_prior"] = accounts.index.map(sums["prior"]).fillna(0).astype("float64")
-
-
-def _advanced_used(advanced: list[str], numbers: dict[str, int], since: dt.date, until: dt.date) -> pd.Series:
-    """The advanced features (names in name order) each account used between the two days, by account id; accounts
-    that used none are not listed."""
-    if not advanced:
-        return pd.Series(dtype=object)
-    words: dict[int, list[tuple[str, int]]] = {}
-    for name in advanced:
-        word, bit = divmod(numbers[name] - 1, UsageDay.FEATURES_PER_WORD)
-        words.setdefault(word, []).append((name, 1 << bit))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.account_id, d.word, BIT_OR(d.features_used)"
-            " FROM accounts_usageday d JOIN accounts_subscription s ON s.id = d.subscription_id"
-            " WHERE d.date >= %s AND d.date <= %s AND d.word = ANY(%s) GROUP BY 1, 2",
-            [since, until, list(words)])
-        rows = cursor.fetchall()
-    names: dict[int, list[str]] = {}
-    for account_id, word, bits in rows:
-        names.setdefault(account_id, []).extend(name for name, mask in words[word] if bits & mask)
-    return pd.Series({account_id: sorted(found) for account_id, found in names.items() if found}, dtype=object)
 
 
 def _voice(accounts: pd.DataFrame, as_of: dt.date) -> None:
@@ -330,16 +327,17 @@ def detect_signals(*, as_of: dt.date, now: dt.datetime | None = None, open_oppor
         refresh, create = [], []
         for fired in found:
             report.by_kind[fired.kind] = len(fired.rows)
-            for account_id, row in fired.rows.iterrows():
-                values = dict(zip(REFRESHED, (row["evidence"], row["summary"][:300], Decimal(str(row["estimate"])),
-                                              as_of), strict=True))
+            for account_id, evidence, summary, estimate in zip(
+                    fired.rows.index.tolist(), fired.rows["evidence"], fired.rows["summary"], fired.rows["estimate"],
+                    strict=True):
+                values = (evidence, summary[:300], Decimal(str(estimate)), as_of)  # REFRESHED's order
                 if (account_id, fired.kind) in existing:
-                    refresh.append((existing[(account_id, fired.kind)], *values.values()))
+                    refresh.append((existing[(account_id, fired.kind)], *values))
                 else:
-                    create.append(ExpansionSignal(account_id=account_id, kind=fired.kind, first_detected_on=as_of,
-                                                  **values))
+                    create.append((account_id, fired.kind, as_of, *values))
         update_rows(ExpansionSignal, list(REFRESHED), refresh)
-        ExpansionSignal.objects.bulk_create(create, ignore_conflicts=True, batch_size=1000)
+        insert_rows(ExpansionSignal, ["account", "kind", "first_detected_on", *REFRESHED], create,
+                    ignore_conflicts=True)
         report.refreshed, report.new = len(refresh), len(create)
         report.expired = ExpansionSignal.objects.filter(
             status=SignalStatus.OPEN, last_detected_on__lt=as_of - dt.timedelta(days=EXPIRE_DAYS)).update(

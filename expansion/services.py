@@ -29,7 +29,7 @@ from expansion.models import (
     Stage,
     StageChange,
 )
-from healthcs.bulk import update_rows
+from healthcs.bulk import insert_rows, update_rows
 from healthcs.errors import DomainError
 
 # What opportunity_update changes: {name: typed value} (a Decimal amount, an int probability, a date, a User).
@@ -73,9 +73,14 @@ def opportunity_update(*, opportunity: Opportunity, user: User | None, changes: 
 
 def _stage_changed(opportunity: Opportunity, account: Account, before: str, now: dt.datetime) -> dict:
     """The webhooks' "opportunity stage changed" (from null: a new opportunity)."""
-    return {"opportunity_id": opportunity.pk, "account": account.external_id, "title": opportunity.title,
-            "from": before or None, "to": opportunity.stage, "amount": f"{Decimal(opportunity.amount):.2f}",
-            "probability": opportunity.probability, "changed_at": now}
+    return _stage_payload(opportunity.pk, account.external_id, opportunity.title, before, opportunity.stage,
+                          opportunity.amount, opportunity.probability, now)
+
+
+def _stage_payload(opportunity_id: int, account: str, title: str, before: str, stage: str, amount, probability: int,
+                   now: dt.datetime) -> dict:
+    return {"opportunity_id": opportunity_id, "account": account, "title": title, "from": before or None,
+            "to": stage, "amount": f"{Decimal(amount):.2f}", "probability": probability, "changed_at": now}
 
 
 @transaction.atomic
@@ -134,31 +139,34 @@ def opportunities_from_new_signals(*, as_of: dt.date, now: dt.datetime | None = 
     that estimate). The signals are claimed with a row lock, so two runs never convert one twice.
     Returns the number of signals converted."""
     now = now or timezone.now()
+    # (signal, account, kind, estimate, the account's CSM and external id) of each signal, largest first per account
     new = list(ExpansionSignal.objects.select_for_update(skip_locked=True, of=("self",))
                .filter(status=SignalStatus.OPEN, first_detected_on=as_of, opportunity__isnull=True)
-               .select_related("account").order_by("account_id", "-estimated_mrr", "kind"))
+               .order_by("account_id", "-estimated_mrr", "kind")
+               .values_list("id", "account_id", "kind", "estimated_mrr", "account__csm_id", "account__external_id"))
     if not new:
         return 0
-    accounts = {s.account_id: s.account for s in new}
     target: dict[int, int] = {}
-    for opportunity_id, account_id in (Opportunity.objects.filter(account_id__in=accounts)
+    for opportunity_id, account_id in (Opportunity.objects.filter(account_id__in={row[1] for row in new})
                                        .exclude(stage__in=CLOSED_STAGES).order_by("-created_at", "-id")
                                        .values_list("id", "account_id")):
         target[account_id] = opportunity_id  # the oldest open one wins (listed last)
     largest = {}
-    for signal in new:
-        largest.setdefault(signal.account_id, signal)
-    fresh = [Opportunity(account_id=account_id, title=SIGNAL_KINDS[signal.kind], stage=Stage.IDENTIFIED,
-                         amount=signal.estimated_mrr, probability=DEFAULT_PROBABILITY[Stage.IDENTIFIED],
-                         owner_id=accounts[account_id].csm_id, created_at=now, source_kind=signal.kind,
-                         expected_close=(now + dt.timedelta(days=60)).date(),
-                         next_step="Qualify: confirm the need and the budget")
-             for account_id, signal in largest.items() if account_id not in target]
-    Opportunity.objects.bulk_create(fresh)
-    StageChange.objects.bulk_create(StageChange(opportunity=o, from_stage="", to_stage=Stage.IDENTIFIED,
-                                                changed_at=now) for o in fresh)
-    webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED,
-                  payloads=(_stage_changed(o, accounts[o.account_id], "", now) for o in fresh))
-    target.update({o.account_id: o.pk for o in fresh})
-    update_rows(ExpansionSignal, ["opportunity"], [(signal.pk, target[signal.account_id]) for signal in new])
+    for row in new:
+        largest.setdefault(row[1], row)
+    stage, probability = Stage.IDENTIFIED, DEFAULT_PROBABILITY[Stage.IDENTIFIED]
+    close, next_step = (now + dt.timedelta(days=60)).date(), "Qualify: confirm the need and the budget"
+    opening = [(account_id, SIGNAL_KINDS[kind], stage, estimate, probability, csm_id, now, kind, close, next_step)
+               for account_id, (_, _, kind, estimate, csm_id, _) in largest.items() if account_id not in target]
+    opened = dict(insert_rows(Opportunity, ["account", "title", "stage", "amount", "probability", "owner",
+                                            "created_at", "source_kind", "expected_close", "next_step"], opening,
+                              returning=("account", "id")))
+    insert_rows(StageChange, ["opportunity", "from_stage", "to_stage", "changed_at"],
+                [(opened[account_id], "", stage, now) for account_id, *_ in opening])
+    external_ids = {row[1]: row[5] for row in new}
+    webhooks_emit(event=WebhookEvent.OPPORTUNITY_STAGE_CHANGED, payloads=(
+        _stage_payload(opened[account_id], external_ids[account_id], title, "", stage, amount, probability, now)
+        for account_id, title, _, amount, *_ in opening))
+    target.update(opened)
+    update_rows(ExpansionSignal, ["opportunity"], [(signal, target[account_id]) for signal, account_id, *_ in new])
     return len(new)

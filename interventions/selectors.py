@@ -48,7 +48,9 @@ def get_intervention_for_user(user: User, intervention_id: int) -> Intervention:
 
 
 def _task_rows(queryset: QuerySet[Task]) -> QuerySet[Task]:
-    return queryset.select_related("account", "assignee", "intervention__playbook", "escalation_of") \
+    """A task row's tasks with what the row shows of their account, assignee and playbook (an escalation shows only
+    that it is one: escalation_of_id)."""
+    return queryset.select_related("account", "assignee", "intervention__playbook") \
         .order_by("due_at", "intervention__playbook__priority", "id")
 
 
@@ -169,10 +171,17 @@ def task_assignees(user: User) -> QuerySet[User]:
 
 
 def account_interventions(account: Account) -> list[Intervention]:
-    """The account's open interventions with their tasks (two queries)."""
-    return list(account.interventions.filter(status=InterventionStatus.OPEN).select_related("playbook")
-                .prefetch_related(Prefetch("tasks", queryset=_task_rows(Task.objects.all())))
-                .order_by("playbook__priority", "-triggered_at"))
+    """The account's open interventions with their tasks (two queries). A task's intervention is the one it is
+    listed under (the prefetch sets it, with its playbook), and its account the page's: neither is read again."""
+    tasks = Task.objects.select_related("assignee").order_by("due_at", "id")  # one intervention: one playbook
+    interventions = list(account.interventions.filter(status=InterventionStatus.OPEN).select_related("playbook")
+                         .prefetch_related(Prefetch("tasks", queryset=tasks))
+                         .order_by("playbook__priority", "-triggered_at"))
+    for intervention in interventions:
+        for task in intervention.tasks.all():
+            if task.account_id == account.pk:
+                task.account = account
+    return interventions
 
 
 def account_outcomes(account: Account, limit: int = 20) -> list[Outcome]:

@@ -1,4 +1,4 @@
-"""healthcs.bulk.update_rows: many rows in one UPDATE, each column in its own type, other rows untouched."""
+"""healthcs.bulk: many rows in one UPDATE or one INSERT, each column in its own type, other rows untouched."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from expansion.models import ExpansionSignal, Opportunity
-from healthcs.bulk import update_rows
+from healthcs.bulk import insert_rows, update_rows
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,5 +48,32 @@ def test_no_rows_is_no_statement_and_an_unknown_key_changes_nothing():
     assert len(queries) == 0
     kept = signal(AccountFactory(), "usage_limit")
     assert update_rows(ExpansionSignal, ["summary"], [(kept.pk + 1000, "other")]) == 0
+    kept.refresh_from_db()
+    assert kept.summary == "Usage at 81%"
+
+
+def test_insert_rows_writes_in_the_order_given_with_every_other_column_at_its_default_and_returns_what_is_asked():
+    account = AccountFactory()
+    rows = [(account.pk, "usage_limit", DAY, DAY, {"share": 0.93, "names": ["ü"]}, "Usage at 93% — “quoted”",
+             Decimal("123.45")),
+            (account.pk, "overage", DAY, DAY, {}, "Over\x7f", Decimal("0.10"))]
+    with CaptureQueriesContext(connection) as queries:
+        made = insert_rows(ExpansionSignal, ["account", "kind", "first_detected_on", "last_detected_on", "evidence",
+                                             "summary", "estimated_mrr"], rows, returning=("id", "kind"))
+    assert len(queries) == 1
+    assert [kind for _, kind in made] == ["usage_limit", "overage"] and made[0][0] < made[1][0]
+    stored = list(ExpansionSignal.objects.order_by("pk").values_list(
+        "account", "kind", "first_detected_on", "last_detected_on", "evidence", "summary", "estimated_mrr", "status",
+        "opportunity", "closed_at"))
+    assert stored == [(*row, "open", None, None) for row in rows]
+
+
+def test_insert_rows_leaves_out_a_row_that_breaks_a_unique_constraint_when_asked():
+    kept = signal(AccountFactory(), "usage_limit")
+    values = [(kept.account_id, "usage_limit", DAY, DAY, "again"), (kept.account_id, "promoter", DAY, DAY, "new")]
+    fields = ["account", "kind", "first_detected_on", "last_detected_on", "summary"]
+
+    assert insert_rows(ExpansionSignal, fields, values, ignore_conflicts=True, returning=("kind",)) == [("promoter",)]
+    assert insert_rows(ExpansionSignal, fields, []) == []
     kept.refresh_from_db()
     assert kept.summary == "Usage at 81%"

@@ -23,7 +23,9 @@ from accounts.importing.services import import_files
 from accounts.webhooks.delivery import deliveries_due, delivery_attempt, retry_delay
 from accounts.webhooks.emit import webhooks_emit
 from accounts.webhooks.tasks import deliveries_enqueue
-from expansion.services import opportunity_create, opportunity_update
+from expansion.kinds import SIGNAL_KINDS
+from expansion.models import ExpansionSignal, Opportunity
+from expansion.services import opportunities_from_new_signals, opportunity_create, opportunity_update
 from healthcs.celery import app
 from healthcs.errors import DomainError
 from interventions.firing import fire_playbooks
@@ -205,6 +207,33 @@ def test_a_new_opportunity_and_a_stage_change_are_announced_and_an_edit_without_
     assert [d.payload for d in m.WebhookDelivery.objects.order_by("pk")] == [
         same | {"from": None, "to": "identified", "probability": 10},
         same | {"from": "identified", "to": "qualified", "probability": 25}]
+
+
+def test_opportunities_opened_by_new_signals_are_announced_once_each_and_a_joined_one_is_not(endpoint, manager):
+    day = T0.date()
+    grows, joins = AccountFactory(external_id="A-GROW", csm=manager), AccountFactory(external_id="A-JOIN")
+    held = opportunity_create(account=joins, user=manager, title="Already open", amount=Decimal("50"), now=T0)
+    m.WebhookDelivery.objects.all().delete()
+    signals = [ExpansionSignal.objects.create(account=account, kind=kind, first_detected_on=day, last_detected_on=day,
+                                              summary=kind, estimated_mrr=Decimal(mrr))
+               for account, kind, mrr in ((grows, "usage_limit", "120.5"), (grows, "overage", "300"),
+                                          (joins, "promoter", "80"))]
+    later = T0 + dt.timedelta(hours=1)
+
+    assert opportunities_from_new_signals(as_of=day, now=later) == 3
+
+    opened = Opportunity.objects.get(account=grows)
+    assert (opened.title, opened.stage, opened.amount, opened.probability, opened.owner, opened.source_kind,
+            opened.created_at, opened.expected_close, opened.next_step) == (
+        SIGNAL_KINDS["overage"], "identified", Decimal("300.00"), 10, manager, "overage", later,
+        dt.date(2027, 2, 1), "Qualify: confirm the need and the budget")
+    assert list(opened.stage_changes.values_list("from_stage", "to_stage", "changed_at")) == [("", "identified", later)]
+    assert [d.payload for d in m.WebhookDelivery.objects.order_by("pk")] == [
+        {"opportunity_id": opened.pk, "account": "A-GROW", "title": SIGNAL_KINDS["overage"], "from": None,
+         "to": "identified", "amount": "300.00", "probability": 10, "changed_at": "2026-12-03T10:00:00Z"}]
+    assert [s.opportunity_id for s in ExpansionSignal.objects.filter(pk__in=[s.pk for s in signals]).order_by("pk")] \
+        == [opened.pk, opened.pk, held.pk]
+    assert opportunities_from_new_signals(as_of=day, now=later) == 0  # claimed once
 
 
 def test_an_import_announces_the_live_accounts_it_marks_churned_once(endpoint):

@@ -113,6 +113,22 @@ def test_texts_read_pending_reads_tickets_and_touchpoints_and_stops_at_the_limit
     assert not Touchpoint.objects.filter(analysis_version="").exists()
 
 
+def test_reading_many_texts_takes_their_tables_statistics_again(monkeypatch):
+    """Once the statistics say (as after an import) that the touchpoints wait to be read, reading many of them
+    takes the statistics again: the planner then knows that none waits."""
+    TouchpointFactory.create_batch(30, text="Thanks for the training session.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_touchpoint")
+    monkeypatch.setattr(service, "ANALYZE_FROM", 30)
+
+    assert texts_read_pending() == 30
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT most_common_vals::text FROM pg_stats WHERE tablename = 'accounts_touchpoint' "
+                       "AND attname = 'analysis_version'")
+        assert cursor.fetchone()[0] == "{" + NAME + "}"
+
+
 def test_a_text_edited_while_it_is_read_keeps_waiting(monkeypatch):
     ticket = SupportTicketFactory(subject="Renewal", body="We plan to cancel our subscription.")
     reading_texts = service.read_texts
