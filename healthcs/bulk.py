@@ -3,6 +3,7 @@
 import json
 
 from django.db import connection
+from django.utils import timezone
 
 
 def update_rows(model, fields: list[str], rows: list[tuple]) -> int:
@@ -28,8 +29,9 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: tuple
                 ignore_conflicts: bool = False) -> list[tuple]:
     """Insert many rows of `model` in one statement, in the order given: each row is the value of each field in
     `fields` (a foreign key's id for a relation); every other column gets its field's default, as bulk_create gives
-    it (no save() and no signals, as bulk_create). The values travel as one JSON document, like update_rows';
-    bulk_create compiles a placeholder per value instead, which cost seconds for ten thousand rows. With
+    it (a field set on creation, the time now; no save() and no signals, as bulk_create). The values travel as
+    one JSON document, like update_rows'; bulk_create compiles a placeholder per value instead, which cost seconds
+    for ten thousand rows. With
     `ignore_conflicts`, a row that breaks a unique constraint is left out. Returns the `returning` columns of each
     row inserted."""
     if not rows:
@@ -37,18 +39,22 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: tuple
     given = [model._meta.get_field(name) for name in fields]
     rest = [field for field in model._meta.concrete_fields if not field.primary_key and field not in given]
     targets = given + rest
-    defaults = tuple(field.get_default() for field in rest)
+    now = timezone.now()  # what save() gives a field set on creation or on every save
+    defaults = tuple(now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+                     else field.get_default() for field in rest)
     columns = [field.column for field in targets]
-    record = ", ".join(f"{column} {field.db_type(connection)}" for column, field in zip(columns, targets, strict=True))
+    quoted = [connection.ops.quote_name(column) for column in columns]  # a column may be named "group"
+    record = ", ".join(f"{name} {field.db_type(connection)}" for name, field in zip(quoted, targets, strict=True))
     document = json.dumps([dict(zip(columns, row + defaults, strict=True)) for row in rows], default=str)
-    names = ", ".join(columns)
+    names = ", ".join(quoted)
     table = model._meta.db_table
     sql = (f"INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) AS "
            f"({record})) WITH ORDINALITY AS v({names}, n) ORDER BY n")
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     if returning:
-        sql += " RETURNING " + ", ".join(model._meta.get_field(name).column for name in returning)
+        sql += " RETURNING " + ", ".join(connection.ops.quote_name(model._meta.get_field(name).column)
+                                         for name in returning)
     with connection.cursor() as cursor:
         cursor.execute(sql, [document])
         return cursor.fetchall() if returning else []

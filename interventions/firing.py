@@ -34,6 +34,7 @@ from accounts.models import Account, ChurnEvent, Contact, ContactRole, User, Web
 from accounts.webhooks.emit import webhooks_emit
 from expansion.kinds import SIGNAL_KINDS
 from expansion.models import ExpansionSignal
+from healthcs.bulk import insert_rows
 from interventions.messages import TemplateProblem, account_facts, render_message
 from interventions.models import (
     Arm,
@@ -69,6 +70,12 @@ class FiringReport:
                 f"open intervention and {self.skipped_cooldown} in cooldown")
         failed = "; ".join(f"{name}: {error}" for name, error in self.failed.items())
         return text + (f"; {len(self.failed)} playbook(s) failed and were recorded ({failed})" if failed else "")
+
+
+INTERVENTION_FIELDS = ("account", "playbook", "triggered_on", "triggered_at", "reason", "csm", "health_tier",
+                       "health_score", "risk_level", "risk_score", "arr", "draw", "group", "status")
+TASK_FIELDS = ("intervention", "account", "step", "order", "title", "channel", "assignee_role", "assignee", "message",
+               "due_at", "escalate_at")
 
 
 def trigger_time(as_of: dt.date, now: dt.datetime) -> dt.datetime:
@@ -132,14 +139,11 @@ def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts:
     for candidate, draw in drawn:
         snap, account = candidate.snapshot, accounts[candidate.snapshot["account_id"]]
         control = draw < float(playbook.control_share)
-        rows.append(Intervention(
-            account_id=snap["account_id"], playbook=playbook, triggered_on=as_of,
-            triggered_at=triggered_at, reason=candidate.reason[:300], csm_id=account["csm_id"],
-            health_tier=snap["health_tier"], health_score=snap["health_score"], risk_level=snap["risk_level"],
-            risk_score=snap["risk_score"], arr=snap["arr"] or Decimal(0), draw=draw,
-            group=Arm.CONTROL if control else Arm.TREATED,
-            status=InterventionStatus.CONTROL if control else InterventionStatus.OPEN))
-    Intervention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        rows.append((snap["account_id"], playbook.pk, as_of, triggered_at, candidate.reason[:300], account["csm_id"],
+                     snap["health_tier"], snap["health_score"], snap["risk_level"], snap["risk_score"],
+                     snap["arr"] or Decimal(0), draw, Arm.CONTROL if control else Arm.TREATED,
+                     InterventionStatus.CONTROL if control else InterventionStatus.OPEN))
+    insert_rows(Intervention, list(INTERVENTION_FIELDS), rows, ignore_conflicts=True)
     fresh = (Intervention.objects.filter(triggered_on=as_of, playbook=playbook)
              .filter(Q(group=Arm.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "group", "draw"))
     mine = {c.snapshot["account_id"]: (c, d) for c, d in drawn}
@@ -157,7 +161,7 @@ def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts:
         fired.append({"intervention_id": intervention_id, "account": accounts[account_id]["external_id"],
                       "playbook": playbook.name, "reason": candidate.reason[:300], "triggered_on": as_of,
                       "risk_level": candidate.snapshot["risk_level"]})
-    Task.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
+    insert_rows(Task, list(TASK_FIELDS), tasks, ignore_conflicts=True)
     # Treated interventions only: a CRM acting on the control group would spoil the comparison.
     webhooks_emit(event=WebhookEvent.INTERVENTION_FIRED, payloads=fired)
     report.tasks = len(tasks)
@@ -265,21 +269,20 @@ class _SnapshotView:
             setattr(self, name, value)
 
 
-def _tasks(intervention_id: int, candidate: _Candidate, account: dict, triggered_at: dt.datetime) -> list[Task]:
-    """The intervention's tasks, one per step, with the step's message filled (TemplateProblem if one
-    does not fill: the playbook then fails as a whole)."""
+def _tasks(intervention_id: int, candidate: _Candidate, account: dict, triggered_at: dt.datetime) -> list[tuple]:
+    """The intervention's tasks (values of TASK_FIELDS), one per step, with the step's message filled
+    (TemplateProblem if one does not fill: the playbook then fails as a whole)."""
     facts = account_facts(account=_AccountView(account), snapshot=_SnapshotView(candidate.snapshot),
                           contact_name=(account["contact"] or "").split(" ")[0],
                           playbook_name=candidate.playbook.name)
     assignees = {AssigneeRole.CSM: account["csm_id"],
                  AssigneeRole.MANAGER: account["csm__reports_to_id"],
                  AssigneeRole.EXECUTIVE: account["csm__reports_to__reports_to_id"] or account["csm__reports_to_id"]}
-    return [Task(intervention_id=intervention_id, account_id=account["id"], step=step, order=step.order,
-                 title=step.title, channel=step.channel, assignee_role=step.assignee_role,
-                 assignee_id=assignees[step.assignee_role], message=_message(step, facts),
-                 due_at=triggered_at + dt.timedelta(hours=step.due_offset_hours),
-                 escalate_at=(triggered_at + dt.timedelta(hours=step.escalate_after_hours)
-                              if step.escalate_after_hours is not None else None))
+    return [(intervention_id, account["id"], step.pk, step.order, step.title, step.channel, step.assignee_role,
+             assignees[step.assignee_role], _message(step, facts),
+             triggered_at + dt.timedelta(hours=step.due_offset_hours),
+             (triggered_at + dt.timedelta(hours=step.escalate_after_hours)
+              if step.escalate_after_hours is not None else None))
             for step in candidate.playbook.steps.all()]
 
 

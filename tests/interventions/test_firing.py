@@ -12,6 +12,8 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
+from healthcs.bulk import insert_rows
+from interventions import firing
 from interventions.firing import fire_playbooks, trigger_time
 from interventions.models import Arm, Intervention, InterventionStatus, Playbook, PlaybookStep, Task
 from scoring.models import ChurnModel, ChurnPrediction
@@ -183,10 +185,12 @@ def test_the_control_group_gets_the_configured_share_by_a_recorded_draw(playbook
 def test_a_firing_is_all_or_nothing(playbook, csm, monkeypatch):
     critical(AccountFactory(csm=csm))
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
+    def broken(model, *args, **kwargs):
+        if model is Task:
+            raise RuntimeError("disk full")
+        return insert_rows(model, *args, **kwargs)
 
-    monkeypatch.setattr(Task.objects, "bulk_create", broken)
+    monkeypatch.setattr(firing, "insert_rows", broken)  # the tasks' write fails after the interventions'
     with pytest.raises(RuntimeError):
         fire_playbooks(as_of=AS_OF, now=NOW)
 
