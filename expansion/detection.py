@@ -75,7 +75,7 @@ class Fired:
 # The book -------------------------------------------------------------------------------------------------
 
 def fetch_book(as_of: dt.date) -> pd.DataFrame:
-    """One row per live account with everything the signals read (ten queries)."""
+    """One row per live account with everything the signals read (eleven queries, however big the book)."""
     accounts = pd.DataFrame.from_records(
         list(Account.objects.filter(churned=False).order_by().values_list("id", "plan_tier", "seats")),
         columns=["account_id", "plan_tier", "seats_in_use"]).set_index("account_id")

@@ -6,6 +6,16 @@ from django.db import connection
 from django.utils import timezone
 
 
+def _json_rows(targets: list, rows: list[tuple]) -> tuple[list[str], str, str]:
+    """The quoted column names of the fields `targets` (a column may be named "group"), the record definition that
+    types them for jsonb_to_recordset, and the rows as one JSON document (objects keyed by column)."""
+    columns = [field.column for field in targets]
+    quoted = [connection.ops.quote_name(column) for column in columns]
+    record = ", ".join(f"{name} {field.db_type(connection)}" for name, field in zip(quoted, targets, strict=True))
+    document = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str)
+    return quoted, record, document
+
+
 def update_rows(model, fields: list[str], rows: list[tuple]) -> int:
     """Update many rows of `model` in one statement: each row is (primary key, value of each field in `fields`).
     The values travel as one JSON document read by jsonb_to_recordset, typed by the fields' own column types;
@@ -13,15 +23,12 @@ def update_rows(model, fields: list[str], rows: list[tuple]) -> int:
     Returns the number of rows updated."""
     if not rows:
         return 0
-    targets = [model._meta.pk] + [model._meta.get_field(name) for name in fields]
-    columns = [field.column for field in targets]
-    record = ", ".join(f"{column} {field.db_type(connection)}" for column, field in zip(columns, targets, strict=True))
-    assignments = ", ".join(f"{column} = v.{column}" for column in columns[1:])
-    document = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str)
-    table = model._meta.db_table
+    quoted, record, document = _json_rows([model._meta.pk] + [model._meta.get_field(name) for name in fields], rows)
+    key = quoted[0]
+    assignments = ", ".join(f"{name} = v.{name}" for name in quoted[1:])
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM jsonb_to_recordset(%s::jsonb) AS v({record}) "
-                       f"WHERE t.{columns[0]} = v.{columns[0]}", [document])
+        cursor.execute(f"UPDATE {model._meta.db_table} AS t SET {assignments} FROM jsonb_to_recordset(%s::jsonb) AS "
+                       f"v({record}) WHERE t.{key} = v.{key}", [document])
         return cursor.rowcount
 
 
@@ -31,25 +38,19 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: tuple
     `fields` (a foreign key's id for a relation); every other column gets its field's default, as bulk_create gives
     it (a field set on creation, the time now; no save() and no signals, as bulk_create). The values travel as
     one JSON document, like update_rows'; bulk_create compiles a placeholder per value instead, which cost seconds
-    for ten thousand rows. With
-    `ignore_conflicts`, a row that breaks a unique constraint is left out. Returns the `returning` columns of each
-    row inserted."""
+    for ten thousand rows. With `ignore_conflicts`, a row that breaks a unique constraint is left out. Returns the
+    `returning` columns of each row inserted."""
     if not rows:
         return []
     given = [model._meta.get_field(name) for name in fields]
     rest = [field for field in model._meta.concrete_fields if not field.primary_key and field not in given]
-    targets = given + rest
     now = timezone.now()  # what save() gives a field set on creation or on every save
     defaults = tuple(now if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
                      else field.get_default() for field in rest)
-    columns = [field.column for field in targets]
-    quoted = [connection.ops.quote_name(column) for column in columns]  # a column may be named "group"
-    record = ", ".join(f"{name} {field.db_type(connection)}" for name, field in zip(quoted, targets, strict=True))
-    document = json.dumps([dict(zip(columns, row + defaults, strict=True)) for row in rows], default=str)
+    quoted, record, document = _json_rows(given + rest, [row + defaults for row in rows])
     names = ", ".join(quoted)
-    table = model._meta.db_table
-    sql = (f"INSERT INTO {table} ({names}) SELECT {names} FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) AS "
-           f"({record})) WITH ORDINALITY AS v({names}, n) ORDER BY n")
+    sql = (f"INSERT INTO {model._meta.db_table} ({names}) SELECT {names} FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) "
+           f"AS ({record})) WITH ORDINALITY AS v({names}, n) ORDER BY n")
     if ignore_conflicts:
         sql += " ON CONFLICT DO NOTHING"
     if returning:

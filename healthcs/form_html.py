@@ -1,6 +1,6 @@
 """What the forms written in Python (the task rows, the plan's steps) share with Django's templates: the CSRF field
 as `{% csrf_token %}` writes it, the address a form goes back to, as `{% firstof next request.get_full_path %}`
-gives it, and a moment as `{{ moment|date:"Y-m-d H:i" }}` prints it."""
+gives it, and a moment or a day as `{{ value|date:"Y-m-d H:i" }}` and `{{ value|date:"Y-m-d" }}` print them."""
 
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
@@ -24,3 +24,8 @@ def back_address(context) -> SafeString:
 def local_minute(moment) -> str:
     """A moment in the local time zone, to the minute ("" for none)."""
     return date_filter(timezone.localtime(moment), "Y-m-d H:i") if moment else ""
+
+
+def local_day(value) -> str:
+    """A date, or a moment's day in the local time zone ("" for none)."""
+    return date_filter(timezone.template_localtime(value), "Y-m-d") if value else ""

@@ -10,20 +10,13 @@ value escaped by format_html; the row reads from the context:
                     a refused leave form: the contact's pk and the problem"""
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 
-from healthcs.form_html import csrf_input
+from healthcs.form_html import csrf_input, local_day
 
 register = template.Library()
-
-
-def _day(value) -> str:
-    """A date or a moment as `{{ value|date:"Y-m-d" }}` prints it (a moment in the local time zone)."""
-    return date_filter(template_localtime(value), "Y-m-d")
 
 
 @register.simple_tag(takes_context=True)
@@ -35,9 +28,9 @@ def contact_row(context) -> SafeString:
     if c.role == "champion" and c.is_active:
         badges = ' <span class="badge good" data-testid="champion-badge">Champion</span>'
     if not c.is_active:
-        left = format_html(" {}", _day(c.left_date)) if c.left_date else ""
+        left = format_html(" {}", local_day(c.left_date)) if c.left_date else ""
         badges += format_html(' <span class="badge bad" data-testid="left-badge">Left{}</span>', left)
-    touch = _day(c.last_touch) if c.last_touch else mark_safe('<span class="muted">none logged</span>')
+    touch = local_day(c.last_touch) if c.last_touch else mark_safe('<span class="muted">none logged</span>')
     email = format_html('<a href="mailto:{}">{}</a>', c.email, c.email) if c.email else "—"
     edit = reverse("contact_edit", args=[account.external_id, c.external_id])
     leave_form = ""
@@ -50,7 +43,7 @@ def contact_row(context) -> SafeString:
             '        <input type="date" id="leave-{}" name="left_on" value="{}">\n'
             '        <button type="submit">Mark as left</button>\n'
             '      </form>\n      ', leave, leave, csrf_input(context), c.pk, c.pk,
-            _day(context["today"]) if context.get("today") else "")
+            local_day(context.get("today")))
     problem = (format_html('<p class="problems" role="alert">{}</p>', context.get("leave_problem", ""))
                if context.get("leaving") == c.pk else "")
     return format_html(
