@@ -5,6 +5,7 @@ can show (a query each, whatever the account's history), merged in Python."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
@@ -39,7 +40,8 @@ class TimelineSources:
     """What a timeline page is made from, newest first: up to `wanted` rows of each source, and up to a year of
     the account's scored days as (as_of, health_tier, risk_level, health_score, risk_score). Account 360 shows the
     first of them in sections of its own too (the recent tickets, the outcomes, the trend) instead of reading them
-    again."""
+    again; its open alerts and open interventions come with the timeline's alerts and interventions, after the
+    newest `wanted` (timeline_sources' also_alerts and also_interventions)."""
 
     wanted: int
     tickets: list
@@ -53,8 +55,17 @@ class TimelineSources:
 SCORED_DAYS = 365  # the score changes are looked for in the account's last year of scored days
 
 
-def timeline_sources(account: Account, page: int = 1) -> TimelineSources:
-    """The rows the timeline's page needs (a query per source, whatever the account's history)."""
+def _newest(rows: QuerySet, order: tuple[str, ...], wanted: int, also: Q | None) -> list:
+    """The first `wanted` rows in `order` and then, when `also` is given, the later ones that match it (one query)."""
+    if also is None:
+        return list(rows.order_by(*order)[:wanted])
+    return list(rows.filter(also | Q(pk__in=rows.order_by(*order).values("pk")[:wanted])).order_by(*order))
+
+
+def timeline_sources(account: Account, page: int = 1, *, also_alerts: Q | None = None,
+                     also_interventions: Q | None = None) -> TimelineSources:
+    """The rows the timeline's page needs (a query per source, whatever the account's history); the alerts and the
+    interventions matching also_alerts and also_interventions (Account 360's open ones) come with them."""
     wanted = max(1, page) * PAGE_SIZE + 1  # one more than the page needs: is there a next page?
     # Only what an event shows: a ticket's body, a text's stored search vector and its reading's evidence, facts and
     # competitors (JSON to decode) are the largest columns.
@@ -63,10 +74,11 @@ def timeline_sources(account: Account, page: int = 1) -> TimelineSources:
     touchpoints = list(account.touchpoints.select_related("contact")
                        .only("account", "occurred_at", "kind", "direction", "contact__name", "subject", "text",
                              *READING_FIELDS).order_by("-occurred_at")[:wanted])
-    alerts = list(account.alerts.order_by("-created_at")[:wanted])
+    alerts = _newest(account.alerts.all(), ("-created_at", "-id"), wanted, also_alerts)
     outcomes = list(account.outcomes.select_related("created_by", "intervention__playbook")
                     .order_by("-created_at", "-id")[:wanted])
-    interventions = list(account.interventions.select_related("playbook").order_by("-triggered_at")[:wanted])
+    interventions = _newest(account.interventions.select_related("playbook"), ("-triggered_at", "-id"), wanted,
+                            also_interventions)
     days = list(account.snapshots.order_by("-as_of").values_list("as_of", "health_tier", "risk_level",
                                                                  "health_score", "risk_score")[:SCORED_DAYS])
     return TimelineSources(wanted, tickets, touchpoints, alerts, outcomes, interventions, days)
@@ -89,7 +101,7 @@ def account_timeline(account: Account, page: int = 1, sources: TimelineSources |
                             f"{p.get_kind_display()}{direction}{contact}: {p.subject or '—'}",
                             (p.text[:200] + ("…" if len(p.text) > 200 else "")) if p.text else "",
                             reading_words(p), bool(p.intent_phrase)))
-    for a in sources.alerts:
+    for a in sources.alerts[:sources.wanted]:
         events.append(Event(a.created_at, "alert", f"Alert: {a.get_kind_display()}",
                             f"{a.message} ({a.get_status_display().lower()})"))
     for o in sources.outcomes:
@@ -97,7 +109,7 @@ def account_timeline(account: Account, page: int = 1, sources: TimelineSources |
         where = f" ({o.intervention.playbook.name})" if o.intervention else ""
         events.append(Event(o.created_at, "outcome", f"Outcome: {o.get_kind_display()}{where}",
                             f"by {who}" + (f": {o.note}" if o.note else "")))
-    for i in sources.interventions:
+    for i in sources.interventions[:sources.wanted]:
         state = ("control group: no action, to measure the playbook" if i.group == "control"
                  else i.get_status_display().lower())
         events.append(Event(i.triggered_at, "intervention", f"Playbook fired: {i.playbook.name}",

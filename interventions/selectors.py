@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -170,13 +170,18 @@ def task_assignees(user: User) -> QuerySet[User]:
     return User.objects.filter(them, is_active=True).distinct().order_by("first_name", "last_name", "username")
 
 
-def account_interventions(account: Account) -> list[Intervention]:
-    """The account's open interventions with their tasks (two queries). A task's intervention is the one it is
-    listed under (the prefetch sets it, with its playbook), and its account the page's: neither is read again."""
+def account_interventions(account: Account, read: list[Intervention] | None = None) -> list[Intervention]:
+    """The account's open interventions with their tasks, by playbook priority, newest first within one: two queries,
+    or one when `read` holds the open ones with their playbooks already (among others: Account 360's timeline reads
+    them with its own, accounts.timeline.timeline_sources). A task's intervention is the one it is listed under (the
+    prefetch sets it, with its playbook), and its account the page's: neither is read again."""
+    if read is None:
+        read = account.interventions.filter(status=InterventionStatus.OPEN).select_related("playbook")
+    interventions = sorted(sorted((i for i in read if i.status == InterventionStatus.OPEN),
+                                  key=lambda i: (i.triggered_at, i.pk), reverse=True),
+                           key=lambda i: i.playbook.priority)
     tasks = Task.objects.select_related("assignee").order_by("due_at", "id")  # one intervention: one playbook
-    interventions = list(account.interventions.filter(status=InterventionStatus.OPEN).select_related("playbook")
-                         .prefetch_related(Prefetch("tasks", queryset=tasks))
-                         .order_by("playbook__priority", "-triggered_at"))
+    prefetch_related_objects(interventions, Prefetch("tasks", queryset=tasks))
     for intervention in interventions:
         for task in intervention.tasks.all():
             if task.account_id == account.pk:

@@ -327,7 +327,7 @@ def _client(user) -> Client:
 def test_the_renewals_page_shows_a_csm_their_own_book_in_a_fixed_number_of_queries(book, django_assert_num_queries):
     client = _client(book["alice"])
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         page = client.get(reverse("renewals")).content.decode()
     fragment = client.get(reverse("renewals"), headers={"HX-Request": "true"}).content.decode()
 
@@ -341,7 +341,7 @@ def test_the_renewals_page_shows_a_csm_their_own_book_in_a_fixed_number_of_queri
 def test_the_renewals_page_costs_the_same_queries_for_a_manager(book, django_assert_num_queries):
     client = _client(book["manager"])
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         page = client.get(reverse("renewals")).content.decode()
 
     assert 'href="/accounts/A3/"' in page and "Bob Brown" in page
@@ -351,7 +351,7 @@ def test_the_roi_page_is_for_managers(book, settings, django_assert_num_queries)
     settings.ROI_FIXED_COST = 1000.0
     manager = _client(book["manager"])
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         page = manager.get(reverse("roi") + f"?date={ROI_DAY}")
 
     assert page.status_code == 200

@@ -143,3 +143,48 @@ def test_permissions_are_the_users_own_and_their_groups_read_in_one_query(csm, m
     assert not inactive.has_perm("accounts.view_account")  # an inactive user holds nothing
     boss = User(username="root", is_superuser=True, is_active=True)
     assert boss.has_perm("auth.add_user")
+
+
+def test_a_signed_in_user_comes_with_their_role_and_permissions_in_one_query(csm, manager, django_assert_num_queries):
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.backends import ModelBackendOneQuery
+    from accounts.models import Role, User
+
+    csm.user_permissions.add(Permission.objects.get(codename="import_data"))  # one of a manager's, given by hand
+    loner = User.objects.create_user("loner", "loner@example.com")  # no group: no role, no permission
+    backend = ModelBackendOneQuery()
+
+    with django_assert_num_queries(1):  # the session's user: row, groups and permissions at once
+        signed_in = backend.get_user(csm.pk)
+        assert signed_in.role == Role.CSM and not signed_in.sees_all_accounts
+        assert signed_in.has_perm("accounts.import_data") and signed_in.has_perm("accounts.view_account")
+        assert not signed_in.has_perm("scoring.recompute_scores")
+    with django_assert_num_queries(1):
+        boss = backend.get_user(manager.pk)
+        assert boss.role == Role.MANAGER and boss.has_perm("scoring.recompute_scores")
+        assert not boss.has_perm("auth.add_user")
+    with django_assert_num_queries(1):
+        nobody = backend.get_user(loner.pk)
+        assert nobody.role is None and not nobody.has_perm("accounts.view_account")
+
+    # The next request reads them again: a changed membership shows at once.
+    csm.groups.set([Group.objects.get(name=Role.MANAGER)])
+    assert backend.get_user(csm.pk).role == Role.MANAGER
+    assert backend.get_user(csm.pk).has_perm("scoring.recompute_scores")
+    assert backend.get_user(10**9) is None
+    loner.is_active = False
+    loner.save()
+    assert backend.get_user(loner.pk) is None  # inactive users cannot sign in
+
+
+def test_a_page_reads_the_signed_in_user_once(client, csm):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(csm)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    user_reads = [q["sql"] for q in queries.captured_queries if '"auth_group"' in q["sql"]
+                  or '"auth_permission"' in q["sql"]]
+    assert len(user_reads) == 1 and '"accounts_user"' in user_reads[0]  # groups and permissions come with the user

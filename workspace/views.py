@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -28,7 +28,7 @@ from healthcs.errors import DomainError
 from healthcs.inputs import WholeNumberField, form_problems
 from healthcs.redirects import next_address
 from interventions.messages import drafts_from_tasks
-from interventions.models import OutcomeKind, StepStatus
+from interventions.models import InterventionStatus, OutcomeKind, StepStatus
 from interventions.plan_views import plan_panel_context
 from interventions.selectors import (
     PLAN_QUEUE_DAYS,
@@ -271,11 +271,13 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     account = get_account_for_user(request.user, external_id)
     audit_record(user=request.user, action="viewed", obj=account)
     snapshot = latest_snapshot(account)
-    interventions = account_interventions(account)
     expansion_signals, opportunities = account_expansion(account)
-    # The timeline's rows, read once: the recent tickets, the outcomes and the trend are their first ones.
+    # The timeline's rows, read once: the recent tickets, the outcomes and the trend are their first ones, and the
+    # open alerts and interventions come with its own.
     timeline_page = _page_number(request.GET.get("timeline", "1"))
-    sources = timeline_sources(account, timeline_page)
+    sources = timeline_sources(account, timeline_page, also_alerts=Q(status=AlertStatus.OPEN),
+                               also_interventions=Q(status=InterventionStatus.OPEN))
+    interventions = account_interventions(account, sources.interventions)
     contacts = contacts_context(account)
     contacts["contacts"] = list(contacts["contacts"])  # the contacts section's, and the drafts' addressee
     context = {
@@ -288,7 +290,7 @@ def account_detail(request: HttpRequest, external_id: str) -> HttpResponse:
         "measures": (measures := measure_rows(snapshot) if snapshot else []),
         "verdict_note": verdict_note(snapshot, measures) if snapshot else "",
         "fired_rules": fired_rule_rows(snapshot) if snapshot else [],
-        "alerts": account.alerts.filter(status=AlertStatus.OPEN).order_by("-created_at"),
+        "alerts": [alert for alert in sources.alerts if alert.status == AlertStatus.OPEN],
         "steps": (steps := next_best_actions(snapshot) if snapshot else []),
         **plan_panel_context(account, checklist=next_best_action_items(account, steps)),
         "drafts": drafts_from_tasks(outreach_drafts(account, snapshot, steps, request.user.get_full_name()

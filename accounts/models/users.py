@@ -35,7 +35,9 @@ class User(AbstractUser):
         """The strongest role the user holds (superusers are admins), or None."""
         if self.is_superuser:
             return Role.ADMIN
-        names = set(self.groups.values_list("name", flat=True))
+        # A user signed in through the session comes with their groups' names (accounts.backends): no query.
+        names = getattr(self, "_group_names", None)
+        names = set(self.groups.values_list("name", flat=True) if names is None else names)
         for role in (Role.ADMIN, Role.MANAGER, Role.CSM):
             if role.value in names:
                 return role

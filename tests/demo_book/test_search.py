@@ -122,9 +122,9 @@ def test_the_page_costs_the_same_queries_for_any_number_of_results(demo_book, cl
     warm = client.get(reverse("search"), {"q": "sync"})  # sessions, permissions and the like are warm
     kinds = {hit.kind for hit in warm.context["asked"].results.hits()}  # one snippet query per kind of text shown
 
-    # session, user, their groups, EHR names, latest scoring day, the search, its accounts, the snippets of each kind
-    # of text shown, the answer's sentences, and the menu's permission read
-    with django_assert_num_queries(8 + len(kinds) + 1):
+    # session, user (with their groups and permissions), EHR names, latest scoring day, the search, its accounts, the
+    # snippets of each kind of text shown, and the answer's sentences
+    with django_assert_num_queries(7 + len(kinds)):
         response = client.get(reverse("search"), {"q": "sync"}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200 and len(response.context["asked"].results.groups) == 20

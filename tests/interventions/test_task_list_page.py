@@ -186,4 +186,4 @@ def test_the_page_reads_as_many_queries_for_200_overdue_tasks_as_for_20(client, 
 
     assert len(titles(response.content.decode())) == 25
     assert len(many) == len(few), [q["sql"] for q in many]
-    assert len(many) == 9  # session, user, groups, permissions, counts, playbooks, people, the page's count and rows
+    assert len(many) == 7  # session, user (with groups and permissions), counts, playbooks, people, the count, rows
