@@ -98,3 +98,37 @@ def test_account_360_takes_the_same_queries_for_one_ticket_and_touchpoint_as_for
         TouchpointFactory(account=own_account, occurred_at=at(2) + dt.timedelta(hours=n))
 
     assert queries() == one
+
+
+def test_account_360_lists_open_alerts_and_interventions_older_than_the_timelines_page(client, csm, own_account):
+    from scoring.models import Alert
+    from tests.factories import InterventionFactory, PlaybookFactory, TaskFactory
+
+    old_alert = AlertFactory(account=own_account, kind="usage_cliff", message="Usage fell off a cliff")
+    for n in range(PAGE_SIZE + 3):  # newer, resolved: the timeline's first page is theirs
+        AlertFactory(account=own_account, status="resolved", message=f"Resolved {n:02d}")
+    Alert.objects.filter(pk=old_alert.pk).update(created_at=at(1))
+    urgent, routine = PlaybookFactory(name="Save the account", priority=1), PlaybookFactory(name="Check in",
+                                                                                           priority=50)
+    late = InterventionFactory(account=own_account, playbook=routine, triggered_on=dt.date(2025, 1, 20))
+    early = InterventionFactory(account=own_account, playbook=urgent, triggered_on=dt.date(2025, 1, 2))
+    TaskFactory(intervention=early, title="Call the sponsor")
+    TaskFactory(intervention=late, title="Send the survey")
+    for n in range(PAGE_SIZE + 3):  # newer, done
+        InterventionFactory(account=own_account, playbook=PlaybookFactory(), status="completed",
+                            triggered_on=dt.date(2025, 2, 1) + dt.timedelta(days=n))
+    snapshot(own_account, 10, "At risk", "Medium", 45)  # the open interventions show with the scores
+    client.force_login(csm)
+
+    response = client.get(reverse("account_detail", args=["A-OWN"]))
+
+    page = response.content.decode()
+    open_alerts = page[page.index('id="account-alerts"'):page.index("</section>", page.index('id="account-alerts"'))]
+    assert "Usage fell off a cliff" in open_alerts and "Resolved" not in open_alerts
+    assert [i.playbook.name for i in response.context["interventions"]] == ["Save the account", "Check in"]
+    section = page[page.index('id="interventions"'):]
+    assert section.index("Call the sponsor") < section.index("Send the survey")
+    timeline = response.context["timeline"]
+    assert [e.detail for e in timeline.events if e.kind == "alert"][:1] == ["Resolved 22 (resolved)"]
+    assert "Usage fell off a cliff (open)" not in [e.detail for e in timeline.events]  # older than the page
+    assert sum(e.kind == "intervention" for e in timeline.events) <= PAGE_SIZE and timeline.has_next
