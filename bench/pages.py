@@ -2,7 +2,7 @@
 """Page benchmark (docs/performance.md): server time of the at-risk list and Account 360 on the 20,000-account book.
 
     .venv/bin/python bench/pages.py [--requests 50] [--seed 42] [--as-of 2026-11-01] [--fresh] [--prepare-only]
-                                    [--show-queries]
+                                    [--show-queries] [--pages PAGE ...]
 
 The pages are read from a database of their own, named after BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/healthcs_bench) plus "_pages_20000": a copy (CREATE DATABASE ...
@@ -371,9 +371,13 @@ def count_queries(client, role: str, case: Case, show_queries: bool) -> list[int
     return queries
 
 
+ONLY_PAGES: set[str] = set()  # --pages: the pages measured (all when empty)
+
+
 def measure_role(client, role: str, role_cases: list[Case], requests: int, show_queries: bool) -> list[CaseResult]:
     """Each case's requests, taken in turns with the other cases' (one round: one request of every case),
     so that a burst of other work on the machine falls on all cases alike rather than on one."""
+    role_cases = [case for case in role_cases if not ONLY_PAGES or case.page in ONLY_PAGES]
     for case in role_cases:  # warm-up: templates compiled, caches and the database's pages warm
         for address in case.addresses:
             get(client, address, case.headers)
@@ -460,7 +464,10 @@ def run(description: str, *, prepare, measure, requests: int, budget_ms: float, 
     parser.add_argument("--fresh", action="store_true", help="re-create the benchmark's copy of the book")
     parser.add_argument("--prepare-only", action="store_true", help="prepare the database, measure nothing")
     parser.add_argument("--show-queries", action="store_true", help="print each case's queries with their time")
+    parser.add_argument("--pages", nargs="+", metavar="PAGE",
+                        help="measure only the cases of these pages, as the table names them (e.g. 'Account 360')")
     args = parser.parse_args()
+    ONLY_PAGES.update(args.pages or ())
     if args.requests < 2:
         parser.error("--requests must be at least 2")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, Touchpoint, User
@@ -60,6 +60,25 @@ def latest_book(user: User, as_of: dt.date | None, *columns: str) -> pd.DataFram
     return book
 
 
+def book_groups(user: User, as_of: dt.date | None) -> pd.DataFrame:
+    """The live book of latest_book counted in the database: a row per CSM, health tier, risk level and paying or not
+    (ARR above zero), with its accounts and their ARR, and whether the level is High (one grouped query: a few
+    hundred rows at most, however large the book)."""
+    names = ["csm_id", "health_tier", "risk_level", "paying", "accounts", "arr", "high"]
+    if as_of is None:
+        return pd.DataFrame(columns=names)
+    rows = (scope_to_user(Snapshot.objects.filter(as_of=as_of, account__churned=False), user).order_by()
+            .values_list("account__csm_id", "health_tier", "risk_level",
+                         ExpressionWrapper(Q(arr__gt=0), output_field=BooleanField()))
+            .annotate(accounts=Count("id"), total=Sum("arr")))
+    groups = pd.DataFrame.from_records(list(rows), columns=names[:-1])
+    groups["arr"] = groups["arr"].map(_money).astype("float64")
+    groups["paying"] = groups["paying"].astype(bool)
+    groups["health_tier"] = groups["health_tier"].fillna("").replace("", NO_DATA)
+    groups["high"] = groups["risk_level"] == Level.HIGH
+    return groups
+
+
 # Executive --------------------------------------------------------------------------------------------
 
 @dataclass
@@ -80,27 +99,29 @@ class Executive:
 
 
 def executive_summary(user: User, as_of: dt.date | None = None, *, with_trend: bool = True,
-                      book: pd.DataFrame | None = None) -> Executive:
+                      groups: pd.DataFrame | None = None) -> Executive:
     """Churn rate, the share at High risk, ARR at risk, average and total ARR, and the health-tier
-    distribution with its 90-day trend (five queries; two without the trends, one given the book)."""
+    distribution with its 90-day trend (five queries; two without the trends, one given the book's groups of
+    book_groups)."""
     as_of = as_of or latest_as_of()
     counts = accounts_for_user(user).aggregate(live=Count("id", filter=Q(churned=False)),
                                                churned=Count("id", filter=Q(churned=True)))
     summary = Executive(as_of=as_of, live_accounts=counts["live"], churned_accounts=counts["churned"])
     if with_trend:
         summary.churn = churn_by_month(user, as_of or timezone.localdate())
-    book = latest_book(user, as_of) if book is None else book
-    if book.empty:
+    groups = book_groups(user, as_of) if groups is None else groups
+    if groups.empty:
         return summary
-    summary.scored_accounts = len(book)
-    summary.high_risk = int(book["high"].sum())
-    summary.high_risk_share = summary.high_risk / len(book)
-    summary.arr_total = float(book["arr"].sum())
-    paying = book.loc[book["arr"] > 0, "arr"]
-    summary.arr_average = float(paying.mean()) if len(paying) else None
-    summary.arr_at_risk = float(book.loc[book["high"], "arr"].sum())
+    summary.scored_accounts = int(groups["accounts"].sum())
+    high = groups[groups["high"]]
+    summary.high_risk = int(high["accounts"].sum())
+    summary.high_risk_share = summary.high_risk / summary.scored_accounts
+    summary.arr_total = float(groups["arr"].sum())
+    paying = groups[groups["paying"]]
+    summary.arr_average = float(paying["arr"].sum()) / int(paying["accounts"].sum()) if len(paying) else None
+    summary.arr_at_risk = float(high["arr"].sum())
     summary.arr_at_risk_share = summary.arr_at_risk / summary.arr_total if summary.arr_total else None
-    found = book["health_tier"].value_counts()
+    found = groups.groupby("health_tier")["accounts"].sum()
     summary.tiers = {tier: int(found.get(tier, 0)) for tier in (*TIER_NAMES, NO_DATA)
                      if tier in TIER_NAMES or found.get(tier, 0)}
     if with_trend:
@@ -275,10 +296,10 @@ class TeamRow:
 
 
 def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
-              book: pd.DataFrame | None = None) -> list[TeamRow]:
+              groups: pd.DataFrame | None = None) -> list[TeamRow]:
     """Per CSM (and the unassigned accounts) for a manager: live accounts, ARR, accounts at High risk
     and their ARR, Critical accounts, open alerts (not snoozed), renewals in the next 90 days and the progress of their
-    success plans (six queries; five given the book of latest_book)."""
+    success plans (six queries; five given the book's groups of book_groups)."""
     today = today or timezone.localdate()
     accounts = accounts_for_user(user).filter(churned=False).order_by().values("csm_id").annotate(
         accounts=Count("id"),
@@ -287,14 +308,15 @@ def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
     per_csm = {r["csm_id"]: r for r in accounts}
     alerts = dict(scope_to_user(Alert.objects.filter(awake(today), status=AlertStatus.OPEN), user).order_by()
                   .values_list("account__csm_id").annotate(n=Count("id")))
-    book = latest_book(user, as_of) if book is None else book
+    groups = book_groups(user, as_of) if groups is None else groups
     scored = {}
-    if not book.empty:
-        book = book.assign(arr_high=book["arr"].where(book["high"], 0.0),
-                           critical=book["health_tier"] == Tier.CRITICAL,
-                           csm_key=book["csm_id"].fillna(-1).astype("int64"))
-        for key, group in book.groupby("csm_key"):
-            scored[None if key == -1 else int(key)] = group
+    if not groups.empty:
+        groups = groups.assign(high_accounts=groups["accounts"].where(groups["high"], 0),
+                               arr_high=groups["arr"].where(groups["high"], 0.0),
+                               critical=groups["accounts"].where(groups["health_tier"] == Tier.CRITICAL, 0),
+                               csm_key=groups["csm_id"].fillna(-1).astype("int64"))
+        totals = groups.groupby("csm_key")[["arr", "high_accounts", "arr_high", "critical"]].sum()
+        scored = {None if key == -1 else int(key): row for key, row in totals.iterrows()}
     csms = User.objects.in_bulk([key for key in per_csm if key is not None])
     plans = plan_progress_by_csm(user, today)
     rows = []
@@ -302,10 +324,10 @@ def team_view(user: User, as_of: dt.date | None, today: dt.date | None = None,
         group = scored.get(csm_id)
         rows.append(TeamRow(
             csm=csms.get(csm_id), accounts=counts["accounts"], renewals=counts["renewals"],
-            arr=float(group["arr"].sum()) if group is not None else 0.0,
-            high_risk=int(group["high"].sum()) if group is not None else 0,
-            arr_at_risk=float(group["arr_high"].sum()) if group is not None else 0.0,
-            critical=int(group["critical"].sum()) if group is not None else 0,
+            arr=float(group["arr"]) if group is not None else 0.0,
+            high_risk=int(group["high_accounts"]) if group is not None else 0,
+            arr_at_risk=float(group["arr_high"]) if group is not None else 0.0,
+            critical=int(group["critical"]) if group is not None else 0,
             open_alerts=alerts.get(csm_id, 0), plans=plans.get(csm_id, PlanProgress())))
     # CSMs with the most at stake first; the unassigned accounts last.
     return sorted(rows, key=lambda r: (r.csm is None, -r.arr_at_risk, -r.high_risk, r.csm.email if r.csm else ""))

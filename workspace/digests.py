@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -35,9 +35,9 @@ from expansion.pipeline import Forecast, forecast
 from interventions.effectiveness import PlaybookRow, effectiveness
 from interventions.models import Arm, Intervention, Outcome, OutcomeKind, Task, TaskStatus
 from scoring.config import TIER_NAMES
-from scoring.levels import RISK_LEVELS
+from scoring.levels import RISK_LEVELS, Level
 from scoring.models import Alert, AlertStatus, AlertType, Snapshot
-from workspace.dashboards import NO_DATA, Executive, executive_summary, latest_book
+from workspace.dashboards import NO_DATA, Executive, book_groups, executive_summary
 from workspace.models import DigestDelivery, DigestKind
 from workspace.roi import Roi, roi
 
@@ -343,22 +343,20 @@ def weekly_summary(user: User, day: dt.date, now: dt.datetime | None = None) -> 
     start = day - dt.timedelta(days=WEEK_DAYS - 1)
     as_of, _ = scoring_days(day)
     week_ago, _ = scoring_days(start - dt.timedelta(days=1))
-    book = latest_book(user, as_of)
+    groups = book_groups(user, as_of)
     summary = WeeklySummary(day=day, start=start, as_of=as_of, week_ago_as_of=week_ago,
-                            book=executive_summary(user, as_of, with_trend=False, book=book))
-    if not book.empty:
-        levels = book.groupby("risk_level").agg(accounts=("account_id", "size"), arr=("arr", "sum"))
+                            book=executive_summary(user, as_of, with_trend=False, groups=groups))
+    if not groups.empty:
+        levels = groups.groupby("risk_level")[["accounts", "arr"]].sum()
         summary.risk_levels = [{"level": level, "accounts": int(levels.loc[level, "accounts"]) if level in levels.index
                                 else 0, "arr": float(levels.loc[level, "arr"]) if level in levels.index else 0.0}
                                for level in RISK_LEVELS]
     if week_ago is not None and week_ago != as_of:
-        before = latest_book(user, week_ago)
-        summary.arr_at_risk_before = float(before.loc[before["high"], "arr"].sum())
-        summary.high_risk_before = int(before["high"].sum())
-        was_high = set(before.loc[before["high"], "account_id"])
-        now_high = set(book.loc[book["high"], "account_id"]) if not book.empty else set()
-        recovered = (was_high & set(book["account_id"])) - now_high
-        summary.recovered = list(Account.objects.filter(pk__in=recovered).annotate(arr=_at(as_of, "arr"))
+        before = book_groups(user, week_ago)
+        high_before = before[before["high"]]
+        summary.arr_at_risk_before = float(high_before["arr"].sum())
+        summary.high_risk_before = int(high_before["accounts"].sum())
+        summary.recovered = list(_recovered(user, week_ago, as_of).annotate(arr=_at(as_of, "arr"))
                                  .order_by("-arr", "name").values("external_id", "name", "arr"))
     summary.churned = _churned(user, start, day)
     summary.saves = _saves(user, start, day, as_of)
@@ -377,6 +375,13 @@ def weekly_summary(user: User, day: dt.date, now: dt.datetime | None = None) -> 
     summary.won_amount = closed["won_amount"] or Decimal(0)
     summary.roi = roi(day)
     return summary
+
+
+def _recovered(user: User, week_ago: dt.date, as_of: dt.date | None) -> QuerySet[Account]:
+    """The live accounts at High risk on `week_ago` that are scored on `as_of` and no longer at High risk."""
+    snapshots, high = Snapshot.objects.filter(account=OuterRef("pk")), Q(risk_level=Level.HIGH)
+    return accounts_for_user(user).filter(Exists(snapshots.filter(high, as_of=week_ago)),
+                                          Exists(snapshots.filter(~high, as_of=as_of)), churned=False)
 
 
 def _churned(user: User, start: dt.date, day: dt.date) -> list[dict]:

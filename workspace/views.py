@@ -59,8 +59,8 @@ from workspace.contact_views import contacts_context
 from workspace.dashboards import (
     RENEWAL_DAYS,
     accounts_at_risk,
+    book_groups,
     executive_summary,
-    latest_book,
     renewals_ahead,
     team_view,
 )
@@ -95,8 +95,8 @@ def home(request: HttpRequest) -> HttpResponse:
     view."""
     user = request.user
     as_of = latest_as_of()
-    scored = latest_book(user, as_of)
-    book = executive_summary(user, as_of, with_trend=False, book=scored)
+    groups = book_groups(user, as_of)
+    book = executive_summary(user, as_of, with_trend=False, groups=groups)
     context = {
         "summary": book, "as_of": as_of, "any_accounts": book.live_accounts + book.churned_accounts > 0,
         "alerts": open_alerts_for_user(user)[:HOME_ROWS], "alert_count": open_alerts_for_user(user).count(),
@@ -107,7 +107,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(), "pinned": pinned_views(user), "max_pins": MAX_PINS,
     }
     if user.sees_all_accounts:
-        context["team"] = team_view(user, as_of, book=scored)
+        context["team"] = team_view(user, as_of, groups=groups)
         return render(request, "accounts/home_manager.html", context)
     context["unscored"] = book.live_accounts - book.scored_accounts if as_of else 0
     return render(request, "accounts/home_csm.html", context)
