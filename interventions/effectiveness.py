@@ -22,7 +22,27 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.contrib.postgres.aggregates import BoolOr
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Account, ChurnEvent, User
@@ -130,44 +150,32 @@ class Effectiveness:
 
 
 def effectiveness(*, as_of: dt.date | None = None, now: dt.datetime | None = None) -> Effectiveness:
-    """The effectiveness report as of the latest scoring date (eight queries)."""
+    """The effectiveness report as of the latest scoring date (nine queries, each counted in the database: no row per
+    task or outcome, and no list of ids, travels to Python)."""
     as_of = as_of or latest_as_of() or timezone.localdate()
     now = now or timezone.now()
     report = Effectiveness(as_of=as_of, workload=_workload(as_of, now))
-    fired = pd.DataFrame.from_records(
-        list(Intervention.objects.filter(triggered_on__lte=as_of).values_list(
-            "id", "playbook_id", "account_id", "health_tier", "group", "triggered_on", "triggered_at")),
-        columns=["id", "playbook_id", "account_id", "tier", "group", "triggered_on", "triggered_at"])
+    interventions = Intervention.objects.filter(triggered_on__lte=as_of)
+    fired = _fired(interventions, as_of)
     if fired.empty:
         return report
     names = dict(Playbook.objects.values_list("id", "name"))
-    fired["tier"] = fired["tier"].replace("", "No data")
-    fired["triggered_on"] = pd.to_datetime(fired["triggered_on"])
-    fired["triggered_at"] = pd.to_datetime(fired["triggered_at"], utc=True)
-    ids = fired["id"].tolist()
 
-    tasks = pd.DataFrame.from_records(
-        list(Task.objects.filter(intervention_id__in=ids, escalation_of__isnull=True)
-             .values_list("intervention_id", "due_at", "done_at", "status")),
-        columns=["intervention_id", "due_at", "done_at", "status"])
-    tasks["late"] = (tasks["status"] != TaskStatus.DONE) | (pd.to_datetime(tasks["done_at"], utc=True)
-                                                            > pd.to_datetime(tasks["due_at"], utc=True))
-    late = tasks.groupby("intervention_id")["late"].any()
-    fired["has_tasks"] = fired["id"].isin(late.index)
-    fired["on_time"] = fired["id"].map(~late).fillna(False).astype(bool)
+    # Per intervention with tasks (escalations aside): whether any was late, i.e. not done, or done after its due time.
+    late = Case(When(~Q(status=TaskStatus.DONE) | Q(done_at__gt=F("due_at")), then=Value(True)), default=Value(False))
+    any_late = dict(Task.objects.filter(intervention__in=interventions, escalation_of__isnull=True).order_by()
+                    .values_list("intervention_id").annotate(late=BoolOr(late)))
+    fired["has_tasks"] = fired["id"].isin(any_late.keys())
+    fired["on_time"] = fired["id"].map({key: not value for key, value in any_late.items()}).fillna(False).astype(bool)
 
-    outcomes = pd.DataFrame.from_records(
-        list(Outcome.objects.filter(intervention_id__in=ids).values_list("intervention_id", "kind", "created_at")),
-        columns=["intervention_id", "kind", "created_at"])
-    contacts = outcomes[outcomes["kind"] != OutcomeKind.NO_RESPONSE]
-    first = contacts.groupby("intervention_id")["created_at"].min()
-    first_contact = pd.to_datetime(fired["id"].map(first), utc=True)
-    fired["first_contact_hours"] = (first_contact - fired["triggered_at"]).dt.total_seconds() / 3600
-    outcome_counts = outcomes.merge(fired[["id", "playbook_id", "tier"]], left_on="intervention_id", right_on="id") \
-        .groupby(["playbook_id", "tier", "kind"]).size()
-
-    fired = _recovery(fired, as_of)
-    fired = _churn(fired, as_of)
+    outcomes = Outcome.objects.filter(intervention__in=interventions).order_by()
+    first_contact = dict(outcomes.exclude(kind=OutcomeKind.NO_RESPONSE).values_list("intervention_id")
+                         .annotate(hours=Hours(Min("created_at") - Min("intervention__triggered_at"))))
+    fired["first_contact_hours"] = fired["id"].map(first_contact).astype("float64")
+    mixes: dict[tuple[int, str], dict[str, int]] = {}
+    for playbook_id, tier, kind, n in outcomes.values_list("intervention__playbook_id", "intervention__health_tier",
+                                                           "kind").annotate(n=Count("*")).order_by("kind"):
+        mixes.setdefault((playbook_id, tier or NO_TIER), {})[kind] = n
 
     for (playbook_id, tier), rows in fired.groupby(["playbook_id", "tier"], sort=False):
         treated, control = rows[rows["group"] == Arm.TREATED], rows[rows["group"] == Arm.CONTROL]
@@ -176,14 +184,13 @@ def effectiveness(*, as_of: dt.date | None = None, now: dt.datetime | None = Non
         churn_c = control[control["churn_known"]]
         rec_t, rec_c = treated[treated["recovery_known"]], control[control["recovery_known"]]
         contact_hours = treated["first_contact_hours"].dropna()
-        mix = {kind: int(n) for (p, t, kind), n in outcome_counts.items() if p == playbook_id and t == tier}
         churned_t, churned_c = int(churn_t["churned"].sum()), int(churn_c["churned"].sum())
         report.rows.append(PlaybookRow(
             playbook=names.get(playbook_id, f"#{playbook_id}"), playbook_id=int(playbook_id), tier=tier,
             treated=len(treated), control=len(control),
             on_time=Rate(len(with_tasks), int(with_tasks["on_time"].sum())),
             median_first_contact_hours=float(contact_hours.median()) if len(contact_hours) else None,
-            outcomes=mix, recovery_rule=RECOVERY_TEXT.get(tier, ""),
+            outcomes=mixes.get((playbook_id, tier), {}), recovery_rule=RECOVERY_TEXT.get(tier, ""),
             recovery_treated=Rate(len(rec_t), int(rec_t["recovered"].sum())),
             recovery_control=Rate(len(rec_c), int(rec_c["recovered"].sum())),
             churn_treated=Rate(len(churn_t), churned_t), churn_control=Rate(len(churn_c), churned_c),
@@ -192,46 +199,48 @@ def effectiveness(*, as_of: dt.date | None = None, now: dt.datetime | None = Non
     return report
 
 
-def _recovery(fired: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Whether each intervention's account recovered by its tier's rule (one query of snapshots)."""
-    fired["window"] = fired["tier"].map(lambda t: RECOVERY.get(t, (0, set()))[0])
-    fired["window_end"] = fired["triggered_on"] + pd.to_timedelta(fired["window"], unit="D")
-    eligible = fired[(fired["window"] > 0) & (fired["window_end"] <= pd.Timestamp(as_of))]
-    fired["recovery_known"] = False
-    fired["recovered"] = False
-    if eligible.empty:
-        return fired
-    snaps = pd.DataFrame.from_records(
-        list(Snapshot.objects.filter(account_id__in=set(eligible["account_id"]),
-                                     as_of__gt=eligible["triggered_on"].min().date(),
-                                     as_of__lte=eligible["window_end"].max().date())
-             .values_list("account_id", "as_of", "health_tier")), columns=["account_id", "as_of", "health_tier"])
-    if snaps.empty:
-        return fired
-    snaps["as_of"] = pd.to_datetime(snaps["as_of"]).astype("datetime64[ns]")
-    ends = eligible[["id", "account_id", "triggered_on", "window_end", "tier"]].sort_values("window_end")
-    ends["window_end"] = ends["window_end"].astype("datetime64[ns]")
-    last = pd.merge_asof(ends, snaps.sort_values("as_of"), left_on="window_end", right_on="as_of", by="account_id",
-                         direction="backward")
-    last = last[last["as_of"] > last["triggered_on"]]  # a snapshot inside the window
-    recovered = {row.id: row.health_tier in RECOVERY[row.tier][1] for row in last.itertuples()}
-    fired["recovery_known"] = fired["id"].isin(recovered)
-    fired["recovered"] = fired["id"].map(recovered).fillna(False).astype(bool)
-    return fired
+NO_TIER = "No data"  # an intervention fired on an account with no health tier
 
 
-def _churn(fired: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Whether each intervention's account churned within 90 days of the trigger (one query)."""
-    fired["churn_known"] = fired["triggered_on"] + pd.Timedelta(days=CHURN_DAYS) <= pd.Timestamp(as_of)
-    events = pd.DataFrame.from_records(
-        list(ChurnEvent.objects.filter(account_id__in=set(fired["account_id"]))
-             .values_list("account_id", "churn_date")),
-        columns=["account_id", "churn_date"])
-    events["churn_date"] = pd.to_datetime(events["churn_date"])
-    pairs = fired[["id", "account_id", "triggered_on"]].merge(events, on="account_id")
-    hit = pairs[(pairs["churn_date"] > pairs["triggered_on"])
-                & (pairs["churn_date"] <= pairs["triggered_on"] + pd.Timedelta(days=CHURN_DAYS))]
-    fired["churned"] = fired["id"].isin(set(hit["id"]))
+class Hours(Func):
+    """A duration in hours, as a float."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) / 3600.0)::float8"
+    output_field = FloatField()
+
+
+def _days_after_trigger(days) -> ExpressionWrapper:
+    """The intervention's trigger day plus `days` (an integer expression; NULL gives NULL)."""
+    return ExpressionWrapper(F("triggered_on") + days, output_field=DateField())
+
+
+def _fired(interventions, as_of: dt.date) -> pd.DataFrame:
+    """One row per intervention with the outcome of its account, in one query:
+    - *recovery*: known when its tier has a recovery window (RECOVERY) that has passed by `as_of` and the account has
+      a snapshot in it; recovered when the tier of the last of those is one the rule counts;
+    - *churn*: known when CHURN_DAYS have passed since the trigger; churned when a churn event falls within them."""
+    window = Case(*[When(health_tier=tier, then=Value(days)) for tier, (days, _) in RECOVERY.items()],
+                  output_field=IntegerField())
+    in_window = Snapshot.objects.filter(account=OuterRef("account"), as_of__gt=OuterRef("triggered_on"),
+                                        as_of__lte=OuterRef("recovery_end")).order_by("-as_of")
+    churn = ChurnEvent.objects.filter(account=OuterRef("account"), churn_date__gt=OuterRef("triggered_on"),
+                                      churn_date__lte=OuterRef("churn_end"))
+    rows = (interventions.order_by()
+            .annotate(recovery_end=_days_after_trigger(window), churn_end=_days_after_trigger(Value(CHURN_DAYS)))
+            .annotate(last_tier=Subquery(in_window.values(tier=Coalesce("health_tier", Value("")))[:1]),
+                      recovery_due=ExpressionWrapper(Q(recovery_end__lte=as_of), output_field=BooleanField()),
+                      churn_known=ExpressionWrapper(Q(churn_end__lte=as_of), output_field=BooleanField()),
+                      churned=Exists(churn))
+            .values_list("id", "playbook_id", "health_tier", "group", "last_tier", "recovery_due", "churn_known",
+                         "churned"))
+    fired = pd.DataFrame.from_records(list(rows), columns=["id", "playbook_id", "tier", "group", "last_tier",
+                                                           "recovery_due", "churn_known", "churned"])
+    fired["tier"] = fired["tier"].replace("", NO_TIER)
+    fired["recovery_known"] = (fired["recovery_due"] == True) & fired["last_tier"].notna()  # noqa: E712 (NULL: no)
+    fired["recovered"] = [known and last in RECOVERY[tier][1] for known, last, tier
+                          in zip(fired["recovery_known"], fired["last_tier"], fired["tier"], strict=True)]
+    fired["churn_known"] = fired["churn_known"].astype(bool)
+    fired["churned"] = fired["churned"].astype(bool)
     return fired
 
 

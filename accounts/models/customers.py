@@ -93,7 +93,10 @@ class Account(models.Model):
                    models.Index(fields=["plan_tier"], name="account_plan_tier"),
                    models.Index(fields=["ehr_system"], name="account_ehr_system"),
                    # The list's segment filter and its count read the segment's account ids from the index alone.
-                   models.Index(fields=["segment", "id"], name="account_segment")]
+                   models.Index(fields=["segment", "id"], name="account_segment"),
+                   # Whole-book figures (home, CSM books, the weekly summary, the inbox's counts) join every
+                   # account for its CSM, live state and renewal: read from this narrow index, not the wide rows.
+                   models.Index(fields=["id"], include=["csm", "churned", "renewal_date"], name="account_owner")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
