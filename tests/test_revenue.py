@@ -327,7 +327,7 @@ def _client(user) -> Client:
 def test_the_renewals_page_shows_a_csm_their_own_book_in_a_fixed_number_of_queries(book, django_assert_num_queries):
     client = _client(book["alice"])
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         page = client.get(reverse("renewals")).content.decode()
     fragment = client.get(reverse("renewals"), headers={"HX-Request": "true"}).content.decode()
 
@@ -341,7 +341,7 @@ def test_the_renewals_page_shows_a_csm_their_own_book_in_a_fixed_number_of_queri
 def test_the_renewals_page_costs_the_same_queries_for_a_manager(book, django_assert_num_queries):
     client = _client(book["manager"])
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         page = client.get(reverse("renewals")).content.decode()
 
     assert 'href="/accounts/A3/"' in page and "Bob Brown" in page

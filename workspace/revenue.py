@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 from django.db.models import (
+    Case,
     DateField,
     ExpressionWrapper,
     F,
@@ -41,6 +42,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -97,10 +100,11 @@ def arr_at_close(subscriptions: QuerySet[Subscription], opportunities: QuerySet[
     numbers = np.array([(day - EPOCH).days for day in days], dtype="float64")
     # Summed as double precision: exact to the cent at any ARR a page shows.
     running = (starts[:, None] <= numbers) & (ends[:, None] >= numbers)
-    by_day = pd.DataFrame(np.where(running, values[:, None], 0.0), columns=list(days))
-    total = by_day.groupby(account_ids).sum() if len(account_ids) else pd.DataFrame(columns=list(days),
-                                                                                    dtype="float64")
-    total.index.name = "account_id"
+    by_day = np.where(running, values[:, None], 0.0)
+    accounts, row_account = np.unique(account_ids, return_inverse=True)  # accounts ascending, as a groupby gives
+    total = pd.DataFrame({day: np.bincount(row_account, weights=by_day[:, i], minlength=len(accounts))
+                          for i, day in enumerate(days)}, index=pd.Index(accounts, name="account_id"),
+                         columns=list(days), dtype="float64")
     if not days:
         return total
     won = list(opportunities.filter(stage=Stage.WON, closed_at__isnull=False).order_by()
@@ -147,11 +151,12 @@ class Renewals:
     total: RenewalPeriod | None = None
 
 
-def renewals(user: User, today: dt.date | None = None) -> Renewals:
+def renewals(user: User, today: dt.date | None = None, arr: pd.DataFrame | None = None) -> Renewals:
     """The user's live accounts renewing from today to the end of the RENEWAL_MONTHS-th month, by month and
     calendar quarter (accounts, ARR up for renewal, forecast), and the renewals of the next UPCOMING_DAYS days,
     soonest first (six queries: the scoring day, the active model, the renewing accounts' figures, today's ARR in
-    two, and the first renewals ahead with their names and CSMs)."""
+    two, and the first renewals ahead with their names and CSMs; four given `arr`, arr_for_user's frame with a
+    column for today)."""
     today = today or timezone.localdate()
     first = pd.Period(today, freq="M")
     last = first + (RENEWAL_MONTHS - 1)
@@ -169,77 +174,82 @@ def renewals(user: User, today: dt.date | None = None) -> Renewals:
                           churn_probability=F("prediction__probability")))
     # The whole book's figures need four numbers an account, in no order; only the page's first renewals ahead
     # are read with their names, sorted (sorting 20,000 names cost more than the rest of the query).
-    frame = pd.DataFrame.from_records(
-        _rows(renewing.order_by().annotate(day=_day_number("renewal_date"))
-              .values_list("id", "day", "risk_level", "churn_probability")),
-        columns=["id", "day", "risk_level", "churn_probability"])
-    if frame.empty:
-        result.months = [RenewalPeriod(str(m), 0, 0.0, 0.0) for m in pd.period_range(first, last, freq="M")]
-        result.quarters = _quarters(frame, first, last)
+    level_probability = Case(*[When(risk_level=level, then=Value(p)) for level, p in RENEWAL_PROBABILITY.items()],
+                             output_field=FloatField())
+    figures = np.array(_rows(renewing.order_by().annotate(day=_day_number("renewal_date"),
+                                                          level_probability=level_probability)
+                             .values_list("id", "day", "level_probability", "churn_probability")),
+                       dtype="float64").reshape(-1, 4)  # a missing probability is NaN
+    months = pd.period_range(first, last, freq="M")
+    quarters = pd.period_range(first.asfreq("Q"), last.asfreq("Q"), freq="Q")
+    if not len(figures):
+        result.months = [RenewalPeriod(str(m), 0, 0.0, 0.0) for m in months]
+        result.quarters = [RenewalPeriod(str(q), 0, 0.0, 0.0) for q in quarters]
         result.total = RenewalPeriod("Total", 0, 0.0, 0.0)
         return result
     # Today's ARR of all the user's accounts: one pass, cheaper than naming thousands of ids.
-    arr = arr_for_user(user, [today])
-    arr_today = arr[today] if len(arr) else pd.Series(dtype="float64")
-    frame = _forecast(frame, arr_today)
-    months_since_epoch = frame["day"].to_numpy(dtype="int64").astype("datetime64[D]").astype("datetime64[M]")
-    frame["month"] = months_since_epoch.astype("int64") + EPOCH.year * 12  # year × 12 + month − 1
-    frame["quarter"] = frame["month"] // 3  # year × 4 + quarter − 1
-    grouped = frame.groupby("month").agg(accounts=("id", "size"), arr=("arr", "sum"), forecast=("forecast", "sum"))
-    result.months = [_period(str(p), p.year * 12 + p.month - 1, grouped)
-                     for p in pd.period_range(first, last, freq="M")]
-    result.quarters = _quarters(frame, first, last)
-    result.total = RenewalPeriod("Total", len(frame), float(frame["arr"].sum()), float(frame["forecast"].sum()))
+    arr = arr_for_user(user, [today]) if arr is None else arr
+    ids, days = figures[:, 0].astype("int64"), figures[:, 1].astype("int64")
+    forecast = _forecast(ids, figures[:, 2], figures[:, 3], arr[today] if len(arr) else pd.Series(dtype="float64"))
+    month = days.astype("datetime64[D]").astype("datetime64[M]").astype("int64")  # months since EPOCH's
+    month_offset = month - ((first.year - EPOCH.year) * 12 + first.month - 1)  # 0: this month
+    quarter_offset = (month // 3) - ((first.year - EPOCH.year) * 4 + first.quarter - 1)
+    result.months = _periods(months, month_offset, forecast)
+    result.quarters = _periods(quarters, quarter_offset, forecast)
+    result.total = RenewalPeriod("Total", len(ids), float(forecast.arr.sum()), float(forecast.forecast.sum()))
     horizon = today + dt.timedelta(days=UPCOMING_DAYS)
-    result.upcoming_count = int((frame["day"] <= (horizon - EPOCH).days).sum())
+    result.upcoming_count = int((days <= (horizon - EPOCH).days).sum())
     ahead = _rows(renewing.filter(renewal_date__lte=horizon).order_by("renewal_date", "name", "pk")
-                  .values_list("id", "external_id", "name", "renewal_date", "segment", "health_tier",
+                  .values_list("id", "external_id", "name", "renewal_date", "segment", "risk_level", "health_tier",
                                "csm__first_name", "csm__last_name", "csm__username")[:UPCOMING_ROWS])
-    figures = frame.set_index("id")
-    for account_id, external_id, name, renewal_date, segment, health_tier, first_name, last_name, username in ahead:
-        row = figures.loc[account_id]
+    at = pd.Index(ids).get_indexer([row[0] for row in ahead])
+    for i, (_, external_id, name, renewal_date, segment, risk_level, health_tier, first_name, last_name,
+            username) in zip(at, ahead, strict=True):
         result.upcoming.append({
             "external_id": external_id, "name": name, "renewal_date": renewal_date,
             "days": (renewal_date - today).days, "segment": segment or NOT_SET,
             "csm": " ".join(n for n in (first_name, last_name) if n) or username or UNASSIGNED,
-            "risk_level": _text(row["risk_level"]), "health_tier": health_tier or "", "arr": row["arr"],
-            "probability": row["probability"], "source": row["source"], "forecast": row["forecast"]})
+            "risk_level": risk_level or "", "health_tier": health_tier or "", "arr": float(forecast.arr[i]),
+            "probability": float(forecast.probability[i]), "source": forecast.source(i),
+            "forecast": float(forecast.forecast[i])})
     return result
 
 
-def _text(value) -> str:
-    """A text column's value from a frame: "" for a missing one (None or NaN)."""
-    return value if isinstance(value, str) else ""
+@dataclass(frozen=True)
+class Forecast:
+    """The renewing accounts' ARR today, renewal probability and forecast (arrays in the accounts' order)."""
+
+    arr: np.ndarray
+    probability: np.ndarray
+    forecast: np.ndarray
+    by_model: np.ndarray  # the probability comes from the churn model
+    by_level: np.ndarray  # ... else from the risk level (neither: not scored)
+
+    def source(self, i: int) -> str:
+        return "churn model" if self.by_model[i] else "risk level" if self.by_level[i] else "not scored"
 
 
-def _forecast(frame: pd.DataFrame, arr_today: pd.Series) -> pd.DataFrame:
-    """The renewing accounts' ARR today, renewal probability (and what it comes from) and forecast."""
-    frame["arr"] = frame["id"].map(arr_today).fillna(0.0).astype("float64")
-    by_level = frame["risk_level"].map(RENEWAL_PROBABILITY).astype("float64")
-    frame["probability"] = (1 - frame["churn_probability"].astype("float64")).fillna(by_level) \
-        .fillna(UNSCORED_PROBABILITY)
-    frame["source"] = "not scored"
-    frame.loc[by_level.notna(), "source"] = "risk level"
-    frame.loc[frame["churn_probability"].notna(), "source"] = "churn model"
-    frame["forecast"] = frame["arr"] * frame["probability"]
-    return frame
+def _forecast(ids: np.ndarray, level_probability: np.ndarray, churn_probability: np.ndarray,
+              arr_today: pd.Series) -> Forecast:
+    """ARR × renewal probability: 1 − the churn probability where there is one, else the risk level's, else
+    UNSCORED_PROBABILITY."""
+    arr = arr_today.reindex(ids).fillna(0.0).to_numpy(dtype="float64")
+    by_model, by_level = ~np.isnan(churn_probability), ~np.isnan(level_probability)
+    probability = np.where(by_model, 1 - churn_probability,
+                           np.where(by_level, level_probability, UNSCORED_PROBABILITY))
+    return Forecast(arr, probability, arr * probability, by_model, by_level)
 
 
-def _period(label: str, key: int, grouped: pd.DataFrame) -> RenewalPeriod:
-    if key not in grouped.index:
-        return RenewalPeriod(label, 0, 0.0, 0.0)
-    row = grouped.loc[key]
-    return RenewalPeriod(label, int(row["accounts"]), float(row["arr"]), float(row["forecast"]))
-
-
-def _quarters(frame: pd.DataFrame, first: pd.Period, last: pd.Period) -> list[RenewalPeriod]:
-    """The renewals per calendar quarter of the months from `first` to `last` (the first and last may be
-    partly inside)."""
-    quarters = pd.period_range(first.asfreq("Q"), last.asfreq("Q"), freq="Q")
-    if frame.empty:
-        return [RenewalPeriod(str(q), 0, 0.0, 0.0) for q in quarters]
-    grouped = frame.groupby("quarter").agg(accounts=("id", "size"), arr=("arr", "sum"), forecast=("forecast", "sum"))
-    return [_period(str(q), q.year * 4 + q.quarter - 1, grouped) for q in quarters]
+def _periods(periods: pd.PeriodIndex, offsets: np.ndarray, forecast: Forecast) -> list[RenewalPeriod]:
+    """Accounts, ARR and forecast per period, given each account's period as its offset from the first."""
+    n = len(periods)
+    inside = (offsets >= 0) & (offsets < n)
+    offsets = offsets[inside]
+    accounts = np.bincount(offsets, minlength=n)
+    arr = np.bincount(offsets, weights=forecast.arr[inside], minlength=n)
+    expected = np.bincount(offsets, weights=forecast.forecast[inside], minlength=n)
+    return [RenewalPeriod(str(period), int(accounts[i]), float(arr[i]), float(expected[i]))
+            for i, period in enumerate(periods)]
 
 
 # Revenue retention -----------------------------------------------------------------------------------------
@@ -285,13 +295,20 @@ class RevenueRetention:
     by_csm: list[Retention] = field(default_factory=list)
 
 
-def revenue_retention(user: User, today: dt.date | None = None, months: int = RETENTION_MONTHS) -> RevenueRetention:
-    """GRR and NRR of each of the `months` complete months before today's, and of the whole span by segment and
-    by CSM (three queries)."""
-    today = today or timezone.localdate()
+def retention_closes(today: dt.date, months: int = RETENTION_MONTHS) -> tuple[pd.PeriodIndex, list[dt.date]]:
+    """The `months` complete months before today's, and the days whose closing ARR they compare: the day before the
+    first, and each month's last day."""
     periods = pd.period_range(end=pd.Period(today, freq="M") - 1, periods=months, freq="M")
-    closes = [periods[0].start_time.date() - dt.timedelta(days=1), *(p.end_time.date() for p in periods)]
-    arr = arr_for_user(user, closes)
+    return periods, [periods[0].start_time.date() - dt.timedelta(days=1), *(p.end_time.date() for p in periods)]
+
+
+def revenue_retention(user: User, today: dt.date | None = None, months: int = RETENTION_MONTHS,
+                      arr: pd.DataFrame | None = None) -> RevenueRetention:
+    """GRR and NRR of each of the `months` complete months before today's, and of the whole span by segment and
+    by CSM (four queries; two given `arr`, arr_for_user's frame with a column for each of retention_closes' days)."""
+    today = today or timezone.localdate()
+    periods, closes = retention_closes(today, months)
+    arr = arr_for_user(user, closes) if arr is None else arr
     result = RevenueRetention(start=periods[0].start_time.date(), end=closes[-1])
     if arr.empty:
         arr = pd.DataFrame(columns=closes, dtype="float64")
@@ -301,16 +318,17 @@ def revenue_retention(user: User, today: dt.date | None = None, months: int = RE
     in_cohort = values[:, 0] > 0
     if not in_cohort.any():
         return result
-    cohort = arr.index[in_cohort]
-    who = pd.DataFrame.from_records(
-        _rows(accounts_for_user(user).order_by()
-              .values_list("id", "segment", "csm__first_name", "csm__last_name", "csm__username")),
-        columns=["id", "segment", "first", "last", "username"]).set_index("id").reindex(cohort)
-    segment = who["segment"].fillna("").replace("", NOT_SET).to_numpy()
-    csm = (who["first"].fillna("") + " " + who["last"].fillna("")).str.strip()
-    csm = csm.where(csm != "", who["username"].fillna("")).replace("", UNASSIGNED).to_numpy()
+    cohort = arr.index[in_cohort].to_numpy()
+    who = _rows(accounts_for_user(user).order_by().values_list("id", "segment", "csm_id"))
+    at = pd.Index([row[0] for row in who]).get_indexer(cohort)  # -1: not among the user's accounts
+    segments = np.array([row[1] or NOT_SET for row in who] + [NOT_SET], dtype=object)[at]
+    csm_ids = [row[2] for row in who] + [None]
+    names = {pk: " ".join(n for n in (first_name, last_name) if n) or username for pk, first_name, last_name, username
+             in User.objects.filter(pk__in={pk for pk in csm_ids if pk is not None})
+             .values_list("pk", "first_name", "last_name", "username")}
+    csms = np.array([names.get(pk) or UNASSIGNED for pk in csm_ids], dtype=object)[at]
     start, end = values[in_cohort, 0], values[in_cohort, -1]
-    for target, groups in ((result.by_segment, segment), (result.by_csm, csm)):
+    for target, groups in ((result.by_segment, segments), (result.by_csm, csms)):
         for name in sorted(set(groups), key=lambda n: (n in (NOT_SET, UNASSIGNED), n)):
             chosen = groups == name
             target.append(retention_of(name, start[chosen], end[chosen]))

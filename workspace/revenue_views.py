@@ -22,8 +22,10 @@ from workspace.revenue import (
     RENEWAL_PROBABILITY,
     UNSCORED_PROBABILITY,
     UPCOMING_DAYS,
+    arr_for_user,
     lost_by_reason,
     renewals,
+    retention_closes,
     revenue_charts,
     revenue_retention,
 )
@@ -38,7 +40,8 @@ def renewals_view(request: HttpRequest) -> HttpResponse:
     """Renewals by month and quarter with their forecast, the renewals ahead, GRR and NRR by month, segment and
     CSM, and lost ARR by churn reason, over the user's accounts (a CSM's own book)."""
     today = timezone.localdate()
-    found, retention, lost = renewals(request.user, today), revenue_retention(request.user, today), \
+    arr = arr_for_user(request.user, [today, *retention_closes(today)[1]])  # the subscriptions read once for both
+    found, retention, lost = renewals(request.user, today, arr), revenue_retention(request.user, today, arr=arr), \
         lost_by_reason(request.user, today)
     context = {"found": found, "retention": retention, "lost": lost, "charts": revenue_charts(found, retention, lost),
                "upcoming_days": UPCOMING_DAYS, "probabilities": RENEWAL_PROBABILITY,
