@@ -6,6 +6,8 @@ bundles them for `scoring.calculations`.
 """
 
 import datetime as dt
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +77,36 @@ def _as_text(instant: Max) -> Cast:
     """An instant fetched as its ISO text, which pandas parses for a whole column at once (decoding
     each into a Python datetime took longer than the query). Readers use pd.to_datetime(utc=True)."""
     return Cast(instant, output_field=CharField())
+
+
+# Reads shared by a run's batches ----------------------------------------------------------------------------
+
+_SHARED: dict = {"run": None, "reads": {}}  # the run whose reads are kept, and its reads by name
+
+
+@contextmanager
+def shared_reads(run: Hashable) -> Iterator[None]:
+    """Within it, the reads that are the same for every batch of one recompute run — the usage days aggregated for
+    the whole book (one pass instead of one per batch) and a trial's paying peers — are made by the first batch this
+    process scores and kept for the run's other batches here. Only one run's reads are kept: a batch of another run
+    drops them. Outside it (previews, backtests, a single batch) every read is made afresh."""
+    if _SHARED["run"] != run:
+        _SHARED["run"], _SHARED["reads"] = run, {}
+    _SHARED["active"] = True
+    try:
+        yield
+    finally:
+        _SHARED["active"] = False
+
+
+def _shared(name: str, key: Hashable, read: Callable[[], object]) -> object:
+    """`read()`, or within shared_reads the value kept under (name, key) for the run."""
+    if not _SHARED.get("active"):
+        return read()
+    reads = _SHARED["reads"]
+    if (name, key) not in reads:
+        reads[(name, key)] = read()
+    return reads[(name, key)]
 
 
 def frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
@@ -150,6 +182,17 @@ USAGE_COLUMNS = ["subscription_id", "word", "usage_30", "usage_prev", "errors_30
                  "last_n", "before_n", "week_before_n"]
 
 
+def _usage_frame(params: list, span: list[int] | None = None) -> pd.DataFrame:
+    """_usage_sql's rows as whole numbers, for the subscription ids in `span` (both included) or all."""
+    with connection.cursor() as cursor:
+        cursor.execute(_usage_sql(span is not None), params + (span or []))
+        rows = cursor.fetchall()
+    df = pd.DataFrame.from_records(rows, columns=USAGE_COLUMNS)
+    for column in USAGE_COLUMNS:
+        df[column] = df[column].fillna(0).astype("int64")
+    return df
+
+
 def _or_by(keys: list[np.ndarray], masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The OR of `masks` per distinct key (keys: equal-length arrays, compared together, the first
     one sorting first). Returns the position of each group's first row and the OR of each group."""
@@ -188,15 +231,13 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
     n, day = cliff_days, window.day
     params = [day(30)] * 5 + [day(0), day(30), day(quiet_days), day(quiet_days + 30), day(quiet_days),
                               day(n), day(2 * n), day(n), day(7 + n), day(7), day(USAGE_DAYS), day(0)]
-    if batch.first is not None:
-        ids = subscriptions["subscription_id"]
-        params += [int(ids.min()), int(ids.max())] if len(ids) else [0, -1]
-    with connection.cursor() as cursor:
-        cursor.execute(_usage_sql(batch.first is not None), params)
-        rows = cursor.fetchall()
-    df = pd.DataFrame.from_records(rows, columns=USAGE_COLUMNS)
-    for column in USAGE_COLUMNS:
-        df[column] = df[column].fillna(0).astype("int64")
+    ids = subscriptions["subscription_id"]
+    if _SHARED.get("active"):  # the whole book's, once per run: this batch's subscriptions are picked from it
+        df = _shared("usage", (window.as_of, quiet_days, cliff_days), lambda: _usage_frame(params))
+        df = df[df["subscription_id"].isin(ids)].copy()
+    else:
+        span = ([int(ids.min()), int(ids.max())] if len(ids) else [0, -1]) if batch.first is not None else None
+        df = _usage_frame(params, span)
     df["account_id"] = df["subscription_id"].map(subscriptions.set_index("subscription_id")["account_id"])
     df = df[df["account_id"].notna()]
     df["account_id"] = df["account_id"].astype("int64")
@@ -535,7 +576,7 @@ def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int)
         contacts=contacts(batch, window, int(alerts["champion_left"].get("days", 30))),
         failed_payments=failed_payments(batch, window),
         champions_left=champions_left(batch, window),
-        paying_peers=paying_peers(window) if has_trial else None,
+        paying_peers=_shared("paying_peers", as_of, lambda: paying_peers(window)) if has_trial else None,
         previous_health=previous_health(batch, as_of - dt.timedelta(days=trend_days)),
         # Point in time: what the book held by as_of (a table filled later did not exist yet).
         has_touchpoints=Touchpoint.objects.filter(occurred_at__lt=window.end).exists(),

@@ -28,7 +28,7 @@ from scoring import notifications
 from scoring.calculations import Scores, score_book
 from scoring.config import Config, parse_config
 from scoring.configs import ensure_active_config
-from scoring.fetch import AccountRange, load_book
+from scoring.fetch import AccountRange, load_book, shared_reads
 from scoring.models import (
     RecomputeBatch,
     RecomputeRun,
@@ -170,8 +170,9 @@ def recompute_batch(*, batch_id: int) -> bool:
     if batch.done_at is None and run.status == RunStatus.RUNNING:
         config = parse_config(run.config.data)
         texts_read_for_accounts(batch.first_account, batch.last_account)  # the rules read the texts' readings
-        scores, data = score_range(as_of=run.as_of, config=config,
-                                   batch=AccountRange(batch.first_account, batch.last_account))
+        with shared_reads(run.pk):  # what every batch of the run reads alike, read once per process
+            scores, data = score_range(as_of=run.as_of, config=config,
+                                       batch=AccountRange(batch.first_account, batch.last_account))
         detected = alert_rules.detect_alerts(data, scores, config)
         with transaction.atomic():
             claimed = RecomputeBatch.objects.filter(pk=batch.pk, done_at__isnull=True).update(

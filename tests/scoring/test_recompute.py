@@ -178,6 +178,28 @@ def test_batches_give_the_same_snapshots_as_one_batch(ravenstack):
 
 
 @pytest.mark.django_db
+def test_a_runs_batches_share_one_read_of_the_usage_days_and_score_as_if_each_read_its_own(ravenstack, monkeypatch):
+    import contextlib
+
+    from scoring import fetch, services
+
+    reads = []
+    usage_frame = fetch._usage_frame
+    monkeypatch.setattr(fetch, "_usage_frame", lambda *args: reads.append(args) or usage_frame(*args))
+    recompute("--batch-size", "100")
+    shared = snapshot_values()
+    assert len(reads) == 1 and len(reads[0]) == 1  # one read of the whole book's usage days, for five batches
+
+    monkeypatch.setattr(services, "shared_reads", lambda run: contextlib.nullcontext())  # each batch its own read
+    reads.clear()
+    recompute("--batch-size", "100")
+
+    assert len(reads) == 5 and all(len(span) == 2 for _, span in reads)
+    assert snapshot_values() == shared
+    assert Snapshot.objects.filter(as_of=AS_OF).count() == 500
+
+
+@pytest.mark.django_db
 def test_a_redelivered_batch_task_changes_nothing(ravenstack):
     from scoring.services import recompute_run_create
 
