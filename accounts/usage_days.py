@@ -1,18 +1,22 @@
 """The SQL that keeps accounts.UsageDay equal to the sum of the usage rows.
 
-Migration accounts.0004 installs triggers built from these statements (a row-by-row insert path,
-and a rebuild of whole days when rows change or go). Big imports switch the insert trigger off and
-call `rebuild_subscriptions` once instead: aggregating millions of new rows in one parallel query is
-several times faster than feeding them through the trigger. Changing anything here that the
-triggers use needs a migration that installs them again.
+Migration accounts.0004 installed triggers built from these statements (a row-by-row insert path,
+and a rebuild of whole days when rows change or go); accounts.0022 installed them again with the API
+features' daily usage. Big imports switch the insert trigger off and call `rebuild_subscriptions` once
+instead: aggregating millions of new rows in one parallel query is several times faster than feeding them
+through the trigger. Changing anything here that the triggers use needs a migration that installs them
+again (trigger_functions_sql), and a frozen copy of this module for the migrations that installed the
+earlier version (as accounts/migrations/_usage_days_0004.py is for 0004).
 """
 
 # A feature is an integration feature when one of these words stands on its own in its name, words
 # being separated by spaces and _ - . / : ( ) , (a plain LIKE test, without regex).
 HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
 SEPARATORS = ("_", "-", ".", "/", ":", "(", ")", ",")
+# An API feature: "api" stands in its name between characters other than letters and digits (or at an end).
+API_PATTERN = "(^|[^a-z0-9])api([^a-z0-9]|$)"
 DAY_COLUMNS = ("subscription_id, date, word, usage_count, error_count, features_used, integration_usage, "
-               "integration_errors")
+               "integration_errors, api_usage")
 INSERT_TRIGGER = "accounts_usage_inserted"
 
 
@@ -24,11 +28,16 @@ def integration_test(column: str) -> str:
     return "(" + " OR ".join(f"{spaced} LIKE '% {hint} %'" for hint in HINTS) + ")"
 
 
+def api_test(column: str) -> str:
+    return f"({column} ~* '{API_PATTERN}')"
+
+
 def register_sql(source: str, column: str) -> str:
     """Add the feature names of `source` not listed yet (in name order, so numbering is stable). The
-    names are made distinct first: the integration test runs once per name, not once per row."""
-    return (f"INSERT INTO accounts_usagefeature (name, integration) "
-            f"SELECT n.name, {integration_test('n.name')} FROM (SELECT DISTINCT {column} AS name FROM {source}) n "
+    names are made distinct first: the integration and API tests run once per name, not once per row."""
+    return (f"INSERT INTO accounts_usagefeature (name, integration, api) "
+            f"SELECT n.name, {integration_test('n.name')}, {api_test('n.name')} "
+            f"FROM (SELECT DISTINCT {column} AS name FROM {source}) n "
             f"WHERE NOT EXISTS (SELECT 1 FROM accounts_usagefeature f WHERE f.name = n.name) ORDER BY 1 "
             f"ON CONFLICT (name) DO NOTHING")
 
@@ -41,7 +50,8 @@ def aggregate_sql(where: str, *, source: str = "accounts_usagerecord") -> str:
     return (f"SELECT u.subscription_id, u.date, (f.id - 1) / 62 AS word, SUM(u.usage_count) AS usage_count, "
             f"SUM(u.error_count) AS error_count, {features} AS features_used, "
             f"SUM(CASE WHEN f.integration THEN u.usage_count ELSE 0 END) AS integration_usage, "
-            f"SUM(CASE WHEN f.integration THEN u.error_count ELSE 0 END) AS integration_errors "
+            f"SUM(CASE WHEN f.integration THEN u.error_count ELSE 0 END) AS integration_errors, "
+            f"SUM(CASE WHEN f.api THEN u.usage_count ELSE 0 END) AS api_usage "
             f"FROM {source} u JOIN accounts_usagefeature f ON f.name = u.feature_name "
             f"WHERE {where} GROUP BY u.subscription_id, u.date, (f.id - 1) / 62")
 
@@ -76,3 +86,46 @@ def rebuild_subscriptions(cursor, subscription_ids: list[int], *, feature_source
         cursor.execute(f"DELETE FROM accounts_usageday WHERE subscription_id = ANY({ids})")
     cursor.execute(f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) SELECT * FROM import_usage_days")
     cursor.execute("DROP TABLE import_usage_days")
+
+
+ADD_TO_DAYS = """
+    usage_count = d.usage_count + excluded.usage_count, error_count = d.error_count + excluded.error_count,
+    features_used = d.features_used | excluded.features_used,
+    integration_usage = d.integration_usage + excluded.integration_usage,
+    integration_errors = d.integration_errors + excluded.integration_errors,
+    api_usage = d.api_usage + excluded.api_usage"""
+
+
+def trigger_functions_sql() -> list[str]:
+    """The functions the usage rows' triggers run: new rows are added to their days (a day that exists already
+    gets the sums added, its features OR-ed); changed or deleted rows have their days rebuilt from the rows."""
+    add_new = (f"INSERT INTO accounts_usageday AS d ({DAY_COLUMNS}) "
+               f"{aggregate_sql('TRUE', source='new_rows')} "
+               f"ON CONFLICT (subscription_id, date, word) DO UPDATE SET {ADD_TO_DAYS}")
+    touched = "SELECT subscription_id, date FROM old_rows{more}"
+    drop_days = ("DELETE FROM accounts_usageday d USING ({touched}) t "
+                 "WHERE d.subscription_id = t.subscription_id AND d.date = t.date")
+    rebuild = rebuild_sql("(u.subscription_id, u.date) IN ({touched})")
+    changed = touched.format(more=" UNION SELECT subscription_id, date FROM new_rows")
+    gone = touched.format(more="")
+    return [
+        f"""CREATE OR REPLACE FUNCTION accounts_usage_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {register_sql("new_rows", "feature_name")};
+            {add_new};
+            RETURN NULL;
+        END $$""",
+        f"""CREATE OR REPLACE FUNCTION accounts_usage_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {register_sql("new_rows", "feature_name")};
+            {drop_days.format(touched=changed)};
+            {rebuild.format(touched=changed)};
+            RETURN NULL;
+        END $$""",
+        f"""CREATE OR REPLACE FUNCTION accounts_usage_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {drop_days.format(touched=gone)};
+            {rebuild.format(touched=gone)};
+            RETURN NULL;
+        END $$""",
+    ]

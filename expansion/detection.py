@@ -59,7 +59,6 @@ UPLIFT = {"usage_limit": 0.20, "overage": 0.30, "power_users": 0.25, "integratio
           "api_growth": 0.15, "promoter": 0.10, "feature_requests": 0.10}
 SEAT_GROWTH = 0.20
 INTEGRATION_WORDS = re.compile(r"\b(integrat\w*|interfaces?|api|hl7|fhir|connectors?|sync\w*|ehr)\b", re.IGNORECASE)
-API_FEATURE = re.compile(r"(^|[^a-z0-9])api([^a-z0-9]|$)", re.IGNORECASE)
 SUPPRESSING_TIERS = SEVERE_TIERS
 REFRESHED = ("evidence", "summary", "estimated_mrr", "last_detected_on")  # what a signal seen again updates
 
@@ -103,33 +102,41 @@ def fetch_book(as_of: dt.date) -> pd.DataFrame:
 def _usage(accounts: pd.DataFrame, as_of: dt.date) -> None:
     """Per account, from one pass over the usage days of the 90 days up to the day (a day has one row per word of
     62 features: every word counts), added up by the database per account and word: the usage of the three
-    30-day periods, newest first, and the advanced features used in the last 30 days (a day's feature bits: a
-    feature is used in the 30 days when a day of them has a use of it, counts being never negative). Then the API
-    uses of the last and prior 30 days, from the usage rows of the API features alone."""
+    30-day periods, newest first, the uses of API features (UsageFeature.api: "api" stands in the feature's name)
+    in the last two of them, and the advanced features used in the last 30 days (a day's feature bits: a feature
+    is used in the 30 days when a day of them has a use of it, counts being never negative)."""
     start = as_of - dt.timedelta(days=OVERAGE_PERIODS * WINDOW_DAYS - 1)
     last_from = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
     # A feature's bit in the usage days: (id - 1) mod 62 of word (id - 1) div 62.
     numbers = dict(UsageFeature.objects.values_list("name", "id"))
-    sums = ", ".join(f"COALESCE(SUM(d.usage_count) FILTER (WHERE (%s::date - d.date) / {WINDOW_DAYS} = {period}), 0)"
-                     f"::bigint" for period in range(OVERAGE_PERIODS))
+
+    def by_period(column: str, period: int) -> str:
+        return f"COALESCE(SUM(d.{column}) FILTER (WHERE (%s::date - d.date) / {WINDOW_DAYS} = {period}), 0)::bigint"
+
+    sums = ", ".join(by_period("usage_count", period) for period in range(OVERAGE_PERIODS))
+    api = f"{by_period('api_usage', 0)}, {by_period('api_usage', 1)}"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.account_id, d.word, {sums}, COALESCE(BIT_OR(d.features_used) FILTER (WHERE d.date >= %s), 0)"
+            f"SELECT s.account_id, d.word, {sums}, {api}, "
+            "COALESCE(BIT_OR(d.features_used) FILTER (WHERE d.date >= %s), 0)"
             " FROM accounts_usageday d JOIN accounts_subscription s ON s.id = d.subscription_id"
             " WHERE d.date >= %s AND d.date <= %s GROUP BY 1, 2",
-            [as_of] * OVERAGE_PERIODS + [last_from, start, as_of])
-        days = pd.DataFrame(cursor.fetchall(), columns=["account_id", "word", *range(OVERAGE_PERIODS), "bits"])
-    by_account = days.groupby("account_id")[list(range(OVERAGE_PERIODS))].sum()
+            [as_of] * (OVERAGE_PERIODS + 2) + [last_from, start, as_of])
+        days = pd.DataFrame(cursor.fetchall(),
+                            columns=["account_id", "word", *range(OVERAGE_PERIODS), "api_last", "api_prior", "bits"])
+    by_account = days.groupby("account_id")[[*range(OVERAGE_PERIODS), "api_last", "api_prior"]].sum()
     for period in range(OVERAGE_PERIODS):
         column = by_account[period] if len(by_account) else pd.Series(dtype="float64")
         accounts[f"uses_{period}"] = accounts.index.map(column).fillna(0).astype("float64")
+    for column in ("api_last", "api_prior"):
+        found = by_account[column] if len(by_account) else pd.Series(dtype="float64")
+        accounts[column] = accounts.index.map(found).fillna(0).astype("float64")
     # Only advanced features the usage rows know count: a listed name nobody uses yet changes no share.
     advanced = sorted(name for name in AdvancedFeature.objects.values_list("name", flat=True) if name in numbers)
     accounts["advanced_total"] = len(advanced)
     used = _advanced_used(days, advanced, numbers)
     accounts["advanced_used"] = accounts.index.map(used.map(len)).fillna(0).astype(int)
     accounts["advanced_names"] = accounts.index.map(used)
-    _api_uses(accounts, as_of, [name for name in numbers if API_FEATURE.search(name)])
 
 
 def _advanced_used(days: pd.DataFrame, advanced: list[str], numbers: dict[str, int]) -> pd.Series:
@@ -145,26 +152,6 @@ def _advanced_used(days: pd.DataFrame, advanced: list[str], numbers: dict[str, i
         if bits:
             names.setdefault(account_id, []).extend(name for name, mask in words[word] if bits & mask)
     return pd.Series({account_id: sorted(found) for account_id, found in names.items() if found}, dtype=object)
-
-
-def _api_uses(accounts: pd.DataFrame, as_of: dt.date, api: list[str]) -> None:
-    """API uses of the last 30 days and the 30 before, added up by the database from the rows of the API features
-    (a name with the word "api")."""
-    last_from = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
-    prior_from = as_of - dt.timedelta(days=2 * WINDOW_DAYS - 1)
-    sums = pd.DataFrame(columns=["account_id", "last", "prior"])
-    if api:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT s.account_id, SUM(CASE WHEN u.date >= %s THEN u.usage_count ELSE 0 END),"
-                " SUM(CASE WHEN u.date < %s THEN u.usage_count ELSE 0 END)"
-                " FROM accounts_usagerecord u JOIN accounts_subscription s ON s.id = u.subscription_id"
-                " WHERE u.date >= %s AND u.date <= %s AND u.feature_name = ANY(%s) GROUP BY 1",
-                [last_from, last_from, prior_from, as_of, api])
-            sums = pd.DataFrame(cursor.fetchall(), columns=["account_id", "last", "prior"])
-    sums = sums.set_index("account_id")
-    accounts["api_last"] = accounts.index.map(sums["last"]).fillna(0).astype("float64")
-    accounts["api_prior"] = accounts.index.map(sums["prior"]).fillna(0).astype("float64")
 
 
 def _voice(accounts: pd.DataFrame, as_of: dt.date) -> None:

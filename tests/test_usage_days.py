@@ -3,6 +3,7 @@ the rows are written: the database's own triggers keep them, so every test compa
 with the days recomputed here from the rows."""
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2024, 6, 1)
 DAY_FIELDS = ["subscription_id", "date", "word", "usage_count", "error_count", "features_used", "integration_usage",
-              "integration_errors"]
+              "integration_errors", "api_usage"]
+API_NAME = re.compile(r"(^|[^a-z0-9])api([^a-z0-9]|$)", re.IGNORECASE)  # what the expansion signals call an API feature
 
 
 def stored_days() -> list[tuple]:
@@ -36,6 +38,7 @@ def days_from_rows() -> list[tuple]:
                 m.UsageFeature.objects.values_list("pk", "name", "integration")}
     rows["slot"] = rows["feature"].map(lambda f: features[f][0])
     rows["integration"] = rows["feature"].map(lambda f: features[f][1])
+    rows["api"] = rows["feature"].map(lambda f: bool(API_NAME.search(f)))
     rows["word"] = rows["slot"] // 62
     rows["bit"] = [(1 << (slot % 62)) if usage > 0 else 0 for slot, usage in
                    zip(rows["slot"], rows["usage"], strict=True)]
@@ -46,7 +49,8 @@ def days_from_rows() -> list[tuple]:
             bits |= bit
         integration = group[group["integration"]]
         result.append((sub, date, word, int(group["usage"].sum()), int(group["errors"].sum()), bits,
-                       int(integration["usage"].sum()), int(integration["errors"].sum())))
+                       int(integration["usage"].sum()), int(integration["errors"].sum()),
+                       int(group.loc[group["api"], "usage"].sum())))
     return sorted(result)
 
 
@@ -86,6 +90,21 @@ def test_integration_features_are_named_by_whole_words(name, integration):
     add(factories.SubscriptionFactory(), name, 1)
 
     assert m.UsageFeature.objects.get(name=name).integration is integration
+
+
+@pytest.mark.parametrize(("name", "api"), [
+    ("api", True), ("API_calls", True), ("rest-api", True), ("public api (v2)", True), ("Api.export", True),
+    ("apiary", False), ("capital", False), ("rapid", False), ("api2", False), ("scheduling", False),
+])
+def test_api_features_are_named_by_api_standing_alone_and_their_use_is_kept_per_day(name, api):
+    subscription = factories.SubscriptionFactory()
+    add(subscription, name, 7)
+    add(subscription, "scheduling", 3)
+
+    assert m.UsageFeature.objects.get(name=name).api is api
+    assert sum(m.UsageDay.objects.filter(subscription=subscription).values_list("api_usage", flat=True)) == \
+        (7 if api else 0)
+    assert stored_days() == days_from_rows()
 
 
 def test_changing_or_deleting_rows_rebuilds_their_days():

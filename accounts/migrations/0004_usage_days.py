@@ -3,7 +3,13 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from accounts.usage_days import DAY_COLUMNS, aggregate_sql, rebuild_sql, rebuild_subscriptions, register_sql
+from accounts.migrations._usage_days_0004 import (
+    DAY_COLUMNS,
+    aggregate_sql,
+    rebuild_sql,
+    rebuild_subscriptions,
+    register_sql,
+)
 
 ADD_TO_DAYS = """
     usage_count = {d}usage_count + excluded.usage_count, error_count = {d}error_count + excluded.error_count,

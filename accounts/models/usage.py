@@ -47,6 +47,10 @@ class UsageFeature(models.Model):
         default=False,
         help_text="An integration feature (EHR sync, API, interfaces): one of the words ehr, integration, "
                   "sync, api, interface, hl7 or fhir appears in its name as a word of its own.")
+    api = models.BooleanField(
+        default=False, db_default=False,
+        help_text="An API feature: \"api\" stands in its name between characters other than letters and digits, or at "
+                  "an end of it (the API-growth expansion signal counts its use).")
 
     def __str__(self) -> str:
         return self.name
@@ -58,7 +62,8 @@ class UsageDay(models.Model):
 
     The database keeps it exact on every write to the usage rows, whoever makes it (import, admin,
     ORM, raw SQL): triggers installed by migration accounts.0004 add new rows to their day and
-    rebuild a day from its rows when rows of it change or go. Features beyond the 62nd get rows of
+    rebuild a day from its rows when rows of it change or go (installed again with the API features'
+    usage by accounts.0022). Features beyond the 62nd get rows of
     their own (`word` 1, 2, ...), so any number of features fits.
     """
 
@@ -79,6 +84,8 @@ class UsageDay(models.Model):
         default=0, help_text="Bit (feature number mod 62) set for every feature used (count above 0) that day.")
     integration_usage = models.BigIntegerField(default=0)
     integration_errors = models.BigIntegerField(default=0)
+    api_usage = models.BigIntegerField(default=0, db_default=0,
+                                       help_text="The day's uses of API features (UsageFeature.api).")
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.date}"
