@@ -34,7 +34,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -42,6 +42,7 @@ from accounts.models import Account, Subscription, SupportTicket, SurveyResponse
 from expansion.models import AdvancedFeature, ExpansionSignal, PlanLimit, SignalStatus
 from expansion.services import opportunities_from_new_signals
 from healthcs.bulk import insert_rows, update_rows
+from scoring.fetch import book_usage, or_by
 from scoring.levels import HEALTHY_TIERS, SEVERE_TIERS, Level
 from scoring.models import Snapshot
 
@@ -101,29 +102,24 @@ def fetch_book(as_of: dt.date) -> pd.DataFrame:
 
 def _usage(accounts: pd.DataFrame, as_of: dt.date) -> None:
     """Per account, from one pass over the usage days of the 90 days up to the day (a day has one row per word of
-    62 features: every word counts), added up by the database per account and word: the usage of the three
+    62 features: every word counts), added up by the database per subscription and word and here per account and
+    word: the usage of the three
     30-day periods, newest first, the uses of API features (UsageFeature.api: "api" stands in the feature's name)
     in the last two of them, and the advanced features used in the last 30 days (a day's feature bits: a feature
     is used in the 30 days when a day of them has a use of it, counts being never negative)."""
-    start = as_of - dt.timedelta(days=OVERAGE_PERIODS * WINDOW_DAYS - 1)
-    last_from = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
     # A feature's bit in the usage days: (id - 1) mod 62 of word (id - 1) div 62.
     numbers = dict(UsageFeature.objects.values_list("name", "id"))
-
-    def by_period(column: str, period: int) -> str:
-        return f"COALESCE(SUM(d.{column}) FILTER (WHERE (%s::date - d.date) / {WINDOW_DAYS} = {period}), 0)::bigint"
-
-    sums = ", ".join(by_period("usage_count", period) for period in range(OVERAGE_PERIODS))
-    api = f"{by_period('api_usage', 0)}, {by_period('api_usage', 1)}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.account_id, d.word, {sums}, {api}, "
-            "COALESCE(BIT_OR(d.features_used) FILTER (WHERE d.date >= %s), 0)"
-            " FROM accounts_usageday d JOIN accounts_subscription s ON s.id = d.subscription_id"
-            " WHERE d.date >= %s AND d.date <= %s GROUP BY 1, 2",
-            [as_of] * (OVERAGE_PERIODS + 2) + [last_from, start, as_of])
-        days = pd.DataFrame(cursor.fetchall(),
-                            columns=["account_id", "word", *range(OVERAGE_PERIODS), "api_last", "api_prior", "bits"])
+    # The whole book's read of the usage days (scoring.fetch.book_usage: one pass, which the day's scores made
+    # already when they ran in this process), per subscription and word, added up here per account and word.
+    book = book_usage(as_of).frame
+    keys = [book["account_id"].to_numpy(), book["word"].to_numpy()]
+    firsts, bits = or_by(keys, book["features_period_0"].to_numpy())
+    periods = [f"period_{period}" for period in range(OVERAGE_PERIODS)]
+    days = (book.groupby(["account_id", "word"])[[*periods, "api_0", "api_1"]].sum()
+            .rename(columns={**{name: period for period, name in enumerate(periods)}, "api_0": "api_last",
+                             "api_1": "api_prior"}).reset_index())
+    ors = pd.DataFrame({"account_id": keys[0][firsts], "word": keys[1][firsts], "bits": bits})
+    days = days.merge(ors, on=["account_id", "word"])
     by_account = days.groupby("account_id")[[*range(OVERAGE_PERIODS), "api_last", "api_prior"]].sum()
     for period in range(OVERAGE_PERIODS):
         column = by_account[period] if len(by_account) else pd.Series(dtype="float64")

@@ -87,9 +87,14 @@ _SHARED: dict = {"run": None, "reads": {}}  # the run whose reads are kept, and 
 @contextmanager
 def shared_reads(run: Hashable) -> Iterator[None]:
     """Within it, the reads that are the same for every batch of one recompute run — the usage days aggregated for
-    the whole book (one pass instead of one per batch) and a trial's paying peers — are made by the first batch this
-    process scores and kept for the run's other batches here. Only one run's reads are kept: a batch of another run
-    drops them. Outside it (previews, backtests, a single batch) every read is made afresh."""
+    the whole book (one pass instead of one per batch, which the day's expansion signals read too) and a trial's
+    paying peers — are made by the first batch this process scores and kept for the run's other batches here.
+    Only one run's reads are kept: a batch of another run drops them. Nested in an outer one (the daily run's,
+    workspace.daily.run_day: scores, then signals), the outer one's reads are used. Outside any (previews,
+    backtests, a single batch) every read is made afresh."""
+    if _SHARED.get("active"):
+        yield
+        return
     if _SHARED["run"] != run:
         _SHARED["run"], _SHARED["reads"] = run, {}
     _SHARED["active"] = True
@@ -182,6 +187,82 @@ USAGE_COLUMNS = ["subscription_id", "word", "usage_30", "usage_prev", "errors_30
                  "last_n", "before_n", "week_before_n"]
 
 
+BOOK_USAGE_DAYS = 90  # the whole book's usage read: the expansion signals' three 30-day periods
+DEFAULT_QUIET_DAYS, DEFAULT_CLIFF_DAYS = 7, 3  # the alerts' settings when the configuration gives none
+SIGNAL_PERIOD_DAYS = 30
+BOOK_USAGE_COLUMNS = [*USAGE_COLUMNS, "account_id", "period_0", "period_1", "period_2", "api_0", "api_1",
+                      "features_period_0"]
+
+
+def _book_usage_sql() -> str:
+    """_usage_sql's columns for every subscription (each bounded to its 60 days, as the batched read's window
+    bounds them), and in the same pass what the expansion signals read of the 90 days: per 30-day period
+    (0: the newest, as_of - 29 to as_of) the usage and the API features' uses, and the features used in period 0."""
+    in_window = "d.date >= %(d60)s"
+    day_bit = "CAST(1 AS bigint) << (CAST(%(d0)s AS date) - d.date)"
+    period = f"(CAST(%(d0)s AS date) - d.date) / {SIGNAL_PERIOD_DAYS}"
+    return f"""
+        SELECT d.subscription_id, d.word,
+               SUM(CASE WHEN d.date >= %(d30)s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN {in_window} AND d.date < %(d30)s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN d.date >= %(d30)s THEN d.error_count ELSE 0 END),
+               SUM(CASE WHEN d.date >= %(d30)s THEN d.integration_usage ELSE 0 END),
+               SUM(CASE WHEN d.date >= %(d30)s THEN d.integration_errors ELSE 0 END),
+               BIT_OR(CASE WHEN {in_window} AND d.usage_count > 0 THEN {day_bit} ELSE 0 END),
+               BIT_OR(CASE WHEN d.date >= %(d30)s THEN d.features_used ELSE 0 END),
+               BIT_OR(CASE WHEN {in_window} AND d.date >= %(dq)s THEN d.features_used ELSE 0 END),
+               BIT_OR(CASE WHEN {in_window} AND d.date >= %(dq30)s AND d.date < %(dq)s THEN d.features_used
+                      ELSE 0 END),
+               SUM(CASE WHEN {in_window} AND d.date > %(dn)s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN {in_window} AND d.date > %(d2n)s AND d.date <= %(dn)s THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN {in_window} AND d.date > %(d7n)s AND d.date <= %(d7)s THEN d.usage_count ELSE 0 END),
+               s.account_id,
+               SUM(CASE WHEN {period} = 0 THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN {period} = 1 THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN {period} = 2 THEN d.usage_count ELSE 0 END),
+               SUM(CASE WHEN {period} = 0 THEN d.api_usage ELSE 0 END),
+               SUM(CASE WHEN {period} = 1 THEN d.api_usage ELSE 0 END),
+               BIT_OR(CASE WHEN {period} = 0 THEN d.features_used ELSE 0 END)
+        FROM {UsageDay._meta.db_table} d JOIN {Subscription._meta.db_table} s ON s.id = d.subscription_id
+        WHERE d.date >= %(d90)s AND d.date <= %(d0)s
+        GROUP BY d.subscription_id, d.word, s.account_id
+    """
+
+
+@dataclass(frozen=True)
+class BookUsage:
+    """The whole book's usage read (_book_usage_sql) with the alert settings its scoring columns used."""
+
+    quiet_days: int
+    cliff_days: int
+    frame: pd.DataFrame
+
+
+def book_usage(as_of: dt.date, *, quiet_days: int | None = None, cliff_days: int | None = None) -> BookUsage:
+    """The whole book's usage read for `as_of`: kept within shared_reads, so that the day's scores and signals read
+    the usage days once. The scores ask for their alert settings (a kept read made with others is read again);
+    the signals (no settings: they read none of those columns) take any kept read of the day."""
+    kept = _SHARED["reads"].get(("book_usage", as_of)) if _SHARED.get("active") else None
+    if kept is not None and (quiet_days is None or (kept.quiet_days, kept.cliff_days) == (quiet_days, cliff_days)):
+        return kept
+    quiet_days = DEFAULT_QUIET_DAYS if quiet_days is None else quiet_days
+    n = DEFAULT_CLIFF_DAYS if cliff_days is None else cliff_days
+    day = Window(as_of).day
+    params = {"d0": day(0), "d30": day(30), "d60": day(USAGE_DAYS), "d90": day(BOOK_USAGE_DAYS - 1),
+              "dq": day(quiet_days), "dq30": day(quiet_days + 30), "dn": day(n), "d2n": day(2 * n),
+              "d7n": day(7 + n), "d7": day(7)}
+    with connection.cursor() as cursor:
+        cursor.execute(_book_usage_sql(), params)
+        rows = cursor.fetchall()
+    df = pd.DataFrame.from_records(rows, columns=BOOK_USAGE_COLUMNS)
+    for column in BOOK_USAGE_COLUMNS:
+        df[column] = df[column].fillna(0).astype("int64")
+    read = BookUsage(quiet_days, n, df)
+    if _SHARED.get("active"):
+        _SHARED["reads"][("book_usage", as_of)] = read
+    return read
+
+
 def _usage_frame(params: list, span: list[int] | None = None) -> pd.DataFrame:
     """_usage_sql's rows as whole numbers, for the subscription ids in `span` (both included) or all."""
     with connection.cursor() as cursor:
@@ -193,7 +274,7 @@ def _usage_frame(params: list, span: list[int] | None = None) -> pd.DataFrame:
     return df
 
 
-def _or_by(keys: list[np.ndarray], masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def or_by(keys: list[np.ndarray], masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The OR of `masks` per distinct key (keys: equal-length arrays, compared together, the first
     one sorting first). Returns the position of each group's first row and the OR of each group."""
     if len(masks) == 0:
@@ -233,8 +314,8 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
                               day(n), day(2 * n), day(n), day(7 + n), day(7), day(USAGE_DAYS), day(0)]
     ids = subscriptions["subscription_id"]
     if _SHARED.get("active"):  # the whole book's, once per run: this batch's subscriptions are picked from it
-        df = _shared("usage", (window.as_of, quiet_days, cliff_days), lambda: _usage_frame(params))
-        df = df[df["subscription_id"].isin(ids)].copy()
+        book = book_usage(window.as_of, quiet_days=quiet_days, cliff_days=cliff_days).frame
+        df = book.loc[book["subscription_id"].isin(ids), USAGE_COLUMNS].copy()
     else:
         span = ([int(ids.min()), int(ids.max())] if len(ids) else [0, -1]) if batch.first is not None else None
         df = _usage_frame(params, span)
@@ -245,11 +326,11 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
     by_subscription = df.groupby("subscription_id")[["account_id", "usage_30", "usage_prev", "errors_30"]].agg(
         {"account_id": "first", "usage_30": "sum", "usage_prev": "sum", "errors_30": "sum"}).reset_index()
     account, word = df["account_id"].to_numpy(), df["word"].to_numpy()
-    firsts, days = _or_by([account], df["days_used"].to_numpy())
+    firsts, days = or_by([account], df["days_used"].to_numpy())
     by_account = df.groupby("account_id")[["usage_30", "usage_prev", "integration_usage_30", "integration_errors_30",
                                            "last_n", "before_n", "week_before_n"]].sum()
     active = pd.Series(np.bitwise_count(days & ((1 << 31) - 1)).astype("int64"), index=account[firsts])
-    word_firsts, features = _or_by([account, word], df["features_30"].to_numpy())
+    word_firsts, features = or_by([account, word], df["features_30"].to_numpy())
     distinct = pd.Series(np.bitwise_count(features).astype("int64")).groupby(account[word_firsts]).sum()
     by_account = by_account.assign(active_days=active, features_30=distinct).rename(
         columns={"last_n": "last_3", "before_n": "before_3", "week_before_n": "week_before_3"})
@@ -268,8 +349,8 @@ def quiet_features(df: pd.DataFrame, window: Window, quiet_days: int, *, batch_s
     day it was used (the core-feature alert decides which of them are core). Reads the usage days of
     those accounts only."""
     account, word = df["account_id"].to_numpy(), df["word"].to_numpy()
-    firsts, before = _or_by([account, word], df["features_before"].to_numpy())
-    _, recent = _or_by([account, word], df["features_recent"].to_numpy())
+    firsts, before = or_by([account, word], df["features_before"].to_numpy())
+    _, recent = or_by([account, word], df["features_recent"].to_numpy())
     quiet = before & ~recent
     keep = quiet != 0
     if not keep.any():
@@ -559,8 +640,8 @@ def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int)
     subs = subscriptions(batch, window)
     batch_accounts = accounts(batch)
     has_trial = batch_accounts["is_trial"].any() or (subs["active"] & subs["is_trial"]).any()
-    used = usage(batch, window, quiet_days=int(alerts["core_feature_unused"].get("days", 7)),
-                 cliff_days=int(alerts["usage_cliff"].get("days", 3)), subscriptions=subs)
+    used = usage(batch, window, quiet_days=int(alerts["core_feature_unused"].get("days", DEFAULT_QUIET_DAYS)),
+                 cliff_days=int(alerts["usage_cliff"].get("days", DEFAULT_CLIFF_DAYS)), subscriptions=subs)
     return BookData(
         window=window,
         accounts=batch_accounts,

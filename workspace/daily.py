@@ -5,11 +5,13 @@ idempotent. The daily schedule (workspace.tasks.finish_day after the queued batc
 
 import datetime as dt
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from expansion.detection import DetectionReport, detect_signals
 from interventions.firing import FiringReport, fire_playbooks
+from scoring.fetch import shared_reads
 from scoring.services import RecomputeReport, recompute_scores, snapshot_statistics_refresh
 
 
@@ -45,8 +47,10 @@ def run_day(as_of: dt.date, *, trigger: str = "command", batch_size: int | None 
             rng: random.Random | None = None, signals: bool = True) -> DayReport:
     """Score every account as of the date in this process (scoring.services.recompute_scores; ConfigError when
     the active configuration is invalid), then finish the day."""
-    scores = recompute_scores(as_of=as_of, trigger=trigger, batch_size=batch_size, workers=workers,
-                              progress=progress)
-    report = finish_day(as_of, now=now, rng=rng, signals=signals)
+    # The scores and the signals read the whole book's usage days once between them (scoring.fetch.shared_reads).
+    with shared_reads(("day", as_of, uuid.uuid4())):
+        scores = recompute_scores(as_of=as_of, trigger=trigger, batch_size=batch_size, workers=workers,
+                                  progress=progress)
+        report = finish_day(as_of, now=now, rng=rng, signals=signals)
     report.scores = scores
     return report

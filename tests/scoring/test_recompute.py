@@ -182,19 +182,23 @@ def test_a_runs_batches_share_one_read_of_the_usage_days_and_score_as_if_each_re
     import contextlib
 
     from scoring import fetch, services
+    from workspace import daily
 
-    reads = []
-    usage_frame = fetch._usage_frame
-    monkeypatch.setattr(fetch, "_usage_frame", lambda *args: reads.append(args) or usage_frame(*args))
+    book_reads, batch_reads = [], []
+    book_sql, usage_frame = fetch._book_usage_sql, fetch._usage_frame
+    monkeypatch.setattr(fetch, "_book_usage_sql", lambda: book_reads.append(1) or book_sql())
+    monkeypatch.setattr(fetch, "_usage_frame", lambda *args: batch_reads.append(args) or usage_frame(*args))
     recompute("--batch-size", "100")
     shared = snapshot_values()
-    assert len(reads) == 1 and len(reads[0]) == 1  # one read of the whole book's usage days, for five batches
+    # One read of the whole book's usage days for the five batches and the day's expansion signals after them.
+    assert (len(book_reads), batch_reads) == (1, [])
 
-    monkeypatch.setattr(services, "shared_reads", lambda run: contextlib.nullcontext())  # each batch its own read
-    reads.clear()
+    for module in (services, daily):  # each batch its own read
+        monkeypatch.setattr(module, "shared_reads", lambda run: contextlib.nullcontext())
     recompute("--batch-size", "100")
 
-    assert len(reads) == 5 and all(len(span) == 2 for _, span in reads)
+    assert len(batch_reads) == 5 and all(len(span) == 2 for _, span in batch_reads)
+    assert len(book_reads) == 2  # the signals' own read
     assert snapshot_values() == shared
     assert Snapshot.objects.filter(as_of=AS_OF).count() == 500
 
