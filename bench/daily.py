@@ -7,7 +7,8 @@ The day runs in a database of its own, named after BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/healthcs_bench) plus "_daily_<accounts>": a fresh copy (CREATE DATABASE ...
 TEMPLATE) of recompute.py's database of that size, which recompute.py's machinery makes or reuses first, so every
 run starts from the same imported book with no scores (recompute.py's own runs leave its book alone). In this one
-process it runs workspace.daily.run_day's phases for the as-of date, in its order, each timed (wall clock):
+process it runs workspace.daily.run_day's phases for the as-of date, in its order and within its shared reads (the
+whole book's usage days are read once, by the scores, for the signals too), each timed (wall clock):
 
   - scores: scoring.services.recompute_scores (every account's health and risk, alerts), in this process;
   - statistics: the planner's statistics of the new day's snapshots;
@@ -81,6 +82,7 @@ def run_phases(as_of: dt.date) -> tuple[list[Phase], float]:
     """The day's phases in run_day's order; the resident set before the day."""
     from expansion.detection import detect_signals
     from interventions.firing import fire_playbooks
+    from scoring.fetch import shared_reads
     from scoring.model.predict import predict_day
     from scoring.services import recompute_scores, snapshot_statistics_refresh
 
@@ -98,14 +100,16 @@ def run_phases(as_of: dt.date) -> tuple[list[Phase], float]:
     memory = PeakMemory()
     before = memory.reset()
     phases = []
+    shared = shared_reads(("bench day", as_of))  # as workspace.daily.run_day: what the phases read alike, once
     try:
-        for name, step, describe in steps:
-            start_mib = memory.reset()
-            started = time.perf_counter()
-            result = step()
-            seconds = time.perf_counter() - started
-            phases.append(Phase(name, seconds, memory.peak, memory.peak - start_mib, describe(result)))
-            print(f"  {name:<12} {seconds:6.2f} s  peak {memory.peak:6.0f} MiB")
+        with shared:
+            for name, step, describe in steps:
+                start_mib = memory.reset()
+                started = time.perf_counter()
+                result = step()
+                seconds = time.perf_counter() - started
+                phases.append(Phase(name, seconds, memory.peak, memory.peak - start_mib, describe(result)))
+                print(f"  {name:<12} {seconds:6.2f} s  peak {memory.peak:6.0f} MiB")
     finally:
         memory.stop()
     return phases, before
