@@ -104,6 +104,12 @@ def shared_reads(run: Hashable) -> Iterator[None]:
         _SHARED["active"] = False
 
 
+def shared_reads_off() -> None:
+    """No shared reads in this process from now on (a forked worker that scores one batch: the parent's day may
+    have them on)."""
+    _SHARED["active"], _SHARED["reads"] = False, {}
+
+
 def _shared(name: str, key: Hashable, read: Callable[[], object]) -> object:
     """`read()`, or within shared_reads the value kept under (name, key) for the run."""
     if not _SHARED.get("active"):
