@@ -241,7 +241,7 @@ def _saves(account: Account, snapshot: Snapshot | None) -> list[SaveEstimate]:
             | Q(trigger_kind=TriggerKind.RISK_LEVEL, trigger_value=snapshot.risk_level)).values_list("id", flat=True))
     if not playbooks:
         return []
-    rows = [row for row in effectiveness(as_of=snapshot.as_of).rows if row.playbook_id in playbooks]
+    rows = [row for row in effectiveness(as_of=snapshot.as_of, workload=False).rows if row.playbook_id in playbooks]
     in_tier = [row for row in rows if row.tier == snapshot.health_tier] or rows
     return [SaveEstimate(playbook=row.playbook, tier=row.tier,
                          treated_kept=row.churn_treated.n - row.churn_treated.hits, treated=row.churn_treated.n,

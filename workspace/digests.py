@@ -364,7 +364,7 @@ def weekly_summary(user: User, day: dt.date, now: dt.datetime | None = None) -> 
         treated=Count("id", filter=Q(group=Arm.TREATED)), control=Count("id", filter=Q(group=Arm.CONTROL)))
     summary.fired_treated, summary.fired_control = fired["treated"], fired["control"]
     until = digest_end(day, now)
-    report = effectiveness(as_of=as_of or day, now=until)
+    report = effectiveness(as_of=as_of or day, now=until, workload=False)  # the playbooks' rows alone
     summary.playbooks = sorted(report.rows, key=lambda r: (-r.treated, r.playbook))[:PLAYBOOK_ROWS]
     summary.pipeline = forecast(user, now=until)
     week_start = day_bounds(start)[0]

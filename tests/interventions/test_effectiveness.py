@@ -74,6 +74,8 @@ def history(csm):
 def test_the_numbers_of_a_known_history(history, django_assert_num_queries):
     with django_assert_num_queries(9):  # counted in the database, whatever the number of interventions
         report = effectiveness(as_of=AS_OF)
+    with django_assert_num_queries(5):  # without the CSMs' workload, the same rows
+        assert effectiveness(as_of=AS_OF, workload=False).rows == report.rows
 
     [row] = report.rows
     assert (row.playbook, row.tier, row.treated, row.control) == ("Rescue", "Critical", 3, 2)
