@@ -1,5 +1,5 @@
 # Shortcuts for dev.py, the single entry point (which needs only Python 3.11+).
-.PHONY: demo test lint bench bench-pages bench-search bench-load bench-prototype
+.PHONY: demo test lint bench bench-pages bench-search bench-load bench-prototype bench-daily bench-scale
 
 demo:
 	python3 dev.py demo
@@ -24,3 +24,9 @@ bench-load:
 
 bench-prototype:
 	.venv/bin/python bench/prototype.py
+
+bench-daily:
+	.venv/bin/python bench/daily.py
+
+bench-scale:
+	.venv/bin/python bench/scale.py --drop

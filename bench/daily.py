@@ -115,6 +115,25 @@ def run_phases(as_of: dt.date) -> tuple[list[Phase], float]:
     return phases, before
 
 
+def daily_database(accounts: int) -> str:
+    return f"{recompute.BASE_NAME}_daily_{accounts}"
+
+
+def measure_day(accounts: int, seed: int, as_of: dt.date, *, copy: bool = True) -> tuple[list[Phase], float]:
+    """The day's phases on a fresh copy of the size's book (made or reused first), or on the book itself (copy=False:
+    a book about to be dropped); the resident set before the day."""
+    recompute.prepare(accounts, seed, as_of, fresh=False)
+    source, name = recompute.database_name(accounts), daily_database(accounts)
+    if copy:
+        recompute.use_database("postgres")  # the copy needs nobody connected to the book
+        started = time.perf_counter()
+        pages.copy_database(source, name)
+        recompute.use_database(name)
+        print(f"  copied the book to {name} in {time.perf_counter() - started:.1f} s")
+    recompute.remove_scores(as_of)
+    return run_phases(as_of)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=recompute.BUDGET_ACCOUNTS)
@@ -126,15 +145,7 @@ def main() -> None:
 
     django.setup()
     print(f"\n{args.accounts:,} accounts (load average {os.getloadavg()[0]:.1f})")
-    recompute.prepare(args.accounts, args.seed, args.as_of, fresh=False)
-    source, name = recompute.database_name(args.accounts), f"{recompute.BASE_NAME}_daily_{args.accounts}"
-    recompute.use_database("postgres")  # the copy needs nobody connected to the book
-    started = time.perf_counter()
-    pages.copy_database(source, name)
-    recompute.use_database(name)
-    print(f"  copied the book to {name} in {time.perf_counter() - started:.1f} s")
-    recompute.remove_scores(args.as_of)
-    phases, before = run_phases(args.as_of)
+    phases, before = measure_day(args.accounts, args.seed, args.as_of)
 
     total = sum(p.seconds for p in phases)
     peak = max(p.peak_mib for p in phases)

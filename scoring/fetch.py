@@ -6,6 +6,7 @@ bundles them for `scoring.calculations`.
 """
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,7 +82,15 @@ def _as_text(instant: Max) -> Cast:
 
 # Reads shared by a run's batches ----------------------------------------------------------------------------
 
-_SHARED: dict = {"run": None, "reads": {}}  # the run whose reads are kept, and its reads by name
+class _SharedReads(threading.local):
+    """The run whose reads are kept, its reads by name, and whether they are in use: per thread, so that a preview in
+    one thread of a web process never takes a recompute's reads in another."""
+
+    def __init__(self):
+        self.run, self.reads, self.active = None, {}, False
+
+
+_SHARED = _SharedReads()
 
 
 @contextmanager
@@ -92,29 +101,29 @@ def shared_reads(run: Hashable) -> Iterator[None]:
     Only one run's reads are kept: a batch of another run drops them. Nested in an outer one (the daily run's,
     workspace.daily.run_day: scores, then signals), the outer one's reads are used. Outside any (previews,
     backtests, a single batch) every read is made afresh."""
-    if _SHARED.get("active"):
+    if _SHARED.active:
         yield
         return
-    if _SHARED["run"] != run:
-        _SHARED["run"], _SHARED["reads"] = run, {}
-    _SHARED["active"] = True
+    if _SHARED.run != run:
+        _SHARED.run, _SHARED.reads = run, {}
+    _SHARED.active = True
     try:
         yield
     finally:
-        _SHARED["active"] = False
+        _SHARED.active = False
 
 
 def shared_reads_off() -> None:
     """No shared reads in this process from now on (a forked worker that scores one batch: the parent's day may
     have them on)."""
-    _SHARED["active"], _SHARED["reads"] = False, {}
+    _SHARED.active, _SHARED.reads = False, {}
 
 
 def _shared(name: str, key: Hashable, read: Callable[[], object]) -> object:
     """`read()`, or within shared_reads the value kept under (name, key) for the run."""
-    if not _SHARED.get("active"):
+    if not _SHARED.active:
         return read()
-    reads = _SHARED["reads"]
+    reads = _SHARED.reads
     if (name, key) not in reads:
         reads[(name, key)] = read()
     return reads[(name, key)]
@@ -246,7 +255,7 @@ def book_usage(as_of: dt.date, *, quiet_days: int | None = None, cliff_days: int
     """The whole book's usage read for `as_of`: kept within shared_reads, so that the day's scores and signals read
     the usage days once. The scores ask for their alert settings (a kept read made with others is read again);
     the signals (no settings: they read none of those columns) take any kept read of the day."""
-    kept = _SHARED["reads"].get(("book_usage", as_of)) if _SHARED.get("active") else None
+    kept = _SHARED.reads.get(("book_usage", as_of)) if _SHARED.active else None
     if kept is not None and (quiet_days is None or (kept.quiet_days, kept.cliff_days) == (quiet_days, cliff_days)):
         return kept
     quiet_days = DEFAULT_QUIET_DAYS if quiet_days is None else quiet_days
@@ -267,8 +276,8 @@ def book_usage(as_of: dt.date, *, quiet_days: int | None = None, cliff_days: int
     owners = dict(Subscription.objects.order_by().values_list("id", "account_id"))
     df.insert(len(USAGE_COLUMNS), "account_id", df["subscription_id"].map(owners).fillna(0).astype("int64"))
     read = BookUsage(quiet_days, n, df)
-    if _SHARED.get("active"):
-        _SHARED["reads"][("book_usage", as_of)] = read
+    if _SHARED.active:
+        _SHARED.reads[("book_usage", as_of)] = read
     return read
 
 
@@ -322,7 +331,7 @@ def usage(batch: AccountRange, window: Window, *, quiet_days: int, cliff_days: i
     params = [day(30)] * 5 + [day(0), day(30), day(quiet_days), day(quiet_days + 30), day(quiet_days),
                               day(n), day(2 * n), day(n), day(7 + n), day(7), day(USAGE_DAYS), day(0)]
     ids = subscriptions["subscription_id"]
-    if _SHARED.get("active"):  # the whole book's, once per run: this batch's subscriptions are picked from it
+    if _SHARED.active:  # the whole book's, once per run: this batch's subscriptions are picked from it
         book = book_usage(window.as_of, quiet_days=quiet_days, cliff_days=cliff_days).frame
         df = book.loc[book["subscription_id"].isin(ids), USAGE_COLUMNS].copy()
     else:
