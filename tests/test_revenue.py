@@ -318,6 +318,14 @@ def test_the_weekly_summary_carries_the_roi_in_html_and_plain_text(book, setting
 
 # Pages ------------------------------------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def today_is_the_books(monkeypatch):
+    """The pages' today is the day the module's book was built for, even when the run passes midnight."""
+    local_date = timezone.localdate
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, tz=None: TODAY if value is None
+                        else local_date(value, tz) if tz else local_date(value))
+
+
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
