@@ -5,8 +5,9 @@
 
 For each size, smallest first, it runs bench/daily.py's measurement: the generated book of that many accounts (the
 same generator and CSV files as bench/recompute.py, written once and reused, imported into a database of its own
-with its texts read; both made here when missing, which at 80,000 accounts takes about an hour and some 40 GB of
-disk), copied fresh, and the day's phases run in this one process and timed, with the process's peak resident set.
+with its texts read, by `recompute.py --prepare-only` in a process of its own; made when missing, which at 80,000
+accounts takes about an hour and some 40 GB of disk), copied fresh, and the day's phases run in this one process and
+timed, with the process's peak resident set.
 --drop runs the day on the book's own database instead of a copy and removes the size's databases and CSV files once
 it is measured (the next size needs the disk: an 80,000-account book and its copy would take some 80 GB).
 
@@ -20,9 +21,11 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 # daily.py, next to this file, lends its measurement; recompute.py (through it) the books and the environment.
 import daily
@@ -49,10 +52,20 @@ class SizeDay:
         return self.growth_mib / self.accounts * 1000
 
 
+def prepare(accounts: int, seed: int, as_of: dt.date) -> None:
+    """The size's book generated, imported and its texts read by recompute.py in a process of its own, so that what
+    the import held does not count in this process's memory."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(Path(__file__).with_name("recompute.py")), "--accounts", str(accounts),
+                    "--seed", str(seed), "--as-of", as_of.isoformat(), "--prepare-only"], check=True)
+    print(f"  prepared in {time.perf_counter() - started:.0f} s")
+
+
 def measure(accounts: int, seed: int, as_of: dt.date, *, copy: bool) -> SizeDay:
+    prepare(accounts, seed, as_of)
     started = time.perf_counter()
     phases, before = daily.measure_day(accounts, seed, as_of, copy=copy)
-    print(f"  {accounts:,} accounts measured ({time.perf_counter() - started:.0f} s with the preparation)")
+    print(f"  {accounts:,} accounts measured in {time.perf_counter() - started:.0f} s")
     peak = max(p.peak_mib for p in phases)
     return SizeDay(accounts, sum(p.seconds for p in phases), peak, peak - before,
                    {p.name: p.seconds for p in phases})
