@@ -87,7 +87,7 @@ class _SharedReads(threading.local):
     one thread of a web process never takes a recompute's reads in another."""
 
     def __init__(self):
-        self.run, self.reads, self.active = None, {}, False
+        self.run, self.reads, self.active, self.off = None, {}, False, False
 
 
 _SHARED = _SharedReads()
@@ -101,7 +101,7 @@ def shared_reads(run: Hashable) -> Iterator[None]:
     Only one run's reads are kept: a batch of another run drops them. Nested in an outer one (the daily run's,
     workspace.daily.run_day: scores, then signals), the outer one's reads are used. Outside any (previews,
     backtests, a single batch) every read is made afresh."""
-    if _SHARED.active:
+    if _SHARED.active or _SHARED.off:
         yield
         return
     if _SHARED.run != run:
@@ -114,9 +114,9 @@ def shared_reads(run: Hashable) -> Iterator[None]:
 
 
 def shared_reads_off() -> None:
-    """No shared reads in this process from now on (a forked worker that scores one batch: the parent's day may
-    have them on)."""
-    _SHARED.active, _SHARED.reads = False, {}
+    """No shared reads in this process from now on: shared_reads does nothing (a forked worker that scores one batch
+    reads its own accounts' usage, which costs less than the whole book's; the parent's day may have had them on)."""
+    _SHARED.active, _SHARED.reads, _SHARED.off = False, {}, True
 
 
 def _shared(name: str, key: Hashable, read: Callable[[], object]) -> object:

@@ -6,7 +6,6 @@ their snapshots in one transaction, so a batch is either wholly written or not a
 it again replaces what it wrote. The last batch to finish closes the run and raises the alerts.
 """
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -171,9 +170,8 @@ def recompute_batch(*, batch_id: int) -> bool:
     if batch.done_at is None and run.status == RunStatus.RUNNING:
         config = parse_config(run.config.data)
         texts_read_for_accounts(batch.first_account, batch.last_account)  # the rules read the texts' readings
-        # What every batch of the run reads alike, read once per process when it scores several of them (a process
-        # with one batch reads its own accounts' usage only, which costs less than the whole book's).
-        with shared_reads(run.pk) if _SHARE_READS else contextlib.nullcontext():
+        # What every batch of the run reads alike, read once per process (unless shared_reads_off: one batch).
+        with shared_reads(run.pk):
             scores, data = score_range(as_of=run.as_of, config=config,
                                        batch=AccountRange(batch.first_account, batch.last_account))
         detected = alert_rules.detect_alerts(data, scores, config)
@@ -290,19 +288,14 @@ def _recompute_in_processes(batch_ids: list[int], workers: int,
                 progress(number, len(batch_ids))
 
 
-_SHARE_READS = True  # a process scoring a run's batches shares their common reads (off in a worker with one batch)
-
-
 def _worker_start(share_reads: bool) -> None:
     """In a worker process: die with the parent (Linux), so a killed recompute leaves no worker behind
     to finish its batch later; share the batches' reads only when the worker may score more than one."""
     import ctypes
     import signal
 
-    global _SHARE_READS
-    _SHARE_READS = share_reads
     if not share_reads:
-        shared_reads_off()  # nor the day's, which the fork copied from the parent
+        shared_reads_off()
 
     try:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
