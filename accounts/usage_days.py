@@ -9,6 +9,8 @@ again (trigger_functions_sql), and a frozen copy of this module for the migratio
 earlier version (as accounts/migrations/_usage_days_0004.py is for 0004).
 """
 
+from healthcs.bulk import indexes_set_aside
+
 # A feature is an integration feature when one of these words stands on its own in its name, words
 # being separated by spaces and _ - . / : ( ) , (a plain LIKE test, without regex).
 HINTS = ("ehr", "integration", "sync", "api", "interface", "hl7", "fhir")
@@ -84,7 +86,12 @@ def rebuild_subscriptions(cursor, subscription_ids: list[int], *, feature_source
         cursor.execute(f"CREATE TEMP TABLE import_usage_days ON COMMIT DROP AS "
                        f"{aggregate_sql(f'u.subscription_id = ANY({ids})')}")
         cursor.execute(f"DELETE FROM accounts_usageday WHERE subscription_id = ANY({ids})")
-    cursor.execute(f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) SELECT * FROM import_usage_days")
+    insert = f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) SELECT * FROM import_usage_days"
+    if known:
+        cursor.execute(insert)
+    else:
+        with indexes_set_aside(cursor, "accounts_usageday"):  # a new book: no day to keep, none to read
+            cursor.execute(insert)
     cursor.execute("DROP TABLE import_usage_days")
 
 

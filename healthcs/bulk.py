@@ -1,6 +1,8 @@
 """Set-based writes the ORM does not offer fast enough."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 from django.utils import timezone
@@ -59,3 +61,52 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: tuple
     with connection.cursor() as cursor:
         cursor.execute(sql, [document])
         return cursor.fetchall() if returning else []
+
+
+# Memory for each index built again by indexes_set_aside (this transaction only).
+INDEX_BUILD_MEMORY = "512MB"
+
+
+def _set_aside(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(name, definition) of the table's constraints backed by an index or checked against another table (primary
+    and unique keys, exclusions, foreign keys) that no other table's foreign key rests on (check constraints stay:
+    they cost little row by row), and of its indexes that belong to no constraint."""
+    cursor.execute(
+        "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "WHERE c.conrelid = %s::regclass AND (c.contype = 'f' OR c.contype IN ('p', 'u', 'x') AND NOT EXISTS ("
+        "SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.confrelid = c.conrelid "
+        "AND r.conindid = c.conindid)) ORDER BY c.contype <> 'p', c.conname",
+        [table],
+    )
+    constraints = list(cursor.fetchall())
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+        "WHERE c.conrelid = x.indrelid AND c.conindid = x.indexrelid) ORDER BY i.relname",
+        [table],
+    )
+    return constraints, list(cursor.fetchall())
+
+
+@contextmanager
+def indexes_set_aside(cursor, table: str) -> Iterator[None]:
+    """Inside a transaction, for filling a table that holds no rows yet (PostgreSQL's advice for populating a
+    database): its indexes and its keys and foreign keys that no other table depends on are dropped, and built
+    again from the loaded rows on leaving — one sorted pass per index instead of row-by-row upkeep, each foreign
+    key checked by one join. The table is locked against readers until the transaction ends; a row that breaks
+    a key fails the rebuild, and with it the transaction."""
+    q = connection.ops.quote_name
+    # Checks still pending from earlier writes run now: a table with pending checks cannot be altered.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    constraints, indexes = _set_aside(cursor, table)
+    for name, _ in reversed(constraints):  # the foreign and unique keys before the primary key
+        cursor.execute(f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}")
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {q(name)}")
+    yield
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+    for name, definition in constraints:
+        cursor.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
+    for _, definition in indexes:
+        cursor.execute(definition)

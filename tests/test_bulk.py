@@ -4,12 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from expansion.models import ExpansionSignal, Opportunity
-from healthcs.bulk import insert_rows, update_rows
-from tests.factories import AccountFactory
+from healthcs.bulk import indexes_set_aside, insert_rows, update_rows
+from tests.factories import AccountFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,43 @@ def test_insert_rows_leaves_out_a_row_that_breaks_a_unique_constraint_when_asked
     assert insert_rows(ExpansionSignal, fields, []) == []
     kept.refresh_from_db()
     assert kept.summary == "Usage at 81%"
+
+
+def table_schema(table: str) -> tuple[list, list]:
+    """The table's constraints and indexes as PostgreSQL defines them (names and definitions)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                       "ORDER BY conname", [table])
+        constraints = cursor.fetchall()
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [table])
+        return constraints, cursor.fetchall()
+
+
+def test_indexes_set_aside_drops_what_no_other_table_rests_on_and_builds_it_again_as_it_was():
+    from accounts.models import Subscription, Touchpoint
+
+    before = {t: table_schema(t) for t in ("accounts_touchpoint", "accounts_subscription")}
+    with transaction.atomic(), connection.cursor() as cursor:
+        with indexes_set_aside(cursor, Touchpoint._meta.db_table):
+            constraints, indexes = table_schema(Touchpoint._meta.db_table)
+            # The search index, the partial and covering indexes, the keys: all gone while the rows go in.
+            assert [name for name, _ in indexes] == []
+            assert [definition for _, definition in constraints if not definition.startswith("CHECK")] == []
+        with indexes_set_aside(cursor, Subscription._meta.db_table):
+            constraints, indexes = table_schema(Subscription._meta.db_table)
+            # Usage rows and more point at a subscription's primary key: it stays, the rest goes.
+            assert [name for name, _ in indexes] == ["accounts_subscription_pkey"]
+            assert [d for _, d in constraints if not d.startswith("CHECK")] == ["PRIMARY KEY (id)"]
+    assert {t: table_schema(t) for t in before} == before
+
+
+def test_a_row_that_breaks_a_key_set_aside_fails_the_rebuild_and_nothing_stays():
+    from accounts.models import Touchpoint
+
+    account = AccountFactory()
+    before = table_schema(Touchpoint._meta.db_table)
+    with pytest.raises(IntegrityError, match="accounts_touchpoint_external_id_key"):
+        with transaction.atomic(), connection.cursor() as cursor, indexes_set_aside(cursor, "accounts_touchpoint"):
+            TouchpointFactory.create_batch(2, account=account, external_id="TP-1")  # nothing refuses the twin yet
+    assert table_schema(Touchpoint._meta.db_table) == before
+    assert not Touchpoint.objects.exists()

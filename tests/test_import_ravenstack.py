@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from accounts import models as m
 from accounts.importing.services import import_files
-from tests.importing import RAVENSTACK_DIR, database_fingerprint, ravenstack_files
+from tests.importing import CUSTOMER_MODELS, RAVENSTACK_DIR, database_fingerprint, ravenstack_files
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,56 @@ def test_the_bulk_path_keeps_the_foreign_keys(monkeypatch):
         constraints = connection.introspection.get_constraints(cursor, m.UsageRecord._meta.db_table)
     assert [c["foreign_key"] for c in constraints.values() if c["foreign_key"]] == [
         ("accounts_subscription", "id")]
+
+
+def natural_rows() -> dict[str, list[tuple]]:
+    """Every row of every customer table without its database ids (references by external id), search vectors
+    included: what an import must write whichever way its rows go in."""
+    rows = {}
+    for model in CUSTOMER_MODELS:
+        columns = []
+        for f in model._meta.concrete_fields:
+            if f.primary_key:
+                continue
+            if f.is_relation:
+                columns.append(f"{f.name}__{'email' if f.related_model is m.User else 'external_id'}")
+            else:
+                columns.append(f.attname)
+        rows[model.__name__] = sorted(model.objects.values_list(*columns), key=repr)
+    return rows
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_a_first_big_import_goes_straight_into_the_empty_tables_and_writes_what_the_staged_path_writes(monkeypatch):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.importing import writing
+    from tests.test_usage_days import days_from_rows, stored_days
+
+    with pytest.raises(_RolledBack), transaction.atomic():
+        assert import_files(ravenstack_files()).ok  # every table below 200,000 rows: all staged
+        staged = natural_rows()
+        raise _RolledBack
+    monkeypatch.setattr(writing, "BULK_ROWS", 1000)
+
+    with CaptureQueriesContext(connection) as first:
+        result = import_files(ravenstack_files())
+
+    assert result.ok and {t.table: t.inserted for t in result.tables}["usage"] == 25000
+    assert natural_rows() == staged
+    assert stored_days() == days_from_rows() and stored_days()
+    staging = {q["sql"].split()[3] for q in first.captured_queries if q["sql"].startswith("CREATE TEMP TABLE")}
+    # 1,000 rows or more into an empty table go straight in; the accounts (500) and churn events (600) are staged.
+    assert staging == {'"import_accounts"', '"import_churn_events"', "import_usage_days"}
+
+    # The tables hold rows now: the same files again go through staging and change nothing.
+    with CaptureQueriesContext(connection) as again:
+        second = import_files(ravenstack_files())
+    assert second.ok and all(t.inserted == t.updated == 0 for t in second.tables)
+    assert natural_rows() == staged
+    assert '"import_usage"' in {q["sql"].split()[3] for q in again.captured_queries
+                                if q["sql"].startswith("CREATE TEMP TABLE")}

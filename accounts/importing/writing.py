@@ -20,6 +20,7 @@ from accounts import usage_days
 from accounts.importing.reading import arrow_column
 from accounts.importing.schema import Table
 from accounts.models import UsageRecord
+from healthcs.bulk import indexes_set_aside
 
 # From this many rows on, foreign keys are checked once for the whole table rather than row by
 # row (PostgreSQL's advice for populating a database): the constraints are dropped and re-added in
@@ -27,6 +28,7 @@ from accounts.models import UsageRecord
 # until the import commits.
 BULK_ROWS = 200_000
 TEXT_FIELDS = ("CharField", "TextField", "EmailField")
+COPY_BLOCK_ROWS = 250_000
 
 
 @dataclass
@@ -88,18 +90,17 @@ def _write(table: Table, rows: pa.Table, update_columns: list[str], compare: lis
     text_columns = [q(c) for c in columns if fields[c].get_internal_type() in TEXT_FIELDS]
     # Quoted empty strings stay empty strings; only unquoted empties are NULL.
     force_not_null = f", FORCE_NOT_NULL ({', '.join(text_columns)})" if text_columns else ""
-    buffer = io.BytesIO()
-    pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
+    copy_options = f"({column_list}) FROM STDIN WITH (FORMAT csv{force_not_null})"
     with connection.cursor() as cursor:
         # One import at a time per table: concurrent imports of the same new keys queue here
         # instead of colliding, and readers are never blocked.
         cursor.execute(f"LOCK TABLE {target} IN SHARE ROW EXCLUSIVE MODE")
+        if rows.num_rows >= BULK_ROWS and _holds_no_rows(cursor, target):
+            return _load_into_empty_table(cursor, table, rows, copy_options)
         cursor.execute(f"DROP TABLE IF EXISTS {staging}")
         cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
                        f"SELECT {column_list} FROM {target} WITH NO DATA")
-        with cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN "
-                         f"WITH (FORMAT csv{force_not_null})") as copy:
-            copy.write(buffer.getbuffer())
+        _copy_rows(cursor, f"COPY {staging} {copy_options}", rows)
         cursor.execute(f"ANALYZE {staging}")
         updated = 0
         if update_columns:
@@ -131,6 +132,41 @@ def _write(table: Table, rows: pa.Table, update_columns: list[str], compare: lis
             cursor.execute(f"ALTER TABLE {target} ADD CONSTRAINT {q(name)} {definition}")
         cursor.execute(f"DROP TABLE {staging}")
     return WriteCount(inserted, updated)
+
+
+def _copy_rows(cursor, copy_sql: str, rows: pa.Table) -> None:
+    """Stream the rows to COPY as CSV, a block at a time: the client writes the next block while the server
+    parses the last (Arrow's CSV writer releases the GIL), and no text of the whole table is ever held."""
+    with cursor.copy(copy_sql) as copy:
+        for batch in rows.to_batches(max_chunksize=COPY_BLOCK_ROWS):
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False))
+            copy.write(buffer.getbuffer())
+
+
+def _holds_no_rows(cursor, target: str) -> bool:
+    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {target})")
+    return cursor.fetchone()[0]
+
+
+def _load_into_empty_table(cursor, table: Table, rows: pa.Table, copy_options: str) -> WriteCount:
+    """A big load into a table that holds no rows yet (a new book's first import): nothing can collide or need
+    an update, so the rows are copied straight into the table, its indexes and constraints set aside meanwhile
+    (healthcs.bulk.indexes_set_aside). Readers of the table wait until the import commits."""
+    model = table.model
+    target = connection.ops.quote_name(model._meta.db_table)
+    usage = model is UsageRecord
+    with indexes_set_aside(cursor, model._meta.db_table):
+        if usage:
+            cursor.execute(f"ALTER TABLE {target} DISABLE TRIGGER {usage_days.INSERT_TRIGGER}")
+        _copy_rows(cursor, f"COPY {target} {copy_options}", rows)
+        if usage:
+            cursor.execute(f"ALTER TABLE {target} ENABLE TRIGGER {usage_days.INSERT_TRIGGER}")
+    if usage:
+        # Every row is new: the days of all its subscriptions are built.
+        subscriptions = pc.unique(rows.column("subscription_id")).drop_null().to_pylist()
+        usage_days.rebuild_subscriptions(cursor, subscriptions, feature_source=target)
+    return WriteCount(inserted=rows.num_rows)
 
 
 def _grouped_by_first_key(rows: pa.Table, keys: list[str]) -> bool:
