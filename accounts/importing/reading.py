@@ -259,20 +259,31 @@ def arrow_column(values: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array([pa.array(values.array)])
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """One integer per row, equal exactly when the values are (nulls equal to each other), and how many
+    integers there can be."""
+    encoded = pc.dictionary_encode(arrow_column(values)).combine_chunks()
+    size = len(encoded.dictionary) + 1
+    return pc.fill_null(encoded.indices, size - 1).to_numpy(zero_copy_only=False).astype(np.int64), size
+
+
 def _key_codes(frame: pd.DataFrame, fields: list[str]) -> np.ndarray:
     """One integer per row that is equal exactly when the rows' key values are equal."""
     codes = np.zeros(len(frame), dtype=np.int64)
     for field in fields:
-        encoded = pc.dictionary_encode(arrow_column(frame[field])).combine_chunks()
-        size = len(encoded.dictionary) + 1
-        indices = pc.fill_null(encoded.indices, size - 1).to_numpy(zero_copy_only=False)
-        codes = codes * size + indices.astype(np.int64)
+        indices, size = _codes(frame[field])
+        codes = codes * size + indices
     return codes
 
 
 def _duplicate_keys(table: Table, filename: str, frame: pd.DataFrame) -> list[Problem]:
     fields = [table.column(k).field for k in table.key]
-    codes = pd.Series(_key_codes(frame, fields), index=frame.index)
+    # The key's last column is its most varied (a usage file's row ids): when no value repeats there, no key
+    # can repeat, and the other columns need no encoding.
+    last, size = _codes(frame[fields[-1]])
+    if size - 1 + int(frame[fields[-1]].isna().any()) == len(frame):
+        return []
+    codes = pd.Series(_key_codes(frame, fields[:-1]) * size + last, index=frame.index)
     duplicated = codes.duplicated(keep="first")
     if not duplicated.any():
         return []
