@@ -87,9 +87,8 @@ def _snapshot_columns(scores: Scores, *, as_of: dt.date, config: ScoringConfig,
 
 def snapshots_write(*, scores: Scores, as_of: dt.date, config: ScoringConfig, run: RecomputeRun | None = None) -> int:
     """Insert or replace the snapshots of the scored accounts for that date (one per account per day).
-    Must run inside a transaction. The batch's old snapshots of the date are deleted and the new ones
-    streamed in with COPY; writers of the same date take turns (a transaction-scoped advisory lock), so
-    two runs of one date never collide on the unique constraint."""
+    Must run inside a transaction. The rows are streamed in with COPY and upserted on the unique key, so two runs
+    of one date never collide on it and the batches of one run never wait for each other."""
     values = _snapshot_columns(scores, as_of=as_of, config=config, run=run)
     values["fired_rules"] = [json.dumps(v, separators=(",", ":")) for v in values["fired_rules"]]
     _copy_snapshots(values, as_of)
@@ -118,20 +117,26 @@ def risk_level_changes(*, scores: Scores, as_of: dt.date) -> list[dict]:
             for account_id, external_id, before in rows if before != new_levels[account_id]]
 
 
-SNAPSHOT_LOCK = 7_310_001  # advisory-lock namespace of snapshot writers (the key is the date)
+SNAPSHOT_KEY = "one_snapshot_per_account_per_day"
 
 
 def _copy_snapshots(values: dict[str, list], as_of: dt.date) -> None:
-    """COPY of snapshots_write (the attnames are the column names)."""
+    """COPY of snapshots_write (the attnames are the column names) into a temporary table, then one upsert in
+    account order: a date's batches never wait for each other (a run's batches are disjoint), and two runs of one
+    date that overlap take turns row by row on the unique key, in the same order, so they cannot deadlock."""
     columns = list(values)
     table = Snapshot._meta.db_table
+    names = ", ".join(columns)
+    replaced = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("account_id", "as_of"))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SNAPSHOT_LOCK, as_of.toordinal()])
-        cursor.execute(f"DELETE FROM {table} WHERE as_of = %s AND account_id = ANY(%s)",
-                       [as_of, values["account_id"]])
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        cursor.execute("DROP TABLE IF EXISTS snapshot_batch")
+        cursor.execute(f"CREATE TEMP TABLE snapshot_batch ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY snapshot_batch ({names}) FROM STDIN") as copy:
             for row in zip(*values.values(), strict=True):
                 copy.write_row(row)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM snapshot_batch ORDER BY account_id "
+                       f"ON CONFLICT ON CONSTRAINT {SNAPSHOT_KEY} DO UPDATE SET {replaced}")
+        cursor.execute("DROP TABLE snapshot_batch")
 
 
 # Recompute runs ------------------------------------------------------------------------------------------

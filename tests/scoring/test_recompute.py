@@ -341,20 +341,23 @@ def test_worker_processes_write_exactly_the_snapshots_of_one_process(ravenstack_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_recomputes_of_the_same_day_at_once_leave_one_snapshot_per_account(tmp_path, ravenstack_rows):
+@pytest.mark.parametrize("second", [("--batch-size", "50"), ("--batch-size", "500", "--workers", "1")],
+                         ids=["same batches", "overlapping batches"])
+def test_two_recomputes_of_the_same_day_at_once_leave_one_snapshot_per_account(tmp_path, ravenstack_rows, second):
     restore_tables(ravenstack_rows)
     recompute("--workers", "1")
     clean = snapshot_values()
 
-    processes = [start_command("recompute_scores", "--as-of", "2024-12-31", "--batch-size", "50",
-                               log=tmp_path / f"run{n}.log") for n in (1, 2)]
+    # Overlapping: the second run's single batch covers all ten of the first's; they meet on every account's row.
+    processes = [start_command("recompute_scores", "--as-of", "2024-12-31", *args, log=tmp_path / f"run{n}.log")
+                 for n, args in enumerate([("--batch-size", "50"), second], 1)]
     for n, process in enumerate(processes, 1):
         assert process.wait(timeout=120) == 0, (tmp_path / f"run{n}.log").read_text()
 
     assert Snapshot.objects.count() == 500
     assert snapshot_values() == clean
-    assert list(RecomputeRun.objects.values_list("status", "batches_done")) == [(RunStatus.SUCCEEDED, 10)] * 2 + [
-        (RunStatus.SUCCEEDED, 1)]
+    assert sorted(RecomputeRun.objects.values_list("batches_done", flat=True)) == sorted([1, 10, 500 // int(second[1])])
+    assert set(RecomputeRun.objects.values_list("status", flat=True)) == {RunStatus.SUCCEEDED}
 
 
 # A real worker ---------------------------------------------------------------------------------------
