@@ -7,6 +7,7 @@ database columns (references still hold the external ids they name); each proble
 
 import csv
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ MAX_VALUE_PREVIEW = 40
 # One value may hold this much (a long support ticket is a few kilobytes); a larger one is refused by name.
 MAX_FIELD_BYTES = 1024 * 1024
 _ARROW_BLOCK_BYTES = 4 * 1024 * 1024
+PARSE_THREADS = 2  # threads typing a file's columns
 _INT_PATTERN = r"^[+-]?\d+(\.0*)?$"  # any length: a value too large is then refused as out of range
 _INT_LIMIT = 2_147_483_647  # the database's integer columns
 _DECIMAL_LIMIT = 1e12  # money and hours have 14 digits, 2 after the point
@@ -240,16 +242,26 @@ def parse_file(table: Table, filename: str, data: bytes) -> tuple[ParsedFile | N
     oversized = _oversized_values(filename, strings, lines)
     if oversized:
         return None, oversized
-    columns: dict[str, pd.Series] = {}
-    for column in table.columns:
-        if column.name not in header:
-            continue
-        values, column_problems = parse_column(filename, column, strings.column(column.name), lines)
-        columns[column.field] = values.to_pandas(types_mapper=pd.ArrowDtype).set_axis(lines)
+    present = [column for column in table.columns if column.name in header]
+    keys = [table.column(k).field for k in table.key]
+    # The columns are typed in threads (Arrow's kernels let go of the GIL), the key's columns first, so that the
+    # duplicate check, here meanwhile, overlaps the typing of the others.
+    with ThreadPoolExecutor(PARSE_THREADS) as pool:
+        typed = {column.field: pool.submit(_typed_column, filename, column, strings.column(column.name), lines)
+                 for column in sorted(present, key=lambda column: column.field not in keys)}
+        duplicates = _duplicate_keys(table, filename, pd.DataFrame({f: typed[f].result()[0] for f in keys},
+                                                                   index=lines))
+        columns = {column.field: typed[column.field].result() for column in present}
+    for _, column_problems in columns.values():
         problems.extend(column_problems)
-    frame = pd.DataFrame(columns, index=lines)
-    problems.extend(_duplicate_keys(table, filename, frame))
-    return ParsedFile(table, filename, frame), problems
+    frame = pd.DataFrame({field: values for field, (values, _) in columns.items()}, index=lines)
+    return ParsedFile(table, filename, frame), problems + duplicates
+
+
+def _typed_column(filename: str, column: Column, raw: pa.ChunkedArray, lines: np.ndarray
+                  ) -> tuple[pd.Series, list[Problem]]:
+    values, problems = parse_column(filename, column, raw, lines)
+    return values.to_pandas(types_mapper=pd.ArrowDtype).set_axis(lines), problems
 
 
 def arrow_column(values: pd.Series) -> pa.ChunkedArray:
