@@ -9,6 +9,9 @@ again (trigger_functions_sql), and a frozen copy of this module for the migratio
 earlier version (as accounts/migrations/_usage_days_0004.py is for 0004).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from healthcs.bulk import indexes_set_aside
 
 # A feature is an integration feature when one of these words stands on its own in its name, words
@@ -61,6 +64,15 @@ def aggregate_sql(where: str, *, source: str = "accounts_usagerecord") -> str:
 def rebuild_sql(where: str) -> str:
     """Write the days of the usage rows that match `where` (their old days must be gone)."""
     return f"INSERT INTO accounts_usageday ({DAY_COLUMNS}) {aggregate_sql(where)}"
+
+
+@contextmanager
+def insert_trigger_off(cursor) -> Iterator[None]:
+    """For a big load of usage rows: they skip the insert trigger, and their days are rebuilt once afterwards
+    (rebuild_subscriptions)."""
+    cursor.execute(f"ALTER TABLE accounts_usagerecord DISABLE TRIGGER {INSERT_TRIGGER}")
+    yield
+    cursor.execute(f"ALTER TABLE accounts_usagerecord ENABLE TRIGGER {INSERT_TRIGGER}")
 
 
 def rebuild_subscriptions(cursor, subscription_ids: list[int], *, feature_source: str) -> None:

@@ -67,18 +67,21 @@ def insert_rows(model, fields: list[str], rows: list[tuple], *, returning: tuple
 INDEX_BUILD_MEMORY = "512MB"
 
 
-def _set_aside(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _set_aside(cursor, table: str, foreign_keys_only: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(name, definition) of the table's constraints backed by an index or checked against another table (primary
     and unique keys, exclusions, foreign keys) that no other table's foreign key rests on (check constraints stay:
-    they cost little row by row), and of its indexes that belong to no constraint."""
+    they cost little row by row), and of its indexes that belong to no constraint; or its foreign keys alone."""
+    kinds = "('f')" if foreign_keys_only else "('p', 'u', 'x')"
     cursor.execute(
         "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-        "WHERE c.conrelid = %s::regclass AND (c.contype = 'f' OR c.contype IN ('p', 'u', 'x') AND NOT EXISTS ("
+        f"WHERE c.conrelid = %s::regclass AND (c.contype = 'f' OR c.contype IN {kinds} AND NOT EXISTS ("
         "SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.confrelid = c.conrelid "
         "AND r.conindid = c.conindid)) ORDER BY c.contype <> 'p', c.conname",
         [table],
     )
     constraints = list(cursor.fetchall())
+    if foreign_keys_only:
+        return constraints, []
     cursor.execute(
         "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
         "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
@@ -89,17 +92,18 @@ def _set_aside(cursor, table: str) -> tuple[list[tuple[str, str]], list[tuple[st
 
 
 @contextmanager
-def indexes_set_aside(cursor, table: str) -> Iterator[None]:
+def indexes_set_aside(cursor, table: str, *, foreign_keys_only: bool = False) -> Iterator[None]:
     """Inside a transaction, for filling a table that holds no rows yet (PostgreSQL's advice for populating a
     database): its indexes and its keys and foreign keys that no other table depends on are dropped, and built
     again from the loaded rows on leaving — one sorted pass per index instead of row-by-row upkeep, each foreign
-    key checked by one join. The table is locked against readers until the transaction ends; a row that breaks
-    a key fails the rebuild, and with it the transaction."""
+    key checked by one join. With foreign_keys_only, only the foreign keys (a big load into a table that already
+    holds rows, whose indexes are worth keeping). The table is locked against readers until the transaction ends; a
+    row that breaks a key fails the rebuild, and with it the transaction."""
     q = connection.ops.quote_name
     # Checks still pending from earlier writes run now: a table with pending checks cannot be altered.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    constraints, indexes = _set_aside(cursor, table)
+    constraints, indexes = _set_aside(cursor, table, foreign_keys_only)
     for name, _ in reversed(constraints):  # the foreign and unique keys before the primary key
         cursor.execute(f"ALTER TABLE {q(table)} DROP CONSTRAINT {q(name)}")
     for name, _ in indexes:

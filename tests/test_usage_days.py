@@ -150,6 +150,13 @@ def test_bulk_inserts_and_more_than_62_features_are_kept_exact():
     assert days == days_from_rows()
 
 
+def usage_by_date() -> list[tuple]:
+    """(date, usage, errors) of the stored days, added up over their words: which word a feature falls in depends on
+    the features' numbers, which depend on what the database met before (other tests' rolled-back imports too)."""
+    days = m.UsageDay.objects.values_list("date").annotate(Sum("usage_count"), Sum("error_count"))
+    return list(days.order_by("date"))
+
+
 def test_imports_and_reimports_with_changes_keep_the_days_exact():
     accounts = csv_bytes(ACCOUNTS_HEADER, "A-1,Clinic,Health,US,2024-01-01,partner,Pro,10,False,False")
     subscriptions = csv_bytes(SUBSCRIPTIONS_HEADER,
@@ -164,14 +171,14 @@ def test_imports_and_reimports_with_changes_keep_the_days_exact():
                               "U-3,S-1,2024-06-02,reports,2,60,0,False")})
     assert first.ok
     assert stored_days() == days_from_rows()
-    assert [(d, u, e) for _, d, _, u, e, *_ in stored_days()] == [(DAY, 15, 1), (DAY + dt.timedelta(days=1), 2, 0)]
+    assert usage_by_date() == [(DAY, 15, 1), (DAY + dt.timedelta(days=1), 2, 0)]
 
     again = import_files({"ravenstack_feature_usage.csv": usage_file(
         "U-1,S-1,2024-06-01,ehr_sync,0,60,3,False", "U-2,S-1,2024-06-01,reports,5,60,0,False",
         "U-3,S-1,2024-06-03,reports,2,60,0,False", "U-4,S-1,2024-06-03,labs,1,60,0,False")})
     assert again.ok
     assert stored_days() == days_from_rows()
-    assert [(d, u, e) for _, d, _, u, e, *_ in stored_days()] == [(DAY, 5, 3), (DAY + dt.timedelta(days=2), 3, 0)]
+    assert usage_by_date() == [(DAY, 5, 3), (DAY + dt.timedelta(days=2), 3, 0)]
 
 
 def day_total(subscription: str, column: str) -> int:

@@ -7,6 +7,7 @@ maintenance). Re-importing the same rows writes nothing and changed rows are upd
 
 import io
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import pandas as pd
@@ -110,26 +111,18 @@ def _write(table: Table, rows: pa.Table, update_columns: list[str], compare: lis
                            f"WHERE {key_match} AND ({changed})")
             updated = cursor.rowcount
         order = ", ".join(f"s.{q(k)}" for k in keys)
-        foreign_keys = _foreign_keys(cursor, table) if rows.num_rows >= BULK_ROWS else []
-        if foreign_keys:
-            # Run the checks still pending from earlier tables: DDL waits for none.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for name, _ in foreign_keys:
-            cursor.execute(f"ALTER TABLE {target} DROP CONSTRAINT {q(name)}")
         insert = (
             f"INSERT INTO {target} ({column_list}) "
             f"SELECT {', '.join(f's.{q(c)}' for c in columns)} FROM {staging} AS s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {key_match})"
             + ("" if _grouped_by_first_key(rows, keys) else f" ORDER BY {order}")
         )
-        if foreign_keys and table.model is UsageRecord:
-            inserted = _insert_usage_in_bulk(cursor, insert, staging)
+        if rows.num_rows >= BULK_ROWS:
+            with indexes_set_aside(cursor, table.model._meta.db_table, foreign_keys_only=True):
+                inserted = (_insert_usage_in_bulk(cursor, insert, staging) if table.model is UsageRecord
+                            else _inserted(cursor, insert))
         else:
-            cursor.execute(insert)
-            inserted = cursor.rowcount
-        for name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {target} ADD CONSTRAINT {q(name)} {definition}")
+            inserted = _inserted(cursor, insert)
         cursor.execute(f"DROP TABLE {staging}")
     return WriteCount(inserted, updated)
 
@@ -156,12 +149,9 @@ def _load_into_empty_table(cursor, table: Table, rows: pa.Table, copy_options: s
     model = table.model
     target = connection.ops.quote_name(model._meta.db_table)
     usage = model is UsageRecord
-    with indexes_set_aside(cursor, model._meta.db_table):
-        if usage:
-            cursor.execute(f"ALTER TABLE {target} DISABLE TRIGGER {usage_days.INSERT_TRIGGER}")
+    trigger_off = usage_days.insert_trigger_off(cursor) if usage else nullcontext()
+    with indexes_set_aside(cursor, model._meta.db_table), trigger_off:
         _copy_rows(cursor, f"COPY {target} {copy_options}", rows)
-        if usage:
-            cursor.execute(f"ALTER TABLE {target} ENABLE TRIGGER {usage_days.INSERT_TRIGGER}")
     if usage:
         # Every row is new: the days of all its subscriptions are built.
         subscriptions = pc.unique(rows.column("subscription_id")).drop_null().to_pylist()
@@ -180,27 +170,19 @@ def _grouped_by_first_key(rows: pa.Table, keys: list[str]) -> bool:
     return bool(pc.all(pc.greater_equal(values.slice(1), values.slice(0, len(values) - 1))).as_py())
 
 
+def _inserted(cursor, insert: str) -> int:
+    cursor.execute(insert)
+    return cursor.rowcount
+
+
 def _insert_usage_in_bulk(cursor, insert: str, staging: str) -> int:
     """A big load of usage rows: its daily totals (accounts.UsageDay) are rebuilt once afterwards,
     instead of row set by row set in the insert trigger. When any row was added, every subscription
     of the file has its days rebuilt (a superset of the days that changed, found without asking the
     insert to hand back millions of rows); a re-import that adds nothing rebuilds nothing."""
-    table = UsageRecord._meta.db_table
-    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {usage_days.INSERT_TRIGGER}")
-    cursor.execute(insert)
-    inserted = cursor.rowcount
-    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {usage_days.INSERT_TRIGGER}")
+    with usage_days.insert_trigger_off(cursor):
+        inserted = _inserted(cursor, insert)
     if inserted:
         cursor.execute(f"SELECT array_agg(subscription_id) FROM (SELECT DISTINCT subscription_id FROM {staging}) s")
         usage_days.rebuild_subscriptions(cursor, cursor.fetchone()[0] or [], feature_source=staging)
     return inserted
-
-
-def _foreign_keys(cursor, table: Table) -> list[tuple[str, str]]:
-    """(name, definition) of the table's foreign-key constraints."""
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-        [table.model._meta.db_table],
-    )
-    return list(cursor.fetchall())
