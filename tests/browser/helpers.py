@@ -32,3 +32,10 @@ def login_as(page: Page, live_server: LiveServer, username: str, password: str =
     submit_login_form(page, live_server, username, password)
     expect(page, f"logging in as {username!r} did not leave the login page").not_to_have_url(re.compile(r"/login/"))
     expect(page.get_by_test_id("current-user")).to_be_visible()
+
+
+def open_from_menu(page: Page, name: str) -> None:
+    """Follow the main menu's link `name` and wait until the new page has loaded: htmx takes over links and
+    forms only then, so a click right after the navigation's start would follow the plain link instead."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+    page.wait_for_load_state()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts import models as m
 from healthcs.celery import app
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.importing import ACCOUNTS_HEADER, RAVENSTACK_DIR, csv_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +22,7 @@ def worker(settings, tmp_path):
 
 def test_a_manager_uploads_files_and_watches_the_import_finish(page, live_server, app_url, manager, worker):
     login_as(page, live_server, "morgan")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
+    open_from_menu(page, "Import")
 
     page.get_by_label("Files").set_input_files(sorted(str(p) for p in RAVENSTACK_DIR.glob("*.csv")))
     page.get_by_role("button", name="Check and import").click()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from expansion.models import ExpansionSignal, Opportunity
 from expansion.services import opportunity_create, opportunity_update
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.browser.test_scoring_pages import screenshot_path
 from tests.factories import AccountFactory
 
@@ -41,7 +41,7 @@ def test_a_csm_moves_cards_by_button_and_by_drag_and_drop(page, live_server, app
     analytics = opportunity_create(account=brookside, user=csm, title="Analytics add-on", amount=Decimal("300"))
     opportunity_update(opportunity=analytics, user=csm, changes={"stage": "won"})
     login_as(page, live_server, "casey")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline").click()
+    open_from_menu(page, "Pipeline")
     expect(page).to_have_url(app_url("/pipeline/"))
     page.evaluate("window.sameDocument = true")  # gone if the page reloads
     column = lambda stage: page.get_by_test_id(f"column-{stage}")  # noqa: E731

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Account, ChurnEvent
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.factories import AccountFactory, SnapshotFactory, SubscriptionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +23,7 @@ def test_a_csm_follows_a_renewal_and_marks_the_account_churned(page, live_server
     SnapshotFactory(account=account, as_of=today, arr=Decimal("24000"), risk_level="Medium")  # home lists its score
     login_as(page, live_server, "casey")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Renewals").click()
+    open_from_menu(page, "Renewals")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Renewals")
     expect(page.get_by_test_id("renewal-arr")).to_have_text("$24,000")
@@ -43,5 +43,5 @@ def test_a_csm_follows_a_renewal_and_marks_the_account_churned(page, live_server
     assert page.evaluate("window.sameDocument") is True
     assert Account.objects.get(pk=account.pk).churned is True
     assert ChurnEvent.objects.get(account=account).reason_code == "competitor"
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Renewals").click()
+    open_from_menu(page, "Renewals")
     expect(page.get_by_test_id("renewal-arr")).to_have_text("$0")

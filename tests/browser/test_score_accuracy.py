@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.scoring.backtest_book import build_snapshot_book
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def test_a_manager_reads_the_accuracy_and_follows_a_churner_to_account_360(page,
     cache.clear()
     build_snapshot_book()
     login_as(page, live_server, "morgan")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Score accuracy").click()
+    open_from_menu(page, "Score accuracy")
 
     expect(page.get_by_role("heading", name="Score accuracy")).to_be_visible()
     expect(page.get_by_test_id("chart-calibration-risk")).to_have_attribute("data-drawn", "true")

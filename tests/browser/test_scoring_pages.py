@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from healthcs.celery import app
 from scoring.configs import config_draft_create, ensure_active_config
 from scoring.models import AlertStatus, ConfigStatus, RecomputeRun, RunStatus, ScoringConfig, Snapshot
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.factories import AlertFactory
 from tests.scoring.page_data import (
     AS_OF,
@@ -52,7 +52,7 @@ def test_a_manager_recomputes_and_watches_a_worker_finish(page, live_server, app
     app.control.purge()  # no message left over from an interrupted earlier run may reach this worker
     build_book(own_account, foreign_account)
     login_as(page, live_server, "morgan")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Recompute").click()
+    open_from_menu(page, "Recompute")
 
     page.get_by_label("As of (empty: today)").fill("2025-03-16")
     page.get_by_role("button", name="Recompute now").click()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.factories import AccountFactory, SupportTicketFactory, TouchpointFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,7 @@ def test_a_csm_asks_who_mentioned_athenahealth_and_reads_the_sources(page, live_
                       text="They are evaluating a move from Epic to athenahealth next year.")
     SupportTicketFactory(account=harbor, submitted_at=AT, subject="athenahealth question", body="Is athenahealth ok?")
     login_as(page, live_server, "casey")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Ask the book").click()
+    open_from_menu(page, "Ask the book")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ask the book")
     page.evaluate("window.sameDocument = true")  # gone if the page reloads
 

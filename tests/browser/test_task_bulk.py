@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from interventions.models import Task
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.factories import PlaybookFactory
 from tests.interventions.task_book import add_task
 
@@ -24,7 +24,7 @@ def test_a_csm_ticks_three_overdue_calls_and_marks_them_done(page, live_server, 
         add_task(own_account, playbook, f"Overdue {n:02d}", start + dt.timedelta(hours=n),
                  channel="call" if n % 2 else "email")
     login_as(page, live_server, "casey")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tasks").click()
+    open_from_menu(page, "Tasks")
     expect(page.get_by_test_id("overdue-count")).to_have_text("12 overdue")
     page.evaluate("window.sameDocument = true")
 

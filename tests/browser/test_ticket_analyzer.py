@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from scoring.texts.reader import NAME, read
 from scoring.texts.service import lexicon
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.browser.test_scoring_pages import screenshot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -20,7 +20,7 @@ CHURN_MAIL = ("Hi, after the third Epic sync outage this month we've decided we'
 def test_a_csm_reads_the_churn_verdict_of_an_email_without_reloading(page, live_server, app_url, csm):
     # Given casey (a CSM) on the Ticket Analyzer, reached from the main navigation
     login_as(page, live_server, "casey")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Ticket Analyzer").click()
+    open_from_menu(page, "Ticket Analyzer")
     expect(page).to_have_url(app_url("/analyzer/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Ticket Analyzer")
     page.evaluate("window.sameDocument = true")  # gone if the page reloads

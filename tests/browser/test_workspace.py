@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from scoring.models import Snapshot
 from scoring.services import latest_as_of
-from tests.browser.helpers import login_as
+from tests.browser.helpers import login_as, open_from_menu
 from tests.browser.test_scoring_pages import screenshot_path
 from tests.db_snapshot import restore_tables
 from tests.shared_book import demo_book_install
@@ -64,7 +64,7 @@ def test_a_manager_reads_the_team_executive_and_drivers_pages(page, live_server,
     page.screenshot(path=screenshot_path("home-manager.png"), full_page=True)
 
     # Executive: the figures and every chart, drawn.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Executive").click()
+    open_from_menu(page, "Executive")
     expect(page.get_by_role("heading", level=1)).to_have_text("Executive")
     as_of = latest_as_of()
     high = Snapshot.objects.filter(as_of=as_of, account__churned=False, risk_level="High").count()
@@ -79,14 +79,14 @@ def test_a_manager_reads_the_team_executive_and_drivers_pages(page, live_server,
     page.screenshot(path=screenshot_path("executive.png"), full_page=True)
 
     # Drivers & insights: risk by plan tier and segment, reasons and churn reason codes.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Drivers & insights").click()
+    open_from_menu(page, "Drivers & insights")
     expect_every_chart_drawn(page, ["plan-tier", "segment", "reasons", "churn-reasons"])
     page.get_by_text("Show the numbers").nth(2).click()
     expect(page.get_by_test_id("reasons").locator("tbody tr").first).to_be_visible()
     page.screenshot(path=screenshot_path("insights.png"), full_page=True)
 
     # Effectiveness: each playbook against its control group, from the demo's 182 days of history.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Effectiveness").click()
+    open_from_menu(page, "Effectiveness")
     expect(page.get_by_test_id("effectiveness").locator("tbody tr").first).to_be_visible()
     expect_every_chart_drawn(page, ["churn", "outcomes"])
     page.screenshot(path=screenshot_path("effectiveness.png"), full_page=True)
