@@ -6,7 +6,6 @@ reads their new alerts in the daily digest (workspace.digests)."""
 import json
 import logging
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -39,6 +38,8 @@ def alerts_slack(*, site_url: str = "", webhook_url: str | None = None, timeout:
     url = webhook_url if webhook_url is not None else settings.SLACK_WEBHOOK_URL
     if not url:
         return 0
+    import requests  # here, not at the top: every process that scores would load it for nothing (0.07 s)
+
     sent = 0
     # One message per 100 alerts (Slack truncates a text beyond 40,000 characters), until none is left.
     while alerts := _claim("slack_sent_at", limit=SLACK_ALERTS_PER_MESSAGE):

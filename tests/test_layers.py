@@ -42,6 +42,8 @@ LAZY: dict[tuple[str, str], str] = {
     ("scoring/admin.py", "scoring.preview"): "the scoring machinery: by the configuration's preview only",
     ("scoring/admin.py", "scoring.tasks"): "the text reader's task: when the name lists change",
     ("scoring/admin.py", "scoring.texts.service"): "the text reader: when the name lists change",
+    ("scoring/texts/service.py", "scoring.texts.reader"): "the reader's grammar compiles on import: when texts are read",
+    ("scoring/texts/service.py", "scoring.texts.llm"): "the LLM client (requests): when it reads texts",
 }
 
 
@@ -147,6 +149,15 @@ def test_a_command_starts_django_without_the_scoring_machinery_or_the_api():
              "rest_framework.serializers", "scoring.admin"}
 
     assert loaded_after("pass", heavy) == []
+
+
+def test_the_export_command_loads_neither_the_text_reader_nor_an_http_client():
+    """export_risk scores the book; with no text waiting it reads none, announces nothing and posts nothing, so the
+    reader's grammar and requests stay out of the process (about 0.2 s of its start)."""
+    loaded = loaded_after("import scoring.management.commands.export_risk",
+                          {"requests", "scoring.texts.intent", "scoring.texts.reader", "scoring.texts.llm"})
+
+    assert loaded == []
 
 
 def test_web_and_worker_processes_start_without_the_model_code():

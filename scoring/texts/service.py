@@ -13,16 +13,17 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
 from scoring.models import Competitor
-from scoring.texts.llm import read_with_llm
-from scoring.texts.reader import NAME as BUILTIN_NAME
-from scoring.texts.reader import Lexicon, read
 from scoring.texts.reading import Reading
+
+if TYPE_CHECKING:
+    from scoring.texts.reader import Lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,13 @@ STORED = ("intent_phrase", "feature_request", "case_study", "category", "sentime
           "summary", "recommended_action", "evidence", "analysis_version", "analysis_note")
 
 
-def lexicon() -> Lexicon:
+# The reader (its grammar compiles when it is imported, 0.1 s) and the LLM client (requests) are imported where texts
+# are read: a process that finds no text waiting, such as an export, starts without them.
+
+def lexicon() -> "Lexicon":
     """The competitor list admins keep and our own names (settings.ANALYSER_OWN_NAMES); one query."""
+    from scoring.texts.reader import Lexicon
+
     return Lexicon(competitors=tuple(Competitor.objects.order_by("name").values_list("name", flat=True)),
                    own_names=tuple(settings.ANALYSER_OWN_NAMES))
 
@@ -49,18 +55,24 @@ def reader_name() -> str:
     note), else the built-in reader's."""
     if settings.ANALYSER_LLM_URL:
         return f"llm-{settings.ANALYSER_LLM_MODEL}"
-    return BUILTIN_NAME
+    from scoring.texts.reader import NAME
+
+    return NAME
 
 
-def _read_builtin(texts: list[str], names: Lexicon) -> list[Reading]:
+def _read_builtin(texts: list[str], names: "Lexicon") -> list[Reading]:
     """The built-in reading of each text; a module-level function, so reading processes can be handed it."""
+    from scoring.texts.reader import read
+
     return [read(text, names) for text in texts]
 
 
-def read_texts(texts: list[str], names: Lexicon | None = None) -> list[Reading]:
+def read_texts(texts: list[str], names: "Lexicon | None" = None) -> list[Reading]:
     """The reading of each text by the configured reader, in order."""
     names = names if names is not None else lexicon()
     if settings.ANALYSER_LLM_URL:
+        from scoring.texts.llm import read_with_llm
+
         return read_with_llm(texts, names)
     return _read_builtin(texts, names)
 
@@ -75,7 +87,7 @@ def _text_of(row: tuple) -> str:
     return f"{row[1] or ''}\n{row[2] or ''}".strip()
 
 
-def texts_read(model_label: str, ids: list[int], names: Lexicon | None = None) -> int:
+def texts_read(model_label: str, ids: list[int], names: "Lexicon | None" = None) -> int:
     """Read the texts of these rows that wait, store the readings; returns how many were stored. A row whose
     text changed while it was read keeps waiting, so the next read sees the new text."""
     model = apps.get_model(model_label)
