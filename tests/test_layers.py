@@ -42,7 +42,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("scoring/admin.py", "scoring.preview"): "the scoring machinery: by the configuration's preview only",
     ("scoring/admin.py", "scoring.tasks"): "the text reader's task: when the name lists change",
     ("scoring/admin.py", "scoring.texts.service"): "the text reader: when the name lists change",
-    ("scoring/texts/service.py", "scoring.texts.reader"): "the reader's grammar compiles on import: when texts are read",
+    ("scoring/texts/service.py", "scoring.texts.reader"): "its grammar compiles on import: when texts are read",
     ("scoring/texts/service.py", "scoring.texts.llm"): "the LLM client (requests): when it reads texts",
 }
 

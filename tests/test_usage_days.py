@@ -219,6 +219,31 @@ def test_big_imports_rebuild_the_days_of_their_subscriptions_once(monkeypatch):
     assert stored_days() == days_from_rows()
 
 
+def test_a_big_import_writes_the_days_in_date_order(monkeypatch):
+    """The day table's BRIN index (accounts.UsageDay) is only as good as its order on disk: a rebuild writes the days
+    date by date, whatever the order of the subscriptions and the rows."""
+    from accounts.importing import writing
+
+    monkeypatch.setattr(writing, "BULK_ROWS", 2)
+    accounts = csv_bytes(ACCOUNTS_HEADER, "A-1,Clinic,Health,US,2024-01-01,partner,Pro,10,False,False")
+    subscriptions = csv_bytes(SUBSCRIPTIONS_HEADER,
+                              "S-1,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True",
+                              "S-2,A-1,2024-01-01,,Pro,10,100,1200,False,False,False,False,monthly,True")
+    usage = csv_bytes(USAGE_HEADER, "U-1,S-1,2024-06-03,reports,1,60,0,False",
+                      "U-2,S-1,2024-06-01,reports,2,60,0,False", "U-3,S-2,2024-06-02,reports,3,60,0,False",
+                      "U-4,S-2,2024-05-30,labs,4,60,0,False", "U-5,S-1,2024-06-02,labs,5,60,0,False")
+    result = import_files({"ravenstack_accounts.csv": accounts, "ravenstack_subscriptions.csv": subscriptions,
+                           "ravenstack_feature_usage.csv": usage})
+    assert result.ok
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT date FROM accounts_usageday ORDER BY ctid")
+        on_disk = [row[0] for row in cursor.fetchall()]
+    assert on_disk == [dt.date(2024, 5, 30), dt.date(2024, 6, 1), dt.date(2024, 6, 2), dt.date(2024, 6, 2),
+                       dt.date(2024, 6, 3)]
+    assert stored_days() == days_from_rows()
+
+
 def test_the_triggers_are_the_only_writers_needed():
     # Raw SQL that bypasses Django entirely is kept too.
     subscription = factories.SubscriptionFactory()

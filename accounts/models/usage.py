@@ -1,6 +1,7 @@
 """Product usage: the imported usage rows, and the tables the database keeps from them (the feature list
 and the daily totals, maintained by the triggers of accounts.usage_days)."""
 
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 
 from accounts.models.customers import Subscription
@@ -69,8 +70,10 @@ class UsageDay(models.Model):
 
     FEATURES_PER_WORD = 62
 
-    # One row per subscription, day and word, and no other key: the primary key is the only index
-    # written when millions of days are added by an import.
+    # One row per subscription, day and word, and no other key. Beside the primary key, one small BRIN index on
+    # (date, subscription): the days are written in date order (new days come after the old ones; an import writes
+    # a rebuild in date order, accounts/usage_days.py), so a recompute batch reads only the pages of its window
+    # and its subscriptions (at 20,000 accounts a sixth of the pages of a book of one year) instead of the table.
     pk = models.CompositePrimaryKey("subscription", "date", "word")
     # Derived rows, written by the database itself: no foreign-key check per row (Django still
     # deletes a subscription's days with it).
@@ -86,6 +89,9 @@ class UsageDay(models.Model):
     integration_errors = models.BigIntegerField(default=0)
     api_usage = models.BigIntegerField(default=0, db_default=0,
                                        help_text="The day's uses of API features (UsageFeature.api).")
+
+    class Meta:
+        indexes = [BrinIndex(fields=["date", "subscription"], pages_per_range=16, name="usageday_date_brin")]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.date}"
