@@ -19,7 +19,9 @@ For each size it measures:
     the as-of date;
   - recompute: `manage.py recompute_scores --as-of D --scores-only` called in-process, wall clock, twice (the first
     writes that date's snapshots and alerts, removed beforehand; the second replaces them). Alert
-    e-mails go to Django's in-memory backend.
+    e-mails go to Django's in-memory backend. The command's modules (pandas, the scoring services) are imported
+    before the clock starts, as a Celery worker has them loaded before its first batch: importing them took
+    about 0.9 s of the first run on 2026-12-04, a cost of starting a process, which bench/prototype.py measures.
 
 The final table gives both recompute times, the ratio of the slower one to the bare aggregation (and,
 for comparison, to the window aggregation), the cost per 1,000 accounts (which should stay flat as the
@@ -54,6 +56,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthcs.settings")
 BUDGET_ACCOUNTS = 20000
 BUDGET_SECONDS = 30.0
 BUDGET_RATIO = 3.0
+TARGET_RATIO = 2.0  # issue 19's target on an idle machine; BUDGET_RATIO (SPEC.md section 8) holds under load too
 MARKER_TABLE = "bench_book"
 
 
@@ -279,6 +282,9 @@ def measure(accounts: int, as_of: dt.date) -> SizeResult:
     from scoring.models import Snapshot
 
     remove_scores(as_of)
+    from django.core.management import load_command_class
+
+    load_command_class("workspace", "recompute_scores")  # its imports are not the recompute's (see above)
     recompute = [timed_recompute(as_of) for _ in range(2)]
     snapshots = Snapshot.objects.filter(as_of=as_of).count()
     return SizeResult(accounts, window, total, bare_window, bare_all, recompute, snapshots)
@@ -313,6 +319,9 @@ def report(results: list[SizeResult]) -> bool:
         print(f"docs/performance.md budget is defined at {BUDGET_ACCOUNTS:,} accounts, which this run did not measure")
         return all(r.passes for r in results)
     print(f"docs/performance.md budget at {BUDGET_ACCOUNTS:,} accounts: {'PASS' if at_budget.passes else 'FAIL'}")
+    within = at_budget.ratio <= TARGET_RATIO
+    print(f"issue 19's target at {BUDGET_ACCOUNTS:,} accounts, <= {TARGET_RATIO:.0f}x the bare aggregation: "
+          f"{at_budget.ratio:.2f}x, {'PASS' if within else 'FAIL'} (load average now {os.getloadavg()[0]:.1f})")
     return at_budget.passes
 
 

@@ -42,14 +42,13 @@ def churn_intent_by_account(items: pd.DataFrame, window: Window, days: int) -> p
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
     items = items.assign(_days=_days_before(window, items["at"]))
     hits = items[items["_days"] <= max(days, 30)].sort_values(["account_id", "at"], ascending=[True, False])
-    grouped = hits.groupby("account_id")
     in_rule = hits[hits["_days"] <= days]
     quoted = in_rule[in_rule.groupby("account_id").cumcount().to_numpy() < EVIDENCE_ITEMS]  # the newest few
     quotes = [{"source": s, "id": i, "phrase": p}
               for s, i, p in zip(quoted["source"], quoted["item"], quoted["phrase"], strict=True)]
     evidence = pd.Series(quotes, index=quoted.index).groupby(quoted["account_id"].to_numpy()).agg(list)
     return pd.DataFrame({
-        "churn_intent_30": grouped["_days"].agg(lambda d: int((d <= 30).sum())),
+        "churn_intent_30": (hits["_days"] <= 30).groupby(hits["account_id"]).sum().astype("int64"),
         "intent_n": in_rule.groupby("account_id").size(),
         "intent_days": in_rule.groupby("account_id")["_days"].min().astype("float64"),
         "intent_evidence": evidence,

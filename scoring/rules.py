@@ -180,7 +180,13 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
     score = np.minimum(total, 100)
     level = np.where(score >= config.high, Level.HIGH, np.where(score >= config.medium, Level.MEDIUM, Level.LOW))
     reasons = ["; ".join(f["reason"] for f in rules[:3]) for rules in fired]
-    actions = [recommended_actions({f["rule"] for f in rules}, config) for rules in fired]
+    by_fired: dict[frozenset[str], str] = {}  # a book has a few dozen combinations of fired rules, not one per account
+    actions = []
+    for rules in fired:
+        ids = frozenset(f["rule"] for f in rules)
+        if ids not in by_fired:
+            by_fired[ids] = recommended_actions(ids, config)
+        actions.append(by_fired[ids])
     return pd.DataFrame(
         {"risk_score": score, "risk_level": level, "top_reasons": reasons, "recommended_actions": actions,
          "fired_rules": fired},
@@ -188,7 +194,7 @@ def evaluate_rules(signals: pd.DataFrame, config: Config) -> pd.DataFrame:
     )
 
 
-def recommended_actions(fired_ids: set[str], config: Config) -> str:
+def recommended_actions(fired_ids: set[str] | frozenset[str], config: Config) -> str:
     """The first three actions of the fired rules' action groups, in the configured order."""
     actions: list[str] = []
     for group in config.action_groups:
