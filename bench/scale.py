@@ -5,9 +5,10 @@
 
 For each size, smallest first, it runs bench/daily.py's measurement: the generated book of that many accounts (the
 same generator and CSV files as bench/recompute.py, written once and reused, imported into a database of its own
-with its texts read, by `recompute.py --prepare-only` in a process of its own; made when missing, which at 80,000
-accounts takes about an hour and some 40 GB of disk), copied fresh, and the day's phases run in this one process and
-timed, with the process's peak resident set.
+with its texts read, by `recompute.py --prepare-only` in a process of its own; made when missing; a book of more than
+20,000 accounts is generated and imported in parts of 20,000, since neither the generator nor an import holds a
+bigger one in the machine's memory), copied fresh, and the day's phases run in this one process and timed, with the
+process's peak resident set.
 --drop runs the day on the book's own database instead of a copy and removes the size's databases and CSV files once
 it is measured (the next size needs the disk: an 80,000-account book and its copy would take some 80 GB).
 

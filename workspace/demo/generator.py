@@ -520,16 +520,18 @@ def _plan_subscriptions(r: random.Random, plan: AccountPlan, as_of: dt.date) -> 
 
 
 def _plan_accounts(r: random.Random, count: int, as_of: dt.date, csm_emails: list[str],
-                   csm_names: Mapping[str, str]) -> list[AccountPlan]:
-    """Every account's attributes, scenario, outcome, contacts and subscriptions."""
-    width = max(5, len(str(count)))
+                   csm_names: Mapping[str, str], *, first_number: int = 1, book_size: int | None = None
+                   ) -> list[AccountPlan]:
+    """Every account's attributes, scenario, outcome, contacts and subscriptions; numbered from `first_number`, as
+    wide as the numbers of a book of `book_size` accounts (default: these)."""
+    width = max(5, len(str(book_size or count)))
     scenarios = _scenario_list(r, count)
     csm_order = [csm_emails[i % len(csm_emails)] for i in range(count)] if csm_emails else [""] * count
     r.shuffle(csm_order)
     used_names: set[str] = set()
     plans: list[AccountPlan] = []
     for index in range(count):
-        number = f"{index + 1:0{width}d}"
+        number = f"{first_number + index:0{width}d}"
         scenario = scenarios[index]
         segment = SEGMENTS[_pick_index(r, SEGMENT_SHARES)]
         industry = _weighted(r, INDUSTRIES[segment])
@@ -1275,14 +1277,18 @@ def _sorted_by_account_time(rows: list[tuple], time_index: int) -> list[tuple]:
 
 
 def generate_book(*, accounts: int, seed: int, as_of: dt.date, csm_emails: list[str],
-                  csm_names: Mapping[str, str] | None = None, progress: Progress | None = None
-                  ) -> dict[str, pd.DataFrame]:
-    """The demo book as one DataFrame per import file, with exactly the columns of the import schema."""
+                  csm_names: Mapping[str, str] | None = None, progress: Progress | None = None,
+                  first_number: int = 1, book_size: int | None = None) -> dict[str, pd.DataFrame]:
+    """The demo book as one DataFrame per import file, with exactly the columns of the import schema.
+
+    A book too big for memory is made in parts (bench/recompute.py): each part is `accounts` accounts numbered from
+    `first_number` within a book of `book_size`, with a seed of its own, so that the parts' ids never meet."""
     report = progress or (lambda phase, done, total: None)
     r = random.Random(seed)
     rng = np.random.default_rng(seed)
     report("Planning accounts", 0, accounts)
-    plans = _plan_accounts(r, accounts, as_of, list(csm_emails), csm_names or {})
+    plans = _plan_accounts(r, accounts, as_of, list(csm_emails), csm_names or {}, first_number=first_number,
+                           book_size=book_size)
     writer = _BookWriter(r, as_of)
     for index, plan in enumerate(plans):
         if index % 500 == 0:
