@@ -650,12 +650,36 @@ def load_book(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: 
         return _load(as_of, batch, alerts=alerts, trend_days=trend_days)
 
 
+class _Beside(threading.local):
+    active = False
+
+
+_BESIDE = _Beside()
+
+
+@contextmanager
+def beside_other_batches(active: bool = True) -> Iterator[None]:
+    """Within it (when `active`), this process's reads run while the run's other batches run in other processes, one
+    per core: no parallel workers for a query, whose extra processes would only compete for the same cores (measured
+    at 20,000 accounts, two batches on two cores: the run 2.1 -> 1.9 s; one batch alone is faster with them, 3.2
+    against 3.6 s)."""
+    before = _BESIDE.active
+    _BESIDE.active = before or active
+    try:
+        yield
+    finally:
+        _BESIDE.active = before
+
+
 def _tune_session() -> None:
-    """For this transaction: no JIT (compiling the aggregates costs more than it saves at this size) and
-    enough memory for the usage aggregation to stay off disk."""
+    """For this transaction: no JIT (compiling the aggregates costs more than it saves at this size),
+    enough memory for the usage aggregation to stay off disk, and no parallel query beside other batches."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        # Set either way: inside an outer transaction (a test's) the last batch's setting would hold otherwise.
+        workers = "0" if _BESIDE.active else "DEFAULT"
+        cursor.execute(f"SET LOCAL max_parallel_workers_per_gather TO {workers}")
 
 
 def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int) -> BookData:

@@ -28,7 +28,7 @@ from scoring import notifications
 from scoring.calculations import Scores, score_book
 from scoring.config import Config, parse_config
 from scoring.configs import ensure_active_config
-from scoring.fetch import AccountRange, load_book, shared_reads, shared_reads_off
+from scoring.fetch import AccountRange, beside_other_batches, load_book, shared_reads, shared_reads_off
 from scoring.models import (
     RecomputeBatch,
     RecomputeRun,
@@ -167,16 +167,17 @@ def recompute_run_create(*, as_of: dt.date, trigger: str, user: User | None = No
     return run
 
 
-def recompute_batch(*, batch_id: int) -> bool:
+def recompute_batch(*, batch_id: int, side_by_side: bool = False) -> bool:
     """Score one batch and write its snapshots; finishes the run when it was the last batch. Safe to
-    run twice: a batch already done is skipped. Returns whether the run is now finished."""
+    run twice: a batch already done is skipped. Returns whether the run is now finished. `side_by_side`: the run's
+    other batches are scored at the same time by other processes (Celery workers, the command's worker processes)."""
     batch = RecomputeBatch.objects.select_related("run", "run__config").get(pk=batch_id)
     run = batch.run
     if batch.done_at is None and run.status == RunStatus.RUNNING:
         config = parse_config(run.config.data)
         texts_read_for_accounts(batch.first_account, batch.last_account)  # the rules read the texts' readings
         # What every batch of the run reads alike, read once per process (unless shared_reads_off: one batch).
-        with shared_reads(run.pk):
+        with shared_reads(run.pk), beside_other_batches(side_by_side and run.batches_total > 1):
             scores, data = score_range(as_of=run.as_of, config=config,
                                        batch=AccountRange(batch.first_account, batch.last_account))
         detected = alert_rules.detect_alerts(data, scores, config)
@@ -312,7 +313,7 @@ def _worker_batch(batch_id: int) -> int:
     from django.db import connections
 
     try:
-        recompute_batch(batch_id=batch_id)
+        recompute_batch(batch_id=batch_id, side_by_side=True)
     finally:
         connections.close_all()
     return batch_id

@@ -43,7 +43,7 @@ def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
     broker unreachable) is retried with backoff while the run stays running; any other error, or the
     last retry's, fails the run (it must not stay "running" forever) and is re-raised."""
     try:
-        finished = recompute_batch(batch_id=batch_id)
+        finished = recompute_batch(batch_id=batch_id, side_by_side=True)  # the workers take a run's batches at once
     except TRANSIENT_ERRORS as error:
         if self.request.retries >= self.max_retries:
             recompute_run_fail(run_id=run_id, error=f"{type(error).__name__} after {self.max_retries} retries: "

@@ -25,7 +25,7 @@ from healthcs.celery import app
 from scoring.config import MEASURE_IDS
 from scoring.configs import ensure_active_config
 from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, Snapshot
-from scoring.services import recompute_runs_expire
+from scoring.services import recompute_batch, recompute_run_create, recompute_runs_expire
 from scoring.tasks import recompute_all, recompute_one_batch
 from tests.db_snapshot import restore_tables, save_tables
 from tests.importing import ravenstack_files
@@ -200,6 +200,44 @@ def test_a_runs_batches_share_one_read_of_the_usage_days_and_score_as_if_each_re
     assert len(batch_reads) == 5 and all(len(span) == 2 for _, span in batch_reads)
     assert len(book_reads) == 2  # the signals' own read
     assert snapshot_values() == shared
+    assert Snapshot.objects.filter(as_of=AS_OF).count() == 500
+
+
+@pytest.mark.django_db
+def test_batches_scored_side_by_side_read_without_parallel_query_workers(ravenstack, monkeypatch):
+    """Batches that other processes score at the same time (Celery workers, the command's processes) leave the cores
+    to each other: their reads run without PostgreSQL's parallel workers. Batches one after the other in one
+    process, or a run of one batch, keep them."""
+    from scoring import fetch
+
+    settings_seen = []
+    tune = fetch._tune_session
+
+    def tune_and_look():
+        tune()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            settings_seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(fetch, "_tune_session", tune_and_look)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        default = cursor.fetchone()[0]
+    assert default != "0"
+
+    run = recompute_run_create(as_of=AS_OF, trigger="schedule", batch_size=250)
+    first, second = run.batches.order_by("number")
+    recompute_batch(batch_id=first.pk, side_by_side=True)
+    assert set(settings_seen) == {"0"}
+
+    settings_seen.clear()
+    recompute_batch(batch_id=second.pk)  # the same run's batch, scored by this process alone
+    assert settings_seen and set(settings_seen) == {default}
+
+    settings_seen.clear()
+    one = recompute_run_create(as_of=AS_OF, trigger="schedule", batch_size=1000)
+    recompute_batch(batch_id=one.batches.get().pk, side_by_side=True)  # nothing beside it
+    assert settings_seen and set(settings_seen) == {default}
     assert Snapshot.objects.filter(as_of=AS_OF).count() == 500
 
 

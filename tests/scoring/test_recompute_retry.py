@@ -38,11 +38,11 @@ def failing(monkeypatch, error: Exception, times: int) -> list[int]:
     calls: list[int] = []
     real = tasks.recompute_batch
 
-    def flaky(*, batch_id: int) -> bool:
+    def flaky(*, batch_id: int, side_by_side: bool = False) -> bool:
         calls.append(batch_id)
         if len(calls) <= times:
             raise error
-        return real(batch_id=batch_id)
+        return real(batch_id=batch_id, side_by_side=side_by_side)
 
     monkeypatch.setattr(tasks, "recompute_batch", flaky)
     return calls
