@@ -25,7 +25,7 @@ from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, Us
 from accounts.services import UNREACHABLE
 from scoring.config import MEASURE_IDS, RULE_LABELS, Config, parse_config
 from scoring.configs import ensure_active_config
-from scoring.fetch import frame
+from scoring.fetch import frame, sql_frame
 from scoring.levels import FLAGGING_TIERS, SEVERE_TIERS, WARNING_LEVELS, Level
 from scoring.models import ChurnModel, ChurnModelStatus, ChurnPrediction, RecomputeRun, Snapshot
 from scoring.selectors import MEASURE_LABELS
@@ -415,11 +415,8 @@ def snapshot_scores(as_of: dt.date, *, detail: bool = True) -> pd.DataFrame:
            f"ARRAY(SELECT item->>'rule' FROM json_array_elements(s.fired_rules) AS item), {picked} "
            f"FROM {table} AS s CROSS JOIN LATERAL json_to_record(s.measures) AS doc({declared}) "
            f"WHERE s.as_of = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [as_of])
-        rows = cursor.fetchall()
     columns = [*SNAPSHOT_COLUMNS, "rules", *(f"{MEASURE_PREFIX}{m}" for m in MEASURE_IDS)]
-    book = pd.DataFrame.from_records(rows, columns=columns, coerce_float=True).set_index("account_id")
+    book = sql_frame(sql, [as_of], columns).set_index("account_id")
     scored = [c for c in columns if c.startswith(MEASURE_PREFIX)]
     book[scored] = book[scored].astype("float64")
     # Measures no snapshot of the date scored (switched off in its configuration) are not signals.

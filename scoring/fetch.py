@@ -129,13 +129,26 @@ def _shared(name: str, key: Hashable, read: Callable[[], object]) -> object:
     return reads[(name, key)]
 
 
-def frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
-    """The rows of a values_list() queryset as a DataFrame, fetched by one cursor (no model instances)."""
-    sql, params = queryset.query.sql_with_params()
+def sql_frame(sql: str, params: list | dict, columns: list[str], *, coerce_float: bool = True) -> pd.DataFrame:
+    """The rows of one query as a DataFrame, fetched by one cursor."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=True)
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=coerce_float)
+
+
+def frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
+    """The rows of a values_list() queryset as a DataFrame (no model instances)."""
+    sql, params = queryset.query.sql_with_params()
+    return sql_frame(sql, params, columns)
+
+
+def _whole_numbers(sql: str, params: list | dict, columns: list[str]) -> pd.DataFrame:
+    """An aggregate's rows as int64 columns (its sums arrive as exact decimals; a missing one is 0)."""
+    df = sql_frame(sql, params, columns, coerce_float=False)
+    for column in columns:
+        df[column] = df[column].fillna(0).astype("int64")
+    return df
 
 
 def accounts(batch: AccountRange) -> pd.DataFrame:
@@ -266,13 +279,9 @@ def book_usage(as_of: dt.date, *, quiet_days: int | None = None, cliff_days: int
               "d7n": day(7 + n), "d7": day(7)}
     # Grouped by subscription and word alone (a hash of some 20,000 groups: the planner knows how many from the
     # table's statistics of the pair, accounts migration 0023), the subscriptions' accounts added here.
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic():
         _tune_session()
-        cursor.execute(_book_usage_sql(), params)
-        rows = cursor.fetchall()
-    df = pd.DataFrame.from_records(rows, columns=BOOK_USAGE_COLUMNS)
-    for column in BOOK_USAGE_COLUMNS:
-        df[column] = df[column].fillna(0).astype("int64")
+        df = _whole_numbers(_book_usage_sql(), params, BOOK_USAGE_COLUMNS)
     owners = dict(Subscription.objects.order_by().values_list("id", "account_id"))
     df.insert(len(USAGE_COLUMNS), "account_id", df["subscription_id"].map(owners).fillna(0).astype("int64"))
     read = BookUsage(quiet_days, n, df)
@@ -283,13 +292,7 @@ def book_usage(as_of: dt.date, *, quiet_days: int | None = None, cliff_days: int
 
 def _usage_frame(params: list, span: list[int] | None = None) -> pd.DataFrame:
     """_usage_sql's rows as whole numbers, for the subscription ids in `span` (both included) or all."""
-    with connection.cursor() as cursor:
-        cursor.execute(_usage_sql(span is not None), params + (span or []))
-        rows = cursor.fetchall()
-    df = pd.DataFrame.from_records(rows, columns=USAGE_COLUMNS)
-    for column in USAGE_COLUMNS:
-        df[column] = df[column].fillna(0).astype("int64")
-    return df
+    return _whole_numbers(_usage_sql(span is not None), params + (span or []), USAGE_COLUMNS)
 
 
 def or_by(keys: list[np.ndarray], masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -379,13 +382,10 @@ def quiet_features(df: pd.DataFrame, window: Window, quiet_days: int, *, batch_s
     first_day, last_day = window.day(quiet_days + 30), window.day(quiet_days + 1)
     # Each subscription's days through the primary key (a join on the list, not `= ANY`: with the list the planner
     # would take the BRIN index and test every id against each of its ranges, ten times slower).
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT d.subscription_id, d.word, d.date, d.features_used FROM unnest(%s::bigint[]) s(id) "
-                       f"JOIN {UsageDay._meta.db_table} d ON d.subscription_id = s.id "
-                       "WHERE d.date >= %s AND d.date <= %s AND d.features_used > 0",
-                       [sub_ids, first_day, last_day])
-        rows = cursor.fetchall()
-    days = pd.DataFrame.from_records(rows, columns=["subscription_id", "word", "date", "features_used"])
+    days = sql_frame(f"SELECT d.subscription_id, d.word, d.date, d.features_used FROM unnest(%s::bigint[]) s(id) "
+                     f"JOIN {UsageDay._meta.db_table} d ON d.subscription_id = s.id "
+                     "WHERE d.date >= %s AND d.date <= %s AND d.features_used > 0",
+                     [sub_ids, first_day, last_day], ["subscription_id", "word", "date", "features_used"])
     days["account_id"] = days["subscription_id"].map(subs.set_index("subscription_id")["account_id"])
     days["date"] = pd.to_datetime(days["date"])
     days = days.merge(wanted, on=["account_id", "word"])
