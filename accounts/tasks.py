@@ -6,7 +6,6 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
-from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -14,23 +13,24 @@ from django.utils import timezone
 
 from accounts.models import ImportRun, ImportStatus, User
 from accounts.services import UNREACHABLE, import_run_create, import_run_execute, import_runs_expire
+from healthcs.celery import app
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
+@app.task(acks_late=True)
 def run_import(run_id: int) -> None:
     """Run one queued web import (idempotent: a run is claimed once)."""
     import_run_execute(run_id=run_id)
 
 
-@shared_task
+@app.task
 def expire_stale_imports() -> int:
     """Scheduled housekeeping: close imports that never finished."""
     return import_runs_expire()
 
 
-@shared_task
+@app.task
 def dispatch_queued_imports() -> int:
     """Scheduled: hand over the imports left queued while the broker was unreachable (or whose message it lost)."""
     return import_runs_dispatch_queued()

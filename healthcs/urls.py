@@ -14,6 +14,10 @@ from accounts.admin import own_password_change
 from expansion import api as expansion_api
 from expansion import views as expansion_views
 from healthcs.api import not_found
+
+# A web process sends tasks, and the admin's periodic tasks list and run them through Celery's current application:
+# it must be this project's (healthcs/__init__.py does not load it, so that commands start without Celery).
+from healthcs.celery import app as celery_app  # noqa: F401
 from interventions import api as intervention_api
 from interventions import plan_views
 from interventions import views as intervention_views

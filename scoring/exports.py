@@ -68,17 +68,24 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
+def _cells(rows: pd.DataFrame, column: str) -> list:
+    """One column's cells as the CSV writes them: money with at most two decimals, an unscored health as empty,
+    text that a spreadsheet would run as a formula neutralised, numbers as they are."""
+    values = rows[column].tolist()
+    if column == "arr":
+        return [_money(v) for v in values]
+    if column == "health_score":
+        return ["" if pd.isna(v) else f"{v:g}" for v in values]
+    if column == "health_tier":
+        values = [v or "" for v in values]
+    return [neutralise(v) if isinstance(v, str) else v for v in values]
+
+
 def write_risk_csv(rows: pd.DataFrame, out: TextIO) -> int:
-    """Write the export's header and rows; returns the number of rows."""
+    """Write the export's header and rows, column by column; returns the number of rows."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for r in rows.itertuples(index=False):
-        record = r._asdict()
-        record["arr"] = _money(record["arr"])
-        health = record["health_score"]
-        record["health_score"] = "" if pd.isna(health) else f"{health:g}"
-        record["health_tier"] = record["health_tier"] or ""
-        writer.writerow([neutralise(v) if isinstance(v, str) else v for v in (record[c] for c in COLUMNS)])
+    writer.writerows(zip(*(_cells(rows, column) for column in COLUMNS), strict=True))
     return len(rows)
 
 

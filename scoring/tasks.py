@@ -2,13 +2,12 @@
 
 import datetime as dt
 
-from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
-from healthcs.celery import TRANSIENT_ERRORS, TRANSIENT_RETRY
+from healthcs.celery import TRANSIENT_ERRORS, TRANSIENT_RETRY, app
 from scoring.events import day_scored
 from scoring.models import RecomputeRun
 from scoring.services import recompute_batch, recompute_run_create, recompute_run_fail, recompute_runs_expire
@@ -29,7 +28,7 @@ def recompute_start(*, as_of: dt.date, trigger: str, user: User | None = None) -
     return run
 
 
-@shared_task(acks_late=True)
+@app.task(acks_late=True)
 def recompute_all(as_of: str | None = None, trigger: str = "schedule", user_id: int | None = None) -> int:
     """The daily schedule's entry: a run for the date (default: today), one task per batch."""
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
@@ -37,7 +36,7 @@ def recompute_all(as_of: str | None = None, trigger: str = "schedule", user_id: 
     return recompute_start(as_of=day, trigger=trigger, user=user).pk
 
 
-@shared_task(bind=True, acks_late=True, **TRANSIENT_RETRY)
+@app.task(bind=True, acks_late=True, **TRANSIENT_RETRY)
 def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
     """Score one batch (idempotent: a batch already done is skipped). A transient error (database or
     broker unreachable) is retried with backoff while the run stays running; any other error, or the
@@ -58,19 +57,19 @@ def recompute_one_batch(self, batch_id: int, run_id: int) -> bool:
     return finished
 
 
-@shared_task
+@app.task
 def expire_stale_recomputes() -> int:
     """Scheduled housekeeping: close recompute runs whose process was killed."""
     return recompute_runs_expire()
 
 
-@shared_task(acks_late=True, **TRANSIENT_RETRY)
+@app.task(acks_late=True, **TRANSIENT_RETRY)
 def read_text_batch(model_label: str, ids: list[int]) -> int:
     """Read one batch of waiting texts (idempotent: rows read meanwhile are skipped)."""
     return texts_read(model_label, ids)
 
 
-@shared_task
+@app.task
 def read_waiting_texts() -> int:
     """Hand every waiting text to the workers, one task per batch (after an import, and every few minutes); returns
     how many tasks were queued."""
@@ -80,7 +79,7 @@ def read_waiting_texts() -> int:
     return len(batches)
 
 
-@shared_task(acks_late=True)
+@app.task(acks_late=True)
 def train_churn_model(as_of: str | None = None, trigger: str = "schedule", user_id: int | None = None) -> int:
     """Weekly, or when a manager asks: train the churn model and activate it when it beats the rules."""
     from scoring.model.training import train_churn_model as train  # LightGBM and scikit-learn: loaded by this task only

@@ -146,9 +146,23 @@ def test_a_command_starts_django_without_the_scoring_machinery_or_the_api():
     """django.setup() (every command, before its own imports) loads neither pandas nor scikit-learn, the text reader,
     the scoring services, DRF's serializers nor the project's admin modules: a command loads what it uses."""
     heavy = {"pandas", "numpy", "sklearn", "lightgbm", "scoring.services", "scoring.texts.intent",
-             "rest_framework.serializers", "scoring.admin"}
+             "rest_framework.serializers", "scoring.admin", "healthcs.celery", "redis"}
 
     assert loaded_after("pass", heavy) == []
+
+
+def test_the_celery_application_loads_with_the_tasks_and_the_sites_addresses():
+    """The project's Celery application is not loaded by Django's start but by any tasks module and by the site's
+    addresses, and it is then Celery's current one: a task sent by a page or a command goes to the configured broker,
+    and the admin's periodic tasks list the project's tasks."""
+    code = ("import sys, django; django.setup(); {start}; from celery import current_app; "
+            "current_app.loader.import_default_modules(); print(repr((current_app.main, "
+            "'healthcs.celery' in sys.modules, 'scoring.tasks.recompute_all' in current_app.tasks)))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthcs.settings_test"}
+    for start in ("import accounts.tasks", "import healthcs.urls"):
+        printed = subprocess.run([sys.executable, "-c", code.format(start=start)], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        assert ast.literal_eval(printed) == ("healthcs", True, True), start
 
 
 def test_the_export_command_loads_neither_the_text_reader_nor_an_http_client():

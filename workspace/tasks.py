@@ -7,15 +7,13 @@ report, which brings scikit-learn's metrics, is imported only when the task runs
 
 import datetime as dt
 
-from celery import shared_task
-
-from healthcs.celery import TRANSIENT_RETRY
+from healthcs.celery import TRANSIENT_RETRY, app
 from workspace.daily import finish_day as finish
 from workspace.digests import daily_digests_send, weekly_summaries_send
 from workspace.review_documents import review_document_store, reviews_due
 
 
-@shared_task(acks_late=True, **TRANSIENT_RETRY)
+@app.task(acks_late=True, **TRANSIENT_RETRY)
 def finish_day(as_of: str) -> int:
     """Finish a scored day (workspace.daily.finish_day; idempotent, so a redelivered or retried task changes
     nothing more), then compute and cache the Score accuracy page's default figures for the book as it now
@@ -27,21 +25,21 @@ def finish_day(as_of: str) -> int:
     return report.firing.treated + report.firing.control
 
 
-@shared_task(acks_late=True, **TRANSIENT_RETRY)
+@app.task(acks_late=True, **TRANSIENT_RETRY)
 def send_daily_digests(day: str | None = None) -> int:
     """E-mail each user their digest of the day (default today); a user's digest goes once, so a retried or
     repeated run sends nothing twice. Returns the number sent."""
     return daily_digests_send(day=dt.date.fromisoformat(day) if day else None).sent
 
 
-@shared_task(acks_late=True, **TRANSIENT_RETRY)
+@app.task(acks_late=True, **TRANSIENT_RETRY)
 def send_weekly_summaries(day: str | None = None) -> int:
     """E-mail the managers and admins the summary of the seven days up to the day (default today), once each.
     Returns the number sent."""
     return weekly_summaries_send(day=dt.date.fromisoformat(day) if day else None).sent
 
 
-@shared_task(acks_late=True, **TRANSIENT_RETRY)
+@app.task(acks_late=True, **TRANSIENT_RETRY)
 def store_renewal_reviews(day: str | None = None) -> int:
     """Queue the printing of the last quarter's review for each account renewing within REVIEW_RENEWAL_DAYS that has
     none stored yet (docs/operations.md#business-reviews); one small task per account. Returns how many."""
@@ -51,7 +49,7 @@ def store_renewal_reviews(day: str | None = None) -> int:
     return len(due)
 
 
-@shared_task(acks_late=True, time_limit=180, soft_time_limit=150, **TRANSIENT_RETRY)
+@app.task(acks_late=True, time_limit=180, soft_time_limit=150, **TRANSIENT_RETRY)
 def store_review_document(account_id: int, period_key: str) -> int:
     """Print and store one account's review of the period (replacing an earlier print). Returns its size."""
     return review_document_store(account_id=account_id, period_key=period_key).size

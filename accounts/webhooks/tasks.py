@@ -3,26 +3,26 @@ that are due and whatever a lost message or worker left behind (healthcs/celery.
 
 import logging
 
-from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from accounts.webhooks.delivery import deliveries_due, deliveries_send
+from healthcs.celery import app
 
 logger = logging.getLogger(__name__)
 # The broker cannot be reached: the deliveries stay pending and the sweep hands them over later.
 UNREACHABLE = (BrokerOperationalError, RedisConnectionError, RedisTimeoutError)
 
 
-@shared_task(acks_late=True)
+@app.task(acks_late=True)
 def deliver_webhooks(delivery_ids: list[int]) -> dict[str, int]:
     """Send a batch of deliveries (idempotent: each is claimed before it is sent)."""
     return deliveries_send(delivery_ids=delivery_ids)
 
 
-@shared_task
+@app.task
 def dispatch_due_webhooks() -> int:
     """Scheduled every minute: hand the due deliveries to the workers; how many."""
     ids = deliveries_due()
