@@ -4,10 +4,11 @@ intervention — in the control group (no tasks) by a recorded random draw below
 share, otherwise with the playbook's steps as tasks (due times from the trigger, assignee from the
 account's CSM and the step's role).
 
-Set-based: a fixed number of queries per run whatever the book's size. Idempotent: the database's
-unique constraints (one firing per account, playbook and day; one open intervention per account and
-playbook; one task per intervention and step) make a re-run, or two runs at once, add nothing; inserts
-use ON CONFLICT DO NOTHING and tasks are created only for interventions that have none.
+Set-based and batched: a fixed number of queries per batch of FIRING_BATCH accounts (and per playbook that fires, per
+batch of its candidates), whatever the book's size. Idempotent: the database's unique constraints (one firing per
+account, playbook and day; one open intervention per account and playbook; one task per intervention and step) make a
+re-run, or two runs at once, add nothing; inserts use ON CONFLICT DO NOTHING and tasks are created only for
+interventions that have none.
 
 Which accounts match:
 - *tier*: the account's health tier on the day is the trigger's tier (it entered it that day or earlier:
@@ -22,6 +23,7 @@ Which accounts match:
 
 import datetime as dt
 import random
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,6 +52,10 @@ from scoring.models import Alert, AlertStatus, AlertType, ChurnPrediction, Snaps
 
 SNAPSHOT_FIELDS = ("account_id", "health_tier", "health_score", "risk_level", "risk_score", "arr", "top_reasons",
                    "recommended_actions", "fired_rules")
+# What matching a snapshot and writing its reason read; the rest of SNAPSHOT_FIELDS only when it fires.
+MATCH_FIELDS = ("account_id", "health_tier", "health_score", "risk_level", "risk_score", "top_reasons")
+# Accounts per batch: the day's snapshots are matched, and each playbook's candidates fired, this many at a time.
+FIRING_BATCH = 5_000
 TRIGGER_HOUR = 8  # a past day's firing is dated that morning (a backfill or the demo's history)
 
 
@@ -92,75 +98,87 @@ class _Candidate:
     reason: str
 
 
-def fire_playbooks(*, as_of: dt.date, now: dt.datetime | None = None, rng: random.Random | None = None) -> FiringReport:
+def fire_playbooks(*, as_of: dt.date, now: dt.datetime | None = None, rng: random.Random | None = None,
+                   batch_size: int | None = None) -> FiringReport:
     """Fire every active playbook for the scoring date's snapshots; returns what was created.
+
+    Batched like the scores: the day's snapshots are matched FIRING_BATCH accounts at a time (what is kept of the
+    whole book is each candidate's account id and reason), and each playbook fires its candidates a batch at a time
+    (their snapshots, accounts and contacts read for that batch), so neither memory nor a query's id list grows
+    with the book. Candidates are taken and drawn in account order, playbook by playbook.
 
     Each playbook fires in its own savepoint: one that cannot fire (a template that does not fill, a row
     the database refuses) is rolled back alone, its failure recorded on it and the admins told, while
     the others fire. Any other error rolls back the whole day."""
     now = now or timezone.now()
     rng = rng or random.Random()
+    size = batch_size or FIRING_BATCH
     report = FiringReport(as_of=as_of)
     playbooks = list(Playbook.objects.filter(active=True).prefetch_related("steps"))
     if not playbooks:
         return report
     triggered_at = trigger_time(as_of, now)
     with transaction.atomic():
-        candidates = _candidates(playbooks, as_of, report)
-        if not candidates:
-            return report
-        accounts = _accounts(candidates)
-        by_playbook: dict[Playbook, list[tuple[_Candidate, float]]] = defaultdict(list)
-        for candidate in candidates:  # drawn in the candidates' order, whichever playbook fails
-            by_playbook[candidate.playbook].append((candidate, rng.random()))
-        for playbook, drawn in by_playbook.items():
+        found = _candidates(playbooks, as_of, report, size)
+        # Drawn in the candidates' order (playbook by playbook, accounts in order), whichever playbook fails.
+        drawn = {playbook: [(account_id, reason, rng.random()) for account_id, reason in pairs]
+                 for playbook, pairs in found.items() if pairs}
+        for playbook, candidates in drawn.items():
             try:
                 with transaction.atomic():
-                    fired = _fire(playbook, drawn, accounts, as_of, triggered_at)
+                    fired = [_fire(playbook, candidates[start:start + size], as_of, triggered_at)
+                             for start in range(0, len(candidates), size)]
             except (TemplateProblem, DataError, IntegrityError) as error:
                 report.failed[playbook.name] = str(error)
                 playbook_failure_record(playbook=playbook, error=str(error), now=now)
                 continue
-            report.treated += fired.treated
-            report.control += fired.control
-            report.tasks += fired.tasks
-            if fired.treated:
-                report.per_playbook[playbook.name] = fired.treated
+            treated = sum(f.treated for f in fired)
+            report.treated += treated
+            report.control += sum(f.control for f in fired)
+            report.tasks += sum(f.tasks for f in fired)
+            if treated:
+                report.per_playbook[playbook.name] = treated
             if playbook.last_error:
                 Playbook.objects.filter(pk=playbook.pk).update(last_error="", last_error_at=None)
     return report
 
 
-def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts: dict[int, dict], as_of: dt.date,
+def _fire(playbook: Playbook, drawn: list[tuple[int, str, float]], as_of: dt.date,
           triggered_at: dt.datetime) -> FiringReport:
-    """One playbook's interventions and tasks for its candidates (with their draws); what it created."""
+    """One playbook's interventions and tasks for a batch of its candidates (account id, reason, draw); what it
+    created."""
     report = FiringReport(as_of=as_of)
+    ids = [account_id for account_id, _, _ in drawn]
+    snapshots = {row["account_id"]: row for row in Snapshot.objects.filter(as_of=as_of, account_id__in=ids)
+                 .values(*SNAPSHOT_FIELDS)}
+    accounts = _accounts(ids)
     rows = []
-    for candidate, draw in drawn:
-        snap, account = candidate.snapshot, accounts[candidate.snapshot["account_id"]]
+    for account_id, reason, draw in drawn:
+        snap, account = snapshots[account_id], accounts[account_id]
         control = draw < float(playbook.control_share)
-        rows.append((snap["account_id"], playbook.pk, as_of, triggered_at, candidate.reason[:300], account["csm_id"],
+        rows.append((account_id, playbook.pk, as_of, triggered_at, reason[:300], account["csm_id"],
                      snap["health_tier"], snap["health_score"], snap["risk_level"], snap["risk_score"],
                      snap["arr"] or Decimal(0), draw, Arm.CONTROL if control else Arm.TREATED,
                      InterventionStatus.CONTROL if control else InterventionStatus.OPEN))
     insert_rows(Intervention, list(INTERVENTION_FIELDS), rows, ignore_conflicts=True)
-    fresh = (Intervention.objects.filter(triggered_on=as_of, playbook=playbook)
+    fresh = (Intervention.objects.filter(triggered_on=as_of, playbook=playbook, account_id__in=ids)
              .filter(Q(group=Arm.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "group", "draw"))
-    mine = {c.snapshot["account_id"]: (c, d) for c, d in drawn}
+    mine = {account_id: (reason, draw) for account_id, reason, draw in drawn}
     tasks = []
     fired = []
     for intervention_id, account_id, group, draw in fresh:
-        candidate, my_draw = mine.get(account_id, (None, None))
-        if candidate is None or my_draw != draw:
+        reason, my_draw = mine.get(account_id, (None, None))
+        if reason is None or my_draw != draw:
             continue  # fired earlier, or by another run at the same time: its tasks are its own
         if group == Arm.CONTROL:
             report.control += 1
             continue
         report.treated += 1
+        candidate = _Candidate(playbook, snapshots[account_id], reason)
         tasks += _tasks(intervention_id, candidate, accounts[account_id], triggered_at)
         fired.append({"intervention_id": intervention_id, "account": accounts[account_id]["external_id"],
-                      "playbook": playbook.name, "reason": candidate.reason[:300], "triggered_on": as_of,
-                      "risk_level": candidate.snapshot["risk_level"]})
+                      "playbook": playbook.name, "reason": reason[:300], "triggered_on": as_of,
+                      "risk_level": snapshots[account_id]["risk_level"]})
     insert_rows(Task, list(TASK_FIELDS), tasks, ignore_conflicts=True)
     # Treated interventions only: a CRM acting on the control group would spoil the comparison.
     webhooks_emit(event=WebhookEvent.INTERVENTION_FIRED, payloads=fired)
@@ -168,8 +186,10 @@ def _fire(playbook: Playbook, drawn: list[tuple["_Candidate", float]], accounts:
     return report
 
 
-def _candidates(playbooks: list[Playbook], as_of: dt.date, report: FiringReport) -> list[_Candidate]:
-    """The (account, playbook) pairs that match, without an open intervention and outside the cooldown."""
+def _candidates(playbooks: list[Playbook], as_of: dt.date, report: FiringReport,
+                size: int) -> dict[Playbook, list[tuple[int, str]]]:
+    """Per playbook, the accounts that match (account id and why, in account order), without an open intervention
+    of it and outside its cooldown; the day's snapshots are read `size` accounts at a time."""
     tiers = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.TIER}
     levels = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.RISK_LEVEL}
     kinds = {p.trigger_value for p in playbooks if p.trigger_kind == TriggerKind.ALERT}
@@ -188,36 +208,42 @@ def _candidates(playbooks: list[Playbook], as_of: dt.date, report: FiringReport)
         for account_id, band in (ChurnPrediction.objects.filter(as_of=as_of, band__in=bands)
                                  .values_list("account_id", "band")):
             alerted[f"band:{band}"].add(account_id)
-    matching = Q(health_tier__in=tiers) | Q(risk_level__in=levels) | Q(account_id__in={a for s in alerted.values()
-                                                                                        for a in s})
+    flagged = sorted({account_id for accounts in alerted.values() for account_id in accounts})
     # Live on the day: not churned, or churned only after it (a past day's firing, e.g. a backfill).
     live = Q(account__churned=False) | Q(account_id__in=ChurnEvent.objects.filter(churn_date__gt=as_of)
                                          .values("account_id"))
-    snapshots = {row["account_id"]: row for row in Snapshot.objects.filter(live, as_of=as_of)
-                 .filter(matching).values(*SNAPSHOT_FIELDS)}
+    day = list(Snapshot.objects.filter(as_of=as_of).order_by("account_id").values_list("account_id", flat=True))
     longest = max(p.cooldown_days for p in playbooks)
-    earlier: dict[tuple[int, int], list[tuple[dt.date, str]]] = defaultdict(list)
-    for account_id, playbook_id, day, status in (
-            Intervention.objects.filter(playbook__in=playbooks, account_id__in=snapshots)
-            .filter(Q(status=InterventionStatus.OPEN) | Q(triggered_on__gt=as_of - dt.timedelta(days=longest)))
-            .values_list("account_id", "playbook_id", "triggered_on", "status")):
-        earlier[(account_id, playbook_id)].append((day, status))
-    candidates = []
-    for playbook in playbooks:
-        for account_id, snap in snapshots.items():
-            reason = _match(playbook, snap, alerted)
-            if reason is None:
-                continue
-            history = earlier.get((account_id, playbook.pk), [])
-            if any(day == as_of for day, _ in history):
-                continue  # fired already today: a re-run adds nothing
-            if any(status == InterventionStatus.OPEN for _, status in history):
-                report.skipped_open += 1
-            elif any(day > as_of - dt.timedelta(days=playbook.cooldown_days) for day, _ in history):
-                report.skipped_cooldown += 1
-            else:
-                candidates.append(_Candidate(playbook, snap, reason))
-    return candidates
+    found: dict[Playbook, list[tuple[int, str]]] = {playbook: [] for playbook in playbooks}
+    for start in range(0, len(day), size):
+        first, last = day[start], day[min(start + size, len(day)) - 1]
+        batch = Q(account_id__gte=first, account_id__lte=last)
+        ids = flagged[bisect_left(flagged, first):bisect_right(flagged, last)]
+        matching = Q(health_tier__in=tiers) | Q(risk_level__in=levels) | Q(account_id__in=ids)
+        snapshots = list(Snapshot.objects.filter(batch, live, as_of=as_of).filter(matching).order_by("account_id")
+                         .values(*MATCH_FIELDS))
+        earlier: dict[tuple[int, int], list[tuple[dt.date, str]]] = defaultdict(list)
+        for account_id, playbook_id, triggered_on, status in (
+                Intervention.objects.filter(batch, playbook__in=playbooks)
+                .filter(Q(status=InterventionStatus.OPEN) | Q(triggered_on__gt=as_of - dt.timedelta(days=longest)))
+                .values_list("account_id", "playbook_id", "triggered_on", "status")):
+            earlier[(account_id, playbook_id)].append((triggered_on, status))
+        for playbook in playbooks:
+            for snap in snapshots:
+                reason = _match(playbook, snap, alerted)
+                if reason is None:
+                    continue
+                history = earlier.get((snap["account_id"], playbook.pk), [])
+                if any(triggered_on == as_of for triggered_on, _ in history):
+                    continue  # fired already today: a re-run adds nothing
+                if any(status == InterventionStatus.OPEN for _, status in history):
+                    report.skipped_open += 1
+                elif any(triggered_on > as_of - dt.timedelta(days=playbook.cooldown_days)
+                         for triggered_on, _ in history):
+                    report.skipped_cooldown += 1
+                else:
+                    found[playbook].append((snap["account_id"], reason))
+    return found
 
 
 def _match(playbook: Playbook, snap: dict, alerted: dict[str, set[int]]) -> str | None:
@@ -237,9 +263,8 @@ def _match(playbook: Playbook, snap: dict, alerted: dict[str, set[int]]) -> str 
     return None
 
 
-def _accounts(candidates: list[_Candidate]) -> dict[int, dict]:
-    """The candidates' accounts with their CSM's chain of managers and the contact to greet (2 queries)."""
-    ids = {c.snapshot["account_id"] for c in candidates}
+def _accounts(ids: list[int]) -> dict[int, dict]:
+    """The accounts with their CSM's chain of managers and the contact to greet (2 queries)."""
     accounts = {a["id"]: a for a in Account.objects.filter(id__in=ids).values(
         "id", "name", "external_id", "plan_tier", "renewal_date", "csm_id", "csm__first_name", "csm__last_name",
         "csm__username", "csm__reports_to_id", "csm__reports_to__reports_to_id")}

@@ -325,3 +325,89 @@ def test_the_admin_list_shows_a_playbooks_last_failure(client, admin_user, playb
 
     assert ('<strong class="errornote">2025-04-20 12:00</strong> Step 2 &quot;Sponsor e-mail&quot;: Unknown '
             "placeholder {x}.") in page
+
+
+def small_book(playbook, csm) -> None:
+    """Forty accounts for two playbooks in batches of a few: critical ones (some open, some cooling down, some in
+    neither), high-risk ones with an open alert, and healthy ones that match nothing."""
+    from tests.factories import ChurnEventFactory
+
+    playbook.control_share = Decimal("0.3")
+    playbook.save()
+    alerted = Playbook.objects.create(name="Usage alert", trigger_kind="alert", trigger_value="usage_cliff",
+                                      control_share=Decimal("0.5"))
+    PlaybookStep.objects.create(playbook=alerted, order=1, title="Look", due_offset_hours=4, channel="email",
+                                template="{account}: {reasons}")
+    for number in range(40):
+        account = AccountFactory(name=f"Account {number:02}", csm=csm)
+        if number % 4 == 0:
+            critical(account)
+        elif number % 4 == 1:
+            critical(account)
+            AlertFactory(account=account, kind="usage_cliff", as_of=AS_OF)
+        elif number % 4 == 2:
+            SnapshotFactory(account=account, as_of=AS_OF, health_tier="Healthy", risk_level="High", risk_score=61)
+            AlertFactory(account=account, kind="usage_cliff", as_of=AS_OF - dt.timedelta(days=2))
+        else:
+            SnapshotFactory(account=account, as_of=AS_OF, health_tier="Healthy")
+        if number in (4, 8):  # fired for the same playbook 10 days ago: open, then closed and cooling down
+            Intervention.objects.create(account=account, playbook=playbook, triggered_on=AS_OF - dt.timedelta(days=10),
+                                        triggered_at=MORNING, reason="Earlier", draw=0.9, group=Arm.TREATED,
+                                        status=InterventionStatus.OPEN if number == 4 else InterventionStatus.COMPLETED)
+        if number == 12:
+            account.churned = True
+            account.save()
+            ChurnEventFactory(account=account, churn_date=AS_OF - dt.timedelta(days=5))
+
+
+def fired(batch_size: int | None) -> tuple:
+    """The day's firing with a fixed draw, rolled back: its report and every intervention and task it wrote."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        report = fire_playbooks(as_of=AS_OF, now=NOW, rng=random.Random(3), batch_size=batch_size)
+        interventions = sorted(Intervention.objects.filter(triggered_on=AS_OF).values_list(
+            "account__name", "playbook__name", "group", "status", "draw", "reason", "health_tier", "risk_score"))
+        tasks = sorted(Task.objects.values_list("account__name", "step__title", "assignee", "message", "due_at",
+                                                "escalate_at"))
+        transaction.set_rollback(True)
+    reads = sum('FROM "scoring_snapshot"' in query["sql"] for query in queries.captured_queries)
+    return str(report), report.per_playbook, interventions, tasks, reads
+
+
+def test_playbooks_fired_in_batches_of_a_few_accounts_fire_as_in_one_batch(playbook, csm):
+    small_book(playbook, csm)
+
+    *whole, whole_reads = fired(None)
+    *batched, batched_reads = fired(3)
+
+    assert batched == whole
+    report, per_playbook, interventions, tasks = whole
+    assert per_playbook.keys() == {"Rescue", "Usage alert"} and len(interventions) == 17 + 20
+    assert "skipped 1 with an open intervention and 1 in cooldown" in report
+    assert len(tasks) == 2 * per_playbook["Rescue"] + per_playbook["Usage alert"]
+    # Snapshot reads: the day's account ids, then its batches of 40 accounts, then each playbook's batches of
+    # candidates (17 and 20).
+    assert (whole_reads, batched_reads) == (1 + 1 + 1 + 1, 1 + 14 + 6 + 7)
+
+
+def test_a_playbook_that_fails_in_a_later_batch_keeps_nothing_of_its_earlier_ones(playbook, csm, monkeypatch):
+    from django.db import DataError
+
+    small_book(playbook, csm)
+    writes = []
+
+    def failing_third(model, fields, rows, **kwargs):
+        writes.append(model)
+        if model is Intervention and rows[0][1] == playbook.pk and writes.count(Intervention) == 3:
+            raise DataError("value too long")
+        return insert_rows(model, fields, rows, **kwargs)
+
+    monkeypatch.setattr(firing, "insert_rows", failing_third)
+    report = fire_playbooks(as_of=AS_OF, now=NOW, rng=random.Random(3), batch_size=3)
+
+    assert report.failed == {"Rescue": "value too long"} and writes.count(Intervention) > 3
+    assert set(Intervention.objects.filter(triggered_on=AS_OF).values_list("playbook__name", flat=True)) == {
+        "Usage alert"}
+    assert report.treated == Intervention.objects.filter(triggered_on=AS_OF, group=Arm.TREATED).count() > 0
