@@ -44,6 +44,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("scoring/admin.py", "scoring.texts.service"): "the text reader: when the name lists change",
     ("scoring/texts/service.py", "scoring.texts.reader"): "its grammar compiles on import: when texts are read",
     ("scoring/texts/service.py", "scoring.texts.llm"): "the LLM client (requests): when it reads texts",
+    ("accounts/webhooks/emit.py", "accounts.webhooks.tasks"): "Celery and redis-py: when there are deliveries to send",
 }
 
 
@@ -165,11 +166,13 @@ def test_the_celery_application_loads_with_the_tasks_and_the_sites_addresses():
         assert ast.literal_eval(printed) == ("healthcs", True, True), start
 
 
-def test_the_export_command_loads_neither_the_text_reader_nor_an_http_client():
+def test_the_export_command_loads_neither_the_text_reader_nor_an_http_client_nor_celery():
     """export_risk scores the book; with no text waiting it reads none, announces nothing and posts nothing, so the
-    reader's grammar and requests stay out of the process (about 0.2 s of its start)."""
+    reader's grammar, requests and the Celery application with the broker's client stay out of the process (about
+    0.25 s of its start)."""
     loaded = loaded_after("import scoring.management.commands.export_risk",
-                          {"requests", "scoring.texts.intent", "scoring.texts.reader", "scoring.texts.llm"})
+                          {"requests", "scoring.texts.intent", "scoring.texts.reader", "scoring.texts.llm",
+                           "healthcs.celery", "redis"})
 
     assert loaded == []
 

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from accounts.audit import audit_records
 from accounts.models import DeliveryStatus, User, WebhookDelivery, WebhookEndpoint, WebhookEvent
-from accounts.webhooks.tasks import deliveries_enqueue
+
+
+def _enqueue_after_commit(ids: list[int]) -> None:
+    """Hand the deliveries to the workers once the transaction commits. The tasks module (and with it Celery and the
+    broker's client) is loaded only when there are deliveries: a command that emits nothing starts without them."""
+    from accounts.webhooks.tasks import deliveries_enqueue
+
+    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids))
 
 
 def webhooks_listening(event: WebhookEvent) -> bool:
@@ -43,7 +50,7 @@ def webhooks_emit(*, event: WebhookEvent, payloads: Iterable[dict]) -> int:
         )
         ids = [row[0] for row in cursor.fetchall()]
     if ids:
-        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids))
+        _enqueue_after_commit(ids)
     return len(ids)
 
 
@@ -67,5 +74,5 @@ def webhook_deliveries_redeliver(*, deliveries: QuerySet[WebhookDelivery], user:
         last_response_code=None, expires_at=now + timedelta(hours=settings.WEBHOOK_EXPIRE_HOURS))
     audit_records(user=user, action="redelivered", objects=chosen)
     if ids:
-        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids))
+        _enqueue_after_commit(ids)
     return len(ids)
