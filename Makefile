@@ -1,5 +1,5 @@
 # Shortcuts for dev.py, the single entry point (which needs only Python 3.11+).
-.PHONY: demo test lint bench bench-pages bench-search bench-load bench-prototype bench-daily bench-scale
+.PHONY: demo test lint bench bench-pages bench-search bench-load bench-prototype bench-daily bench-scale bench-firing
 
 demo:
 	python3 dev.py demo
@@ -30,3 +30,6 @@ bench-daily:
 
 bench-scale:
 	.venv/bin/python bench/scale.py --drop
+
+bench-firing:
+	.venv/bin/python bench/firing.py --drop
