@@ -164,6 +164,7 @@ def _fire(playbook: Playbook, drawn: list[tuple[int, str, float]], as_of: dt.dat
     fresh = (Intervention.objects.filter(triggered_on=as_of, playbook=playbook, account_id__in=ids)
              .filter(Q(group=Arm.CONTROL) | Q(tasks__isnull=True)).values_list("id", "account_id", "group", "draw"))
     mine = {account_id: (reason, draw) for account_id, reason, draw in drawn}
+    steps = list(playbook.steps.all())  # prefetched: one list for every intervention of the batch
     tasks = []
     fired = []
     for intervention_id, account_id, group, draw in fresh:
@@ -175,7 +176,7 @@ def _fire(playbook: Playbook, drawn: list[tuple[int, str, float]], as_of: dt.dat
             continue
         report.treated += 1
         candidate = _Candidate(playbook, snapshots[account_id], reason)
-        tasks += _tasks(intervention_id, candidate, accounts[account_id], triggered_at)
+        tasks += _tasks(intervention_id, candidate, steps, accounts[account_id], triggered_at)
         fired.append({"intervention_id": intervention_id, "account": accounts[account_id]["external_id"],
                       "playbook": playbook.name, "reason": reason[:300], "triggered_on": as_of,
                       "risk_level": snapshots[account_id]["risk_level"]})
@@ -294,7 +295,8 @@ class _SnapshotView:
             setattr(self, name, value)
 
 
-def _tasks(intervention_id: int, candidate: _Candidate, account: dict, triggered_at: dt.datetime) -> list[tuple]:
+def _tasks(intervention_id: int, candidate: _Candidate, steps: list, account: dict,
+           triggered_at: dt.datetime) -> list[tuple]:
     """The intervention's tasks (values of TASK_FIELDS), one per step, with the step's message filled
     (TemplateProblem if one does not fill: the playbook then fails as a whole)."""
     facts = account_facts(account=_AccountView(account), snapshot=_SnapshotView(candidate.snapshot),
@@ -308,7 +310,7 @@ def _tasks(intervention_id: int, candidate: _Candidate, account: dict, triggered
              triggered_at + dt.timedelta(hours=step.due_offset_hours),
              (triggered_at + dt.timedelta(hours=step.escalate_after_hours)
               if step.escalate_after_hours is not None else None))
-            for step in candidate.playbook.steps.all()]
+            for step in steps]
 
 
 def _message(step, facts) -> str:
