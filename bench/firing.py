@@ -162,8 +162,7 @@ def main() -> None:
         print(f"{r.accounts:>8,}  {r.seconds:>8.2f}  {r.peak_mib:>8.0f}  {r.growth_mib:>10.0f}  "
               f"{r.seconds / r.accounts * 1000:>10.3f}  {against:>13.2f}  {r.result}")
     worst = max((r.seconds / r.accounts) / (first.seconds / first.accounts) for r in results)
-    print(f"\nload average at the end {os.getloadavg()[0]:.1f}; Python speed: 3,000,000 additions in a loop take "
-          f"{pages.python_speed_ms():.0f} ms on this machine (best of 3)")
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}; {pages.python_speed_text()}")
     passes = worst <= FLAT
     print(f"firing cost per account, largest against smallest: {worst:.2f} (budget <= {FLAT}): "
           f"{'PASS' if passes else 'FAIL'}")

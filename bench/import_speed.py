@@ -101,8 +101,7 @@ def main() -> None:
     verdict = "PASS" if rate >= BUDGET_USAGE_ROWS_PER_SECOND else "FAIL"
     print(f"\nFirst import of the generated book: {rate:,.0f} usage rows/s over the whole import (budget >= "
           f"{BUDGET_USAGE_ROWS_PER_SECOND:,}): {verdict}; load average at the end {os.getloadavg()[0]:.1f}")
-    print(f"Python speed: 3,000,000 additions in a loop take {pages.python_speed_ms():.0f} ms on this machine "
-          "(best of 3)")
+    print(pages.python_speed_text())
     if verdict == "FAIL":
         raise SystemExit(1)
 

@@ -435,6 +435,11 @@ def python_speed_ms(loops: int = 3_000_000) -> float:
     return best
 
 
+def python_speed_text() -> str:
+    """The line every benchmark prints, so that its figures can be set against another machine's."""
+    return f"Python speed: 3,000,000 additions in a loop take {python_speed_ms():.0f} ms on this machine (best of 3)"
+
+
 def report(results: list[CaseResult], requests: int, *, budget_ms: float = BUDGET_MS, what: str = "page") -> bool:
     """Print the table and the verdict; True when every case's p95 is within the budget (search.py's is its own)."""
     header = (f"{'role':<7}  {'page':<12}  {'case':<34}  {'addresses':>9}  {'p50 ms':>7}  {'p95 ms':>7}  "
@@ -448,7 +453,7 @@ def report(results: list[CaseResult], requests: int, *, budget_ms: float = BUDGE
     print(f"\n{requests} timed requests per case, in rounds, after a warm-up pass; queries per request from one "
           f"more request per address; load average at the end {os.getloadavg()[0]:.1f}; budget: p95 <= "
           f"{budget_ms:.0f} ms in every case")
-    print(f"Python speed: 3,000,000 additions in a loop take {python_speed_ms():.0f} ms on this machine (best of 3)")
+    print(python_speed_text())
     print(f"docs/performance.md {what} budget at {ACCOUNTS:,} accounts: {'PASS' if passes else 'FAIL'}")
     return passes
 

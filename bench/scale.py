@@ -95,8 +95,7 @@ def report(days: list[SizeDay]) -> bool:
     flat = all(d.seconds_per_1000 <= FLAT * first.seconds_per_1000 for d in days)
     at_budget = [d for d in days if d.accounts == recompute.BUDGET_ACCOUNTS]
     within = all(d.seconds <= daily.BUDGET_SECONDS and d.peak_mib <= daily.BUDGET_MIB for d in at_budget)
-    print(f"\nload average at the end {os.getloadavg()[0]:.1f}; Python speed: 3,000,000 additions in a loop take "
-          f"{pages.python_speed_ms():.0f} ms on this machine (best of 3)")
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f}; {pages.python_speed_text()}")
     print(f"cost per account {'flat' if flat else 'NOT flat'} (each size within {FLAT}x the smallest's)"
           + (f"; the day at {recompute.BUDGET_ACCOUNTS:,} accounts {'within' if within else 'over'} "
              f"{daily.BUDGET_SECONDS:.0f} s and {daily.BUDGET_MIB:.0f} MiB" if at_budget else ""))
