@@ -91,13 +91,6 @@ def trigger_time(as_of: dt.date, now: dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(as_of, dt.time(TRIGGER_HOUR)))
 
 
-@dataclass
-class _Candidate:
-    playbook: Playbook
-    snapshot: dict
-    reason: str
-
-
 def fire_playbooks(*, as_of: dt.date, now: dt.datetime | None = None, rng: random.Random | None = None,
                    batch_size: int | None = None) -> FiringReport:
     """Fire every active playbook for the scoring date's snapshots; returns what was created.
@@ -175,8 +168,7 @@ def _fire(playbook: Playbook, drawn: list[tuple[int, str, float]], as_of: dt.dat
             report.control += 1
             continue
         report.treated += 1
-        candidate = _Candidate(playbook, snapshots[account_id], reason)
-        tasks += _tasks(intervention_id, candidate, steps, accounts[account_id], triggered_at)
+        tasks += _tasks(intervention_id, playbook, steps, snapshots[account_id], accounts[account_id], triggered_at)
         fired.append({"intervention_id": intervention_id, "account": accounts[account_id]["external_id"],
                       "playbook": playbook.name, "reason": reason[:300], "triggered_on": as_of,
                       "risk_level": snapshots[account_id]["risk_level"]})
@@ -295,13 +287,13 @@ class _SnapshotView:
             setattr(self, name, value)
 
 
-def _tasks(intervention_id: int, candidate: _Candidate, steps: list, account: dict,
+def _tasks(intervention_id: int, playbook: Playbook, steps: list, snapshot: dict, account: dict,
            triggered_at: dt.datetime) -> list[tuple]:
     """The intervention's tasks (values of TASK_FIELDS), one per step, with the step's message filled
     (TemplateProblem if one does not fill: the playbook then fails as a whole)."""
-    facts = account_facts(account=_AccountView(account), snapshot=_SnapshotView(candidate.snapshot),
+    facts = account_facts(account=_AccountView(account), snapshot=_SnapshotView(snapshot),
                           contact_name=(account["contact"] or "").split(" ")[0],
-                          playbook_name=candidate.playbook.name)
+                          playbook_name=playbook.name)
     assignees = {AssigneeRole.CSM: account["csm_id"],
                  AssigneeRole.MANAGER: account["csm__reports_to_id"],
                  AssigneeRole.EXECUTIVE: account["csm__reports_to__reports_to_id"] or account["csm__reports_to_id"]}
