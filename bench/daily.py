@@ -28,6 +28,7 @@ import random
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 # recompute.py, next to this file, sets the environment (database server, SECRET_KEY, in-memory e-mail) and lends
@@ -100,7 +101,8 @@ def run_phases(as_of: dt.date) -> tuple[list[Phase], float]:
     memory = PeakMemory()
     before = memory.reset()
     phases = []
-    shared = shared_reads(("bench day", as_of))  # as workspace.daily.run_day: what the phases read alike, once
+    # As workspace.daily.run_day: what the phases read alike, read once, under a name of this day's own.
+    shared = shared_reads(("bench day", as_of, uuid.uuid4()))
     try:
         with shared:
             for name, step, describe in steps:

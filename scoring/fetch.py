@@ -98,14 +98,16 @@ def shared_reads(run: Hashable) -> Iterator[None]:
     """Within it, the reads that are the same for every batch of one recompute run — the usage days aggregated for
     the whole book (one pass instead of one per batch, which the day's expansion signals read too) and a trial's
     paying peers — are made by the first batch this process scores and kept for the run's other batches here.
-    Only one run's reads are kept: a batch of another run drops them. Nested in an outer one (the daily run's,
-    workspace.daily.run_day: scores, then signals), the outer one's reads are used. Outside any (previews,
-    backtests, a single batch) every read is made afresh."""
+    Only one run's reads are kept: a batch of another run drops them, and so does one of the same run name on
+    another database (a process that moves between books, as the benchmarks do, never scores one book with
+    another's usage). Nested in an outer one (the daily run's, workspace.daily.run_day: scores, then signals), the
+    outer one's reads are used. Outside any (previews, backtests, a single batch) every read is made afresh."""
     if _SHARED.active or _SHARED.off:
         yield
         return
-    if _SHARED.run != run:
-        _SHARED.run, _SHARED.reads = run, {}
+    key = (connection.settings_dict["NAME"], run)
+    if _SHARED.run != key:
+        _SHARED.run, _SHARED.reads = key, {}
     _SHARED.active = True
     try:
         yield

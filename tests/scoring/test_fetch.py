@@ -114,3 +114,33 @@ def test_features_gone_quiet_carry_their_days_of_use_and_last_day():
     assert quiet["days_before"].tolist() == [20, 28]  # days of [as_of - 37, as_of - 8] with use
     assert [d.date() for d in quiet["last_used"]] == [days_before(8), days_before(10)]
     assert set(quiet["account_id"]) == {subscription.account_id}
+
+
+def test_a_runs_kept_reads_serve_its_later_batches_but_never_a_run_of_the_same_name_on_another_database(
+        monkeypatch):
+    """A process keeps the whole book's reads between the batches of one run; one that moves to another book (a
+    benchmark measuring several sizes) and starts a run of the same name there reads that book afresh."""
+    from django.db import connection
+
+    from scoring import fetch
+
+    monkeypatch.setattr(fetch._SHARED, "run", None)
+    monkeypatch.setattr(fetch._SHARED, "reads", {})
+    reads = []
+
+    def read(book: str):
+        def made():
+            reads.append(book)
+            return book
+        return made
+
+    with fetch.shared_reads("day"):
+        assert fetch._shared("usage", AS_OF, read("first book")) == "first book"
+    with fetch.shared_reads("day"):  # a later batch of the same run on the same book
+        assert fetch._shared("usage", AS_OF, read("first book")) == "first book"
+    assert reads == ["first book"]
+
+    monkeypatch.setitem(connection.settings_dict, "NAME", connection.settings_dict["NAME"] + "_other")
+    with fetch.shared_reads("day"):
+        assert fetch._shared("usage", AS_OF, read("other book")) == "other book"
+    assert reads == ["first book", "other book"]
