@@ -169,6 +169,8 @@ def main() -> None:
     print(f"\n{args.runs} alternated runs each, whole processes; load average at the end {os.getloadavg()[0]:.1f}")
     print(f"risk scores: {len(theirs_scores) - len(differ):,} of {len(theirs_scores):,} subscriptions agree"
           + (f" (differ: {', '.join(differ[:10])}{' …' if len(differ) > 10 else ''})" if differ else ""))
+    floor = statistics.median(times["django.setup()"]) / statistics.median(times["prototype"])
+    print(f"django.setup() alone / prototype: {floor:.2f} (what any manage.py command pays before its work)")
     passes = ratio <= BUDGET_RATIO and not differ
     print(f"export_risk / prototype: {ratio:.2f} (budget <= {BUDGET_RATIO:.1f}): {'PASS' if passes else 'FAIL'}")
     if not passes:
