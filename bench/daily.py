@@ -12,7 +12,8 @@ whole book's usage days are read once, by the scores, for the signals too), each
 
   - scores: scoring.services.recompute_scores (every account's health and risk, alerts), in this process;
   - statistics: the planner's statistics of the new day's snapshots;
-  - predictions: the active churn model's predictions (none: the copy has no trained model, as a new install);
+  - predictions: the active churn model's predictions (none: the copy has no trained model, as a new install, and
+    workspace.daily.predictions_write does not load LightGBM without one);
   - signals: expansion.detection.detect_signals;
   - playbooks: interventions.firing.fire_playbooks.
 
@@ -118,8 +119,8 @@ def run_phases(as_of: dt.date, workers: int = 1) -> tuple[list[Phase], float]:
     from expansion.detection import detect_signals
     from interventions.firing import fire_playbooks
     from scoring.fetch import shared_reads
-    from scoring.model.predict import predict_day
     from scoring.services import recompute_scores, snapshot_statistics_refresh
+    from workspace.daily import predictions_write
 
     now = dt.datetime.combine(as_of, dt.time(6), tzinfo=dt.UTC)  # a replayed morning, as seed_demo dates its days
     steps = [
@@ -127,7 +128,7 @@ def run_phases(as_of: dt.date, workers: int = 1) -> tuple[list[Phase], float]:
                                             batch_size=settings.SCORING_COMMAND_BATCH_SIZE),
          lambda r: f"{r.run.accounts_scored:,} accounts"),
         ("statistics", snapshot_statistics_refresh, lambda r: ""),
-        ("predictions", lambda: predict_day(as_of), lambda r: f"{r:,} predictions"),
+        ("predictions", lambda: predictions_write(as_of), lambda r: f"{r:,} predictions"),
         ("signals", lambda: detect_signals(as_of=as_of, now=now),
          lambda r: f"{r.new:,} new, {r.refreshed:,} refreshed"),
         ("playbooks", lambda: fire_playbooks(as_of=as_of, now=now, rng=random.Random(1)),

@@ -205,6 +205,11 @@ class ChurnCard:
     missing: str = ""  # why there is no prediction
 
 
+def active_model() -> ChurnModel | None:
+    """The active churn model, if any."""
+    return ChurnModel.objects.filter(status=ChurnModelStatus.ACTIVE).first()
+
+
 def churn_card(account: Account) -> ChurnCard:
     """The account's latest churn prediction with its top reasons in plain words, in one query (the active model,
     annotated with the account's latest prediction); when there is none, why."""

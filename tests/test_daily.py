@@ -2,6 +2,7 @@
 expansion signals and playbook firing; the schedule, `recompute_scores` and `seed_demo` all go through it."""
 
 import random
+import sys
 
 import pytest
 
@@ -36,6 +37,16 @@ def test_a_day_scores_the_book_then_fires_the_playbooks_on_those_scores(own_acco
     assert report.signals is not None and report.signals.as_of == AS_OF
     assert (report.firing.treated, report.firing.control) == (1, 0)
     assert Intervention.objects.get().account == own_account  # Medium, from the day's own scores
+
+
+def test_a_day_without_a_churn_model_never_loads_the_model_code(own_account, foreign_account, medium_playbook,
+                                                                 monkeypatch):
+    build_book(own_account, foreign_account)
+    monkeypatch.setitem(sys.modules, "scoring.model.predict", None)  # importing it now raises ImportError
+
+    report = run_day(AS_OF, rng=random.Random(1))
+
+    assert report.predicted == 0 and report.firing.treated == 1
 
 
 def test_a_day_without_signals_skips_only_them(own_account, foreign_account, medium_playbook):

@@ -31,7 +31,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("healthcs/settings.py", "healthcs.embedded_postgres"): "the demo's embedded PostgreSQL, without DATABASE_URL only",
     ("scoring/backtest.py", "scoring.model.predict"): "LightGBM: when a backtest runs the model, not with the pages",
     ("scoring/tasks.py", "scoring.model.training"): "LightGBM and scikit-learn: by the training task only",
-    ("workspace/daily.py", "scoring.model.predict"): "LightGBM: by the day's run, not by every importer of its task",
+    ("workspace/daily.py", "scoring.model.predict"): "LightGBM: by a day with a churn model, not by every day",
     # What every process loads when Django starts (the receivers) or the web process with its addresses (the
     # admin) imports the heavy machinery where it is used, so that a command or a worker starts light.
     ("scoring/receivers.py", "scoring.tasks"): "start-up: the text reader's task, when texts arrive",

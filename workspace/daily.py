@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from expansion.detection import DetectionReport, detect_signals
 from interventions.firing import FiringReport, fire_playbooks
 from scoring.fetch import shared_reads
+from scoring.selectors import active_model
 from scoring.services import RecomputeReport, recompute_scores, snapshot_statistics_refresh
 
 
@@ -32,14 +33,23 @@ def finish_day(as_of: dt.date, *, now: dt.datetime | None = None, rng: random.Ra
     """What follows a scored day. `now` dates what fires (a replayed morning; default: now), `rng` draws the
     control groups (default: fresh randomness), `signals=False` skips expansion signals (a day without the
     60 days of usage they compare)."""
-    # LightGBM: loaded by the day's run, not by every process that imports the task module (web, worker).
-    from scoring.model.predict import predict_day
-
     snapshot_statistics_refresh()
-    predicted = predict_day(as_of)  # with an active churn model, its bands can trigger playbooks too
+    predicted = predictions_write(as_of)  # with an active churn model, its bands can trigger playbooks too
     detected = detect_signals(as_of=as_of, now=now) if signals else None
     firing = fire_playbooks(as_of=as_of, now=now, rng=rng)
     return DayReport(as_of=as_of, scores=None, predicted=predicted, signals=detected, firing=firing)
+
+
+def predictions_write(as_of: dt.date) -> int:
+    """The active churn model's predictions for the day (scoring.model.predict.predict_day); 0 without one."""
+    model = active_model()
+    if model is None:
+        return 0
+    # LightGBM and scikit-learn (about a second to load): loaded by a day that has a model to apply, not by a day
+    # without one nor by every process that imports the task module (web, worker).
+    from scoring.model.predict import predict_day
+
+    return predict_day(as_of, model=model)
 
 
 def run_day(as_of: dt.date, *, trigger: str = "command", batch_size: int | None = None, workers: int = 1,

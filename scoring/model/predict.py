@@ -20,14 +20,10 @@ from scoring.levels import Level
 from scoring.model.drift import population_stability
 from scoring.model.features import FEATURE_NAMES, feature_frame, feature_label
 from scoring.model.training import calibrate, encode
-from scoring.models import ChurnModel, ChurnModelStatus, ChurnPrediction
+from scoring.models import ChurnModel, ChurnPrediction
+from scoring.selectors import active_model
 
 TOP_CONTRIBUTIONS = 5
-
-
-def active_model() -> ChurnModel | None:
-    """The active churn model, if any."""
-    return ChurnModel.objects.filter(status=ChurnModelStatus.ACTIVE).first()
 
 
 def booster_of(model: ChurnModel) -> lgb.Booster:

@@ -26,6 +26,7 @@ from scoring.model.training import (
 )
 from scoring.models import ChurnModel, ChurnModelStatus, ChurnPrediction
 from tests.scoring.model.book import START, STEP_DAYS, TODAY
+from workspace.daily import predictions_write
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +121,12 @@ def test_a_rejected_model_is_stored_but_not_activated(book):
     assert rejected.reason.startswith("Not enough history")
     assert rejected.booster == ""
     assert ChurnModel.objects.get(status=ChurnModelStatus.ACTIVE).pk == book.model.pk
+
+
+def test_the_days_predictions_are_the_active_models(book):
+    assert predictions_write(TODAY) == len(live_accounts(TODAY).index)
+
+    assert set(ChurnPrediction.objects.filter(as_of=TODAY).values_list("model_id", flat=True)) == {book.model.pk}
 
 
 def test_predictions_are_written_once_per_live_account_and_replaced_on_a_new_run(book):
