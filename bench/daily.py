@@ -17,10 +17,11 @@ whole book's usage days are read once, by the scores, for the signals too), each
   - signals: expansion.detection.detect_signals;
   - playbooks: interventions.firing.fire_playbooks.
 
-The scores are cut into batches as `manage.py recompute_scores` cuts them (SCORING_COMMAND_BATCH_SIZE accounts at
-most, and at least one batch per worker) and run in this process (the default, --workers 1) or, with --workers N,
-in N forked worker processes, as that command runs them (its default: one per core, up to four; the daily schedule
-spreads batches over Celery workers instead); the phases after the scores always run in this process.
+The scores are cut into batches of --batch-size accounts at most (default SCORING_BATCH_SIZE, 5,000: the daily
+schedule's batches), at least one per worker, and run in this process (the default, --workers 1) or, with
+--workers N, in N forked worker processes; `--batch-size 25000 --workers 2` runs them as `manage.py
+recompute_scores` does on two cores (SCORING_COMMAND_BATCH_SIZE, SCORING_COMMAND_WORKERS). The phases after the
+scores always run in this process.
 
 Memory is sampled every 5 ms by a thread: this process's resident set (VmRSS) plus, while worker processes run,
 each worker's private memory (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup: what it holds beyond the
@@ -112,10 +113,9 @@ class Phase:
     result: str
 
 
-def run_phases(as_of: dt.date, workers: int = 1) -> tuple[list[Phase], float]:
-    """The day's phases in run_day's order, the scores in `workers` processes; the resident set before the day."""
-    from django.conf import settings
-
+def run_phases(as_of: dt.date, workers: int = 1, batch_size: int | None = None) -> tuple[list[Phase], float]:
+    """The day's phases in run_day's order, the scores in batches of `batch_size` (default SCORING_BATCH_SIZE) in
+    `workers` processes; the resident set before the day."""
     from expansion.detection import detect_signals
     from interventions.firing import fire_playbooks
     from scoring.fetch import shared_reads
@@ -124,8 +124,7 @@ def run_phases(as_of: dt.date, workers: int = 1) -> tuple[list[Phase], float]:
 
     now = dt.datetime.combine(as_of, dt.time(6), tzinfo=dt.UTC)  # a replayed morning, as seed_demo dates its days
     steps = [
-        ("scores", lambda: recompute_scores(as_of=as_of, trigger="command", workers=workers,
-                                            batch_size=settings.SCORING_COMMAND_BATCH_SIZE),
+        ("scores", lambda: recompute_scores(as_of=as_of, trigger="command", workers=workers, batch_size=batch_size),
          lambda r: f"{r.run.accounts_scored:,} accounts"),
         ("statistics", snapshot_statistics_refresh, lambda r: ""),
         ("predictions", lambda: predictions_write(as_of), lambda r: f"{r:,} predictions"),
@@ -157,8 +156,8 @@ def daily_database(accounts: int) -> str:
     return f"{recompute.BASE_NAME}_daily_{accounts}"
 
 
-def measure_day(accounts: int, seed: int, as_of: dt.date, *, copy: bool = True,
-                workers: int = 1) -> tuple[list[Phase], float]:
+def measure_day(accounts: int, seed: int, as_of: dt.date, *, copy: bool = True, workers: int = 1,
+                batch_size: int | None = None) -> tuple[list[Phase], float]:
     """The day's phases on a fresh copy of the size's book (made or reused first), or on the book itself (copy=False:
     a book about to be dropped); the resident set before the day."""
     recompute.prepare(accounts, seed, as_of, fresh=False)
@@ -170,7 +169,7 @@ def measure_day(accounts: int, seed: int, as_of: dt.date, *, copy: bool = True,
         recompute.use_database(name)
         print(f"  copied the book to {name} in {time.perf_counter() - started:.1f} s")
     recompute.remove_scores(as_of)
-    return run_phases(as_of, workers)
+    return run_phases(as_of, workers, batch_size)
 
 
 def main() -> None:
@@ -179,14 +178,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
     parser.add_argument("--workers", type=int, default=1, help="processes that score the batches (default 1)")
+    parser.add_argument("--batch-size", type=int, default=None, help="accounts per batch (default SCORING_BATCH_SIZE)")
     args = parser.parse_args()
 
     import django
 
     django.setup()
-    print(f"\n{args.accounts:,} accounts, scores in {args.workers} process(es) (load average "
-          f"{os.getloadavg()[0]:.1f})")
-    phases, before = measure_day(args.accounts, args.seed, args.as_of, workers=args.workers)
+    print(f"\n{args.accounts:,} accounts, scores in batches of {args.batch_size or 'SCORING_BATCH_SIZE'} accounts "
+          f"in {args.workers} process(es) (load average {os.getloadavg()[0]:.1f})")
+    phases, before = measure_day(args.accounts, args.seed, args.as_of, workers=args.workers,
+                                 batch_size=args.batch_size)
 
     total = sum(p.seconds for p in phases)
     peak = max(p.peak_mib for p in phases)
