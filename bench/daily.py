@@ -24,8 +24,8 @@ recompute_scores` does on two cores (SCORING_COMMAND_BATCH_SIZE, SCORING_COMMAND
 scores always run in this process.
 
 Memory is sampled every 5 ms by a thread: this process's resident set (VmRSS) plus, while worker processes run,
-each worker's private memory (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup: what it holds beyond the
-pages it shares with this process since the fork). Each phase's peak, and the growth over the process as it stood
+each worker's private memory (psutil's USS: what it holds beyond the pages it shares with this process since the
+fork). Each phase's peak, and the growth over the process as it stood
 before the day (Django, pandas and the app loaded). The table ends with the whole day's time and peak, against the
 budget: at most 10 s and 400 MiB at 20,000 accounts. Exit status 1 on FAIL.
 """
@@ -43,43 +43,24 @@ from dataclasses import dataclass
 # recompute.py, next to this file, sets the environment (database server, SECRET_KEY, in-memory e-mail) and lends
 # its book machinery; pages.py its database copy and the machine's Python speed.
 import pages
+import psutil
 import recompute
 
 BUDGET_SECONDS = 10.0
 BUDGET_MIB = 400.0
 
 
-def _kib(path: str, fields: tuple[str, ...]) -> int:
-    """The sum of the named kB fields of a /proc file (0 for a process that has just ended)."""
-    total = 0
-    try:
-        with open(path, encoding="ascii") as lines:
-            for line in lines:
-                if line.startswith(fields):
-                    total += int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
-                found += [int(child) for child in children.read().split()]
-        except FileNotFoundError:
-            pass
-    return found
-
-
 def rss_mib() -> float:
-    """This process's resident set, plus its worker processes' private memory (pages a forked worker still shares
-    with this process are counted once, here)."""
-    pid = os.getpid()
-    private = sum(_kib(f"/proc/{child}/smaps_rollup", ("Private_Clean:", "Private_Dirty:"))
-                  for child in _children(pid))
-    return (_kib(f"/proc/{pid}/status", ("VmRSS:",)) + private) / 1024
+    """This process's resident set, plus its worker processes' private memory (their USS: pages a forked worker still
+    shares with this process are counted once, here)."""
+    this = psutil.Process()
+    private = 0
+    for child in this.children():
+        try:
+            private += child.memory_full_info().uss
+        except psutil.NoSuchProcess:  # a worker that has just ended
+            pass
+    return (this.memory_info().rss + private) / 2**20
 
 
 class PeakMemory:
