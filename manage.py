@@ -16,6 +16,9 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from healthcs.commands import quiet_start
+
+    quiet_start(sys.argv)  # a data command loads with the garbage collector off (healthcs.commands)
     execute_from_command_line(sys.argv)
     # The command has finished and written what it writes. Python's shutdown would now walk every object of Django,
     # pandas and the app in its last garbage collections (a third of a second of a short command such as
