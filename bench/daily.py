@@ -8,7 +8,9 @@ postgres://postgres@127.0.0.1:5432/healthcs_bench) plus "_daily_<accounts>": a f
 TEMPLATE) of recompute.py's database of that size, which recompute.py's machinery makes or reuses first, so every
 run starts from the same imported book with no scores (recompute.py's own runs leave its book alone). In this one
 process it runs workspace.daily.run_day's phases for the as-of date, in its order and within its shared reads (the
-whole book's usage days are read once, by the scores, for the signals too), each timed (wall clock):
+whole book's usage days are read once, by the scores, for the signals too), each timed (wall clock). What the
+process holds before the day is frozen out of the garbage collector's sight first, as a Celery pool process does
+before its first task (healthcs.celery.freeze_what_was_loaded) and `manage.py recompute_scores` before its work:
 
   - scores: scoring.services.recompute_scores (every account's health and risk, alerts), in this process;
   - statistics: the planner's statistics of the new day's snapshots;
@@ -98,6 +100,7 @@ def run_phases(as_of: dt.date, workers: int = 1, batch_size: int | None = None) 
     """The day's phases in run_day's order, the scores in batches of `batch_size` (default SCORING_BATCH_SIZE) in
     `workers` processes; the resident set before the day."""
     from expansion.detection import detect_signals
+    from healthcs.celery import freeze_what_was_loaded
     from interventions.firing import fire_playbooks
     from scoring.fetch import shared_reads
     from scoring.services import recompute_scores, snapshot_statistics_refresh
@@ -114,6 +117,7 @@ def run_phases(as_of: dt.date, workers: int = 1, batch_size: int | None = None) 
         ("playbooks", lambda: fire_playbooks(as_of=as_of, now=now, rng=random.Random(1)),
          lambda r: f"{r.treated:,} treated, {r.control:,} control"),
     ]
+    freeze_what_was_loaded()  # as a worker's pool process before its first task (healthcs.celery)
     memory = PeakMemory()
     before = memory.reset()
     phases = []

@@ -4,10 +4,12 @@ The beat schedule is defined here, in one place; django-celery-beat copies it in
 on start, where admins can change times or switch entries off (Admin → Periodic tasks).
 """
 
+import gc
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
@@ -86,3 +88,14 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 # For tasks that retry them: waits of about 5 s, 10 s, 20 s, ... (jittered), at most 5 minutes, 5 retries.
 TRANSIENT_RETRY = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 5, "retry_backoff_max": 300,
                    "retry_jitter": True, "max_retries": 5}
+
+
+@worker_process_init.connect
+def freeze_what_was_loaded(**kwargs) -> None:
+    """A pool process starts its tasks with what the worker loaded: Django, pandas, the app and every task's module,
+    a few hundred thousand objects that live as long as the process. Frozen (gc.freeze), they are out of the garbage
+    collector's sight: its full collections during a task walk only the task's own objects (at 20,000 accounts the
+    daily run's six full collections took half a second, 0.05 s frozen; bench/daily.py), and no longer write to the
+    pages a forked process still shares with the worker that forked it. Objects loaded later are collected as usual.
+    """
+    gc.freeze()

@@ -1,5 +1,6 @@
 """A web import handed to a real Celery worker through the Redis broker."""
 
+import gc
 import time
 from pathlib import Path
 
@@ -74,3 +75,16 @@ def test_stale_imports_are_closed_and_their_files_removed(manager, tmp_path):
 def test_the_beat_schedule_names_registered_tasks():
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks
+
+
+@pytest.mark.worker
+def test_a_pool_process_starts_its_tasks_with_what_the_worker_loaded_frozen():
+    """healthcs.celery.freeze_what_was_loaded: the garbage collector's full collections during a task no longer walk
+    Django, pandas and the app (the solo pool starts its one pool process as prefork starts each of its own)."""
+    gc.unfreeze()
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            frozen = gc.get_freeze_count()
+        assert frozen > 50_000  # the modules, classes and functions this process has loaded, at the least
+    finally:
+        gc.unfreeze()
