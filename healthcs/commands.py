@@ -10,8 +10,8 @@ cyclic garbage collector walks them again and again while they load (about 350 c
 tenth of a second of `export_risk`'s second). So manage.py starts a data command with the collector off
 (`quiet_start`), and the command, once everything it needs is loaded, moves what was loaded out of the collector's
 sight (`gc.freeze`) and turns the collector back on for its work. Other commands (runserver, migrate, shell, ...)
-start with the collector on, as Python starts them. Garbage made while loading (a few reference cycles of the
-modules' own) stays until the process ends.
+start with the collector on, as Python starts them. Garbage made while loading (some 90,000 objects in reference
+cycles; `export_risk`'s peak resident set 1–2 MiB higher) stays until the process ends.
 """
 
 import gc
