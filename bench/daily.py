@@ -27,9 +27,9 @@ scores always run in this process.
 
 Memory is sampled every 5 ms by a thread: this process's resident set (VmRSS) plus, while worker processes run,
 each worker's private memory (psutil's USS: what it holds beyond the pages it shares with this process since the
-fork). Each phase's peak, and the growth over the process as it stood
-before the day (Django, pandas and the app loaded). The table ends with the whole day's time and peak, against the
-budget: at most 10 s and 400 MiB at 20,000 accounts. Exit status 1 on FAIL.
+fork). The table gives each phase's peak and its growth over the process as it stood before the day (Django, pandas
+and the app loaded), and ends with the whole day's time and peak, against the budget: at most 10 s and 400 MiB at
+20,000 accounts. Exit status 1 on FAIL.
 """
 
 import argparse
