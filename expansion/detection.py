@@ -59,7 +59,7 @@ EXPIRE_DAYS = 30
 UPLIFT = {"usage_limit": 0.20, "overage": 0.30, "power_users": 0.25, "integration_request": 0.10,
           "api_growth": 0.15, "promoter": 0.10, "feature_requests": 0.10}
 SEAT_GROWTH = 0.20
-INTEGRATION_WORDS = re.compile(r"\b(integrat\w*|interfaces?|api|hl7|fhir|connectors?|sync\w*|ehr)\b", re.IGNORECASE)
+INTEGRATION_WORDS = re.compile(r"\b(?:integrat\w*|interfaces?|api|hl7|fhir|connectors?|sync\w*|ehr)\b", re.IGNORECASE)
 SUPPRESSING_TIERS = SEVERE_TIERS
 REFRESHED = ("evidence", "summary", "estimated_mrr", "last_detected_on")  # what a signal seen again updates
 
@@ -159,8 +159,7 @@ def _voice(accounts: pd.DataFrame, as_of: dt.date) -> None:
              .values_list("account_id", "subject", "body"))
         + list(Touchpoint.objects.filter(feature_request=True, occurred_at__range=(since, until)).order_by()
                .values_list("account_id", "subject", "text")), columns=["account_id", "subject", "text"])
-    requests["integration"] = (requests["subject"].fillna("") + " " + requests["text"].fillna("")) \
-        .map(lambda text: bool(INTEGRATION_WORDS.search(text))).astype(bool)
+    requests["integration"] = names_integration(requests["subject"].fillna("") + " " + requests["text"].fillna(""))
     accounts["requests"] = accounts.index.map(requests.groupby("account_id").size()).fillna(0).astype(int)
     accounts["integration_requests"] = accounts.index.map(
         requests[requests["integration"]].groupby("account_id").size()).fillna(0).astype(int)
@@ -168,6 +167,20 @@ def _voice(accounts: pd.DataFrame, as_of: dt.date) -> None:
         list(SurveyResponse.objects.filter(responded_at__range=(since, until)).order_by("account_id", "responded_at")
              .values_list("account_id", "nps_score", "responded_at")), columns=["account_id", "nps", "at"])
     accounts["nps"] = accounts.index.map(answers.groupby("account_id")["nps"].last())
+
+
+def names_integration(texts: pd.Series) -> pd.Series:
+    """Whether each text names an integration (INTEGRATION_WORDS). The texts in ASCII are searched together by the
+    regular expressions of pandas' string columns (pyarrow's RE2: within ASCII its word characters, word boundaries and
+    letters of either case are Python's); the others one by one by Python's, which also knows the letters beyond ASCII
+    (é is a word character, the long s a case of s). pandas would search a whole column by Python's once it held one
+    such text: a German book's would all go that way."""
+    in_ascii = texts.str.isascii().astype(bool)
+    found = pd.Series(False, index=texts.index)
+    found[in_ascii] = texts[in_ascii].str.contains(INTEGRATION_WORDS.pattern, case=False, regex=True).astype(bool)
+    if not in_ascii.all():
+        found[~in_ascii] = [bool(INTEGRATION_WORDS.search(text)) for text in texts[~in_ascii]]
+    return found
 
 
 def _scores(accounts: pd.DataFrame, as_of: dt.date) -> None:

@@ -179,6 +179,26 @@ def test_integration_and_feature_requests_are_read_from_the_texts(accounts):
         "feature_requests", "integration_request"]
 
 
+# (text, names an integration): word boundaries, cases, letters beyond ASCII on either side of a word (é is a word
+# character to Python, the long s a case of s, a full-width letter no case of an ASCII one), a NUL byte, a blank.
+INTEGRATION_TEXTS = [
+    ("Feature request: HL7 interface to our lab", True), ("An API, please", True), ("APIs", False),
+    ("rapid export", False), ("INTEGRATIONS for billing", True), ("sync_jobs nightly", True), ("éapi", False),
+    ("apié", False), ("apiß", False), ("café: an api", True), ("\u017fync with Epic", True), ("Ｆapi", False),
+    ("\u212aapi", False), ("Schnittstelle zum KIS", False), ("connector\x00", True), ("", False),
+]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_integration_words_are_found_in_ascii_texts_together_and_in_the_others_as_python_reads_them(dtype):
+    texts = pd.Series([text for text, _ in INTEGRATION_TEXTS], dtype=dtype)
+
+    found = s.names_integration(texts)
+
+    assert found.tolist() == [named for _, named in INTEGRATION_TEXTS]
+    assert found.tolist() == [bool(s.INTEGRATION_WORDS.search(text)) for text in texts]
+
+
 @pytest.mark.django_db
 def test_account_360_shows_the_signals_and_opportunities(client, accounts):
     detect_signals(as_of=AS_OF)
