@@ -20,10 +20,11 @@ before its first task (healthcs.celery.freeze_what_was_loaded) and `manage.py re
   - playbooks: interventions.firing.fire_playbooks.
 
 The scores are cut into batches of --batch-size accounts at most (default SCORING_BATCH_SIZE, 5,000: the daily
-schedule's batches), at least one per worker, and run in this process (the default, --workers 1) or, with
---workers N, in N forked worker processes; `--batch-size 25000 --workers 2` runs them as `manage.py
-recompute_scores` does on two cores (SCORING_COMMAND_BATCH_SIZE, SCORING_COMMAND_WORKERS). The phases after the
-scores always run in this process.
+schedule's batches, and a day's in `manage.py recompute_scores`), at least one per worker, and run by --workers
+processes (default SCORING_COMMAND_WORKERS: one per core, at most 4) as `manage.py recompute_scores` runs a day: with
+one, in this process; with more, in forked worker processes, which inherit the whole book's usage read this process
+makes before it forks them (scoring.fetch.book_usage_ahead) and which the signals read again here. The phases after
+the scores always run in this process.
 
 Memory is sampled every 5 ms by a thread: this process's resident set (VmRSS) plus, while worker processes run,
 each worker's private memory (psutil's USS: what it holds beyond the pages it shares with this process since the
@@ -162,13 +163,17 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=recompute.BUDGET_ACCOUNTS)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
-    parser.add_argument("--workers", type=int, default=1, help="processes that score the batches (default 1)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes that score the batches (default SCORING_COMMAND_WORKERS)")
     parser.add_argument("--batch-size", type=int, default=None, help="accounts per batch (default SCORING_BATCH_SIZE)")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    from django.conf import settings
+
+    args.workers = args.workers or settings.SCORING_COMMAND_WORKERS
     print(f"\n{args.accounts:,} accounts, scores in batches of {args.batch_size or 'SCORING_BATCH_SIZE'} accounts "
           f"in {args.workers} process(es) (load average {os.getloadavg()[0]:.1f})")
     phases, before = measure_day(args.accounts, args.seed, args.as_of, workers=args.workers,

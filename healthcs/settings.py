@@ -182,8 +182,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HealthCS <healthcs@l
 # Scoring: accounts per recompute batch (each batch is one Celery task), the address links in alert
 # e-mails and Slack messages point to, and the optional Slack incoming webhook for alerts.
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=5000)
-# `recompute_scores` runs its batches one after the other in one process, where smaller batches only
-# add queries; it scores up to this many accounts at once.
+# `recompute_scores --scores-only` scores up to this many accounts at once: there each batch (or each worker) reads
+# its accounts' usage days itself, and smaller batches only add queries. A whole day's run reads them once for all
+# its batches and uses SCORING_BATCH_SIZE.
 SCORING_COMMAND_BATCH_SIZE = env.int("SCORING_COMMAND_BATCH_SIZE", default=25000)
 # Worker processes of `recompute_scores`: one per core by default, at most 4. The database works in
 # parallel with them, so more rarely helps.

@@ -292,6 +292,23 @@ def book_usage(as_of: dt.date, *, quiet_days: int | None = None, cliff_days: int
     return read
 
 
+def usage_alert_days(alerts: dict) -> tuple[int, int]:
+    """The days of usage the core-feature and usage-cliff alerts of a configuration compare (its `alerts`)."""
+    return (int(alerts["core_feature_unused"].get("days", DEFAULT_QUIET_DAYS)),
+            int(alerts["usage_cliff"].get("days", DEFAULT_CLIFF_DAYS)))
+
+
+def book_usage_ahead(as_of: dt.date, alerts: dict) -> bool:
+    """Within shared_reads, the whole book's usage read now, as the run's batches with these alert settings read it,
+    for processes forked from this one to inherit (their batches then pick their accounts from it, and this process
+    keeps it for the day's signals). Returns whether it was read: outside shared_reads nothing is kept."""
+    if not _SHARED.active:
+        return False
+    quiet_days, cliff_days = usage_alert_days(alerts)
+    book_usage(as_of, quiet_days=quiet_days, cliff_days=cliff_days)
+    return True
+
+
 def _usage_frame(params: list, span: list[int] | None = None) -> pd.DataFrame:
     """_usage_sql's rows as whole numbers, for the subscription ids in `span` (both included) or all."""
     return _whole_numbers(_usage_sql(span is not None), params + (span or []), USAGE_COLUMNS)
@@ -689,8 +706,8 @@ def _load(as_of: dt.date, batch: AccountRange, *, alerts: dict, trend_days: int)
     subs = subscriptions(batch, window)
     batch_accounts = accounts(batch)
     has_trial = batch_accounts["is_trial"].any() or (subs["active"] & subs["is_trial"]).any()
-    used = usage(batch, window, quiet_days=int(alerts["core_feature_unused"].get("days", DEFAULT_QUIET_DAYS)),
-                 cliff_days=int(alerts["usage_cliff"].get("days", DEFAULT_CLIFF_DAYS)), subscriptions=subs)
+    quiet_days, cliff_days = usage_alert_days(alerts)
+    used = usage(batch, window, quiet_days=quiet_days, cliff_days=cliff_days, subscriptions=subs)
     return BookData(
         window=window,
         accounts=batch_accounts,

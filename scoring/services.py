@@ -28,7 +28,14 @@ from scoring import notifications
 from scoring.calculations import Scores, score_book
 from scoring.config import Config, parse_config
 from scoring.configs import ensure_active_config
-from scoring.fetch import AccountRange, beside_other_batches, load_book, shared_reads, shared_reads_off
+from scoring.fetch import (
+    AccountRange,
+    beside_other_batches,
+    book_usage_ahead,
+    load_book,
+    shared_reads,
+    shared_reads_off,
+)
 from scoring.models import (
     RecomputeBatch,
     RecomputeRun,
@@ -270,7 +277,10 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
                 if progress:
                     progress(number, len(batch_ids))
         else:
-            _recompute_in_processes(batch_ids, workers, progress)
+            # Within a day's shared reads (workspace.daily.run_day) the whole book's usage is read here, once, before
+            # the workers are forked: they inherit it, and the day's signals read it again in this process.
+            ahead = book_usage_ahead(as_of, parse_config(run.config.data).alerts)
+            _recompute_in_processes(batch_ids, workers, progress, inherit_reads=ahead)
     except Exception as error:
         recompute_run_fail(run_id=run.pk, error=f"{type(error).__name__}: {error}")
         raise
@@ -279,8 +289,9 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
 
 
 def _recompute_in_processes(batch_ids: list[int], workers: int,
-                            progress: Callable[[int, int], None] | None) -> None:
-    """The batches spread over forked worker processes; progress as each batch finishes."""
+                            progress: Callable[[int, int], None] | None, *, inherit_reads: bool = False) -> None:
+    """The batches spread over forked worker processes; progress as each batch finishes. With `inherit_reads`, the
+    workers keep the shared reads this process made before forking them (book_usage_ahead)."""
     import multiprocessing
 
     from django.db import connections
@@ -288,7 +299,8 @@ def _recompute_in_processes(batch_ids: list[int], workers: int,
     connections.close_all()  # a forked child must open its own connection, never share the parent's
     context = multiprocessing.get_context("fork")
     processes = min(workers, len(batch_ids))
-    with context.Pool(processes=processes, initializer=_worker_start, initargs=(len(batch_ids) > processes,)) as pool:
+    share_reads = inherit_reads or len(batch_ids) > processes
+    with context.Pool(processes=processes, initializer=_worker_start, initargs=(share_reads,)) as pool:
         for number, _ in enumerate(pool.imap_unordered(_worker_batch, batch_ids), 1):
             if progress:
                 progress(number, len(batch_ids))
@@ -296,7 +308,8 @@ def _recompute_in_processes(batch_ids: list[int], workers: int,
 
 def _worker_start(share_reads: bool) -> None:
     """In a worker process: die with the parent (Linux), so a killed recompute leaves no worker behind
-    to finish its batch later; share the batches' reads only when the worker may score more than one."""
+    to finish its batch later; share the batches' reads only when the worker may score more than one or inherits
+    the reads its parent made before the fork."""
     import ctypes
     import signal
 

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from accounts import models as m
 from accounts.importing.services import import_files
+from expansion.models import ExpansionSignal
 from healthcs.celery import app
+from scoring import fetch
 from scoring.config import MEASURE_IDS
 from scoring.configs import ensure_active_config
 from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, Snapshot
@@ -395,6 +397,37 @@ def test_worker_processes_write_exactly_the_snapshots_of_one_process(ravenstack_
     assert (run.status, run.batches_total, run.batches_done, run.accounts_scored) == (RunStatus.SUCCEEDED, 3, 3, 500)
     assert snapshot_values() == clean
     assert sorted(Alert.objects.values_list("account", "kind", "message")) == clean_alerts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_day_in_worker_processes_reads_the_book_usage_once_before_they_start(tmp_path, monkeypatch,
+                                                                               ravenstack_rows):
+    """The day's whole-book usage read (scoring.fetch.book_usage_ahead) is made by the command's process before it
+    forks its workers: they pick their batches' accounts from it, and the day's signals take it again, so no process
+    reads the usage days a second time; what the day writes is a single process's."""
+    restore_tables(ravenstack_rows)
+    recompute("--workers", "1")
+    clean = snapshot_values()
+    clean_signals = sorted(ExpansionSignal.objects.values_list("account", "kind", "summary"))
+    Snapshot.objects.all().delete()
+    ExpansionSignal.objects.all().delete()
+    reads = tmp_path / "usage-reads.log"
+    whole_numbers = fetch._whole_numbers
+
+    def logged(sql, params, columns):  # forked workers inherit it; each appends one short line
+        with reads.open("a") as log:
+            log.write(f"{os.getpid()} {'book' if columns == fetch.BOOK_USAGE_COLUMNS else 'batch'}\n")
+        return whole_numbers(sql, params, columns)
+
+    monkeypatch.setattr(fetch, "_whole_numbers", logged)
+
+    recompute("--workers", "3")
+
+    assert reads.read_text().split("\n") == [f"{os.getpid()} book", ""]
+    run = RecomputeRun.objects.latest("id")
+    assert (run.status, run.batches_total, run.accounts_scored) == (RunStatus.SUCCEEDED, 3, 500)
+    assert snapshot_values() == clean
+    assert sorted(ExpansionSignal.objects.values_list("account", "kind", "summary")) == clean_signals
 
 
 @pytest.mark.django_db(transaction=True)

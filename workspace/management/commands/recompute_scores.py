@@ -28,7 +28,8 @@ class Command(DataCommand):
                             help="Score as of this date, YYYY-MM-DD (default: today).")
         parser.add_argument("--days", type=int, default=1, help="Also recompute the days before (default 1).")
         parser.add_argument("--batch-size", type=int, default=None,
-                            help="Accounts per batch (default: SCORING_COMMAND_BATCH_SIZE, 25000).")
+                            help="Accounts per batch (default: a day's, SCORING_BATCH_SIZE, 5000; with "
+                                 "--scores-only, SCORING_COMMAND_BATCH_SIZE, 25000).")
         parser.add_argument("--scores-only", action="store_true",
                             help="Scores and alerts only: no follow-up work (planner statistics, churn "
                                  "predictions, expansion signals, playbooks) after each day's recompute.")
@@ -47,7 +48,10 @@ class Command(DataCommand):
         for offset in range(days - 1, -1, -1):
             day = as_of - dt.timedelta(days=offset)
             printer = ProgressPrinter(self.stdout.write, 10) if verbosity > 1 else None
-            batches = {"batch_size": batch_size or settings.SCORING_COMMAND_BATCH_SIZE,
+            # A whole day reads the book's usage once for all its batches (forked workers inherit the read), so its
+            # batches may be small: the schedule's size bounds what one process holds whatever the book's size.
+            default_size = settings.SCORING_COMMAND_BATCH_SIZE if scores_only else settings.SCORING_BATCH_SIZE
+            batches = {"batch_size": batch_size or default_size,
                        "workers": workers or settings.SCORING_COMMAND_WORKERS,
                        "progress": (lambda done, total, p=printer: p("batches", done, total)) if printer else None}
             try:
