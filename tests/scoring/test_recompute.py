@@ -207,6 +207,36 @@ def test_a_runs_batches_share_one_read_of_the_usage_days_and_score_as_if_each_re
 
 
 @pytest.mark.django_db
+def test_batches_scored_side_by_side_read_their_own_usage_unless_the_books_read_is_at_hand(ravenstack, monkeypatch):
+    """A Celery pool process scores its share of a run's batches while other processes score the rest: each batch
+    reads its own accounts' usage days (the whole book's read, alone on one core, cost more than its share of the
+    batches' reads), unless the whole book's read is at hand (a forked worker inherits it); the scores are the same."""
+    from scoring import fetch
+
+    recompute("--batch-size", "100")
+    shared = snapshot_values()
+    Snapshot.objects.all().delete()
+    monkeypatch.setattr(fetch._SHARED, "run", None)
+    monkeypatch.setattr(fetch._SHARED, "reads", {})
+    book_reads, batch_reads = [], []
+    book_sql, usage_frame = fetch._book_usage_sql, fetch._usage_frame
+    monkeypatch.setattr(fetch, "_book_usage_sql", lambda: book_reads.append(1) or book_sql())
+    monkeypatch.setattr(fetch, "_usage_frame", lambda *args: batch_reads.append(args) or usage_frame(*args))
+    run = recompute_run_create(as_of=AS_OF, trigger="schedule", batch_size=100)
+
+    for batch_id in run.batches.order_by("number").values_list("id", flat=True)[:3]:
+        recompute_batch(batch_id=batch_id, side_by_side=True)
+    assert (len(book_reads), len(batch_reads)) == (0, 3)
+
+    with fetch.shared_reads(("day", AS_OF)):
+        assert fetch.book_usage_ahead(AS_OF, ensure_active_config().data["alerts"])
+        for batch_id in run.batches.order_by("number").values_list("id", flat=True)[3:]:
+            recompute_batch(batch_id=batch_id, side_by_side=True)
+    assert (len(book_reads), len(batch_reads)) == (1, 3)
+    assert snapshot_values() == shared
+
+
+@pytest.mark.django_db
 def test_batches_scored_side_by_side_read_without_parallel_query_workers(ravenstack, monkeypatch):
     """Batches that other processes score at the same time (Celery workers, the command's processes) leave the cores
     to each other: their reads run without PostgreSQL's parallel workers. Batches one after the other in one
