@@ -7,8 +7,9 @@ For each size, smallest first, it runs bench/daily.py's measurement: the generat
 same generator and CSV files as bench/recompute.py, written once and reused, imported into a database of its own
 with its texts read, by `recompute.py --prepare-only` in a process of its own; made when missing; a book of more than
 20,000 accounts is generated and imported in parts of 20,000, since neither the generator nor an import holds a
-bigger one in the machine's memory), copied fresh, and the day's phases run in this one process and timed, with the
-process's peak resident set.
+bigger one in the machine's memory), copied fresh, and the day's phases run and timed as bench/daily.py runs them by
+default (the scores in --workers processes, default SCORING_COMMAND_WORKERS, as `manage.py recompute_scores` runs a
+day; the phases after them in this process), with the peak memory bench/daily.py samples.
 --drop runs the day on the book's own database instead of a copy and removes the size's databases and CSV files once
 it is measured (the next size needs the disk: an 80,000-account book and its copy would take some 80 GB).
 
@@ -62,10 +63,10 @@ def prepare(accounts: int, seed: int, as_of: dt.date) -> None:
     print(f"  prepared in {time.perf_counter() - started:.0f} s")
 
 
-def measure(accounts: int, seed: int, as_of: dt.date, *, copy: bool) -> SizeDay:
+def measure(accounts: int, seed: int, as_of: dt.date, *, copy: bool, workers: int) -> SizeDay:
     prepare(accounts, seed, as_of)
     started = time.perf_counter()
-    phases, before = daily.measure_day(accounts, seed, as_of, copy=copy)
+    phases, before = daily.measure_day(accounts, seed, as_of, copy=copy, workers=workers)
     print(f"  {accounts:,} accounts measured in {time.perf_counter() - started:.0f} s")
     peak = max(p.peak_mib for p in phases)
     return SizeDay(accounts, sum(p.seconds for p in phases), peak, peak - before,
@@ -110,15 +111,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
     parser.add_argument("--drop", action="store_true", help="remove each size's databases and files once measured")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes that score the batches (default SCORING_COMMAND_WORKERS)")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    from django.conf import settings
+
+    args.workers = args.workers or settings.SCORING_COMMAND_WORKERS
     days = []
     for accounts in sorted(args.accounts):
-        print(f"\n{accounts:,} accounts (load average {os.getloadavg()[0]:.1f})")
-        days.append(measure(accounts, args.seed, args.as_of, copy=not args.drop))
+        print(f"\n{accounts:,} accounts, scores in {args.workers} process(es) (load average {os.getloadavg()[0]:.1f})")
+        days.append(measure(accounts, args.seed, args.as_of, copy=not args.drop, workers=args.workers))
         if args.drop:
             drop(accounts, args.seed, args.as_of)
     if not report(days):
