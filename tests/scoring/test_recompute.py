@@ -164,6 +164,20 @@ def test_a_snapshot_records_its_configuration_measures_and_fired_rules_with_evid
 
 
 @pytest.mark.django_db
+def test_the_command_runs_a_day_in_the_schedules_batches_and_scores_alone_in_its_own(ravenstack, settings):
+    """A whole day reads the book's usage once for all its batches, so it takes the schedule's batch size, which bounds
+    what a process holds; scores alone (--scores-only) read per batch and keep the command's larger batches."""
+    settings.SCORING_BATCH_SIZE, settings.SCORING_COMMAND_BATCH_SIZE = 100, 250
+
+    recompute()
+    recompute("--scores-only")
+    recompute("--batch-size", "400")
+
+    assert list(RecomputeRun.objects.order_by("id").values_list("batches_total", "accounts_scored")) == [
+        (5, 500), (2, 500), (2, 500)]
+
+
+@pytest.mark.django_db
 def test_batches_give_the_same_snapshots_as_one_batch(ravenstack):
     recompute()
     one_batch = snapshot_values()
