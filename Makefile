@@ -1,5 +1,5 @@
 # Shortcuts for dev.py, the single entry point (which needs only Python 3.11+).
-.PHONY: demo test lint bench bench-pages bench-search bench-load bench-prototype bench-daily bench-scale bench-firing
+.PHONY: demo test lint bench bench-pages bench-search bench-load bench-prototype bench-daily bench-schedule bench-scale bench-firing
 
 demo:
 	python3 dev.py demo
@@ -27,6 +27,9 @@ bench-prototype:
 
 bench-daily:
 	.venv/bin/python bench/daily.py
+
+bench-schedule:
+	.venv/bin/python bench/schedule.py
 
 bench-scale:
 	.venv/bin/python bench/scale.py --drop

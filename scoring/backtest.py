@@ -19,7 +19,6 @@ import pandas as pd
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max, Min, Q
-from sklearn.metrics import roc_auc_score
 
 from accounts.models import Account, ChurnEvent, Subscription, SupportTicket, UsageDay
 from accounts.services import UNREACHABLE
@@ -252,6 +251,11 @@ def auc(score: pd.Series, churned: pd.Series) -> float | None:
     labels = churned[known].to_numpy(dtype=bool)
     if labels.all() or not labels.any():
         return None
+    # scikit-learn, and SciPy with it (about 100 MiB): loaded by what computes an AUC, not by every process that loads
+    # the site's addresses (the accuracy page imports this module), among them each Celery worker, whose start runs
+    # Django's checks and with them the addresses.
+    from sklearn.metrics import roc_auc_score
+
     return float(roc_auc_score(labels, score[known].to_numpy(dtype="float64")))
 
 
