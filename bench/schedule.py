@@ -7,7 +7,8 @@ Celery worker.
 bench/daily.py runs the day's phases in its own process, as `manage.py recompute_scores` does; the beat schedule runs
 it on Celery instead: `scoring.tasks.recompute_all` queues one task per batch of SCORING_BATCH_SIZE accounts, the
 worker's pool processes score them side by side, and the last batch queues `workspace.tasks.finish_day` (statistics,
-predictions, signals, playbooks) for one of them. This benchmark makes a fresh copy of recompute.py's book of the size
+predictions, signals, playbooks) for one of them, which then queues `scoring.tasks.cache_accuracy_report` (the
+Score accuracy page's figures for the new book). This benchmark makes a fresh copy of recompute.py's book of the size
 (as bench/daily.py does, without its scores), starts a worker on it (`celery -A healthcs worker --pool prefork
 --concurrency N`, default SCORING_COMMAND_WORKERS: one pool process per core) with a Redis database of its own
 (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, emptied first), waits until it is ready, queues recompute_all
@@ -15,7 +16,8 @@ for the date as the beat schedule would, and waits for finish_day to end.
 
 Times, wall clock from queueing recompute_all: the scores (until the run is marked succeeded, polled every 10 ms) and
 the whole day (until the worker logs finish_day's success, read every 10 ms from its log, which also gives
-finish_day's own run time). Memory: the worker's main process's resident set plus each pool process's private memory
+finish_day's own run time); then, apart from the day, the accuracy figures' task's own run time and the
+memory's peak while it runs. Memory: the worker's main process's resident set plus each pool process's private memory
 (USS), sampled every 5 ms, as bench/daily.py counts its own workers. Budget: bench/daily.py's, the day within 10 s and
 400 MiB at 20,000 accounts. Exit status 1 on FAIL.
 """
@@ -40,6 +42,7 @@ import recompute
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ["REDIS_URL"] = REDIS_URL  # this process queues the tasks on the worker's broker
 FINISHED = re.compile(r"Task workspace\.tasks\.finish_day\[[^\]]+\] succeeded in ([0-9.]+)s")
+ACCURACY = re.compile(r"Task scoring\.tasks\.cache_accuracy_report\[[^\]]+\] succeeded in ([0-9.]+)s")
 FAILED = re.compile(r"Task \S+\[[^\]]+\] (raised|retry)")
 
 
@@ -155,6 +158,9 @@ def main() -> None:
         finish = float(wait_for(log, FINISHED, worker, timeout=600).group(1))
         day = time.perf_counter() - started
         peak = memory.peak
+        memory.reset()
+        accuracy = float(wait_for(log, ACCURACY, worker, timeout=600).group(1))
+        accuracy_peak = memory.peak
     finally:
         if memory:
             memory.stop()
@@ -166,6 +172,8 @@ def main() -> None:
           f"{run.batches_total} batches")
     print(f"{'finish_day task':<22}  {finish:>7.2f}")
     print(f"{'whole day':<22}  {day:>7.2f}  {peak:>8.0f}  (the worker held {before:.0f} MiB before the day)")
+    print(f"{'accuracy figures':<22}  {accuracy:>7.2f}  {accuracy_peak:>8.0f}  (the task finish_day queues, after the "
+          f"day: not in its budget)")
     passes = day <= daily.BUDGET_SECONDS and peak <= daily.BUDGET_MIB
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}; {pages.python_speed_text()}")
     print(f"the scheduled day at {args.accounts:,} accounts: {day:.1f} s (budget {daily.BUDGET_SECONDS:.0f} s), "

@@ -4,12 +4,15 @@ The beat schedule is defined here, in one place; django-celery-beat copies it in
 on start, where admins can change times or switch entries off (Admin → Periodic tasks).
 """
 
+import ctypes
+import ctypes.util
 import gc
 import os
+import sys
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, worker_process_init
 from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
@@ -99,3 +102,28 @@ def freeze_what_was_loaded(**kwargs) -> None:
     pages a forked process still shares with the worker that forked it. Objects loaded later are collected as usual.
     """
     gc.freeze()
+
+
+def _malloc_trim():
+    """The C library's malloc_trim (glibc), or None where there is none (musl, macOS)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+MALLOC_TRIM = _malloc_trim()
+
+
+@task_postrun.connect
+def return_freed_memory(**kwargs) -> None:
+    """A pool process lives on after its task, and would keep the memory the task freed: the C library's heap and
+    pyarrow's pool (mimalloc) hold freed blocks for reuse rather than give them back. Each task's end gives them back
+    (a few milliseconds), so an idle worker holds what it uses: after the daily run's batches at 20,000 accounts a
+    pool process holds 51-93 MiB of its own instead of 76-127, and the day's peak is 40 MiB lower
+    (bench/schedule.py, 2026-12-04)."""
+    if MALLOC_TRIM is not None:
+        MALLOC_TRIM(0)
+    arrow = sys.modules.get("pyarrow")  # loaded by the tasks that use it, never here
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()

@@ -64,6 +64,16 @@ def expire_stale_recomputes() -> int:
 
 
 @app.task(acks_late=True, **TRANSIENT_RETRY)
+def cache_accuracy_report() -> bool:
+    """Compute and cache the Score accuracy page's default figures for the book as it now is (queued when a day is
+    finished; each figure is computed once per book version, so a repeated run reads the cache). Returns whether a
+    cut-off with a complete horizon was found."""
+    from scoring.backtest import DEFAULT_HORIZON, accuracy_report  # scikit-learn's metrics, loaded when this runs
+
+    return accuracy_report(as_of=None, horizon=DEFAULT_HORIZON).backtest is not None
+
+
+@app.task(acks_late=True, **TRANSIENT_RETRY)
 def read_text_batch(model_label: str, ids: list[int]) -> int:
     """Read one batch of waiting texts (idempotent: rows read meanwhile are skipped)."""
     return texts_read(model_label, ids)

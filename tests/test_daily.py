@@ -5,13 +5,19 @@ import random
 import sys
 
 import pytest
+from celery.signals import task_prerun
+from django.core.cache import cache
 
+from healthcs.celery import app as celery_app
 from interventions.models import Intervention, Playbook, PlaybookStep
+from scoring.backtest import book_version
 from scoring.events import day_scored
 from scoring.models import Snapshot
+from scoring.services import recompute_scores
 from tests.scoring.page_data import AS_OF, OWN_RISK, build_book
 from workspace.daily import run_day
 from workspace.receivers import queue_finish_day
+from workspace.tasks import finish_day
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +65,29 @@ def test_a_day_without_signals_skips_only_them(own_account, foreign_account, med
 
 def test_the_scoring_layer_announces_a_scored_day_to_the_workspace_without_importing_it():
     assert any(entry[1]() is queue_finish_day for entry in day_scored.receivers)  # (key, weak reference, is_async)
+
+
+def test_the_days_task_queues_the_accuracy_figures_as_a_task_of_their_own(own_account, foreign_account,
+                                                                          medium_playbook):
+    """The schedule's day ends with its playbooks; the Score accuracy page's figures for the new book follow in
+    scoring.tasks.cache_accuracy_report, so the day is not kept waiting for them (bench/schedule.py)."""
+    build_book(own_account, foreign_account)
+    recompute_scores(as_of=AS_OF, trigger="command")  # the batches' part of the day
+    cache.clear()
+    started = []
+
+    def record(sender=None, **kwargs):
+        started.append(sender.name)
+
+    task_prerun.connect(record)
+    celery_app.conf.task_always_eager = True
+    try:
+        firings = finish_day.delay(AS_OF.isoformat()).get()
+    finally:
+        celery_app.conf.task_always_eager = False
+        task_prerun.disconnect(record)
+
+    assert firings == 1 and Intervention.objects.get().account == own_account
+    assert started == ["workspace.tasks.finish_day", "scoring.tasks.cache_accuracy_report"]
+    dates, _latest = cache.get(f"backtest:dates:{book_version()}")
+    assert dates == [AS_OF]

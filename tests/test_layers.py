@@ -38,7 +38,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("scoring/receivers.py", "scoring.texts.service"): "start-up: the text reader, when a text is edited by hand",
     ("workspace/receivers.py", "workspace.tasks"): "start-up: the daily run's task (pandas, the scoring services)",
     ("interventions/receivers.py", "interventions.services"): "start-up: the services and the webhooks' delivery",
-    ("workspace/tasks.py", "scoring.backtest"): "scikit-learn's metrics: by the task that runs the accuracy report",
+    ("scoring/tasks.py", "scoring.backtest"): "scikit-learn's metrics: by the task that runs the accuracy report",
     ("scoring/admin.py", "scoring.preview"): "the scoring machinery: by the configuration's preview only",
     ("scoring/admin.py", "scoring.tasks"): "the text reader's task: when the name lists change",
     ("scoring/admin.py", "scoring.texts.service"): "the text reader: when the name lists change",

@@ -2,12 +2,13 @@
 daily CSM digests, the weekly executive summary and the business reviews printed before renewals on the beat
 schedule.
 
-Every process that runs or queues tasks loads this module (the receivers name finish_day), so the score accuracy
-report, which brings scikit-learn's metrics, is imported only when the task runs."""
+Every process that runs or queues tasks loads this module (the receivers name finish_day); the score accuracy
+report that follows a day is scoring's task, and brings scikit-learn's metrics only when it runs."""
 
 import datetime as dt
 
 from healthcs.celery import TRANSIENT_RETRY, app
+from scoring.tasks import cache_accuracy_report
 from workspace.daily import finish_day as finish
 from workspace.digests import daily_digests_send, weekly_summaries_send
 from workspace.review_documents import review_document_store, reviews_due
@@ -16,12 +17,12 @@ from workspace.review_documents import review_document_store, reviews_due
 @app.task(acks_late=True, **TRANSIENT_RETRY)
 def finish_day(as_of: str) -> int:
     """Finish a scored day (workspace.daily.finish_day; idempotent, so a redelivered or retried task changes
-    nothing more), then compute and cache the Score accuracy page's default figures for the book as it now
-    is, so a manager's first view of the day reads them from the cache. Returns the playbook firings."""
-    from scoring.backtest import DEFAULT_HORIZON, accuracy_report  # scikit-learn: see the module's description
-
+    nothing more), then queue the Score accuracy page's figures for the book as it now is
+    (scoring.tasks.cache_accuracy_report): a manager's first view of the day reads them from the cache, and the day
+    is done without waiting for them (about 3 s at 20,000 accounts, bench/schedule.py). Returns the playbook
+    firings."""
     report = finish(dt.date.fromisoformat(as_of))
-    accuracy_report(as_of=None, horizon=DEFAULT_HORIZON)
+    cache_accuracy_report.delay()
     return report.firing.treated + report.firing.control
 
 
