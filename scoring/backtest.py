@@ -489,8 +489,6 @@ def model_missing() -> str:
 def model_scores(as_of: dt.date, *, rescore: bool = False) -> ModelScores:
     """The model's probabilities of the cut-off: its stored predictions of that day when there are any (and no
     `rescore`), else the active model run on the data dated up to the cut-off (nothing is written)."""
-    from scoring.model.predict import band_of, probabilities  # LightGBM: loaded when a backtest runs, not by the pages
-
     stored = stored_predictions(as_of)
     active = ChurnModel.objects.filter(status=ChurnModelStatus.ACTIVE).first() if rescore or stored.empty else None
     if not stored.empty and active is None:  # (asked to replay without a model to replay with: the day's own)
@@ -498,6 +496,9 @@ def model_scores(as_of: dt.date, *, rescore: bool = False) -> ModelScores:
         return ModelScores(scores=stored[MODEL_COLUMNS], models=models, source="stored")
     if active is None:
         return ModelScores(scores=pd.DataFrame(columns=MODEL_COLUMNS), models=[], missing=model_missing())
+    # LightGBM: loaded when a backtest runs the model, not by the pages nor by a backtest without one to run
+    from scoring.model.predict import band_of, probabilities
+
     probability = probabilities(as_of, active)
     scores = pd.DataFrame({"model_probability": probability.astype("float64"),
                            "model_band": band_of(probability.to_numpy(), active)}, index=probability.index)

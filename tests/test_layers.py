@@ -29,7 +29,7 @@ LAZY: dict[tuple[str, str], str] = {
     ("workspace/apps.py", "workspace.receivers"): "ready(): the receiver imports models (the app registry)",
     ("interventions/apps.py", "interventions.receivers"): "ready(): the receiver imports models (the app registry)",
     ("healthcs/settings.py", "healthcs.embedded_postgres"): "the demo's embedded PostgreSQL, without DATABASE_URL only",
-    ("scoring/backtest.py", "scoring.model.predict"): "LightGBM: when a backtest runs the model, not with the pages",
+    ("scoring/backtest.py", "scoring.model.predict"): "LightGBM: when a backtest runs a model, not with the pages",
     ("scoring/tasks.py", "scoring.model.training"): "LightGBM and scikit-learn: by the training task only",
     ("workspace/daily.py", "scoring.model.predict"): "LightGBM: by a day with a churn model, not by every day",
     # What every process loads when Django starts (the receivers) or the web process with its addresses (the

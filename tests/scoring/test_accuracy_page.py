@@ -6,6 +6,7 @@ with the book; the churn model's rows (in-sample marked) or why there are none, 
 import csv
 import datetime as dt
 import io
+import sys
 
 import pytest
 from django.core.cache import cache
@@ -14,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from scoring.backtest import book_version
+from scoring.backtest import DEFAULT_HORIZON, book_version
 from scoring.models import ChurnModelStatus, Snapshot
+from scoring.tasks import cache_accuracy_report
 from tests.factories import AccountFactory, ChurnEventFactory, SnapshotFactory
 from tests.scoring.backtest_book import CUT_OFF, LATER, build_snapshot_book, churn_model, store_predictions
 
@@ -266,6 +268,22 @@ def test_without_a_model_the_page_says_why_and_the_panel_says_none_is_active(cli
     assertContains(response, 'data-testid="no-active-model"')
     assertNotContains(response, 'data-testid="accuracy-model"')
     assert "model_probability" not in client.get(reverse("score_accuracy_export")).content.decode()
+
+
+def test_the_task_after_a_day_caches_the_pages_figures_without_loading_the_model_code(client, manager, book,
+                                                                                      monkeypatch):
+    """scoring.tasks.cache_accuracy_report, queued by the day's last task: the page's figures computed once, and with
+    no model to judge, LightGBM is not loaded for them (scoring.backtest.model_scores)."""
+    monkeypatch.setitem(sys.modules, "scoring.model.predict", None)  # importing it now raises ImportError
+
+    assert cache_accuracy_report.apply().get() is True
+
+    assert cache.get(f"backtest:full:{CUT_OFF}:{DEFAULT_HORIZON}:{book_version()}").churners == 2
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("score_accuracy"))
+    assert response.context["report"].backtest.churners == 2
+    assert len(queries) < _queries(client, reverse("score_accuracy"))  # (that one from an empty cache)
 
 
 def test_the_export_has_the_model_columns_when_it_is_judged(client, manager, book):
