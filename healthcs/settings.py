@@ -375,6 +375,9 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"handlers": [], "filters": ["client_errors_without_traceback"], "propagate": True},
+        # django-axes announces its version and mode on every start (each command's first line); its lockouts are
+        # logged by axes.handlers, which keeps the root's level.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 

@@ -88,3 +88,13 @@ def test_the_deploy_check_is_clean_in_production_settings():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_django_axes_starts_without_announcing_itself_and_its_lockouts_are_still_logged():
+    code = ("import logging; print(logging.getLogger('axes.handlers.database').getEffectiveLevel() <= logging.WARNING,"
+            " logging.getLogger('axes.handlers.database').isEnabledFor(logging.INFO))")
+    result = run_settings({"SECRET_KEY": "x" * 50, "DEBUG": "false"}, code)
+
+    assert result.returncode == 0, result.stderr
+    assert "AXES" not in result.stderr + result.stdout  # its "BEGIN version …" line, once on every start
+    assert result.stdout.split() == ["True", "True"]
