@@ -83,8 +83,13 @@ def install_migration_defaults() -> None:
 
 
 @pytest.fixture
-def migration_defaults(django_db_blocker):
+def migration_defaults(request, django_db_blocker):
     """The migrations' rows, put back when missing: a transactional test before this one empties every table,
-    and tests that read the shipped defaults must not depend on the order they run in."""
+    and tests that read the shipped defaults must not depend on the order they run in. Only for a test on the test
+    database: pytest-django makes it only when a selected test needs it, and the rows must never go to
+    DATABASE_URL's own database (a module's mark reaches its tests without the database too)."""
+    on_database = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not on_database:
+        return
     with django_db_blocker.unblock():
         install_migration_defaults()
