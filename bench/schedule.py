@@ -22,8 +22,6 @@ memory's peak while it runs. Memory: the worker's main process's resident set pl
 400 MiB at 20,000 accounts. Exit status 1 on FAIL.
 """
 
-import argparse
-import datetime as dt
 import os
 import re
 import subprocess
@@ -109,10 +107,7 @@ def wait_for(log: Path, pattern: re.Pattern, worker: subprocess.Popen, timeout: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--accounts", type=int, default=recompute.BUDGET_ACCOUNTS)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
+    parser = daily.book_parser(__doc__)
     parser.add_argument("--concurrency", type=int, default=None,
                         help="the worker's pool processes (default SCORING_COMMAND_WORKERS)")
     args = parser.parse_args()
@@ -174,12 +169,8 @@ def main() -> None:
     print(f"{'whole day':<22}  {day:>7.2f}  {peak:>8.0f}  (the worker held {before:.0f} MiB before the day)")
     print(f"{'accuracy figures':<22}  {accuracy:>7.2f}  {accuracy_peak:>8.0f}  (the task finish_day queues, after the "
           f"day: not in its budget)")
-    passes = day <= daily.BUDGET_SECONDS and peak <= daily.BUDGET_MIB
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}; {pages.python_speed_text()}")
-    print(f"the scheduled day at {args.accounts:,} accounts: {day:.1f} s (budget {daily.BUDGET_SECONDS:.0f} s), "
-          f"peak {peak:.0f} MiB (budget {daily.BUDGET_MIB:.0f} MiB): {'PASS' if passes else 'FAIL'}")
-    if not passes:
-        sys.exit(1)
+    daily.verdict(f"the scheduled day at {args.accounts:,} accounts", day, peak)
 
 
 if __name__ == "__main__":
