@@ -5,7 +5,6 @@ on start, where admins can change times or switch entries off (Admin → Periodi
 """
 
 import ctypes
-import ctypes.util
 import gc
 import os
 import sys
@@ -116,10 +115,11 @@ def freeze_what_was_loaded(**kwargs) -> None:
 
 
 def _malloc_trim():
-    """The C library's malloc_trim (glibc), or None where there is none (musl, macOS)."""
+    """The C library's malloc_trim (glibc), or None where there is none (musl, macOS). Looked up among the symbols the
+    process already has (its C library's among them), so that no library search runs as the module loads."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
-    except (OSError, AttributeError, TypeError):
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
         return None
 
 

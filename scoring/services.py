@@ -278,7 +278,7 @@ def recompute_scores(*, as_of: dt.date, trigger: str = "command", user: User | N
                     progress(number, len(batch_ids))
         else:
             # Within a day's shared reads (workspace.daily.run_day) the whole book's usage is read here, once, before
-            # the workers are forked: they inherit it, and the day's signals read it again in this process.
+            # the workers are forked: they inherit it, and the day's signals take it again in this process.
             ahead = book_usage_ahead(as_of, parse_config(run.config.data).alerts)
             _recompute_in_processes(batch_ids, workers, progress, inherit_reads=ahead)
     except Exception as error:
