@@ -16,8 +16,10 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from healthcs import startup
     from healthcs.commands import quiet_start
 
+    startup.announce(sys.argv)  # before Django reads the settings: a book-only command loads fewer apps
     quiet_start(sys.argv)  # a data command loads with the garbage collector off (healthcs.commands)
     execute_from_command_line(sys.argv)
     # The command has finished and written what it writes. Python's shutdown would now walk every object of Django,

@@ -14,6 +14,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from healthcs import startup
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("HEALTHCS_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "expansion",
     "workspace",
 ]
+INSTALLED_APPS = startup.installed_apps(INSTALLED_APPS)  # a book-only command starts without the people's apps
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -2,13 +2,27 @@
 pandas load, and back on, with what was loaded frozen, once the command's work begins. Other commands start as
 Python starts them. (tests/scoring/test_recompute.py runs export_risk as a manage.py process of its own.)"""
 
+import ast
 import gc
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command, get_commands, load_command_class
 
+from healthcs import startup
 from healthcs.commands import DATA_COMMANDS, DataCommand, quiet_start
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK_APPS = ["accounts", "django.contrib.auth", "django.contrib.contenttypes", "expansion", "interventions", "scoring",
+             "workspace"]
+# A module of each app a book-only command goes without (but csp, whose constants the settings use), and Celery,
+# which django_celery_beat's models bring.
+PEOPLE_MODULES = ("django.contrib.admin", "django.contrib.sessions", "rest_framework", "drf_spectacular",
+                  "django_celery_beat", "axes", "django_htmx", "celery")
 
 
 @pytest.fixture
@@ -66,3 +80,32 @@ def test_the_data_commands_are_the_commands_built_on_data_command():
                 if not app.startswith("django.") and isinstance(load_command_class(app, name), DataCommand)}
 
     assert built_on == DATA_COMMANDS
+
+
+def started_by_manage_py(*argv: str) -> tuple[list[str], list[str]]:
+    """The installed apps and which of PEOPLE_MODULES a fresh process has loaded once manage.py started `argv`
+    (asked for its help, which loads Django and the command's module and stops there)."""
+    code = ("import runpy, sys\n"
+            f"sys.argv = ['manage.py', *{list(argv)!r}, '--help']\n"
+            "try:\n    runpy.run_path('manage.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "from django.apps import apps\n"
+            "print(repr((sorted(a.name for a in apps.get_app_configs()), "
+            f"sorted(m for m in {PEOPLE_MODULES!r} if m in sys.modules))))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthcs.settings_test"}
+    printed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                             check=True).stdout.strip().splitlines()[-1]
+    return ast.literal_eval(printed)
+
+
+def test_manage_py_starts_a_book_only_command_without_the_apps_that_serve_people():
+    assert startup.BOOK_ONLY_COMMANDS == {"export_risk"}
+
+    assert started_by_manage_py("export_risk") == (BOOK_APPS, [])
+
+
+@pytest.mark.parametrize("command", ["recompute_scores", "import_data", "check"])
+def test_manage_py_starts_every_other_command_with_every_app(command):
+    apps, _ = started_by_manage_py(command)
+
+    assert set(BOOK_APPS) < set(apps)
+    assert {"django.contrib.admin", "rest_framework", "django_celery_beat", "axes", "csp"} <= set(apps)

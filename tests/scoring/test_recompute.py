@@ -378,6 +378,31 @@ def test_export_risk_as_a_process_writes_every_row_and_exits_cleanly(tmp_path, r
 
 
 @pytest.mark.django_db(transaction=True)
+def test_export_risk_as_a_process_without_the_peoples_apps_reads_waiting_texts_as_the_in_process_command(
+        tmp_path, ravenstack_rows):
+    """manage.py starts export_risk without the admin, the API, sessions, the schedule's tables... (healthcs.startup):
+    with the active configuration (created by the process) and a ticket's text waiting to be read, the process still
+    reads the text, scores its cancellation intent and writes the in-process command's file."""
+    restore_tables(ravenstack_rows)
+    ticket = m.SupportTicket.objects.filter(account__churned=False).order_by("id").first()
+    m.SupportTicket.objects.filter(pk=ticket.pk).update(
+        submitted_at=dt.datetime(2024, 12, 20, 9, tzinfo=dt.UTC), body="We plan to cancel our subscription at renewal.")
+    process_csv, in_process_csv = tmp_path / "process.csv", tmp_path / "in_process.csv"
+    options = ["--as-of", "2024-12-31", "--level", "account"]
+
+    done = subprocess.run([sys.executable, "manage.py", "export_risk", *options, "--output", str(process_csv)],
+                          cwd=BASE_DIR, env=command_env(), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert m.SupportTicket.objects.get(pk=ticket.pk).analysis_version != ""  # read by the process
+    call_command("export_risk", *options, "--output", str(in_process_csv), stdout=io.StringIO())
+
+    assert process_csv.read_bytes() == in_process_csv.read_bytes()
+    account = ticket.account.external_id
+    row = next(line for line in process_csv.read_text().splitlines() if line.startswith(f"{account},"))
+    assert "Customer language suggests cancellation risk" in row
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_recompute_killed_half_way_then_run_again_equals_one_clean_run(tmp_path, workers, ravenstack_rows):
     restore_tables(ravenstack_rows)
