@@ -23,7 +23,7 @@ bench-load:
 	.venv/bin/python bench/load.py
 
 bench-prototype:
-	.venv/bin/python bench/prototype.py
+	.venv/bin/python bench/prototype.py $(if $(ORIGINAL),--original $(ORIGINAL) --original-python $(or $(ORIGINAL_PYTHON),.venv/bin/python))
 
 bench-daily:
 	.venv/bin/python bench/daily.py
