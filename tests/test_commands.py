@@ -1,6 +1,8 @@
 """How manage.py starts the data commands (healthcs.commands): the garbage collector is off while Django, the app and
 pandas load, and back on, with what was loaded frozen, once the command's work begins. Other commands start as
-Python starts them. (tests/scoring/test_recompute.py runs export_risk as a manage.py process of its own.)"""
+Python starts them. A book-only command (export_risk) starts without the apps that serve people (healthcs.startup),
+every other command with every app. (tests/scoring/test_recompute.py runs export_risk as a manage.py process of its
+own.)"""
 
 import ast
 import gc
