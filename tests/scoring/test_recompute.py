@@ -27,7 +27,7 @@ from healthcs.celery import app
 from scoring import fetch
 from scoring.config import MEASURE_IDS
 from scoring.configs import ensure_active_config
-from scoring.models import Alert, RecomputeBatch, RecomputeRun, RunStatus, Snapshot
+from scoring.models import Alert, ConfigStatus, RecomputeBatch, RecomputeRun, RunStatus, ScoringConfig, Snapshot
 from scoring.services import recompute_batch, recompute_run_create, recompute_runs_expire
 from scoring.tasks import recompute_all, recompute_one_batch
 from tests.db_snapshot import restore_tables, save_tables
@@ -384,6 +384,7 @@ def test_export_risk_as_a_process_without_the_peoples_apps_reads_waiting_texts_a
     with the active configuration (created by the process) and a ticket's text waiting to be read, the process still
     reads the text, scores its cancellation intent and writes the in-process command's file."""
     restore_tables(ravenstack_rows)
+    ScoringConfig.objects.all().delete()
     ticket = m.SupportTicket.objects.filter(account__churned=False).order_by("id").first()
     m.SupportTicket.objects.filter(pk=ticket.pk).update(
         submitted_at=dt.datetime(2024, 12, 20, 9, tzinfo=dt.UTC), body="We plan to cancel our subscription at renewal.")
@@ -394,6 +395,7 @@ def test_export_risk_as_a_process_without_the_peoples_apps_reads_waiting_texts_a
                           cwd=BASE_DIR, env=command_env(), capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     assert m.SupportTicket.objects.get(pk=ticket.pk).analysis_version != ""  # read by the process
+    assert ScoringConfig.objects.filter(status=ConfigStatus.ACTIVE).count() == 1  # installed by the process
     call_command("export_risk", *options, "--output", str(in_process_csv), stdout=io.StringIO())
 
     assert process_csv.read_bytes() == in_process_csv.read_bytes()
