@@ -39,3 +39,9 @@ def open_from_menu(page: Page, name: str) -> None:
     forms only then, so a click right after the navigation's start would follow the plain link instead."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
     page.wait_for_load_state()
+
+
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has settled what it swapped in: it binds the new content's hx- attributes only then (about
+    20 ms after the swap, the settle delay), so a change made at once on a swapped-in form would go unheard."""
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from interventions.models import PlanStep
-from tests.browser.helpers import login_as
+from tests.browser.helpers import htmx_settled, login_as
 from tests.factories import AccountFactory, SnapshotFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,6 +26,7 @@ def test_a_csm_makes_a_plan_from_reasons_and_ticks_a_step_without_a_reload(page,
     expect(panel.get_by_test_id("plan-flash")).to_have_text("Plan made: Success plan for Lakeside Family Practice.")
     expect(panel.get_by_test_id("plan-progress")).to_contain_text("0 of 2 steps done (0%)")
     expect(panel.get_by_test_id("objective")).to_contain_text("Usage dropped 70% (30d vs prior)")
+    htmx_settled(page)  # the new plan's status forms answer a change only once htmx has bound them
     step = panel.get_by_test_id("plan-step").filter(has_text="Schedule a check-in to reset goals")
     step.get_by_label("Status").select_option("done")
 
