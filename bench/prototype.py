@@ -155,6 +155,7 @@ def seed_scores(directory: Path, as_of: dt.date, output: Path) -> None:
                            how="left")
     customers["arr"] = pd.to_numeric(customers["arr_amount"], errors="coerce").fillna(0)
     day = pd.Timestamp(as_of)
+    # Tenure and the churn label are the seed's columns of its pages, not of the score: kept for its cost.
     customers["tenure_days"] = (day - customers["start_date"]).dt.days.fillna(0).clip(lower=0)
     last_from, prior_from = day - pd.Timedelta(days=30), day - pd.Timedelta(days=60)
     last = usage[(usage["usage_date"] >= last_from) & (usage["usage_date"] <= day)]
